@@ -1,0 +1,96 @@
+//! Owns the top-level command line: global flags, the `Command` enum, and the one dispatch
+//! match. Each subcommand's arguments and handler live in `commands/`.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+use okstra_engine::timer::set_test_lock_hold;
+
+use crate::command_error::{CommandError, ExitStatus};
+use crate::commands;
+use crate::context::CommandContext;
+use crate::settings::EnvSnapshot;
+use crate::ui::{Ui, Verbosity};
+
+/// Run a team of AI coding agents through an auditable workflow on one task
+///
+/// okstra analyses a task from several angles (Claude Code, Codex CLI, Gemini CLI or any
+/// command), cross-verifies the findings, plans the change as stages, implements each stage in
+/// its own git worktree, and writes everything under .okstra/ so any step can be audited,
+/// rerun and resumed.
+#[derive(Debug, Parser)]
+#[command(name = "okstra", version, arg_required_else_help = true)]
+pub struct Cli {
+    /// Run as if okstra was started in DIR
+    #[arg(short = 'C', long = "directory", global = true, value_name = "DIR")]
+    directory: Option<PathBuf>,
+
+    /// Print only data and errors, no status lines
+    #[arg(short, long, global = true)]
+    quiet: bool,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    Init(commands::init::InitArgs),
+    Run(commands::run::RunArgs),
+    #[command(subcommand)]
+    Ctl(commands::ctl::CtlCommand),
+    Demo(commands::demo::DemoArgs),
+}
+
+/// Parses `args`, runs the command, reports errors, and returns the exit code.
+pub fn main(args: impl IntoIterator<Item = OsString>) -> u8 {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(err) => {
+            let _ = err.print();
+            return u8::try_from(err.exit_code()).unwrap_or(2);
+        }
+    };
+    let env = EnvSnapshot::capture();
+    let verbosity = if cli.quiet {
+        Verbosity::Quiet
+    } else {
+        Verbosity::Default
+    };
+    let ui = Ui::new(verbosity, env.no_color());
+    match run_command(cli, env, &ui) {
+        Ok(status) => status.code(),
+        Err(err) => {
+            ui.error(&err);
+            err.code()
+        }
+    }
+}
+
+fn run_command(cli: Cli, env: EnvSnapshot, ui: &Ui) -> Result<ExitStatus, CommandError> {
+    if let Some(hold) = env.test_lock_hold()? {
+        set_test_lock_hold(hold);
+    }
+    let cwd = std::env::current_dir()
+        .map_err(|e| CommandError::internal(e).hint("the current folder is not readable"))?;
+    let cwd = match cli.directory {
+        Some(dir) => {
+            let dir = cwd.join(dir);
+            fs_err::canonicalize(&dir)
+                .map_err(|e| CommandError::user(e).hint("-C takes an existing folder"))?
+        }
+        None => cwd,
+    };
+    let ctx = CommandContext {
+        env,
+        cwd,
+        ui: ui.clone(),
+    };
+    match cli.command {
+        Command::Init(args) => commands::init::cmd_init(&ctx, &args),
+        Command::Run(args) => commands::run::cmd_run(&ctx, &args),
+        Command::Ctl(cmd) => commands::ctl::cmd_ctl(&ctx, &cmd),
+        Command::Demo(args) => commands::demo::cmd_demo(&ctx, &args),
+    }
+}

@@ -1,0 +1,300 @@
+//! Owns blame and exit codes: the one `CommandError` every command returns, the exit-code
+//! table of SPEC §12, and the `From` impls that decide, once, whether a failure is the user's
+//! (exit 2, with a hint) or okstra's (exit 1).
+
+use std::error::Error;
+use std::fmt;
+
+use okstra_core::errors::{
+    DocumentError, DurationError, IdError, RunRefError, SegmentError, TaskTypeError, VersionError,
+};
+use okstra_engine::errors::{
+    GitError, PathError, PrepareError, ProjectError, StoreError, WorktreeError,
+};
+use okstra_engine::runs::FindRunError;
+
+/// The exit codes of SPEC §12. A new code is added here before anything uses it.
+pub mod exit_codes {
+    /// Success.
+    pub const SUCCESS: u8 = 0;
+    /// okstra itself failed (a bug, an I/O failure, git misbehaving).
+    pub const INTERNAL: u8 = 1;
+    /// Bad input, config or usage; the message names the file, line or value.
+    pub const USER: u8 = 2;
+    /// The run finished but failed: every analyser failed, a gate blocked, a verifier said FAIL.
+    pub const RUN_FAILED: u8 = 3;
+    /// Interrupted by Ctrl-C.
+    pub const INTERRUPTED: u8 = 130;
+}
+
+/// How a command ended when it did not fail.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExitStatus {
+    Success,
+    RunFailed,
+    Interrupted,
+}
+
+impl ExitStatus {
+    /// Returns the process exit code.
+    pub fn code(self) -> u8 {
+        match self {
+            ExitStatus::Success => exit_codes::SUCCESS,
+            ExitStatus::RunFailed => exit_codes::RUN_FAILED,
+            ExitStatus::Interrupted => exit_codes::INTERRUPTED,
+        }
+    }
+}
+
+/// Whose failure it is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// Exit 2.
+    User,
+    /// Exit 1.
+    Internal,
+}
+
+/// A failed command: the error, whose it is, and what the user can do.
+#[derive(Debug)]
+pub struct CommandError {
+    pub kind: ErrorKind,
+    pub error: Box<dyn Error + Send + Sync>,
+    pub hints: Vec<String>,
+}
+
+/// A plain message error, for failures found by the CLI itself.
+#[derive(Debug)]
+pub struct Message(pub String);
+
+impl fmt::Display for Message {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl Error for Message {}
+
+impl CommandError {
+    /// Returns a user error (exit 2).
+    pub fn user(error: impl Into<Box<dyn Error + Send + Sync>>) -> Self {
+        Self {
+            kind: ErrorKind::User,
+            error: error.into(),
+            hints: Vec::new(),
+        }
+    }
+
+    /// Returns an internal error (exit 1).
+    pub fn internal(error: impl Into<Box<dyn Error + Send + Sync>>) -> Self {
+        Self {
+            kind: ErrorKind::Internal,
+            error: error.into(),
+            hints: Vec::new(),
+        }
+    }
+
+    /// Returns a user error with a plain message.
+    pub fn user_message(message: impl Into<String>) -> Self {
+        Self::user(Message(message.into()))
+    }
+
+    /// Adds a hint.
+    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hints.push(hint.into());
+        self
+    }
+
+    /// Returns the process exit code.
+    pub fn code(&self) -> u8 {
+        match self.kind {
+            ErrorKind::User => exit_codes::USER,
+            ErrorKind::Internal => exit_codes::INTERNAL,
+        }
+    }
+
+    /// Returns the lines to print: `error: …`, `caused by: …`, `hint: …`.
+    pub fn render(&self) -> Vec<String> {
+        let mut lines = vec![format!("error: {}", self.error)];
+        let mut source = self.error.source();
+        let mut last = self.error.to_string();
+        while let Some(cause) = source {
+            let text = cause.to_string();
+            // Skip causes already spelled out by the message above them.
+            if !last.contains(&text) {
+                lines.push(format!("caused by: {text}"));
+            }
+            last = text;
+            source = cause.source();
+        }
+        lines.extend(self.hints.iter().map(|h| format!("hint: {h}")));
+        lines
+    }
+}
+
+impl From<SegmentError> for CommandError {
+    fn from(err: SegmentError) -> Self {
+        let hint = match &err {
+            SegmentError::SlugsToNothing {
+                non_ascii: true, ..
+            } => Some("give an ASCII id, e.g. --task payments/dev-9495"),
+            SegmentError::SlugsToNothing { .. } | SegmentError::Empty => {
+                Some("task groups and ids need letters or digits, e.g. --task payments/dev-9495")
+            }
+            SegmentError::PathLike { .. } => {
+                Some("a task group or id is a name, not a path: use letters, digits, `.`, `_`, `-`")
+            }
+            SegmentError::TooLong { .. } => Some("use a shorter id (at most 100 characters)"),
+            SegmentError::TaskArg { .. } => Some("pass --task <group>/<id>"),
+            _ => None,
+        };
+        let mut e = CommandError::user(err);
+        if let Some(h) = hint {
+            e = e.hint(h);
+        }
+        e
+    }
+}
+
+impl From<TaskTypeError> for CommandError {
+    fn from(err: TaskTypeError) -> Self {
+        CommandError::user(err)
+    }
+}
+
+impl From<DurationError> for CommandError {
+    fn from(err: DurationError) -> Self {
+        CommandError::user(err)
+    }
+}
+
+impl From<IdError> for CommandError {
+    fn from(err: IdError) -> Self {
+        CommandError::user(err)
+    }
+}
+
+impl From<RunRefError> for CommandError {
+    fn from(err: RunRefError) -> Self {
+        let hint = match &err {
+            RunRefError::Ambiguous { candidates, .. } => Some(format!(
+                "type more characters; candidates: {}",
+                candidates
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+            RunRefError::NotFound { .. } | RunRefError::Empty => {
+                Some("`okstra ctl list` shows every run id".to_owned())
+            }
+        };
+        let mut e = CommandError::user(err);
+        if let Some(h) = hint {
+            e = e.hint(h);
+        }
+        e
+    }
+}
+
+impl From<PathError> for CommandError {
+    fn from(err: PathError) -> Self {
+        CommandError::internal(err)
+    }
+}
+
+impl From<GitError> for CommandError {
+    fn from(err: GitError) -> Self {
+        CommandError::internal(err)
+    }
+}
+
+fn document_is_users(err: &DocumentError) -> bool {
+    // Every document okstra reads may have been edited by hand or written by a newer okstra.
+    matches!(
+        err,
+        DocumentError::Syntax { .. }
+            | DocumentError::Field { .. }
+            | DocumentError::Version(VersionError::TooNew { .. } | VersionError::Malformed { .. })
+    )
+}
+
+impl From<StoreError> for CommandError {
+    fn from(err: StoreError) -> Self {
+        match &err {
+            StoreError::Invalid { source, .. } if document_is_users(source) => {
+                let too_new = matches!(source, DocumentError::Version(VersionError::TooNew { .. }));
+                let e = CommandError::user(err);
+                if too_new {
+                    e.hint("upgrade okstra to read this file")
+                } else {
+                    e.hint("fix the file, or move it aside to let okstra start it again")
+                }
+            }
+            StoreError::Row { .. } => CommandError::user(err)
+                .hint("upgrade okstra to read rows written by a newer version"),
+            _ => CommandError::internal(err),
+        }
+    }
+}
+
+impl From<ProjectError> for CommandError {
+    fn from(err: ProjectError) -> Self {
+        match err {
+            ProjectError::Invalid { .. } => CommandError::user(err).hint(
+                "fix .okstra/project.json: a JSON object whose keys are all optional but projectId",
+            ),
+            ProjectError::NotFound { .. } => CommandError::user(err)
+                .hint("run `okstra init` in the project root, or pass -C <DIR>"),
+            ProjectError::BadFolderName { .. } => {
+                CommandError::user(err).hint("pass --project-id <ID> to okstra init")
+            }
+            ProjectError::Store(e) => e.into(),
+            ProjectError::Io(e) => e.into(),
+        }
+    }
+}
+
+impl From<WorktreeError> for CommandError {
+    fn from(err: WorktreeError) -> Self {
+        match &err {
+            WorktreeError::BaseRefRequired { .. } => CommandError::user(err)
+                .hint("pass --base-ref <REF> (e.g. --base-ref main) the first time a task runs"),
+            WorktreeError::BaseRefMismatch { .. } => CommandError::user(err)
+                .hint("omit --base-ref to use the task's anchor, or use a new task id"),
+            WorktreeError::BadBaseRef { .. } => CommandError::user(err)
+                .hint("use a branch, tag or commit that exists, e.g. --base-ref main"),
+            WorktreeError::BranchTaken { .. } => CommandError::user(err)
+                .hint("use another task id: the two tasks would share one branch name"),
+            WorktreeError::BadCategory { .. } => CommandError::user(err)
+                .hint("set workCategory in .okstra/project.json to a slug such as feat or fix"),
+            WorktreeError::Git(_) => CommandError::internal(err),
+            WorktreeError::Store(_) => match err {
+                WorktreeError::Store(e) => e.into(),
+                _ => unreachable!("matched above"),
+            },
+        }
+    }
+}
+
+impl From<PrepareError> for CommandError {
+    fn from(err: PrepareError) -> Self {
+        match err {
+            PrepareError::Project(e) => e.into(),
+            PrepareError::Worktree(e) => e.into(),
+            PrepareError::SeqExists { .. } => CommandError::user(err)
+                .hint("unset OKSTRA_RUN_SEQ_OVERRIDE, or choose a seq that is not taken"),
+            PrepareError::Store(e) => e.into(),
+            PrepareError::Io(e) => e.into(),
+        }
+    }
+}
+
+impl From<FindRunError> for CommandError {
+    fn from(err: FindRunError) -> Self {
+        match err {
+            FindRunError::Ref(e) => e.into(),
+            FindRunError::Store(e) => e.into(),
+        }
+    }
+}

@@ -1,0 +1,24 @@
+//! `okstra ctl`: inspect and control runs through the central index.
+
+pub mod list;
+pub mod show;
+
+use clap::Subcommand;
+
+use crate::command_error::{CommandError, ExitStatus};
+use crate::context::CommandContext;
+
+/// Inspect and control runs across projects
+#[derive(Debug, Subcommand)]
+pub enum CtlCommand {
+    List(list::CtlListArgs),
+    Show(show::CtlShowArgs),
+}
+
+/// Runs an `okstra ctl` subcommand.
+pub fn cmd_ctl(ctx: &CommandContext, cmd: &CtlCommand) -> Result<ExitStatus, CommandError> {
+    match cmd {
+        CtlCommand::List(args) => list::cmd_ctl_list(ctx, args),
+        CtlCommand::Show(args) => show::cmd_ctl_show(ctx, args),
+    }
+}

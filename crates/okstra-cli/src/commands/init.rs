@@ -1,0 +1,77 @@
+//! `okstra init`: make the current folder an okstra project.
+
+use clap::Args;
+use okstra_core::ProjectId;
+use okstra_core::config::Language;
+use okstra_engine::project::{ExcludeOutcome, init_project};
+
+use crate::command_error::{CommandError, ExitStatus};
+use crate::context::CommandContext;
+
+/// Set up okstra in this folder: .okstra/project.json, git exclude, central registration
+///
+/// Running it again changes nothing.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Language of reports and the wizard
+    #[arg(long, value_name = "LANG", value_parser = ["en", "ko"])]
+    language: Option<String>,
+
+    /// Let git see .okstra/ (do not add it to .git/info/exclude)
+    #[arg(long)]
+    track: bool,
+
+    /// Project id to use instead of the folder name (slugged)
+    #[arg(long, value_name = "ID")]
+    project_id: Option<String>,
+}
+
+/// Runs `okstra init`.
+pub fn cmd_init(ctx: &CommandContext, args: &InitArgs) -> Result<ExitStatus, CommandError> {
+    let language = match args.language.as_deref() {
+        Some("ko") => Language::Ko,
+        _ => Language::En,
+    };
+    let project_id = args
+        .project_id
+        .as_deref()
+        .map(ProjectId::parse)
+        .transpose()?;
+    let home = ctx.home()?;
+    let outcome = init_project(&home, &ctx.cwd, project_id.as_ref(), language, args.track)?;
+    let project = &outcome.project;
+    for w in &project.warnings {
+        ctx.ui.warn(&format!(
+            ".okstra/project.json: unknown key `{}` (ignored)",
+            w.key
+        ));
+    }
+    let ui = &ctx.ui;
+    if project.created {
+        ui.status(&format!(
+            "initialised okstra project `{}` in {}",
+            project.project_id,
+            project.root().display()
+        ));
+        ui.status("  wrote .okstra/project.json");
+    } else {
+        ui.status(&format!(
+            "okstra project `{}` is already initialised in {}",
+            project.project_id,
+            project.root().display()
+        ));
+    }
+    match &outcome.exclude {
+        ExcludeOutcome::Added(path) => {
+            ui.status(&format!("  added .okstra/ to {}", path.display()));
+        }
+        ExcludeOutcome::AlreadyPresent(_) => {}
+        ExcludeOutcome::Tracked => ui.status("  .okstra/ is tracked by git (--track)"),
+        ExcludeOutcome::NotGit => ui.status("  not a git repository: runs will use this folder"),
+    }
+    ui.status(&format!(
+        "  registered in {}",
+        home.paths().project_meta(&project.project_id).display()
+    ));
+    Ok(ExitStatus::Success)
+}

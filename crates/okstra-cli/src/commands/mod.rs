@@ -1,0 +1,7 @@
+//! One module per subcommand; each holds its `XxxArgs` (whose doc comments are the help) and
+//! its `cmd_xxx` handler.
+
+pub mod ctl;
+pub mod demo;
+pub mod init;
+pub mod run;

@@ -1,0 +1,127 @@
+//! `okstra ctl list` and `okstra ctl show`.
+
+use okstra_test_support::TestEnv;
+use serde_json::Value;
+
+use crate::common::okstra;
+
+fn prepare(env: &TestEnv, task: &str, task_type: &str) -> Value {
+    let out = okstra(
+        env,
+        &[
+            "run",
+            task_type,
+            "--task",
+            task,
+            "--base-ref",
+            "main",
+            "--prepare-only",
+            "--json",
+        ],
+    );
+    assert_eq!(out.code, Some(0), "{out}");
+    serde_json::from_str(&out.stdout).unwrap()
+}
+
+#[test]
+fn list_and_show() {
+    let env = TestEnv::new();
+    let out = okstra(&env, &["ctl", "list"]);
+    insta::assert_snapshot!(out, @r"
+    exit: 0
+    ----- stdout -----
+    ----- stderr -----
+    no runs yet
+    ");
+    let a = prepare(&env, "payments/dev-1", "error-analysis");
+    prepare(&env, "payments/dev-1", "requirements-discovery");
+    let out = okstra(&env, &["ctl", "list"]);
+    assert_eq!(out.code, Some(0), "{out}");
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert_eq!(lines.len(), 3, "{out}");
+    assert!(lines[0].starts_with("RUN "));
+    assert!(
+        lines[1].contains("payments/dev-1  error-analysis "),
+        "{out}"
+    );
+    assert!(lines[2].contains("requirements-discovery"), "{out}");
+
+    let json = okstra(&env, &["ctl", "list", "--json"]);
+    let rows: Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(rows.as_array().unwrap().len(), 2);
+    assert_eq!(rows[0]["runId"], a["runId"]);
+    assert_eq!(rows[0]["status"], "prepared");
+
+    // The short id printed by `ctl list` is accepted by `ctl show`.
+    let short = lines[1].split_whitespace().next().unwrap();
+    let out = okstra(&env, &["ctl", "show", short]);
+    insta::assert_snapshot!(out, @r"
+    exit: 0
+    ----- stdout -----
+    run:         [RUN]
+    task:        project:payments:dev-1
+    type:        error-analysis
+    seq:         1
+    status:      prepared
+    project:     [TMP]/project
+    run dir:     .okstra/tasks/payments/dev-1/runs/error-analysis
+    manifest:    [TMP]/project/.okstra/tasks/payments/dev-1/runs/error-analysis/manifests/run-manifest-error-analysis-1.json
+    worktree:    [TMP]/home/.okstra/worktrees/project/payments/dev-1/task (created, branch okstra/feat/payments-dev-1)
+    anchor:      [SHA]
+    created:     [TS]
+    updated:     [TS]
+    checkpoints: prepare
+    ----- stderr -----
+    ");
+    let full = okstra(
+        &env,
+        &["ctl", "show", a["runId"].as_str().unwrap(), "--json"],
+    );
+    let m: Value = serde_json::from_str(&full.stdout).unwrap();
+    assert_eq!(m["schemaVersion"], "run-manifest/v1");
+    assert_eq!(m["runId"], a["runId"]);
+    // A manifest path works too.
+    let by_path = okstra(
+        &env,
+        &["ctl", "show", a["manifest"].as_str().unwrap(), "--json"],
+    );
+    assert_eq!(by_path.stdout, full.stdout);
+}
+
+#[test]
+fn show_refuses_unknown_and_ambiguous_runs() {
+    let env = TestEnv::new();
+    prepare(&env, "g/a", "error-analysis");
+    prepare(&env, "g/b", "error-analysis");
+    let out = okstra(&env, &["ctl", "show", "ZZZ"]);
+    insta::assert_snapshot!(out, @r#"
+    exit: 2
+    ----- stdout -----
+    ----- stderr -----
+    error: no run id starts with "ZZZ"
+    hint: `okstra ctl list` shows every run id
+    "#);
+    // Both ids start with the same millisecond timestamp digits.
+    let out = okstra(&env, &["ctl", "show", "0"]);
+    assert_eq!(out.code, Some(2), "{out}");
+    assert!(out.stderr.contains("names 2 runs"), "{out}");
+}
+
+#[test]
+fn list_reports_a_torn_index_line_and_goes_on() {
+    let env = TestEnv::new();
+    prepare(&env, "g/a", "error-analysis");
+    let index = env.okstra_home().join("index/runs.jsonl");
+    let mut text = fs_err::read_to_string(&index).unwrap();
+    text.push_str("{\"v\":1,\"ev");
+    fs_err::write(&index, text).unwrap();
+    let out = okstra(&env, &["ctl", "list", "--json"]);
+    assert_eq!(out.code, Some(0), "{out}");
+    assert!(
+        out.stderr
+            .contains("index/runs.jsonl: line 2: torn last line (an interrupted write); skipped"),
+        "{out}"
+    );
+    let rows: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(rows.as_array().unwrap().len(), 1);
+}

@@ -1,0 +1,27 @@
+//! The one end-to-end test binary of the `okstra` command (STYLE.md §8): a module per command,
+//! each test in a hermetic `TestEnv`.
+
+mod common;
+mod ctl;
+mod help;
+mod init;
+mod run_prepare;
+
+/// Every `.rs` file in this folder must be a module of this binary, so no test is forgotten.
+#[test]
+fn no_forgotten_test_files() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it");
+    let main = fs_err::read_to_string(dir.join("main.rs")).unwrap();
+    for entry in fs_err::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+        let is_module = path.extension().is_some_and(|e| e == "rs") || path.is_dir();
+        if !is_module || name == "main" || name == "snapshots" {
+            continue;
+        }
+        assert!(
+            main.contains(&format!("mod {name};")),
+            "tests/it/{name} is not declared in tests/it/main.rs"
+        );
+    }
+}

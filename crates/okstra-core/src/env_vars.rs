@@ -1,0 +1,30 @@
+//! Owns the names of every environment variable okstra reads, documented in one place.
+//!
+//! Reading them is the CLI's job (`settings`); core only names them.
+
+/// The central home; default `~/.okstra`.
+pub const OKSTRA_HOME: &str = "OKSTRA_HOME";
+
+/// Forces the run seq of the next prepared run; a seq that already exists is refused (exit 2).
+pub const OKSTRA_RUN_SEQ_OVERRIDE: &str = "OKSTRA_RUN_SEQ_OVERRIDE";
+
+/// Turns off colour in every output.
+pub const NO_COLOR: &str = "NO_COLOR";
+
+/// Test hook: milliseconds to hold each lock once taken, so tests can widen the locked
+/// sections and provoke races. Never set it in real use.
+pub const OKSTRA_TEST_LOCK_HOLD_MS: &str = "OKSTRA_TEST_LOCK_HOLD_MS";
+
+/// Test hook: rotate the central index once it passes this many bytes (default 16 MiB).
+pub const OKSTRA_TEST_INDEX_ROTATE_BYTES: &str = "OKSTRA_TEST_INDEX_ROTATE_BYTES";
+
+/// Test hook: turns off the live progress view even on a terminal.
+pub const OKSTRA_NO_PROGRESS: &str = "OKSTRA_NO_PROGRESS";
+
+/// Test hook: the folder holding the pinned worker CLIs (`claude`, `codex`, `gemini`) that
+/// `cargo xtask test` installs. Tests that need them panic when it is set but a binary is
+/// missing.
+pub const OKSTRA_TEST_CLIS: &str = "OKSTRA_TEST_CLIS";
+
+/// The prefix of every okstra variable; workers never inherit these (SPEC §5.1).
+pub const OKSTRA_PREFIX: &str = "OKSTRA_";

@@ -1,0 +1,117 @@
+//! Owns core's error types: one per operation, carrying data (the value, the line, the path
+//! text) rather than preformatted messages. Blame and exit codes are decided by the CLI.
+
+use thiserror::Error;
+
+use crate::ids::RunId;
+
+/// Why a raw group, id or project name cannot become a segment (SPEC §1).
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum SegmentError {
+    #[error("the name is empty")]
+    Empty,
+    #[error("{value:?} looks like a path (it contains `/`, `\\`, `..` or a NUL byte)")]
+    PathLike { value: String },
+    #[error("{value:?} has no ASCII letters or digits, so it slugs to nothing")]
+    SlugsToNothing { value: String, non_ascii: bool },
+    #[error("{value:?} slugs to {len} characters; the limit is 100")]
+    TooLong { value: String, len: usize },
+    #[error("{value:?} slugs to {slug:?}, which is not a valid segment")]
+    Invalid { value: String, slug: String },
+    #[error("{value:?} is not in slug form")]
+    NotASlug { value: String },
+    #[error("{value:?} is not a task: expected <group>/<id>, e.g. payments/dev-9495")]
+    TaskArg { value: String },
+}
+
+/// An unknown task type name.
+#[derive(Debug, Error, PartialEq, Eq)]
+#[error(
+    "unknown task type {value:?}; expected one of requirements-discovery, error-analysis, \
+     implementation-planning, implementation, final-verification, release-handoff"
+)]
+pub struct TaskTypeError {
+    pub value: String,
+}
+
+/// A bad run seq, stage or run id.
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum IdError {
+    #[error("run seq numbers start at 1")]
+    ZeroSeq,
+    #[error("stage numbers start at 1")]
+    ZeroStage,
+    #[error("{value:?} is not a run seq (a whole number from 1)")]
+    BadSeq { value: String },
+    #[error("{value:?} is not a run id (26 characters of Crockford base-32)")]
+    BadRunId { value: String },
+}
+
+/// A `<run>` argument that names no run, or more than one.
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum RunRefError {
+    #[error("the run argument is empty")]
+    Empty,
+    #[error("no run id starts with {value:?}")]
+    NotFound { value: String },
+    #[error("{value:?} names {} runs", candidates.len())]
+    Ambiguous {
+        value: String,
+        candidates: Vec<RunId>,
+    },
+}
+
+/// A bad duration text.
+#[derive(Debug, Error, PartialEq, Eq)]
+#[error("{value:?} is not a duration; write e.g. 500ms, 2s, 30m or 1h")]
+pub struct DurationError {
+    pub value: String,
+}
+
+/// A persisted shape whose version okstra cannot read.
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum VersionError {
+    #[error("schema version {found:?} is not of the form {kind}/v<N>")]
+    Malformed { kind: String, found: String },
+    #[error("{kind} version {major} is newer than this okstra understands (it reads v1)")]
+    TooNew { kind: String, major: u32 },
+}
+
+/// A JSON document (project.json, a manifest, …) that cannot be read.
+#[derive(Debug, Error)]
+pub enum DocumentError {
+    #[error("line {line}, column {column}: {message}")]
+    Syntax {
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("{field}: {message}")]
+    Field { field: String, message: String },
+    #[error(transparent)]
+    Version(#[from] VersionError),
+}
+
+impl DocumentError {
+    /// Returns the error for a serde_json failure, keeping its position.
+    pub fn from_json(err: &serde_json::Error) -> Self {
+        let message = err.to_string();
+        // serde_json appends " at line L column C"; keep the message without it.
+        let message = message
+            .rsplit_once(" at line ")
+            .map_or(message.clone(), |(m, _)| m.to_owned());
+        DocumentError::Syntax {
+            line: err.line(),
+            column: err.column(),
+            message,
+        }
+    }
+}
+
+/// A JSONL line that cannot be decoded.
+#[derive(Debug, Error)]
+#[error("line {line}: {message}")]
+pub struct JsonlLineError {
+    pub line: usize,
+    pub message: String,
+}

@@ -1,0 +1,241 @@
+//! Owns the run's checkpoints (SPEC §4 steps) and the progress events the engine emits at them,
+//! with their exact spec text (`phase-4-dispatch worker=<role> model=<model>`, …).
+//!
+//! The engine sends `RunEvent`s through a callback; the manifest stores them as
+//! `ManifestEvent`s and the CLI's live view renders them. Neither rendering is here.
+
+use std::fmt;
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+/// A step of the run lifecycle (SPEC §4) that is recorded once passed, so `resume` knows where
+/// to continue.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Checkpoint {
+    /// Step 1: identity, worktree, seq, directories, manifest, index `started` row.
+    Prepare,
+    /// Step 2: every prompt of round 0 rendered and saved.
+    #[serde(rename = "phase-2-prompts")]
+    Prompts,
+    /// Steps 3–4: every round-0 worker reached a terminal status.
+    #[serde(rename = "phase-5-collect")]
+    Collect,
+    /// Step 5: convergence finished.
+    #[serde(rename = "phase-5.5-convergence")]
+    Convergence,
+    /// Step 6: the critic and its reverify round finished.
+    #[serde(rename = "phase-5.6-critic")]
+    Critic,
+    /// Step 7: the plan-body verification gate ran.
+    #[serde(rename = "plan-body-verification")]
+    PlanBody,
+    /// Step 8: the report data and markdown are written.
+    Report,
+    /// Step 9: the run validator ran and the run was persisted (timeline, index `done` row).
+    Persist,
+}
+
+impl Checkpoint {
+    /// Every checkpoint, in lifecycle order.
+    pub const ALL: [Checkpoint; 8] = [
+        Checkpoint::Prepare,
+        Checkpoint::Prompts,
+        Checkpoint::Collect,
+        Checkpoint::Convergence,
+        Checkpoint::Critic,
+        Checkpoint::PlanBody,
+        Checkpoint::Report,
+        Checkpoint::Persist,
+    ];
+
+    /// Returns the spec spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Checkpoint::Prepare => "prepare",
+            Checkpoint::Prompts => "phase-2-prompts",
+            Checkpoint::Collect => "phase-5-collect",
+            Checkpoint::Convergence => "phase-5.5-convergence",
+            Checkpoint::Critic => "phase-5.6-critic",
+            Checkpoint::PlanBody => "plan-body-verification",
+            Checkpoint::Report => "report",
+            Checkpoint::Persist => "persist",
+        }
+    }
+}
+
+impl fmt::Display for Checkpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One progress event as the manifest keeps it: when, its checkpoint name and its full spec
+/// line.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ManifestEvent {
+    pub at: Timestamp,
+    /// The event's spec name, e.g. `phase-4-dispatch`.
+    pub checkpoint: String,
+    /// The whole line, e.g. `phase-4-dispatch worker=claude-worker model=opus`.
+    pub message: String,
+}
+
+/// A progress event of a run (SPEC §4), emitted by the engine.
+#[derive(Clone, Debug, PartialEq)]
+pub enum RunEvent {
+    /// The run is prepared.
+    Prepared { run_dir: String, seq: u32 },
+    /// `phase-2-prompts preparing <N> worker prompts`
+    Prompts { count: usize },
+    /// `phase-4-dispatch worker=<role> model=<model>`
+    Dispatch { worker: String, model: String },
+    /// `phase-5-poll pending=<n> done=<m>`
+    Poll { pending: usize, done: usize },
+    /// `phase-5-collect worker=<role> status=<terminal-status>`
+    Collect { worker: String, status: String },
+    /// A worker printed nothing for the stall window.
+    Stalled { worker: String, silent_for: String },
+    /// A worker is started again after a retryable failure.
+    Redispatch {
+        worker: String,
+        attempt: u32,
+        reason: String,
+    },
+    /// `phase-5.5-convergence round=<N> queue=<count>`
+    Convergence { round: u32, queue: usize },
+    /// `phase-5.6-critic provider=<provider> gaps=<n>`
+    Critic { provider: String, gaps: usize },
+    /// The report is written.
+    Report { path: String },
+    /// The run ended.
+    Finished { status: String },
+}
+
+impl RunEvent {
+    /// Returns the event's spec name.
+    pub fn name(&self) -> &'static str {
+        match self {
+            RunEvent::Prepared { .. } => "prepare",
+            RunEvent::Prompts { .. } => "phase-2-prompts",
+            RunEvent::Dispatch { .. } => "phase-4-dispatch",
+            RunEvent::Poll { .. } => "phase-5-poll",
+            RunEvent::Collect { .. } => "phase-5-collect",
+            RunEvent::Stalled { .. } => "stalled",
+            RunEvent::Redispatch { .. } => "redispatch",
+            RunEvent::Convergence { .. } => "phase-5.5-convergence",
+            RunEvent::Critic { .. } => "phase-5.6-critic",
+            RunEvent::Report { .. } => "report",
+            RunEvent::Finished { .. } => "finished",
+        }
+    }
+
+    /// Returns the manifest form of this event at `at`.
+    pub fn to_manifest(&self, at: Timestamp) -> ManifestEvent {
+        ManifestEvent {
+            at,
+            checkpoint: self.name().to_owned(),
+            message: self.to_string(),
+        }
+    }
+}
+
+impl fmt::Display for RunEvent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RunEvent::Prepared { run_dir, seq } => write!(f, "prepare seq={seq} dir={run_dir}"),
+            RunEvent::Prompts { count } => {
+                write!(f, "phase-2-prompts preparing {count} worker prompts")
+            }
+            RunEvent::Dispatch { worker, model } => {
+                write!(f, "phase-4-dispatch worker={worker} model={model}")
+            }
+            RunEvent::Poll { pending, done } => {
+                write!(f, "phase-5-poll pending={pending} done={done}")
+            }
+            RunEvent::Collect { worker, status } => {
+                write!(f, "phase-5-collect worker={worker} status={status}")
+            }
+            RunEvent::Stalled { worker, silent_for } => {
+                write!(f, "stalled worker={worker} silent={silent_for}")
+            }
+            RunEvent::Redispatch {
+                worker,
+                attempt,
+                reason,
+            } => write!(
+                f,
+                "redispatch worker={worker} attempt={attempt} reason={reason}"
+            ),
+            RunEvent::Convergence { round, queue } => {
+                write!(f, "phase-5.5-convergence round={round} queue={queue}")
+            }
+            RunEvent::Critic { provider, gaps } => {
+                write!(f, "phase-5.6-critic provider={provider} gaps={gaps}")
+            }
+            RunEvent::Report { path } => write!(f, "report path={path}"),
+            RunEvent::Finished { status } => write!(f, "finished status={status}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spec_lines() {
+        assert_eq!(
+            RunEvent::Prompts { count: 3 }.to_string(),
+            "phase-2-prompts preparing 3 worker prompts"
+        );
+        assert_eq!(
+            RunEvent::Dispatch {
+                worker: "claude-worker".into(),
+                model: "opus".into()
+            }
+            .to_string(),
+            "phase-4-dispatch worker=claude-worker model=opus"
+        );
+        assert_eq!(
+            RunEvent::Poll {
+                pending: 2,
+                done: 1
+            }
+            .to_string(),
+            "phase-5-poll pending=2 done=1"
+        );
+        assert_eq!(
+            RunEvent::Collect {
+                worker: "codex-worker".into(),
+                status: "timeout".into()
+            }
+            .to_string(),
+            "phase-5-collect worker=codex-worker status=timeout"
+        );
+        assert_eq!(
+            RunEvent::Convergence { round: 1, queue: 4 }.to_string(),
+            "phase-5.5-convergence round=1 queue=4"
+        );
+        assert_eq!(
+            RunEvent::Critic {
+                provider: "codex".into(),
+                gaps: 2
+            }
+            .to_string(),
+            "phase-5.6-critic provider=codex gaps=2"
+        );
+    }
+
+    #[test]
+    fn checkpoint_names_serialize_as_spec() {
+        for c in Checkpoint::ALL {
+            assert_eq!(
+                serde_json::to_string(&c).unwrap(),
+                format!("\"{}\"", c.as_str())
+            );
+        }
+    }
+}

@@ -1,0 +1,180 @@
+//! Owns the central run index row (`$OKSTRA_HOME/index/runs.jsonl`, SPEC §2) with the original
+//! field names, and the fold that turns rows into one current view per run.
+//!
+//! Appending, rotating and reading the files is the engine's job (`home`).
+
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::ids::RunId;
+use crate::status::RunStatus;
+
+/// The row kind of the index, for version errors.
+pub const INDEX_KIND: &str = "index";
+
+/// What an index row records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum IndexEvent {
+    Started,
+    Done,
+}
+
+/// One row of `index/runs.jsonl`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IndexRow {
+    #[serde(default)]
+    pub v: Option<u32>,
+    pub event: IndexEvent,
+    pub run_id: RunId,
+    pub project_id: String,
+    pub task_group: String,
+    pub task_id: String,
+    pub task_type: String,
+    pub run_seq: u32,
+    #[serde(default)]
+    pub stage: Option<u32>,
+    pub status: RunStatus,
+    pub at: Timestamp,
+    /// The absolute path of the run manifest.
+    pub manifest: String,
+}
+
+/// The latest state of one run, folded from its index rows.
+#[derive(Clone, Debug, PartialEq)]
+pub struct IndexedRun {
+    pub run_id: RunId,
+    pub project_id: String,
+    pub task_group: String,
+    pub task_id: String,
+    pub task_type: String,
+    pub run_seq: u32,
+    pub stage: Option<u32>,
+    pub status: RunStatus,
+    pub started_at: Option<Timestamp>,
+    pub finished_at: Option<Timestamp>,
+    pub manifest: String,
+}
+
+/// Folds index rows into one entry per run id, in start order. A later `done` row sets the
+/// final status; duplicate rows change nothing.
+pub fn fold_index(rows: impl IntoIterator<Item = IndexRow>) -> Vec<IndexedRun> {
+    let mut runs: BTreeMap<RunId, IndexedRun> = BTreeMap::new();
+    for row in rows {
+        let entry = runs.entry(row.run_id).or_insert_with(|| IndexedRun {
+            run_id: row.run_id,
+            project_id: row.project_id.clone(),
+            task_group: row.task_group.clone(),
+            task_id: row.task_id.clone(),
+            task_type: row.task_type.clone(),
+            run_seq: row.run_seq,
+            stage: row.stage,
+            status: row.status,
+            started_at: None,
+            finished_at: None,
+            manifest: row.manifest.clone(),
+        });
+        match row.event {
+            IndexEvent::Started => {
+                if entry.started_at.is_none() {
+                    entry.started_at = Some(row.at);
+                }
+                if entry.finished_at.is_none() {
+                    entry.status = row.status;
+                }
+            }
+            IndexEvent::Done => {
+                entry.status = row.status;
+                entry.finished_at = Some(row.at);
+            }
+        }
+    }
+    let mut out: Vec<_> = runs.into_values().collect();
+    // ULIDs sort by creation time; a run without a started row keeps its id order.
+    out.sort_by_key(|r| r.run_id);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::jsonl::{decode_jsonl, encode_line};
+
+    fn row(id: &str, event: IndexEvent, status: RunStatus, at: &str) -> IndexRow {
+        IndexRow {
+            v: Some(1),
+            event,
+            run_id: id.parse().unwrap(),
+            project_id: "shop".into(),
+            task_group: "payments".into(),
+            task_id: "dev-1".into(),
+            task_type: "error-analysis".into(),
+            run_seq: 1,
+            stage: None,
+            status,
+            at: at.parse().unwrap(),
+            manifest: "/p/m.json".into(),
+        }
+    }
+
+    #[test]
+    fn row_uses_original_field_names() {
+        let r = row(
+            "01JABCDEFGHJKMNPQRSTVWXYZ0",
+            IndexEvent::Started,
+            RunStatus::Running,
+            "2026-11-21T10:00:00Z",
+        );
+        let line = encode_line(&r).unwrap();
+        assert_eq!(
+            line,
+            "{\"v\":1,\"event\":\"started\",\"runId\":\"01JABCDEFGHJKMNPQRSTVWXYZ0\",\"projectId\":\"shop\",\"taskGroup\":\"payments\",\"taskId\":\"dev-1\",\"taskType\":\"error-analysis\",\"runSeq\":1,\"stage\":null,\"status\":\"running\",\"at\":\"2026-11-21T10:00:00Z\",\"manifest\":\"/p/m.json\"}\n"
+        );
+        let d = decode_jsonl::<IndexRow>(INDEX_KIND, &line).unwrap();
+        assert_eq!(d.rows[0].1, r);
+    }
+
+    #[test]
+    fn fold_keeps_one_entry_per_run() {
+        let a = "01JABCDEFGHJKMNPQRSTVWXYZ0";
+        let b = "01JABCDEFGHJKMNPQRSTVWXYZ1";
+        let rows = vec![
+            row(
+                a,
+                IndexEvent::Started,
+                RunStatus::Running,
+                "2026-11-21T10:00:00Z",
+            ),
+            row(
+                b,
+                IndexEvent::Started,
+                RunStatus::Prepared,
+                "2026-11-21T10:00:01Z",
+            ),
+            row(
+                a,
+                IndexEvent::Done,
+                RunStatus::Completed,
+                "2026-11-21T10:05:00Z",
+            ),
+            row(
+                a,
+                IndexEvent::Started,
+                RunStatus::Running,
+                "2026-11-21T10:06:00Z",
+            ),
+        ];
+        let runs = fold_index(rows);
+        assert_eq!(runs.len(), 2);
+        assert_eq!(runs[0].status, RunStatus::Completed);
+        assert_eq!(
+            runs[0].started_at.unwrap().to_string(),
+            "2026-11-21T10:00:00Z"
+        );
+        assert_eq!(runs[1].status, RunStatus::Prepared);
+        assert!(runs[1].finished_at.is_none());
+    }
+}

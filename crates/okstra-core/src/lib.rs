@@ -1,0 +1,33 @@
+//! okstra's domain: identities and the one slug rule, every `.okstra/` and central-home path,
+//! the persisted formats (project.json, manifests, index rows, timeline, registry) and the
+//! decisions over them.
+//!
+//! This crate is pure and synchronous: no tokio, no processes, no file access. It takes text
+//! and values and returns values (STYLE.md §1–§2); `okstra-engine` performs the effects.
+
+pub mod config;
+pub mod duration;
+pub mod env_vars;
+pub mod errors;
+pub mod events;
+pub mod ids;
+pub mod index;
+pub mod jsonl;
+pub mod manifest;
+pub mod project_meta;
+pub mod registry;
+pub mod run_paths;
+pub mod segment;
+pub mod settings;
+pub mod status;
+pub mod task_type;
+pub mod timeline;
+pub mod version;
+pub mod worker_name;
+
+pub use ids::{RunId, RunSeq, Stage};
+pub use segment::{ProjectId, Segment, TaskKey, TaskName};
+pub use task_type::TaskType;
+
+/// The okstra version, recorded in every manifest.
+pub const OKSTRA_VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,76 @@
+//! Owns the run status vocabulary of SPEC §2 (`prepared`, `running`, `completed`, `failed`,
+//! `interrupted`) and worktree provisioning outcomes of SPEC §8.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// A run's status.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RunStatus {
+    Prepared,
+    Running,
+    Completed,
+    Failed,
+    Interrupted,
+}
+
+impl RunStatus {
+    /// Returns the spec spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Prepared => "prepared",
+            RunStatus::Running => "running",
+            RunStatus::Completed => "completed",
+            RunStatus::Failed => "failed",
+            RunStatus::Interrupted => "interrupted",
+        }
+    }
+
+    /// Returns whether the run has ended.
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            RunStatus::Completed | RunStatus::Failed | RunStatus::Interrupted
+        )
+    }
+}
+
+impl fmt::Display for RunStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What task worktree provisioning did (SPEC §8 first bullet).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum WorktreeStatus {
+    /// A new worktree and branch were made.
+    Created,
+    /// The task's worktree already existed.
+    Reused,
+    /// The project is not in a git repository; runs use the project root.
+    SkippedNonGit,
+    /// The project root is itself a linked worktree; runs use the project root.
+    SkippedNestedWorktree,
+}
+
+impl WorktreeStatus {
+    /// Returns the spec spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WorktreeStatus::Created => "created",
+            WorktreeStatus::Reused => "reused",
+            WorktreeStatus::SkippedNonGit => "skipped-non-git",
+            WorktreeStatus::SkippedNestedWorktree => "skipped-nested-worktree",
+        }
+    }
+}
+
+impl fmt::Display for WorktreeStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}

@@ -1,0 +1,139 @@
+//! Owns the six task types of SPEC §3 and what is fixed per type: its name, its expected
+//! per-worker duration, the derived 2× deadline and the default convergence round limit.
+//!
+//! Worker rosters and the other per-type settings that a project can change live in `config`.
+
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::errors::TaskTypeError;
+
+/// One of the six task types (SPEC §3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TaskType {
+    RequirementsDiscovery,
+    ErrorAnalysis,
+    ImplementationPlanning,
+    Implementation,
+    FinalVerification,
+    ReleaseHandoff,
+}
+
+impl TaskType {
+    /// Every task type, in workflow order.
+    pub const ALL: [TaskType; 6] = [
+        TaskType::RequirementsDiscovery,
+        TaskType::ErrorAnalysis,
+        TaskType::ImplementationPlanning,
+        TaskType::Implementation,
+        TaskType::FinalVerification,
+        TaskType::ReleaseHandoff,
+    ];
+
+    /// Returns the spec name, which is also its path segment.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaskType::RequirementsDiscovery => "requirements-discovery",
+            TaskType::ErrorAnalysis => "error-analysis",
+            TaskType::ImplementationPlanning => "implementation-planning",
+            TaskType::Implementation => "implementation",
+            TaskType::FinalVerification => "final-verification",
+            TaskType::ReleaseHandoff => "release-handoff",
+        }
+    }
+
+    /// Returns the expected wall time of one worker of this type (SPEC §3).
+    pub fn expected_duration(self) -> Duration {
+        let minutes = match self {
+            TaskType::RequirementsDiscovery
+            | TaskType::FinalVerification
+            | TaskType::ReleaseHandoff => 10,
+            TaskType::ErrorAnalysis => 15,
+            TaskType::ImplementationPlanning | TaskType::Implementation => 20,
+        };
+        Duration::from_secs(minutes * 60)
+    }
+
+    /// Returns the default per-worker deadline: twice the expected duration (SPEC §5.4).
+    pub fn default_deadline(self) -> Duration {
+        self.expected_duration() * 2
+    }
+
+    /// Returns the default `convergence.maxRounds` (SPEC §3, §6.3); `0` where the type has no
+    /// convergence.
+    pub fn default_max_rounds(self) -> u32 {
+        match self {
+            TaskType::RequirementsDiscovery | TaskType::FinalVerification => 1,
+            TaskType::ErrorAnalysis | TaskType::ImplementationPlanning => 2,
+            TaskType::Implementation | TaskType::ReleaseHandoff => 0,
+        }
+    }
+
+    /// Returns whether runs of this type are stage-isolated (`runs/implementation/stage-<N>/`).
+    pub fn is_stage_scoped(self) -> bool {
+        self == TaskType::Implementation
+    }
+
+    /// Returns whether this type runs a team of analysers (as opposed to one executor/writer).
+    pub fn uses_analysers(self) -> bool {
+        !matches!(self, TaskType::Implementation | TaskType::ReleaseHandoff)
+    }
+}
+
+impl fmt::Display for TaskType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for TaskType {
+    type Err = TaskTypeError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        TaskType::ALL
+            .into_iter()
+            .find(|t| t.as_str() == s)
+            .ok_or_else(|| TaskTypeError {
+                value: s.to_owned(),
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for t in TaskType::ALL {
+            assert_eq!(t.as_str().parse::<TaskType>().unwrap(), t);
+            assert_eq!(
+                serde_json::to_string(&t).unwrap(),
+                format!("\"{}\"", t.as_str())
+            );
+        }
+        assert!("analysis".parse::<TaskType>().is_err());
+    }
+
+    #[test]
+    fn durations_follow_spec_table() {
+        let table = [
+            ("requirements-discovery", 10, 20, 1),
+            ("error-analysis", 15, 30, 2),
+            ("implementation-planning", 20, 40, 2),
+            ("implementation", 20, 40, 0),
+            ("final-verification", 10, 20, 1),
+            ("release-handoff", 10, 20, 0),
+        ];
+        for (name, expected, deadline, rounds) in table {
+            let t: TaskType = name.parse().unwrap();
+            assert_eq!(t.expected_duration(), Duration::from_secs(expected * 60));
+            assert_eq!(t.default_deadline(), Duration::from_secs(deadline * 60));
+            assert_eq!(t.default_max_rounds(), rounds);
+        }
+    }
+}

@@ -1,0 +1,150 @@
+//! Owns the engine's error types, one per operation, each carrying the data a person needs:
+//! paths, argv, exit status, stderr, values. Blame (user vs internal) is assigned by the CLI.
+
+use std::io;
+use std::path::PathBuf;
+
+use okstra_core::errors::{DocumentError, JsonlLineError};
+use okstra_core::registry::RegistryError;
+use thiserror::Error;
+
+/// A file or folder operation that failed, with its path.
+#[derive(Debug, Error)]
+#[error("{}: {source}", path.display())]
+pub struct PathError {
+    pub path: PathBuf,
+    #[source]
+    pub source: io::Error,
+}
+
+impl PathError {
+    /// Returns a closure that wraps an `io::Error` with `path`.
+    pub fn at(path: impl Into<PathBuf>) -> impl FnOnce(io::Error) -> PathError {
+        let path = path.into();
+        move |source| PathError { path, source }
+    }
+}
+
+/// A JSON or JSONL file okstra could not read or write.
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error(transparent)]
+    Io(#[from] PathError),
+    #[error("{}: {source}", path.display())]
+    Invalid {
+        path: PathBuf,
+        #[source]
+        source: DocumentError,
+    },
+    #[error("{}: {source}", path.display())]
+    Row {
+        path: PathBuf,
+        #[source]
+        source: JsonlLineError,
+    },
+    #[error("{}: cannot encode: {source}", path.display())]
+    Encode {
+        path: PathBuf,
+        #[source]
+        source: serde_json::Error,
+    },
+}
+
+/// A git command that could not run or failed.
+#[derive(Debug, Error)]
+pub enum GitError {
+    #[error("cannot run `{}`: {source}", argv.join(" "))]
+    Spawn {
+        argv: Vec<String>,
+        #[source]
+        source: io::Error,
+    },
+    #[error("`{}` failed ({}): {stderr}", argv.join(" "), status.map_or("killed".to_owned(), |s| format!("exit {s}")))]
+    Failed {
+        argv: Vec<String>,
+        status: Option<i32>,
+        stderr: String,
+    },
+}
+
+/// Task worktree provisioning failures (SPEC §8 first bullet).
+#[derive(Debug, Error)]
+pub enum WorktreeError {
+    #[error("task {task_key} has no worktree yet, and creating one needs a base ref")]
+    BaseRefRequired { task_key: String },
+    #[error(
+        "--base-ref {given} differs from the anchor of task {task_key}: {anchor_ref} at {anchor_commit}"
+    )]
+    BaseRefMismatch {
+        task_key: String,
+        given: String,
+        anchor_ref: String,
+        anchor_commit: String,
+    },
+    #[error("--base-ref {value} does not name a commit in {}", repo.display())]
+    BadBaseRef { value: String, repo: PathBuf },
+    #[error("task {task_key} cannot use branch {branch}: it already belongs to task {owner}")]
+    BranchTaken {
+        task_key: String,
+        branch: String,
+        owner: String,
+    },
+    #[error("work category {value:?} is not a valid branch segment")]
+    BadCategory { value: String },
+    #[error(transparent)]
+    Git(#[from] GitError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl WorktreeError {
+    /// Returns the worktree error for a registry invariant violation.
+    pub fn from_registry(task_key: &str, err: RegistryError) -> Self {
+        match err {
+            RegistryError::BranchTaken { branch, owner } => WorktreeError::BranchTaken {
+                task_key: task_key.to_owned(),
+                branch,
+                owner,
+            },
+        }
+    }
+}
+
+/// Loading or creating a project's `.okstra/project.json`.
+#[derive(Debug, Error)]
+pub enum ProjectError {
+    #[error("{}: {source}", path.display())]
+    Invalid {
+        path: PathBuf,
+        #[source]
+        source: DocumentError,
+    },
+    #[error("no okstra project here: {} has no .okstra/project.json", start.display())]
+    NotFound { start: PathBuf },
+    #[error("the folder name {name:?} cannot be a project id: {reason}")]
+    BadFolderName { name: String, reason: String },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Io(#[from] PathError),
+}
+
+/// Run preparation failures (SPEC §4 step 1).
+#[derive(Debug, Error)]
+pub enum PrepareError {
+    #[error(transparent)]
+    Project(#[from] ProjectError),
+    #[error(transparent)]
+    Worktree(#[from] WorktreeError),
+    #[error("run seq {seq} of {task_type} already exists for task {task_key} ({})", manifest.display())]
+    SeqExists {
+        seq: u32,
+        task_type: String,
+        task_key: String,
+        manifest: PathBuf,
+    },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Io(#[from] PathError),
+}

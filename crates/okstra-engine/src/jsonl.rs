@@ -1,0 +1,57 @@
+//! Owns JSONL files on disk: appending one row per write (append-only, fsynced) and reading a
+//! file with core's decode rule (a torn last line is reported, never fatal).
+
+use std::io::Write;
+use std::path::Path;
+
+use okstra_core::jsonl::{Decoded, decode_jsonl, encode_line};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::errors::{PathError, StoreError};
+use crate::fs_atomic::read_optional;
+
+/// Appends one row to `path` (created with its folder if needed) in a single write, then
+/// fsyncs. Callers that share a file between processes hold its lock.
+pub fn append_row<T: Serialize>(path: &Path, row: &T) -> Result<(), StoreError> {
+    let line = encode_line(row).map_err(|source| StoreError::Encode {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    if let Some(parent) = path.parent() {
+        fs_err::create_dir_all(parent).map_err(PathError::at(parent))?;
+    }
+    let mut file = fs_err::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map_err(PathError::at(path))?;
+    // A torn previous write leaves no newline; start on a fresh line so this row is whole.
+    let len = file.metadata().map_err(PathError::at(path))?.len();
+    let mut bytes = Vec::with_capacity(line.len() + 1);
+    if len > 0 && !ends_with_newline(path)? {
+        bytes.push(b'\n');
+    }
+    bytes.extend_from_slice(line.as_bytes());
+    file.write_all(&bytes).map_err(PathError::at(path))?;
+    file.sync_data().map_err(PathError::at(path))?;
+    Ok(())
+}
+
+fn ends_with_newline(path: &Path) -> Result<bool, PathError> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut f = fs_err::File::open(path).map_err(PathError::at(path))?;
+    f.seek(SeekFrom::End(-1)).map_err(PathError::at(path))?;
+    let mut last = [0u8; 1];
+    f.read_exact(&mut last).map_err(PathError::at(path))?;
+    Ok(last[0] == b'\n')
+}
+
+/// Reads a JSONL file of `kind` rows; a missing file is empty.
+pub fn read_rows<T: DeserializeOwned>(kind: &str, path: &Path) -> Result<Decoded<T>, StoreError> {
+    let text = read_optional(path)?.unwrap_or_default();
+    decode_jsonl(kind, &text).map_err(|source| StoreError::Row {
+        path: path.to_path_buf(),
+        source,
+    })
+}

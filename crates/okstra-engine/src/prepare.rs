@@ -1,0 +1,311 @@
+//! Owns run preparation (SPEC §4 step 1) as one function: identity → project meta → task
+//! worktree → (stage selection: the seam for implementation runs) → seq allocation under the
+//! per-task lock → brief → directories → manifest → timeline entry → index `started` row.
+//!
+//! The per-task lock is held only around seq allocation and the files that must agree with
+//! it (manifest, brief, timeline) — milliseconds, never the run.
+
+use std::path::{Path, PathBuf};
+
+use jiff::Timestamp;
+use okstra_core::index::{IndexEvent, IndexRow};
+use okstra_core::manifest::{ManifestWorker, RunManifest, WorktreeInfo};
+use okstra_core::run_paths::{RunPaths, TaskPaths, relative_to};
+use okstra_core::status::RunStatus;
+use okstra_core::timeline::{Timeline, TimelineEntry};
+use okstra_core::version::CURRENT_MAJOR;
+use okstra_core::{OKSTRA_VERSION, RunId, RunSeq, Stage, TaskKey, TaskName, TaskType};
+
+use crate::errors::{PathError, PrepareError, StoreError};
+use crate::fs_atomic::{read_optional, write_json, write_text};
+use crate::git::worktree::{TaskWorktreeRequest, provision_task_worktree};
+use crate::home::Home;
+use crate::lock::lock_exclusive;
+use crate::project::LoadedProject;
+
+/// What a run needs prepared.
+#[derive(Clone, Debug)]
+pub struct PrepareRequest {
+    pub group: TaskName,
+    pub id: TaskName,
+    pub task_type: TaskType,
+    /// The text of `--brief`, when given.
+    pub brief: Option<String>,
+    /// `--base-ref`.
+    pub base_ref: Option<String>,
+    /// The branch category (`workCategory`).
+    pub category: String,
+    /// The stage of an implementation run. Stage selection (SPEC §8) plugs in here, before run
+    /// paths are computed, because the run directory is stage-scoped.
+    pub stage: Option<Stage>,
+    /// `OKSTRA_RUN_SEQ_OVERRIDE`.
+    pub seq_override: Option<RunSeq>,
+    /// `prepared` for `--prepare-only`, `running` for a run that starts now.
+    pub status: RunStatus,
+    pub workers: Vec<ManifestWorker>,
+    /// The okstra process that will drive the run.
+    pub pid: Option<u32>,
+    pub replay: bool,
+}
+
+/// A prepared run.
+#[derive(Clone, Debug)]
+pub struct PreparedRun {
+    pub task_key: TaskKey,
+    pub paths: RunPaths,
+    pub manifest: RunManifest,
+    pub worktree: WorktreeInfo,
+    /// Where the previous brief went, when `--brief` replaced a different one.
+    pub brief_archived: Option<PathBuf>,
+}
+
+impl PreparedRun {
+    /// Returns the run id.
+    pub fn run_id(&self) -> RunId {
+        self.manifest.run_id
+    }
+}
+
+/// Prepares a run of `project`.
+pub fn prepare_run(
+    home: &Home,
+    project: &LoadedProject,
+    req: &PrepareRequest,
+) -> Result<PreparedRun, PrepareError> {
+    let root = project.root();
+    let task_paths = project.paths.task(req.group.segment(), req.id.segment());
+    let task_key = first_spelling(
+        TaskKey::new(
+            project.project_id.clone(),
+            req.group.clone(),
+            req.id.clone(),
+        ),
+        &task_paths,
+    )?;
+
+    home.register_project(&project.project_id, root)?;
+
+    let worktree = provision_task_worktree(
+        home,
+        &TaskWorktreeRequest {
+            task_key: &task_key,
+            project_root: root,
+            category: &req.category,
+            base_ref: req.base_ref.as_deref(),
+        },
+    )?;
+
+    let stage = req.stage.filter(|_| req.task_type.is_stage_scoped());
+    let now = Timestamp::now();
+    let run_id = RunId::generate();
+
+    let (paths, manifest, brief_archived) = {
+        let _task_lock = lock_exclusive(&task_paths.lock())?;
+        let seq = allocate_seq(
+            &task_paths,
+            &task_key,
+            req.task_type,
+            stage,
+            req.seq_override,
+        )?;
+        let paths = task_paths.run(req.task_type, seq, stage);
+        for dir in paths.directories() {
+            fs_err::create_dir_all(&dir).map_err(PathError::at(&dir))?;
+        }
+        let brief_archived = match &req.brief {
+            Some(text) => store_brief(&task_paths, seq, text)?,
+            None => None,
+        };
+        let brief = task_paths
+            .brief()
+            .is_file()
+            .then(|| relative_to(&task_paths.brief(), root).display().to_string());
+        let mut manifest = RunManifest {
+            schema_version: Some(RunManifest::current_schema_version()),
+            run_id,
+            project_id: project.project_id.to_string(),
+            project_root: root.display().to_string(),
+            task_key: task_key.to_string(),
+            task_group: task_key.group().raw().to_owned(),
+            task_id: task_key.id().raw().to_owned(),
+            task_group_segment: task_key.group().segment().clone(),
+            task_id_segment: task_key.id().segment().clone(),
+            task_type: req.task_type,
+            run_seq: seq,
+            stage,
+            status: req.status,
+            created_at: now,
+            updated_at: now,
+            finished_at: None,
+            run_dir: relative_to(paths.run_dir(), root).display().to_string(),
+            brief,
+            worktree: worktree.clone(),
+            workers: req.workers.clone(),
+            checkpoints: Vec::new(),
+            events: Vec::new(),
+            okstra_version: OKSTRA_VERSION.to_owned(),
+            pid: req.pid,
+            replay: req.replay,
+        };
+        manifest.pass_checkpoint(okstra_core::events::Checkpoint::Prepare, now);
+        manifest.push_event(
+            okstra_core::events::RunEvent::Prepared {
+                run_dir: manifest.run_dir.clone(),
+                seq: seq.get(),
+            }
+            .to_manifest(now),
+        );
+        write_json(&paths.manifest(), &manifest)?;
+        upsert_timeline(&task_paths, &task_key, &manifest, root)?;
+        (paths, manifest, brief_archived)
+    };
+
+    home.append_index(&index_row(&manifest, IndexEvent::Started, &paths))?;
+
+    Ok(PreparedRun {
+        task_key,
+        paths,
+        manifest,
+        worktree,
+        brief_archived,
+    })
+}
+
+/// Returns the key with the spellings recorded when the task was first seen.
+fn first_spelling(key: TaskKey, task: &TaskPaths) -> Result<TaskKey, PrepareError> {
+    let path = task.timeline();
+    let Some(text) = read_optional(&path)? else {
+        return Ok(key);
+    };
+    let timeline = Timeline::parse(&text).map_err(|source| StoreError::Invalid { path, source })?;
+    Ok(match (timeline.task_group, timeline.task_id) {
+        (Some(g), Some(i)) => key.with_first_spelling(&g, &i),
+        _ => key,
+    })
+}
+
+/// Returns the next seq of (task, type, stage) — or the override, refused when it exists.
+/// Must be called under the task lock.
+fn allocate_seq(
+    task: &TaskPaths,
+    task_key: &TaskKey,
+    task_type: TaskType,
+    stage: Option<Stage>,
+    seq_override: Option<RunSeq>,
+) -> Result<RunSeq, PrepareError> {
+    if let Some(seq) = seq_override {
+        let manifest = task.run(task_type, seq, stage).manifest();
+        if manifest.exists() {
+            return Err(PrepareError::SeqExists {
+                seq: seq.get(),
+                task_type: task_type.to_string(),
+                task_key: task_key.to_string(),
+                manifest,
+            });
+        }
+        return Ok(seq);
+    }
+    let dir = task.run(task_type, RunSeq::FIRST, stage).manifests_dir();
+    let prefix = format!("run-manifest-{task_type}-");
+    let mut max = 0u32;
+    match fs_err::read_dir(&dir) {
+        Ok(entries) => {
+            for entry in entries {
+                let entry = entry.map_err(PathError::at(&dir))?;
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if let Some(n) = name
+                    .strip_prefix(&prefix)
+                    .and_then(|rest| rest.strip_suffix(".json"))
+                    .and_then(|n| n.parse::<u32>().ok())
+                {
+                    max = max.max(n);
+                }
+            }
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => {
+            return Err(PathError {
+                path: dir,
+                source: e,
+            }
+            .into());
+        }
+    }
+    Ok(RunSeq::new(max.saturating_add(1)).unwrap_or(RunSeq::FIRST))
+}
+
+/// Writes the brief; a different existing brief is moved to `history/brief-<seq>.md` first.
+fn store_brief(task: &TaskPaths, seq: RunSeq, text: &str) -> Result<Option<PathBuf>, PrepareError> {
+    let path = task.brief();
+    let archived = match read_optional(&path)? {
+        Some(old) if old == text => return Ok(None),
+        Some(_) => {
+            let mut target = task.brief_archive(seq);
+            let mut n = 2;
+            while target.exists() {
+                target = task.history_dir().join(format!("brief-{seq}-{n}.md"));
+                n += 1;
+            }
+            fs_err::create_dir_all(task.history_dir())
+                .map_err(PathError::at(task.history_dir()))?;
+            fs_err::rename(&path, &target).map_err(PathError::at(&path))?;
+            Some(target)
+        }
+        None => None,
+    };
+    write_text(&path, text)?;
+    Ok(archived)
+}
+
+/// Inserts or updates the run's timeline entry. Must be called under the task lock.
+pub(crate) fn upsert_timeline(
+    task: &TaskPaths,
+    task_key: &TaskKey,
+    manifest: &RunManifest,
+    root: &Path,
+) -> Result<(), StoreError> {
+    let path = task.timeline();
+    let mut timeline = match read_optional(&path)? {
+        Some(text) => Timeline::parse(&text).map_err(|source| StoreError::Invalid {
+            path: path.clone(),
+            source,
+        })?,
+        None => Timeline::new(
+            task_key.to_string(),
+            task_key.group().raw().to_owned(),
+            task_key.id().raw().to_owned(),
+        ),
+    };
+    let manifest_path = task
+        .run(manifest.task_type, manifest.run_seq, manifest.stage)
+        .manifest();
+    timeline.upsert(TimelineEntry {
+        run_id: manifest.run_id,
+        task_type: manifest.task_type.to_string(),
+        run_seq: manifest.run_seq.get(),
+        stage: manifest.stage.map(Stage::get),
+        status: manifest.status,
+        started_at: manifest.created_at,
+        finished_at: manifest.finished_at,
+        manifest: relative_to(&manifest_path, root).display().to_string(),
+    });
+    write_json(&path, &timeline)
+}
+
+/// Returns the index row for a manifest.
+pub fn index_row(manifest: &RunManifest, event: IndexEvent, paths: &RunPaths) -> IndexRow {
+    IndexRow {
+        v: Some(CURRENT_MAJOR),
+        event,
+        run_id: manifest.run_id,
+        project_id: manifest.project_id.clone(),
+        task_group: manifest.task_group.clone(),
+        task_id: manifest.task_id.clone(),
+        task_type: manifest.task_type.to_string(),
+        run_seq: manifest.run_seq.get(),
+        stage: manifest.stage.map(Stage::get),
+        status: manifest.status,
+        at: manifest.updated_at,
+        manifest: paths.manifest().display().to_string(),
+    }
+}

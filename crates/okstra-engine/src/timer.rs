@@ -1,0 +1,27 @@
+//! Owns every deliberate wait in okstra. Completion is never detected by sleeping (SPEC §4
+//! step 4); the only sleeps are the test hook that widens locked sections and, in async code,
+//! deadline and stall timers built from `tokio::time` here.
+//!
+//! `clippy.toml` bans `sleep` everywhere else.
+
+use std::sync::OnceLock;
+use std::time::Duration;
+
+static LOCK_HOLD: OnceLock<Duration> = OnceLock::new();
+
+/// Sets, once per process, how long every lock is held after it is taken (the
+/// `OKSTRA_TEST_LOCK_HOLD_MS` test hook). Never set in real use.
+pub fn set_test_lock_hold(hold: Duration) {
+    let _ = LOCK_HOLD.set(hold);
+}
+
+/// Waits for the test hold, if one is set; called right after a lock is taken.
+pub(crate) fn hold_lock_for_test() {
+    if let Some(hold) = LOCK_HOLD.get() {
+        #[expect(
+            clippy::disallowed_methods,
+            reason = "the one test hook that widens locked sections"
+        )]
+        std::thread::sleep(*hold);
+    }
+}

@@ -1,0 +1,6 @@
+//! Engine integration tests: real git repositories in temp dirs, real files and locks.
+
+mod common;
+mod home_index;
+mod prepare;
+mod worktree;

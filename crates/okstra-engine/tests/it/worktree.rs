@@ -1,0 +1,215 @@
+//! Task worktree provisioning on real git (SPEC §8 first bullet).
+
+use okstra_core::TaskType;
+use okstra_core::status::WorktreeStatus;
+use okstra_engine::errors::{PrepareError, WorktreeError};
+use okstra_engine::registry::read_registry;
+use okstra_test_support::git_repo::{commit_file, git};
+
+use crate::common::Fixture;
+
+#[test]
+fn created_then_reused_by_another_task_type() {
+    let fx = Fixture::git();
+    let first = fx
+        .prepare("payments/dev-1", TaskType::ErrorAnalysis, Some("main"))
+        .unwrap();
+    let wt = &first.worktree;
+    assert_eq!(wt.status, WorktreeStatus::Created);
+    let path = wt.path.clone().unwrap();
+    assert_eq!(
+        path,
+        fx.home
+            .paths()
+            .home()
+            .join("worktrees/shop/payments/dev-1/task")
+            .display()
+            .to_string()
+    );
+    assert_eq!(wt.branch.as_deref(), Some("okstra/feat/payments-dev-1"));
+    assert_eq!(
+        git(
+            std::path::Path::new(&path),
+            &["rev-parse", "--abbrev-ref", "HEAD"]
+        ),
+        "okstra/feat/payments-dev-1"
+    );
+    let main_head = git(&fx.root(), &["rev-parse", "main"]);
+    assert_eq!(wt.anchor_base_commit.as_deref(), Some(main_head.as_str()));
+
+    // A second task type of the same task reuses it, without --base-ref.
+    let second = fx
+        .prepare("payments/dev-1", TaskType::RequirementsDiscovery, None)
+        .unwrap();
+    assert_eq!(second.worktree.status, WorktreeStatus::Reused);
+    assert_eq!(second.worktree.path.as_deref(), Some(path.as_str()));
+
+    // The same --base-ref again is fine even after main moved: the anchor stays fixed.
+    commit_file(&fx.root(), "b.txt", "b", "move main");
+    let third = fx
+        .prepare("payments/dev-1", TaskType::ErrorAnalysis, Some("main"))
+        .unwrap();
+    assert_eq!(third.worktree.status, WorktreeStatus::Reused);
+    assert_eq!(
+        third.worktree.anchor_base_commit.as_deref(),
+        Some(main_head.as_str())
+    );
+
+    let registry = read_registry(&fx.home).unwrap();
+    assert_eq!(registry.tasks.len(), 1);
+    assert_eq!(
+        registry.branches["okstra/feat/payments-dev-1"],
+        "shop:payments:dev-1"
+    );
+    let listing = git(&fx.root(), &["worktree", "list", "--porcelain"]);
+    assert_eq!(listing.matches("worktree ").count(), 2, "{listing}");
+}
+
+#[test]
+fn first_time_without_base_ref_is_refused() {
+    let fx = Fixture::git();
+    let err = fx
+        .prepare("payments/dev-1", TaskType::ErrorAnalysis, None)
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            PrepareError::Worktree(WorktreeError::BaseRefRequired { ref task_key })
+                if task_key == "shop:payments:dev-1"
+        ),
+        "{err:?}"
+    );
+    assert!(read_registry(&fx.home).unwrap().tasks.is_empty());
+    assert!(!fx.home.paths().home().join("worktrees").exists());
+}
+
+#[test]
+fn a_different_base_ref_later_is_refused() {
+    let fx = Fixture::git();
+    commit_file(&fx.root(), "x.txt", "x", "second");
+    git(&fx.root(), &["branch", "other", "HEAD~1"]);
+    fx.prepare("payments/dev-1", TaskType::ErrorAnalysis, Some("main"))
+        .unwrap();
+    let err = fx
+        .prepare("payments/dev-1", TaskType::ErrorAnalysis, Some("other"))
+        .unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            PrepareError::Worktree(WorktreeError::BaseRefMismatch { given, anchor_ref, .. })
+                if given == "other" && anchor_ref == "main"
+        ),
+        "{err:?}"
+    );
+    // A different spelling of the anchor commit is not "different".
+    let anchor = git(&fx.root(), &["rev-parse", "main"]);
+    fx.prepare("payments/dev-1", TaskType::ErrorAnalysis, Some(&anchor))
+        .unwrap();
+}
+
+#[test]
+fn unknown_base_ref_is_refused() {
+    let fx = Fixture::git();
+    let err = fx
+        .prepare(
+            "payments/dev-1",
+            TaskType::ErrorAnalysis,
+            Some("no-such-branch"),
+        )
+        .unwrap_err();
+    assert!(
+        matches!(err, PrepareError::Worktree(WorktreeError::BadBaseRef { ref value, .. }) if value == "no-such-branch"),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn branch_owned_by_another_task_is_refused() {
+    let fx = Fixture::git();
+    fx.prepare("a-b/c", TaskType::ErrorAnalysis, Some("main"))
+        .unwrap();
+    let err = fx
+        .prepare("a/b-c", TaskType::ErrorAnalysis, Some("main"))
+        .unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            PrepareError::Worktree(WorktreeError::BranchTaken { branch, owner, .. })
+                if branch == "okstra/feat/a-b-c" && owner == "shop:a-b:c"
+        ),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn outside_git_runs_use_the_project_root() {
+    let fx = Fixture::non_git();
+    let run = fx
+        .prepare("payments/dev-1", TaskType::ErrorAnalysis, None)
+        .unwrap();
+    assert_eq!(run.worktree.status, WorktreeStatus::SkippedNonGit);
+    assert_eq!(run.worktree.path, None);
+    assert_eq!(run.worktree.workdir, fx.root().display().to_string());
+    assert_eq!(run.manifest.worktree.status, WorktreeStatus::SkippedNonGit);
+}
+
+#[test]
+fn inside_a_linked_worktree_runs_use_the_project_root() {
+    let fx = Fixture::git();
+    let linked = fx.tmp.path().join("linked");
+    git(
+        &fx.root(),
+        &[
+            "worktree",
+            "add",
+            "-q",
+            "-b",
+            "side",
+            &linked.display().to_string(),
+        ],
+    );
+    let linked = fs_err::canonicalize(&linked).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let fx2 = Fixture::at(tmp, &linked);
+    let run = fx2
+        .prepare("payments/dev-1", TaskType::ErrorAnalysis, Some("main"))
+        .unwrap();
+    assert_eq!(run.worktree.status, WorktreeStatus::SkippedNestedWorktree);
+    assert_eq!(run.worktree.workdir, linked.display().to_string());
+    assert!(read_registry(&fx2.home).unwrap().tasks.is_empty());
+}
+
+#[test]
+fn monorepo_subfolder_works_in_the_same_subfolder_of_the_worktree() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = fs_err::canonicalize(tmp.path()).unwrap().join("mono");
+    okstra_test_support::GitRepoBuilder::new(&repo)
+        .file("services/api/README.md", "api\n")
+        .build();
+    let fx = Fixture::at(tmp, &repo.join("services/api"));
+    let run = fx
+        .prepare("payments/dev-1", TaskType::ErrorAnalysis, Some("main"))
+        .unwrap();
+    let path = run.worktree.path.clone().unwrap();
+    assert_eq!(run.worktree.workdir, format!("{path}/services/api"));
+    assert!(
+        std::path::Path::new(&run.worktree.workdir)
+            .join("README.md")
+            .is_file()
+    );
+}
+
+#[test]
+fn a_removed_worktree_folder_is_provisioned_again() {
+    let fx = Fixture::git();
+    let run = fx
+        .prepare("payments/dev-1", TaskType::ErrorAnalysis, Some("main"))
+        .unwrap();
+    let path = run.worktree.path.unwrap();
+    fs_err::remove_dir_all(&path).unwrap();
+    let again = fx
+        .prepare("payments/dev-1", TaskType::ErrorAnalysis, None)
+        .unwrap();
+    assert_eq!(again.worktree.status, WorktreeStatus::Reused);
+    assert!(std::path::Path::new(&path).join("README.md").is_file());
+}
