@@ -41,6 +41,7 @@ enum Command {
     #[command(subcommand)]
     Ctl(commands::ctl::CtlCommand),
     Demo(commands::demo::DemoArgs),
+    Doctor(commands::doctor::DoctorArgs),
 }
 
 /// Parses `args`, runs the command, reports errors, and returns the exit code.
@@ -92,5 +93,6 @@ fn run_command(cli: Cli, env: EnvSnapshot, ui: &Ui) -> Result<ExitStatus, Comman
         Command::Run(args) => commands::run::cmd_run(&ctx, &args),
         Command::Ctl(cmd) => commands::ctl::cmd_ctl(&ctx, &cmd),
         Command::Demo(args) => commands::demo::cmd_demo(&ctx, &args),
+        Command::Doctor(args) => commands::doctor::cmd_doctor(&ctx, &args),
     }
 }

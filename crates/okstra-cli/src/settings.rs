@@ -49,6 +49,11 @@ impl EnvSnapshot {
             .filter(|v| !v.is_empty())
     }
 
+    /// Returns every variable.
+    pub fn vars(&self) -> &BTreeMap<String, String> {
+        &self.vars
+    }
+
     /// Returns the central home: `OKSTRA_HOME`, else `$HOME/.okstra`.
     pub fn okstra_home(&self) -> Result<PathBuf, CommandError> {
         if let Some(home) = self.get(env_vars::OKSTRA_HOME) {

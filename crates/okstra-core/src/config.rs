@@ -94,10 +94,6 @@ pub struct AgentConfig {
     /// `replay`: the fixture file, relative to the project root.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fixture: Option<String>,
-    /// `command`: a regular expression with named groups (`input`, `output`, …) that finds a
-    /// usage line on stderr.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub usage_pattern: Option<String>,
     /// Claude/codex/gemini: the binary to run instead of the one on PATH.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub binary: Option<String>,
@@ -203,14 +199,7 @@ const TOP_KEYS: &[&str] = &[
     "prTemplate",
     "workCategory",
 ];
-const AGENT_KEYS: &[&str] = &[
-    "adapter",
-    "argv",
-    "fixture",
-    "usagePattern",
-    "binary",
-    "extraArgs",
-];
+const AGENT_KEYS: &[&str] = &["adapter", "argv", "fixture", "binary", "extraArgs"];
 const CONVERGENCE_KEYS: &[&str] = &["maxRounds", "critic"];
 const CRITIC_KEYS: &[&str] = &["enabled", "provider"];
 const BUDGET_KEYS: &[&str] = &["maxTokens", "maxCostUsd"];

@@ -96,8 +96,36 @@ pub enum RunEvent {
     Poll { pending: usize, done: usize },
     /// `phase-5-collect worker=<role> status=<terminal-status>`
     Collect { worker: String, status: String },
+    /// A worker attempt's process started.
+    Spawned {
+        worker: String,
+        attempt: u32,
+        pid: u32,
+    },
+    /// A worker's output so far (tokens), for the live view; not recorded.
+    Progress { worker: String, tokens: String },
     /// A worker printed nothing for the stall window.
     Stalled { worker: String, silent_for: String },
+    /// A worker's deadline passed.
+    Deadline { worker: String, attempt: u32 },
+    /// okstra signalled a worker's process group.
+    Signal {
+        worker: String,
+        attempt: u32,
+        signal: String,
+    },
+    /// The CLI is retrying an API call.
+    Retry {
+        worker: String,
+        status: String,
+        count: u32,
+    },
+    /// A worker attempt ended and its leftover descendants were killed and reaped.
+    Reaped {
+        worker: String,
+        attempt: u32,
+        count: usize,
+    },
     /// A worker is started again after a retryable failure.
     Redispatch {
         worker: String,
@@ -123,13 +151,24 @@ impl RunEvent {
             RunEvent::Dispatch { .. } => "phase-4-dispatch",
             RunEvent::Poll { .. } => "phase-5-poll",
             RunEvent::Collect { .. } => "phase-5-collect",
+            RunEvent::Spawned { .. } => "spawned",
+            RunEvent::Progress { .. } => "progress",
             RunEvent::Stalled { .. } => "stalled",
+            RunEvent::Deadline { .. } => "deadline",
+            RunEvent::Signal { .. } => "signal",
+            RunEvent::Retry { .. } => "retry",
+            RunEvent::Reaped { .. } => "reaped",
             RunEvent::Redispatch { .. } => "redispatch",
             RunEvent::Convergence { .. } => "phase-5.5-convergence",
             RunEvent::Critic { .. } => "phase-5.6-critic",
             RunEvent::Report { .. } => "report",
             RunEvent::Finished { .. } => "finished",
         }
+    }
+
+    /// Returns whether the manifest keeps this event (live-only progress is not kept).
+    pub fn is_recorded(&self) -> bool {
+        !matches!(self, RunEvent::Progress { .. })
     }
 
     /// Returns the manifest form of this event at `at`.
@@ -158,9 +197,41 @@ impl fmt::Display for RunEvent {
             RunEvent::Collect { worker, status } => {
                 write!(f, "phase-5-collect worker={worker} status={status}")
             }
+            RunEvent::Spawned {
+                worker,
+                attempt,
+                pid,
+            } => write!(f, "spawned worker={worker} attempt={attempt} pid={pid}"),
+            RunEvent::Progress { worker, tokens } => {
+                write!(f, "progress worker={worker} tokens={tokens}")
+            }
             RunEvent::Stalled { worker, silent_for } => {
                 write!(f, "stalled worker={worker} silent={silent_for}")
             }
+            RunEvent::Deadline { worker, attempt } => {
+                write!(f, "deadline worker={worker} attempt={attempt}")
+            }
+            RunEvent::Signal {
+                worker,
+                attempt,
+                signal,
+            } => write!(
+                f,
+                "signal worker={worker} attempt={attempt} signal={signal}"
+            ),
+            RunEvent::Retry {
+                worker,
+                status,
+                count,
+            } => write!(f, "retry worker={worker} status={status} count={count}"),
+            RunEvent::Reaped {
+                worker,
+                attempt,
+                count,
+            } => write!(
+                f,
+                "reaped worker={worker} attempt={attempt} descendants={count}"
+            ),
             RunEvent::Redispatch {
                 worker,
                 attempt,

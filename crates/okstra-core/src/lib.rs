@@ -5,6 +5,7 @@
 //! This crate is pure and synchronous: no tokio, no processes, no file access. It takes text
 //! and values and returns values (STYLE.md §1–§2); `okstra-engine` performs the effects.
 
+pub mod adapter;
 pub mod config;
 pub mod duration;
 pub mod env_vars;
@@ -15,13 +16,19 @@ pub mod index;
 pub mod jsonl;
 pub mod manifest;
 pub mod project_meta;
+pub mod prompt;
+pub mod redact;
 pub mod registry;
+pub mod replay;
+pub mod result_header;
 pub mod run_paths;
 pub mod segment;
 pub mod settings;
 pub mod status;
 pub mod task_type;
+pub mod team_state;
 pub mod timeline;
+pub mod tokens;
 pub mod version;
 pub mod worker_name;
 

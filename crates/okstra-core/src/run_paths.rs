@@ -153,11 +153,61 @@ impl TaskPaths {
 }
 
 /// Which round a worker artifact belongs to: a convergence round (0 carries no suffix) or the
-/// plan-body verification round (`-pbv`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+/// plan-body verification round (`-pbv`). Serialized as the round number, or `"pbv"`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum RoundTag {
     Round(u32),
     PlanBody,
+}
+
+impl std::fmt::Display for RoundTag {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RoundTag::Round(n) => write!(f, "{n}"),
+            RoundTag::PlanBody => f.write_str("pbv"),
+        }
+    }
+}
+
+impl serde::Serialize for RoundTag {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            RoundTag::Round(n) => s.serialize_u32(*n),
+            RoundTag::PlanBody => s.serialize_str("pbv"),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for RoundTag {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = RoundTag;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a round number or \"pbv\"")
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<RoundTag, E> {
+                u32::try_from(v)
+                    .map(RoundTag::Round)
+                    .map_err(|_| E::custom("round out of range"))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<RoundTag, E> {
+                u32::try_from(v)
+                    .map(RoundTag::Round)
+                    .map_err(|_| E::custom("round out of range"))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<RoundTag, E> {
+                match v {
+                    "pbv" => Ok(RoundTag::PlanBody),
+                    n => n
+                        .parse()
+                        .map(RoundTag::Round)
+                        .map_err(|_| E::custom(format!("bad round {v:?}"))),
+                }
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 impl RoundTag {

@@ -74,3 +74,48 @@ impl fmt::Display for WorktreeStatus {
         f.write_str(self.as_str())
     }
 }
+
+/// A worker's status (SPEC §5.4): the terminal ones, plus `pending` and `running` while a
+/// round is under way.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum WorkerStatus {
+    #[default]
+    Pending,
+    Running,
+    Completed,
+    /// A failure found before spawning (binary missing, codex not logged in).
+    NotRun,
+    /// A failure the running CLI reported, or an interruption.
+    Error,
+    /// The deadline passed.
+    Timeout,
+    /// A reverify call that timed out or failed (convergence only).
+    VerificationError,
+}
+
+impl WorkerStatus {
+    /// Returns the spec spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WorkerStatus::Pending => "pending",
+            WorkerStatus::Running => "running",
+            WorkerStatus::Completed => "completed",
+            WorkerStatus::NotRun => "not-run",
+            WorkerStatus::Error => "error",
+            WorkerStatus::Timeout => "timeout",
+            WorkerStatus::VerificationError => "verification-error",
+        }
+    }
+
+    /// Returns whether the status is terminal.
+    pub fn is_terminal(self) -> bool {
+        !matches!(self, WorkerStatus::Pending | WorkerStatus::Running)
+    }
+}
+
+impl fmt::Display for WorkerStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}

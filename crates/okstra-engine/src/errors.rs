@@ -148,3 +148,55 @@ pub enum PrepareError {
     #[error(transparent)]
     Io(#[from] PathError),
 }
+
+/// A run that could not continue (its workers' own failures are statuses, not errors).
+#[derive(Debug, Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Prepare(#[from] PrepareError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Io(#[from] PathError),
+    #[error("cannot write a result file: {0}")]
+    Header(#[from] okstra_core::result_header::HeaderError),
+    #[error("cannot write a result file: {message}")]
+    ResultFile { message: String },
+    #[error(transparent)]
+    Prompt(#[from] okstra_core::prompt::PromptError),
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+}
+
+/// A worker roster that cannot be planned (a user's configuration problem).
+#[derive(Debug, Error)]
+pub enum PlanError {
+    #[error(
+        "unknown worker {name:?}: it is neither claude, codex, gemini nor an agent in .okstra/project.json"
+    )]
+    UnknownAgent { name: String },
+    #[error("agent {name:?} is a {adapter} agent but has no {field} in .okstra/project.json")]
+    AgentField {
+        name: String,
+        adapter: String,
+        field: String,
+    },
+    #[error("replay fixture {}: {source}", path.display())]
+    Fixture {
+        path: PathBuf,
+        #[source]
+        source: okstra_core::errors::DocumentError,
+    },
+    #[error("cannot read replay fixture {}: {source}", path.display())]
+    FixtureIo {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    #[error("no workers to run for {task_type}")]
+    NoWorkers { task_type: String },
+    #[error("{name:?} is not a worker name: {reason}")]
+    BadName { name: String, reason: String },
+    #[error(transparent)]
+    Adapter(#[from] okstra_core::adapter::AdapterError),
+}

@@ -30,6 +30,26 @@ pub fn write_text(path: &Path, text: &str) -> Result<(), PathError> {
     write_bytes(path, text.as_bytes())
 }
 
+/// Replaces `path` with `text` atomically (temp file + rename: a reader never sees half of
+/// it) but without fsync: for artifacts okstra can regenerate, such as prompts, where a crash
+/// may lose the newest version but never leaves a torn one.
+pub fn replace_text(path: &Path, text: &str) -> Result<(), PathError> {
+    use std::io::Write as _;
+    let dir = path.parent().unwrap_or_else(|| Path::new("."));
+    fs_err::create_dir_all(dir).map_err(PathError::at(dir))?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".okstra-tmp-")
+        .tempfile_in(dir)
+        .map_err(PathError::at(dir))?;
+    tmp.write_all(text.as_bytes())
+        .map_err(PathError::at(path))?;
+    tmp.persist(path).map_err(|e| PathError {
+        path: path.to_path_buf(),
+        source: e.error,
+    })?;
+    Ok(())
+}
+
 /// Writes `value` as pretty JSON (with a final newline) atomically. The only JSON writer.
 pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), StoreError> {
     let mut text = serde_json::to_string_pretty(value).map_err(|source| StoreError::Encode {

@@ -7,6 +7,7 @@
 //! milliseconds, so it is called directly. The engine never prints; it returns typed results
 //! and emits `RunEvent`s through a callback.
 
+pub mod doctor;
 pub mod errors;
 pub mod fs_atomic;
 pub mod git;
@@ -16,5 +17,7 @@ pub mod lock;
 pub mod prepare;
 pub mod project;
 pub mod registry;
+pub mod runner;
 pub mod runs;
 pub mod timer;
+pub mod worker;

@@ -4,8 +4,10 @@
 //!
 //! This crate is a dev-dependency only; nothing in the product links it.
 
+pub mod fake_agent;
 pub mod filters;
 pub mod git_repo;
+pub mod model_server;
 pub mod test_env;
 
 pub use filters::normalize;

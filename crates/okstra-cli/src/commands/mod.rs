@@ -3,5 +3,6 @@
 
 pub mod ctl;
 pub mod demo;
+pub mod doctor;
 pub mod init;
 pub mod run;

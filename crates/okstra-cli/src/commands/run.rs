@@ -1,20 +1,37 @@
-//! `okstra run <task-type> --task <group>/<id>`: prepare a run and drive it.
+//! `okstra run <task-type> --task <group>/<id>`: prepare a run and drive its workers.
 
+mod dry_run;
+mod summary;
+
+use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::Args;
 use okstra_core::config::Language;
-use okstra_core::settings::{SettingsLayer, resolve};
+use okstra_core::duration::parse_duration;
+use okstra_core::settings::{RunSettings, SettingsLayer, resolve};
 use okstra_core::status::RunStatus;
-use okstra_core::{TaskKey, TaskType};
+use okstra_core::{TaskKey, TaskName, TaskType};
+use okstra_engine::errors::PlanError;
 use okstra_engine::prepare::{PrepareRequest, prepare_run};
-use okstra_engine::project::load_or_create_project;
+use okstra_engine::project::{LoadedProject, load_or_create_project, load_project};
+use okstra_engine::runner::imp::{RunRequest, execute_run};
+use okstra_engine::runner::plan::{PlanEnv, RosterEntry, plan_analysers};
+use okstra_engine::worker::WorkerLimits;
+use okstra_engine::worker::unix::is_root;
 use serde_json::json;
+use tokio_util::sync::CancellationToken;
 
 use crate::command_error::{CommandError, ExitStatus};
 use crate::context::CommandContext;
+use crate::live::LiveView;
 
 /// Run a task type on a task
+///
+/// Prepares the run (task worktree, run seq, manifest), starts every worker concurrently with
+/// its prompt on stdin, and collects each one as soon as its process exits: a result file per
+/// worker, token usage, and a summary table.
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// The task type: requirements-discovery, error-analysis, implementation-planning,
@@ -34,8 +51,25 @@ pub struct RunArgs {
     #[arg(long, value_name = "REF")]
     base_ref: Option<String>,
 
-    /// Only prepare the run (identity, worktree, seq, manifest, index) and print it
+    /// The analysers to run, e.g. claude,codex,gemini or configured agent names
+    #[arg(long, value_name = "A,B,C", value_delimiter = ',')]
+    workers: Option<Vec<String>>,
+
+    /// Use MODEL for KEY: an agent (claude, codex, gemini, …) or a role (report-writer, critic)
+    /// (can be repeated)
+    #[arg(long = "model", value_name = "KEY=MODEL", value_parser = parse_model)]
+    models: Vec<(String, String)>,
+
+    /// Per-worker deadline, e.g. 500ms, 2s, 30m (default: twice the task type's expected time)
+    #[arg(long, value_name = "DURATION", value_parser = parse_deadline)]
+    deadline: Option<Duration>,
+
+    /// Print each worker's command line, folder, sandbox, model and deadline; write nothing
     #[arg(long)]
+    dry_run: bool,
+
+    /// Only prepare the run (identity, worktree, seq, manifest, index) and print it
+    #[arg(long, conflicts_with = "dry_run")]
     prepare_only: bool,
 
     /// Print the outcome as JSON on stdout
@@ -45,6 +79,73 @@ pub struct RunArgs {
 
 fn parse_task_type(value: &str) -> Result<TaskType, String> {
     value.parse::<TaskType>().map_err(|e| e.to_string())
+}
+
+fn parse_model(value: &str) -> Result<(String, String), String> {
+    match value.split_once('=') {
+        Some((k, v)) if !k.trim().is_empty() && !v.trim().is_empty() => {
+            Ok((k.trim().to_owned(), v.trim().to_owned()))
+        }
+        _ => Err(format!(
+            "{value:?} is not KEY=MODEL (e.g. --model codex=gpt-5.5)"
+        )),
+    }
+}
+
+fn parse_deadline(value: &str) -> Result<Duration, String> {
+    parse_duration(value).map_err(|e| e.to_string())
+}
+
+impl RunArgs {
+    fn flag_layer(&self) -> SettingsLayer {
+        SettingsLayer {
+            workers: self.workers.clone(),
+            models: self.models.iter().cloned().collect::<BTreeMap<_, _>>(),
+            deadline: self.deadline,
+            ..SettingsLayer::default()
+        }
+    }
+}
+
+fn project_settings(
+    ctx: &CommandContext,
+    project: &LoadedProject,
+    args: &RunArgs,
+) -> Result<RunSettings, CommandError> {
+    for w in &project.warnings {
+        ctx.ui.warn(&format!(
+            "{}: unknown key `{}` (ignored)",
+            project.paths.project_json().display(),
+            w.key
+        ));
+    }
+    let project_layer =
+        SettingsLayer::from_config(&project.config, args.task_type).map_err(|e| {
+            CommandError::user_message(format!("{}: {e}", project.paths.project_json().display()))
+                .hint("fix the value in .okstra/project.json")
+        })?;
+    Ok(resolve(
+        &SettingsLayer::defaults(args.task_type),
+        &project_layer,
+        &ctx.env.settings_layer()?,
+        &args.flag_layer(),
+    ))
+}
+
+impl From<PlanError> for CommandError {
+    fn from(err: PlanError) -> Self {
+        let hint = match &err {
+            PlanError::UnknownAgent { .. } => {
+                "use claude, codex or gemini, or define the agent under `agents` in .okstra/project.json"
+            }
+            PlanError::AgentField { .. } => "complete the agent's entry in .okstra/project.json",
+            PlanError::Fixture { .. } | PlanError::FixtureIo { .. } => {
+                "fix the replay fixture (see `okstra_core::replay` for its format)"
+            }
+            _ => "check --workers and .okstra/project.json",
+        };
+        CommandError::user(err).hint(hint)
+    }
 }
 
 /// Runs `okstra run`.
@@ -60,53 +161,154 @@ pub fn cmd_run(ctx: &CommandContext, args: &RunArgs) -> Result<ExitStatus, Comma
                 .map_err(|e| CommandError::user(e).hint("--brief takes a readable markdown file"))
         })
         .transpose()?;
-    let env_layer = ctx.env.settings_layer()?;
-    if !args.prepare_only {
-        return Err(CommandError::user_message(
-            "this okstra can only prepare runs; worker dispatch is not built yet",
-        )
-        .hint("add --prepare-only"));
-    }
-
+    ctx.env.settings_layer()?;
     let home = ctx.home()?;
     let root = ctx.run_project_root();
-    let project = load_or_create_project(&root, None, Language::En)?;
-    for w in &project.warnings {
-        ctx.ui.warn(&format!(
-            "{}: unknown key `{}` (ignored)",
-            project.paths.project_json().display(),
-            w.key
-        ));
+
+    if args.dry_run {
+        let project = match load_project(&root) {
+            Ok(p) => p,
+            Err(okstra_engine::errors::ProjectError::NotFound { .. }) => {
+                dry_run::in_memory_project(&root)?
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let settings = project_settings(ctx, &project, args)?;
+        let roster = roster(ctx, &project, &settings, args.task_type)?;
+        return dry_run::print(ctx, &home, &project, &settings, &roster, &group, &id, args);
     }
-    let project_layer =
-        SettingsLayer::from_config(&project.config, args.task_type).map_err(|e| {
-            CommandError::user_message(format!("{}: {e}", project.paths.project_json().display()))
-                .hint("fix the value in .okstra/project.json")
-        })?;
-    let settings = resolve(
-        &SettingsLayer::defaults(args.task_type),
-        &project_layer,
-        &env_layer,
-        &SettingsLayer::default(),
+
+    let project = load_or_create_project(&root, None, Language::En)?;
+    let settings = project_settings(ctx, &project, args)?;
+    let request = PrepareRequest {
+        group,
+        id,
+        task_type: args.task_type,
+        brief,
+        base_ref: args.base_ref.clone(),
+        category: settings.work_category.value.clone(),
+        stage: None,
+        seq_override: settings.run_seq_override.as_ref().map(|s| s.value),
+        status: RunStatus::Prepared,
+        workers: Vec::new(),
+        pid: None,
+        replay: false,
+    };
+    if args.prepare_only {
+        return prepare_only(ctx, &home, &project, &request, args);
+    }
+    let roster = roster(ctx, &project, &settings, args.task_type)?;
+    let limits = WorkerLimits {
+        deadline: settings.deadline.value,
+        stall_window: settings.stall_window.value,
+        kill_grace: settings.kill_grace.value,
+        retry_limit: settings.retry_limit.value.max(1),
+    };
+    let worker_env: BTreeMap<String, String> = settings
+        .worker_env
+        .iter()
+        .map(|(k, v)| (k.clone(), v.value.clone()))
+        .collect();
+    let live = LiveView::new(
+        &ctx.ui,
+        ctx.env
+            .get(okstra_core::env_vars::OKSTRA_NO_PROGRESS)
+            .is_some(),
     );
-    let prepared = prepare_run(
-        &home,
-        &project,
-        &PrepareRequest {
-            group,
-            id,
-            task_type: args.task_type,
-            brief,
-            base_ref: args.base_ref.clone(),
-            category: settings.work_category.value.clone(),
-            stage: None,
-            seq_override: settings.run_seq_override.map(|s| s.value),
-            status: RunStatus::Prepared,
-            workers: Vec::new(),
-            pid: None,
-            replay: false,
-        },
-    )?;
+    let cancel = CancellationToken::new();
+    let run_request = RunRequest {
+        home,
+        project: project.clone(),
+        prepare: request,
+        roster,
+        limits,
+        env: ctx.env.vars().clone(),
+        worker_env,
+        tmp_root: ctx
+            .env
+            .get("TMPDIR")
+            .map_or_else(std::env::temp_dir, PathBuf::from),
+        is_root: is_root(),
+        cancel: cancel.clone(),
+        sink: live.sink(),
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CommandError::internal(e).hint("okstra could not start its async runtime"))?;
+    let summary = runtime.block_on(async {
+        let watcher = tokio::spawn(interrupt_watcher(cancel.clone()));
+        let summary = execute_run(run_request).await;
+        watcher.abort();
+        summary
+    });
+    let summary = summary.map_err(run_error)?;
+    summary::print(ctx, &project, &summary, args.json)?;
+    Ok(match summary.status {
+        RunStatus::Interrupted => ExitStatus::Interrupted,
+        RunStatus::Failed => ExitStatus::RunFailed,
+        _ => ExitStatus::Success,
+    })
+}
+
+/// Cancels the run on SIGINT (Ctrl-C) or SIGTERM.
+async fn interrupt_watcher(cancel: CancellationToken) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate()).ok();
+    let term_fut = async {
+        match term.as_mut() {
+            Some(t) => {
+                t.recv().await;
+            }
+            None => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        () = term_fut => {}
+    }
+    cancel.cancel();
+}
+
+fn run_error(err: okstra_engine::errors::RunError) -> CommandError {
+    use okstra_engine::errors::RunError as E;
+    match err {
+        E::Prepare(e) => e.into(),
+        E::Store(e) => e.into(),
+        E::Plan(e) => e.into(),
+        other => CommandError::internal(other),
+    }
+}
+
+fn roster(
+    ctx: &CommandContext,
+    project: &LoadedProject,
+    settings: &RunSettings,
+    task_type: TaskType,
+) -> Result<Vec<RosterEntry>, CommandError> {
+    if !task_type.uses_analysers() {
+        return Err(CommandError::user_message(format!(
+            "this okstra cannot run {task_type} yet: it needs an approved plan with a Stage Map \
+             (implementation) or a verified task (release-handoff), which come in a later version"
+        ))
+        .hint("run requirements-discovery, error-analysis, implementation-planning or final-verification"));
+    }
+    Ok(plan_analysers(&PlanEnv {
+        settings,
+        config: &project.config,
+        project_root: project.root(),
+        env: ctx.env.vars(),
+    })?)
+}
+
+fn prepare_only(
+    ctx: &CommandContext,
+    home: &okstra_engine::home::Home,
+    project: &LoadedProject,
+    request: &PrepareRequest,
+    args: &RunArgs,
+) -> Result<ExitStatus, CommandError> {
+    let prepared = prepare_run(home, project, request)?;
     if let Some(archived) = &prepared.brief_archived {
         ctx.ui.status(&format!(
             "the previous brief differs; kept it as {}",
@@ -140,4 +342,9 @@ pub fn cmd_run(ctx: &CommandContext, args: &RunArgs) -> Result<ExitStatus, Comma
         ));
     }
     Ok(ExitStatus::Success)
+}
+
+/// Returns the task names of a run argument (used by the dry run).
+pub(crate) fn names(group: &TaskName, id: &TaskName) -> String {
+    format!("{}/{}", group.raw(), id.raw())
 }

@@ -12,6 +12,7 @@ const COMMANDS: &[&[&str]] = &[
     &["ctl", "list"],
     &["ctl", "show"],
     &["demo"],
+    &["doctor"],
 ];
 
 #[test]

@@ -5,6 +5,9 @@ mod common;
 mod ctl;
 mod help;
 mod init;
+mod real_clis;
+mod run_faults;
+mod run_policy;
 mod run_prepare;
 
 /// Every `.rs` file in this folder must be a module of this binary, so no test is forgotten.

@@ -61,11 +61,20 @@ impl GitCommand {
         }
         cmd.env("LC_ALL", "C")
             .env("GIT_TERMINAL_PROMPT", "0")
-            .stdin(Stdio::null());
-        cmd.output().map_err(|source| GitError::Spawn {
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let spawn_error = |source| GitError::Spawn {
             argv: self.argv(args),
             source,
-        })
+        };
+        let child = cmd.spawn().map_err(spawn_error)?;
+        // Registered so the orphan reaper of a running worker round never takes git's status.
+        let pid = child.id();
+        crate::worker::unix::register_managed(pid);
+        let out = child.wait_with_output();
+        crate::worker::unix::unregister_managed(pid);
+        out.map_err(spawn_error)
     }
 
     /// Runs git and returns its trimmed stdout, or `GitError::Failed` on a non-zero exit.

@@ -1,0 +1,94 @@
+//! Benchmarks okstra's memory while a worker streams a lot of output: the real `okstra`
+//! binary runs one Claude-format worker (`fake-agent --format claude`) that prints 200 MB of
+//! stream-json events; okstra parses every line, writes the transcript, and keeps only what
+//! the result needs. Prints okstra's peak RSS (goal ≤ 50 MB), the bytes that went through, and
+//! the throughput.
+//!
+//! Run: `cargo bench -p okstra-cli --bench stream_rss`.
+
+#![expect(clippy::print_stdout, reason = "a bench binary reports on stdout")]
+#![allow(
+    clippy::cast_precision_loss,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    reason = "figures for display"
+)]
+
+use std::process::Command;
+use std::time::Instant;
+
+use nix::sys::resource::{UsageWho, getrusage};
+use okstra_test_support::GitRepoBuilder;
+use okstra_test_support::fake_agent::fake_agent_path;
+use serde_json::json;
+
+const BYTES: u64 = 200_000_000;
+
+fn main() {
+    let okstra = env!("CARGO_BIN_EXE_okstra");
+    let fake = fake_agent_path(okstra);
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let base = fs_err::canonicalize(tmp.path()).expect("canonical");
+    let project = base.join("shop");
+    GitRepoBuilder::new(&project).build();
+    fs_err::create_dir_all(project.join(".okstra")).expect("mkdir");
+    let agent = json!({"adapter": "claude", "binary": fake.display().to_string(),
+        "extraArgs": ["--format", "claude", "--stream-bytes", BYTES.to_string(), "--text", "done"]});
+    fs_err::write(
+        project.join(".okstra/project.json"),
+        json!({"projectId": "shop", "agents": {"streamer": agent}}).to_string(),
+    )
+    .expect("project.json");
+    fs_err::write(base.join("brief.md"), "# stream\n").expect("brief");
+    let before = getrusage(UsageWho::RUSAGE_CHILDREN)
+        .expect("rusage")
+        .max_rss();
+    let started = Instant::now();
+    let status = Command::new(okstra)
+        .args([
+            "run",
+            "error-analysis",
+            "--task",
+            "bench/stream",
+            "--base-ref",
+            "main",
+            "--workers",
+            "streamer",
+            "--quiet",
+            "--brief",
+        ])
+        .arg(base.join("brief.md"))
+        .current_dir(&project)
+        .env("OKSTRA_HOME", base.join("home"))
+        .env("HOME", &base)
+        .env("TMPDIR", &base)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .expect("run okstra");
+    let wall = started.elapsed();
+    assert!(status.success(), "okstra failed: {status}");
+    let peak_kb = getrusage(UsageWho::RUSAGE_CHILDREN)
+        .expect("rusage")
+        .max_rss();
+    let transcript = project.join(
+        ".okstra/tasks/bench/stream/runs/error-analysis/worker-results/streamer-worker-transcript-error-analysis-1.jsonl",
+    );
+    let streamed = fs_err::metadata(&transcript).expect("transcript").len();
+    assert!(
+        streamed >= BYTES,
+        "only {streamed} bytes reached the transcript"
+    );
+    println!(
+        "peak RSS of okstra while a worker streams {} MB: {:.1} MB (largest child before: {:.1} MB)",
+        BYTES / 1_000_000,
+        peak_kb as f64 / 1024.0,
+        before as f64 / 1024.0
+    );
+    println!(
+        "{:.0} MB through okstra in {:.2} s ({:.0} MB/s), transcript {:.0} MB",
+        streamed as f64 / 1e6,
+        wall.as_secs_f64(),
+        streamed as f64 / 1e6 / wall.as_secs_f64(),
+        streamed as f64 / 1e6
+    );
+}

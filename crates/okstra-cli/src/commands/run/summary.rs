@@ -1,0 +1,144 @@
+//! The summary a finished run prints: one row per worker (worker, model, status, duration,
+//! tokens, result path), then counts, tokens and wall time — or the same as JSON.
+
+use std::collections::BTreeMap;
+
+use okstra_core::duration::display_elapsed;
+use okstra_core::status::WorkerStatus;
+use okstra_core::tokens::TokenUsage;
+use okstra_engine::project::LoadedProject;
+use okstra_engine::runner::imp::RunSummary;
+use serde_json::json;
+
+use crate::command_error::CommandError;
+use crate::context::CommandContext;
+use crate::ui::render_table;
+
+/// Returns `in N (cached C), out N, reasoning N, cost $X` with unknown figures left out.
+pub(crate) fn tokens_line(t: &TokenUsage) -> String {
+    let mut parts = Vec::new();
+    if let Some(i) = t.input_total {
+        match t.cache_read {
+            Some(c) => parts.push(format!("in {i} (cached {c})")),
+            None => parts.push(format!("in {i}")),
+        }
+    }
+    if let Some(o) = t.output {
+        parts.push(format!("out {o}"));
+    }
+    if let Some(r) = t.reasoning {
+        parts.push(format!("reasoning {r}"));
+    }
+    if let Some(c) = t.cost_usd {
+        parts.push(format!("cost ${c:.4}"));
+    }
+    if parts.is_empty() {
+        "not reported".to_owned()
+    } else {
+        parts.join(", ")
+    }
+}
+
+/// Prints the summary of a run.
+pub(super) fn print(
+    ctx: &CommandContext,
+    project: &LoadedProject,
+    summary: &RunSummary,
+    as_json: bool,
+) -> Result<(), CommandError> {
+    let root = project.root();
+    let m = &summary.manifest;
+    let replay = summary.workers.iter().any(|w| w.replay);
+    if as_json {
+        let workers: Vec<_> = summary
+            .workers
+            .iter()
+            .map(|w| {
+                json!({
+                    "worker": w.worker.to_string(),
+                    "kind": w.kind.as_str(),
+                    "role": w.role.as_str(),
+                    "model": w.model,
+                    "status": w.status,
+                    "reason": w.reason,
+                    "attempts": w.attempts,
+                    "durationMs": u64::try_from(w.duration.as_millis()).unwrap_or(u64::MAX),
+                    "tokens": w.usage,
+                    "resultPath": CommandContext::display_path(&w.result_path, root),
+                    "replay": w.replay,
+                })
+            })
+            .collect();
+        let out = json!({
+            "runId": summary.run_id.to_string(),
+            "taskKey": m.task_key,
+            "taskType": m.task_type,
+            "runSeq": m.run_seq.get(),
+            "status": summary.status,
+            "runDir": m.run_dir,
+            "manifest": summary.paths.manifest().display().to_string(),
+            "teamState": CommandContext::display_path(&summary.paths.team_state(), root),
+            "wallMs": u64::try_from(summary.wall.as_millis()).unwrap_or(u64::MAX),
+            "tokens": summary.tokens,
+            "replay": replay,
+            "workers": workers,
+        });
+        ctx.ui
+            .data_line(&serde_json::to_string_pretty(&out).map_err(CommandError::internal)?);
+        return Ok(());
+    }
+    let rows: Vec<Vec<String>> = summary
+        .workers
+        .iter()
+        .map(|w| {
+            vec![
+                w.worker.to_string(),
+                w.model.clone().unwrap_or_else(|| "-".to_owned()),
+                w.status.to_string(),
+                display_elapsed(w.duration),
+                w.usage.display_short(),
+                CommandContext::display_path(&w.result_path, root),
+            ]
+        })
+        .collect();
+    let mut text = format!(
+        "run {} — {} #{} {} in {}\n",
+        summary.run_id,
+        m.task_type,
+        m.run_seq,
+        summary.status,
+        display_elapsed(summary.wall)
+    );
+    text.push_str(&render_table(
+        &["WORKER", "MODEL", "STATUS", "DURATION", "TOKENS", "RESULT"],
+        &rows,
+    ));
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for w in &summary.workers {
+        *counts.entry(w.status.as_str()).or_default() += 1;
+    }
+    let counts: Vec<String> = counts.iter().map(|(s, n)| format!("{n} {s}")).collect();
+    text.push_str(&format!("workers: {}\n", counts.join(", ")));
+    for w in summary
+        .workers
+        .iter()
+        .filter(|w| w.status != WorkerStatus::Completed)
+    {
+        text.push_str(&format!(
+            "  {} {}: {}\n",
+            w.worker,
+            w.status,
+            w.reason.as_deref().unwrap_or("no reason recorded")
+        ));
+    }
+    text.push_str(&format!("tokens:  {}\n", tokens_line(&summary.tokens)));
+    if replay {
+        text.push_str("replay:  answers came from scripted replay fixtures, not from models\n");
+    }
+    text.push_str(&format!(
+        "team state: {}\n",
+        CommandContext::display_path(&summary.paths.team_state(), root)
+    ));
+    ctx.ui.data(&text);
+    Ok(())
+}

@@ -1,0 +1,201 @@
+//! Owns `okstra doctor`'s checks of the worker CLIs: where each one is, its `--version`, and
+//! its login state by the cheap checks of `reference/worker-clis.md` — `claude auth status`,
+//! `codex login status` (which ignores API-key variables, so they are checked too), and for
+//! gemini its settings file or key variables (gemini itself fails fast without auth).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+use okstra_core::config::AdapterKind;
+use serde::Serialize;
+use tokio::process::Command;
+
+use crate::runner::plan::{find_program, inherited_env, install_hint};
+use crate::timer::after;
+use crate::worker::unix::{register_managed, unregister_managed};
+
+/// A CLI's login state.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LoginState {
+    LoggedIn,
+    NotLoggedIn,
+    /// An API-key variable (or provider setting) is present.
+    KeyConfigured,
+    Unknown,
+}
+
+/// What doctor found about one CLI.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CliReport {
+    pub cli: String,
+    pub path: Option<String>,
+    pub version: Option<String>,
+    pub login: LoginState,
+    /// How login was judged, or how to install the CLI.
+    pub detail: String,
+}
+
+async fn run(
+    program: &Path,
+    args: &[&str],
+    env: &BTreeMap<String, String>,
+) -> Option<(bool, String, String)> {
+    let mut cmd = Command::new(program);
+    cmd.args(args)
+        .env_clear()
+        .envs(env)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    let child = cmd.spawn().ok()?;
+    let pid = child.id().unwrap_or(0);
+    register_managed(pid);
+    let out = tokio::select! {
+        out = child.wait_with_output() => out.ok(),
+        () = after(Duration::from_secs(15)) => None,
+    };
+    unregister_managed(pid);
+    let out = out?;
+    Some((
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).trim().to_owned(),
+        String::from_utf8_lossy(&out.stderr).trim().to_owned(),
+    ))
+}
+
+fn has(env: &BTreeMap<String, String>, name: &str) -> bool {
+    env.get(name).is_some_and(|v| !v.is_empty())
+}
+
+/// Checks one built-in CLI.
+pub async fn check_cli(
+    kind: AdapterKind,
+    env: &BTreeMap<String, String>,
+    base: &Path,
+) -> CliReport {
+    let name = kind.as_str();
+    let env = inherited_env(env);
+    let Some(path) = find_program(name, env.get("PATH").map(String::as_str), base) else {
+        return CliReport {
+            cli: name.to_owned(),
+            path: None,
+            version: None,
+            login: LoginState::Unknown,
+            detail: format!("not on PATH: install it with `{}`", install_hint(kind)),
+        };
+    };
+    let version = run(&path, &["--version"], &env)
+        .await
+        .and_then(|(_, out, _)| out.lines().next().map(str::to_owned));
+    let (login, detail) = match kind {
+        AdapterKind::Claude => claude_login(&path, &env).await,
+        AdapterKind::Codex => codex_login(&path, &env).await,
+        _ => gemini_login(&env),
+    };
+    CliReport {
+        cli: name.to_owned(),
+        path: Some(path.display().to_string()),
+        version,
+        login,
+        detail,
+    }
+}
+
+async fn claude_login(path: &Path, env: &BTreeMap<String, String>) -> (LoginState, String) {
+    match run(path, &["auth", "status"], env).await {
+        Some((_, out, _)) => {
+            let parsed: Option<serde_json::Value> = serde_json::from_str(&out).ok();
+            let logged_in = parsed
+                .as_ref()
+                .and_then(|v| v.get("loggedIn"))
+                .and_then(serde_json::Value::as_bool);
+            let method = parsed
+                .as_ref()
+                .and_then(|v| v.get("authMethod"))
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or("unknown")
+                .to_owned();
+            match logged_in {
+                Some(true) => (LoginState::LoggedIn, format!("claude auth status: {method}")),
+                Some(false) => (
+                    LoginState::NotLoggedIn,
+                    "claude auth status: not logged in (run `claude` and /login, or set ANTHROPIC_API_KEY)".to_owned(),
+                ),
+                None => (LoginState::Unknown, "claude auth status gave no answer".to_owned()),
+            }
+        }
+        None => (
+            LoginState::Unknown,
+            "claude auth status did not run".to_owned(),
+        ),
+    }
+}
+
+async fn codex_login(path: &Path, env: &BTreeMap<String, String>) -> (LoginState, String) {
+    if has(env, "CODEX_API_KEY") || has(env, "OPENAI_API_KEY") {
+        return (
+            LoginState::KeyConfigured,
+            "CODEX_API_KEY or OPENAI_API_KEY is set".to_owned(),
+        );
+    }
+    match run(path, &["login", "status"], env).await {
+        Some((true, out, err)) => (
+            LoginState::LoggedIn,
+            format!(
+                "codex login status: {}",
+                if out.is_empty() { err } else { out }
+            ),
+        ),
+        Some((false, _, _)) => (
+            LoginState::NotLoggedIn,
+            "codex login status: not logged in (run `codex login`, or set CODEX_API_KEY); \
+             okstra will not start codex workers, which would retry forever"
+                .to_owned(),
+        ),
+        None => (
+            LoginState::Unknown,
+            "codex login status did not run".to_owned(),
+        ),
+    }
+}
+
+fn gemini_login(env: &BTreeMap<String, String>) -> (LoginState, String) {
+    for var in [
+        "GEMINI_API_KEY",
+        "GOOGLE_API_KEY",
+        "GOOGLE_GENAI_USE_VERTEXAI",
+        "GOOGLE_GENAI_USE_GCA",
+    ] {
+        if has(env, var) {
+            return (LoginState::KeyConfigured, format!("{var} is set"));
+        }
+    }
+    let home = env
+        .get("GEMINI_CLI_HOME")
+        .or_else(|| env.get("HOME"))
+        .map(PathBuf::from);
+    let selected = home
+        .map(|h| h.join(".gemini/settings.json"))
+        .and_then(|p| fs_err::read_to_string(p).ok())
+        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+        .and_then(|v| {
+            v.pointer("/security/auth/selectedType")
+                .and_then(serde_json::Value::as_str)
+                .map(str::to_owned)
+        });
+    match selected {
+        Some(t) => (
+            LoginState::LoggedIn,
+            format!("~/.gemini/settings.json selects {t}"),
+        ),
+        None => (
+            LoginState::NotLoggedIn,
+            "no auth method: run `gemini` once to log in, or set GEMINI_API_KEY".to_owned(),
+        ),
+    }
+}

@@ -1,0 +1,198 @@
+//! Owns the Unix process mechanics of workers: okstra as child subreaper, process groups,
+//! signals, the worker tag every descendant inherits (`OKSTRA_WORKER_TAG`), finding and killing
+//! tagged descendants (even ones that left the group with `setsid`), reaping adopted orphans,
+//! and process start times for identifying a pid later.
+//!
+//! Linux only (`/proc`); on other systems the tag sweep finds nothing and group kills remain.
+
+use std::collections::HashSet;
+use std::sync::{LazyLock, Mutex};
+
+use nix::sys::signal::{Signal, kill, killpg};
+use nix::sys::wait::waitpid;
+use nix::unistd::Pid;
+
+/// The variable okstra sets in each worker attempt's environment; descendants inherit it, so
+/// okstra can find every process a worker started.
+pub const WORKER_TAG_VAR: &str = "OKSTRA_WORKER_TAG";
+
+/// Pids of direct children okstra itself waits for (worker leaders, git). The orphan reaper
+/// never touches them, so their own `wait` cannot lose its status.
+static MANAGED: LazyLock<Mutex<HashSet<i32>>> = LazyLock::new(|| Mutex::new(HashSet::new()));
+
+/// Makes okstra the child subreaper: orphaned descendants of workers are re-parented to okstra
+/// instead of init, so they can be found and reaped. Idempotent.
+pub fn become_subreaper() {
+    #[cfg(target_os = "linux")]
+    {
+        let _ = nix::sys::prctl::set_child_subreaper(true);
+    }
+}
+
+/// Marks a direct child as waited for by its owner.
+pub fn register_managed(pid: u32) {
+    if let (Ok(pid), Ok(mut set)) = (i32::try_from(pid), MANAGED.lock()) {
+        set.insert(pid);
+    }
+}
+
+/// Unmarks a direct child once its owner has waited for it.
+pub fn unregister_managed(pid: u32) {
+    if let (Ok(pid), Ok(mut set)) = (i32::try_from(pid), MANAGED.lock()) {
+        set.remove(&pid);
+    }
+}
+
+/// Sends `signal` to a process group; a group that no longer exists is not an error.
+pub fn signal_group(pgid: u32, signal: Signal) {
+    if let Ok(pgid) = i32::try_from(pgid) {
+        let _ = killpg(Pid::from_raw(pgid), signal);
+    }
+}
+
+/// Returns the stat fields of a process after its `(comm)`: index 0 is the state.
+fn stat_fields(pid: i32) -> Option<Vec<String>> {
+    let text = fs_err::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let after = text.rsplit_once(')')?.1;
+    Some(after.split_whitespace().map(str::to_owned).collect())
+}
+
+/// Returns a process's start time (clock ticks since boot), which with its pid identifies it.
+pub fn process_start(pid: u32) -> Option<u64> {
+    stat_fields(i32::try_from(pid).ok()?)?.get(19)?.parse().ok()
+}
+
+/// Returns whether the process `pid` that started at `start` is still alive (and not a
+/// zombie).
+pub fn is_alive(pid: u32, start: Option<u64>) -> bool {
+    let Ok(p) = i32::try_from(pid) else {
+        return false;
+    };
+    match stat_fields(p) {
+        Some(fields) => {
+            fields.first().is_some_and(|s| s != "Z")
+                && start.is_none_or(|s| fields.get(19).and_then(|v| v.parse().ok()) == Some(s))
+        }
+        None => false,
+    }
+}
+
+fn proc_pids() -> Vec<i32> {
+    let Ok(entries) = fs_err::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|e| e.file_name().to_str().and_then(|n| n.parse::<i32>().ok()))
+        .collect()
+}
+
+/// One process as `/proc/<pid>/stat` describes it.
+#[derive(Clone, Copy, Debug)]
+struct ProcInfo {
+    pid: i32,
+    ppid: i32,
+    zombie: bool,
+    start: u64,
+}
+
+/// Returns every process, from one pass over `/proc/*/stat`.
+fn scan() -> Vec<ProcInfo> {
+    proc_pids()
+        .into_iter()
+        .filter_map(|pid| {
+            let f = stat_fields(pid)?;
+            Some(ProcInfo {
+                pid,
+                ppid: f.get(1)?.parse().ok()?,
+                zombie: f.first().is_some_and(|s| s == "Z"),
+                start: f.get(19)?.parse().ok()?,
+            })
+        })
+        .collect()
+}
+
+fn has_tag(pid: i32, needle: &[u8]) -> bool {
+    fs_err::read(format!("/proc/{pid}/environ"))
+        .is_ok_and(|env| env.split(|b| *b == 0).any(|kv| kv == needle))
+}
+
+fn is_managed(pid: i32) -> bool {
+    MANAGED.lock().map_or(true, |s| s.contains(&pid))
+}
+
+/// Returns the live processes whose environment carries `OKSTRA_WORKER_TAG=<tag>` (any
+/// start time).
+pub fn tagged_processes(tag: &str) -> Vec<i32> {
+    let needle = format!("{WORKER_TAG_VAR}={tag}");
+    let me = i32::try_from(std::process::id()).unwrap_or(0);
+    scan()
+        .into_iter()
+        .filter(|p| !p.zombie && p.pid != me && has_tag(p.pid, needle.as_bytes()))
+        .map(|p| p.pid)
+        .collect()
+}
+
+/// SIGKILLs every process tagged `tag` that started at or after `since` (clock ticks since
+/// boot; the attempt's leader start, or 0 for any), repeating until none is left (a dying
+/// parent can still fork); reaps what becomes okstra's; returns how many it killed. One pass
+/// over `/proc` per round, and `environ` is read only for processes young enough to be
+/// descendants.
+pub fn kill_tagged(tag: &str, since: u64) -> usize {
+    let needle = format!("{WORKER_TAG_VAR}={tag}");
+    let me = i32::try_from(std::process::id()).unwrap_or(0);
+    let mut killed = HashSet::new();
+    for _ in 0..10 {
+        let procs = scan();
+        reap_zombies(&procs, me);
+        let found: Vec<i32> = procs
+            .iter()
+            .filter(|p| !p.zombie && p.pid != me && p.start >= since)
+            .filter(|p| has_tag(p.pid, needle.as_bytes()))
+            .map(|p| p.pid)
+            .collect();
+        if found.is_empty() {
+            break;
+        }
+        for pid in found {
+            if kill(Pid::from_raw(pid), Signal::SIGKILL).is_ok() {
+                killed.insert(pid);
+                let ours = procs.iter().any(|p| p.pid == pid && p.ppid == me);
+                if ours && !is_managed(pid) {
+                    // Killed just now: the wait returns at once.
+                    let _ = waitpid(Pid::from_raw(pid), None);
+                }
+            }
+        }
+    }
+    killed.len()
+}
+
+fn reap_zombies(procs: &[ProcInfo], me: i32) {
+    for p in procs {
+        if p.zombie && p.ppid == me && !is_managed(p.pid) {
+            // ECHILD means someone else reaped it first: nothing left to do either way.
+            let _ = waitpid(Pid::from_raw(p.pid), None);
+        }
+    }
+}
+
+/// Reaps zombies re-parented to okstra (it is the subreaper) that nobody else waits for.
+pub fn reap_orphans() {
+    let me = i32::try_from(std::process::id()).unwrap_or(0);
+    reap_zombies(&scan(), me);
+}
+
+/// Kills a process group and every tagged process started since `since`, then reaps: the end
+/// of a worker attempt.
+pub fn kill_worker_tree(pgid: Option<u32>, tag: &str, since: u64) -> usize {
+    if let Some(pgid) = pgid {
+        signal_group(pgid, Signal::SIGKILL);
+    }
+    kill_tagged(tag, since)
+}
+
+/// Returns whether okstra runs as root (Claude then needs `IS_SANDBOX=1` to write).
+pub fn is_root() -> bool {
+    nix::unistd::geteuid().is_root()
+}

@@ -1,0 +1,241 @@
+//! `fake-agent`: a stand-in worker process for okstra's process-behaviour tests (never a
+//! model). Driven through the `command` adapter (plain text on stdout) or as a fake `claude`
+//! binary (`--format claude`, Claude's stream-json), it can answer, stall, crash, ignore
+//! SIGTERM, leave grandchildren holding its pipes (in its process group, or escaped with
+//! `setsid`), stream a lot of output, or print garbage.
+//!
+//! Every flag is optional; with none it reads its prompt from stdin and prints `ok`.
+
+#![expect(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    reason = "a test program whose whole job is printing"
+)]
+#![expect(
+    clippy::disallowed_methods,
+    reason = "a test program that exits with the code it is told to"
+)]
+
+use std::io::{Read, Write};
+use std::process::{Command, Stdio};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+#[derive(Debug, Default)]
+struct Opts {
+    format: String,
+    text: Option<String>,
+    sleep_ms: u64,
+    stall: bool,
+    exit: i32,
+    stderr: Option<String>,
+    ignore_term: bool,
+    grandchild_holds_pipes: bool,
+    setsid_grandchild: bool,
+    stream_bytes: u64,
+    garbage: bool,
+    pid_file: Option<String>,
+    exit_stamp_file: Option<String>,
+    prompt_file: Option<String>,
+    env_file: Option<String>,
+    usage: Option<String>,
+    grandchild: bool,
+    setsid: bool,
+    ready_file: Option<String>,
+}
+
+fn parse_args() -> Opts {
+    let mut o = Opts {
+        format: "plain".to_owned(),
+        ..Opts::default()
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        let mut val = || args.next().unwrap_or_else(|| panic!("{a} needs a value"));
+        match a.as_str() {
+            "--format" => o.format = val(),
+            "--text" => o.text = Some(val()),
+            "--sleep-ms" => o.sleep_ms = val().parse().expect("--sleep-ms N"),
+            "--stall" => o.stall = true,
+            "--exit" => o.exit = val().parse().expect("--exit N"),
+            "--stderr" => o.stderr = Some(val()),
+            "--ignore-term" => o.ignore_term = true,
+            "--grandchild-holds-pipes" => o.grandchild_holds_pipes = true,
+            "--setsid-grandchild" => o.setsid_grandchild = true,
+            "--stream-bytes" => o.stream_bytes = val().parse().expect("--stream-bytes N"),
+            "--garbage" => o.garbage = true,
+            "--pid-file" => o.pid_file = Some(val()),
+            "--exit-stamp-file" => o.exit_stamp_file = Some(val()),
+            "--prompt-file" => o.prompt_file = Some(val()),
+            "--env-file" => o.env_file = Some(val()),
+            "--usage" => o.usage = Some(val()),
+            "--grandchild" => o.grandchild = true,
+            "--setsid" => o.setsid = true,
+            "--ready-file" => o.ready_file = Some(val()),
+            // Arguments an adapter adds (e.g. claude's flags) are accepted and ignored.
+            _ => {}
+        }
+    }
+    o
+}
+
+#[expect(
+    clippy::disallowed_methods,
+    reason = "a fake worker that takes its time"
+)]
+fn sleep(d: Duration) {
+    std::thread::sleep(d);
+}
+
+fn append(path: &str, line: &str) {
+    let mut f = fs_err::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .expect("open file");
+    writeln!(f, "{line}").expect("append");
+}
+
+fn block_sigterm() {
+    use nix::sys::signal::{SigSet, SigmaskHow, Signal, sigprocmask};
+    let mut set = SigSet::empty();
+    set.add(Signal::SIGTERM);
+    sigprocmask(SigmaskHow::SIG_BLOCK, Some(&set), None).expect("block SIGTERM");
+}
+
+fn spawn_grandchild(o: &Opts, setsid: bool) {
+    let ready =
+        std::env::temp_dir().join(format!("fake-agent-ready-{}-{setsid}", std::process::id()));
+    let _ = fs_err::remove_file(&ready);
+    let mut cmd = Command::new(std::env::current_exe().expect("own path"));
+    cmd.arg("--grandchild").arg("--ready-file").arg(&ready);
+    if setsid {
+        cmd.arg("--setsid");
+    }
+    // The grandchild inherits stdout and stderr, so it holds the worker's pipes open.
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::inherit())
+        .stderr(Stdio::inherit());
+    let child = cmd.spawn().expect("spawn grandchild");
+    if let Some(p) = &o.pid_file {
+        append(p, &child.id().to_string());
+    }
+    // Wait until it is set up (in its own session, when asked), so the test exercises exactly
+    // the case it names. A fake may poll; okstra never does.
+    while !ready.exists() {
+        sleep(Duration::from_millis(1));
+    }
+    let _ = fs_err::remove_file(&ready);
+    // Not waited for on purpose: it must outlive this process.
+    std::mem::forget(child);
+}
+
+fn grandchild_main(o: &Opts) -> ! {
+    if o.setsid {
+        nix::unistd::setsid().expect("setsid");
+    }
+    if let Some(ready) = &o.ready_file {
+        fs_err::write(ready, b"ready").expect("write ready file");
+    }
+    sleep(Duration::from_secs(600));
+    std::process::exit(0);
+}
+
+fn claude_event(value: &serde_json::Value) {
+    println!("{value}");
+}
+
+fn main() {
+    let o = parse_args();
+    if o.grandchild {
+        grandchild_main(&o);
+    }
+    if o.ignore_term {
+        block_sigterm();
+    }
+    if let Some(p) = &o.pid_file {
+        append(p, &std::process::id().to_string());
+    }
+    let mut prompt = String::new();
+    let _ = std::io::stdin().read_to_string(&mut prompt);
+    if let Some(p) = &o.prompt_file {
+        fs_err::write(p, &prompt).expect("write prompt file");
+    }
+    if let Some(p) = &o.env_file {
+        let mut vars: Vec<String> = std::env::vars().map(|(k, v)| format!("{k}={v}")).collect();
+        vars.sort();
+        fs_err::write(p, vars.join("\n")).expect("write env file");
+    }
+    if o.grandchild_holds_pipes {
+        spawn_grandchild(&o, false);
+    }
+    if o.setsid_grandchild {
+        spawn_grandchild(&o, true);
+    }
+    let claude = o.format == "claude";
+    if claude {
+        claude_event(
+            &serde_json::json!({"type":"system","subtype":"init","session_id":"fake","model":"fake"}),
+        );
+    }
+    if let Some(msg) = &o.stderr {
+        eprintln!("{msg}");
+    }
+    if o.stream_bytes > 0 {
+        let chunk = "x".repeat(1000);
+        let mut sent = 0u64;
+        let mut out = std::io::stdout().lock();
+        while sent < o.stream_bytes {
+            if claude {
+                let ev = serde_json::json!({"type":"assistant","message":{"content":[{"type":"text","text":chunk}]}});
+                let _ = writeln!(out, "{ev}");
+            } else {
+                let _ = writeln!(out, "{chunk}");
+            }
+            sent += 1000;
+        }
+    }
+    if o.garbage {
+        println!("this is not json {{{{");
+        println!("<html>neither is this</html>");
+    }
+    if o.stall {
+        sleep(Duration::from_secs(3600));
+    }
+    if o.sleep_ms > 0 {
+        sleep(Duration::from_millis(o.sleep_ms));
+    }
+    if !o.garbage {
+        let text = o.text.clone().unwrap_or_else(|| "ok".to_owned());
+        if claude {
+            let usage: serde_json::Value = o.usage.as_deref().map_or_else(
+                || serde_json::json!({}),
+                |u| serde_json::from_str(u).expect("--usage JSON"),
+            );
+            let mut model_usage = serde_json::Map::new();
+            if usage.as_object().is_some_and(|m| !m.is_empty()) {
+                model_usage.insert("fake-model".to_owned(), usage.clone());
+            }
+            claude_event(&serde_json::json!({
+                "type":"result","subtype":"success","is_error": false,"result": text,
+                "total_cost_usd": usage.get("costUSD").cloned().unwrap_or(serde_json::json!(0)),
+                "modelUsage": model_usage
+            }));
+        } else {
+            print!("{text}");
+            if !text.ends_with('\n') {
+                println!();
+            }
+            if let Some(u) = &o.usage {
+                eprintln!("okstra-usage: {u}");
+            }
+        }
+    }
+    let _ = std::io::stdout().flush();
+    if let Some(p) = &o.exit_stamp_file {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        append(p, &now.to_string());
+    }
+    std::process::exit(o.exit);
+}
