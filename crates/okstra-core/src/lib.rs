@@ -10,6 +10,7 @@ pub mod config;
 pub mod duration;
 pub mod env_vars;
 pub mod errors;
+pub mod findings;
 pub mod events;
 pub mod ids;
 pub mod index;
