@@ -38,6 +38,9 @@ pub struct Cli {
 enum Command {
     Init(commands::init::InitArgs),
     Run(commands::run::RunArgs),
+    Resume(commands::resume::ResumeArgs),
+    Validate(commands::validate::ValidateArgs),
+    Render(commands::render::RenderArgs),
     #[command(subcommand)]
     Ctl(commands::ctl::CtlCommand),
     Demo(commands::demo::DemoArgs),
@@ -91,6 +94,9 @@ fn run_command(cli: Cli, env: EnvSnapshot, ui: &Ui) -> Result<ExitStatus, Comman
     match cli.command {
         Command::Init(args) => commands::init::cmd_init(&ctx, &args),
         Command::Run(args) => commands::run::cmd_run(&ctx, &args),
+        Command::Resume(args) => commands::resume::cmd_resume(&ctx, &args),
+        Command::Validate(args) => commands::validate::cmd_validate(&ctx, &args),
+        Command::Render(args) => commands::render::cmd_render(&ctx, &args),
         Command::Ctl(cmd) => commands::ctl::cmd_ctl(&ctx, &cmd),
         Command::Demo(args) => commands::demo::cmd_demo(&ctx, &args),
         Command::Doctor(args) => commands::doctor::cmd_doctor(&ctx, &args),

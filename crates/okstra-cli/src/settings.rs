@@ -41,6 +41,13 @@ impl EnvSnapshot {
         }
     }
 
+    /// Returns this snapshot with `name` set to `value` (how `okstra demo` gives its run a
+    /// private home).
+    pub fn with(mut self, name: &str, value: &str) -> Self {
+        self.vars.insert(name.to_owned(), value.to_owned());
+        self
+    }
+
     /// Returns a variable's value; an empty value counts as unset.
     pub fn get(&self, name: &str) -> Option<&str> {
         self.vars

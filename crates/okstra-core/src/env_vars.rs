@@ -28,3 +28,7 @@ pub const OKSTRA_TEST_CLIS: &str = "OKSTRA_TEST_CLIS";
 
 /// The prefix of every okstra variable; workers never inherit these (SPEC §5.1).
 pub const OKSTRA_PREFIX: &str = "OKSTRA_";
+
+/// Test hook: makes the schema drift tests rewrite the committed JSON Schemas
+/// (`crates/okstra-core/schemas/`) instead of failing.
+pub const OKSTRA_UPDATE_SCHEMAS: &str = "OKSTRA_UPDATE_SCHEMAS";

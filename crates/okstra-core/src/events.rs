@@ -132,6 +132,10 @@ pub enum RunEvent {
         attempt: u32,
         reason: String,
     },
+    /// A worker's valid result from before okstra was killed is used, not requested again.
+    Reused { worker: String },
+    /// The budget is reached: no new round or worker starts.
+    Budget { reason: String },
     /// `phase-5.5-convergence round=<N> queue=<count>`
     Convergence { round: u32, queue: usize },
     /// `phase-5.6-critic provider=<provider> gaps=<n>`
@@ -159,6 +163,8 @@ impl RunEvent {
             RunEvent::Retry { .. } => "retry",
             RunEvent::Reaped { .. } => "reaped",
             RunEvent::Redispatch { .. } => "redispatch",
+            RunEvent::Reused { .. } => "reused",
+            RunEvent::Budget { .. } => "budget",
             RunEvent::Convergence { .. } => "phase-5.5-convergence",
             RunEvent::Critic { .. } => "phase-5.6-critic",
             RunEvent::Report { .. } => "report",
@@ -240,6 +246,8 @@ impl fmt::Display for RunEvent {
                 f,
                 "redispatch worker={worker} attempt={attempt} reason={reason}"
             ),
+            RunEvent::Reused { worker } => write!(f, "reused worker={worker}"),
+            RunEvent::Budget { reason } => write!(f, "budget reached: {reason}"),
             RunEvent::Convergence { round, queue } => {
                 write!(f, "phase-5.5-convergence round={round} queue={queue}")
             }

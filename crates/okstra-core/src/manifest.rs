@@ -48,6 +48,32 @@ pub struct ManifestWorker {
     pub model: Option<String>,
 }
 
+/// The resolved settings a run was started with, so `okstra resume` continues it with the same
+/// team, models and limits.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RunRecipe {
+    /// The analysers' agent names.
+    pub analysers: Vec<String>,
+    #[serde(default)]
+    pub critic: Option<String>,
+    #[serde(default)]
+    pub report_writer: Option<String>,
+    /// Every model key (agent or role) → model.
+    #[serde(default)]
+    pub models: std::collections::BTreeMap<String, String>,
+    pub deadline_ms: u64,
+    pub stall_window_ms: u64,
+    pub kill_grace_ms: u64,
+    pub retry_limit: u32,
+    pub max_rounds: u32,
+    #[serde(default)]
+    pub max_tokens: Option<u64>,
+    #[serde(default)]
+    pub max_cost_usd: Option<f64>,
+    pub language: crate::config::Language,
+}
+
 /// A checkpoint the run has passed, with when.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -101,6 +127,9 @@ pub struct RunManifest {
     /// Whether any worker of the run answered from a replay fixture.
     #[serde(default)]
     pub replay: bool,
+    /// The settings the run was started with.
+    #[serde(default)]
+    pub recipe: Option<RunRecipe>,
 }
 
 impl RunManifest {

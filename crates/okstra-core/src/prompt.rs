@@ -15,6 +15,20 @@ const WORKER_TEMPLATE: &str = include_str!("../templates/prompts/worker.md.j2");
 /// The findings contract every analyser answers with (SPEC §6.1).
 pub const FINDINGS_CONTRACT: &str = include_str!("../templates/prompts/contract-findings.md");
 
+/// The profile of a reverify round (SPEC §6.3).
+pub const REVERIFY_PROFILE: &str = include_str!("../templates/prompts/reverify.md");
+/// The profile of the critic (SPEC §4 step 6).
+pub const CRITIC_PROFILE: &str = include_str!("../templates/prompts/critic.md");
+/// The profile of the report writer (SPEC §7.1).
+pub const REPORT_WRITER_PROFILE: &str = include_str!("../templates/prompts/report-writer.md");
+/// The verdicts contract of a reverify round.
+pub const VERDICTS_CONTRACT: &str = include_str!("../templates/prompts/contract-verdicts.md");
+/// The narrative contract of the report writer.
+pub const NARRATIVE_CONTRACT: &str = include_str!("../templates/prompts/contract-narrative.md");
+/// The narrative contract of the report writer of a plan (implementation-planning).
+pub const PLAN_NARRATIVE_CONTRACT: &str =
+    include_str!("../templates/prompts/contract-plan-narrative.md");
+
 /// Returns the profile text of a task type.
 pub fn profile(task_type: TaskType) -> &'static str {
     match task_type {

@@ -63,6 +63,25 @@ pub struct SettingsLayer {
 }
 
 impl SettingsLayer {
+    /// Returns the flag layer that replays a recorded recipe (`okstra resume`).
+    pub fn from_recipe(recipe: &crate::manifest::RunRecipe) -> Self {
+        Self {
+            language: Some(recipe.language),
+            workers: Some(recipe.analysers.clone()),
+            models: recipe.models.clone(),
+            deadline: Some(Duration::from_millis(recipe.deadline_ms)),
+            stall_window: Some(Duration::from_millis(recipe.stall_window_ms)),
+            kill_grace: Some(Duration::from_millis(recipe.kill_grace_ms)),
+            retry_limit: Some(recipe.retry_limit),
+            max_rounds: Some(recipe.max_rounds),
+            critic_enabled: Some(recipe.critic.is_some()),
+            critic_provider: recipe.critic.clone(),
+            max_tokens: recipe.max_tokens,
+            max_cost_usd: recipe.max_cost_usd,
+            ..Self::default()
+        }
+    }
+
     /// Returns the layer a config document (project.json or the defaults) gives for one task
     /// type.
     pub fn from_config(cfg: &ProjectConfig, task_type: TaskType) -> Result<Self, SettingsError> {
@@ -145,6 +164,34 @@ pub struct RunSettings {
 }
 
 impl RunSettings {
+    /// Returns the recipe to record in the manifest: these settings, resolved, with the agents
+    /// of the critic and the report writer.
+    pub fn recipe(
+        &self,
+        critic: Option<&str>,
+        report_writer: Option<&str>,
+    ) -> crate::manifest::RunRecipe {
+        let ms = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+        crate::manifest::RunRecipe {
+            analysers: self.workers.value.clone(),
+            critic: critic.map(str::to_owned),
+            report_writer: report_writer.map(str::to_owned),
+            models: self
+                .models
+                .iter()
+                .map(|(k, v)| (k.clone(), v.value.clone()))
+                .collect(),
+            deadline_ms: ms(self.deadline.value),
+            stall_window_ms: ms(self.stall_window.value),
+            kill_grace_ms: ms(self.kill_grace.value),
+            retry_limit: self.retry_limit.value,
+            max_rounds: self.max_rounds.value,
+            max_tokens: self.max_tokens.as_ref().map(|s| s.value),
+            max_cost_usd: self.max_cost_usd.as_ref().map(|s| s.value),
+            language: self.language.value,
+        }
+    }
+
     /// Returns the model for a worker: the role key first (`report-writer`, …), then the agent
     /// key (`claude`, …); `None` when neither is configured.
     pub fn model_for(&self, role_key: Option<&str>, agent: &str) -> Option<&Sourced<String>> {

@@ -26,6 +26,7 @@ fn request(task: &str) -> PrepareRequest {
         workers: Vec::new(),
         pid: None,
         replay: false,
+        recipe: None,
     }
 }
 

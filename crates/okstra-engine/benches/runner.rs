@@ -72,6 +72,7 @@ impl Bench {
                 workers: Vec::new(),
                 pid: Some(std::process::id()),
                 replay: false,
+                recipe: None,
             },
         )
         .expect("prepare");

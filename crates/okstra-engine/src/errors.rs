@@ -166,6 +166,8 @@ pub enum RunError {
     Prompt(#[from] okstra_core::prompt::PromptError),
     #[error(transparent)]
     Plan(#[from] PlanError),
+    #[error("run {run_id} is being driven by another okstra (its run lock is held)")]
+    Busy { run_id: String },
 }
 
 /// A worker roster that cannot be planned (a user's configuration problem).

@@ -20,4 +20,5 @@ pub mod registry;
 pub mod runner;
 pub mod runs;
 pub mod timer;
+pub mod validate;
 pub mod worker;

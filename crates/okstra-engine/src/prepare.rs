@@ -46,6 +46,8 @@ pub struct PrepareRequest {
     /// The okstra process that will drive the run.
     pub pid: Option<u32>,
     pub replay: bool,
+    /// The resolved settings, recorded for `okstra resume`.
+    pub recipe: Option<okstra_core::manifest::RunRecipe>,
 }
 
 /// A prepared run.
@@ -146,6 +148,7 @@ pub fn prepare_run(
             okstra_version: OKSTRA_VERSION.to_owned(),
             pid: req.pid,
             replay: req.replay,
+            recipe: req.recipe.clone(),
         };
         manifest.pass_checkpoint(okstra_core::events::Checkpoint::Prepare, now);
         manifest.push_event(

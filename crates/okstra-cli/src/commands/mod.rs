@@ -5,4 +5,7 @@ pub mod ctl;
 pub mod demo;
 pub mod doctor;
 pub mod init;
+pub mod render;
+pub mod resume;
 pub mod run;
+pub mod validate;

@@ -12,12 +12,14 @@ use okstra_core::config::Language;
 use okstra_core::duration::parse_duration;
 use okstra_core::settings::{RunSettings, SettingsLayer, resolve};
 use okstra_core::status::RunStatus;
+use okstra_core::worker_name::Role;
 use okstra_core::{TaskKey, TaskName, TaskType};
 use okstra_engine::errors::PlanError;
 use okstra_engine::prepare::{PrepareRequest, prepare_run};
 use okstra_engine::project::{LoadedProject, load_or_create_project, load_project};
-use okstra_engine::runner::imp::{RunRequest, execute_run};
-use okstra_engine::runner::plan::{PlanEnv, RosterEntry, plan_analysers};
+use okstra_engine::runner::analysis::Budget;
+use okstra_engine::runner::imp::{RunRequest, RunSummary, execute_run};
+use okstra_engine::runner::plan::{PlanEnv, RosterEntry, plan_analysers, plan_entry};
 use okstra_engine::worker::WorkerLimits;
 use okstra_engine::worker::unix::is_root;
 use serde_json::json;
@@ -64,6 +66,23 @@ pub struct RunArgs {
     #[arg(long, value_name = "DURATION", value_parser = parse_deadline)]
     deadline: Option<Duration>,
 
+    /// Run the coverage critic with this agent (e.g. codex) after convergence
+    #[arg(long, value_name = "PROVIDER")]
+    critic: Option<String>,
+
+    /// At most this many convergence rounds (default: 1 for requirements-discovery and
+    /// final-verification, 2 otherwise)
+    #[arg(long, value_name = "N")]
+    max_rounds: Option<u32>,
+
+    /// Start no new round or worker once this much has been spent (USD, as the CLIs report it)
+    #[arg(long, value_name = "USD", value_parser = parse_cost)]
+    max_cost_usd: Option<f64>,
+
+    /// Language of the report: en or ko
+    #[arg(long, value_name = "LANG", value_parser = ["en", "ko"])]
+    language: Option<String>,
+
     /// Print each worker's command line, folder, sandbox, model and deadline; write nothing
     #[arg(long)]
     dry_run: bool,
@@ -92,6 +111,13 @@ fn parse_model(value: &str) -> Result<(String, String), String> {
     }
 }
 
+fn parse_cost(value: &str) -> Result<f64, String> {
+    match value.parse::<f64>() {
+        Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
+        _ => Err(format!("{value:?} is not an amount in USD (e.g. 2.50)")),
+    }
+}
+
 fn parse_deadline(value: &str) -> Result<Duration, String> {
     parse_duration(value).map_err(|e| e.to_string())
 }
@@ -102,12 +128,17 @@ impl RunArgs {
             workers: self.workers.clone(),
             models: self.models.iter().cloned().collect::<BTreeMap<_, _>>(),
             deadline: self.deadline,
+            critic_enabled: self.critic.as_ref().map(|_| true),
+            critic_provider: self.critic.clone(),
+            max_rounds: self.max_rounds,
+            max_cost_usd: self.max_cost_usd,
+            language: self.language.as_deref().and_then(|l| l.parse().ok()),
             ..SettingsLayer::default()
         }
     }
 }
 
-fn project_settings(
+pub(crate) fn project_settings(
     ctx: &CommandContext,
     project: &LoadedProject,
     args: &RunArgs,
@@ -148,8 +179,38 @@ impl From<PlanError> for CommandError {
     }
 }
 
+impl RunArgs {
+    /// Returns the arguments of `okstra demo`'s run.
+    pub(crate) fn for_demo(task: &str, brief: PathBuf) -> Self {
+        Self {
+            task_type: TaskType::ErrorAnalysis,
+            task: task.to_owned(),
+            brief: Some(brief),
+            base_ref: Some("main".to_owned()),
+            workers: None,
+            models: Vec::new(),
+            deadline: None,
+            critic: None,
+            max_rounds: None,
+            max_cost_usd: None,
+            language: None,
+            dry_run: false,
+            prepare_only: false,
+            json: false,
+        }
+    }
+}
+
 /// Runs `okstra run`.
 pub fn cmd_run(ctx: &CommandContext, args: &RunArgs) -> Result<ExitStatus, CommandError> {
+    run_and_report(ctx, args).map(|(status, _)| status)
+}
+
+/// Runs `okstra run` and returns, with the exit status, the summary of a run that ran.
+pub(crate) fn run_and_report(
+    ctx: &CommandContext,
+    args: &RunArgs,
+) -> Result<(ExitStatus, Option<RunSummary>), CommandError> {
     // Identity first: nothing is written before every input is known to be good.
     let (group, id) = TaskKey::parse_task_arg(&args.task)?;
     let brief = args
@@ -175,7 +236,8 @@ pub fn cmd_run(ctx: &CommandContext, args: &RunArgs) -> Result<ExitStatus, Comma
         };
         let settings = project_settings(ctx, &project, args)?;
         let roster = roster(ctx, &project, &settings, args.task_type)?;
-        return dry_run::print(ctx, &home, &project, &settings, &roster, &group, &id, args);
+        return dry_run::print(ctx, &home, &project, &settings, &roster, &group, &id, args)
+            .map(|s| (s, None));
     }
 
     let project = load_or_create_project(&root, None, Language::En)?;
@@ -193,11 +255,60 @@ pub fn cmd_run(ctx: &CommandContext, args: &RunArgs) -> Result<ExitStatus, Comma
         workers: Vec::new(),
         pid: None,
         replay: false,
+        recipe: None,
     };
     if args.prepare_only {
-        return prepare_only(ctx, &home, &project, &request, args);
+        return prepare_only(ctx, &home, &project, &request, args).map(|s| (s, None));
     }
-    let roster = roster(ctx, &project, &settings, args.task_type)?;
+    let (run_request, cancel) =
+        build_request(ctx, home, &project, &settings, request, args.task_type)?;
+    let summary = block_on_run(&cancel, execute_run(run_request))?;
+    print_summary(ctx, &project, &summary, args.json)?;
+    let status = match summary.status {
+        RunStatus::Interrupted => ExitStatus::Interrupted,
+        RunStatus::Failed => ExitStatus::RunFailed,
+        _ => ExitStatus::Success,
+    };
+    Ok((status, Some(summary)))
+}
+
+/// Returns everything a run needs, from resolved settings; used by `run` and `resume`.
+pub(crate) fn build_request(
+    ctx: &CommandContext,
+    home: okstra_engine::home::Home,
+    project: &LoadedProject,
+    settings: &RunSettings,
+    mut request: PrepareRequest,
+    task_type: TaskType,
+) -> Result<(RunRequest, CancellationToken), CommandError> {
+    let roster = roster(ctx, project, settings, task_type)?;
+    let plan_env = PlanEnv {
+        settings,
+        config: &project.config,
+        project_root: project.root(),
+        env: ctx.env.vars(),
+    };
+    let role_agent = |role: &str, fallback: &str| {
+        settings
+            .roles
+            .get(role)
+            .map_or_else(|| fallback.to_owned(), |s| s.value.clone())
+    };
+    let critic = if settings.critic_enabled.value {
+        let provider = settings
+            .critic_provider
+            .as_ref()
+            .map_or_else(|| role_agent("critic", "codex"), |p| p.value.clone());
+        Some(plan_entry(&plan_env, &provider, Role::Critic)?)
+    } else {
+        None
+    };
+    let writer_agent = role_agent("report-writer", "claude");
+    let report_writer = Some(plan_entry(&plan_env, &writer_agent, Role::ReportWriter)?);
+    request.recipe = Some(settings.recipe(
+        critic.as_ref().map(|c| c.agent.as_str()),
+        Some(&writer_agent),
+    ));
     let limits = WorkerLimits {
         deadline: settings.deadline.value,
         stall_window: settings.stall_window.value,
@@ -221,6 +332,14 @@ pub fn cmd_run(ctx: &CommandContext, args: &RunArgs) -> Result<ExitStatus, Comma
         project: project.clone(),
         prepare: request,
         roster,
+        critic,
+        report_writer,
+        max_rounds: settings.max_rounds.value,
+        budget: Budget {
+            max_tokens: settings.max_tokens.as_ref().map(|s| s.value),
+            max_cost_usd: settings.max_cost_usd.as_ref().map(|s| s.value),
+        },
+        language: settings.language.value,
         limits,
         env: ctx.env.vars().clone(),
         worker_env,
@@ -232,23 +351,39 @@ pub fn cmd_run(ctx: &CommandContext, args: &RunArgs) -> Result<ExitStatus, Comma
         cancel: cancel.clone(),
         sink: live.sink(),
     };
+    Ok((run_request, cancel))
+}
+
+/// Runs a run's future on a multi-thread runtime, cancelling it on Ctrl-C or SIGTERM.
+pub(crate) fn block_on_run<T>(
+    cancel: &CancellationToken,
+    future: impl std::future::Future<Output = Result<T, okstra_engine::errors::RunError>>,
+) -> Result<T, CommandError> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| CommandError::internal(e).hint("okstra could not start its async runtime"))?;
-    let summary = runtime.block_on(async {
+    let out = runtime.block_on(async {
         let watcher = tokio::spawn(interrupt_watcher(cancel.clone()));
-        let summary = execute_run(run_request).await;
+        let out = future.await;
         watcher.abort();
-        summary
+        out
     });
-    let summary = summary.map_err(run_error)?;
-    summary::print(ctx, &project, &summary, args.json)?;
-    Ok(match summary.status {
-        RunStatus::Interrupted => ExitStatus::Interrupted,
-        RunStatus::Failed => ExitStatus::RunFailed,
-        _ => ExitStatus::Success,
-    })
+    out.map_err(run_error)
+}
+
+/// Prints a run's summary (the table, counts, tokens, report path) or its JSON.
+pub(crate) fn print_summary(
+    ctx: &CommandContext,
+    project: &LoadedProject,
+    summary: &RunSummary,
+    json: bool,
+) -> Result<(), CommandError> {
+    summary::print(ctx, project, summary, json)?;
+    for failure in &summary.validation {
+        ctx.ui.warn(&format!("validation: {failure}"));
+    }
+    Ok(())
 }
 
 /// Cancels the run on SIGINT (Ctrl-C) or SIGTERM.
@@ -270,12 +405,18 @@ async fn interrupt_watcher(cancel: CancellationToken) {
     cancel.cancel();
 }
 
-fn run_error(err: okstra_engine::errors::RunError) -> CommandError {
+fn err_box(e: okstra_engine::errors::RunError) -> Box<dyn std::error::Error + Send + Sync> {
+    Box::new(e)
+}
+
+pub(crate) fn run_error(err: okstra_engine::errors::RunError) -> CommandError {
     use okstra_engine::errors::RunError as E;
     match err {
         E::Prepare(e) => e.into(),
         E::Store(e) => e.into(),
         E::Plan(e) => e.into(),
+        E::Busy { .. } => CommandError::user(err_box(err))
+            .hint("wait for it to end, or stop it (Ctrl-C, or kill the okstra process) first"),
         other => CommandError::internal(other),
     }
 }

@@ -1,6 +1,7 @@
 //! The one end-to-end test binary of the `okstra` command (STYLE.md §8): a module per command,
 //! each test in a hermetic `TestEnv`.
 
+mod analysis_replay;
 mod common;
 mod ctl;
 mod help;
@@ -9,6 +10,7 @@ mod real_clis;
 mod run_faults;
 mod run_policy;
 mod run_prepare;
+mod validate;
 
 /// Every `.rs` file in this folder must be a module of this binary, so no test is forgotten.
 #[test]
@@ -19,7 +21,7 @@ fn no_forgotten_test_files() {
         let path = entry.unwrap().path();
         let name = path.file_stem().unwrap().to_string_lossy().into_owned();
         let is_module = path.extension().is_some_and(|e| e == "rs") || path.is_dir();
-        if !is_module || name == "main" || name == "snapshots" {
+        if !is_module || name == "main" || name == "snapshots" || name == "fixtures" {
             continue;
         }
         assert!(

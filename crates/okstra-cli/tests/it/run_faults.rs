@@ -7,8 +7,8 @@ use okstra_test_support::fake_agent::{live_pids, tagged_pids};
 use serde_json::{Value, json};
 
 use crate::common::{
-    fake, okstra_cmd, read_json, read_stderr_until, run_dir, run_guarded, wait_guarded,
-    worker_events, write_brief, write_project,
+    FINDINGS, fake, okstra_cmd, read_json, read_stderr_until, run_dir, run_guarded, wait_guarded,
+    worker_events, write_brief, write_project, writer,
 };
 
 struct Outcome {
@@ -74,7 +74,8 @@ fn assert_no_descendants(o: &Outcome, pid_file: &std::path::Path) {
 
 #[expect(clippy::needless_pass_by_value, reason = "built inline at each call")]
 fn project(env: &TestEnv, agent: Value, extra: &Value) {
-    let mut p = json!({"projectId": "shop", "killGrace": "200ms", "agents": {"x": agent}});
+    let mut p = json!({"projectId": "shop", "killGrace": "200ms", "roles": {"report-writer": "writer"},
+        "agents": {"x": agent, "writer": writer()}});
     if let (Some(p), Some(extra)) = (p.as_object_mut(), extra.as_object()) {
         p.extend(extra.clone());
     }
@@ -318,7 +319,7 @@ fn grandchild_holding_the_pipes_still_finishes() {
         fake(&[
             "--grandchild-holds-pipes",
             "--text",
-            "done",
+            FINDINGS,
             "--pid-file",
             pids.to_str().unwrap(),
         ]),
@@ -343,7 +344,7 @@ fn grandchild_escaped_with_setsid_is_killed() {
         fake(&[
             "--setsid-grandchild",
             "--text",
-            "done",
+            FINDINGS,
             "--pid-file",
             pids.to_str().unwrap(),
         ]),
@@ -374,7 +375,7 @@ fn a_silent_worker_gets_one_stalled_event_and_is_not_killed() {
     let env = TestEnv::new();
     project(
         &env,
-        fake(&["--sleep-ms", "2500", "--text", "late but fine"]),
+        fake(&["--sleep-ms", "2500", "--text", FINDINGS]),
         &json!({"stallWindow": "1s"}),
     );
     let o = run(&env, "x", &[]);
@@ -414,7 +415,8 @@ fn ctrl_c_interrupts_every_worker() {
     let pid_arg = pids.to_str().unwrap().to_owned();
     write_project(
         &env,
-        &json!({"projectId": "shop", "killGrace": "200ms", "agents": {
+        &json!({"projectId": "shop", "killGrace": "200ms", "roles": {"report-writer": "writer"}, "agents": {
+            "writer": writer(),
             "x": fake(&["--stall", "--pid-file", &pid_arg]),
             "y": fake(&["--stall", "--ignore-term", "--pid-file", &pid_arg]),
         }}),
@@ -497,9 +499,10 @@ fn one_hanging_worker_of_three_leaves_two_results_and_a_timeout() {
     let env = TestEnv::new();
     write_project(
         &env,
-        &json!({"projectId": "shop", "killGrace": "200ms", "agents": {
-            "a": fake(&["--text", "root cause A", "--usage", "{\"inputTotal\":100,\"output\":20}"]),
-            "b": fake(&["--text", "root cause B", "--usage", "{\"inputTotal\":50,\"output\":10}"]),
+        &json!({"projectId": "shop", "killGrace": "200ms", "roles": {"report-writer": "writer"}, "agents": {
+            "writer": writer(),
+            "a": fake(&["--text", FINDINGS, "--usage", "{\"inputTotal\":100,\"output\":20}"]),
+            "b": fake(&["--text", FINDINGS, "--usage", "{\"inputTotal\":50,\"output\":10}"]),
             "c": fake(&["--stall"]),
         }}),
     );
@@ -535,10 +538,12 @@ fn one_hanging_worker_of_three_leaves_two_results_and_a_timeout() {
     c-worker - timeout [DUR] - .okstra/tasks/faults/t1/runs/error-analysis/worker-results/c-worker-error-analysis-1-a2.md
     workers: 2 completed, 1 timeout
     c-worker timeout: the deadline of [DUR] passed
+    findings: 1 full-consensus, 0 partial-consensus, 0 worker-unique, 0 disputed
     tokens: in 150, out 30
     team state: .okstra/tasks/faults/t1/runs/error-analysis/state/team-state-1.json
+    report: .okstra/tasks/faults/t1/runs/error-analysis/reports/final-report-error-analysis-1.md
     ");
     let a =
         fs_err::read_to_string(o.dir.join("worker-results/a-worker-error-analysis-1.md")).unwrap();
-    assert!(a.ends_with("---\nroot cause A\n"), "{a}");
+    assert!(a.ends_with(&format!("---\n{FINDINGS}\n")), "{a}");
 }

@@ -5,7 +5,7 @@ use okstra_test_support::TestEnv;
 use serde_json::json;
 
 use crate::common::{
-    fake, okstra, okstra_cmd, read_json, run_dir, run_guarded, write_brief, write_project,
+    FINDINGS, fake, okstra, okstra_cmd, read_json, run_dir, run_guarded, write_brief, write_project,
 };
 
 #[test]
@@ -21,7 +21,7 @@ fn worker_environment_follows_the_policy_and_secrets_are_redacted() {
         "agents": {"x": fake(&[
             "--env-file", env_file.to_str().unwrap(),
             "--stderr", "calling with sekrit-value-123 and ghp_supersecretvalue",
-            "--text", "the key was sekrit-value-123",
+            "--text", &format!("the key was sekrit-value-123\n{FINDINGS}"),
         ])}}),
     );
     let brief = write_brief(&env);
@@ -91,7 +91,7 @@ fn worker_environment_follows_the_policy_and_secrets_are_redacted() {
     assert_eq!(errors, "calling with *** and ***\n");
     let result =
         fs_err::read_to_string(dir.join("worker-results/x-worker-error-analysis-1.md")).unwrap();
-    assert!(result.ends_with("---\nthe key was ***\n"), "{result}");
+    assert!(result.contains("---\nthe key was ***\n"), "{result}");
     let team = read_json(&dir.join("state/team-state-1.json"));
     let env_set: Vec<&str> = team["workers"][0]["envSet"]
         .as_array()
@@ -117,14 +117,16 @@ fn replay_workers_are_labelled_everywhere() {
     fs_err::write(
         &fixture,
         json!({"schemaVersion": "replay-fixture/v1", "workers": {
-            "scripted-worker": {"0": {"text": "scripted answer", "usage": {"inputTotal": 7, "output": 3}}}
+            "scripted-worker": {"0": {"text": FINDINGS, "usage": {"inputTotal": 7, "output": 3}}},
+            "report-writer": {"0": {"text": crate::common::NARRATIVE}}
         }})
         .to_string(),
     )
     .unwrap();
     write_project(
         &env,
-        &json!({"projectId": "shop", "agents": {"scripted": {"adapter": "replay", "fixture": "fixture.json"}}}),
+        &json!({"projectId": "shop", "roles": {"report-writer": "scripted"},
+            "agents": {"scripted": {"adapter": "replay", "fixture": "fixture.json"}}}),
     );
     let brief = write_brief(&env);
     let out = run_guarded(
@@ -156,7 +158,7 @@ fn replay_workers_are_labelled_everywhere() {
         fs_err::read_to_string(dir.join("worker-results/scripted-worker-error-analysis-1.md"))
             .unwrap();
     assert!(result.contains("replay: true"), "{result}");
-    assert!(result.ends_with("---\nscripted answer\n"), "{result}");
+    assert!(result.ends_with(&format!("---\n{FINDINGS}\n")), "{result}");
     let audit = fs_err::read_to_string(
         dir.join("worker-results/scripted-worker-audit-error-analysis-1.md"),
     )
@@ -174,7 +176,7 @@ fn json_summary_and_cli_versions_in_team_state() {
     let agent = json!({
         "adapter": "claude",
         "binary": crate::common::fake_agent().display().to_string(),
-        "extraArgs": ["--format", "claude", "--text", "claude-shaped answer", "--usage",
+        "extraArgs": ["--format", "claude", "--text", FINDINGS, "--usage",
             "{\"inputTokens\":30,\"outputTokens\":5,\"cacheReadInputTokens\":10,\"cacheCreationInputTokens\":2,\"costUSD\":0.5}"],
     });
     write_project(

@@ -98,17 +98,23 @@ mod tests {
 
     #[test]
     fn reports_what_is_wrong() {
-        assert_eq!(last_json_block("no block here"), Err(ContractError::NoBlock));
-        assert_eq!(last_json_block("```rust\nx\n```"), Err(ContractError::NoBlock));
-        assert_eq!(
-            last_json_block("```json\n{\"a\":1}\n"),
-            Err(ContractError::Unclosed)
-        );
         #[derive(Debug, serde::Deserialize)]
         struct T {
             #[expect(dead_code, reason = "shape only")]
             a: u32,
         }
+        assert_eq!(
+            last_json_block("no block here"),
+            Err(ContractError::NoBlock)
+        );
+        assert_eq!(
+            last_json_block("```rust\nx\n```"),
+            Err(ContractError::NoBlock)
+        );
+        assert_eq!(
+            last_json_block("```json\n{\"a\":1}\n"),
+            Err(ContractError::Unclosed)
+        );
         assert!(matches!(
             decode_block::<T>("```json\n{a:1}\n```"),
             Err(ContractError::Json(_))

@@ -115,6 +115,10 @@ pub struct VerdictItem {
     pub reason: String,
     #[serde(default)]
     pub evidence: Vec<String>,
+    /// The id of a finding this one duplicates, when the answerer says so (SPEC §6.2: "or
+    /// when a reverify answer says so").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duplicate_of: Option<String>,
 }
 
 /// The answer block of a reverify round (SPEC §6.3).

@@ -10,7 +10,9 @@ use std::time::Instant;
 
 use jiff::Timestamp;
 use okstra_core::events::RunEvent;
-use okstra_core::result_header::{RESULT_MARK, ResultHeader};
+use okstra_core::result_header::{
+    HeaderExpectation, RESULT_MARK, ResultHeader, check_result, parse_result,
+};
 use okstra_core::run_paths::{ArtifactKind, relative_to};
 use okstra_core::status::WorkerStatus;
 use okstra_core::team_state::{AttemptRecord, TeamWorker};
@@ -28,6 +30,42 @@ use crate::worker::{
     AttemptEnd, AttemptEvent, AttemptResult, AttemptSpec, Envelope, FailCause, Launch,
     ProcessLaunch, run_attempt,
 };
+
+/// Returns the outcome a saved transcript shows, when its worker finished its answer before
+/// okstra died: the CLI's final result event (or the replay answer line).
+fn recover_from_transcript(
+    kind: okstra_core::config::AdapterKind,
+    transcript: &str,
+) -> Option<AttemptResult> {
+    use okstra_core::adapter::{ExitInfo, Outcome, StreamParser};
+    if kind == okstra_core::config::AdapterKind::Replay {
+        let line: serde_json::Value = transcript
+            .lines()
+            .rev()
+            .find_map(|l| serde_json::from_str(l).ok())?;
+        let text = line.get("text")?.as_str()?.to_owned();
+        let usage = serde_json::from_value(line.get("usage")?.clone()).unwrap_or_default();
+        return Some(AttemptResult::Completed { text, usage });
+    }
+    // A command's output has no end marker: it cannot be told apart from a cut-off answer.
+    if kind == okstra_core::config::AdapterKind::Command {
+        return None;
+    }
+    let mut parser = StreamParser::new(kind)?;
+    for line in transcript.lines() {
+        parser.on_stdout_line(line);
+    }
+    match parser.finish(
+        &ExitInfo {
+            code: Some(0),
+            ..ExitInfo::default()
+        },
+        None,
+    ) {
+        Outcome::Completed { text, usage } => Some(AttemptResult::Completed { text, usage }),
+        Outcome::Failed { .. } => None,
+    }
+}
 
 /// How long a non-urgent state change (a pid, an event) may wait to be persisted; a terminal
 /// status is persisted at once.
@@ -128,6 +166,11 @@ pub async fn run_round(
     let mut needed = Vec::with_capacity(round.slots.len());
     for i in 0..round.slots.len() {
         round.init_row(i);
+        if let Some(recorded) = round.reusable(i) {
+            // A valid result from an earlier okstra (resume): never ask the model again.
+            round.reuse(i, &recorded);
+            continue;
+        }
         if let PlannedLaunch::NotRun(reason) = round.slots[i].planned.launch.clone() {
             round.slots[i].attempt = 1;
             round.write_prompt(i)?;
@@ -298,6 +341,15 @@ impl Round<'_> {
 
     fn init_row(&mut self, i: usize) {
         let p = &self.slots[i].planned;
+        if self
+            .ctx
+            .team
+            .worker(p.worker.as_str(), p.round)
+            .is_some_and(|row| row.status == WorkerStatus::Completed)
+        {
+            // A worker finished before okstra was killed: its row stays as it was.
+            return;
+        }
         let env_set = match &p.launch {
             PlannedLaunch::Process(plan) => plan.env_set.clone(),
             _ => Vec::new(),
@@ -335,6 +387,87 @@ impl Round<'_> {
             ),
             None => slot.planned.prompt.clone(),
         }
+    }
+
+    /// Returns a result this worker already has for this round: a result file that passes the
+    /// header check with status `completed` and whose body passes the contract check, or else
+    /// a finished answer recovered from a saved transcript (its result file is then written).
+    fn reusable(&self, i: usize) -> Option<Recorded> {
+        let p = &self.slots[i].planned;
+        let run_id = self.ctx.manifest.run_id.to_string();
+        for attempt in [2, 1] {
+            let path = self.artifact(i, ArtifactKind::Result, attempt);
+            let Ok(text) = fs_err::read_to_string(&path) else {
+                continue;
+            };
+            let expect = HeaderExpectation {
+                run_id: &run_id,
+                worker: p.worker.as_str(),
+                round: p.round,
+                attempt,
+            };
+            let Ok(header) = check_result(&text, &expect) else {
+                continue;
+            };
+            if header.status != WorkerStatus::Completed {
+                continue;
+            }
+            let body = parse_result(&text)
+                .map(|(_, b)| b.to_owned())
+                .unwrap_or_default();
+            if p.check.as_ref().is_some_and(|check| check(&body).is_err()) {
+                continue;
+            }
+            return Some(Recorded {
+                status: WorkerStatus::Completed,
+                cause: None,
+                reason: None,
+                text: Some(body),
+                usage: header.tokens,
+                rejected: None,
+                result_path: path,
+            });
+        }
+        for attempt in [2, 1] {
+            let path = self.artifact(i, ArtifactKind::Transcript, attempt);
+            let Ok(transcript) = fs_err::read_to_string(&path) else {
+                continue;
+            };
+            let Some(result) = recover_from_transcript(p.kind, &transcript) else {
+                continue;
+            };
+            if let Ok(recorded) = record(&self.result_spec(i, attempt), result, None, None)
+                && recorded.status == WorkerStatus::Completed
+            {
+                return Some(recorded);
+            }
+        }
+        None
+    }
+
+    /// Marks a slot done with a reused result.
+    fn reuse(&mut self, i: usize, recorded: &Recorded) {
+        let attempt = if recorded.result_path.to_string_lossy().contains("-a2.") {
+            2
+        } else {
+            1
+        };
+        self.slots[i].attempt = attempt;
+        self.slots[i].usage = recorded.usage;
+        let worker = self.slots[i].planned.worker.to_string();
+        let rel = self.rel(&recorded.result_path);
+        let row = self.row(i);
+        if row.attempts.is_empty() {
+            row.attempts.push(AttemptRecord {
+                attempt,
+                status: WorkerStatus::Completed,
+                tokens: recorded.usage,
+                result_path: Some(rel),
+                ..AttemptRecord::default()
+            });
+        }
+        self.emit(&RunEvent::Reused { worker });
+        self.finish_terminal(i, recorded);
     }
 
     fn result_spec(&self, i: usize, attempt: u32) -> ResultSpec {

@@ -1,34 +1,38 @@
-//! Owns the lifecycle of a run (SPEC §4): prepare → prompts → dispatch and collect (round 0)
-//! → persist (manifest status, timeline, index `done` row). Every step is a checkpoint in the
-//! manifest, written by this one owner.
+//! Owns the lifecycle of a run (SPEC §4): prepare → prompts → round 0 → convergence → critic
+//! → report → validate → persist (manifest status, timeline, index `done` row). Every step is
+//! a checkpoint in the manifest, written by this one owner; a resumed run enters the same
+//! steps and skips what its files show done.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use jiff::Timestamp;
-use okstra_core::RunId;
-use okstra_core::config::AdapterKind;
+use okstra_core::config::{AdapterKind, Language};
 use okstra_core::events::{Checkpoint, RunEvent};
+use okstra_core::findings::converge::ConvergenceState;
 use okstra_core::index::IndexEvent;
-use okstra_core::manifest::RunManifest;
-use okstra_core::prompt::{ContextSection, FINDINGS_CONTRACT, PromptInput, profile, render_prompt};
+use okstra_core::manifest::{ManifestWorker, RunManifest};
+use okstra_core::prompt::ContextSection;
 use okstra_core::redact::Redactor;
-use okstra_core::run_paths::{ArtifactKind, RoundTag, RunPaths};
+use okstra_core::run_paths::RunPaths;
 use okstra_core::status::{RunStatus, WorkerStatus};
 use okstra_core::team_state::TeamState;
 use okstra_core::tokens::TokenUsage;
+use okstra_core::{RunId, TaskType};
 use tokio_util::sync::CancellationToken;
 
-use super::dispatcher::run_round;
-use super::plan::{ProcessInputs, RosterEntry, cli_info, codex_authenticated, launch_for};
-use super::{EventSink, PlannedWorker, RunContext, WorkerResult};
+use super::analysis::{Budget, FlowInputs, Team, converge, critic, initial_state, round_zero};
+use super::plan::{RosterEntry, cli_info, codex_authenticated};
+use super::report::{ReportInputs, report};
+use super::{EventSink, RunContext, WorkerResult};
 use crate::errors::RunError;
-use crate::fs_atomic::write_json;
+use crate::fs_atomic::{read_optional, write_json};
 use crate::home::Home;
 use crate::lock::lock_exclusive;
 use crate::prepare::{PrepareRequest, index_row, prepare_run, upsert_timeline};
 use crate::project::LoadedProject;
+use crate::validate::{ValidationFailure, validate_run_dir};
 use crate::worker::WorkerLimits;
 use crate::worker::unix::become_subreaper;
 
@@ -37,7 +41,15 @@ pub struct RunRequest {
     pub home: Home,
     pub project: LoadedProject,
     pub prepare: PrepareRequest,
+    /// The analysers.
     pub roster: Vec<RosterEntry>,
+    /// The critic, when enabled.
+    pub critic: Option<RosterEntry>,
+    /// The report writer.
+    pub report_writer: Option<RosterEntry>,
+    pub max_rounds: u32,
+    pub budget: Budget,
+    pub language: Language,
     pub limits: WorkerLimits,
     /// okstra's environment (workers inherit it minus `OKSTRA_*`).
     pub env: BTreeMap<String, String>,
@@ -56,24 +68,35 @@ pub struct RunSummary {
     pub run_id: RunId,
     pub paths: RunPaths,
     pub manifest: RunManifest,
+    /// Round-0 results of the analysers.
     pub workers: Vec<WorkerResult>,
     pub status: RunStatus,
     pub wall: Duration,
     pub tokens: TokenUsage,
+    pub report: Option<PathBuf>,
+    /// Finding counts by consensus class, in `ConsensusClass::ALL` order.
+    pub classes: Vec<(String, usize)>,
+    pub validation: Vec<ValidationFailure>,
+    pub stopped: Option<String>,
 }
 
-/// Runs a task type on a task: prepare, prompts, round 0, persist.
+/// Runs a task type on a task: prepare, then every step.
 pub async fn execute_run(req: RunRequest) -> Result<RunSummary, RunError> {
     let started = Instant::now();
     become_subreaper();
     let mut prepare = req.prepare.clone();
     prepare.pid = Some(std::process::id());
     prepare.status = RunStatus::Running;
-    prepare.replay = req.roster.iter().any(|e| e.kind == AdapterKind::Replay);
-    prepare.workers = req
+    let everyone: Vec<&RosterEntry> = req
         .roster
         .iter()
-        .map(|e| okstra_core::manifest::ManifestWorker {
+        .chain(req.critic.iter())
+        .chain(req.report_writer.iter())
+        .collect();
+    prepare.replay = everyone.iter().any(|e| e.kind == AdapterKind::Replay);
+    prepare.workers = everyone
+        .iter()
+        .map(|e| ManifestWorker {
             worker: e.worker.to_string(),
             kind: e.kind.as_str().to_owned(),
             role: e.role.as_str().to_owned(),
@@ -81,17 +104,73 @@ pub async fn execute_run(req: RunRequest) -> Result<RunSummary, RunError> {
         })
         .collect();
     let prepared = prepare_run(&req.home, &req.project, &prepare)?;
+    // Held while this okstra drives the run: a concurrent `okstra resume` is refused.
+    let _run_lock =
+        crate::lock::try_lock_exclusive(&prepared.paths.run_lock())?.ok_or_else(|| {
+            RunError::Busy {
+                run_id: prepared.run_id().to_string(),
+            }
+        })?;
     (req.sink)(&RunEvent::Prepared {
         run_dir: prepared.manifest.run_dir.clone(),
         seq: prepared.manifest.run_seq.get(),
     });
+    let team_state = TeamState::new(
+        prepared.run_id().to_string(),
+        prepared.manifest.task_type.to_string(),
+        prepared.manifest.run_seq.get(),
+        Timestamp::now(),
+    );
+    let ctx = context(
+        &req,
+        prepared.task_key,
+        prepared.paths,
+        prepared.manifest,
+        team_state,
+    );
+    drive(req, ctx, started).await
+}
 
-    let mut roster = req.roster.clone();
-    let mut clis = Vec::with_capacity(roster.len());
-    for entry in &mut roster {
+/// Returns the run context of a run.
+pub(crate) fn context(
+    req: &RunRequest,
+    task_key: okstra_core::TaskKey,
+    paths: RunPaths,
+    manifest: RunManifest,
+    team: TeamState,
+) -> RunContext {
+    let mut all_env = req.env.clone();
+    all_env.extend(req.worker_env.clone());
+    let run_id = manifest.run_id;
+    RunContext {
+        task_key,
+        paths,
+        manifest,
+        team,
+        limits: req.limits,
+        redactor: Redactor::from_env(&all_env),
+        tmp_root: req.tmp_root.join(format!("okstra-{run_id}")),
+        cancel: req.cancel.clone(),
+        sink: req.sink.clone(),
+    }
+}
+
+async fn team(req: &RunRequest) -> (Team, Option<RosterEntry>, Option<RosterEntry>) {
+    let mut all_env = req.env.clone();
+    all_env.extend(req.worker_env.clone());
+    let mut clis = BTreeMap::new();
+    let mut fix = |entry: &RosterEntry| entry.clone();
+    let mut analysers: Vec<RosterEntry> = req.roster.iter().map(&mut fix).collect();
+    let mut critic = req.critic.clone();
+    let mut writer = req.report_writer.clone();
+    for entry in analysers
+        .iter_mut()
+        .chain(critic.iter_mut())
+        .chain(writer.iter_mut())
+    {
         if entry.kind == AdapterKind::Codex
             && entry.program.is_ok()
-            && !codex_authenticated(entry, &merged_env(&req.env, &req.worker_env)).await
+            && !codex_authenticated(entry, &all_env).await
         {
             entry.program = Err(
                 "codex is not logged in: run `codex login`, or set CODEX_API_KEY (or \
@@ -99,155 +178,165 @@ pub async fn execute_run(req: RunRequest) -> Result<RunSummary, RunError> {
                     .to_owned(),
             );
         }
-        clis.push(cli_info(entry, &req.env).await);
+        clis.insert(entry.worker.to_string(), cli_info(entry, &req.env).await);
     }
+    (Team { analysers, clis }, critic, writer)
+}
 
-    let run_id = prepared.run_id();
-    let mut worker_env_all = req.env.clone();
-    worker_env_all.extend(req.worker_env.clone());
-    let mut ctx = RunContext {
-        task_key: prepared.task_key.clone(),
-        team: TeamState::new(
-            run_id.to_string(),
-            prepared.manifest.task_type.to_string(),
-            prepared.manifest.run_seq.get(),
-            Timestamp::now(),
-        ),
-        paths: prepared.paths.clone(),
-        manifest: prepared.manifest.clone(),
-        limits: req.limits,
-        redactor: Redactor::from_env(&worker_env_all),
-        tmp_root: req.tmp_root.join(format!("okstra-{run_id}")),
-        cancel: req.cancel.clone(),
-        sink: req.sink.clone(),
-    };
+/// Returns the task's latest report of every other task type, as prompt context.
+fn prior_reports(ctx: &RunContext) -> Vec<ContextSection> {
+    let mut out = Vec::new();
+    for task_type in TaskType::ALL {
+        if task_type == ctx.manifest.task_type {
+            continue;
+        }
+        let dir = ctx.paths.task().run_dir(task_type, None).join("reports");
+        let Ok(entries) = fs_err::read_dir(&dir) else {
+            continue;
+        };
+        let latest = entries
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.to_string_lossy().ends_with(".data.json"))
+            .max_by_key(|p| {
+                p.file_name()
+                    .and_then(|n| n.to_str())
+                    .and_then(|n| n.trim_end_matches(".data.json").rsplit('-').next())
+                    .and_then(|n| n.parse::<u32>().ok())
+                    .unwrap_or(0)
+            });
+        let Some(path) = latest else {
+            continue;
+        };
+        let Ok(text) = fs_err::read_to_string(&path) else {
+            continue;
+        };
+        let Ok(data) = serde_json::from_str::<okstra_core::report::ReportData>(&text) else {
+            continue;
+        };
+        out.push(ContextSection {
+            title: format!("Prior report: {task_type} #{}", data.frontmatter.run_seq),
+            body: format!(
+                "{}\n\n(full report: {})",
+                data.narrative.summary.trim(),
+                path.with_extension("").with_extension("md").display()
+            ),
+        });
+    }
+    out
+}
 
-    let brief = match &prepared.manifest.brief {
+/// Runs every step a run still needs, then persists it.
+pub(crate) async fn drive(
+    req: RunRequest,
+    mut ctx: RunContext,
+    started: Instant,
+) -> Result<RunSummary, RunError> {
+    let (team, critic_entry, writer) = team(&req).await;
+    let brief = match &ctx.manifest.brief {
         Some(rel) => fs_err::read_to_string(req.project.root().join(rel)).unwrap_or_default(),
         None => String::new(),
     };
-    let workdir = PathBuf::from(&prepared.worktree.workdir);
-    let round = RoundTag::Round(0);
-    let mut planned = Vec::with_capacity(roster.len());
-    for (entry, cli) in roster.iter().zip(clis) {
-        let result_path = ctx
-            .paths
-            .artifact(&entry.worker, ArtifactKind::Result, round, 1);
-        let prompt = render_prompt(&PromptInput {
-            run_id: &run_id.to_string(),
-            task_type: ctx.manifest.task_type,
-            seq: ctx.manifest.run_seq.get(),
-            stage: ctx.manifest.stage.map(okstra_core::Stage::get),
-            worker: entry.worker.as_str(),
-            kind: entry.kind.as_str(),
-            role: entry.role,
-            project_root: &ctx.manifest.project_root,
-            result_path: &result_path.display().to_string(),
-            round,
-            workdir: &workdir.display().to_string(),
-            title: title(ctx.manifest.task_type),
-            profile: profile(ctx.manifest.task_type),
-            brief: if brief.trim().is_empty() {
-                "(no brief was given)"
-            } else {
-                &brief
-            },
-            context: &[ContextSection {
-                title: "Context".to_owned(),
-                body: format!(
-                    "- Task: {}\n- Working directory: {} ({})",
-                    ctx.manifest.task_key,
-                    workdir.display(),
-                    prepared.worktree.status
-                ),
-            }],
-            contract: FINDINGS_CONTRACT,
-        })?;
-        let launch = launch_for(
-            entry,
-            &ProcessInputs {
-                workdir: &workdir,
-                add_dirs: &[],
-                tmpdir: ctx.tmp_root.join(format!("{}-r0", entry.worker)),
-                worker_env: &req.worker_env,
-                env: &req.env,
-                is_root: req.is_root,
-            },
-        )?;
-        planned.push(PlannedWorker {
-            worker: entry.worker.clone(),
-            kind: entry.kind,
-            role: entry.role,
-            model: entry.model.clone(),
-            round,
-            cli,
-            launch,
-            prompt,
-            check: None,
-        });
+    let inputs = FlowInputs {
+        brief,
+        workdir: PathBuf::from(&ctx.manifest.worktree.workdir),
+        env: req.env.clone(),
+        worker_env: req.worker_env.clone(),
+        is_root: req.is_root,
+        prior: prior_reports(&ctx),
+    };
+    let results = round_zero(&mut ctx, &inputs, &team).await?;
+    let any_completed = results.iter().any(|r| r.status == WorkerStatus::Completed);
+    let saved =
+        read_optional(&ctx.paths.convergence())?.and_then(|t| ConvergenceState::parse(&t).ok());
+    let mut state = if let Some(state) = saved {
+        state
+    } else {
+        let state = initial_state(&ctx, &results, req.max_rounds);
+        write_json(&ctx.paths.convergence(), &state)?;
+        state
+    };
+    let mut report_path = None;
+    if !ctx.cancel.is_cancelled() && any_completed {
+        converge(&mut ctx, &inputs, &team, &mut state, req.budget).await?;
+        if let Some(critic_entry) = &critic_entry
+            && !ctx.cancel.is_cancelled()
+        {
+            critic(
+                &mut ctx,
+                &inputs,
+                &team,
+                critic_entry,
+                &mut state,
+                req.budget,
+            )
+            .await?;
+        }
     }
-    emit(
-        &mut ctx,
-        &RunEvent::Prompts {
-            count: planned.len(),
-        },
-    );
-    ctx.manifest
-        .pass_checkpoint(Checkpoint::Prompts, Timestamp::now());
-    write_json(&ctx.paths.manifest(), &ctx.manifest)?;
-
-    let results = run_round(&mut ctx, planned).await?;
-    ctx.manifest
-        .pass_checkpoint(Checkpoint::Collect, Timestamp::now());
-
+    if !ctx.cancel.is_cancelled() {
+        let report_inputs = ReportInputs {
+            writer: if any_completed { writer.as_ref() } else { None },
+            language: req.language,
+            budget: req.budget,
+        };
+        report_path = Some(report(&mut ctx, &inputs, &team, &state, &report_inputs).await?);
+    }
     let status = if ctx.cancel.is_cancelled() {
         RunStatus::Interrupted
-    } else if results.iter().all(|r| r.status != WorkerStatus::Completed) {
+    } else if !any_completed {
         RunStatus::Failed
     } else {
         RunStatus::Completed
     };
+    // The validator reads what is on disk: persist team state and manifest first.
+    write_json(&ctx.paths.team_state(), &ctx.team)?;
+    write_json(&ctx.paths.manifest(), &ctx.manifest)?;
+    let validation = if report_path.is_some() {
+        validate_run_dir(&ctx.paths, &ctx.manifest)
+    } else {
+        Vec::new()
+    };
+    let status = if validation.is_empty() {
+        status
+    } else {
+        RunStatus::Failed
+    };
     finish(&req.home, &req.project, &mut ctx, status)?;
     let _ = fs_err::remove_dir_all(&ctx.tmp_root);
-    let tokens = results
+    let classes = state.compute_classes();
+    let class_counts = okstra_core::findings::ConsensusClass::ALL
         .iter()
-        .fold(TokenUsage::default(), |acc, r| acc.plus(&r.usage));
+        .map(|c| {
+            (
+                c.as_str().to_owned(),
+                classes.values().filter(|v| *v == c).count(),
+            )
+        })
+        .collect();
     Ok(RunSummary {
-        run_id,
+        run_id: ctx.manifest.run_id,
         paths: ctx.paths.clone(),
         manifest: ctx.manifest.clone(),
+        tokens: ctx.team.total_tokens(),
         workers: results,
         status,
         wall: started.elapsed(),
-        tokens,
+        report: report_path,
+        classes: class_counts,
+        validation,
+        stopped: state.stopped.clone(),
     })
 }
 
-fn merged_env(
-    env: &BTreeMap<String, String>,
-    extra: &BTreeMap<String, String>,
-) -> BTreeMap<String, String> {
-    let mut out = env.clone();
-    out.extend(extra.clone());
-    out
-}
-
-fn title(task_type: okstra_core::TaskType) -> &'static str {
-    use okstra_core::TaskType as T;
+/// Returns the title of a task type's prompts.
+pub(crate) fn title(task_type: TaskType) -> &'static str {
     match task_type {
-        T::RequirementsDiscovery => "Requirements discovery",
-        T::ErrorAnalysis => "Error analysis",
-        T::ImplementationPlanning => "Implementation planning",
-        T::Implementation => "Implementation",
-        T::FinalVerification => "Final verification",
-        T::ReleaseHandoff => "Release hand-off",
-    }
-}
-
-fn emit(ctx: &mut RunContext, event: &RunEvent) {
-    (ctx.sink)(event);
-    if event.is_recorded() {
-        ctx.manifest.push_event(event.to_manifest(Timestamp::now()));
+        TaskType::RequirementsDiscovery => "Requirements discovery",
+        TaskType::ErrorAnalysis => "Error analysis",
+        TaskType::ImplementationPlanning => "Implementation planning",
+        TaskType::Implementation => "Implementation",
+        TaskType::FinalVerification => "Final verification",
+        TaskType::ReleaseHandoff => "Release hand-off",
     }
 }
 
@@ -262,7 +351,7 @@ pub fn finish(
     ctx.manifest.status = status;
     ctx.manifest.finished_at = Some(now);
     ctx.manifest.pid = None;
-    emit(
+    super::analysis::emit(
         ctx,
         &RunEvent::Finished {
             status: status.to_string(),

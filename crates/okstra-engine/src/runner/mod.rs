@@ -3,9 +3,12 @@
 //! manifest events and sidecars (`dispatcher`), executors that supervise one attempt each
 //! (`crate::worker`), and the lifecycle around them (`imp`).
 
+pub mod analysis;
 pub mod dispatcher;
 pub mod imp;
 pub mod plan;
+pub mod report;
+pub mod resume;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;

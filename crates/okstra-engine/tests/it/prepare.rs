@@ -25,6 +25,7 @@ fn request(task: &str, brief: Option<&str>, seq: Option<u32>) -> PrepareRequest 
         workers: Vec::new(),
         pid: None,
         replay: false,
+        recipe: None,
     }
 }
 

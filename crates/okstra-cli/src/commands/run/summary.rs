@@ -82,6 +82,10 @@ pub(super) fn print(
             "tokens": summary.tokens,
             "replay": replay,
             "workers": workers,
+            "findings": summary.classes.iter().map(|(c, n)| (c.clone(), json!(n))).collect::<serde_json::Map<_, _>>(),
+            "report": summary.report.as_ref().map(|p| CommandContext::display_path(p, root)),
+            "stopped": summary.stopped,
+            "validation": summary.validation.iter().map(ToString::to_string).collect::<Vec<_>>(),
         });
         ctx.ui
             .data_line(&serde_json::to_string_pretty(&out).map_err(CommandError::internal)?);
@@ -131,7 +135,16 @@ pub(super) fn print(
             w.reason.as_deref().unwrap_or("no reason recorded")
         ));
     }
+    let findings: Vec<String> = summary
+        .classes
+        .iter()
+        .map(|(class, n)| format!("{n} {class}"))
+        .collect();
+    text.push_str(&format!("findings: {}\n", findings.join(", ")));
     text.push_str(&format!("tokens:  {}\n", tokens_line(&summary.tokens)));
+    if let Some(stopped) = &summary.stopped {
+        text.push_str(&format!("stopped: {stopped}\n"));
+    }
     if replay {
         text.push_str("replay:  answers came from scripted replay fixtures, not from models\n");
     }
@@ -139,6 +152,12 @@ pub(super) fn print(
         "team state: {}\n",
         CommandContext::display_path(&summary.paths.team_state(), root)
     ));
+    if let Some(report) = &summary.report {
+        text.push_str(&format!(
+            "report:  {}\n",
+            CommandContext::display_path(report, root)
+        ));
+    }
     ctx.ui.data(&text);
     Ok(())
 }

@@ -114,6 +114,17 @@ pub(crate) fn write_brief(env: &TestEnv) -> PathBuf {
     path
 }
 
+/// A valid analyser answer: text, then its findings block.
+pub(crate) const FINDINGS: &str = "Found it.\n```json\n{\"findings\": [{\"id\": \"A-1\", \"title\": \"Total rounds down\", \"severity\": \"high\", \"evidence\": [\"README.md:1\"], \"claim\": \"c\", \"reasoning\": \"r\"}], \"summary\": \"s\"}\n```";
+
+/// A valid report-writer answer.
+pub(crate) const NARRATIVE: &str = "```json\n{\"summary\": \"Scripted summary.\", \"analysis\": \"Scripted analysis.\", \"recommendations\": []}\n```";
+
+/// Returns the fake report writer every process test uses (so no real CLI is looked for).
+pub(crate) fn writer() -> Value {
+    fake(&["--text", NARRATIVE])
+}
+
 /// Returns a fake-agent `command` agent.
 pub(crate) fn fake(args: &[&str]) -> Value {
     let mut argv = vec![fake_agent().display().to_string()];

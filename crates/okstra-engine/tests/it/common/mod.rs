@@ -70,6 +70,7 @@ impl Fixture {
                 workers: Vec::new(),
                 pid: None,
                 replay: false,
+                recipe: None,
             },
         )
     }

@@ -1,0 +1,144 @@
+//! Owns validating the answers workers end with: an analyser's findings block (SPEC §6.1) and
+//! a reverify answer's verdicts block (SPEC §6.3) — shape by serde and by the JSON Schemas
+//! shipped in `schemas/`, plus the rules a schema cannot say (unique ids). The error text is
+//! what the one re-dispatch appends under `## Rejected answer`.
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+
+use super::contract::{ContractError, decode_block};
+use super::model::{FindingsBlock, VerdictsBlock};
+
+/// The committed JSON Schema of a findings block.
+pub const FINDINGS_SCHEMA: &str = include_str!("../../schemas/findings-block.schema.json");
+/// The committed JSON Schema of a verdicts block.
+pub const VERDICTS_SCHEMA: &str = include_str!("../../schemas/verdicts-block.schema.json");
+
+fn schema_errors(schema: &str, value: &Value) -> Result<(), String> {
+    crate::schema::check_against(schema, value).map_err(|violations| {
+        violations
+            .iter()
+            .map(|v| {
+                let at = if v.path.is_empty() {
+                    "/"
+                } else {
+                    v.path.as_str()
+                };
+                format!("{at}: {}", v.message)
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    })
+}
+
+/// Returns the findings block an analyser ended its answer with, or what is wrong with it.
+pub fn check_findings_answer(text: &str) -> Result<FindingsBlock, String> {
+    let value: Value = decode_block(text).map_err(|e: ContractError| e.to_string())?;
+    schema_errors(FINDINGS_SCHEMA, &value)
+        .map_err(|e| format!("the findings block does not match its schema: {e}"))?;
+    let block: FindingsBlock = serde_json::from_value(value)
+        .map_err(|e| format!("the findings block does not match the contract: {e}"))?;
+    let mut seen = BTreeSet::new();
+    for f in &block.findings {
+        if !seen.insert(f.id.as_str()) {
+            return Err(format!("finding id {:?} is used twice", f.id));
+        }
+    }
+    Ok(block)
+}
+
+/// Returns the verdicts block a reverify answer ended with, or what is wrong with it.
+pub fn check_verdicts_answer(text: &str) -> Result<VerdictsBlock, String> {
+    let value: Value = decode_block(text).map_err(|e: ContractError| e.to_string())?;
+    schema_errors(VERDICTS_SCHEMA, &value)
+        .map_err(|e| format!("the verdicts block does not match its schema: {e}"))?;
+    let block: VerdictsBlock = serde_json::from_value(value)
+        .map_err(|e| format!("the verdicts block does not match the contract: {e}"))?;
+    let mut seen = BTreeSet::new();
+    for v in &block.verdicts {
+        if !seen.insert(v.finding_id.as_str()) {
+            return Err(format!("finding {:?} has two verdicts", v.finding_id));
+        }
+    }
+    Ok(block)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn committed_schemas_match_the_types() {
+        for (name, committed, generated) in [
+            (
+                "findings-block.schema.json",
+                FINDINGS_SCHEMA,
+                schemars::schema_for!(FindingsBlock),
+            ),
+            (
+                "verdicts-block.schema.json",
+                VERDICTS_SCHEMA,
+                schemars::schema_for!(VerdictsBlock),
+            ),
+        ] {
+            let mut text = serde_json::to_string_pretty(&generated).expect("schema");
+            text.push('\n');
+            if std::env::var_os("OKSTRA_UPDATE_SCHEMAS").is_some() {
+                let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("schemas")
+                    .join(name);
+                fs_write(&path, &text);
+                continue;
+            }
+            assert_eq!(
+                committed, text,
+                "schemas/{name} drifted from the Rust types: rerun this test with OKSTRA_UPDATE_SCHEMAS=1"
+            );
+        }
+    }
+
+    #[expect(
+        clippy::disallowed_methods,
+        reason = "a test refreshing a committed file on request"
+    )]
+    fn fs_write(path: &std::path::Path, text: &str) {
+        std::fs::write(path, text).expect("write schema");
+    }
+
+    #[test]
+    fn findings_answers() {
+        let ok = "Found it.\n```json\n{\"findings\":[{\"id\":\"C-1\",\"title\":\"t\",\"severity\":\"high\",\"evidence\":[\"a.rs:1\"],\"claim\":\"c\",\"reasoning\":\"r\"}],\"summary\":\"s\"}\n```\n";
+        assert_eq!(check_findings_answer(ok).unwrap().findings.len(), 1);
+        let bad_severity = ok.replace("\"high\"", "\"urgent\"");
+        let err = check_findings_answer(&bad_severity).unwrap_err();
+        assert!(err.contains("/findings/0/severity"), "{err}");
+        let missing = ok.replace(",\"summary\":\"s\"", "");
+        assert!(
+            check_findings_answer(&missing)
+                .unwrap_err()
+                .contains("summary")
+        );
+        let twice = ok.replace("}],\"summary\"", "},{\"id\":\"C-1\",\"title\":\"t\",\"severity\":\"low\",\"evidence\":[],\"claim\":\"c\",\"reasoning\":\"r\"}],\"summary\"");
+        assert_eq!(
+            check_findings_answer(&twice).unwrap_err(),
+            "finding id \"C-1\" is used twice"
+        );
+        assert_eq!(
+            check_findings_answer("no block").unwrap_err(),
+            "the answer has no fenced ```json block at its end"
+        );
+    }
+
+    #[test]
+    fn verdicts_answers() {
+        let ok = "```json\n{\"verdicts\":[{\"findingId\":\"F-1\",\"verdict\":\"AGREE\",\"reason\":\"yes\"}]}\n```";
+        assert_eq!(check_verdicts_answer(ok).unwrap().verdicts.len(), 1);
+        let bad = ok.replace("AGREE", "MAYBE");
+        assert!(
+            check_verdicts_answer(&bad)
+                .unwrap_err()
+                .contains("/verdicts/0/verdict")
+        );
+    }
+}

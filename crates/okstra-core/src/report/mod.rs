@@ -1,0 +1,23 @@
+//! Owns the final report of a run (SPEC §7.1): its data.json model and schema, the report
+//! writer's narrative contract, and rendering the markdown sibling from the data.
+//!
+//! Reading and writing report files, and deciding approval, belong elsewhere (engine,
+//! `approve`, the run validator).
+
+pub mod data;
+pub mod data_schema;
+pub mod render;
+
+#[cfg(test)]
+mod fixture;
+
+pub use data::{
+    BudgetNote, Clarification, ClassCounts, CriticNote, Integrity, Narrative, NarrativeBlock,
+    REPORT_DATA_KIND, ReportData, ReportFinding, ReportFrontmatter, ReportRound, ReportTokens,
+    ReportVerdict, ReportWorker, parse_narrative,
+};
+pub use data_schema::{REPORT_DATA_SCHEMA, validate_report_value};
+pub use render::{
+    FrontmatterError, MarkdownFrontmatter, RenderError, parse_markdown_frontmatter,
+    render_markdown, sha256_hex,
+};

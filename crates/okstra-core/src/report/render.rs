@@ -1,0 +1,648 @@
+//! Owns turning a report's data into its markdown (SPEC §7.1): the YAML front matter (with
+//! `dataSha256`, the hash of the data.json it was rendered from), then the numbered sections of
+//! the task type's template; and reading that front matter back.
+//!
+//! Rendering is a pure function of the data: templates, partials and the heading catalog are
+//! embedded from `templates/reports/`, nothing reads the clock or the disk. Heading keywords
+//! are always English; in `ko` their translation from `headings.json` follows in parentheses.
+//! Deciding whether a markdown matches its data.json (hash, `approved`) is the validator's and
+//! approval's job, not this file's.
+
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+use minijinja::syntax::SyntaxConfig;
+use minijinja::value::Serde;
+use minijinja::{AutoEscape, Environment, ErrorKind, UndefinedBehavior, context};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use thiserror::Error;
+
+use crate::config::Language;
+use crate::findings::model::ConsensusClass;
+use crate::report::data::{ReportData, ReportFinding};
+use crate::task_type::TaskType;
+
+/// The heading translation catalog: `{"<English keyword>": {"ko": "<translation>"}}`.
+const HEADINGS_JSON: &str = include_str!("../../templates/reports/headings.json");
+
+/// Every report template and partial, by the name templates import it with.
+const TEMPLATES: [(&str, &str); 11] = [
+    (
+        "_common.md.j2",
+        include_str!("../../templates/reports/_common.md.j2"),
+    ),
+    (
+        "_findings.md.j2",
+        include_str!("../../templates/reports/_findings.md.j2"),
+    ),
+    (
+        "_workers.md.j2",
+        include_str!("../../templates/reports/_workers.md.j2"),
+    ),
+    (
+        "_rounds.md.j2",
+        include_str!("../../templates/reports/_rounds.md.j2"),
+    ),
+    (
+        "_tokens.md.j2",
+        include_str!("../../templates/reports/_tokens.md.j2"),
+    ),
+    (
+        "requirements-discovery.md.j2",
+        include_str!("../../templates/reports/requirements-discovery.md.j2"),
+    ),
+    (
+        "error-analysis.md.j2",
+        include_str!("../../templates/reports/error-analysis.md.j2"),
+    ),
+    (
+        "implementation-planning.md.j2",
+        include_str!("../../templates/reports/implementation-planning.md.j2"),
+    ),
+    (
+        "implementation.md.j2",
+        include_str!("../../templates/reports/implementation.md.j2"),
+    ),
+    (
+        "final-verification.md.j2",
+        include_str!("../../templates/reports/final-verification.md.j2"),
+    ),
+    (
+        "release-handoff.md.j2",
+        include_str!("../../templates/reports/release-handoff.md.j2"),
+    ),
+];
+
+/// What is printed for a figure or field that is unknown or empty.
+const DASH: &str = "—";
+
+/// Why a report could not be rendered. Every variant is a bug in a shipped template or
+/// catalog, which the snapshot tests exercise.
+#[derive(Debug, Error)]
+pub enum RenderError {
+    #[error("the heading catalog templates/reports/headings.json is not valid")]
+    Catalog(#[source] serde_json::Error),
+    #[error("cannot configure the report template syntax")]
+    Syntax(#[source] Box<minijinja::Error>),
+    #[error("cannot render report template {template}")]
+    Template {
+        template: &'static str,
+        #[source]
+        source: Box<minijinja::Error>,
+    },
+    #[error("cannot write the report front matter")]
+    Frontmatter(#[source] Box<serde_saphyr::SerializeError>),
+}
+
+/// Why a markdown's front matter cannot be read.
+#[derive(Debug, Error)]
+pub enum FrontmatterError {
+    #[error("no front matter (the file must start with a `---` line)")]
+    NoFrontMatter,
+    #[error("the front matter is not closed by a `---` line")]
+    Unclosed,
+    #[error("the front matter does not parse")]
+    Yaml(#[source] Box<serde_saphyr::Error>),
+}
+
+/// The front matter of a report markdown, as read back. Every key is optional so that plans
+/// without a data.json (hand-written, or from an older okstra, SPEC §7.5) can be read too;
+/// keys okstra does not know are ignored.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MarkdownFrontmatter {
+    pub task_key: Option<String>,
+    pub task_type: Option<TaskType>,
+    pub run_id: Option<String>,
+    pub run_seq: Option<u32>,
+    pub stage: Option<u32>,
+    pub language: Option<Language>,
+    /// A plan's approval, mirrored from its data.json.
+    pub approved: Option<bool>,
+    /// The SHA-256 (lowercase hex) of the data.json the markdown was rendered from.
+    pub data_sha256: Option<String>,
+    pub generated_at: Option<Timestamp>,
+    pub replay: Option<bool>,
+}
+
+/// The front matter as okstra writes it, in key order.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct FrontmatterOut<'a> {
+    task_key: &'a str,
+    task_type: TaskType,
+    run_id: &'a str,
+    run_seq: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stage: Option<u32>,
+    language: Language,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    approved: Option<bool>,
+    data_sha256: &'a str,
+    generated_at: Timestamp,
+    replay: bool,
+}
+
+/// One consensus class's findings, for the template.
+#[derive(Serialize)]
+struct Group<'a> {
+    heading: &'static str,
+    findings: Vec<&'a ReportFinding>,
+}
+
+/// The class counts with their total, for the template.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Counts {
+    full_consensus: u32,
+    partial_consensus: u32,
+    worker_unique: u32,
+    disputed: u32,
+    total: u32,
+}
+
+/// Returns the lowercase hex SHA-256 of `bytes` (the `dataSha256` of a data.json).
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let digest = Sha256::digest(bytes);
+    let mut out = String::with_capacity(digest.len() * 2);
+    for byte in digest {
+        out.push(char::from(HEX[usize::from(byte >> 4)]));
+        out.push(char::from(HEX[usize::from(byte & 0x0f)]));
+    }
+    out
+}
+
+/// Returns the markdown of a report: YAML front matter, then the numbered sections of its
+/// task type's template. `data_sha256` is the hash of the data.json bytes the data came from.
+///
+/// The output is deterministic, has no trailing spaces (trailing whitespace inside narrative
+/// text, such as a markdown hard break, is dropped) and ends with exactly one newline.
+pub fn render_markdown(data: &ReportData, data_sha256: &str) -> Result<String, RenderError> {
+    let fm = &data.frontmatter;
+    let yaml = serde_saphyr::to_string(&FrontmatterOut {
+        task_key: &fm.task_key,
+        task_type: fm.task_type,
+        run_id: &fm.run_id,
+        run_seq: fm.run_seq,
+        stage: fm.stage,
+        language: fm.language,
+        approved: fm.approved,
+        data_sha256,
+        generated_at: fm.generated_at,
+        replay: fm.replay,
+    })
+    .map_err(|e| RenderError::Frontmatter(Box::new(e)))?;
+
+    let template = template_name(fm.task_type);
+    let env = environment(fm.language)?;
+    let template_error = |e: minijinja::Error| RenderError::Template {
+        template,
+        source: Box::new(e),
+    };
+    let counts = &data.class_counts;
+    let body = env
+        .get_template(template)
+        .map_err(template_error)?
+        .render(context! {
+            fm => Serde(fm),
+            narrative => Serde(&data.narrative),
+            data => Serde(data),
+            groups => Serde(&groups(&data.findings)),
+            counts => Serde(&Counts {
+                full_consensus: counts.full_consensus,
+                partial_consensus: counts.partial_consensus,
+                worker_unique: counts.worker_unique,
+                disputed: counts.disputed,
+                total: counts.total(),
+            }),
+        })
+        .map_err(template_error)?;
+
+    let mut out = String::with_capacity(yaml.len() + body.len() + 16);
+    out.push_str("---\n");
+    out.push_str(&yaml);
+    if !yaml.ends_with('\n') {
+        out.push('\n');
+    }
+    out.push_str("---\n\n");
+    for line in body.trim_start_matches('\n').lines() {
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    let trimmed = out.trim_end().len();
+    out.truncate(trimmed);
+    out.push('\n');
+    Ok(out)
+}
+
+/// Returns the front matter of a report markdown (the YAML between the opening `---` line and
+/// the next `---` line), read with strict booleans so `approved: yes` is not `true`.
+pub fn parse_markdown_frontmatter(md: &str) -> Result<MarkdownFrontmatter, FrontmatterError> {
+    let mut lines = md.split_inclusive('\n');
+    let first = lines.next().ok_or(FrontmatterError::NoFrontMatter)?;
+    if first.trim_end() != "---" {
+        return Err(FrontmatterError::NoFrontMatter);
+    }
+    let start = first.len();
+    let mut end = start;
+    let mut closed = false;
+    for line in lines {
+        if line.trim_end() == "---" {
+            closed = true;
+            break;
+        }
+        end += line.len();
+    }
+    if !closed {
+        return Err(FrontmatterError::Unclosed);
+    }
+    let yaml = &md[start..end];
+    if yaml.trim().is_empty() {
+        return Ok(MarkdownFrontmatter::default());
+    }
+    let options = serde_saphyr::options! { strict_booleans: true };
+    serde_saphyr::from_str_with_options(yaml, options)
+        .map_err(|e| FrontmatterError::Yaml(Box::new(e)))
+}
+
+/// Returns the template that renders a task type's report.
+fn template_name(task_type: TaskType) -> &'static str {
+    match task_type {
+        TaskType::RequirementsDiscovery => "requirements-discovery.md.j2",
+        TaskType::ErrorAnalysis => "error-analysis.md.j2",
+        TaskType::ImplementationPlanning => "implementation-planning.md.j2",
+        TaskType::Implementation => "implementation.md.j2",
+        TaskType::FinalVerification => "final-verification.md.j2",
+        TaskType::ReleaseHandoff => "release-handoff.md.j2",
+    }
+}
+
+/// Returns the heading keyword of a consensus class.
+fn class_heading(class: ConsensusClass) -> &'static str {
+    match class {
+        ConsensusClass::FullConsensus => "Full Consensus",
+        ConsensusClass::PartialConsensus => "Partial Consensus",
+        ConsensusClass::WorkerUnique => "Worker-Unique",
+        ConsensusClass::Disputed => "Disputed",
+    }
+}
+
+/// Returns the findings grouped by class, in report order, without empty groups.
+fn groups(findings: &[ReportFinding]) -> Vec<Group<'_>> {
+    ConsensusClass::ALL
+        .into_iter()
+        .map(|class| Group {
+            heading: class_heading(class),
+            findings: findings.iter().filter(|f| f.class == class).collect(),
+        })
+        .filter(|group| !group.findings.is_empty())
+        .collect()
+}
+
+/// Returns the template environment for a report language: every template, the `h` heading
+/// filter of that language, and the formatting filters.
+fn environment(language: Language) -> Result<Environment<'static>, RenderError> {
+    let catalog: BTreeMap<String, BTreeMap<String, String>> =
+        serde_json::from_str(HEADINGS_JSON).map_err(RenderError::Catalog)?;
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_auto_escape_callback(|_| AutoEscape::None);
+    let syntax = SyntaxConfig::builder()
+        .trim_blocks(true)
+        .lstrip_blocks(true)
+        .build()
+        .map_err(|e| RenderError::Syntax(Box::new(e)))?;
+    env.set_syntax(syntax);
+    for (name, source) in TEMPLATES {
+        env.add_template(name, source)
+            .map_err(|e| RenderError::Template {
+                template: name,
+                source: Box::new(e),
+            })?;
+    }
+    env.add_filter("h", move |keyword: &str| {
+        heading(&catalog, language, keyword)
+    });
+    env.add_filter("text", text);
+    env.add_filter("verbatim", verbatim);
+    env.add_filter("inline", inline);
+    env.add_filter("cell", cell);
+    env.add_filter("names", names);
+    env.add_filter("codes", codes);
+    env.add_filter("num", num);
+    env.add_filter("cost", cost);
+    env.add_filter("duration", duration);
+    Ok(env)
+}
+
+/// Returns a heading keyword in `language`: the keyword itself in `en`, `Keyword (번역)` in
+/// `ko`. A keyword missing from the catalog is an error, so every heading stays translatable.
+fn heading(
+    catalog: &BTreeMap<String, BTreeMap<String, String>>,
+    language: Language,
+    keyword: &str,
+) -> Result<String, minijinja::Error> {
+    let missing = |what: &str| {
+        minijinja::Error::new(
+            ErrorKind::InvalidOperation,
+            format!("heading {keyword:?} has no {what} in headings.json"),
+        )
+    };
+    let translations = catalog.get(keyword).ok_or_else(|| missing("entry"))?;
+    match language {
+        Language::En => Ok(keyword.to_owned()),
+        Language::Ko => {
+            let ko = translations
+                .get("ko")
+                .ok_or_else(|| missing("ko translation"))?;
+            Ok(format!("{keyword} ({ko})"))
+        }
+    }
+}
+
+/// Returns free text as a markdown block: newlines normalized, outer blank space trimmed;
+/// `None.` when empty.
+fn text(value: &str) -> String {
+    let value = value.replace("\r\n", "\n");
+    let value = value.trim();
+    if value.is_empty() {
+        "None.".to_owned()
+    } else {
+        value.to_owned()
+    }
+}
+
+/// Returns text to insert verbatim (the plan body): newlines normalized, leading blank lines
+/// and trailing blank space trimmed.
+fn verbatim(value: &str) -> String {
+    value
+        .replace("\r\n", "\n")
+        .trim_start_matches('\n')
+        .trim_end()
+        .to_owned()
+}
+
+/// Returns text on one line: every run of whitespace becomes one space; `—` when empty.
+fn inline(value: &str) -> String {
+    let joined = value.split_whitespace().collect::<Vec<_>>().join(" ");
+    if joined.is_empty() {
+        DASH.to_owned()
+    } else {
+        joined
+    }
+}
+
+/// Returns a table cell: one line with `|` escaped; `—` for none or empty.
+fn cell(value: Option<String>) -> String {
+    value.map_or_else(|| DASH.to_owned(), |v| inline(&v).replace('|', "\\|"))
+}
+
+/// Returns a list of names joined by `, `; `—` when empty.
+#[expect(
+    clippy::needless_pass_by_value,
+    reason = "minijinja passes filter arguments owned"
+)]
+fn names(values: Vec<String>) -> String {
+    if values.is_empty() {
+        DASH.to_owned()
+    } else {
+        values.join(", ")
+    }
+}
+
+/// Returns `path:line` citations as code spans joined by `, `; `—` when empty.
+#[expect(
+    clippy::needless_pass_by_value,
+    reason = "minijinja passes filter arguments owned"
+)]
+fn codes(values: Vec<String>) -> String {
+    if values.is_empty() {
+        return DASH.to_owned();
+    }
+    values
+        .iter()
+        .map(|v| {
+            let v = inline(v);
+            if v.contains('`') {
+                format!("`` {v} ``")
+            } else {
+                format!("`{v}`")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Returns a token figure; `—` when the CLI did not report it (never 0 for unknown).
+fn num(value: Option<u64>) -> String {
+    value.map_or_else(|| DASH.to_owned(), |n| n.to_string())
+}
+
+/// Returns a cost in US dollars with four decimals; `—` when unknown.
+fn cost(value: Option<f64>) -> String {
+    value.map_or_else(|| DASH.to_owned(), |usd| format!("${usd:.4}"))
+}
+
+/// Returns a duration in milliseconds for people: `850ms`, `12.3s`, `4m 05s`, `1h 02m`; `—`
+/// when unknown.
+fn duration(value: Option<u64>) -> String {
+    let Some(ms) = value else {
+        return DASH.to_owned();
+    };
+    let secs = ms / 1000;
+    if ms < 1000 {
+        format!("{ms}ms")
+    } else if secs < 60 {
+        format!("{secs}.{}s", (ms % 1000) / 100)
+    } else if secs < 3600 {
+        format!("{}m {:02}s", secs / 60, secs % 60)
+    } else {
+        format!("{}h {:02}m", secs / 3600, (secs % 3600) / 60)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::fixture;
+
+    #[test]
+    fn every_task_type_and_language_is_snapshotted() {
+        for task_type in TaskType::ALL {
+            for language in [Language::En, Language::Ko] {
+                let data = fixture::report_data(task_type, language);
+                let md = render_markdown(&data, fixture::DATA_SHA256)
+                    .unwrap_or_else(|e| panic!("{task_type} {}: {e:?}", language.as_str()));
+                assert_clean(&md);
+                insta::assert_snapshot!(format!("{task_type}-{}", language.as_str()), md);
+            }
+        }
+    }
+
+    /// Asserts the whitespace rules every rendered report keeps.
+    fn assert_clean(md: &str) {
+        assert!(
+            md.ends_with('\n') && !md.ends_with("\n\n"),
+            "one final newline"
+        );
+        assert!(!md.contains("\n\n\n"), "no double blank lines:\n{md}");
+        for (i, line) in md.lines().enumerate() {
+            assert_eq!(line, line.trim_end(), "trailing space on line {}", i + 1);
+        }
+    }
+
+    #[test]
+    fn an_empty_report_says_none() {
+        for task_type in TaskType::ALL {
+            let data = fixture::empty_report_data(task_type, Language::En);
+            let md = render_markdown(&data, fixture::DATA_SHA256).expect("renders");
+            assert_clean(&md);
+            let findings = md
+                .split("## 3. Findings\n\n")
+                .nth(1)
+                .expect("a findings section");
+            assert!(findings.starts_with("None.\n"), "{md}");
+            assert!(!md.contains("Coverage Critic"), "{md}");
+            assert!(!md.contains("### Budget"), "{md}");
+            assert!(!md.contains("## Notes"), "{md}");
+            assert!(!md.contains("Replay"), "{md}");
+        }
+        let plan = fixture::empty_report_data(TaskType::ImplementationPlanning, Language::En);
+        let md = render_markdown(&plan, fixture::DATA_SHA256).expect("renders");
+        assert!(md.contains("## 5. Plan Body\n\nThe report writer supplied no plan body.\n"));
+        assert!(
+            md.contains("| id | question | answer | Blocks | Status |\n|---|---|---|---|---|\n\n")
+        );
+    }
+
+    #[test]
+    fn front_matter_round_trips() {
+        let data = fixture::report_data(TaskType::ImplementationPlanning, Language::Ko);
+        let md = render_markdown(&data, fixture::DATA_SHA256).expect("renders");
+        let fm = parse_markdown_frontmatter(&md).expect("parses");
+        assert_eq!(
+            fm,
+            MarkdownFrontmatter {
+                task_key: Some(data.frontmatter.task_key.clone()),
+                task_type: Some(TaskType::ImplementationPlanning),
+                run_id: Some(data.frontmatter.run_id.clone()),
+                run_seq: Some(data.frontmatter.run_seq),
+                stage: None,
+                language: Some(Language::Ko),
+                approved: Some(false),
+                data_sha256: Some(fixture::DATA_SHA256.to_owned()),
+                generated_at: Some(data.frontmatter.generated_at),
+                replay: Some(true),
+            }
+        );
+
+        let mut tricky = fixture::empty_report_data(TaskType::ErrorAnalysis, Language::En);
+        tricky.frontmatter.task_key = "p: x:#1 'q' \"r\"".to_owned();
+        tricky.frontmatter.run_id = "yes".to_owned();
+        let md = render_markdown(&tricky, "0123456789").expect("renders");
+        let fm = parse_markdown_frontmatter(&md).expect("parses");
+        assert_eq!(fm.task_key.as_deref(), Some("p: x:#1 'q' \"r\""));
+        assert_eq!(fm.run_id.as_deref(), Some("yes"));
+        assert_eq!(fm.data_sha256.as_deref(), Some("0123456789"));
+
+        let implementation = fixture::report_data(TaskType::Implementation, Language::En);
+        let md = render_markdown(&implementation, fixture::DATA_SHA256).expect("renders");
+        let fm = parse_markdown_frontmatter(&md).expect("parses");
+        assert_eq!(fm.stage, Some(2));
+        assert_eq!(fm.approved, None);
+        assert!(!md.lines().any(|l| l.starts_with("approved:")), "{md}");
+    }
+
+    #[test]
+    fn front_matter_of_hand_written_plans() {
+        let hand = "---\ntitle: my plan\napproved: true\n---\n# Plan\n";
+        let fm = parse_markdown_frontmatter(hand).expect("parses");
+        assert_eq!(fm.approved, Some(true));
+        assert_eq!(fm.data_sha256, None);
+
+        let yes = "---\napproved: yes\n---\n";
+        assert!(matches!(
+            parse_markdown_frontmatter(yes),
+            Err(FrontmatterError::Yaml(_))
+        ));
+        let crlf = "---\r\nrunId: r1\r\napproved: false\r\n---\r\nbody\r\n";
+        let fm = parse_markdown_frontmatter(crlf).expect("parses");
+        assert_eq!(fm.run_id.as_deref(), Some("r1"));
+        assert_eq!(fm.approved, Some(false));
+        assert_eq!(
+            parse_markdown_frontmatter("---\n---\n").expect("empty"),
+            MarkdownFrontmatter::default()
+        );
+        assert!(matches!(
+            parse_markdown_frontmatter("# no front matter\n"),
+            Err(FrontmatterError::NoFrontMatter)
+        ));
+        assert!(matches!(
+            parse_markdown_frontmatter(""),
+            Err(FrontmatterError::NoFrontMatter)
+        ));
+        assert!(matches!(
+            parse_markdown_frontmatter("---\napproved: true\n"),
+            Err(FrontmatterError::Unclosed)
+        ));
+        assert!(matches!(
+            parse_markdown_frontmatter("---\ntaskType: planning\n---\n"),
+            Err(FrontmatterError::Yaml(_))
+        ));
+    }
+
+    #[test]
+    fn sha256_is_lowercase_hex() {
+        assert_eq!(
+            sha256_hex(b""),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+        assert_eq!(
+            sha256_hex(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+
+    #[test]
+    fn formatting_filters() {
+        assert_eq!(num(None), "—");
+        assert_eq!(num(Some(0)), "0");
+        assert_eq!(cost(None), "—");
+        assert_eq!(cost(Some(0.12345)), "$0.1235");
+        assert_eq!(duration(None), "—");
+        assert_eq!(duration(Some(850)), "850ms");
+        assert_eq!(duration(Some(12_345)), "12.3s");
+        assert_eq!(duration(Some(245_000)), "4m 05s");
+        assert_eq!(duration(Some(3_725_000)), "1h 02m");
+        assert_eq!(cell(Some("a | b\nc".to_owned())), "a \\| b c");
+        assert_eq!(cell(Some("  ".to_owned())), "—");
+        assert_eq!(cell(None), "—");
+        assert_eq!(
+            codes(vec!["a.rs:1".to_owned(), "x`y:2".to_owned()]),
+            "`a.rs:1`, `` x`y:2 ``"
+        );
+        assert_eq!(text(" \r\nline one\r\nline two\n\n"), "line one\nline two");
+        assert_eq!(text(""), "None.");
+    }
+
+    #[test]
+    fn every_catalog_heading_has_a_korean_translation() {
+        let catalog: BTreeMap<String, BTreeMap<String, String>> =
+            serde_json::from_str(HEADINGS_JSON).expect("headings.json parses");
+        for (keyword, translations) in &catalog {
+            assert!(
+                translations
+                    .get("ko")
+                    .is_some_and(|ko| !ko.trim().is_empty()),
+                "{keyword} has no ko translation"
+            );
+        }
+        assert!(heading(&catalog, Language::En, "Nonexistent").is_err());
+        assert_eq!(
+            heading(&catalog, Language::Ko, "Summary").expect("known"),
+            "Summary (요약)"
+        );
+    }
+}

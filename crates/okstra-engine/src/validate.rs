@@ -1,0 +1,307 @@
+//! Owns the run validator (SPEC §7.4): the manifest; every prompt (anchor headers); a result
+//! file with a valid header for every completed worker; the report data against its schema; the
+//! markdown present, its `dataSha256` equal to the data's hash and its bytes equal to what the
+//! data renders to; the report's classes equal to those recomputed from the convergence record;
+//! and, for plans, the required heading keywords. Every failure names its path.
+
+use std::path::{Path, PathBuf};
+
+use okstra_core::TaskType;
+use okstra_core::findings::converge::ConvergenceState;
+use okstra_core::manifest::RunManifest;
+use okstra_core::prompt::has_anchor_headers;
+use okstra_core::report::{
+    ReportData, parse_markdown_frontmatter, render_markdown, sha256_hex, validate_report_value,
+};
+use okstra_core::result_header::{HeaderExpectation, check_result};
+use okstra_core::run_paths::RunPaths;
+use okstra_core::status::WorkerStatus;
+use okstra_core::team_state::TeamState;
+
+/// One failed check.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ValidationFailure {
+    pub path: PathBuf,
+    /// The check's name (`manifest`, `prompt`, `result-header`, `report-schema`, …).
+    pub check: &'static str,
+    pub message: String,
+}
+
+impl std::fmt::Display for ValidationFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}: [{}] {}",
+            self.path.display(),
+            self.check,
+            self.message
+        )
+    }
+}
+
+/// The heading keywords a plan must have (SPEC §7.2).
+pub const PLAN_KEYWORDS: [&str; 10] = [
+    "Option Candidates",
+    "Trade-off",
+    "Recommended Option",
+    "Stage Map",
+    "Stage Exit Contract",
+    "Stage Validation",
+    "Dependency",
+    "Validation Checklist",
+    "Rollback",
+    "Requirement Coverage",
+];
+
+struct Checks {
+    failures: Vec<ValidationFailure>,
+}
+
+impl Checks {
+    fn fail(&mut self, path: &Path, check: &'static str, message: impl Into<String>) {
+        self.failures.push(ValidationFailure {
+            path: path.to_path_buf(),
+            check,
+            message: message.into(),
+        });
+    }
+
+    fn read(&mut self, path: &Path, check: &'static str) -> Option<Vec<u8>> {
+        match fs_err::read(path) {
+            Ok(bytes) => Some(bytes),
+            Err(e) => {
+                self.fail(path, check, format!("cannot read it: {e}"));
+                None
+            }
+        }
+    }
+}
+
+/// Validates the run at `paths` whose manifest (as okstra holds it) is `manifest`.
+pub fn validate_run_dir(paths: &RunPaths, manifest: &RunManifest) -> Vec<ValidationFailure> {
+    let mut c = Checks {
+        failures: Vec::new(),
+    };
+    let root = PathBuf::from(&manifest.project_root);
+    let manifest_path = paths.manifest();
+    if let Some(bytes) = c.read(&manifest_path, "manifest") {
+        match RunManifest::parse(&String::from_utf8_lossy(&bytes)) {
+            Ok(m) if m.run_id != manifest.run_id => {
+                c.fail(
+                    &manifest_path,
+                    "manifest",
+                    format!("names run {} instead of {}", m.run_id, manifest.run_id),
+                );
+            }
+            Ok(_) => {}
+            Err(e) => c.fail(&manifest_path, "manifest", e.to_string()),
+        }
+    }
+    let run_id = manifest.run_id.to_string();
+    let team_path = paths.team_state();
+    let team = c.read(&team_path, "team-state").and_then(|bytes| {
+        match TeamState::parse(&String::from_utf8_lossy(&bytes)) {
+            Ok(t) => Some(t),
+            Err(e) => {
+                c.fail(&team_path, "team-state", e.to_string());
+                None
+            }
+        }
+    });
+    if let Some(team) = &team {
+        for row in &team.workers {
+            for attempt in &row.attempts {
+                if let Some(prompt) = &attempt.prompt_path {
+                    let path = root.join(prompt);
+                    if let Some(bytes) = c.read(&path, "prompt")
+                        && !has_anchor_headers(&String::from_utf8_lossy(&bytes))
+                    {
+                        c.fail(
+                            &path,
+                            "prompt",
+                            "does not start with the five anchor headers",
+                        );
+                    }
+                }
+            }
+            if row.status != WorkerStatus::Completed {
+                continue;
+            }
+            let Some(last) = row.attempts.last() else {
+                c.fail(
+                    &team_path,
+                    "result-header",
+                    format!("{} is completed but has no attempt", row.worker),
+                );
+                continue;
+            };
+            let Some(result) = row.result_path.as_ref().or(last.result_path.as_ref()) else {
+                c.fail(
+                    &team_path,
+                    "result-header",
+                    format!("{} is completed but has no result path", row.worker),
+                );
+                continue;
+            };
+            let path = root.join(result);
+            if let Some(bytes) = c.read(&path, "result-header") {
+                let expect = HeaderExpectation {
+                    run_id: &run_id,
+                    worker: &row.worker,
+                    round: row.round,
+                    attempt: last.attempt,
+                };
+                match check_result(&String::from_utf8_lossy(&bytes), &expect) {
+                    Ok(h) if h.status != WorkerStatus::Completed => {
+                        c.fail(
+                            &path,
+                            "result-header",
+                            format!("status is {}, team state says completed", h.status),
+                        );
+                    }
+                    Ok(_) => {}
+                    Err(e) => c.fail(&path, "result-header", e.to_string()),
+                }
+            }
+        }
+    }
+    let data_path = paths.report_data();
+    let Some(data_bytes) = c.read(&data_path, "report-data") else {
+        return c.failures;
+    };
+    let value: serde_json::Value = match serde_json::from_slice(&data_bytes) {
+        Ok(v) => v,
+        Err(e) => {
+            c.fail(&data_path, "report-data", format!("not JSON: {e}"));
+            return c.failures;
+        }
+    };
+    if let Err(violations) = validate_report_value(&value) {
+        for v in violations {
+            c.fail(
+                &data_path,
+                "report-schema",
+                format!(
+                    "{}: {}",
+                    if v.path.is_empty() { "/" } else { &v.path },
+                    v.message
+                ),
+            );
+        }
+        return c.failures;
+    }
+    let data: ReportData = match serde_json::from_value(value) {
+        Ok(d) => d,
+        Err(e) => {
+            c.fail(&data_path, "report-data", e.to_string());
+            return c.failures;
+        }
+    };
+    if data.frontmatter.run_id != run_id {
+        c.fail(
+            &data_path,
+            "report-data",
+            format!("names run {}", data.frontmatter.run_id),
+        );
+    }
+    let sha = sha256_hex(&data_bytes);
+    let md_path = paths.report_markdown();
+    if let Some(md_bytes) = c.read(&md_path, "report-markdown") {
+        let md = String::from_utf8_lossy(&md_bytes);
+        match parse_markdown_frontmatter(&md) {
+            Ok(front) => {
+                if front.data_sha256.as_deref() != Some(sha.as_str()) {
+                    c.fail(
+                        &md_path,
+                        "report-markdown",
+                        format!(
+                            "dataSha256 is {}, the data's hash is {sha}",
+                            front.data_sha256.as_deref().unwrap_or("missing")
+                        ),
+                    );
+                } else if front.approved != data.frontmatter.approved {
+                    c.fail(
+                        &md_path,
+                        "report-markdown",
+                        "its approved differs from the data.json's: use `okstra approve`",
+                    );
+                } else {
+                    match render_markdown(&data, &sha) {
+                        Ok(expected) if expected == md => {}
+                        Ok(_) => c.fail(&md_path, "report-markdown", "was edited: it differs from what its data renders to (`okstra render` re-renders it)"),
+                        Err(e) => c.fail(&data_path, "report-render", e.to_string()),
+                    }
+                }
+            }
+            Err(e) => c.fail(&md_path, "report-markdown", format!("front matter: {e}")),
+        }
+        if data.frontmatter.task_type == TaskType::ImplementationPlanning {
+            let headings: Vec<&str> = md.lines().filter(|l| l.starts_with('#')).collect();
+            for keyword in PLAN_KEYWORDS {
+                if !headings.iter().any(|h| h.contains(keyword)) {
+                    c.fail(
+                        &md_path,
+                        "plan-headings",
+                        format!("no heading contains {keyword:?}"),
+                    );
+                }
+            }
+        }
+    }
+    let conv_path = paths.convergence();
+    if let Some(bytes) = c.read(&conv_path, "convergence") {
+        match ConvergenceState::parse(&String::from_utf8_lossy(&bytes)) {
+            Ok(state) => {
+                if let Some(expected) = &data.integrity.convergence_sha256
+                    && *expected != sha256_hex(&bytes)
+                {
+                    c.fail(&conv_path, "convergence", "changed after the report was written (its hash differs from the report's record)");
+                }
+                let classes = state.compute_classes();
+                for f in &data.findings {
+                    match classes.get(&f.id) {
+                        Some(class) if *class == f.class => {}
+                        Some(class) => c.fail(
+                            &data_path,
+                            "classes",
+                            format!(
+                                "{} is {} in the report but {} by the convergence record",
+                                f.id, f.class, class
+                            ),
+                        ),
+                        None => c.fail(
+                            &data_path,
+                            "classes",
+                            format!("{} is not in the convergence record", f.id),
+                        ),
+                    }
+                }
+                if classes.len() != data.findings.len() {
+                    c.fail(
+                        &conv_path,
+                        "classes",
+                        format!(
+                            "{} findings recorded, {} in the report",
+                            classes.len(),
+                            data.findings.len()
+                        ),
+                    );
+                }
+            }
+            Err(e) => c.fail(&conv_path, "convergence", e.to_string()),
+        }
+    }
+    for (rel, expected) in &data.integrity.results {
+        let path = root.join(rel);
+        if let Some(bytes) = c.read(&path, "result-header")
+            && sha256_hex(&bytes) != *expected
+        {
+            c.fail(
+                &path,
+                "result-header",
+                "changed after the report was written (its hash differs from the report's record)",
+            );
+        }
+    }
+    c.failures
+}
