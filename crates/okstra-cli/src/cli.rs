@@ -5,6 +5,8 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
+use okstra_core::env_vars;
+use okstra_engine::kill_hook::{kill_points, set_test_kill_at};
 use okstra_engine::timer::set_test_lock_hold;
 
 use crate::command_error::{CommandError, ExitStatus};
@@ -75,6 +77,15 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> u8 {
 fn run_command(cli: Cli, env: EnvSnapshot, ui: &Ui) -> Result<ExitStatus, CommandError> {
     if let Some(hold) = env.test_lock_hold()? {
         set_test_lock_hold(hold);
+    }
+    if let Some(point) = env.test_kill_at()
+        && !set_test_kill_at(point)
+    {
+        return Err(CommandError::user_message(format!(
+            "{}={point:?} is not a kill point",
+            env_vars::OKSTRA_TEST_KILL_AT
+        ))
+        .hint(format!("use one of: {}", kill_points().join(", "))));
     }
     let cwd = std::env::current_dir()
         .map_err(|e| CommandError::internal(e).hint("the current folder is not readable"))?;

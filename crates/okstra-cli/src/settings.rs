@@ -89,6 +89,11 @@ impl EnvSnapshot {
             .transpose()
     }
 
+    /// Returns the `OKSTRA_TEST_KILL_AT` test hook.
+    pub fn test_kill_at(&self) -> Option<&str> {
+        self.get(env_vars::OKSTRA_TEST_KILL_AT)
+    }
+
     /// Returns the `OKSTRA_TEST_INDEX_ROTATE_BYTES` test hook.
     pub fn test_index_rotate_bytes(&self) -> Result<Option<u64>, CommandError> {
         self.get(env_vars::OKSTRA_TEST_INDEX_ROTATE_BYTES)

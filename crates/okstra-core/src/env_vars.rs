@@ -15,6 +15,11 @@ pub const NO_COLOR: &str = "NO_COLOR";
 /// sections and provoke races. Never set it in real use.
 pub const OKSTRA_TEST_LOCK_HOLD_MS: &str = "OKSTRA_TEST_LOCK_HOLD_MS";
 
+/// Test hook: okstra sends itself SIGKILL right after it passes this point — a checkpoint name
+/// (`prepare`, `phase-2-prompts`, …) or `workers-running` — so tests can crash a run at each
+/// step and resume it. Never set it in real use.
+pub const OKSTRA_TEST_KILL_AT: &str = "OKSTRA_TEST_KILL_AT";
+
 /// Test hook: rotate the central index once it passes this many bytes (default 16 MiB).
 pub const OKSTRA_TEST_INDEX_ROTATE_BYTES: &str = "OKSTRA_TEST_INDEX_ROTATE_BYTES";
 

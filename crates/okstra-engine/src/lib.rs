@@ -13,6 +13,7 @@ pub mod fs_atomic;
 pub mod git;
 pub mod home;
 pub mod jsonl;
+pub mod kill_hook;
 pub mod lock;
 pub mod prepare;
 pub mod project;

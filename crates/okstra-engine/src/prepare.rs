@@ -164,6 +164,7 @@ pub fn prepare_run(
     };
 
     home.append_index(&index_row(&manifest, IndexEvent::Started, &paths))?;
+    crate::kill_hook::passed(okstra_core::events::Checkpoint::Prepare);
 
     Ok(PreparedRun {
         task_key,

@@ -31,6 +31,7 @@ use super::plan::{ProcessInputs, RosterEntry, launch_for};
 use super::{PlannedWorker, ResultCheck, RunContext, WorkerResult};
 use crate::errors::RunError;
 use crate::fs_atomic::write_json;
+use crate::kill_hook;
 
 /// What every prompt and launch of a run needs besides the run state.
 #[derive(Clone, Debug)]
@@ -222,11 +223,16 @@ pub(crate) async fn round_zero(
         ctx.manifest
             .pass_checkpoint(Checkpoint::Prompts, Timestamp::now());
         write_json(&ctx.paths.manifest(), &ctx.manifest)?;
+        kill_hook::passed(Checkpoint::Prompts);
     }
     let results = run_round(ctx, workers).await?;
-    ctx.manifest
-        .pass_checkpoint(Checkpoint::Collect, Timestamp::now());
-    write_json(&ctx.paths.manifest(), &ctx.manifest)?;
+    if !ctx.cancel.is_cancelled() {
+        // An interrupted round is not collected: its interrupted workers run again on resume.
+        ctx.manifest
+            .pass_checkpoint(Checkpoint::Collect, Timestamp::now());
+        write_json(&ctx.paths.manifest(), &ctx.manifest)?;
+        kill_hook::passed(Checkpoint::Collect);
+    }
     Ok(results)
 }
 
@@ -382,6 +388,7 @@ pub(crate) async fn converge(
         .pass_checkpoint(Checkpoint::Convergence, Timestamp::now());
     write_json(&ctx.paths.convergence(), state)?;
     write_json(&ctx.paths.manifest(), &ctx.manifest)?;
+    kill_hook::passed(Checkpoint::Convergence);
     Ok(())
 }
 
@@ -496,5 +503,6 @@ pub(crate) async fn critic(
     ctx.manifest
         .pass_checkpoint(Checkpoint::Critic, Timestamp::now());
     write_json(&ctx.paths.manifest(), &ctx.manifest)?;
+    kill_hook::passed(Checkpoint::Critic);
     Ok(())
 }

@@ -23,7 +23,9 @@ use tokio::task::JoinSet;
 use super::{PlannedLaunch, PlannedWorker, RunContext, WorkerResult};
 use crate::errors::{PathError, RunError, StoreError};
 use crate::fs_atomic::{replace_text, write_json};
+use crate::kill_hook;
 use crate::timer::{after, fired};
+use crate::worker::INTERRUPTED;
 use crate::worker::result::{Recorded, ResultSpec, record};
 use crate::worker::unix::WORKER_TAG_VAR;
 use crate::worker::{
@@ -245,6 +247,9 @@ pub async fn run_round(
                 round.persist()?;
             }
         }
+        if kill_hook::armed(kill_hook::WORKERS_RUNNING) && round.all_running_durably() {
+            kill_hook::reached(kill_hook::WORKERS_RUNNING);
+        }
     }
     while round.executors.join_next().await.is_some() {}
     round.persist()?;
@@ -337,6 +342,20 @@ impl Round<'_> {
             .position(|w| w.worker == p.worker.as_str() && w.round == p.round)
             .expect("init_row creates every row before it is updated");
         &mut self.ctx.team.workers[index]
+    }
+
+    /// Returns whether every worker of the round is running with its process recorded in
+    /// the saved team state (the `workers-running` kill point).
+    fn all_running_durably(&self) -> bool {
+        !self.team_dirty
+            && self.slots.iter().all(|slot| {
+                !slot.status.is_terminal()
+                    && self.ctx.team.workers.iter().any(|w| {
+                        w.worker == slot.planned.worker.as_str()
+                            && w.round == slot.planned.round
+                            && w.attempts.last().is_some_and(|a| a.pid.is_some())
+                    })
+            })
     }
 
     fn init_row(&mut self, i: usize) {
@@ -442,7 +461,49 @@ impl Round<'_> {
                 return Some(recorded);
             }
         }
-        None
+        self.final_failure(i)
+    }
+
+    /// Returns the failure a worker ended with before okstra died — its team-state row is
+    /// terminal and its last attempt's result file says so — since a failure is that worker's
+    /// outcome too and is never re-requested. Only an interrupted worker runs again.
+    fn final_failure(&self, i: usize) -> Option<Recorded> {
+        let p = &self.slots[i].planned;
+        let row = self.ctx.team.worker(p.worker.as_str(), p.round)?;
+        if !row.status.is_terminal()
+            || row.status == WorkerStatus::Completed
+            || row.reason.as_deref() == Some(INTERRUPTED)
+        {
+            return None;
+        }
+        let attempt = row.attempts.last()?.attempt;
+        let path = self.artifact(i, ArtifactKind::Result, attempt);
+        let text = fs_err::read_to_string(&path).ok()?;
+        let run_id = self.ctx.manifest.run_id.to_string();
+        let header = check_result(
+            &text,
+            &HeaderExpectation {
+                run_id: &run_id,
+                worker: p.worker.as_str(),
+                round: p.round,
+                attempt,
+            },
+        )
+        .ok()?;
+        // A reverify failure is recorded as `verification-error` on the row afterwards.
+        let same = header.status == row.status || row.status == WorkerStatus::VerificationError;
+        if !header.status.is_terminal() || header.status == WorkerStatus::Completed || !same {
+            return None;
+        }
+        Some(Recorded {
+            status: header.status,
+            cause: None,
+            reason: header.reason,
+            text: None,
+            usage: header.tokens,
+            rejected: None,
+            result_path: path,
+        })
     }
 
     /// Marks a slot done with a reused result.
@@ -460,7 +521,7 @@ impl Round<'_> {
         if row.attempts.is_empty() {
             row.attempts.push(AttemptRecord {
                 attempt,
-                status: WorkerStatus::Completed,
+                status: recorded.status,
                 tokens: recorded.usage,
                 result_path: Some(rel),
                 ..AttemptRecord::default()
@@ -818,10 +879,18 @@ impl Round<'_> {
         let rel = self.rel(&result_path);
         let total = self.slots[i].usage;
         let now = Timestamp::now();
+        let reused = self.slots[i].started.is_none();
         let row = self.row(i);
+        // A result reused on resume keeps the time it was first recorded with.
+        let duration = match (reused, row.duration_ms) {
+            (true, Some(ms)) => std::time::Duration::from_millis(ms),
+            _ => duration,
+        };
+        if !(reused && row.finished_at.is_some()) {
+            row.finished_at = Some(now);
+        }
         row.status = status;
         row.reason.clone_from(&reason);
-        row.finished_at = Some(now);
         row.duration_ms = Some(u64::try_from(duration.as_millis()).unwrap_or(u64::MAX));
         row.tokens = total;
         row.result_path = Some(rel);

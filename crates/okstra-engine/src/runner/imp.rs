@@ -29,6 +29,7 @@ use super::{EventSink, RunContext, WorkerResult};
 use crate::errors::RunError;
 use crate::fs_atomic::{read_optional, write_json};
 use crate::home::Home;
+use crate::kill_hook;
 use crate::lock::lock_exclusive;
 use crate::prepare::{PrepareRequest, index_row, prepare_run, upsert_timeline};
 use crate::project::LoadedProject;
@@ -247,15 +248,16 @@ pub(crate) async fn drive(
     };
     let results = round_zero(&mut ctx, &inputs, &team).await?;
     let any_completed = results.iter().any(|r| r.status == WorkerStatus::Completed);
-    let saved =
-        read_optional(&ctx.paths.convergence())?.and_then(|t| ConvergenceState::parse(&t).ok());
-    let mut state = if let Some(state) = saved {
-        state
-    } else {
-        let state = initial_state(&ctx, &results, req.max_rounds);
+    let fresh = initial_state(&ctx, &results, req.max_rounds);
+    // A resumed run keeps the convergence it saved once a round was recorded on it; before
+    // that, round 0 (now complete) decides it afresh.
+    let saved = read_optional(&ctx.paths.convergence())?
+        .and_then(|t| ConvergenceState::parse(&t).ok())
+        .filter(|s| !s.rounds.is_empty() || s.critic.is_some() || s.stopped.is_some());
+    let mut state = saved.unwrap_or(fresh);
+    if !ctx.cancel.is_cancelled() {
         write_json(&ctx.paths.convergence(), &state)?;
-        state
-    };
+    }
     let mut report_path = None;
     if !ctx.cancel.is_cancelled() && any_completed {
         converge(&mut ctx, &inputs, &team, &mut state, req.budget).await?;
@@ -368,5 +370,8 @@ pub fn finish(
         upsert_timeline(&task, &ctx.task_key, &ctx.manifest, project.root())?;
     }
     home.append_index(&index_row(&ctx.manifest, IndexEvent::Done, &ctx.paths))?;
+    if status != RunStatus::Interrupted {
+        kill_hook::passed(Checkpoint::Persist);
+    }
     Ok(())
 }

@@ -31,6 +31,7 @@ use super::plan::RosterEntry;
 use super::{ResultCheck, RunContext};
 use crate::errors::RunError;
 use crate::fs_atomic::{write_bytes, write_json, write_text};
+use crate::kill_hook;
 
 /// What the report step used.
 #[derive(Clone, Debug)]
@@ -188,6 +189,7 @@ pub(crate) async fn report(
     ctx.manifest
         .pass_checkpoint(Checkpoint::Report, Timestamp::now());
     write_json(&ctx.paths.manifest(), &ctx.manifest)?;
+    kill_hook::passed(Checkpoint::Report);
     Ok(md_path)
 }
 

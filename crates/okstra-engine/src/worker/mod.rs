@@ -86,6 +86,10 @@ pub enum FailCause {
     SpawnFailed,
 }
 
+/// The reason recorded for an attempt stopped by Ctrl-C or SIGTERM; `okstra resume` runs such a
+/// worker again.
+pub const INTERRUPTED: &str = "interrupted";
+
 /// How an attempt ended.
 #[derive(Clone, Debug, PartialEq)]
 pub enum AttemptResult {

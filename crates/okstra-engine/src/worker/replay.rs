@@ -55,7 +55,7 @@ async fn answer_after_delay(
         () = cancel.cancelled() => {
             return AttemptResult::Failed {
                 cause: FailCause::Interrupted,
-                message: "interrupted".to_owned(),
+                message: super::INTERRUPTED.to_owned(),
                 usage: okstra_core::tokens::TokenUsage::default(),
             };
         }

@@ -282,7 +282,7 @@ pub(crate) async fn run_process(
         },
         Some(KillReason::Interrupted) => AttemptResult::Failed {
             cause: FailCause::Interrupted,
-            message: "interrupted".to_owned(),
+            message: super::INTERRUPTED.to_owned(),
             usage: partial_usage(parser, &exit_info),
         },
         None => {

@@ -1,0 +1,221 @@
+//! `okstra resume` with process workers (fake agents): a run killed while its workers run is
+//! finished, the dead okstra's workers are stopped, a second concurrent resume is refused
+//! (exit 2), an interrupted run is continued, and a finished run is left alone. The crash at
+//! every kill point against real CLIs is in `real_analysis`.
+
+use std::process::Stdio;
+
+use okstra_engine::worker::unix::is_alive;
+use okstra_test_support::TestEnv;
+use okstra_test_support::fake_agent::{live_pids, tagged_pids};
+use serde_json::{Value, json};
+
+use crate::common::{
+    FINDINGS, fake, okstra, okstra_cmd, read_json, read_stderr_until, run_dir, run_guarded,
+    wait_guarded, write_brief, write_project, writer,
+};
+
+const TASK: &str = "resume/t1";
+const MANIFEST: &str = "manifests/run-manifest-error-analysis-1.json";
+
+/// Two analysers that sleep `sleep_ms`, then answer the same finding; a fake report writer.
+fn project(env: &TestEnv, sleep_ms: &str) -> std::path::PathBuf {
+    let pids = env.root().join("pids");
+    let pid_arg = pids.display().to_string();
+    let agent = fake(&[
+        "--sleep-ms",
+        sleep_ms,
+        "--text",
+        FINDINGS,
+        "--pid-file",
+        &pid_arg,
+    ]);
+    write_project(
+        env,
+        &json!({"projectId": "shop", "killGrace": "200ms", "roles": {"report-writer": "writer"},
+            "agents": {"x": agent, "y": agent, "writer": writer()}}),
+    );
+    pids
+}
+
+fn run_cmd(env: &TestEnv) -> std::process::Command {
+    let brief = write_brief(env);
+    okstra_cmd(
+        env,
+        &[
+            "run",
+            "error-analysis",
+            "--task",
+            TASK,
+            "--brief",
+            brief.to_str().unwrap(),
+            "--base-ref",
+            "main",
+            "--workers",
+            "x,y",
+        ],
+    )
+}
+
+fn manifest(env: &TestEnv) -> Value {
+    read_json(&run_dir(env, TASK, "error-analysis").join(MANIFEST))
+}
+
+fn index_events(env: &TestEnv, run_id: &str) -> Vec<String> {
+    let text = fs_err::read_to_string(env.okstra_home().join("index/runs.jsonl")).unwrap();
+    text.lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|r| r["runId"] == run_id)
+        .map(|r| r["event"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn index_statuses(env: &TestEnv, run_id: &str) -> Vec<String> {
+    let text = fs_err::read_to_string(env.okstra_home().join("index/runs.jsonl")).unwrap();
+    text.lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|r| r["runId"] == run_id)
+        .map(|r| r["status"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn a_run_killed_while_workers_run_is_finished_and_a_second_resume_exits_2() {
+    let env = TestEnv::new();
+    let pids = project(&env, "1500");
+    let mut cmd = run_cmd(&env);
+    cmd.env("OKSTRA_TEST_KILL_AT", "workers-running");
+    let out = run_guarded(&env, cmd);
+    assert_eq!(out.code, None, "okstra was not killed: {out}");
+    let run_id = manifest(&env)["runId"].as_str().unwrap().to_owned();
+    // The dead okstra's workers, as its team state recorded them.
+    let team = read_json(&run_dir(&env, TASK, "error-analysis").join("state/team-state-1.json"));
+    let orphans: Vec<(u32, Option<u64>)> = team["workers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| {
+            let a = &w["attempts"][0];
+            let pid = u32::try_from(a["pid"].as_u64().unwrap()).unwrap();
+            (pid, a["processStart"].as_u64())
+        })
+        .collect();
+    assert_eq!(orphans.len(), 2);
+    assert!(
+        orphans.iter().all(|(pid, start)| is_alive(*pid, *start)),
+        "the dead okstra's workers still run"
+    );
+
+    let mut first = okstra_cmd(&env, &["resume", &run_id])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The first resume holds the run lock once it dispatches workers again.
+    let seen = read_stderr_until(&mut first, &["spawned worker=x-worker"]);
+    assert!(
+        seen.iter().any(|l| l.contains("spawned worker=x-worker")),
+        "{seen:?}"
+    );
+    let second = okstra(&env, &["resume", &run_id]);
+    assert_eq!(second.code, Some(2), "{second}");
+    assert!(
+        second
+            .stderr
+            .contains("is being driven by another okstra (its run lock is held)"),
+        "{second}"
+    );
+    let out = wait_guarded(first);
+    assert_eq!(out.status.code(), Some(0), "{}", env.output(&out));
+
+    for (pid, start) in orphans {
+        assert!(
+            !is_alive(pid, start),
+            "worker {pid} of the dead okstra survived"
+        );
+    }
+    assert_eq!(live_pids(&pids), Vec::<u32>::new());
+    assert_eq!(tagged_pids(&run_id), Vec::<u32>::new());
+    let m = manifest(&env);
+    assert_eq!(m["status"], "completed");
+    assert!(
+        m["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["checkpoint"] == "resume"
+                && e["message"].as_str().unwrap().contains("stopped=")),
+        "the resume is in the manifest's events"
+    );
+    assert_eq!(index_events(&env, &run_id), ["started", "done"]);
+    let validate = okstra(&env, &["validate", &run_id]);
+    assert_eq!(validate.code, Some(0), "{validate}");
+}
+
+#[test]
+fn an_interrupted_run_is_continued_by_resume() {
+    let env = TestEnv::new();
+    project(&env, "1000");
+    let mut child = run_cmd(&env)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    read_stderr_until(
+        &mut child,
+        &["spawned worker=x-worker", "spawned worker=y-worker"],
+    );
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(i32::try_from(child.id()).unwrap()),
+        nix::sys::signal::Signal::SIGINT,
+    )
+    .unwrap();
+    let out = wait_guarded(child);
+    assert_eq!(out.status.code(), Some(130));
+    let m = manifest(&env);
+    assert_eq!(m["status"], "interrupted");
+    let run_id = m["runId"].as_str().unwrap().to_owned();
+
+    let out = okstra(&env, &["resume", &run_id, "--json"]);
+    assert_eq!(out.code, Some(0), "{out}");
+    let summary: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(summary["status"], "completed");
+    assert_eq!(
+        summary["findings"]["full-consensus"], 1,
+        "both analysers answered the same finding"
+    );
+    let team = read_json(&run_dir(&env, TASK, "error-analysis").join("state/team-state-1.json"));
+    let x = team["workers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["worker"] == "x-worker")
+        .unwrap();
+    assert_eq!(x["status"], "completed");
+    // The index is append-only: the interrupted end, then the completed one (the latest
+    // `done` row is the run's status).
+    assert_eq!(index_events(&env, &run_id), ["started", "done", "done"]);
+    assert_eq!(index_statuses(&env, &run_id).last().unwrap(), "completed");
+}
+
+#[test]
+fn a_finished_run_is_left_alone_and_an_unknown_run_exits_2() {
+    let env = TestEnv::new();
+    project(&env, "0");
+    let out = run_guarded(&env, run_cmd(&env));
+    assert_eq!(out.code, Some(0), "{out}");
+    let before = manifest(&env);
+    let run_id = before["runId"].as_str().unwrap().to_owned();
+    let out = okstra(&env, &["resume", &run_id]);
+    assert_eq!(out.code, Some(0), "{out}");
+    assert!(
+        out.stderr
+            .contains("already ended completed; nothing to resume"),
+        "{out}"
+    );
+    assert_eq!(manifest(&env), before, "the manifest is untouched");
+    assert_eq!(index_events(&env, &run_id), ["started", "done"]);
+
+    let out = okstra(&env, &["resume", "01NOSUCHRUN"]);
+    assert_eq!(out.code, Some(2), "{out}");
+}
