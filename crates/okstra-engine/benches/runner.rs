@@ -96,6 +96,7 @@ impl Bench {
             tmp_root: self.tmp_root.clone(),
             cancel: CancellationToken::new(),
             sink: Arc::new(|_| {}),
+            saved: okstra_engine::runner::SavedDigests::default(),
         }
     }
 }

@@ -222,7 +222,7 @@ pub(crate) async fn round_zero(
         );
         ctx.manifest
             .pass_checkpoint(Checkpoint::Prompts, Timestamp::now());
-        write_json(&ctx.paths.manifest(), &ctx.manifest)?;
+        ctx.save_manifest()?;
         kill_hook::passed(Checkpoint::Prompts);
     }
     let results = run_round(ctx, workers).await?;
@@ -230,7 +230,7 @@ pub(crate) async fn round_zero(
         // An interrupted round is not collected: its interrupted workers run again on resume.
         ctx.manifest
             .pass_checkpoint(Checkpoint::Collect, Timestamp::now());
-        write_json(&ctx.paths.manifest(), &ctx.manifest)?;
+        ctx.save_manifest()?;
         kill_hook::passed(Checkpoint::Collect);
     }
     Ok(results)
@@ -346,7 +346,7 @@ async fn reverify_round(
         rounds_tokens(&results),
     );
     write_json(&ctx.paths.convergence(), state)?;
-    write_json(&ctx.paths.team_state(), &ctx.team)?;
+    ctx.save_team()?;
     Ok(())
 }
 
@@ -387,7 +387,7 @@ pub(crate) async fn converge(
     ctx.manifest
         .pass_checkpoint(Checkpoint::Convergence, Timestamp::now());
     write_json(&ctx.paths.convergence(), state)?;
-    write_json(&ctx.paths.manifest(), &ctx.manifest)?;
+    ctx.save_manifest()?;
     kill_hook::passed(Checkpoint::Convergence);
     Ok(())
 }
@@ -502,7 +502,7 @@ pub(crate) async fn critic(
     }
     ctx.manifest
         .pass_checkpoint(Checkpoint::Critic, Timestamp::now());
-    write_json(&ctx.paths.manifest(), &ctx.manifest)?;
+    ctx.save_manifest()?;
     kill_hook::passed(Checkpoint::Critic);
     Ok(())
 }

@@ -22,7 +22,7 @@ use tokio::task::JoinSet;
 
 use super::{PlannedLaunch, PlannedWorker, RunContext, WorkerResult};
 use crate::errors::{PathError, RunError, StoreError};
-use crate::fs_atomic::{replace_text, write_json};
+use crate::fs_atomic::replace_text;
 use crate::kill_hook;
 use crate::timer::{after, fired};
 use crate::worker::INTERRUPTED;
@@ -920,11 +920,11 @@ impl Round<'_> {
         self.urgent = false;
         if self.team_dirty {
             self.ctx.team.updated_at = Timestamp::now();
-            write_json(&self.ctx.paths.team_state(), &self.ctx.team)?;
+            self.ctx.save_team()?;
             self.team_dirty = false;
         }
         if manifest_too && self.manifest_dirty {
-            write_json(&self.ctx.paths.manifest(), &self.ctx.manifest)?;
+            self.ctx.save_manifest()?;
             self.manifest_dirty = false;
         }
         let now = Timestamp::now();

@@ -153,6 +153,7 @@ pub(crate) fn context(
         tmp_root: req.tmp_root.join(format!("okstra-{run_id}")),
         cancel: req.cancel.clone(),
         sink: req.sink.clone(),
+        saved: super::SavedDigests::default(),
     }
 }
 
@@ -291,8 +292,8 @@ pub(crate) async fn drive(
         RunStatus::Completed
     };
     // The validator reads what is on disk: persist team state and manifest first.
-    write_json(&ctx.paths.team_state(), &ctx.team)?;
-    write_json(&ctx.paths.manifest(), &ctx.manifest)?;
+    ctx.save_team()?;
+    ctx.save_manifest()?;
     let validation = if report_path.is_some() {
         validate_run_dir(&ctx.paths, &ctx.manifest)
     } else {
@@ -362,8 +363,8 @@ pub fn finish(
     if status != RunStatus::Interrupted {
         ctx.manifest.pass_checkpoint(Checkpoint::Persist, now);
     }
-    write_json(&ctx.paths.manifest(), &ctx.manifest)?;
-    write_json(&ctx.paths.team_state(), &ctx.team)?;
+    ctx.save_manifest()?;
+    ctx.save_team()?;
     let task = ctx.paths.task().clone();
     {
         let _lock = lock_exclusive(&task.lock())?;

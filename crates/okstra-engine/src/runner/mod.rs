@@ -33,6 +33,8 @@ use crate::worker::WorkerLimits;
 /// Receives every run event (the CLI's live view).
 pub type EventSink = Arc<dyn Fn(&RunEvent) + Send + Sync>;
 
+use crate::errors::StoreError;
+use crate::fs_atomic::write_json_if_changed;
 pub use crate::worker::result::ResultCheck;
 
 /// The mutable state of a run, owned by its one writer.
@@ -47,6 +49,31 @@ pub struct RunContext {
     pub tmp_root: PathBuf,
     pub cancel: CancellationToken,
     pub sink: EventSink,
+    /// What the manifest and team state files hold, as okstra last wrote them.
+    pub saved: SavedDigests,
+}
+
+/// Digests of the state files as okstra last wrote them, so unchanged state is not rewritten.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SavedDigests {
+    manifest: Option<u64>,
+    team: Option<u64>,
+}
+
+impl RunContext {
+    /// Writes the run manifest, unless it is unchanged since okstra last wrote it.
+    pub fn save_manifest(&mut self) -> Result<(), StoreError> {
+        write_json_if_changed(
+            &self.paths.manifest(),
+            &self.manifest,
+            &mut self.saved.manifest,
+        )
+    }
+
+    /// Writes team state, unless it is unchanged since okstra last wrote it.
+    pub fn save_team(&mut self) -> Result<(), StoreError> {
+        write_json_if_changed(&self.paths.team_state(), &self.team, &mut self.saved.team)
+    }
 }
 
 impl std::fmt::Debug for RunContext {

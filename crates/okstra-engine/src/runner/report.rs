@@ -30,7 +30,7 @@ use super::dispatcher::run_round;
 use super::plan::RosterEntry;
 use super::{ResultCheck, RunContext};
 use crate::errors::RunError;
-use crate::fs_atomic::{write_bytes, write_json, write_text};
+use crate::fs_atomic::{write_bytes, write_text};
 use crate::kill_hook;
 
 /// What the report step used.
@@ -188,7 +188,7 @@ pub(crate) async fn report(
     );
     ctx.manifest
         .pass_checkpoint(Checkpoint::Report, Timestamp::now());
-    write_json(&ctx.paths.manifest(), &ctx.manifest)?;
+    ctx.save_manifest()?;
     kill_hook::passed(Checkpoint::Report);
     Ok(md_path)
 }
