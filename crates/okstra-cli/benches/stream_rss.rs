@@ -23,6 +23,11 @@ use okstra_test_support::fake_agent::fake_agent_path;
 use serde_json::json;
 
 const BYTES: u64 = 200_000_000;
+/// The streamer's final answer: a valid findings block.
+const FINDINGS: &str = "Done.\n```json\n{\"findings\": [], \"summary\": \"nothing found\"}\n```";
+/// The report writer's answer.
+const NARRATIVE: &str =
+    "```json\n{\"summary\": \"s\", \"analysis\": \"a\", \"recommendations\": []}\n```";
 
 fn main() {
     let okstra = env!("CARGO_BIN_EXE_okstra");
@@ -33,10 +38,14 @@ fn main() {
     GitRepoBuilder::new(&project).build();
     fs_err::create_dir_all(project.join(".okstra")).expect("mkdir");
     let agent = json!({"adapter": "claude", "binary": fake.display().to_string(),
-        "extraArgs": ["--format", "claude", "--stream-bytes", BYTES.to_string(), "--text", "done"]});
+        "extraArgs": ["--format", "claude", "--stream-bytes", BYTES.to_string(), "--text", FINDINGS]});
+    let writer =
+        json!({"adapter": "command", "argv": [fake.display().to_string(), "--text", NARRATIVE]});
     fs_err::write(
         project.join(".okstra/project.json"),
-        json!({"projectId": "shop", "agents": {"streamer": agent}}).to_string(),
+        json!({"projectId": "shop", "roles": {"report-writer": "writer"},
+            "agents": {"streamer": agent, "writer": writer}})
+        .to_string(),
     )
     .expect("project.json");
     fs_err::write(base.join("brief.md"), "# stream\n").expect("brief");

@@ -31,9 +31,11 @@ use crate::live::LiveView;
 
 /// Run a task type on a task
 ///
-/// Prepares the run (task worktree, run seq, manifest), starts every worker concurrently with
-/// its prompt on stdin, and collects each one as soon as its process exits: a result file per
-/// worker, token usage, and a summary table.
+/// Prepares the run (task worktree, run seq, manifest), starts every analyser concurrently with
+/// its prompt on stdin, merges their findings, has them cross-verify each other's in convergence
+/// rounds (and the critic look for gaps, when enabled), has the report writer write the
+/// narrative, renders and validates the report, and prints a summary. Implementation and
+/// release-handoff runs come in a later version.
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// The task type: requirements-discovery, error-analysis, implementation-planning,
