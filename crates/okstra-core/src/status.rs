@@ -3,6 +3,7 @@
 
 use std::fmt;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// A run's status.
@@ -77,7 +78,7 @@ impl fmt::Display for WorktreeStatus {
 
 /// A worker's status (SPEC §5.4): the terminal ones, plus `pending` and `running` while a
 /// round is under way.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum WorkerStatus {
     #[default]

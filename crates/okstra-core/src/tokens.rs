@@ -3,12 +3,16 @@
 //! when the CLI did not report it, never 0 for unknown — and how figures add up across
 //! attempts, workers, rounds and runs.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-/// Token usage of one worker attempt (or a sum of several).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+/// Token usage of one worker attempt (or a sum of several); `null` means the CLI did not report
+/// the figure (never 0 for unknown).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[schemars(deny_unknown_fields)]
 pub struct TokenUsage {
+    /// Input tokens including cached input.
     pub input_total: Option<u64>,
     pub cache_read: Option<u64>,
     pub cache_write: Option<u64>,

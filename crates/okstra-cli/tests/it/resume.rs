@@ -61,21 +61,23 @@ fn manifest(env: &TestEnv) -> Value {
     read_json(&run_dir(env, TASK, "error-analysis").join(MANIFEST))
 }
 
-fn index_events(env: &TestEnv, run_id: &str) -> Vec<String> {
+/// The run's index rows, as `(event, status)`.
+fn index_rows(env: &TestEnv, run_id: &str) -> Vec<(String, String)> {
     let text = fs_err::read_to_string(env.okstra_home().join("index/runs.jsonl")).unwrap();
     text.lines()
         .map(|l| serde_json::from_str::<Value>(l).unwrap())
         .filter(|r| r["runId"] == run_id)
-        .map(|r| r["event"].as_str().unwrap().to_owned())
+        .map(|r| {
+            let field = |k: &str| r[k].as_str().unwrap().to_owned();
+            (field("event"), field("status"))
+        })
         .collect()
 }
 
-fn index_statuses(env: &TestEnv, run_id: &str) -> Vec<String> {
-    let text = fs_err::read_to_string(env.okstra_home().join("index/runs.jsonl")).unwrap();
-    text.lines()
-        .map(|l| serde_json::from_str::<Value>(l).unwrap())
-        .filter(|r| r["runId"] == run_id)
-        .map(|r| r["status"].as_str().unwrap().to_owned())
+fn index_events(env: &TestEnv, run_id: &str) -> Vec<String> {
+    index_rows(env, run_id)
+        .into_iter()
+        .map(|(e, _)| e)
         .collect()
 }
 
@@ -195,7 +197,7 @@ fn an_interrupted_run_is_continued_by_resume() {
     // The index is append-only: the interrupted end, then the completed one (the latest
     // `done` row is the run's status).
     assert_eq!(index_events(&env, &run_id), ["started", "done", "done"]);
-    assert_eq!(index_statuses(&env, &run_id).last().unwrap(), "completed");
+    assert_eq!(index_rows(&env, &run_id).last().unwrap().1, "completed");
 }
 
 #[test]

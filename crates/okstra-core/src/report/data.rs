@@ -6,9 +6,7 @@
 //! part an LLM supplies (through [`parse_narrative`]). Rendering the markdown sibling is
 //! `report::render`'s job; reading and writing the file is the engine's.
 //!
-//! Several field types (`TaskType`, `Language`, `WorkerStatus`, `TokenUsage`, `RoundTag`) live
-//! in modules that do not derive `JsonSchema`; their schemas come from private mirror types in
-//! this file, and the tests prove each mirror spells exactly what the real type serializes.
+//! `RoundTag` has a custom serde spelling, so its schema is written by hand here.
 
 use jiff::Timestamp;
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
@@ -86,13 +84,11 @@ impl ReportData {
 pub struct ReportFrontmatter {
     /// `<projectId>:<taskGroup>:<taskId>`.
     pub task_key: String,
-    #[schemars(with = "mirror::TaskType")]
     pub task_type: TaskType,
     pub run_id: String,
     pub run_seq: u32,
     /// The stage of an `implementation` run.
     pub stage: Option<u32>,
-    #[schemars(with = "mirror::Language")]
     pub language: Language,
     /// The approval of a plan (SPEC §7.5); `Some` only for `implementation-planning`.
     pub approved: Option<bool>,
@@ -246,12 +242,10 @@ pub struct ReportWorker {
     pub model: Option<String>,
     #[schemars(schema_with = "round_tag_schema")]
     pub round: RoundTag,
-    #[schemars(with = "mirror::WorkerStatus")]
     pub status: WorkerStatus,
     pub reason: Option<String>,
     pub attempts: u32,
     pub duration_ms: Option<u64>,
-    #[schemars(with = "mirror::TokenUsage")]
     pub tokens: TokenUsage,
     /// True when a replay fixture answered, not a model.
     pub replay: bool,
@@ -266,7 +260,6 @@ pub struct ReportRound {
     pub queue: Vec<String>,
     pub answered_by: Vec<String>,
     pub skipped_workers: Vec<String>,
-    #[schemars(with = "mirror::TokenUsage")]
     pub tokens: TokenUsage,
 }
 
@@ -275,7 +268,6 @@ pub struct ReportRound {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ReportTokens {
     /// Every worker of the run, every attempt.
-    #[schemars(with = "mirror::TokenUsage")]
     pub total: TokenUsage,
 }
 
@@ -308,62 +300,6 @@ fn round_tag_schema(_generator: &mut SchemaGenerator) -> Schema {
             {"const": "pbv"}
         ]
     })
-}
-
-/// Schema-only mirrors of types whose modules do not derive `JsonSchema`. Each spells exactly
-/// what the real type serializes; `tests::mirrors_match_the_real_types` keeps them honest.
-mod mirror {
-    use schemars::JsonSchema;
-
-    /// One of the six task types.
-    #[derive(JsonSchema)]
-    #[serde(rename_all = "kebab-case")]
-    #[expect(dead_code, reason = "schema only")]
-    pub(super) enum TaskType {
-        RequirementsDiscovery,
-        ErrorAnalysis,
-        ImplementationPlanning,
-        Implementation,
-        FinalVerification,
-        ReleaseHandoff,
-    }
-
-    /// Report language.
-    #[derive(JsonSchema)]
-    #[serde(rename_all = "lowercase")]
-    #[expect(dead_code, reason = "schema only")]
-    pub(super) enum Language {
-        En,
-        Ko,
-    }
-
-    /// A worker's status.
-    #[derive(JsonSchema)]
-    #[serde(rename_all = "kebab-case")]
-    #[expect(dead_code, reason = "schema only")]
-    pub(super) enum WorkerStatus {
-        Pending,
-        Running,
-        Completed,
-        NotRun,
-        Error,
-        Timeout,
-        VerificationError,
-    }
-
-    /// Token figures; `null` means the CLI did not report the figure (never 0 for unknown).
-    #[derive(JsonSchema)]
-    #[serde(rename_all = "camelCase", deny_unknown_fields)]
-    #[expect(dead_code, reason = "schema only")]
-    pub(super) struct TokenUsage {
-        /// Input tokens including cached input.
-        input_total: Option<u64>,
-        cache_read: Option<u64>,
-        cache_write: Option<u64>,
-        output: Option<u64>,
-        reasoning: Option<u64>,
-        cost_usd: Option<f64>,
-    }
 }
 
 #[cfg(test)]
@@ -467,76 +403,5 @@ mod tests {
             data.check_version(),
             Err(VersionError::Malformed { .. })
         ));
-    }
-
-    /// Returns the `enum` values the generated schema allows for definition `name`.
-    fn schema_enum(name: &str) -> Vec<String> {
-        let schema = serde_json::to_value(schemars::schema_for!(ReportData)).expect("schema");
-        let values = schema["$defs"][name]["enum"]
-            .as_array()
-            .unwrap_or_else(|| panic!("$defs/{name} has an enum"));
-        values
-            .iter()
-            .map(|v| v.as_str().expect("string variant").to_owned())
-            .collect()
-    }
-
-    fn spelled<T: Serialize>(value: T) -> String {
-        serde_json::to_value(value)
-            .expect("serializes")
-            .as_str()
-            .expect("a string")
-            .to_owned()
-    }
-
-    #[test]
-    fn mirrors_match_the_real_types() {
-        let task_types: Vec<String> = TaskType::ALL.into_iter().map(spelled).collect();
-        assert_eq!(schema_enum("TaskType"), task_types);
-
-        // Exhaustive matches: a new variant breaks the build here until its mirror is added.
-        let languages = [Language::En, Language::Ko].map(|l| match l {
-            Language::En | Language::Ko => spelled(l),
-        });
-        assert_eq!(schema_enum("Language"), languages);
-        let statuses = [
-            WorkerStatus::Pending,
-            WorkerStatus::Running,
-            WorkerStatus::Completed,
-            WorkerStatus::NotRun,
-            WorkerStatus::Error,
-            WorkerStatus::Timeout,
-            WorkerStatus::VerificationError,
-        ]
-        .map(|s| match s {
-            WorkerStatus::Pending
-            | WorkerStatus::Running
-            | WorkerStatus::Completed
-            | WorkerStatus::NotRun
-            | WorkerStatus::Error
-            | WorkerStatus::Timeout
-            | WorkerStatus::VerificationError => spelled(s),
-        });
-        assert_eq!(schema_enum("WorkerStatus"), statuses);
-
-        let schema = serde_json::to_value(schemars::schema_for!(ReportData)).expect("schema");
-        let properties = schema["$defs"]["TokenUsage"]["properties"]
-            .as_object()
-            .expect("TokenUsage has properties");
-        let full = TokenUsage {
-            input_total: Some(1),
-            cache_read: Some(1),
-            cache_write: Some(1),
-            output: Some(1),
-            reasoning: Some(1),
-            cost_usd: Some(1.0),
-        };
-        let serialized = serde_json::to_value(full).expect("serializes");
-        let fields = serialized.as_object().expect("an object");
-        let mut schema_keys: Vec<&String> = properties.keys().collect();
-        let mut real_keys: Vec<&String> = fields.keys().collect();
-        schema_keys.sort();
-        real_keys.sort();
-        assert_eq!(schema_keys, real_keys);
     }
 }
