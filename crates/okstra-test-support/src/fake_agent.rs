@@ -72,3 +72,63 @@ pub fn tagged_pids(tag_prefix: &str) -> Vec<u32> {
         })
         .collect()
 }
+
+/// A named pipe fake agents started with `--ready-fifo <path>` write `ready` to once their
+/// signal handling is set up, so a test can wait for them (blocking reads, no polling).
+#[derive(Debug)]
+pub struct ReadyFifo {
+    path: PathBuf,
+}
+
+impl ReadyFifo {
+    /// Makes the named pipe at `path` (with the `mkfifo` program).
+    pub fn new(path: &Path) -> Self {
+        let status = std::process::Command::new("mkfifo")
+            .arg(path)
+            .status()
+            .expect("run mkfifo");
+        assert!(status.success(), "mkfifo {} failed", path.display());
+        Self {
+            path: path.to_path_buf(),
+        }
+    }
+
+    /// Returns the pipe's path, for `--ready-fifo`.
+    pub fn arg(&self) -> String {
+        self.path.display().to_string()
+    }
+
+    /// Waits until `count` agents said they are ready. Each opening blocks until an agent
+    /// opens the pipe to write; after 30 s a watchdog writes `timeout` and this panics (an
+    /// agent that does not know `--ready-fifo` is a stale `fake-agent` build).
+    pub fn wait_for(&self, count: usize) {
+        use std::io::{Read, Write};
+        let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
+        let path = self.path.clone();
+        let watchdog = std::thread::spawn(move || {
+            if done_rx
+                .recv_timeout(std::time::Duration::from_secs(30))
+                .is_err()
+                && let Ok(mut f) = fs_err::OpenOptions::new().write(true).open(&path)
+            {
+                let _ = f.write_all(b"timeout\n");
+            }
+        });
+        let mut seen = 0;
+        while seen < count {
+            let mut text = String::new();
+            fs_err::File::open(&self.path)
+                .expect("open ready fifo")
+                .read_to_string(&mut text)
+                .expect("read ready fifo");
+            assert!(
+                !text.lines().any(|l| l == "timeout"),
+                "only {seen} of {count} fake agents said ready within 30 s (stale fake-agent? \
+                 run the whole workspace, or `cargo build -p okstra-test-support`)"
+            );
+            seen += text.lines().filter(|l| *l == "ready").count();
+        }
+        let _ = done_tx.send(());
+        let _ = watchdog.join();
+    }
+}

@@ -3,7 +3,7 @@
 //! guards against hangs), and that no descendant of okstra is left afterwards.
 
 use okstra_test_support::TestEnv;
-use okstra_test_support::fake_agent::{live_pids, tagged_pids};
+use okstra_test_support::fake_agent::{ReadyFifo, live_pids, tagged_pids};
 use serde_json::{Value, json};
 
 use crate::common::{
@@ -411,14 +411,15 @@ fn a_silent_worker_gets_one_stalled_event_and_is_not_killed() {
 #[test]
 fn ctrl_c_interrupts_every_worker() {
     let env = TestEnv::new();
+    let ready = ReadyFifo::new(&env.root().join("ready"));
     let pids = env.root().join("pids");
     let pid_arg = pids.to_str().unwrap().to_owned();
     write_project(
         &env,
         &json!({"projectId": "shop", "killGrace": "200ms", "roles": {"report-writer": "writer"}, "agents": {
             "writer": writer(),
-            "x": fake(&["--stall", "--pid-file", &pid_arg]),
-            "y": fake(&["--stall", "--ignore-term", "--pid-file", &pid_arg]),
+            "x": fake(&["--stall", "--pid-file", &pid_arg, "--ready-fifo", &ready.arg()]),
+            "y": fake(&["--stall", "--ignore-term", "--pid-file", &pid_arg, "--ready-fifo", &ready.arg()]),
         }}),
     );
     let brief = write_brief(&env);
@@ -451,6 +452,8 @@ fn ctrl_c_interrupts_every_worker() {
         seen.iter().any(|l| l.contains("spawned worker=y-worker")),
         "{seen:?}"
     );
+    // …and to have set up their signal handling (y ignores SIGTERM).
+    ready.wait_for(2);
     nix::sys::signal::kill(
         nix::unistd::Pid::from_raw(i32::try_from(child.id()).unwrap()),
         nix::sys::signal::Signal::SIGINT,

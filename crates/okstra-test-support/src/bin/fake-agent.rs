@@ -41,6 +41,7 @@ struct Opts {
     grandchild: bool,
     setsid: bool,
     ready_file: Option<String>,
+    ready_fifo: Option<String>,
 }
 
 fn parse_args() -> Opts {
@@ -71,6 +72,7 @@ fn parse_args() -> Opts {
             "--grandchild" => o.grandchild = true,
             "--setsid" => o.setsid = true,
             "--ready-file" => o.ready_file = Some(val()),
+            "--ready-fifo" => o.ready_fifo = Some(val()),
             // Arguments an adapter adds (e.g. claude's flags) are accepted and ignored.
             _ => {}
         }
@@ -154,6 +156,15 @@ fn main() {
     }
     if let Some(p) = &o.pid_file {
         append(p, &std::process::id().to_string());
+    }
+    if let Some(fifo) = &o.ready_fifo {
+        // Set up (signals, pid file): say so on the test's FIFO; opening it waits for the
+        // test to read.
+        let mut f = fs_err::OpenOptions::new()
+            .write(true)
+            .open(fifo)
+            .expect("open ready fifo");
+        f.write_all(b"ready\n").expect("write ready fifo");
     }
     let mut prompt = String::new();
     let _ = std::io::stdin().read_to_string(&mut prompt);
