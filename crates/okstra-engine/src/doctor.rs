@@ -5,16 +5,12 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
-use std::time::Duration;
 
 use okstra_core::config::AdapterKind;
 use serde::Serialize;
-use tokio::process::Command;
 
+use crate::probe::probe;
 use crate::runner::plan::{find_program, inherited_env, install_hint};
-use crate::timer::after;
-use crate::worker::unix::{register_managed, unregister_managed};
 
 /// A CLI's login state.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -39,35 +35,6 @@ pub struct CliReport {
     pub detail: String,
 }
 
-async fn run(
-    program: &Path,
-    args: &[&str],
-    env: &BTreeMap<String, String>,
-) -> Option<(bool, String, String)> {
-    let mut cmd = Command::new(program);
-    cmd.args(args)
-        .env_clear()
-        .envs(env)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true);
-    let child = cmd.spawn().ok()?;
-    let pid = child.id().unwrap_or(0);
-    register_managed(pid);
-    let out = tokio::select! {
-        out = child.wait_with_output() => out.ok(),
-        () = after(Duration::from_secs(15)) => None,
-    };
-    unregister_managed(pid);
-    let out = out?;
-    Some((
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).trim().to_owned(),
-        String::from_utf8_lossy(&out.stderr).trim().to_owned(),
-    ))
-}
-
 fn has(env: &BTreeMap<String, String>, name: &str) -> bool {
     env.get(name).is_some_and(|v| !v.is_empty())
 }
@@ -89,9 +56,9 @@ pub async fn check_cli(
             detail: format!("not on PATH: install it with `{}`", install_hint(kind)),
         };
     };
-    let version = run(&path, &["--version"], &env)
+    let version = probe(&path, &["--version"], &env)
         .await
-        .and_then(|(_, out, _)| out.lines().next().map(str::to_owned));
+        .and_then(|o| o.first_line());
     let (login, detail) = match kind {
         AdapterKind::Claude => claude_login(&path, &env).await,
         AdapterKind::Codex => codex_login(&path, &env).await,
@@ -107,9 +74,9 @@ pub async fn check_cli(
 }
 
 async fn claude_login(path: &Path, env: &BTreeMap<String, String>) -> (LoginState, String) {
-    match run(path, &["auth", "status"], env).await {
-        Some((_, out, _)) => {
-            let parsed: Option<serde_json::Value> = serde_json::from_str(&out).ok();
+    match probe(path, &["auth", "status"], env).await {
+        Some(o) => {
+            let parsed: Option<serde_json::Value> = serde_json::from_str(&o.stdout).ok();
             let logged_in = parsed
                 .as_ref()
                 .and_then(|v| v.get("loggedIn"))
@@ -143,15 +110,19 @@ async fn codex_login(path: &Path, env: &BTreeMap<String, String>) -> (LoginState
             "CODEX_API_KEY or OPENAI_API_KEY is set".to_owned(),
         );
     }
-    match run(path, &["login", "status"], env).await {
-        Some((true, out, err)) => (
+    match probe(path, &["login", "status"], env).await {
+        Some(o) if o.success => (
             LoginState::LoggedIn,
             format!(
                 "codex login status: {}",
-                if out.is_empty() { err } else { out }
+                if o.stdout.is_empty() {
+                    o.stderr
+                } else {
+                    o.stdout
+                }
             ),
         ),
-        Some((false, _, _)) => (
+        Some(_) => (
             LoginState::NotLoggedIn,
             "codex login status: not logged in (run `codex login`, or set CODEX_API_KEY); \
              okstra will not start codex workers, which would retry forever"

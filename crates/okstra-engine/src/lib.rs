@@ -16,6 +16,7 @@ pub mod jsonl;
 pub mod kill_hook;
 pub mod lock;
 pub mod prepare;
+pub mod probe;
 pub mod project;
 pub mod registry;
 pub mod runner;

@@ -23,7 +23,7 @@ use okstra_core::{RunId, TaskType};
 use tokio_util::sync::CancellationToken;
 
 use super::analysis::{Budget, FlowInputs, Team, converge, critic, initial_state, round_zero};
-use super::plan::{RosterEntry, cli_info, codex_authenticated};
+use super::plan::{RosterEntry, probe_entries};
 use super::report::{ReportInputs, report};
 use super::{EventSink, RunContext, WorkerResult};
 use crate::errors::RunError;
@@ -160,28 +160,30 @@ pub(crate) fn context(
 async fn team(req: &RunRequest) -> (Team, Option<RosterEntry>, Option<RosterEntry>) {
     let mut all_env = req.env.clone();
     all_env.extend(req.worker_env.clone());
+    let everyone: Vec<RosterEntry> = req
+        .roster
+        .iter()
+        .chain(req.critic.iter())
+        .chain(req.report_writer.iter())
+        .cloned()
+        .collect();
     let mut clis = BTreeMap::new();
-    let mut fix = |entry: &RosterEntry| entry.clone();
-    let mut analysers: Vec<RosterEntry> = req.roster.iter().map(&mut fix).collect();
-    let mut critic = req.critic.clone();
-    let mut writer = req.report_writer.clone();
-    for entry in analysers
-        .iter_mut()
-        .chain(critic.iter_mut())
-        .chain(writer.iter_mut())
-    {
-        if entry.kind == AdapterKind::Codex
-            && entry.program.is_ok()
-            && !codex_authenticated(entry, &all_env).await
-        {
-            entry.program = Err(
-                "codex is not logged in: run `codex login`, or set CODEX_API_KEY (or \
-                 OPENAI_API_KEY) in the environment or workerEnv"
-                    .to_owned(),
-            );
-        }
-        clis.insert(entry.worker.to_string(), cli_info(entry, &req.env).await);
-    }
+    let mut probed = probe_entries(everyone, &req.env, &all_env)
+        .await
+        .into_iter();
+    let mut take = |n: usize| -> Vec<RosterEntry> {
+        probed
+            .by_ref()
+            .take(n)
+            .map(|(entry, info)| {
+                clis.insert(entry.worker.to_string(), info);
+                entry
+            })
+            .collect()
+    };
+    let analysers = take(req.roster.len());
+    let critic = take(usize::from(req.critic.is_some())).pop();
+    let writer = take(usize::from(req.report_writer.is_some())).pop();
     (Team { analysers, clis }, critic, writer)
 }
 
@@ -249,16 +251,21 @@ pub(crate) async fn drive(
     };
     let results = round_zero(&mut ctx, &inputs, &team).await?;
     let any_completed = results.iter().any(|r| r.status == WorkerStatus::Completed);
-    let fresh = initial_state(&ctx, &results, req.max_rounds);
     // A resumed run keeps the convergence it saved once a round was recorded on it; before
-    // that, round 0 (now complete) decides it afresh.
+    // that, round 0 (now complete) decides it afresh, and the merged findings are saved for
+    // whoever looks while the rounds run.
     let saved = read_optional(&ctx.paths.convergence())?
         .and_then(|t| ConvergenceState::parse(&t).ok())
         .filter(|s| !s.rounds.is_empty() || s.critic.is_some() || s.stopped.is_some());
-    let mut state = saved.unwrap_or(fresh);
-    if !ctx.cancel.is_cancelled() {
-        write_json(&ctx.paths.convergence(), &state)?;
-    }
+    let mut state = if let Some(state) = saved {
+        state
+    } else {
+        let state = initial_state(&ctx, &results, req.max_rounds);
+        if !ctx.cancel.is_cancelled() {
+            write_json(&ctx.paths.convergence(), &state)?;
+        }
+        state
+    };
     let mut report_path = None;
     if !ctx.cancel.is_cancelled() && any_completed {
         converge(&mut ctx, &inputs, &team, &mut state, req.budget).await?;

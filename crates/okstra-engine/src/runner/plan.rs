@@ -6,9 +6,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::sync::Arc;
-use std::time::Duration;
 
 use okstra_core::Segment;
 use okstra_core::adapter::{Invocation, build_command};
@@ -19,12 +17,10 @@ use okstra_core::result_header::CliInfo;
 use okstra_core::run_paths::RoundTag;
 use okstra_core::settings::RunSettings;
 use okstra_core::worker_name::{Role, WorkerName};
-use tokio::process::Command;
 
 use super::{PlannedLaunch, ProcessPlan};
 use crate::errors::PlanError;
-use crate::timer::after;
-use crate::worker::unix::{register_managed, unregister_managed};
+use crate::probe::probe;
 
 /// A worker of the roster, before its prompt exists.
 #[derive(Clone, Debug)]
@@ -260,38 +256,6 @@ pub fn launch_for(
     })))
 }
 
-/// Runs `program args…` with a timeout and returns its exit success and first stdout line.
-async fn probe(
-    program: &Path,
-    args: &[&str],
-    env: &BTreeMap<String, String>,
-) -> Option<(bool, String)> {
-    let mut cmd = Command::new(program);
-    cmd.args(args)
-        .env_clear()
-        .envs(env)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true);
-    let child = cmd.spawn().ok()?;
-    let pid = child.id().unwrap_or(0);
-    register_managed(pid);
-    let out = tokio::select! {
-        out = child.wait_with_output() => out.ok(),
-        () = after(Duration::from_secs(15)) => None,
-    };
-    unregister_managed(pid);
-    let out = out?;
-    let first = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or_default()
-        .trim()
-        .to_owned();
-    Some((out.status.success(), first))
-}
-
 /// Returns the CLI path and `--version` of a roster entry's program (claude, codex, gemini).
 pub async fn cli_info(entry: &RosterEntry, env: &BTreeMap<String, String>) -> Option<CliInfo> {
     let program = entry.program.as_ref().ok()?;
@@ -303,8 +267,7 @@ pub async fn cli_info(entry: &RosterEntry, env: &BTreeMap<String, String>) -> Op
     } else {
         probe(program, &["--version"], &inherited_env(env))
             .await
-            .map(|(_, v)| v)
-            .filter(|v| !v.is_empty())
+            .and_then(|o| o.first_line())
     };
     Some(CliInfo {
         path: program.display().to_string(),
@@ -332,10 +295,59 @@ pub async fn codex_authenticated(entry: &RosterEntry, env: &BTreeMap<String, Str
     let Ok(program) = &entry.program else {
         return false;
     };
-    matches!(
-        probe(program, &["login", "status"], &inherited_env(env)).await,
-        Some((true, _))
-    )
+    probe(program, &["login", "status"], &inherited_env(env))
+        .await
+        .is_some_and(|o| o.success)
+}
+
+/// Probes the CLIs of a run's workers before it starts, every one at once (a node CLI's
+/// `--version` alone can take seconds), each distinct program's version once: returns the
+/// entries — a codex one without credentials turned `not-run` — with their CLI info.
+pub async fn probe_entries(
+    entries: Vec<RosterEntry>,
+    env: &BTreeMap<String, String>,
+    all_env: &BTreeMap<String, String>,
+) -> Vec<(RosterEntry, Option<CliInfo>)> {
+    type Versions =
+        std::sync::Mutex<BTreeMap<PathBuf, Arc<tokio::sync::OnceCell<Option<CliInfo>>>>>;
+    let versions: Arc<Versions> = Arc::default();
+    let mut tasks = tokio::task::JoinSet::new();
+    for (i, mut entry) in entries.iter().cloned().enumerate() {
+        let (env, all_env, versions) = (env.clone(), all_env.clone(), Arc::clone(&versions));
+        tasks.spawn(async move {
+            if entry.kind == AdapterKind::Codex
+                && entry.program.is_ok()
+                && !codex_authenticated(&entry, &all_env).await
+            {
+                entry.program = Err(
+                    "codex is not logged in: run `codex login`, or set CODEX_API_KEY (or \
+                     OPENAI_API_KEY) in the environment or workerEnv"
+                        .to_owned(),
+                );
+            }
+            let cell = match &entry.program {
+                Ok(program) => versions
+                    .lock()
+                    .ok()
+                    .map(|mut m| Arc::clone(m.entry(program.clone()).or_default())),
+                Err(_) => None,
+            };
+            let info = match cell {
+                Some(cell) => cell.get_or_init(|| cli_info(&entry, &env)).await.clone(),
+                None => None,
+            };
+            (i, entry, info)
+        });
+    }
+    // A probe that failed to finish leaves its entry as planned, without CLI info.
+    let mut out: Vec<(RosterEntry, Option<CliInfo>)> =
+        entries.into_iter().map(|e| (e, None)).collect();
+    while let Some(done) = tasks.join_next().await {
+        if let Ok((i, entry, info)) = done {
+            out[i] = (entry, info);
+        }
+    }
+    out
 }
 
 /// Returns `VAR` from a `-c` value like `model_providers.mock.env_key="VAR"`.

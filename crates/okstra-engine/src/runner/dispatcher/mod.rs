@@ -4,70 +4,30 @@
 //! statuses and the one re-dispatch of SPEC §5.4, into `-a2` files that never overwrite
 //! attempt 1's.
 
+mod attempt;
+mod reuse;
+mod sidecars;
+
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use jiff::Timestamp;
 use okstra_core::events::RunEvent;
-use okstra_core::result_header::{
-    HeaderExpectation, RESULT_MARK, ResultHeader, check_result, parse_result,
-};
+use okstra_core::result_header::{RESULT_MARK, ResultHeader};
 use okstra_core::run_paths::{ArtifactKind, relative_to};
 use okstra_core::status::WorkerStatus;
-use okstra_core::team_state::{AttemptRecord, TeamWorker};
+use okstra_core::team_state::TeamWorker;
 use okstra_core::tokens::TokenUsage;
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
 use super::{PlannedLaunch, PlannedWorker, RunContext, WorkerResult};
-use crate::errors::{PathError, RunError, StoreError};
-use crate::fs_atomic::replace_text;
+use crate::errors::{RunError, StoreError};
 use crate::kill_hook;
 use crate::timer::{after, fired};
-use crate::worker::INTERRUPTED;
 use crate::worker::result::{Recorded, ResultSpec, record};
-use crate::worker::unix::WORKER_TAG_VAR;
-use crate::worker::{
-    AttemptEnd, AttemptEvent, AttemptResult, AttemptSpec, Envelope, FailCause, Launch,
-    ProcessLaunch, run_attempt,
-};
-
-/// Returns the outcome a saved transcript shows, when its worker finished its answer before
-/// okstra died: the CLI's final result event (or the replay answer line).
-fn recover_from_transcript(
-    kind: okstra_core::config::AdapterKind,
-    transcript: &str,
-) -> Option<AttemptResult> {
-    use okstra_core::adapter::{ExitInfo, Outcome, StreamParser};
-    if kind == okstra_core::config::AdapterKind::Replay {
-        let line: serde_json::Value = transcript
-            .lines()
-            .rev()
-            .find_map(|l| serde_json::from_str(l).ok())?;
-        let text = line.get("text")?.as_str()?.to_owned();
-        let usage = serde_json::from_value(line.get("usage")?.clone()).unwrap_or_default();
-        return Some(AttemptResult::Completed { text, usage });
-    }
-    // A command's output has no end marker: it cannot be told apart from a cut-off answer.
-    if kind == okstra_core::config::AdapterKind::Command {
-        return None;
-    }
-    let mut parser = StreamParser::new(kind)?;
-    for line in transcript.lines() {
-        parser.on_stdout_line(line);
-    }
-    match parser.finish(
-        &ExitInfo {
-            code: Some(0),
-            ..ExitInfo::default()
-        },
-        None,
-    ) {
-        Outcome::Completed { text, usage } => Some(AttemptResult::Completed { text, usage }),
-        Outcome::Failed { .. } => None,
-    }
-}
+use crate::worker::{AttemptEnd, AttemptEvent, AttemptResult, Envelope, FailCause};
 
 /// How long a non-urgent state change (a pid, an event) may wait to be persisted; a terminal
 /// status is persisted at once.
@@ -95,24 +55,6 @@ struct Slot {
     redispatch_after_reap: bool,
     /// Whether the current attempt's audit has its title line.
     audit_started: bool,
-}
-
-/// What an attempt needs on disk before it starts.
-struct AttemptFiles {
-    prompt: (PathBuf, String),
-    tmpdir: Option<PathBuf>,
-}
-
-impl AttemptFiles {
-    fn create(self) -> Result<(), RunError> {
-        // The prompt is regenerated on resume, so it is replaced atomically without fsync.
-        replace_text(&self.prompt.0, &self.prompt.1)?;
-        if let Some(dir) = &self.tmpdir {
-            let _ = fs_err::remove_dir_all(dir);
-            fs_err::create_dir_all(dir).map_err(PathError::at(dir))?;
-        }
-        Ok(())
-    }
 }
 
 struct Round<'a> {
@@ -302,35 +244,6 @@ impl Round<'_> {
         }
     }
 
-    /// Appends `- PROGRESS: <stage> <ISO-UTC>` to the attempt's audit sidecar (an append-only
-    /// log, never fsynced), starting it with its title line.
-    fn audit(&mut self, i: usize, stage: &str) {
-        let attempt = self.slots[i].attempt.max(1);
-        let path = self.artifact(i, ArtifactKind::Audit, attempt);
-        let mut text = String::new();
-        if !self.slots[i].audit_started {
-            let p = &self.slots[i].planned;
-            let replay_note = if matches!(p.launch, PlannedLaunch::Replay(_)) {
-                " — REPLAY: answers come from a scripted fixture, not a model"
-            } else {
-                ""
-            };
-            text.push_str(&format!(
-                "# {} audit: {} #{} round {} attempt {attempt}{replay_note}\n\n",
-                p.worker, self.ctx.manifest.task_type, self.ctx.manifest.run_seq, p.round
-            ));
-            self.slots[i].audit_started = true;
-        }
-        text.push_str(&format!("- PROGRESS: {stage} {}\n", iso_now()));
-        if let Ok(mut f) = fs_err::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&path)
-        {
-            let _ = f.write_all(self.ctx.redactor.redact(&text).as_bytes());
-        }
-    }
-
     fn row(&mut self, i: usize) -> &mut TeamWorker {
         self.team_dirty = true;
         let p = &self.slots[i].planned;
@@ -395,142 +308,6 @@ impl Round<'_> {
         self.team_dirty = true;
     }
 
-    fn prompt_text(&self, i: usize) -> String {
-        let slot = &self.slots[i];
-        match &slot.rejected {
-            Some((answer, error)) => format!(
-                "{}\n## Rejected answer\n\nYour previous answer was rejected: {error}\n\n\
-                 Answer again and end with one valid fenced ```json block.\n\n\
-                 <details><summary>previous answer</summary>\n\n{answer}\n\n</details>\n",
-                slot.planned.prompt
-            ),
-            None => slot.planned.prompt.clone(),
-        }
-    }
-
-    /// Returns a result this worker already has for this round: a result file that passes the
-    /// header check with status `completed` and whose body passes the contract check, or else
-    /// a finished answer recovered from a saved transcript (its result file is then written).
-    fn reusable(&self, i: usize) -> Option<Recorded> {
-        let p = &self.slots[i].planned;
-        let run_id = self.ctx.manifest.run_id.to_string();
-        for attempt in [2, 1] {
-            let path = self.artifact(i, ArtifactKind::Result, attempt);
-            let Ok(text) = fs_err::read_to_string(&path) else {
-                continue;
-            };
-            let expect = HeaderExpectation {
-                run_id: &run_id,
-                worker: p.worker.as_str(),
-                round: p.round,
-                attempt,
-            };
-            let Ok(header) = check_result(&text, &expect) else {
-                continue;
-            };
-            if header.status != WorkerStatus::Completed {
-                continue;
-            }
-            let body = parse_result(&text)
-                .map(|(_, b)| b.to_owned())
-                .unwrap_or_default();
-            if p.check.as_ref().is_some_and(|check| check(&body).is_err()) {
-                continue;
-            }
-            return Some(Recorded {
-                status: WorkerStatus::Completed,
-                cause: None,
-                reason: None,
-                text: Some(body),
-                usage: header.tokens,
-                rejected: None,
-                result_path: path,
-            });
-        }
-        for attempt in [2, 1] {
-            let path = self.artifact(i, ArtifactKind::Transcript, attempt);
-            let Ok(transcript) = fs_err::read_to_string(&path) else {
-                continue;
-            };
-            let Some(result) = recover_from_transcript(p.kind, &transcript) else {
-                continue;
-            };
-            if let Ok(recorded) = record(&self.result_spec(i, attempt), result, None, None)
-                && recorded.status == WorkerStatus::Completed
-            {
-                return Some(recorded);
-            }
-        }
-        self.final_failure(i)
-    }
-
-    /// Returns the failure a worker ended with before okstra died — its team-state row is
-    /// terminal and its last attempt's result file says so — since a failure is that worker's
-    /// outcome too and is never re-requested. Only an interrupted worker runs again.
-    fn final_failure(&self, i: usize) -> Option<Recorded> {
-        let p = &self.slots[i].planned;
-        let row = self.ctx.team.worker(p.worker.as_str(), p.round)?;
-        if !row.status.is_terminal()
-            || row.status == WorkerStatus::Completed
-            || row.reason.as_deref() == Some(INTERRUPTED)
-        {
-            return None;
-        }
-        let attempt = row.attempts.last()?.attempt;
-        let path = self.artifact(i, ArtifactKind::Result, attempt);
-        let text = fs_err::read_to_string(&path).ok()?;
-        let run_id = self.ctx.manifest.run_id.to_string();
-        let header = check_result(
-            &text,
-            &HeaderExpectation {
-                run_id: &run_id,
-                worker: p.worker.as_str(),
-                round: p.round,
-                attempt,
-            },
-        )
-        .ok()?;
-        // A reverify failure is recorded as `verification-error` on the row afterwards.
-        let same = header.status == row.status || row.status == WorkerStatus::VerificationError;
-        if !header.status.is_terminal() || header.status == WorkerStatus::Completed || !same {
-            return None;
-        }
-        Some(Recorded {
-            status: header.status,
-            cause: None,
-            reason: header.reason,
-            text: None,
-            usage: header.tokens,
-            rejected: None,
-            result_path: path,
-        })
-    }
-
-    /// Marks a slot done with a reused result.
-    fn reuse(&mut self, i: usize, recorded: &Recorded) {
-        let attempt = if recorded.result_path.to_string_lossy().contains("-a2.") {
-            2
-        } else {
-            1
-        };
-        self.slots[i].attempt = attempt;
-        self.slots[i].usage = recorded.usage;
-        let worker = self.slots[i].planned.worker.to_string();
-        let rel = self.rel(&recorded.result_path);
-        let row = self.row(i);
-        if row.attempts.is_empty() {
-            row.attempts.push(AttemptRecord {
-                attempt,
-                status: recorded.status,
-                tokens: recorded.usage,
-                result_path: Some(rel),
-                ..AttemptRecord::default()
-            });
-        }
-        self.emit(&RunEvent::Reused { worker });
-        self.finish_terminal(i, recorded);
-    }
-
     fn result_spec(&self, i: usize, attempt: u32) -> ResultSpec {
         let p = &self.slots[i].planned;
         ResultSpec {
@@ -557,144 +334,6 @@ impl Round<'_> {
             check: p.check.clone(),
             redactor: self.ctx.redactor.clone(),
         }
-    }
-
-    fn write_prompt(&mut self, i: usize) -> Result<PathBuf, RunError> {
-        let path = self.artifact(i, ArtifactKind::Prompt, self.slots[i].attempt);
-        let text = self.prompt_text(i);
-        replace_text(&path, &text)?;
-        Ok(path)
-    }
-
-    fn launch(&mut self, i: usize, attempt: u32) -> Result<(), RunError> {
-        let (spec, files) = self.prepare_attempt(i, attempt);
-        files.create()?;
-        self.spawn(spec);
-        Ok(())
-    }
-
-    /// Creates what the first attempts of a round need before they start — their prompts
-    /// (fsynced) and private TMPDIRs — concurrently.
-    async fn create_files_in_parallel(&self, files: Vec<AttemptFiles>) -> Result<(), RunError> {
-        let mut writes = JoinSet::new();
-        for f in files {
-            writes.spawn_blocking(move || f.create());
-        }
-        while let Some(done) = writes.join_next().await {
-            done.map_err(|e| RunError::ResultFile {
-                message: format!("the prompt writer failed: {e}"),
-            })??;
-        }
-        Ok(())
-    }
-
-    /// Records an attempt and returns what its executor runs, with the files it needs before
-    /// it starts. No file is touched here.
-    fn prepare_attempt(&mut self, i: usize, attempt: u32) -> (AttemptSpec, AttemptFiles) {
-        self.slots[i].attempt = attempt;
-        self.slots[i].audit_started = false;
-        let prompt_path = self.artifact(i, ArtifactKind::Prompt, attempt);
-        let prompt = self.prompt_text(i);
-        let transcript_path = self.artifact(i, ArtifactKind::Transcript, attempt);
-        let p = &self.slots[i].planned;
-        let tag = format!(
-            "{}.{}.r{}.a{attempt}",
-            self.ctx.manifest.run_id, p.worker, p.round
-        );
-        let mut tmpdir = None;
-        let launch = match &p.launch {
-            PlannedLaunch::Process(plan) => {
-                tmpdir = Some(plan.tmpdir.clone());
-                let mut env = plan.env.clone();
-                env.insert("TMPDIR".to_owned(), plan.tmpdir.display().to_string());
-                env.insert(WORKER_TAG_VAR.to_owned(), tag.clone());
-                Launch::Process(ProcessLaunch {
-                    kind: p.kind,
-                    spec: plan.spec.clone(),
-                    env,
-                    prompt: prompt.clone().into(),
-                    last_message_file: plan.last_message_file.clone(),
-                })
-            }
-            PlannedLaunch::Replay(fixture) => {
-                Launch::Replay(fixture.answer(p.worker.as_str(), p.round, attempt).cloned())
-            }
-            PlannedLaunch::NotRun(_) => unreachable!("not-run workers are never launched"),
-        };
-        let now = Timestamp::now();
-        let record = AttemptRecord {
-            attempt,
-            tag: Some(tag.clone()),
-            started_at: Some(now),
-            status: WorkerStatus::Running,
-            prompt_path: Some(self.rel(&prompt_path)),
-            transcript_path: Some(self.rel(&transcript_path)),
-            ..AttemptRecord::default()
-        };
-        let row = self.row(i);
-        row.status = WorkerStatus::Running;
-        if row.started_at.is_none() {
-            row.started_at = Some(now);
-        }
-        row.attempts.push(record);
-        if self.slots[i].started.is_none() {
-            self.slots[i].started = Some(Instant::now());
-        }
-        let spec = AttemptSpec {
-            slot: i,
-            attempt,
-            launch,
-            limits: self.ctx.limits,
-            tag,
-            result: self.result_spec(i, attempt),
-        };
-        self.slots[i].reaping = true;
-        (
-            spec,
-            AttemptFiles {
-                prompt: (prompt_path, prompt),
-                tmpdir,
-            },
-        )
-    }
-
-    /// Starts an attempt's executor; its sidecars are created as the worker runs.
-    fn spawn(&mut self, spec: AttemptSpec) {
-        let i = spec.slot;
-        let attempt = spec.attempt;
-        self.executors
-            .spawn(run_attempt(spec, self.tx.clone(), self.ctx.cancel.clone()));
-        let p = &self.slots[i].planned;
-        let model = p.model.clone().unwrap_or_else(|| "-".to_owned());
-        let worker = p.worker.to_string();
-        self.emit(&RunEvent::Dispatch {
-            worker: worker.clone(),
-            model: model.clone(),
-        });
-        self.audit(
-            i,
-            &format!("phase-4-dispatch worker={worker} model={model} attempt={attempt}"),
-        );
-    }
-
-    /// Returns the attempt's transcript or errors writer, creating the file on first use.
-    fn sidecar(&mut self, i: usize, kind: ArtifactKind) -> Option<&mut BufWriter<fs_err::File>> {
-        let path = self.artifact(i, kind, self.slots[i].attempt);
-        let slot = &mut self.slots[i];
-        let writer = if kind == ArtifactKind::Transcript {
-            &mut slot.transcript
-        } else {
-            &mut slot.errors
-        };
-        if writer.is_none() {
-            *writer = fs_err::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(&path)
-                .ok()
-                .map(BufWriter::new);
-        }
-        writer.as_mut()
     }
 
     fn handle(&mut self, envelope: Envelope) -> Result<(), RunError> {
@@ -798,16 +437,6 @@ impl Round<'_> {
             }
         }
         Ok(())
-    }
-
-    fn close_sidecars(&mut self, i: usize) {
-        for w in [self.slots[i].transcript.take(), self.slots[i].errors.take()]
-            .into_iter()
-            .flatten()
-        {
-            let mut w = w;
-            let _ = w.flush();
-        }
     }
 
     fn finish_attempt(&mut self, i: usize, end: AttemptEnd) -> Result<(), RunError> {
@@ -935,10 +564,4 @@ impl Round<'_> {
         }
         Ok(())
     }
-}
-
-fn iso_now() -> String {
-    Timestamp::now()
-        .strftime("%Y-%m-%dT%H:%M:%S%.3fZ")
-        .to_string()
 }

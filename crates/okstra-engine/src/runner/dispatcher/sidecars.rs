@@ -1,0 +1,81 @@
+//! Owns an attempt's sidecars: the audit log (`- PROGRESS:` lines), and the transcript and
+//! errors writers, opened on first use.
+
+use std::io::{BufWriter, Write};
+
+use jiff::Timestamp;
+use okstra_core::run_paths::ArtifactKind;
+
+use super::Round;
+use crate::runner::PlannedLaunch;
+
+impl Round<'_> {
+    /// Appends `- PROGRESS: <stage> <ISO-UTC>` to the attempt's audit sidecar (an append-only
+    /// log, never fsynced), starting it with its title line.
+    pub(super) fn audit(&mut self, i: usize, stage: &str) {
+        let attempt = self.slots[i].attempt.max(1);
+        let path = self.artifact(i, ArtifactKind::Audit, attempt);
+        let mut text = String::new();
+        if !self.slots[i].audit_started {
+            let p = &self.slots[i].planned;
+            let replay_note = if matches!(p.launch, PlannedLaunch::Replay(_)) {
+                " — REPLAY: answers come from a scripted fixture, not a model"
+            } else {
+                ""
+            };
+            text.push_str(&format!(
+                "# {} audit: {} #{} round {} attempt {attempt}{replay_note}\n\n",
+                p.worker, self.ctx.manifest.task_type, self.ctx.manifest.run_seq, p.round
+            ));
+            self.slots[i].audit_started = true;
+        }
+        text.push_str(&format!("- PROGRESS: {stage} {}\n", iso_now()));
+        if let Ok(mut f) = fs_err::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+        {
+            let _ = f.write_all(self.ctx.redactor.redact(&text).as_bytes());
+        }
+    }
+
+    /// Returns the attempt's transcript or errors writer, creating the file on first use.
+    pub(super) fn sidecar(
+        &mut self,
+        i: usize,
+        kind: ArtifactKind,
+    ) -> Option<&mut BufWriter<fs_err::File>> {
+        let path = self.artifact(i, kind, self.slots[i].attempt);
+        let slot = &mut self.slots[i];
+        let writer = if kind == ArtifactKind::Transcript {
+            &mut slot.transcript
+        } else {
+            &mut slot.errors
+        };
+        if writer.is_none() {
+            *writer = fs_err::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&path)
+                .ok()
+                .map(BufWriter::new);
+        }
+        writer.as_mut()
+    }
+
+    pub(super) fn close_sidecars(&mut self, i: usize) {
+        for w in [self.slots[i].transcript.take(), self.slots[i].errors.take()]
+            .into_iter()
+            .flatten()
+        {
+            let mut w = w;
+            let _ = w.flush();
+        }
+    }
+}
+
+fn iso_now() -> String {
+    Timestamp::now()
+        .strftime("%Y-%m-%dT%H:%M:%S%.3fZ")
+        .to_string()
+}
