@@ -10,7 +10,7 @@ use okstra_core::config::AdapterKind;
 use serde::Serialize;
 
 use crate::probe::probe;
-use crate::runner::plan::{find_program, inherited_env, install_hint};
+use crate::runner::plan::{find_program, inherited_env, install_hint, is_set};
 
 /// A CLI's login state.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -33,10 +33,6 @@ pub struct CliReport {
     pub login: LoginState,
     /// How login was judged, or how to install the CLI.
     pub detail: String,
-}
-
-fn has(env: &BTreeMap<String, String>, name: &str) -> bool {
-    env.get(name).is_some_and(|v| !v.is_empty())
 }
 
 /// Checks one built-in CLI.
@@ -104,7 +100,7 @@ async fn claude_login(path: &Path, env: &BTreeMap<String, String>) -> (LoginStat
 }
 
 async fn codex_login(path: &Path, env: &BTreeMap<String, String>) -> (LoginState, String) {
-    if has(env, "CODEX_API_KEY") || has(env, "OPENAI_API_KEY") {
+    if is_set(env, "CODEX_API_KEY") || is_set(env, "OPENAI_API_KEY") {
         return (
             LoginState::KeyConfigured,
             "CODEX_API_KEY or OPENAI_API_KEY is set".to_owned(),
@@ -142,7 +138,7 @@ fn gemini_login(env: &BTreeMap<String, String>) -> (LoginState, String) {
         "GOOGLE_GENAI_USE_VERTEXAI",
         "GOOGLE_GENAI_USE_GCA",
     ] {
-        if has(env, var) {
+        if is_set(env, var) {
             return (LoginState::KeyConfigured, format!("{var} is set"));
         }
     }

@@ -275,11 +275,16 @@ pub async fn cli_info(entry: &RosterEntry, env: &BTreeMap<String, String>) -> Op
     })
 }
 
+/// Returns whether `name` is set to a non-empty value in `env`.
+pub(crate) fn is_set(env: &BTreeMap<String, String>, name: &str) -> bool {
+    env.get(name).is_some_and(|v| !v.is_empty())
+}
+
 /// Returns whether codex has credentials for this worker: an API-key variable, a configured
 /// provider's key variable, or `codex login status` saying it is logged in. Codex otherwise
 /// retries forever, so an unauthenticated codex worker is `not-run`.
 pub async fn codex_authenticated(entry: &RosterEntry, env: &BTreeMap<String, String>) -> bool {
-    let has = |name: &str| env.get(name).is_some_and(|v| !v.is_empty());
+    let has = |name: &str| is_set(env, name);
     if has("OPENAI_API_KEY") || has("CODEX_API_KEY") {
         return true;
     }
