@@ -6,8 +6,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 use okstra_core::env_vars;
-use okstra_engine::kill_hook::{kill_points, set_test_kill_at};
-use okstra_engine::timer::set_test_lock_hold;
+use okstra_engine::{kill_points, set_test_kill_at, set_test_lock_hold};
 
 use crate::command_error::{CommandError, ExitStatus};
 use crate::commands;

@@ -5,13 +5,17 @@
 use std::error::Error;
 use std::fmt;
 
+use std::path::Path;
+
 use okstra_core::errors::{
     DocumentError, DurationError, IdError, RunRefError, SegmentError, TaskTypeError, VersionError,
 };
-use okstra_engine::errors::{
-    GitError, PathError, PrepareError, ProjectError, StoreError, WorktreeError,
+use okstra_core::settings::ResolveError;
+use okstra_core::status::RunStatus;
+use okstra_engine::{
+    FindRunError, GitError, PathError, PlanError, PrepareError, PriorReportError, ProjectError,
+    ReportError, RunError, StoreError, WorktreeError,
 };
-use okstra_engine::runs::FindRunError;
 
 /// The exit codes of SPEC §12. A new code is added here before anything uses it.
 pub mod exit_codes {
@@ -33,6 +37,18 @@ pub enum ExitStatus {
     Success,
     RunFailed,
     Interrupted,
+}
+
+impl From<RunStatus> for ExitStatus {
+    /// Returns how a command that drove a run ends: 130 when it was interrupted, 3 when it
+    /// failed.
+    fn from(status: RunStatus) -> Self {
+        match status {
+            RunStatus::Interrupted => ExitStatus::Interrupted,
+            RunStatus::Failed => ExitStatus::RunFailed,
+            RunStatus::Prepared | RunStatus::Running | RunStatus::Completed => ExitStatus::Success,
+        }
+    }
 }
 
 impl ExitStatus {
@@ -295,6 +311,81 @@ impl From<FindRunError> for CommandError {
         match err {
             FindRunError::Ref(e) => e.into(),
             FindRunError::Store(e) => e.into(),
+        }
+    }
+}
+
+/// Returns the user error of settings that cannot be resolved; `project_json` is the file a
+/// bad project value is in.
+pub fn settings_error(err: ResolveError, project_json: &Path) -> CommandError {
+    match err {
+        ResolveError::Project(e) => {
+            CommandError::user_message(format!("{}: {e}", project_json.display()))
+                .hint("fix the value in .okstra/project.json")
+        }
+        ResolveError::Env { .. } => {
+            CommandError::user(err).hint("set it to a whole number from 1, or unset it")
+        }
+    }
+}
+
+impl From<PlanError> for CommandError {
+    fn from(err: PlanError) -> Self {
+        let hint = match &err {
+            PlanError::UnknownAgent { .. } => {
+                "use claude, codex or gemini, or define the agent under `agents` in .okstra/project.json"
+            }
+            PlanError::AgentField { .. } => "complete the agent's entry in .okstra/project.json",
+            PlanError::Fixture { .. } | PlanError::FixtureIo { .. } => {
+                "fix the replay fixture (see `okstra_core::replay` for its format)"
+            }
+            _ => "check --workers and .okstra/project.json",
+        };
+        CommandError::user(err).hint(hint)
+    }
+}
+
+impl From<ReportError> for CommandError {
+    /// A report file given on the command line (`okstra render`): a bad one is the user's.
+    fn from(err: ReportError) -> Self {
+        match err {
+            ReportError::NotData { .. } => {
+                CommandError::user(err).hint("name a final-report-<type>-<seq>.data.json")
+            }
+            ReportError::Json { .. } | ReportError::Version { .. } => CommandError::user(err),
+            ReportError::Schema { .. } => CommandError::user(err)
+                .hint("fix the data, or re-run the task type to write it again"),
+            ReportError::Io(e) if e.source.kind() == std::io::ErrorKind::NotFound => {
+                CommandError::user(e).hint("name an existing data.json")
+            }
+            ReportError::Io(_) | ReportError::Render { .. } => CommandError::internal(err),
+        }
+    }
+}
+
+impl From<RunError> for CommandError {
+    fn from(err: RunError) -> Self {
+        match err {
+            RunError::Prepare(e) => e.into(),
+            RunError::Store(e) => e.into(),
+            RunError::Plan(e) => e.into(),
+            RunError::Brief { .. } => CommandError::user(err)
+                .hint("make the task's brief.md a readable UTF-8 file, or pass --brief FILE"),
+            RunError::PriorReport(PriorReportError::Invalid { .. }) => CommandError::user(err)
+                .hint("fix that report (`okstra validate` names its problems) or move it aside"),
+            RunError::Busy { .. } => CommandError::user(err)
+                .hint("wait for it to end, or stop it (Ctrl-C, or kill the okstra process) first"),
+            RunError::NotRunnable { .. } => CommandError::user(err).hint(
+                "run requirements-discovery, error-analysis, implementation-planning or final-verification",
+            ),
+            // A report okstra made itself that does not hold is okstra's failure.
+            RunError::Io(_)
+            | RunError::ResultFile(_)
+            | RunError::Report(_)
+            | RunError::Prompt(_)
+            | RunError::PriorReport(PriorReportError::Io(_))
+            | RunError::Runtime(_)
+            | RunError::Task { .. } => CommandError::internal(err),
         }
     }
 }

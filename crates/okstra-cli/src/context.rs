@@ -3,11 +3,10 @@
 
 use std::path::{Path, PathBuf};
 
-use okstra_engine::git::worktree::{RepoLayout, discover};
-use okstra_engine::home::Home;
-use okstra_engine::project::find_project_root;
+use okstra_engine::{EventSink, Home, LoadedProject, RepoLayout, discover, find_project_root};
 
 use crate::command_error::CommandError;
+use crate::live::LiveView;
 use crate::settings::EnvSnapshot;
 use crate::ui::Ui;
 
@@ -41,6 +40,28 @@ impl CommandContext {
             }
             _ => self.cwd.clone(),
         }
+    }
+
+    /// Warns about every key of project.json okstra does not know.
+    pub fn warn_unknown_keys(&self, project: &LoadedProject) {
+        for w in &project.warnings {
+            self.ui.warn(&format!(
+                "{}: unknown key `{}` (ignored)",
+                project.paths.project_json().display(),
+                w.key
+            ));
+        }
+    }
+
+    /// Returns the sink that shows a run's events live.
+    pub fn live_sink(&self) -> EventSink {
+        LiveView::new(
+            &self.ui,
+            self.env
+                .get(okstra_core::env_vars::OKSTRA_NO_PROGRESS)
+                .is_some(),
+        )
+        .sink()
     }
 
     /// Returns `path` for display: relative to `root` when inside it.

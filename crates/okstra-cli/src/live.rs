@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use okstra_core::events::RunEvent;
-use okstra_engine::runner::EventSink;
+use okstra_engine::EventSink;
 
 use crate::ui::Ui;
 
@@ -63,7 +63,8 @@ impl LiveView {
                 };
                 match event {
                     RunEvent::Dispatch { worker, model } => {
-                        let bar = bars.entry(worker.clone()).or_insert_with(|| {
+                        let model = model.as_deref().unwrap_or("-");
+                        let bar = bars.entry(worker.to_string()).or_insert_with(|| {
                             let bar = multi.add(ProgressBar::new_spinner());
                             bar.set_style(
                                 ProgressStyle::with_template(
@@ -74,29 +75,32 @@ impl LiveView {
                             bar.enable_steady_tick(Duration::from_millis(120));
                             bar
                         });
-                        bar.set_prefix(worker.clone());
+                        bar.set_prefix(worker.to_string());
                         bar.set_message(format!("running ({model})"));
                     }
                     RunEvent::Progress { worker, tokens } => {
-                        if let Some(bar) = bars.get(worker) {
-                            bar.set_message(format!("running, {tokens}"));
+                        if let Some(bar) = bars.get(worker.as_str()) {
+                            bar.set_message(format!("running, {}", tokens.display_short()));
                         }
                     }
                     RunEvent::Stalled { worker, silent_for } => {
-                        if let Some(bar) = bars.get(worker) {
-                            bar.set_message(format!("stalled ({silent_for} silent)"));
+                        if let Some(bar) = bars.get(worker.as_str()) {
+                            bar.set_message(format!(
+                                "stalled ({} silent)",
+                                okstra_core::duration::display_elapsed(*silent_for)
+                            ));
                         }
                     }
                     RunEvent::Redispatch {
                         worker, attempt, ..
                     } => {
-                        if let Some(bar) = bars.get(worker) {
+                        if let Some(bar) = bars.get(worker.as_str()) {
                             bar.set_message(format!("re-dispatched (attempt {attempt})"));
                         }
                     }
                     RunEvent::Collect { worker, status } => {
-                        if let Some(bar) = bars.get(worker) {
-                            bar.finish_with_message(status.clone());
+                        if let Some(bar) = bars.get(worker.as_str()) {
+                            bar.finish_with_message(status.to_string());
                         }
                     }
                     RunEvent::Convergence { .. }

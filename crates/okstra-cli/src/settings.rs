@@ -1,6 +1,6 @@
-//! Owns turning the process environment and flags into okstra's inputs: the environment
-//! snapshot, the central home location, the test hooks, and the `Env` and `Flag` layers of
-//! `RunSettings` resolution (SPEC §11: flags > environment > project.json > defaults).
+//! Owns the process environment as okstra's commands see it: the snapshot of its variables,
+//! the central home location and the test hooks. Run settings are resolved from it by core's
+//! `RunSettings::resolve` (SPEC §11: flags > environment > project.json > defaults).
 //!
 //! Handlers never read `std::env` themselves; they get an `EnvSnapshot`.
 
@@ -8,9 +8,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use okstra_core::RunSeq;
 use okstra_core::env_vars;
-use okstra_core::settings::SettingsLayer;
 
 use crate::command_error::CommandError;
 
@@ -112,26 +110,6 @@ impl EnvSnapshot {
     pub fn no_color(&self) -> bool {
         self.get(env_vars::NO_COLOR).is_some()
     }
-
-    /// Returns the `Env` settings layer.
-    pub fn settings_layer(&self) -> Result<SettingsLayer, CommandError> {
-        let run_seq_override = self
-            .get(env_vars::OKSTRA_RUN_SEQ_OVERRIDE)
-            .map(|v| {
-                v.parse::<RunSeq>().map_err(|_| {
-                    CommandError::user_message(format!(
-                        "{}={v:?} is not a run seq",
-                        env_vars::OKSTRA_RUN_SEQ_OVERRIDE
-                    ))
-                    .hint("set it to a whole number from 1, or unset it")
-                })
-            })
-            .transpose()?;
-        Ok(SettingsLayer {
-            run_seq_override,
-            ..SettingsLayer::default()
-        })
-    }
 }
 
 #[cfg(test)]
@@ -146,22 +124,5 @@ mod tests {
         assert_eq!(env.okstra_home().unwrap(), PathBuf::from("/u/.okstra"));
         let env = EnvSnapshot::from_pairs([("OKSTRA_HOME", "")]);
         assert!(env.okstra_home().is_err());
-    }
-
-    #[test]
-    fn seq_override_layer() {
-        let env = EnvSnapshot::from_pairs([("OKSTRA_RUN_SEQ_OVERRIDE", "7")]);
-        assert_eq!(
-            env.settings_layer()
-                .unwrap()
-                .run_seq_override
-                .unwrap()
-                .get(),
-            7
-        );
-        let env = EnvSnapshot::from_pairs([("OKSTRA_RUN_SEQ_OVERRIDE", "0")]);
-        assert_eq!(env.settings_layer().unwrap_err().code(), 2);
-        let env = EnvSnapshot::from_pairs([("OKSTRA_RUN_SEQ_OVERRIDE", "x")]);
-        assert_eq!(env.settings_layer().unwrap_err().code(), 2);
     }
 }

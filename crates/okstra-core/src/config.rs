@@ -51,7 +51,7 @@ impl std::str::FromStr for Language {
 }
 
 /// Which adapter a configured agent uses (SPEC §5.1).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum AdapterKind {
     Claude,
@@ -81,6 +81,12 @@ impl AdapterKind {
             "gemini" => Some(AdapterKind::Gemini),
             _ => None,
         }
+    }
+}
+
+impl std::fmt::Display for AdapterKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 

@@ -2,12 +2,20 @@
 //! with their exact spec text (`phase-4-dispatch worker=<role> model=<model>`, …).
 //!
 //! The engine sends `RunEvent`s through a callback; the manifest stores them as
-//! `ManifestEvent`s and the CLI's live view renders them. Neither rendering is here.
+//! `ManifestEvent`s (the spec line), and the CLI's live view renders their data its own way.
 
 use std::fmt;
+use std::time::Duration;
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
+
+use crate::budget::BudgetReached;
+use crate::duration::display_elapsed;
+use crate::ids::RunSeq;
+use crate::status::{RunStatus, WorkerStatus};
+use crate::tokens::TokenUsage;
+use crate::worker_name::WorkerName;
 
 /// A step of the run lifecycle (SPEC §4) that is recorded once passed, so `resume` knows where
 /// to continue.
@@ -83,67 +91,97 @@ pub struct ManifestEvent {
     pub message: String,
 }
 
-/// A progress event of a run (SPEC §4), emitted by the engine.
+/// The signal okstra sent a worker's process group.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KillSignal {
+    Term,
+    Kill,
+}
+
+impl KillSignal {
+    /// Returns the signal's name (`SIGTERM`, `SIGKILL`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KillSignal::Term => "SIGTERM",
+            KillSignal::Kill => "SIGKILL",
+        }
+    }
+}
+
+/// A progress event of a run (SPEC §4), emitted by the engine with typed data. Its `Display`
+/// is the spec line the manifest keeps; a terminal renders the data as it likes.
 #[derive(Clone, Debug, PartialEq)]
 pub enum RunEvent {
     /// The run is prepared.
-    Prepared { run_dir: String, seq: u32 },
+    Prepared { run_dir: String, seq: RunSeq },
     /// `phase-2-prompts preparing <N> worker prompts`
     Prompts { count: usize },
     /// `phase-4-dispatch worker=<role> model=<model>`
-    Dispatch { worker: String, model: String },
+    Dispatch {
+        worker: WorkerName,
+        model: Option<String>,
+    },
     /// `phase-5-poll pending=<n> done=<m>`
     Poll { pending: usize, done: usize },
     /// `phase-5-collect worker=<role> status=<terminal-status>`
-    Collect { worker: String, status: String },
+    Collect {
+        worker: WorkerName,
+        status: WorkerStatus,
+    },
     /// A worker attempt's process started.
     Spawned {
-        worker: String,
+        worker: WorkerName,
         attempt: u32,
         pid: u32,
     },
-    /// A worker's output so far (tokens), for the live view; not recorded.
-    Progress { worker: String, tokens: String },
+    /// A worker's usage so far, for the live view; not recorded.
+    Progress {
+        worker: WorkerName,
+        tokens: TokenUsage,
+    },
     /// A worker printed nothing for the stall window.
-    Stalled { worker: String, silent_for: String },
+    Stalled {
+        worker: WorkerName,
+        silent_for: Duration,
+    },
     /// A worker's deadline passed.
-    Deadline { worker: String, attempt: u32 },
+    Deadline { worker: WorkerName, attempt: u32 },
     /// okstra signalled a worker's process group.
     Signal {
-        worker: String,
+        worker: WorkerName,
         attempt: u32,
-        signal: String,
+        signal: KillSignal,
     },
-    /// The CLI is retrying an API call.
+    /// The CLI is retrying an API call (with the HTTP status its notice names).
     Retry {
-        worker: String,
-        status: String,
+        worker: WorkerName,
+        status: Option<u16>,
         count: u32,
     },
     /// A worker attempt ended and its leftover descendants were killed and reaped.
     Reaped {
-        worker: String,
+        worker: WorkerName,
         attempt: u32,
         count: usize,
     },
     /// A worker is started again after a retryable failure.
     Redispatch {
-        worker: String,
+        worker: WorkerName,
         attempt: u32,
         reason: String,
     },
     /// A worker's valid result from before okstra was killed is used, not requested again.
-    Reused { worker: String },
+    Reused { worker: WorkerName },
     /// The budget is reached: no new round or worker starts.
-    Budget { reason: String },
+    Budget { reached: BudgetReached },
     /// `phase-5.5-convergence round=<N> queue=<count>`
     Convergence { round: u32, queue: usize },
     /// `phase-5.6-critic provider=<provider> gaps=<n>`
     Critic { provider: String, gaps: usize },
-    /// The report is written.
+    /// The report is written (its path relative to the project root).
     Report { path: String },
     /// The run ended.
-    Finished { status: String },
+    Finished { status: RunStatus },
 }
 
 impl RunEvent {
@@ -188,15 +226,18 @@ impl RunEvent {
 }
 
 impl fmt::Display for RunEvent {
+    /// Writes the spec line the manifest keeps.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             RunEvent::Prepared { run_dir, seq } => write!(f, "prepare seq={seq} dir={run_dir}"),
             RunEvent::Prompts { count } => {
                 write!(f, "phase-2-prompts preparing {count} worker prompts")
             }
-            RunEvent::Dispatch { worker, model } => {
-                write!(f, "phase-4-dispatch worker={worker} model={model}")
-            }
+            RunEvent::Dispatch { worker, model } => write!(
+                f,
+                "phase-4-dispatch worker={worker} model={}",
+                model.as_deref().unwrap_or("-")
+            ),
             RunEvent::Poll { pending, done } => {
                 write!(f, "phase-5-poll pending={pending} done={done}")
             }
@@ -209,11 +250,17 @@ impl fmt::Display for RunEvent {
                 pid,
             } => write!(f, "spawned worker={worker} attempt={attempt} pid={pid}"),
             RunEvent::Progress { worker, tokens } => {
-                write!(f, "progress worker={worker} tokens={tokens}")
+                write!(
+                    f,
+                    "progress worker={worker} tokens={}",
+                    tokens.display_short()
+                )
             }
-            RunEvent::Stalled { worker, silent_for } => {
-                write!(f, "stalled worker={worker} silent={silent_for}")
-            }
+            RunEvent::Stalled { worker, silent_for } => write!(
+                f,
+                "stalled worker={worker} silent={}",
+                display_elapsed(*silent_for)
+            ),
             RunEvent::Deadline { worker, attempt } => {
                 write!(f, "deadline worker={worker} attempt={attempt}")
             }
@@ -223,13 +270,17 @@ impl fmt::Display for RunEvent {
                 signal,
             } => write!(
                 f,
-                "signal worker={worker} attempt={attempt} signal={signal}"
+                "signal worker={worker} attempt={attempt} signal={}",
+                signal.as_str()
             ),
             RunEvent::Retry {
                 worker,
                 status,
                 count,
-            } => write!(f, "retry worker={worker} status={status} count={count}"),
+            } => match status {
+                Some(status) => write!(f, "retry worker={worker} status={status} count={count}"),
+                None => write!(f, "retry worker={worker} status=none count={count}"),
+            },
             RunEvent::Reaped {
                 worker,
                 attempt,
@@ -247,7 +298,7 @@ impl fmt::Display for RunEvent {
                 "redispatch worker={worker} attempt={attempt} reason={reason}"
             ),
             RunEvent::Reused { worker } => write!(f, "reused worker={worker}"),
-            RunEvent::Budget { reason } => write!(f, "budget reached: {reason}"),
+            RunEvent::Budget { reached } => write!(f, "budget reached: {reached}"),
             RunEvent::Convergence { round, queue } => {
                 write!(f, "phase-5.5-convergence round={round} queue={queue}")
             }
@@ -264,6 +315,81 @@ impl fmt::Display for RunEvent {
 mod tests {
     use super::*;
 
+    fn w(name: &str) -> WorkerName {
+        name.parse().unwrap()
+    }
+
+    #[test]
+    fn typed_data_makes_the_spec_lines() {
+        assert_eq!(
+            RunEvent::Dispatch {
+                worker: w("x-worker"),
+                model: None
+            }
+            .to_string(),
+            "phase-4-dispatch worker=x-worker model=-"
+        );
+        assert_eq!(
+            RunEvent::Retry {
+                worker: w("x-worker"),
+                status: Some(429),
+                count: 2
+            }
+            .to_string(),
+            "retry worker=x-worker status=429 count=2"
+        );
+        assert_eq!(
+            RunEvent::Retry {
+                worker: w("x-worker"),
+                status: None,
+                count: 1
+            }
+            .to_string(),
+            "retry worker=x-worker status=none count=1"
+        );
+        assert_eq!(
+            RunEvent::Signal {
+                worker: w("x-worker"),
+                attempt: 2,
+                signal: KillSignal::Kill
+            }
+            .to_string(),
+            "signal worker=x-worker attempt=2 signal=SIGKILL"
+        );
+        assert_eq!(
+            RunEvent::Stalled {
+                worker: w("x-worker"),
+                silent_for: Duration::from_millis(1500)
+            }
+            .to_string(),
+            format!(
+                "stalled worker=x-worker silent={}",
+                display_elapsed(Duration::from_millis(1500))
+            )
+        );
+        assert_eq!(
+            RunEvent::Budget {
+                reached: BudgetReached::Tokens { used: 12, max: 10 }
+            }
+            .to_string(),
+            "budget reached: 12 tokens used of a budget of 10"
+        );
+        assert_eq!(
+            RunEvent::Finished {
+                status: RunStatus::Interrupted
+            }
+            .to_string(),
+            "finished status=interrupted"
+        );
+        assert!(
+            !RunEvent::Progress {
+                worker: w("x-worker"),
+                tokens: TokenUsage::default()
+            }
+            .is_recorded()
+        );
+    }
+
     #[test]
     fn spec_lines() {
         assert_eq!(
@@ -272,8 +398,8 @@ mod tests {
         );
         assert_eq!(
             RunEvent::Dispatch {
-                worker: "claude-worker".into(),
-                model: "opus".into()
+                worker: w("claude-worker"),
+                model: Some("opus".into())
             }
             .to_string(),
             "phase-4-dispatch worker=claude-worker model=opus"
@@ -288,8 +414,8 @@ mod tests {
         );
         assert_eq!(
             RunEvent::Collect {
-                worker: "codex-worker".into(),
-                status: "timeout".into()
+                worker: w("codex-worker"),
+                status: WorkerStatus::Timeout
             }
             .to_string(),
             "phase-5-collect worker=codex-worker status=timeout"

@@ -9,7 +9,10 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::ids::RunId;
+use crate::manifest::RunManifest;
 use crate::status::RunStatus;
+use crate::task_type::TaskType;
+use crate::version::CURRENT_MAJOR;
 
 /// The row kind of the index, for version errors.
 pub const INDEX_KIND: &str = "index";
@@ -33,7 +36,7 @@ pub struct IndexRow {
     pub project_id: String,
     pub task_group: String,
     pub task_id: String,
-    pub task_type: String,
+    pub task_type: TaskType,
     pub run_seq: u32,
     #[serde(default)]
     pub stage: Option<u32>,
@@ -43,6 +46,26 @@ pub struct IndexRow {
     pub manifest: String,
 }
 
+impl IndexRow {
+    /// Returns the row recording `event` for the run a manifest describes, as it stands.
+    pub fn of(manifest: &RunManifest, event: IndexEvent) -> Self {
+        Self {
+            v: Some(CURRENT_MAJOR),
+            event,
+            run_id: manifest.run_id,
+            project_id: manifest.project_id.to_string(),
+            task_group: manifest.task_group.raw().to_owned(),
+            task_id: manifest.task_id.raw().to_owned(),
+            task_type: manifest.task_type,
+            run_seq: manifest.run_seq.get(),
+            stage: manifest.stage.map(crate::ids::Stage::get),
+            status: manifest.status,
+            at: manifest.updated_at,
+            manifest: manifest.paths().manifest().display().to_string(),
+        }
+    }
+}
+
 /// The latest state of one run, folded from its index rows.
 #[derive(Clone, Debug, PartialEq)]
 pub struct IndexedRun {
@@ -50,7 +73,7 @@ pub struct IndexedRun {
     pub project_id: String,
     pub task_group: String,
     pub task_id: String,
-    pub task_type: String,
+    pub task_type: TaskType,
     pub run_seq: u32,
     pub stage: Option<u32>,
     pub status: RunStatus,
@@ -69,7 +92,7 @@ pub fn fold_index(rows: impl IntoIterator<Item = IndexRow>) -> Vec<IndexedRun> {
             project_id: row.project_id.clone(),
             task_group: row.task_group.clone(),
             task_id: row.task_id.clone(),
-            task_type: row.task_type.clone(),
+            task_type: row.task_type,
             run_seq: row.run_seq,
             stage: row.stage,
             status: row.status,
@@ -111,7 +134,7 @@ mod tests {
             project_id: "shop".into(),
             task_group: "payments".into(),
             task_id: "dev-1".into(),
-            task_type: "error-analysis".into(),
+            task_type: TaskType::ErrorAnalysis,
             run_seq: 1,
             stage: None,
             status,

@@ -6,6 +6,7 @@
 //! and values and returns values (STYLE.md §1–§2); `okstra-engine` performs the effects.
 
 pub mod adapter;
+pub mod budget;
 pub mod config;
 pub mod duration;
 pub mod env_vars;
@@ -16,6 +17,8 @@ pub mod ids;
 pub mod index;
 pub mod jsonl;
 pub mod manifest;
+pub mod outcome;
+pub mod plan;
 pub mod project_meta;
 pub mod prompt;
 pub mod redact;

@@ -1,19 +1,26 @@
 //! Owns the run manifest model (`manifests/run-manifest-<task-type>-<seq>.json`): identity, task
 //! type, seq, stage, worktree, workers and models, checkpoints, events, status and timestamps.
 //!
-//! The manifest is written only by the run's one writer (the engine's dispatcher or preparer)
+//! The manifest is written only by the run's one writer (the engine's `Run`, or the preparer)
 //! through `fs_atomic`; here are the shape and its pure updates.
+//!
+//! One truth: the task key, the segments and the run directory are derived from the project
+//! id, root, raw task names, task type, seq and stage. The file still carries them (earlier
+//! okstra releases require them) as derived copies written on save and never read back.
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+use crate::config::AdapterKind;
 use crate::errors::DocumentError;
 use crate::events::{Checkpoint, ManifestEvent};
 use crate::ids::{RunId, RunSeq, Stage};
-use crate::segment::Segment;
+use crate::run_paths::{ProjectPaths, RunPaths, relative_to};
+use crate::segment::{ProjectId, Segment, TaskKey, TaskName};
 use crate::status::{RunStatus, WorktreeStatus};
 use crate::task_type::TaskType;
 use crate::version::{check_schema_version, schema_version};
+use crate::worker_name::{Role, WorkerName};
 
 /// The `schemaVersion` kind of a run manifest.
 pub const MANIFEST_KIND: &str = "run-manifest";
@@ -41,9 +48,9 @@ pub struct WorktreeInfo {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ManifestWorker {
-    pub worker: String,
-    pub kind: String,
-    pub role: String,
+    pub worker: WorkerName,
+    pub kind: AdapterKind,
+    pub role: Role,
     #[serde(default)]
     pub model: Option<String>,
 }
@@ -84,52 +91,155 @@ pub struct CheckpointRecord {
 
 /// The run manifest.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(try_from = "ManifestFile", into = "ManifestFile")]
 pub struct RunManifest {
-    #[serde(default)]
     pub schema_version: Option<String>,
     pub run_id: RunId,
-    pub project_id: String,
+    pub project_id: ProjectId,
     /// The project root (absolute).
     pub project_root: String,
-    /// `<projectId>:<taskGroup>:<taskId>` with the first spellings.
-    pub task_key: String,
-    pub task_group: String,
-    pub task_id: String,
-    pub task_group_segment: Segment,
-    pub task_id_segment: Segment,
+    /// The task group with its first spelling.
+    pub task_group: TaskName,
+    /// The task id with its first spelling.
+    pub task_id: TaskName,
     pub task_type: TaskType,
     pub run_seq: RunSeq,
-    #[serde(default)]
     pub stage: Option<Stage>,
     pub status: RunStatus,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
-    #[serde(default)]
     pub finished_at: Option<Timestamp>,
-    /// The run directory, relative to the project root.
-    pub run_dir: String,
     /// The brief, relative to the project root.
-    #[serde(default)]
     pub brief: Option<String>,
     pub worktree: WorktreeInfo,
-    #[serde(default)]
     pub workers: Vec<ManifestWorker>,
-    #[serde(default)]
     pub checkpoints: Vec<CheckpointRecord>,
-    #[serde(default)]
     pub events: Vec<ManifestEvent>,
     /// The okstra version that prepared the run.
     pub okstra_version: String,
     /// The pid of the okstra process driving the run, while it runs.
-    #[serde(default)]
     pub pid: Option<u32>,
     /// Whether any worker of the run answered from a replay fixture.
-    #[serde(default)]
     pub replay: bool,
     /// The settings the run was started with.
-    #[serde(default)]
     pub recipe: Option<RunRecipe>,
+}
+
+/// The manifest as the file holds it: the truth plus its derived copies.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ManifestFile {
+    #[serde(default)]
+    schema_version: Option<String>,
+    run_id: RunId,
+    project_id: ProjectId,
+    project_root: String,
+    /// Derived copy of [`RunManifest::task_key`].
+    #[serde(default, skip_deserializing)]
+    task_key: String,
+    task_group: String,
+    task_id: String,
+    /// Derived copy of the group's segment.
+    #[serde(default, skip_deserializing)]
+    task_group_segment: Option<Segment>,
+    /// Derived copy of the id's segment.
+    #[serde(default, skip_deserializing)]
+    task_id_segment: Option<Segment>,
+    task_type: TaskType,
+    run_seq: RunSeq,
+    #[serde(default)]
+    stage: Option<Stage>,
+    status: RunStatus,
+    created_at: Timestamp,
+    updated_at: Timestamp,
+    #[serde(default)]
+    finished_at: Option<Timestamp>,
+    /// Derived copy of [`RunManifest::run_dir`].
+    #[serde(default, skip_deserializing)]
+    run_dir: String,
+    #[serde(default)]
+    brief: Option<String>,
+    worktree: WorktreeInfo,
+    #[serde(default)]
+    workers: Vec<ManifestWorker>,
+    #[serde(default)]
+    checkpoints: Vec<CheckpointRecord>,
+    #[serde(default)]
+    events: Vec<ManifestEvent>,
+    okstra_version: String,
+    #[serde(default)]
+    pid: Option<u32>,
+    #[serde(default)]
+    replay: bool,
+    #[serde(default)]
+    recipe: Option<RunRecipe>,
+}
+
+impl From<RunManifest> for ManifestFile {
+    fn from(m: RunManifest) -> Self {
+        Self {
+            task_key: m.task_key().to_string(),
+            task_group_segment: Some(m.task_group.segment().clone()),
+            task_id_segment: Some(m.task_id.segment().clone()),
+            run_dir: m.run_dir(),
+            schema_version: m.schema_version,
+            run_id: m.run_id,
+            project_id: m.project_id,
+            project_root: m.project_root,
+            task_group: m.task_group.raw().to_owned(),
+            task_id: m.task_id.raw().to_owned(),
+            task_type: m.task_type,
+            run_seq: m.run_seq,
+            stage: m.stage,
+            status: m.status,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+            finished_at: m.finished_at,
+            brief: m.brief,
+            worktree: m.worktree,
+            workers: m.workers,
+            checkpoints: m.checkpoints,
+            events: m.events,
+            okstra_version: m.okstra_version,
+            pid: m.pid,
+            replay: m.replay,
+            recipe: m.recipe,
+        }
+    }
+}
+
+impl TryFrom<ManifestFile> for RunManifest {
+    type Error = String;
+
+    fn try_from(f: ManifestFile) -> Result<Self, String> {
+        let name = |field: &str, raw: &str| {
+            TaskName::parse(raw).map_err(|e| format!("{field} {raw:?} is not a task name: {e}"))
+        };
+        Ok(Self {
+            task_group: name("taskGroup", &f.task_group)?,
+            task_id: name("taskId", &f.task_id)?,
+            schema_version: f.schema_version,
+            run_id: f.run_id,
+            project_id: f.project_id,
+            project_root: f.project_root,
+            task_type: f.task_type,
+            run_seq: f.run_seq,
+            stage: f.stage.filter(|_| f.task_type.is_stage_scoped()),
+            status: f.status,
+            created_at: f.created_at,
+            updated_at: f.updated_at,
+            finished_at: f.finished_at,
+            brief: f.brief,
+            worktree: f.worktree,
+            workers: f.workers,
+            checkpoints: f.checkpoints,
+            events: f.events,
+            okstra_version: f.okstra_version,
+            pid: f.pid,
+            replay: f.replay,
+            recipe: f.recipe,
+        })
+    }
 }
 
 impl RunManifest {
@@ -169,5 +279,148 @@ impl RunManifest {
     pub fn push_event(&mut self, event: ManifestEvent) {
         self.updated_at = event.at;
         self.events.push(event);
+    }
+
+    /// Returns the task key, `<projectId>:<taskGroup>:<taskId>` with the first spellings.
+    pub fn task_key(&self) -> TaskKey {
+        TaskKey::new(
+            self.project_id.clone(),
+            self.task_group.clone(),
+            self.task_id.clone(),
+        )
+    }
+
+    /// Returns the paths of the run.
+    pub fn paths(&self) -> RunPaths {
+        ProjectPaths::new(&self.project_root)
+            .task(self.task_group.segment(), self.task_id.segment())
+            .run(self.task_type, self.run_seq, self.stage)
+    }
+
+    /// Returns the run directory, relative to the project root.
+    pub fn run_dir(&self) -> String {
+        relative_to(
+            self.paths().run_dir(),
+            std::path::Path::new(&self.project_root),
+        )
+        .display()
+        .to_string()
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::*;
+
+    /// Returns the manifest of a run of `shop:payments:DEV-9495` (seq 2; stage 2 for an
+    /// implementation run), as the report fixtures describe it.
+    pub(crate) fn sample(task_type: TaskType, replay: bool) -> RunManifest {
+        let at: Timestamp = "2026-06-10T08:00:00Z".parse().expect("a fixed timestamp");
+        RunManifest {
+            schema_version: Some(RunManifest::current_schema_version()),
+            run_id: "01JABCDEFGHJKMNPQRSTVWXYZ0".parse().expect("a run id"),
+            project_id: ProjectId::parse("shop").expect("an id"),
+            project_root: "/src/shop".to_owned(),
+            task_group: TaskName::parse("payments").expect("a name"),
+            task_id: TaskName::parse("DEV-9495").expect("a name"),
+            task_type,
+            run_seq: RunSeq::new(2).expect("a seq"),
+            stage: (task_type == TaskType::Implementation).then(|| Stage::new(2).expect("a stage")),
+            status: RunStatus::Running,
+            created_at: at,
+            updated_at: at,
+            finished_at: None,
+            brief: Some(".okstra/tasks/payments/dev-9495/brief.md".to_owned()),
+            worktree: WorktreeInfo {
+                status: WorktreeStatus::SkippedNonGit,
+                path: None,
+                branch: None,
+                base_ref: None,
+                anchor_base_commit: None,
+                workdir: "/src/shop".to_owned(),
+            },
+            workers: Vec::new(),
+            checkpoints: Vec::new(),
+            events: Vec::new(),
+            okstra_version: "0.1.0".to_owned(),
+            pid: None,
+            replay,
+            recipe: None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::index::{IndexEvent, IndexRow};
+    use crate::timeline::TimelineEntry;
+
+    #[test]
+    fn derived_copies_are_written_and_never_read() {
+        let m = testing::sample(TaskType::Implementation, false);
+        assert_eq!(m.task_key().to_string(), "shop:payments:DEV-9495");
+        assert_eq!(
+            m.run_dir(),
+            ".okstra/tasks/payments/dev-9495/runs/implementation/stage-2"
+        );
+        let mut value = serde_json::to_value(&m).unwrap();
+        assert_eq!(value["taskKey"], "shop:payments:DEV-9495");
+        assert_eq!(value["taskGroup"], "payments");
+        assert_eq!(value["taskId"], "DEV-9495");
+        assert_eq!(value["taskGroupSegment"], "payments");
+        assert_eq!(value["taskIdSegment"], "dev-9495");
+        assert_eq!(
+            value["runDir"],
+            ".okstra/tasks/payments/dev-9495/runs/implementation/stage-2"
+        );
+        // Hand-edited copies change nothing: the truth is re-derived.
+        value["taskKey"] = "evil:x:y".into();
+        value["runDir"] = "../../elsewhere".into();
+        value["taskIdSegment"] = "other".into();
+        let back = RunManifest::parse(&value.to_string()).unwrap();
+        assert_eq!(back, m);
+        assert_eq!(back.run_dir(), m.run_dir());
+        // A manifest without the copies (written by hand, or trimmed) reads the same.
+        for key in ["taskKey", "runDir", "taskGroupSegment", "taskIdSegment"] {
+            value.as_object_mut().unwrap().remove(key);
+        }
+        assert_eq!(RunManifest::parse(&value.to_string()).unwrap(), m);
+    }
+
+    #[test]
+    fn bad_task_names_are_refused_on_read() {
+        let m = testing::sample(TaskType::ErrorAnalysis, false);
+        let mut value = serde_json::to_value(&m).unwrap();
+        value["taskGroup"] = "../etc".into();
+        let err = RunManifest::parse(&value.to_string())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("taskGroup"), "{err}");
+    }
+
+    #[test]
+    fn index_rows_and_timeline_entries_come_from_the_manifest() {
+        let mut m = testing::sample(TaskType::ErrorAnalysis, false);
+        m.status = RunStatus::Completed;
+        let row = IndexRow::of(&m, IndexEvent::Done);
+        assert_eq!(row.v, Some(1));
+        assert_eq!(row.task_group, "payments");
+        assert_eq!(row.task_id, "DEV-9495");
+        assert_eq!(row.task_type, TaskType::ErrorAnalysis);
+        assert_eq!(row.run_seq, 2);
+        assert_eq!(row.status, RunStatus::Completed);
+        assert_eq!(row.at, m.updated_at);
+        assert_eq!(
+            row.manifest,
+            "/src/shop/.okstra/tasks/payments/dev-9495/runs/error-analysis/manifests/run-manifest-error-analysis-2.json"
+        );
+        let entry = TimelineEntry::of(&m);
+        assert_eq!(
+            entry.manifest,
+            ".okstra/tasks/payments/dev-9495/runs/error-analysis/manifests/run-manifest-error-analysis-2.json"
+        );
+        assert_eq!(entry.started_at, m.created_at);
+        assert_eq!(entry.stage, None);
     }
 }

@@ -7,9 +7,12 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use crate::config::AdapterKind;
 use crate::run_paths::RoundTag;
 use crate::status::WorkerStatus;
+use crate::task_type::TaskType;
 use crate::tokens::TokenUsage;
+use crate::worker_name::Role;
 
 /// The value of the `okstra` key that marks a result file.
 pub const RESULT_MARK: &str = "worker-result/v1";
@@ -28,9 +31,9 @@ pub struct ResultHeader {
     pub okstra: String,
     pub run_id: String,
     pub worker: String,
-    pub kind: String,
-    pub role: String,
-    pub task_type: String,
+    pub kind: AdapterKind,
+    pub role: Role,
+    pub task_type: TaskType,
     pub seq: u32,
     pub round: RoundTag,
     pub attempt: u32,
@@ -151,9 +154,9 @@ mod tests {
             okstra: RESULT_MARK.into(),
             run_id: "01JABCDEFGHJKMNPQRSTVWXYZ0".into(),
             worker: "claude-worker".into(),
-            kind: "claude".into(),
-            role: "analysis".into(),
-            task_type: "error-analysis".into(),
+            kind: AdapterKind::Claude,
+            role: Role::Analysis,
+            task_type: TaskType::ErrorAnalysis,
             seq: 3,
             round: RoundTag::Round(1),
             attempt: 2,

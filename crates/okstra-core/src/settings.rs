@@ -1,17 +1,23 @@
 //! Owns settings resolution: `Default < Project < Env < Flag` (SPEC §11) as one pure fold over
-//! layers, each value remembering which layer it came from.
+//! layers, each value remembering which layer it came from — and everything a run needs from
+//! them: the roster of each role (defaults from the embedded `defaults.json`), worker limits,
+//! the budget, and where worker temp folders go.
 //!
-//! The CLI builds the env and flag layers from argv and the environment; `config` parses the
-//! project and default layers. Nothing here reads the environment or a file.
+//! The CLI builds the flag layer from argv; the environment arrives as a map of variables and
+//! `config` parses the project and default documents. Nothing here reads the environment or a
+//! file.
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use serde::Serialize;
 use thiserror::Error;
 
+use crate::budget::Budget;
 use crate::config::{Language, ProjectConfig};
 use crate::duration::parse_duration;
+use crate::env_vars::OKSTRA_RUN_SEQ_OVERRIDE;
 use crate::ids::RunSeq;
 use crate::task_type::TaskType;
 
@@ -39,6 +45,35 @@ pub struct SettingsError {
     /// The dotted key, e.g. `deadlines.error-analysis`.
     pub key: String,
     pub message: String,
+}
+
+/// Settings that cannot be resolved.
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum ResolveError {
+    /// A value of project.json.
+    #[error(transparent)]
+    Project(#[from] SettingsError),
+    /// An environment variable.
+    #[error("{var}={value:?} is not {expected}")]
+    Env {
+        var: &'static str,
+        value: String,
+        expected: &'static str,
+    },
+}
+
+/// The time limits of a worker attempt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkerLimits {
+    /// After this, the attempt is a `timeout`.
+    pub deadline: Duration,
+    /// Silence this long gets one `stalled` event (never a kill).
+    pub stall_window: Duration,
+    /// Between SIGTERM and SIGKILL.
+    pub kill_grace: Duration,
+    /// Retry notices with the same HTTP status before okstra stops the worker (at least 1).
+    pub retry_limit: u32,
 }
 
 /// One layer's contribution; `None` / empty means "not set here".
@@ -69,6 +104,11 @@ impl SettingsLayer {
             language: Some(recipe.language),
             workers: Some(recipe.analysers.clone()),
             models: recipe.models.clone(),
+            roles: recipe
+                .report_writer
+                .iter()
+                .map(|w| ("report-writer".to_owned(), w.clone()))
+                .collect(),
             deadline: Some(Duration::from_millis(recipe.deadline_ms)),
             stall_window: Some(Duration::from_millis(recipe.stall_window_ms)),
             kill_grace: Some(Duration::from_millis(recipe.kill_grace_ms)),
@@ -128,6 +168,26 @@ impl SettingsLayer {
         })
     }
 
+    /// Returns the layer the environment gives: `OKSTRA_RUN_SEQ_OVERRIDE` (an empty value is
+    /// unset).
+    pub fn from_env(env: &BTreeMap<String, String>) -> Result<Self, ResolveError> {
+        let run_seq_override = env
+            .get(OKSTRA_RUN_SEQ_OVERRIDE)
+            .filter(|v| !v.is_empty())
+            .map(|v| {
+                v.parse::<RunSeq>().map_err(|_| ResolveError::Env {
+                    var: OKSTRA_RUN_SEQ_OVERRIDE,
+                    value: v.clone(),
+                    expected: "a run seq",
+                })
+            })
+            .transpose()?;
+        Ok(Self {
+            run_seq_override,
+            ..Self::default()
+        })
+    }
+
     /// Returns the default layer for a task type: the embedded defaults plus the values SPEC §3
     /// fixes per type (deadline, max rounds).
     pub fn defaults(task_type: TaskType) -> Self {
@@ -161,21 +221,73 @@ pub struct RunSettings {
     pub worker_env: BTreeMap<String, Sourced<String>>,
     pub run_seq_override: Option<Sourced<RunSeq>>,
     pub work_category: Sourced<String>,
+    /// The critic's agent when the critic is enabled: the configured provider, else the
+    /// `critic` role.
+    pub critic: Option<Sourced<String>>,
+    /// The report writer's agent (the `report-writer` role).
+    pub report_writer: Sourced<String>,
+    /// The folder worker temp folders are made in: `TMPDIR`, else `/tmp`.
+    pub tmp_base: PathBuf,
 }
 
 impl RunSettings {
-    /// Returns the recipe to record in the manifest: these settings, resolved, with the agents
-    /// of the critic and the report writer.
-    pub fn recipe(
-        &self,
-        critic: Option<&str>,
-        report_writer: Option<&str>,
-    ) -> crate::manifest::RunRecipe {
+    /// Resolves the settings of one run of `task_type`: flags beat the environment, which
+    /// beats project.json, which beats the defaults (SPEC §11).
+    pub fn resolve(
+        task_type: TaskType,
+        flags: &SettingsLayer,
+        project: &ProjectConfig,
+        env: &BTreeMap<String, String>,
+    ) -> Result<RunSettings, ResolveError> {
+        let project = SettingsLayer::from_config(project, task_type)?;
+        let env_layer = SettingsLayer::from_env(env)?;
+        let mut settings = resolve(
+            &SettingsLayer::defaults(task_type),
+            &project,
+            &env_layer,
+            flags,
+        );
+        settings.tmp_base = env
+            .get("TMPDIR")
+            .filter(|v| !v.is_empty())
+            .map_or_else(|| PathBuf::from("/tmp"), PathBuf::from);
+        Ok(settings)
+    }
+
+    /// Returns the worker limits; a retry limit of 0 counts as 1.
+    pub fn limits(&self) -> WorkerLimits {
+        WorkerLimits {
+            deadline: self.deadline.value,
+            stall_window: self.stall_window.value,
+            kill_grace: self.kill_grace.value,
+            retry_limit: self.retry_limit.value.max(1),
+        }
+    }
+
+    /// Returns the budget.
+    pub fn budget(&self) -> Budget {
+        Budget {
+            max_tokens: self.max_tokens.as_ref().map(|s| s.value),
+            max_cost_usd: self.max_cost_usd.as_ref().map(|s| s.value),
+        }
+    }
+
+    /// Returns `workerEnv`, the variables added to every worker's environment.
+    pub fn worker_env(&self) -> BTreeMap<String, String> {
+        self.worker_env
+            .iter()
+            .map(|(k, v)| (k.clone(), v.value.clone()))
+            .collect()
+    }
+
+    /// Returns the recipe to record in the manifest: these settings, resolved, so `resume`
+    /// continues the run with the same team, models and limits.
+    pub fn recipe(&self) -> crate::manifest::RunRecipe {
         let ms = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
         crate::manifest::RunRecipe {
             analysers: self.workers.value.clone(),
-            critic: critic.map(str::to_owned),
-            report_writer: report_writer.map(str::to_owned),
+            critic: self.critic.as_ref().map(|c| c.value.clone()),
+            report_writer: Some(self.report_writer.value.clone()),
             models: self
                 .models
                 .iter()
@@ -242,7 +354,7 @@ fn merge_maps(
 ///
 /// `defaults` must be the layer of [`SettingsLayer::defaults`], which sets every non-optional
 /// value.
-pub fn resolve(
+fn resolve(
     defaults: &SettingsLayer,
     project: &SettingsLayer,
     env: &SettingsLayer,
@@ -258,6 +370,24 @@ pub fn resolve(
         value: Duration::from_secs(1),
         source,
     };
+    let roles = merge_maps(&layers, |l| &l.roles);
+    let role = |name: &str, default: &str| {
+        roles.get(name).cloned().unwrap_or_else(|| Sourced {
+            value: default.to_owned(),
+            source: SettingSource::Default,
+        })
+    };
+    let critic_enabled = pick(&layers, |l| l.critic_enabled).unwrap_or(Sourced {
+        value: false,
+        source: SettingSource::Default,
+    });
+    let critic_provider = pick(&layers, |l| l.critic_provider.clone());
+    let critic = critic_enabled.value.then(|| {
+        critic_provider
+            .clone()
+            .unwrap_or_else(|| role("critic", "codex"))
+    });
+    let report_writer = role("report-writer", "claude");
     RunSettings {
         language: pick(&layers, |l| l.language).unwrap_or(Sourced {
             value: Language::En,
@@ -268,7 +398,7 @@ pub fn resolve(
             source: SettingSource::Default,
         }),
         models: merge_maps(&layers, |l| &l.models),
-        roles: merge_maps(&layers, |l| &l.roles),
+        roles,
         deadline: pick(&layers, |l| l.deadline).unwrap_or_else(|| fallback(SettingSource::Default)),
         stall_window: pick(&layers, |l| l.stall_window)
             .unwrap_or_else(|| fallback(SettingSource::Default)),
@@ -282,11 +412,8 @@ pub fn resolve(
             value: 0,
             source: SettingSource::Default,
         }),
-        critic_enabled: pick(&layers, |l| l.critic_enabled).unwrap_or(Sourced {
-            value: false,
-            source: SettingSource::Default,
-        }),
-        critic_provider: pick(&layers, |l| l.critic_provider.clone()),
+        critic_enabled,
+        critic_provider,
         max_tokens: pick(&layers, |l| l.max_tokens),
         max_cost_usd: pick(&layers, |l| l.max_cost_usd),
         worker_env: merge_maps(&layers, |l| &l.worker_env),
@@ -295,6 +422,9 @@ pub fn resolve(
             value: "feat".to_owned(),
             source: SettingSource::Default,
         }),
+        critic,
+        report_writer,
+        tmp_base: PathBuf::from("/tmp"),
     }
 }
 
@@ -402,5 +532,110 @@ mod tests {
                 .key,
             "budget.maxCostUsd"
         );
+    }
+
+    fn config(text: &str) -> ProjectConfig {
+        ProjectConfig::parse(text).unwrap().0
+    }
+
+    fn env(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn roles_come_from_the_defaults_file_unless_configured() {
+        let tt = TaskType::ErrorAnalysis;
+        let plain = config(r#"{"projectId":"p"}"#);
+        let s = RunSettings::resolve(tt, &SettingsLayer::default(), &plain, &env(&[])).unwrap();
+        assert_eq!(s.report_writer.value, "claude");
+        assert_eq!(s.report_writer.source, SettingSource::Default);
+        assert_eq!(s.critic, None, "the critic is off by default");
+
+        let on = config(
+            r#"{"projectId":"p","convergence":{"critic":{"enabled":true}},"roles":{"report-writer":"local"}}"#,
+        );
+        let s = RunSettings::resolve(tt, &SettingsLayer::default(), &on, &env(&[])).unwrap();
+        let critic = s.critic.unwrap();
+        assert_eq!(critic.value, "codex", "the critic role of defaults.json");
+        assert_eq!(critic.source, SettingSource::Default);
+        assert_eq!(s.report_writer.value, "local");
+        assert_eq!(s.report_writer.source, SettingSource::Project);
+
+        let flags = SettingsLayer {
+            critic_enabled: Some(true),
+            critic_provider: Some("gemini".into()),
+            ..SettingsLayer::default()
+        };
+        let s = RunSettings::resolve(tt, &flags, &plain, &env(&[])).unwrap();
+        assert_eq!(s.critic.unwrap().value, "gemini");
+    }
+
+    #[test]
+    fn environment_limits_and_temp_folder() {
+        let tt = TaskType::ErrorAnalysis;
+        let plain = config(r#"{"projectId":"p","retryLimit":0}"#);
+        let s = RunSettings::resolve(
+            tt,
+            &SettingsLayer::default(),
+            &plain,
+            &env(&[("TMPDIR", "/scratch"), ("OKSTRA_RUN_SEQ_OVERRIDE", "4")]),
+        )
+        .unwrap();
+        assert_eq!(s.tmp_base, PathBuf::from("/scratch"));
+        assert_eq!(s.run_seq_override.as_ref().unwrap().value.get(), 4);
+        assert_eq!(s.limits().retry_limit, 1, "a retry limit of 0 is 1");
+        assert_eq!(s.limits().deadline, Duration::from_secs(30 * 60));
+        let s = RunSettings::resolve(
+            tt,
+            &SettingsLayer::default(),
+            &plain,
+            &env(&[("TMPDIR", "")]),
+        )
+        .unwrap();
+        assert_eq!(s.tmp_base, PathBuf::from("/tmp"));
+        let err = RunSettings::resolve(
+            tt,
+            &SettingsLayer::default(),
+            &plain,
+            &env(&[("OKSTRA_RUN_SEQ_OVERRIDE", "zero")]),
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "OKSTRA_RUN_SEQ_OVERRIDE=\"zero\" is not a run seq"
+        );
+        let bad = config(r#"{"projectId":"p","stallWindow":"later"}"#);
+        let err = RunSettings::resolve(tt, &SettingsLayer::default(), &bad, &env(&[])).unwrap_err();
+        assert!(
+            matches!(err, ResolveError::Project(SettingsError { ref key, .. }) if key == "stallWindow")
+        );
+    }
+
+    #[test]
+    fn a_recipe_replays_the_same_settings() {
+        let tt = TaskType::ImplementationPlanning;
+        let project = config(
+            r#"{"projectId":"p","workers":{"implementation-planning":["claude","local"]},
+                "roles":{"report-writer":"local"},"models":{"local":"m1"},"budget":{"maxTokens":9},
+                "convergence":{"maxRounds":3,"critic":{"enabled":true,"provider":"gemini"}}}"#,
+        );
+        let first =
+            RunSettings::resolve(tt, &SettingsLayer::default(), &project, &env(&[])).unwrap();
+        let recipe = first.recipe();
+        assert_eq!(recipe.report_writer.as_deref(), Some("local"));
+        assert_eq!(recipe.critic.as_deref(), Some("gemini"));
+        // The project changed since; the recipe still decides.
+        let changed = config(r#"{"projectId":"p","roles":{"report-writer":"claude"}}"#);
+        let again = RunSettings::resolve(
+            tt,
+            &SettingsLayer::from_recipe(&recipe),
+            &changed,
+            &env(&[]),
+        )
+        .unwrap();
+        assert_eq!(again.recipe(), recipe);
     }
 }

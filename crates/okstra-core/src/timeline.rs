@@ -5,8 +5,11 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::errors::DocumentError;
-use crate::ids::RunId;
+use crate::ids::{RunId, Stage};
+use crate::manifest::RunManifest;
+use crate::run_paths::relative_to;
 use crate::status::RunStatus;
+use crate::task_type::TaskType;
 use crate::version::{check_schema_version, schema_version};
 
 /// The `schemaVersion` kind of a timeline.
@@ -17,7 +20,7 @@ pub const TIMELINE_KIND: &str = "timeline";
 #[serde(rename_all = "camelCase")]
 pub struct TimelineEntry {
     pub run_id: RunId,
-    pub task_type: String,
+    pub task_type: TaskType,
     pub run_seq: u32,
     #[serde(default)]
     pub stage: Option<u32>,
@@ -27,6 +30,27 @@ pub struct TimelineEntry {
     pub finished_at: Option<Timestamp>,
     /// The manifest, relative to the project root.
     pub manifest: String,
+}
+
+impl TimelineEntry {
+    /// Returns the entry of the run a manifest describes, as it stands.
+    pub fn of(manifest: &RunManifest) -> Self {
+        Self {
+            run_id: manifest.run_id,
+            task_type: manifest.task_type,
+            run_seq: manifest.run_seq.get(),
+            stage: manifest.stage.map(Stage::get),
+            status: manifest.status,
+            started_at: manifest.created_at,
+            finished_at: manifest.finished_at,
+            manifest: relative_to(
+                &manifest.paths().manifest(),
+                std::path::Path::new(&manifest.project_root),
+            )
+            .display()
+            .to_string(),
+        }
+    }
 }
 
 /// A task's timeline.
@@ -93,7 +117,7 @@ mod tests {
     fn entry(id: &str, status: RunStatus) -> TimelineEntry {
         TimelineEntry {
             run_id: id.parse().unwrap(),
-            task_type: "error-analysis".into(),
+            task_type: TaskType::ErrorAnalysis,
             run_seq: 1,
             stage: None,
             status,

@@ -9,8 +9,9 @@ use std::path::{Path, PathBuf};
 use okstra_core::config::AdapterKind;
 use serde::Serialize;
 
-use crate::probe::probe;
-use crate::runner::plan::{find_program, inherited_env, install_hint, is_set};
+use okstra_core::adapter::install_hint;
+
+use crate::probe::{find_program, inherited_env, is_set, probe};
 
 /// A CLI's login state.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -35,12 +36,37 @@ pub struct CliReport {
     pub detail: String,
 }
 
+/// The built-in CLIs doctor checks, in the order it reports them.
+const CLIS: [AdapterKind; 3] = [AdapterKind::Claude, AdapterKind::Codex, AdapterKind::Gemini];
+
+/// Checks the three built-in CLIs at once (the CLIs' own start-up takes seconds); `base` is
+/// the folder a relative program name is found from. Blocks until every check ends.
+pub fn check_clis(env: &BTreeMap<String, String>, base: &Path) -> Vec<CliReport> {
+    let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    else {
+        return CLIS
+            .iter()
+            .map(|kind| CliReport {
+                cli: kind.as_str().to_owned(),
+                path: None,
+                version: None,
+                login: LoginState::Unknown,
+                detail: "okstra could not start its async runtime to check it".to_owned(),
+            })
+            .collect();
+    };
+    runtime.block_on(async {
+        let checks = CLIS.map(|kind| check_cli(kind, env, base));
+        let [a, b, c] = checks;
+        let (a, b, c) = tokio::join!(a, b, c);
+        vec![a, b, c]
+    })
+}
+
 /// Checks one built-in CLI.
-pub async fn check_cli(
-    kind: AdapterKind,
-    env: &BTreeMap<String, String>,
-    base: &Path,
-) -> CliReport {
+async fn check_cli(kind: AdapterKind, env: &BTreeMap<String, String>, base: &Path) -> CliReport {
     let name = kind.as_str();
     let env = inherited_env(env);
     let Some(path) = find_program(name, env.get("PATH").map(String::as_str), base) else {

@@ -149,6 +149,72 @@ pub enum PrepareError {
     Io(#[from] PathError),
 }
 
+/// A worker's result file that could not be written.
+#[derive(Debug, Error)]
+pub enum ResultFileError {
+    #[error("{}: cannot write its header: {source}", path.display())]
+    Header {
+        path: PathBuf,
+        #[source]
+        source: okstra_core::result_header::HeaderError,
+    },
+    #[error(transparent)]
+    Io(#[from] PathError),
+}
+
+/// A prior report of the task that could not be read for the prompts' context.
+#[derive(Debug, Error)]
+pub enum PriorReportError {
+    #[error(transparent)]
+    Io(#[from] PathError),
+    #[error("{}: not a report data file: {source}", path.display())]
+    Invalid {
+        path: PathBuf,
+        #[source]
+        source: serde_json::Error,
+    },
+}
+
+/// A report that could not be written or rendered.
+#[derive(Debug, Error)]
+pub enum ReportError {
+    #[error("{} does not match the report schema: {}", path.display(), list(violations))]
+    Schema {
+        path: PathBuf,
+        violations: Vec<okstra_core::schema::SchemaViolation>,
+    },
+    #[error("{}: line {}, column {}: {source}", path.display(), source.line(), source.column())]
+    Json {
+        path: PathBuf,
+        #[source]
+        source: serde_json::Error,
+    },
+    #[error("{}: {source}", path.display())]
+    Version {
+        path: PathBuf,
+        #[source]
+        source: okstra_core::errors::VersionError,
+    },
+    #[error("{}: cannot render the report: {source}", path.display())]
+    Render {
+        path: PathBuf,
+        #[source]
+        source: okstra_core::report::RenderError,
+    },
+    #[error("{} is not a report data file (its name must end in .data.json)", path.display())]
+    NotData { path: PathBuf },
+    #[error(transparent)]
+    Io(#[from] PathError),
+}
+
+fn list(violations: &[okstra_core::schema::SchemaViolation]) -> String {
+    violations
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 /// A run that could not continue (its workers' own failures are statuses, not errors).
 #[derive(Debug, Error)]
 pub enum RunError {
@@ -158,16 +224,36 @@ pub enum RunError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Io(#[from] PathError),
-    #[error("cannot write a result file: {0}")]
-    Header(#[from] okstra_core::result_header::HeaderError),
-    #[error("cannot write a result file: {message}")]
-    ResultFile { message: String },
+    #[error(transparent)]
+    ResultFile(#[from] ResultFileError),
+    #[error(transparent)]
+    Report(#[from] ReportError),
     #[error(transparent)]
     Prompt(#[from] okstra_core::prompt::PromptError),
     #[error(transparent)]
     Plan(#[from] PlanError),
+    #[error("cannot read the brief {}: {source}", path.display())]
+    Brief {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    #[error("cannot read a prior report of the task: {0}")]
+    PriorReport(#[from] PriorReportError),
     #[error("run {run_id} is being driven by another okstra (its run lock is held)")]
     Busy { run_id: String },
+    #[error(
+        "this okstra cannot run {task_type} yet: it needs an approved plan with a Stage Map (implementation) or a verified task (release-handoff), which come in a later version"
+    )]
+    NotRunnable { task_type: okstra_core::TaskType },
+    #[error("cannot start okstra's async runtime: {0}")]
+    Runtime(#[source] io::Error),
+    #[error("{what} failed: {source}")]
+    Task {
+        what: &'static str,
+        #[source]
+        source: tokio::task::JoinError,
+    },
 }
 
 /// A worker roster that cannot be planned (a user's configuration problem).

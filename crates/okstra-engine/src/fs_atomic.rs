@@ -8,7 +8,7 @@
 //! is `jsonl`'s job.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use atomic_write_file::AtomicWriteFile;
 use serde::Serialize;
@@ -16,7 +16,7 @@ use serde::Serialize;
 use crate::errors::{PathError, StoreError};
 
 /// Writes `bytes` to `path` atomically, creating its folder.
-pub fn write_bytes(path: &Path, bytes: &[u8]) -> Result<(), PathError> {
+pub(crate) fn write_bytes(path: &Path, bytes: &[u8]) -> Result<(), PathError> {
     if let Some(parent) = path.parent() {
         fs_err::create_dir_all(parent).map_err(PathError::at(parent))?;
     }
@@ -35,7 +35,7 @@ pub fn write_text(path: &Path, text: &str) -> Result<(), PathError> {
 /// Replaces `path` with `text` atomically (temp file + rename: a reader never sees half of
 /// it) but without fsync: for artifacts okstra can regenerate, such as prompts, where a crash
 /// may lose the newest version but never leaves a torn one.
-pub fn replace_text(path: &Path, text: &str) -> Result<(), PathError> {
+pub(crate) fn replace_text(path: &Path, text: &str) -> Result<(), PathError> {
     rename_into_place(path, text.as_bytes(), false)
 }
 
@@ -60,13 +60,13 @@ fn rename_into_place(path: &Path, bytes: &[u8], sync: bool) -> Result<(), PathEr
 }
 
 /// Writes `value` as pretty JSON (with a final newline) atomically. The only JSON writer.
-pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), StoreError> {
+pub(crate) fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), StoreError> {
     write_text(path, &json_text(path, value)?)?;
     Ok(())
 }
 
 /// Returns `value` as the pretty JSON (with a final newline) `write_json` writes to `path`.
-pub fn json_text<T: Serialize>(path: &Path, value: &T) -> Result<String, StoreError> {
+pub(crate) fn json_text<T: Serialize>(path: &Path, value: &T) -> Result<String, StoreError> {
     let mut text = serde_json::to_string_pretty(value).map_err(|source| StoreError::Encode {
         path: path.to_path_buf(),
         source,
@@ -75,31 +75,131 @@ pub fn json_text<T: Serialize>(path: &Path, value: &T) -> Result<String, StoreEr
     Ok(text)
 }
 
+/// The digest of a state file's content as okstra last wrote it (none before the first write).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct StateDigest(Option<u64>);
+
+/// A whole-file write, prepared in memory.
+#[derive(Clone, Debug)]
+pub(crate) struct PendingWrite {
+    path: PathBuf,
+    bytes: Vec<u8>,
+    digest: u64,
+}
+
+impl PendingWrite {
+    /// Returns the write of `value` as pretty JSON (with a final newline).
+    pub(crate) fn json<T: Serialize>(path: &Path, value: &T) -> Result<Self, StoreError> {
+        Ok(Self::bytes(path, json_text(path, value)?.into_bytes()))
+    }
+
+    /// Returns the write of `bytes`.
+    pub(crate) fn bytes(path: &Path, bytes: Vec<u8>) -> Self {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        bytes.hash(&mut hasher);
+        Self {
+            path: path.to_path_buf(),
+            digest: hasher.finish(),
+            bytes,
+        }
+    }
+
+    /// Returns the digest this write leaves.
+    pub(crate) fn digest(&self) -> StateDigest {
+        StateDigest(Some(self.digest))
+    }
+
+    /// Returns whether the file already holds this content, as last written.
+    pub(crate) fn is_unchanged(&self, saved: StateDigest) -> bool {
+        saved == self.digest()
+    }
+
+    /// Writes it: temp file, fsync, rename; the folder is not fsynced.
+    fn commit(&self) -> Result<(), PathError> {
+        rename_into_place(&self.path, &self.bytes, true)
+    }
+}
+
+/// Writes every file at once — each to a temp file beside it, fsynced, then renamed over it —
+/// concurrently, so their syncs share the file system's journal commits; then, when
+/// `sync_folders`, fsyncs each of their folders once, which makes the renames durable too.
+/// Returns once all of it is on disk.
+pub(crate) async fn commit_all(
+    writes: Vec<PendingWrite>,
+    sync_folders: bool,
+) -> Result<(), PathError> {
+    let mut folders: Vec<PathBuf> = Vec::new();
+    if sync_folders {
+        for w in &writes {
+            if let Some(dir) = w.path.parent()
+                && !folders.iter().any(|f| f == dir)
+            {
+                folders.push(dir.to_path_buf());
+            }
+        }
+    }
+    let mut tasks = tokio::task::JoinSet::new();
+    for w in writes {
+        tasks.spawn_blocking(move || w.commit());
+    }
+    let mut first_error = None;
+    while let Some(done) = tasks.join_next().await {
+        let result = done.unwrap_or_else(|e| {
+            Err(PathError {
+                path: PathBuf::from("(write task)"),
+                source: std::io::Error::other(e.to_string()),
+            })
+        });
+        if let (Err(e), None) = (result, &first_error) {
+            first_error = Some(e);
+        }
+    }
+    if let Some(e) = first_error {
+        return Err(e);
+    }
+    for dir in folders {
+        tokio::task::spawn_blocking(move || sync_folder(&dir))
+            .await
+            .unwrap_or_else(|e| {
+                Err(PathError {
+                    path: PathBuf::from("(folder sync task)"),
+                    source: std::io::Error::other(e.to_string()),
+                })
+            })?;
+    }
+    Ok(())
+}
+
+/// Fsyncs a folder, so the renames in it are durable.
+fn sync_folder(dir: &Path) -> Result<(), PathError> {
+    fs_err::File::open(dir)
+        .and_then(|f| f.sync_all())
+        .map_err(PathError::at(dir))
+}
+
 /// Writes `value` like `write_json` unless it is what `digest` says was last written there;
 /// keeps `digest` current. For the state files a run rewrites many times (manifest, team
-/// state): an unchanged one is not rewritten, and the folder is not fsynced after the rename —
-/// the file itself is (never torn or empty), but after a power loss its previous complete
-/// version may come back, which `resume` handles (every result file is written durably).
-pub fn write_json_if_changed<T: Serialize>(
+/// state, convergence): an unchanged one is not rewritten, and the folder is not fsynced after
+/// the rename — the file itself is (never torn or empty), but after a power loss its previous
+/// complete version may come back, which `resume` handles (every result file is written
+/// durably).
+pub(crate) fn write_json_if_changed<T: Serialize>(
     path: &Path,
     value: &T,
-    digest: &mut Option<u64>,
+    digest: &mut StateDigest,
 ) -> Result<(), StoreError> {
-    use std::hash::{Hash, Hasher};
-    let text = json_text(path, value)?;
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    text.hash(&mut hasher);
-    let new = hasher.finish();
-    if *digest == Some(new) {
+    let write = PendingWrite::json(path, value)?;
+    if write.is_unchanged(*digest) {
         return Ok(());
     }
-    rename_into_place(path, text.as_bytes(), true)?;
-    *digest = Some(new);
+    write.commit()?;
+    *digest = write.digest();
     Ok(())
 }
 
 /// Reads a text file, or `None` when it does not exist.
-pub fn read_optional(path: &Path) -> Result<Option<String>, PathError> {
+pub(crate) fn read_optional(path: &Path) -> Result<Option<String>, PathError> {
     match fs_err::read_to_string(path) {
         Ok(text) => Ok(Some(text)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),

@@ -18,7 +18,7 @@ use crate::jsonl::{append_row, read_rows};
 use crate::lock::lock_exclusive;
 
 /// The size past which `index/runs.jsonl` is rotated (SPEC §2).
-pub const INDEX_ROTATE_BYTES: u64 = 16 * 1024 * 1024;
+pub(crate) const INDEX_ROTATE_BYTES: u64 = 16 * 1024 * 1024;
 
 /// The central home.
 #[derive(Clone, Debug)]

@@ -13,7 +13,7 @@ use crate::fs_atomic::read_optional;
 
 /// Appends one row to `path` (created with its folder if needed) in a single write, then
 /// fsyncs. Callers that share a file between processes hold its lock.
-pub fn append_row<T: Serialize>(path: &Path, row: &T) -> Result<(), StoreError> {
+pub(crate) fn append_row<T: Serialize>(path: &Path, row: &T) -> Result<(), StoreError> {
     let line = encode_line(row).map_err(|source| StoreError::Encode {
         path: path.to_path_buf(),
         source,
@@ -48,7 +48,10 @@ fn ends_with_newline(path: &Path) -> Result<bool, PathError> {
 }
 
 /// Reads a JSONL file of `kind` rows; a missing file is empty.
-pub fn read_rows<T: DeserializeOwned>(kind: &str, path: &Path) -> Result<Decoded<T>, StoreError> {
+pub(crate) fn read_rows<T: DeserializeOwned>(
+    kind: &str,
+    path: &Path,
+) -> Result<Decoded<T>, StoreError> {
     let text = read_optional(path)?.unwrap_or_default();
     decode_jsonl(kind, &text).map_err(|source| StoreError::Row {
         path: path.to_path_buf(),

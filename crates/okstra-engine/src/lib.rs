@@ -1,26 +1,59 @@
-//! okstra's effects: atomic files, JSONL ledgers, locks, the central home and its registry,
-//! git worktrees, run preparation, and (from the runner) worker processes.
+//! okstra's effects: atomic files, JSONL ledgers, locks, the central home and its registry, git
+//! worktrees, run preparation, worker processes, and the run itself — driven by the engine,
+//! which is the lead (SPEC: paths, dispatch, completion, deadlines, consensus bookkeeping,
+//! reports and validation are deterministic code here and in `okstra-core`).
 //!
-//! Async choice (STYLE.md §2): the CLI builds one multi-thread tokio runtime in `main` for the
-//! commands that supervise workers (`run`, `resume`, `demo`); everything here that does not
-//! supervise a process — files, locks, git, preparation — is synchronous and takes
-//! milliseconds, so it is called directly. The engine never prints; it returns typed results
-//! and emits `RunEvent`s through a callback.
+//! Async choice (STYLE.md §2): the engine owns its runtime, nextest-style. The entry points
+//! that supervise workers (`run`, `resume`) are blocking calls that build one multi-thread
+//! tokio runtime, install the SIGINT/SIGTERM/SIGHUP handling, and return when the run ends; so
+//! is `doctor`. Everything that does not supervise a process — files, locks, git, preparation,
+//! validation, rendering — is synchronous and takes milliseconds. The engine never prints; it
+//! returns typed results and emits `RunEvent`s through an [`EventSink`].
+//!
+//! The public surface is what the CLI uses, re-exported here; every module is crate-private.
 
-pub mod doctor;
-pub mod errors;
-pub mod fs_atomic;
-pub mod git;
-pub mod home;
-pub mod jsonl;
-pub mod kill_hook;
-pub mod lock;
-pub mod prepare;
-pub mod probe;
-pub mod project;
-pub mod registry;
-pub mod runner;
-pub mod runs;
-pub mod timer;
-pub mod validate;
-pub mod worker;
+mod doctor;
+mod errors;
+mod event_sink;
+mod fs_atomic;
+mod git;
+mod home;
+mod jsonl;
+mod kill_hook;
+mod lock;
+mod prepare;
+mod probe;
+mod project;
+mod registry;
+mod report_file;
+mod run;
+mod runs;
+mod timer;
+mod tmp;
+mod validate;
+mod worker;
+
+pub use doctor::{CliReport, LoginState, check_clis};
+pub use errors::{
+    GitError, PathError, PlanError, PrepareError, PriorReportError, ProjectError, ReportError,
+    ResultFileError, RunError, StoreError, WorktreeError,
+};
+pub use event_sink::{EventSink, silent};
+pub use fs_atomic::write_text;
+pub use git::GitCommand;
+pub use git::worktree::{RepoLayout, discover};
+pub use home::Home;
+pub use kill_hook::{WORKERS_RUNNING, kill_points, set_test_kill_at};
+pub use prepare::PreparedRun;
+pub use project::{
+    ExcludeOutcome, InitOutcome, LoadedProject, find_project_root, init_project,
+    load_or_default_project, load_project,
+};
+pub use report_file::render_report;
+pub use run::{
+    DryRun, DryRunFolder, DryRunRequest, DryRunWorker, NewRun, ResumeOutcome, ResumeRun,
+    RunSummary, WorkerResult, dry_run, prepare_only, resume, run,
+};
+pub use runs::{FindRunError, FoundRun, find_run, list_runs, load_manifest};
+pub use timer::set_test_lock_hold;
+pub use validate::{ValidationFailure, validate_run};

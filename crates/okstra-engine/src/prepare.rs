@@ -5,7 +5,7 @@
 //! The per-task lock is held only around seq allocation and the files that must agree with
 //! it (manifest, brief, timeline) — milliseconds, never the run.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use jiff::Timestamp;
 use okstra_core::index::{IndexEvent, IndexRow};
@@ -13,10 +13,10 @@ use okstra_core::manifest::{ManifestWorker, RunManifest, WorktreeInfo};
 use okstra_core::run_paths::{RunPaths, TaskPaths, relative_to};
 use okstra_core::status::RunStatus;
 use okstra_core::timeline::{Timeline, TimelineEntry};
-use okstra_core::version::CURRENT_MAJOR;
 use okstra_core::{OKSTRA_VERSION, RunId, RunSeq, Stage, TaskKey, TaskName, TaskType};
 
 use crate::errors::{PathError, PrepareError, StoreError};
+use crate::event_sink::EventSink;
 use crate::fs_atomic::{read_optional, write_json, write_text};
 use crate::git::worktree::{TaskWorktreeRequest, provision_task_worktree};
 use crate::home::Home;
@@ -25,7 +25,7 @@ use crate::project::LoadedProject;
 
 /// What a run needs prepared.
 #[derive(Clone, Debug)]
-pub struct PrepareRequest {
+pub(crate) struct PrepareRequest {
     pub group: TaskName,
     pub id: TaskName,
     pub task_type: TaskType,
@@ -69,10 +69,11 @@ impl PreparedRun {
 }
 
 /// Prepares a run of `project`.
-pub fn prepare_run(
+pub(crate) fn prepare_run(
     home: &Home,
     project: &LoadedProject,
     req: &PrepareRequest,
+    sink: &EventSink,
 ) -> Result<PreparedRun, PrepareError> {
     let root = project.root();
     let task_paths = project.paths.task(req.group.segment(), req.id.segment());
@@ -85,6 +86,7 @@ pub fn prepare_run(
         &task_paths,
     )?;
 
+    crate::project::ensure_on_disk(project)?;
     home.register_project(&project.project_id, root)?;
 
     let worktree = provision_task_worktree(
@@ -125,13 +127,10 @@ pub fn prepare_run(
         let mut manifest = RunManifest {
             schema_version: Some(RunManifest::current_schema_version()),
             run_id,
-            project_id: project.project_id.to_string(),
+            project_id: project.project_id.clone(),
             project_root: root.display().to_string(),
-            task_key: task_key.to_string(),
-            task_group: task_key.group().raw().to_owned(),
-            task_id: task_key.id().raw().to_owned(),
-            task_group_segment: task_key.group().segment().clone(),
-            task_id_segment: task_key.id().segment().clone(),
+            task_group: task_key.group().clone(),
+            task_id: task_key.id().clone(),
             task_type: req.task_type,
             run_seq: seq,
             stage,
@@ -139,7 +138,6 @@ pub fn prepare_run(
             created_at: now,
             updated_at: now,
             finished_at: None,
-            run_dir: relative_to(paths.run_dir(), root).display().to_string(),
             brief,
             worktree: worktree.clone(),
             workers: req.workers.clone(),
@@ -151,19 +149,17 @@ pub fn prepare_run(
             recipe: req.recipe.clone(),
         };
         manifest.pass_checkpoint(okstra_core::events::Checkpoint::Prepare, now);
-        manifest.push_event(
-            okstra_core::events::RunEvent::Prepared {
-                run_dir: manifest.run_dir.clone(),
-                seq: seq.get(),
-            }
-            .to_manifest(now),
-        );
+        let prepared = okstra_core::events::RunEvent::Prepared {
+            run_dir: manifest.run_dir(),
+            seq,
+        };
+        crate::event_sink::emit(sink, &mut manifest, &prepared);
         write_json(&paths.manifest(), &manifest)?;
-        upsert_timeline(&task_paths, &task_key, &manifest, root)?;
+        upsert_timeline(&task_paths, &manifest)?;
         (paths, manifest, brief_archived)
     };
 
-    home.append_index(&index_row(&manifest, IndexEvent::Started, &paths))?;
+    home.append_index(&IndexRow::of(&manifest, IndexEvent::Started))?;
     crate::kill_hook::passed(okstra_core::events::Checkpoint::Prepare);
 
     Ok(PreparedRun {
@@ -262,12 +258,7 @@ fn store_brief(task: &TaskPaths, seq: RunSeq, text: &str) -> Result<Option<PathB
 }
 
 /// Inserts or updates the run's timeline entry. Must be called under the task lock.
-pub(crate) fn upsert_timeline(
-    task: &TaskPaths,
-    task_key: &TaskKey,
-    manifest: &RunManifest,
-    root: &Path,
-) -> Result<(), StoreError> {
+pub(crate) fn upsert_timeline(task: &TaskPaths, manifest: &RunManifest) -> Result<(), StoreError> {
     let path = task.timeline();
     let mut timeline = match read_optional(&path)? {
         Some(text) => Timeline::parse(&text).map_err(|source| StoreError::Invalid {
@@ -275,41 +266,11 @@ pub(crate) fn upsert_timeline(
             source,
         })?,
         None => Timeline::new(
-            task_key.to_string(),
-            task_key.group().raw().to_owned(),
-            task_key.id().raw().to_owned(),
+            manifest.task_key().to_string(),
+            manifest.task_group.raw().to_owned(),
+            manifest.task_id.raw().to_owned(),
         ),
     };
-    let manifest_path = task
-        .run(manifest.task_type, manifest.run_seq, manifest.stage)
-        .manifest();
-    timeline.upsert(TimelineEntry {
-        run_id: manifest.run_id,
-        task_type: manifest.task_type.to_string(),
-        run_seq: manifest.run_seq.get(),
-        stage: manifest.stage.map(Stage::get),
-        status: manifest.status,
-        started_at: manifest.created_at,
-        finished_at: manifest.finished_at,
-        manifest: relative_to(&manifest_path, root).display().to_string(),
-    });
+    timeline.upsert(TimelineEntry::of(manifest));
     write_json(&path, &timeline)
-}
-
-/// Returns the index row for a manifest.
-pub fn index_row(manifest: &RunManifest, event: IndexEvent, paths: &RunPaths) -> IndexRow {
-    IndexRow {
-        v: Some(CURRENT_MAJOR),
-        event,
-        run_id: manifest.run_id,
-        project_id: manifest.project_id.clone(),
-        task_group: manifest.task_group.clone(),
-        task_id: manifest.task_id.clone(),
-        task_type: manifest.task_type.to_string(),
-        run_seq: manifest.run_seq.get(),
-        stage: manifest.stage.map(Stage::get),
-        status: manifest.status,
-        at: manifest.updated_at,
-        manifest: paths.manifest().display().to_string(),
-    }
 }

@@ -22,8 +22,9 @@ pub struct LoadedProject {
     pub config: ProjectConfig,
     /// Keys of project.json okstra does not know.
     pub warnings: Vec<ConfigWarning>,
-    /// Whether project.json was created by this load.
-    pub created: bool,
+    /// Whether project.json exists; a project that is not on disk yet is written by the first
+    /// run that prepares in it.
+    pub on_disk: bool,
 }
 
 impl LoadedProject {
@@ -42,7 +43,7 @@ pub fn find_project_root(start: &Path) -> Option<PathBuf> {
 }
 
 /// Returns the project id `okstra init` derives from a folder's name.
-pub fn project_id_for_folder(root: &Path) -> Result<ProjectId, ProjectError> {
+pub(crate) fn project_id_for_folder(root: &Path) -> Result<ProjectId, ProjectError> {
     let name = root
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -73,20 +74,48 @@ pub fn load_project(root: &Path) -> Result<LoadedProject, ProjectError> {
         project_id,
         config,
         warnings,
-        created: false,
+        on_disk: true,
     })
 }
 
-/// Loads the project at `root`, creating `.okstra/project.json` first when it is missing
-/// (projectId from the folder name, or `project_id` when given).
-pub fn load_or_create_project(
-    root: &Path,
-    project_id: Option<&ProjectId>,
-    language: Language,
-) -> Result<LoadedProject, ProjectError> {
+/// Returns the project at `root`: its project.json when there is one, else the project
+/// `okstra init` would make there (projectId from the folder name), not yet written.
+pub fn load_or_default_project(root: &Path) -> Result<LoadedProject, ProjectError> {
     let paths = ProjectPaths::new(root);
     if paths.project_json().is_file() {
         return load_project(root);
+    }
+    let project_id = project_id_for_folder(root)?;
+    Ok(LoadedProject {
+        config: ProjectConfig::new_project(&project_id, Language::En),
+        paths,
+        project_id,
+        warnings: Vec::new(),
+        on_disk: false,
+    })
+}
+
+/// Writes a project that is not on disk yet: its project.json, and `.okstra/` in git's
+/// exclude file. Returns whether it wrote it.
+pub(crate) fn ensure_on_disk(project: &LoadedProject) -> Result<bool, ProjectError> {
+    if project.on_disk || project.paths.project_json().is_file() {
+        return Ok(false);
+    }
+    write_json(&project.paths.project_json(), &project.config)?;
+    exclude_okstra_dir(project.root())?;
+    Ok(true)
+}
+
+/// Loads the project at `root`, creating `.okstra/project.json` first when it is missing
+/// (projectId from the folder name, or `project_id` when given). Returns whether it created it.
+fn load_or_create_project(
+    root: &Path,
+    project_id: Option<&ProjectId>,
+    language: Language,
+) -> Result<(LoadedProject, bool), ProjectError> {
+    let paths = ProjectPaths::new(root);
+    if paths.project_json().is_file() {
+        return Ok((load_project(root)?, false));
     }
     let id = match project_id {
         Some(id) => id.clone(),
@@ -94,9 +123,7 @@ pub fn load_or_create_project(
     };
     let config = ProjectConfig::new_project(&id, language);
     write_json(&paths.project_json(), &config)?;
-    let mut loaded = load_project(root)?;
-    loaded.created = true;
-    Ok(loaded)
+    Ok((load_project(root)?, true))
 }
 
 /// What `okstra init` did about `.git/info/exclude`.
@@ -113,6 +140,8 @@ pub enum ExcludeOutcome {
 #[derive(Clone, Debug)]
 pub struct InitOutcome {
     pub project: LoadedProject,
+    /// Whether it wrote project.json.
+    pub created: bool,
     pub exclude: ExcludeOutcome,
 }
 
@@ -126,18 +155,22 @@ pub fn init_project(
     language: Language,
     track: bool,
 ) -> Result<InitOutcome, ProjectError> {
-    let project = load_or_create_project(root, project_id, language)?;
+    let (project, created) = load_or_create_project(root, project_id, language)?;
     let exclude = if track {
         ExcludeOutcome::Tracked
     } else {
         exclude_okstra_dir(root)?
     };
     home.register_project(&project.project_id, root)?;
-    Ok(InitOutcome { project, exclude })
+    Ok(InitOutcome {
+        project,
+        created,
+        exclude,
+    })
 }
 
 /// The line `okstra init` adds to `info/exclude`.
-pub const EXCLUDE_LINE: &str = ".okstra/";
+pub(crate) const EXCLUDE_LINE: &str = ".okstra/";
 
 fn exclude_okstra_dir(root: &Path) -> Result<ExcludeOutcome, ProjectError> {
     if matches!(discover(root), Ok(RepoLayout::NotGit) | Err(_)) {

@@ -9,7 +9,7 @@ use crate::home::Home;
 use crate::lock::lock_exclusive;
 
 /// Reads the registry without the lock (a snapshot for display).
-pub fn read_registry(home: &Home) -> Result<Registry, StoreError> {
+pub(crate) fn read_registry(home: &Home) -> Result<Registry, StoreError> {
     let path = home.paths().registry();
     match read_optional(&path)? {
         Some(text) => Registry::parse(&text).map_err(|source| StoreError::Invalid { path, source }),
@@ -19,7 +19,7 @@ pub fn read_registry(home: &Home) -> Result<Registry, StoreError> {
 
 /// Runs `update` on the registry while holding the registry lock, and writes the registry back
 /// when `update` says it changed it. Returns `update`'s value.
-pub fn with_registry<T, E>(
+pub(crate) fn with_registry<T, E>(
     home: &Home,
     update: impl FnOnce(&mut Registry) -> Result<(T, bool), E>,
 ) -> Result<T, E>

@@ -28,7 +28,7 @@ pub(crate) fn hold_lock_for_test() {
 
 /// Returns a timer that fires after `d`: deadlines, kill graces, stall windows, replay delays.
 /// Never used to wait for completion, which is always awaited directly.
-pub fn after(d: Duration) -> std::pin::Pin<Box<tokio::time::Sleep>> {
+pub(crate) fn after(d: Duration) -> std::pin::Pin<Box<tokio::time::Sleep>> {
     #[expect(
         clippy::disallowed_methods,
         reason = "the timer module is where deadline and stall timers are built"
@@ -37,7 +37,7 @@ pub fn after(d: Duration) -> std::pin::Pin<Box<tokio::time::Sleep>> {
 }
 
 /// Returns a future that fires when the optional timer does, or never.
-pub async fn fired(timer: &mut Option<std::pin::Pin<Box<tokio::time::Sleep>>>) {
+pub(crate) async fn fired(timer: &mut Option<std::pin::Pin<Box<tokio::time::Sleep>>>) {
     match timer.as_mut() {
         Some(t) => t.as_mut().await,
         None => std::future::pending::<()>().await,

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use okstra_core::TaskType;
 use okstra_core::findings::converge::ConvergenceState;
 use okstra_core::manifest::RunManifest;
+use okstra_core::plan::missing_plan_keywords;
 use okstra_core::prompt::has_anchor_headers;
 use okstra_core::report::{
     ReportData, parse_markdown_frontmatter, render_markdown, sha256_hex, validate_report_value,
@@ -39,20 +40,6 @@ impl std::fmt::Display for ValidationFailure {
     }
 }
 
-/// The heading keywords a plan must have (SPEC §7.2).
-pub const PLAN_KEYWORDS: [&str; 10] = [
-    "Option Candidates",
-    "Trade-off",
-    "Recommended Option",
-    "Stage Map",
-    "Stage Exit Contract",
-    "Stage Validation",
-    "Dependency",
-    "Validation Checklist",
-    "Rollback",
-    "Requirement Coverage",
-];
-
 struct Checks {
     failures: Vec<ValidationFailure>,
 }
@@ -77,8 +64,13 @@ impl Checks {
     }
 }
 
+/// Validates the run a manifest describes.
+pub fn validate_run(manifest: &RunManifest) -> Vec<ValidationFailure> {
+    validate_run_dir(&manifest.paths(), manifest)
+}
+
 /// Validates the run at `paths` whose manifest (as okstra holds it) is `manifest`.
-pub fn validate_run_dir(paths: &RunPaths, manifest: &RunManifest) -> Vec<ValidationFailure> {
+pub(crate) fn validate_run_dir(paths: &RunPaths, manifest: &RunManifest) -> Vec<ValidationFailure> {
     let mut c = Checks {
         failures: Vec::new(),
     };
@@ -124,7 +116,7 @@ pub fn validate_run_dir(paths: &RunPaths, manifest: &RunManifest) -> Vec<Validat
                     }
                 }
             }
-            if row.status != WorkerStatus::Completed {
+            if row.status() != WorkerStatus::Completed {
                 continue;
             }
             let Some(last) = row.attempts.last() else {
@@ -135,7 +127,7 @@ pub fn validate_run_dir(paths: &RunPaths, manifest: &RunManifest) -> Vec<Validat
                 );
                 continue;
             };
-            let Some(result) = row.result_path.as_ref().or(last.result_path.as_ref()) else {
+            let Some(result) = last.result_path.as_ref() else {
                 c.fail(
                     &team_path,
                     "result-header",
@@ -147,7 +139,7 @@ pub fn validate_run_dir(paths: &RunPaths, manifest: &RunManifest) -> Vec<Validat
             if let Some(bytes) = c.read(&path, "result-header") {
                 let expect = HeaderExpectation {
                     run_id: &run_id,
-                    worker: &row.worker,
+                    worker: row.worker.as_str(),
                     round: row.round,
                     attempt: last.attempt,
                 };
@@ -236,15 +228,12 @@ pub fn validate_run_dir(paths: &RunPaths, manifest: &RunManifest) -> Vec<Validat
             Err(e) => c.fail(&md_path, "report-markdown", format!("front matter: {e}")),
         }
         if data.frontmatter.task_type == TaskType::ImplementationPlanning {
-            let headings: Vec<&str> = md.lines().filter(|l| l.starts_with('#')).collect();
-            for keyword in PLAN_KEYWORDS {
-                if !headings.iter().any(|h| h.contains(keyword)) {
-                    c.fail(
-                        &md_path,
-                        "plan-headings",
-                        format!("no heading contains {keyword:?}"),
-                    );
-                }
+            for keyword in missing_plan_keywords(&md) {
+                c.fail(
+                    &md_path,
+                    "plan-headings",
+                    format!("no heading contains {keyword:?}"),
+                );
             }
         }
     }

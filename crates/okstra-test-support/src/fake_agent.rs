@@ -55,6 +55,21 @@ pub fn live_pids(pid_file: &Path) -> Vec<u32> {
         .collect()
 }
 
+/// Returns whether process `pid` is alive (not a zombie) and, when `start` is given, is still
+/// the process that started then (`/proc/<pid>/stat` field 22, clock ticks since boot) — a
+/// test's own reading of `/proc`, independent of okstra's.
+pub fn is_alive(pid: u32, start: Option<u64>) -> bool {
+    let Ok(stat) = fs_err::read_to_string(format!("/proc/{pid}/stat")) else {
+        return false;
+    };
+    let Some((_, rest)) = stat.rsplit_once(')') else {
+        return false;
+    };
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    fields.first().is_some_and(|s| *s != "Z")
+        && start.is_none_or(|s| fields.get(19).and_then(|v| v.parse().ok()) == Some(s))
+}
+
 /// Returns the live processes whose environment carries `OKSTRA_WORKER_TAG=<prefix>…`.
 pub fn tagged_pids(tag_prefix: &str) -> Vec<u32> {
     let needle = format!("OKSTRA_WORKER_TAG={tag_prefix}");

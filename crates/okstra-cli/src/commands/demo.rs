@@ -7,9 +7,7 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use okstra_core::config::Language;
 use okstra_core::env_vars::OKSTRA_HOME;
-use okstra_engine::git::GitCommand;
-use okstra_engine::home::Home;
-use okstra_engine::project::init_project;
+use okstra_engine::{GitCommand, Home, init_project};
 use serde_json::json;
 
 use crate::command_error::{CommandError, ExitStatus};
@@ -55,7 +53,7 @@ const FIXTURE: &str = include_str!("../../demo/fixture.json");
 const TASK: &str = "checkout/cent-short";
 
 fn write(path: &Path, text: &str) -> Result<(), CommandError> {
-    Ok(okstra_engine::fs_atomic::write_text(path, text)?)
+    Ok(okstra_engine::write_text(path, text)?)
 }
 
 /// Runs `okstra demo`.

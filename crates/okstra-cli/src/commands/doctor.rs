@@ -4,8 +4,7 @@ use clap::Args;
 use okstra_core::adapter::sandbox_label;
 use okstra_core::config::AdapterKind;
 use okstra_core::worker_name::Role;
-use okstra_engine::doctor::{CliReport, check_cli};
-use okstra_engine::project::{find_project_root, load_project};
+use okstra_engine::{check_clis, find_project_root, load_project};
 use serde_json::json;
 
 use crate::command_error::{CommandError, ExitStatus};
@@ -30,18 +29,8 @@ const ROLES: [Role; 5] = [
 
 /// Runs `okstra doctor`.
 pub fn cmd_doctor(ctx: &CommandContext, args: &DoctorArgs) -> Result<ExitStatus, CommandError> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(CommandError::internal)?;
     let kinds = [AdapterKind::Claude, AdapterKind::Codex, AdapterKind::Gemini];
-    let reports: Vec<CliReport> = runtime.block_on(async {
-        let mut out = Vec::new();
-        for kind in kinds {
-            out.push(check_cli(kind, ctx.env.vars(), &ctx.cwd).await);
-        }
-        out
-    });
+    let reports = check_clis(ctx.env.vars(), &ctx.cwd);
     let agents = find_project_root(&ctx.cwd)
         .and_then(|root| load_project(&root).ok())
         .map(|p| p.config.agents)

@@ -3,7 +3,7 @@
 use clap::Args;
 use okstra_core::ProjectId;
 use okstra_core::config::Language;
-use okstra_engine::project::{ExcludeOutcome, init_project};
+use okstra_engine::{ExcludeOutcome, init_project};
 
 use crate::command_error::{CommandError, ExitStatus};
 use crate::context::CommandContext;
@@ -47,7 +47,7 @@ pub fn cmd_init(ctx: &CommandContext, args: &InitArgs) -> Result<ExitStatus, Com
         ));
     }
     let ui = &ctx.ui;
-    if project.created {
+    if outcome.created {
         ui.status(&format!(
             "initialised okstra project `{}` in {}",
             project.project_id,

@@ -1,15 +1,13 @@
 //! `okstra resume <run>`: continue a run an okstra left unfinished.
 
-use clap::Args;
-use okstra_core::settings::{SettingsLayer, resolve};
-use okstra_core::status::RunStatus;
-use okstra_engine::prepare::PrepareRequest;
-use okstra_engine::project::load_project;
-use okstra_engine::runner::resume::{ResumeOutcome, resume_run};
-use okstra_engine::runs::find_run;
+use std::path::Path;
 
-use crate::command_error::{CommandError, ExitStatus};
-use crate::commands::run::{block_on_run, build_request};
+use clap::Args;
+use okstra_core::settings::{RunSettings, SettingsLayer};
+use okstra_engine::{ResumeOutcome, ResumeRun, find_run, load_project, resume};
+
+use crate::command_error::{CommandError, ExitStatus, settings_error};
+use crate::commands::run::print_summary;
 use crate::context::CommandContext;
 
 /// Continue a run that was killed or interrupted
@@ -30,54 +28,35 @@ pub struct ResumeArgs {
 /// Runs `okstra resume`.
 pub fn cmd_resume(ctx: &CommandContext, args: &ResumeArgs) -> Result<ExitStatus, CommandError> {
     let home = ctx.home()?;
-    let found = find_run(&home, &args.run)?;
-    let manifest = found.manifest.clone();
-    let project = load_project(std::path::Path::new(&manifest.project_root))?;
-    let project_layer =
-        SettingsLayer::from_config(&project.config, manifest.task_type).map_err(|e| {
-            CommandError::user_message(format!("{}: {e}", project.paths.project_json().display()))
-        })?;
+    let manifest = find_run(&home, &args.run)?.manifest;
+    let project = load_project(Path::new(&manifest.project_root))?;
+    // The run continues with the settings it was started with.
     let flags = manifest
         .recipe
         .as_ref()
         .map(SettingsLayer::from_recipe)
         .unwrap_or_default();
-    let settings = resolve(
-        &SettingsLayer::defaults(manifest.task_type),
-        &project_layer,
-        &ctx.env.settings_layer()?,
-        &flags,
-    );
-    let (group, id) = (
-        okstra_core::TaskName::parse(&manifest.task_group)?,
-        okstra_core::TaskName::parse(&manifest.task_id)?,
-    );
-    let prepare = PrepareRequest {
-        group,
-        id,
-        task_type: manifest.task_type,
-        brief: None,
-        base_ref: None,
-        category: settings.work_category.value.clone(),
-        stage: manifest.stage,
-        seq_override: None,
-        status: RunStatus::Running,
-        workers: Vec::new(),
-        pid: None,
-        replay: manifest.replay,
-        recipe: manifest.recipe.clone(),
-    };
-    let (request, cancel) =
-        build_request(ctx, home, &project, &settings, prepare, manifest.task_type)?;
+    let settings =
+        RunSettings::resolve(manifest.task_type, &flags, &project.config, ctx.env.vars())
+            .map_err(|e| settings_error(e, &project.paths.project_json()))?;
     ctx.ui.status(&format!(
         "resuming run {} ({} #{})",
         manifest.run_id, manifest.task_type, manifest.run_seq
     ));
-    match block_on_run(&cancel, resume_run(request, manifest))? {
+    let run_id = manifest.run_id;
+    let root = project.root().to_path_buf();
+    let outcome = resume(ResumeRun {
+        home,
+        project,
+        settings,
+        manifest,
+        env: ctx.env.vars().clone(),
+        sink: ctx.live_sink(),
+    })?;
+    match outcome {
         ResumeOutcome::AlreadyFinished { status } => {
             ctx.ui.status(&format!(
-                "run {} already ended {status}; nothing to resume",
-                found.manifest.run_id
+                "run {run_id} already ended {status}; nothing to resume"
             ));
             Ok(ExitStatus::Success)
         }
@@ -90,12 +69,8 @@ pub fn cmd_resume(ctx: &CommandContext, args: &ResumeArgs) -> Result<ExitStatus,
                     "stopped {stopped_leftovers} process(es) the dead okstra left running"
                 ));
             }
-            crate::commands::run::print_summary(ctx, &project, &summary, args.json)?;
-            Ok(match summary.status {
-                RunStatus::Interrupted => ExitStatus::Interrupted,
-                RunStatus::Failed => ExitStatus::RunFailed,
-                _ => ExitStatus::Success,
-            })
+            print_summary(ctx, &root, &summary, args.json)?;
+            Ok(ExitStatus::from(summary.status))
         }
     }
 }

@@ -4,30 +4,21 @@ mod dry_run;
 mod summary;
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::Args;
-use okstra_core::config::Language;
 use okstra_core::duration::parse_duration;
-use okstra_core::settings::{RunSettings, SettingsLayer, resolve};
-use okstra_core::status::RunStatus;
-use okstra_core::worker_name::Role;
+use okstra_core::settings::{RunSettings, SettingsLayer};
 use okstra_core::{TaskKey, TaskName, TaskType};
-use okstra_engine::errors::PlanError;
-use okstra_engine::prepare::{PrepareRequest, prepare_run};
-use okstra_engine::project::{LoadedProject, load_or_create_project, load_project};
-use okstra_engine::runner::analysis::Budget;
-use okstra_engine::runner::imp::{RunRequest, RunSummary, execute_run};
-use okstra_engine::runner::plan::{PlanEnv, RosterEntry, plan_analysers, plan_entry};
-use okstra_engine::worker::WorkerLimits;
-use okstra_engine::worker::unix::is_root;
+use okstra_engine::{
+    DryRunRequest, LoadedProject, NewRun, PreparedRun, RunSummary, dry_run,
+    load_or_default_project, prepare_only, run,
+};
 use serde_json::json;
-use tokio_util::sync::CancellationToken;
 
-use crate::command_error::{CommandError, ExitStatus};
+use crate::command_error::{CommandError, ExitStatus, settings_error};
 use crate::context::CommandContext;
-use crate::live::LiveView;
 
 /// Run a task type on a task
 ///
@@ -125,6 +116,7 @@ fn parse_deadline(value: &str) -> Result<Duration, String> {
 }
 
 impl RunArgs {
+    /// Returns the `Flag` settings layer of these arguments.
     fn flag_layer(&self) -> SettingsLayer {
         SettingsLayer {
             workers: self.workers.clone(),
@@ -138,50 +130,7 @@ impl RunArgs {
             ..SettingsLayer::default()
         }
     }
-}
 
-pub(crate) fn project_settings(
-    ctx: &CommandContext,
-    project: &LoadedProject,
-    args: &RunArgs,
-) -> Result<RunSettings, CommandError> {
-    for w in &project.warnings {
-        ctx.ui.warn(&format!(
-            "{}: unknown key `{}` (ignored)",
-            project.paths.project_json().display(),
-            w.key
-        ));
-    }
-    let project_layer =
-        SettingsLayer::from_config(&project.config, args.task_type).map_err(|e| {
-            CommandError::user_message(format!("{}: {e}", project.paths.project_json().display()))
-                .hint("fix the value in .okstra/project.json")
-        })?;
-    Ok(resolve(
-        &SettingsLayer::defaults(args.task_type),
-        &project_layer,
-        &ctx.env.settings_layer()?,
-        &args.flag_layer(),
-    ))
-}
-
-impl From<PlanError> for CommandError {
-    fn from(err: PlanError) -> Self {
-        let hint = match &err {
-            PlanError::UnknownAgent { .. } => {
-                "use claude, codex or gemini, or define the agent under `agents` in .okstra/project.json"
-            }
-            PlanError::AgentField { .. } => "complete the agent's entry in .okstra/project.json",
-            PlanError::Fixture { .. } | PlanError::FixtureIo { .. } => {
-                "fix the replay fixture (see `okstra_core::replay` for its format)"
-            }
-            _ => "check --workers and .okstra/project.json",
-        };
-        CommandError::user(err).hint(hint)
-    }
-}
-
-impl RunArgs {
     /// Returns the arguments of `okstra demo`'s run.
     pub(crate) fn for_demo(task: &str, brief: PathBuf) -> Self {
         Self {
@@ -213,7 +162,7 @@ pub(crate) fn run_and_report(
     ctx: &CommandContext,
     args: &RunArgs,
 ) -> Result<(ExitStatus, Option<RunSummary>), CommandError> {
-    // Identity first: nothing is written before every input is known to be good.
+    // Every input is checked before anything is written.
     let (group, id) = TaskKey::parse_task_arg(&args.task)?;
     let brief = args
         .brief
@@ -224,234 +173,73 @@ pub(crate) fn run_and_report(
                 .map_err(|e| CommandError::user(e).hint("--brief takes a readable markdown file"))
         })
         .transpose()?;
-    ctx.env.settings_layer()?;
     let home = ctx.home()?;
     let root = ctx.run_project_root();
-
+    let project = load_or_default_project(&root)?;
+    ctx.warn_unknown_keys(&project);
+    let settings = RunSettings::resolve(
+        args.task_type,
+        &args.flag_layer(),
+        &project.config,
+        ctx.env.vars(),
+    )
+    .map_err(|e| settings_error(e, &project.paths.project_json()))?;
     if args.dry_run {
-        let project = match load_project(&root) {
-            Ok(p) => p,
-            Err(okstra_engine::errors::ProjectError::NotFound { .. }) => {
-                dry_run::in_memory_project(&root)?
-            }
-            Err(e) => return Err(e.into()),
-        };
-        let settings = project_settings(ctx, &project, args)?;
-        let roster = roster(ctx, &project, &settings, args.task_type)?;
-        return dry_run::print(ctx, &home, &project, &settings, &roster, &group, &id, args)
-            .map(|s| (s, None));
+        let dry = dry_run(&DryRunRequest {
+            home: &home,
+            project: &project,
+            settings: &settings,
+            task_type: args.task_type,
+            group: &group,
+            id: &id,
+            base_ref: args.base_ref.as_deref(),
+            env: ctx.env.vars(),
+        })?;
+        return dry_run::print(ctx, &project, &dry, &group, &id, args).map(|s| (s, None));
     }
-
-    let project = load_or_create_project(&root, None, Language::En)?;
-    let settings = project_settings(ctx, &project, args)?;
-    let request = PrepareRequest {
-        group,
-        id,
-        task_type: args.task_type,
-        brief,
-        base_ref: args.base_ref.clone(),
-        category: settings.work_category.value.clone(),
-        stage: None,
-        seq_override: settings.run_seq_override.as_ref().map(|s| s.value),
-        status: RunStatus::Prepared,
-        workers: Vec::new(),
-        pid: None,
-        replay: false,
-        recipe: None,
-    };
-    if args.prepare_only {
-        return prepare_only(ctx, &home, &project, &request, args).map(|s| (s, None));
-    }
-    let (run_request, cancel) =
-        build_request(ctx, home, &project, &settings, request, args.task_type)?;
-    let summary = block_on_run(&cancel, execute_run(run_request))?;
-    print_summary(ctx, &project, &summary, args.json)?;
-    let status = match summary.status {
-        RunStatus::Interrupted => ExitStatus::Interrupted,
-        RunStatus::Failed => ExitStatus::RunFailed,
-        _ => ExitStatus::Success,
-    };
-    Ok((status, Some(summary)))
-}
-
-/// Returns everything a run needs, from resolved settings; used by `run` and `resume`.
-pub(crate) fn build_request(
-    ctx: &CommandContext,
-    home: okstra_engine::home::Home,
-    project: &LoadedProject,
-    settings: &RunSettings,
-    mut request: PrepareRequest,
-    task_type: TaskType,
-) -> Result<(RunRequest, CancellationToken), CommandError> {
-    let roster = roster(ctx, project, settings, task_type)?;
-    let plan_env = PlanEnv {
-        settings,
-        config: &project.config,
-        project_root: project.root(),
-        env: ctx.env.vars(),
-    };
-    let role_agent = |role: &str, fallback: &str| {
-        settings
-            .roles
-            .get(role)
-            .map_or_else(|| fallback.to_owned(), |s| s.value.clone())
-    };
-    let critic = if settings.critic_enabled.value {
-        let provider = settings
-            .critic_provider
-            .as_ref()
-            .map_or_else(|| role_agent("critic", "codex"), |p| p.value.clone());
-        Some(plan_entry(&plan_env, &provider, Role::Critic)?)
-    } else {
-        None
-    };
-    let writer_agent = role_agent("report-writer", "claude");
-    let report_writer = Some(plan_entry(&plan_env, &writer_agent, Role::ReportWriter)?);
-    request.recipe = Some(settings.recipe(
-        critic.as_ref().map(|c| c.agent.as_str()),
-        Some(&writer_agent),
-    ));
-    let limits = WorkerLimits {
-        deadline: settings.deadline.value,
-        stall_window: settings.stall_window.value,
-        kill_grace: settings.kill_grace.value,
-        retry_limit: settings.retry_limit.value.max(1),
-    };
-    let worker_env: BTreeMap<String, String> = settings
-        .worker_env
-        .iter()
-        .map(|(k, v)| (k.clone(), v.value.clone()))
-        .collect();
-    let live = LiveView::new(
-        &ctx.ui,
-        ctx.env
-            .get(okstra_core::env_vars::OKSTRA_NO_PROGRESS)
-            .is_some(),
-    );
-    let cancel = CancellationToken::new();
-    let run_request = RunRequest {
+    let new = NewRun {
         home,
         project: project.clone(),
-        prepare: request,
-        roster,
-        critic,
-        report_writer,
-        max_rounds: settings.max_rounds.value,
-        budget: Budget {
-            max_tokens: settings.max_tokens.as_ref().map(|s| s.value),
-            max_cost_usd: settings.max_cost_usd.as_ref().map(|s| s.value),
-        },
-        language: settings.language.value,
-        limits,
+        settings,
+        task_type: args.task_type,
+        group,
+        id,
+        brief,
+        base_ref: args.base_ref.clone(),
         env: ctx.env.vars().clone(),
-        worker_env,
-        tmp_root: ctx
-            .env
-            .get("TMPDIR")
-            .map_or_else(std::env::temp_dir, PathBuf::from),
-        is_root: is_root(),
-        cancel: cancel.clone(),
-        sink: live.sink(),
+        sink: ctx.live_sink(),
     };
-    Ok((run_request, cancel))
+    if args.prepare_only {
+        let prepared = prepare_only(&new)?;
+        print_prepared(ctx, &project, &prepared, args)?;
+        return Ok((ExitStatus::Success, None));
+    }
+    let summary = run(new)?;
+    print_summary(ctx, project.root(), &summary, args.json)?;
+    Ok((ExitStatus::from(summary.status), Some(summary)))
 }
 
-/// Runs a run's future on a multi-thread runtime, cancelling it on Ctrl-C or SIGTERM.
-pub(crate) fn block_on_run<T>(
-    cancel: &CancellationToken,
-    future: impl std::future::Future<Output = Result<T, okstra_engine::errors::RunError>>,
-) -> Result<T, CommandError> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| CommandError::internal(e).hint("okstra could not start its async runtime"))?;
-    let out = runtime.block_on(async {
-        let watcher = tokio::spawn(interrupt_watcher(cancel.clone()));
-        let out = future.await;
-        watcher.abort();
-        out
-    });
-    out.map_err(run_error)
-}
-
-/// Prints a run's summary (the table, counts, tokens, report path) or its JSON.
+/// Prints a run's summary (the table, counts, tokens, report path) or its JSON, then any
+/// validation failure.
 pub(crate) fn print_summary(
     ctx: &CommandContext,
-    project: &LoadedProject,
+    root: &Path,
     summary: &RunSummary,
     json: bool,
 ) -> Result<(), CommandError> {
-    summary::print(ctx, project, summary, json)?;
+    summary::print(ctx, root, summary, json)?;
     for failure in &summary.validation {
         ctx.ui.warn(&format!("validation: {failure}"));
     }
     Ok(())
 }
 
-/// Cancels the run on SIGINT (Ctrl-C) or SIGTERM.
-async fn interrupt_watcher(cancel: CancellationToken) {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut term = signal(SignalKind::terminate()).ok();
-    let term_fut = async {
-        match term.as_mut() {
-            Some(t) => {
-                t.recv().await;
-            }
-            None => std::future::pending::<()>().await,
-        }
-    };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        () = term_fut => {}
-    }
-    cancel.cancel();
-}
-
-fn err_box(e: okstra_engine::errors::RunError) -> Box<dyn std::error::Error + Send + Sync> {
-    Box::new(e)
-}
-
-pub(crate) fn run_error(err: okstra_engine::errors::RunError) -> CommandError {
-    use okstra_engine::errors::RunError as E;
-    match err {
-        E::Prepare(e) => e.into(),
-        E::Store(e) => e.into(),
-        E::Plan(e) => e.into(),
-        E::Busy { .. } => CommandError::user(err_box(err))
-            .hint("wait for it to end, or stop it (Ctrl-C, or kill the okstra process) first"),
-        other => CommandError::internal(other),
-    }
-}
-
-fn roster(
+fn print_prepared(
     ctx: &CommandContext,
     project: &LoadedProject,
-    settings: &RunSettings,
-    task_type: TaskType,
-) -> Result<Vec<RosterEntry>, CommandError> {
-    if !task_type.uses_analysers() {
-        return Err(CommandError::user_message(format!(
-            "this okstra cannot run {task_type} yet: it needs an approved plan with a Stage Map \
-             (implementation) or a verified task (release-handoff), which come in a later version"
-        ))
-        .hint("run requirements-discovery, error-analysis, implementation-planning or final-verification"));
-    }
-    Ok(plan_analysers(&PlanEnv {
-        settings,
-        config: &project.config,
-        project_root: project.root(),
-        env: ctx.env.vars(),
-    })?)
-}
-
-fn prepare_only(
-    ctx: &CommandContext,
-    home: &okstra_engine::home::Home,
-    project: &LoadedProject,
-    request: &PrepareRequest,
+    prepared: &PreparedRun,
     args: &RunArgs,
-) -> Result<ExitStatus, CommandError> {
-    let prepared = prepare_run(home, project, request)?;
+) -> Result<(), CommandError> {
     if let Some(archived) = &prepared.brief_archived {
         ctx.ui.status(&format!(
             "the previous brief differs; kept it as {}",
@@ -484,7 +272,7 @@ fn prepare_only(
             prepared.manifest.run_seq,
         ));
     }
-    Ok(ExitStatus::Success)
+    Ok(())
 }
 
 /// Returns the task names of a run argument (used by the dry run).

@@ -1,9 +1,7 @@
 //! `okstra validate <run>`: the run validator of SPEC §7.4.
 
 use clap::Args;
-use okstra_engine::runner::resume::paths_of;
-use okstra_engine::runs::find_run;
-use okstra_engine::validate::validate_run_dir;
+use okstra_engine::{find_run, validate_run};
 
 use crate::command_error::{CommandError, ExitStatus};
 use crate::context::CommandContext;
@@ -22,8 +20,7 @@ pub struct ValidateArgs {
 pub fn cmd_validate(ctx: &CommandContext, args: &ValidateArgs) -> Result<ExitStatus, CommandError> {
     let home = ctx.home()?;
     let found = find_run(&home, &args.run)?;
-    let paths = paths_of(&found.manifest);
-    let failures = validate_run_dir(&paths, &found.manifest);
+    let failures = validate_run(&found.manifest);
     if failures.is_empty() {
         ctx.ui.data_line(&format!(
             "ok: run {} ({} #{}) passed every check",

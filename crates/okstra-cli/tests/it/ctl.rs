@@ -70,6 +70,10 @@ fn list_and_show() {
     anchor:      [SHA]
     created:     [TS]
     updated:     [TS]
+    worker:      claude-worker (claude, analysis, model opus)
+    worker:      codex-worker (codex, analysis, model gpt-5.5)
+    worker:      gemini-worker (gemini, analysis, model auto)
+    worker:      report-writer (claude, report-writer, model opus)
     checkpoints: prepare
     ----- stderr -----
     ");

@@ -9,9 +9,9 @@ use std::path::Path;
 
 use okstra_core::run_paths::RoundTag;
 use okstra_core::team_state::TeamState;
-use okstra_engine::kill_hook::kill_points;
-use okstra_engine::worker::unix::{is_alive, tagged_processes};
+use okstra_engine::{WORKERS_RUNNING, kill_points};
 use okstra_test_support::TestEnv;
+use okstra_test_support::fake_agent::{is_alive, tagged_pids};
 use okstra_test_support::model_server::{ModelServer, Protocol, Reply, Rule, Script, Usage};
 use serde_json::{Value, json};
 
@@ -278,8 +278,8 @@ fn leftovers(dir: &Path) -> Leftovers {
         let RoundTag::Round(round) = row.round else {
             panic!("an analysis has no plan-body round")
         };
-        if row.status == okstra_core::status::WorkerStatus::Completed {
-            out.completed.insert(rule_name(&row.worker, round));
+        if row.status() == okstra_core::status::WorkerStatus::Completed {
+            out.completed.insert(rule_name(row.worker.as_str(), round));
         }
         for attempt in &row.attempts {
             out.tags.extend(attempt.tag.clone());
@@ -340,11 +340,11 @@ fn kill_and_resume(i: usize, point: &str) -> Vec<String> {
         .iter()
         .map(|c| c["checkpoint"].as_str().unwrap())
         .collect();
-    if point != okstra_engine::kill_hook::WORKERS_RUNNING {
+    if point != WORKERS_RUNNING {
         assert_eq!(passed.last(), Some(&point), "{point}: {passed:?}");
     }
     let left = leftovers(&dir);
-    if point == okstra_engine::kill_hook::WORKERS_RUNNING {
+    if point == WORKERS_RUNNING {
         assert_eq!(
             left.processes.len(),
             3,
@@ -372,7 +372,7 @@ fn kill_and_resume(i: usize, point: &str) -> Vec<String> {
 
     // No process of the dead okstra survives.
     for tag in &left.tags {
-        assert_eq!(tagged_processes(tag), Vec::<i32>::new(), "{point}: {tag}");
+        assert_eq!(tagged_pids(tag), Vec::<u32>::new(), "{point}: {tag}");
     }
     for (pid, start) in &left.processes {
         assert!(!is_alive(*pid, *start), "{point}: worker {pid} survived");

@@ -5,9 +5,8 @@
 
 use std::process::Stdio;
 
-use okstra_engine::worker::unix::is_alive;
 use okstra_test_support::TestEnv;
-use okstra_test_support::fake_agent::{live_pids, tagged_pids};
+use okstra_test_support::fake_agent::{is_alive, live_pids, tagged_pids};
 use serde_json::{Value, json};
 
 use crate::common::{

@@ -306,6 +306,16 @@ pub fn retry_storm_reason(status: Option<u16>, message: &str) -> String {
     }
 }
 
+/// Returns how to install a built-in CLI (empty for `command` and `replay`).
+pub fn install_hint(kind: AdapterKind) -> &'static str {
+    match kind {
+        AdapterKind::Claude => "npm install -g @anthropic-ai/claude-code",
+        AdapterKind::Codex => "npm install -g @openai/codex",
+        AdapterKind::Gemini => "npm install -g @google/gemini-cli",
+        AdapterKind::Command | AdapterKind::Replay => "",
+    }
+}
+
 /// Returns the sandbox of a role for an adapter, in words (SPEC §5.1 table).
 pub fn sandbox_label(kind: AdapterKind, role: Role) -> String {
     let writes = role.writes();

@@ -6,59 +6,89 @@
 use std::collections::BTreeSet;
 
 use serde_json::Value;
+use thiserror::Error;
 
 use super::contract::{ContractError, decode_block};
 use super::model::{FindingsBlock, VerdictsBlock};
+use crate::schema::SchemaViolation;
 
 /// The committed JSON Schema of a findings block.
 pub const FINDINGS_SCHEMA: &str = include_str!("../../schemas/findings-block.schema.json");
 /// The committed JSON Schema of a verdicts block.
 pub const VERDICTS_SCHEMA: &str = include_str!("../../schemas/verdicts-block.schema.json");
 
-fn schema_errors(schema: &str, value: &Value) -> Result<(), String> {
-    crate::schema::check_against(schema, value).map_err(|violations| {
-        violations
-            .iter()
-            .map(|v| {
-                let at = if v.path.is_empty() {
-                    "/"
-                } else {
-                    v.path.as_str()
-                };
-                format!("{at}: {}", v.message)
-            })
-            .collect::<Vec<_>>()
-            .join("; ")
+/// Why a worker's final answer is not a valid contract block; its text is what the one
+/// re-dispatch appends under `## Rejected answer`.
+#[derive(Clone, Debug, Error, PartialEq, Eq)]
+pub enum AnswerError {
+    #[error(transparent)]
+    Contract(#[from] ContractError),
+    #[error("the {block} block does not match its schema: {}", list(violations))]
+    Schema {
+        block: &'static str,
+        violations: Vec<SchemaViolation>,
+    },
+    #[error("the {block} block does not match the contract: {message}")]
+    Shape {
+        block: &'static str,
+        message: String,
+    },
+    #[error("finding id {id:?} is used twice")]
+    DuplicateFinding { id: String },
+    #[error("finding {id:?} has two verdicts")]
+    DuplicateVerdict { id: String },
+}
+
+fn list(violations: &[SchemaViolation]) -> String {
+    violations
+        .iter()
+        .map(|v| {
+            let at = if v.path.is_empty() {
+                "/"
+            } else {
+                v.path.as_str()
+            };
+            format!("{at}: {}", v.message)
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn decode_checked<T: serde::de::DeserializeOwned>(
+    text: &str,
+    block: &'static str,
+    schema: &str,
+) -> Result<T, AnswerError> {
+    let value: Value = decode_block(text)?;
+    crate::schema::check_against(schema, &value)
+        .map_err(|violations| AnswerError::Schema { block, violations })?;
+    serde_json::from_value(value).map_err(|e| AnswerError::Shape {
+        block,
+        message: e.to_string(),
     })
 }
 
 /// Returns the findings block an analyser ended its answer with, or what is wrong with it.
-pub fn check_findings_answer(text: &str) -> Result<FindingsBlock, String> {
-    let value: Value = decode_block(text).map_err(|e: ContractError| e.to_string())?;
-    schema_errors(FINDINGS_SCHEMA, &value)
-        .map_err(|e| format!("the findings block does not match its schema: {e}"))?;
-    let block: FindingsBlock = serde_json::from_value(value)
-        .map_err(|e| format!("the findings block does not match the contract: {e}"))?;
+pub fn check_findings_answer(text: &str) -> Result<FindingsBlock, AnswerError> {
+    let block: FindingsBlock = decode_checked(text, "findings", FINDINGS_SCHEMA)?;
     let mut seen = BTreeSet::new();
     for f in &block.findings {
         if !seen.insert(f.id.as_str()) {
-            return Err(format!("finding id {:?} is used twice", f.id));
+            return Err(AnswerError::DuplicateFinding { id: f.id.clone() });
         }
     }
     Ok(block)
 }
 
 /// Returns the verdicts block a reverify answer ended with, or what is wrong with it.
-pub fn check_verdicts_answer(text: &str) -> Result<VerdictsBlock, String> {
-    let value: Value = decode_block(text).map_err(|e: ContractError| e.to_string())?;
-    schema_errors(VERDICTS_SCHEMA, &value)
-        .map_err(|e| format!("the verdicts block does not match its schema: {e}"))?;
-    let block: VerdictsBlock = serde_json::from_value(value)
-        .map_err(|e| format!("the verdicts block does not match the contract: {e}"))?;
+pub fn check_verdicts_answer(text: &str) -> Result<VerdictsBlock, AnswerError> {
+    let block: VerdictsBlock = decode_checked(text, "verdicts", VERDICTS_SCHEMA)?;
     let mut seen = BTreeSet::new();
     for v in &block.verdicts {
         if !seen.insert(v.finding_id.as_str()) {
-            return Err(format!("finding {:?} has two verdicts", v.finding_id));
+            return Err(AnswerError::DuplicateVerdict {
+                id: v.finding_id.clone(),
+            });
         }
     }
     Ok(block)
@@ -111,21 +141,24 @@ mod tests {
         let ok = "Found it.\n```json\n{\"findings\":[{\"id\":\"C-1\",\"title\":\"t\",\"severity\":\"high\",\"evidence\":[\"a.rs:1\"],\"claim\":\"c\",\"reasoning\":\"r\"}],\"summary\":\"s\"}\n```\n";
         assert_eq!(check_findings_answer(ok).unwrap().findings.len(), 1);
         let bad_severity = ok.replace("\"high\"", "\"urgent\"");
-        let err = check_findings_answer(&bad_severity).unwrap_err();
+        let err = check_findings_answer(&bad_severity)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("/findings/0/severity"), "{err}");
         let missing = ok.replace(",\"summary\":\"s\"", "");
         assert!(
             check_findings_answer(&missing)
                 .unwrap_err()
+                .to_string()
                 .contains("summary")
         );
         let twice = ok.replace("}],\"summary\"", "},{\"id\":\"C-1\",\"title\":\"t\",\"severity\":\"low\",\"evidence\":[],\"claim\":\"c\",\"reasoning\":\"r\"}],\"summary\"");
         assert_eq!(
-            check_findings_answer(&twice).unwrap_err(),
+            check_findings_answer(&twice).unwrap_err().to_string(),
             "finding id \"C-1\" is used twice"
         );
         assert_eq!(
-            check_findings_answer("no block").unwrap_err(),
+            check_findings_answer("no block").unwrap_err().to_string(),
             "the answer has no fenced ```json block at its end"
         );
     }
@@ -138,6 +171,7 @@ mod tests {
         assert!(
             check_verdicts_answer(&bad)
                 .unwrap_err()
+                .to_string()
                 .contains("/verdicts/0/verdict")
         );
     }

@@ -5,7 +5,8 @@
 //! the recorded rounds, here and in the run validator.
 //!
 //! Reading of the spec, stated once: a finding is `full-consensus` when every analyser in P is
-//! in S (an author who later became a skipped worker does not break consensus).
+//! in S and P has at least two analysers (an author who later became a skipped worker does not
+//! break consensus; with one analyser left nothing is a consensus).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -14,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use super::merge::absorb_duplicate;
 use super::model::{ConsensusClass, Finding, Verdict, VerdictItem, VerdictsBlock};
 use crate::errors::DocumentError;
+use crate::status::WorkerStatus;
 use crate::tokens::TokenUsage;
 use crate::version::{check_schema_version, schema_version};
 
@@ -49,12 +51,6 @@ pub struct RoundRecord {
     /// Worker → why its reverify call failed (`verification-error`).
     #[serde(default)]
     pub errors: BTreeMap<String, String>,
-    /// The skipped workers after this round.
-    #[serde(default)]
-    pub skipped_workers: Vec<String>,
-    /// The classes after this round (a record; recomputed on read).
-    #[serde(default)]
-    pub classes: BTreeMap<String, ConsensusClass>,
     #[serde(default)]
     pub tokens: TokenUsage,
 }
@@ -65,7 +61,7 @@ pub struct RoundRecord {
 pub struct CriticRecord {
     pub provider: String,
     pub round: u32,
-    pub status: String,
+    pub status: WorkerStatus,
     /// The finding ids the critic added.
     pub gaps: Vec<String>,
 }
@@ -101,7 +97,7 @@ pub enum RoundAnswer {
 }
 
 /// `state/convergence-<seq>.json`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ConvergenceState {
     #[serde(default)]
@@ -110,20 +106,89 @@ pub struct ConvergenceState {
     pub max_rounds: u32,
     /// The analysers that completed round 0, in roster order.
     pub analysers: Vec<String>,
-    #[serde(default)]
-    pub skipped_workers: Vec<String>,
     /// The merged findings (after any duplicate a reverify answer pointed out).
     pub findings: Vec<Finding>,
     #[serde(default)]
     pub rounds: Vec<RoundRecord>,
     #[serde(default)]
     pub critic: Option<CriticRecord>,
-    /// The final classes (a record; the fold recomputes them).
-    #[serde(default)]
-    pub classes: BTreeMap<String, ConsensusClass>,
     /// Why convergence stopped before the queue was empty or the rounds were spent.
     #[serde(default)]
     pub stopped: Option<String>,
+}
+
+/// A round as the file holds it: the record plus its derived copies.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RoundFile<'a> {
+    round: u32,
+    kind: RoundKind,
+    queue: &'a [String],
+    sent: &'a BTreeMap<String, Vec<String>>,
+    prompts: &'a BTreeMap<String, String>,
+    answers: &'a BTreeMap<String, Vec<VerdictItem>>,
+    errors: &'a BTreeMap<String, String>,
+    /// Derived copy: the skipped workers after this round.
+    skipped_workers: Vec<String>,
+    /// Derived copy: the classes after this round.
+    classes: BTreeMap<String, ConsensusClass>,
+    tokens: TokenUsage,
+}
+
+/// The state as the file holds it: the record plus its derived copies.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ConvergenceFile<'a> {
+    schema_version: &'a Option<String>,
+    run_id: &'a str,
+    max_rounds: u32,
+    analysers: &'a [String],
+    /// Derived copy of [`ConvergenceState::skipped_workers`].
+    skipped_workers: Vec<String>,
+    findings: &'a [Finding],
+    rounds: Vec<RoundFile<'a>>,
+    critic: &'a Option<CriticRecord>,
+    /// Derived copy of [`ConvergenceState::compute_classes`].
+    classes: BTreeMap<String, ConsensusClass>,
+    stopped: &'a Option<String>,
+}
+
+impl Serialize for ConvergenceState {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let rounds = self
+            .rounds
+            .iter()
+            .enumerate()
+            .map(|(i, record)| {
+                let upto = self.after_rounds(i + 1);
+                RoundFile {
+                    round: record.round,
+                    kind: record.kind,
+                    queue: &record.queue,
+                    sent: &record.sent,
+                    prompts: &record.prompts,
+                    answers: &record.answers,
+                    errors: &record.errors,
+                    skipped_workers: upto.skipped_workers(),
+                    classes: upto.compute_classes(),
+                    tokens: record.tokens,
+                }
+            })
+            .collect();
+        ConvergenceFile {
+            schema_version: &self.schema_version,
+            run_id: &self.run_id,
+            max_rounds: self.max_rounds,
+            analysers: &self.analysers,
+            skipped_workers: self.skipped_workers(),
+            findings: &self.findings,
+            rounds,
+            critic: &self.critic,
+            classes: self.compute_classes(),
+            stopped: &self.stopped,
+        }
+        .serialize(serializer)
+    }
 }
 
 impl ConvergenceState {
@@ -134,20 +199,35 @@ impl ConvergenceState {
         analysers: Vec<String>,
         findings: Vec<Finding>,
     ) -> Self {
-        let mut state = Self {
+        Self {
             schema_version: Some(schema_version(CONVERGENCE_KIND)),
             run_id,
             max_rounds,
             analysers,
-            skipped_workers: Vec::new(),
             findings,
             rounds: Vec::new(),
             critic: None,
-            classes: BTreeMap::new(),
             stopped: None,
-        };
-        state.classes = state.compute_classes();
-        state
+        }
+    }
+
+    /// Returns the state as it was after its first `n` rounds (with today's findings).
+    fn after_rounds(&self, n: usize) -> Self {
+        Self {
+            rounds: self.rounds[..n.min(self.rounds.len())].to_vec(),
+            ..self.clone()
+        }
+    }
+
+    /// Returns the skipped workers: every analyser whose reverify call failed
+    /// (`verification-error`), in name order.
+    pub fn skipped_workers(&self) -> Vec<String> {
+        self.skipped().into_iter().map(str::to_owned).collect()
+    }
+
+    /// Returns the skipped workers as they were after the first `rounds` rounds.
+    pub fn skipped_workers_after(&self, rounds: usize) -> Vec<String> {
+        self.after_rounds(rounds).skipped_workers()
     }
 
     /// Parses a convergence state text.
@@ -235,7 +315,7 @@ impl ConvergenceState {
                 let s = Self::supporters(f, mine);
                 let class = if disputed {
                     ConsensusClass::Disputed
-                } else if p.iter().all(|w| s.contains(w)) {
+                } else if p.len() >= 2 && p.iter().all(|w| s.contains(w)) {
                     ConsensusClass::FullConsensus
                 } else if s.len() >= 2 {
                     ConsensusClass::PartialConsensus
@@ -308,8 +388,6 @@ impl ConvergenceState {
             prompts,
             answers: BTreeMap::new(),
             errors: BTreeMap::new(),
-            skipped_workers: Vec::new(),
-            classes: BTreeMap::new(),
             tokens,
         };
         let mut duplicates = Vec::new();
@@ -335,18 +413,11 @@ impl ConvergenceState {
         for (target, duplicate) in duplicates {
             absorb_duplicate(&mut self.findings, &target, &duplicate);
         }
-        self.skipped_workers = self.skipped().into_iter().map(str::to_owned).collect();
-        self.classes = self.compute_classes();
-        if let Some(last) = self.rounds.last_mut() {
-            last.skipped_workers.clone_from(&self.skipped_workers);
-            last.classes.clone_from(&self.classes);
-        }
     }
 
     /// Adds findings found after round 0 (the critic's gaps).
     pub fn add_findings(&mut self, findings: Vec<Finding>) {
         self.findings.extend(findings);
-        self.classes = self.compute_classes();
     }
 
     /// Returns the number the next new finding gets (`F-<n>`).

@@ -12,7 +12,7 @@ use jiff::Timestamp;
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::{Deserialize, Serialize};
 
-use crate::config::Language;
+use crate::config::{AdapterKind, Language};
 use crate::errors::VersionError;
 use crate::findings::contract::{ContractError, decode_block};
 use crate::findings::model::{ConsensusClass, Severity, Verdict};
@@ -21,6 +21,7 @@ use crate::status::WorkerStatus;
 use crate::task_type::TaskType;
 use crate::tokens::TokenUsage;
 use crate::version::{check_schema_version, schema_version};
+use crate::worker_name::Role;
 
 /// The `schemaVersion` kind of a report data file.
 pub const REPORT_DATA_KIND: &str = "report-data";
@@ -209,9 +210,14 @@ pub struct ClassCounts {
 impl ClassCounts {
     /// Returns the counts of `findings` by class.
     pub fn from_findings(findings: &[ReportFinding]) -> ClassCounts {
+        Self::count(findings.iter().map(|f| f.class))
+    }
+
+    /// Returns the counts of some classes.
+    pub fn count(classes: impl IntoIterator<Item = ConsensusClass>) -> ClassCounts {
         let mut counts = ClassCounts::default();
-        for finding in findings {
-            let slot = match finding.class {
+        for class in classes {
+            let slot = match class {
                 ConsensusClass::FullConsensus => &mut counts.full_consensus,
                 ConsensusClass::PartialConsensus => &mut counts.partial_consensus,
                 ConsensusClass::WorkerUnique => &mut counts.worker_unique,
@@ -220,6 +226,16 @@ impl ClassCounts {
             *slot = slot.saturating_add(1);
         }
         counts
+    }
+
+    /// Returns the count of one class.
+    pub fn of(&self, class: ConsensusClass) -> u32 {
+        match class {
+            ConsensusClass::FullConsensus => self.full_consensus,
+            ConsensusClass::PartialConsensus => self.partial_consensus,
+            ConsensusClass::WorkerUnique => self.worker_unique,
+            ConsensusClass::Disputed => self.disputed,
+        }
     }
 
     /// Returns the number of findings counted.
@@ -237,8 +253,8 @@ impl ClassCounts {
 pub struct ReportWorker {
     pub worker: String,
     /// The adapter kind (`claude`, `codex`, `gemini`, `command`, `replay`).
-    pub kind: String,
-    pub role: String,
+    pub kind: AdapterKind,
+    pub role: Role,
     pub model: Option<String>,
     #[schemars(schema_with = "round_tag_schema")]
     pub round: RoundTag,

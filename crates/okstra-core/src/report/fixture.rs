@@ -1,20 +1,32 @@
-//! Test fixtures for reports: one full report (findings in all four classes with verdicts, a
-//! timed-out worker, replay workers, two convergence rounds, a critic note, a budget note,
-//! token figures the CLIs did not report) and one empty report, for any task type and
-//! language.
+//! Test fixtures for reports. The full report is the outcome of a scripted run, assembled by
+//! the same code that assembles a real one: three analysers (one a replay worker whose CLI
+//! reports no tokens) whose round-0 findings merge into four, two convergence rounds in which
+//! codex times out twice and becomes a verification error, a critic whose gap is re-verified,
+//! plan-body verification for plans, a report writer, and a token budget that was not
+//! reached. Every figure and class in it follows from the script, so the report describes a
+//! run that could happen. The empty report has nothing but a summary.
 
-use jiff::Timestamp;
+use std::collections::BTreeMap;
 
-use crate::config::Language;
-use crate::findings::model::{ConsensusClass, Severity, Verdict};
+use jiff::{SignedDuration, Timestamp};
+
+use crate::budget::Budget;
+use crate::config::{AdapterKind, Language};
+use crate::findings::converge::{ConvergenceState, CriticRecord, RoundAnswer, RoundKind};
+use crate::findings::merge::{merge_findings, merge_from};
+use crate::findings::model::{
+    FindingsBlock, RawFinding, Severity, Verdict, VerdictItem, VerdictsBlock,
+};
+use crate::report::assemble::{ReportInput, assemble_report};
 use crate::report::data::{
-    BudgetNote, Clarification, ClassCounts, CriticNote, Integrity, Narrative, ReportData,
-    ReportFinding, ReportFrontmatter, ReportRound, ReportTokens, ReportVerdict, ReportWorker,
+    Clarification, ClassCounts, Integrity, Narrative, ReportData, ReportFrontmatter, ReportTokens,
 };
 use crate::run_paths::RoundTag;
 use crate::status::WorkerStatus;
 use crate::task_type::TaskType;
+use crate::team_state::{AttemptRecord, TeamState, TeamWorker};
 use crate::tokens::TokenUsage;
+use crate::worker_name::Role;
 
 /// A fixed `dataSha256`.
 pub(crate) const DATA_SHA256: &str =
@@ -23,6 +35,9 @@ pub(crate) const DATA_SHA256: &str =
 fn strings(values: &[&str]) -> Vec<String> {
     values.iter().map(|v| (*v).to_owned()).collect()
 }
+
+/// When the scripted run's report was made.
+const GENERATED_AT: &str = "2026-06-10T09:30:00Z";
 
 fn frontmatter(task_type: TaskType, language: Language, replay: bool) -> ReportFrontmatter {
     ReportFrontmatter {
@@ -33,7 +48,7 @@ fn frontmatter(task_type: TaskType, language: Language, replay: bool) -> ReportF
         stage: (task_type == TaskType::Implementation).then_some(2),
         language,
         approved: (task_type == TaskType::ImplementationPlanning).then_some(false),
-        generated_at: "2026-06-10T09:30:00Z"
+        generated_at: GENERATED_AT
             .parse::<Timestamp>()
             .expect("a fixed valid timestamp"),
         replay,
@@ -127,356 +142,483 @@ fn narrative(task_type: TaskType, language: Language) -> Narrative {
     }
 }
 
-fn verdict(worker: &str, round: u32, verdict: Verdict, reason: &str) -> ReportVerdict {
-    ReportVerdict {
-        worker: worker.to_owned(),
-        round,
-        verdict,
-        reason: reason.to_owned(),
+fn raw(
+    id: &str,
+    title: &str,
+    severity: Severity,
+    evidence: &str,
+    claim: &str,
+    reasoning: &str,
+) -> RawFinding {
+    RawFinding {
+        id: id.to_owned(),
+        title: title.to_owned(),
+        severity,
+        evidence: strings(&[evidence]),
+        claim: claim.to_owned(),
+        reasoning: reasoning.to_owned(),
     }
 }
 
-fn findings() -> Vec<ReportFinding> {
-    let base = ReportFinding {
-        id: String::new(),
-        title: String::new(),
-        severity: Severity::High,
-        class: ConsensusClass::FullConsensus,
-        claim: String::new(),
-        reasoning: String::new(),
-        evidence: Vec::new(),
-        authors: Vec::new(),
-        sources: Vec::new(),
-        agreed_by: Vec::new(),
-        disagreed_by: Vec::new(),
-        unsure_by: Vec::new(),
-        verdicts: Vec::new(),
-        round: 0,
-    };
+fn block(findings: Vec<RawFinding>) -> FindingsBlock {
+    FindingsBlock {
+        findings,
+        summary: "scripted".to_owned(),
+    }
+}
+
+/// The round-0 answers of the three analysers.
+fn round_zero() -> Vec<(String, FindingsBlock)> {
     vec![
-        ReportFinding {
-            id: "F-1".to_owned(),
-            title: "Session cart is dropped on login".to_owned(),
-            severity: Severity::Critical,
-            class: ConsensusClass::FullConsensus,
-            claim: "`login` builds a fresh session and loses the guest cart.".to_owned(),
-            reasoning: "The handler calls `Session::new()`.\nNothing copies `cart` across."
-                .to_owned(),
-            evidence: strings(&["src/auth/login.rs:42", "src/session.rs:17"]),
-            authors: strings(&["claude-worker", "codex-worker"]),
-            sources: strings(&["claude-worker:C-1", "codex-worker:X-2"]),
-            agreed_by: strings(&["gemini-worker"]),
-            verdicts: vec![verdict(
-                "gemini-worker",
-                1,
-                Verdict::Agree,
-                "Confirmed at login.rs:42.",
-            )],
-            ..base.clone()
-        },
-        ReportFinding {
-            id: "F-2".to_owned(),
-            title: "Checkout unwraps the cart".to_owned(),
-            severity: Severity::High,
-            class: ConsensusClass::PartialConsensus,
-            claim: "`checkout::submit` panics on a missing cart.".to_owned(),
-            reasoning: "An `unwrap()` on `session.cart`.".to_owned(),
-            evidence: strings(&["src/checkout.rs:88"]),
-            authors: strings(&["claude-worker"]),
-            sources: strings(&["claude-worker:C-2"]),
-            agreed_by: strings(&["codex-worker"]),
-            unsure_by: strings(&["gemini-worker"]),
-            verdicts: vec![
-                verdict("codex-worker", 1, Verdict::Agree, "Same line."),
-                verdict(
-                    "gemini-worker",
-                    1,
-                    Verdict::Unsure,
-                    "Could not find where\nthe cart is read.",
+        (
+            "claude-worker".to_owned(),
+            block(vec![
+                raw(
+                    "C-1",
+                    "Session cart is dropped on login",
+                    Severity::Critical,
+                    "src/auth/login.rs:42",
+                    "`login` builds a fresh session and loses the guest cart.",
+                    "The handler calls `Session::new()`.\nNothing copies `cart` across.",
                 ),
-            ],
-            ..base.clone()
-        },
-        ReportFinding {
-            id: "F-3".to_owned(),
-            title: "Retry loop hides the panic".to_owned(),
-            severity: Severity::Medium,
-            class: ConsensusClass::WorkerUnique,
-            claim: "The client retries on 500, so users see a spinner.".to_owned(),
-            reasoning: "`web/retry.ts` retries any 5xx three times.".to_owned(),
-            evidence: strings(&["web/retry.ts:12"]),
-            authors: strings(&["gemini-worker"]),
-            sources: strings(&["gemini-worker:G-1"]),
-            unsure_by: strings(&["claude-worker"]),
-            verdicts: vec![
-                verdict(
-                    "claude-worker",
-                    1,
-                    Verdict::Unsure,
-                    "Frontend is out of scope.",
+                raw(
+                    "C-2",
+                    "Checkout unwraps the cart",
+                    Severity::High,
+                    "src/checkout.rs:88",
+                    "`checkout::submit` panics on a missing cart.",
+                    "An `unwrap()` on `session.cart`.",
                 ),
-                verdict("claude-worker", 2, Verdict::Unsure, "Still unsure."),
-            ],
-            round: 0,
-            ..base.clone()
-        },
-        ReportFinding {
-            id: "F-4".to_owned(),
-            title: "Cart TTL too short".to_owned(),
-            severity: Severity::Low,
-            class: ConsensusClass::Disputed,
-            claim: "Carts expire after 5 minutes.".to_owned(),
-            reasoning: "`CART_TTL` is 300.".to_owned(),
-            evidence: strings(&["src/config.rs:9"]),
-            authors: strings(&["codex-worker"]),
-            sources: strings(&["codex-worker:X-5"]),
-            agreed_by: strings(&["gemini-worker"]),
-            disagreed_by: strings(&["claude-worker"]),
-            verdicts: vec![
-                verdict("claude-worker", 1, Verdict::Disagree, "TTL is 300 *hours*."),
-                verdict("gemini-worker", 1, Verdict::Agree, "Seconds, per the docs."),
-            ],
-            ..base
-        },
+            ]),
+        ),
+        (
+            "codex-worker".to_owned(),
+            block(vec![
+                raw(
+                    "X-2",
+                    "Session cart is dropped at login",
+                    Severity::High,
+                    "src/auth/login.rs:43",
+                    "The login handler starts an empty session.",
+                    "`Session::new()` at login.",
+                ),
+                raw(
+                    "X-5",
+                    "Cart TTL too short",
+                    Severity::Low,
+                    "src/config.rs:9",
+                    "Carts expire after 5 minutes.",
+                    "`CART_TTL` is 300.",
+                ),
+            ]),
+        ),
+        (
+            "gemini-worker".to_owned(),
+            block(vec![raw(
+                "G-1",
+                "Retry loop hides the panic",
+                Severity::Medium,
+                "web/retry.ts:12",
+                "The client retries on 500, so users see a spinner.",
+                "`web/retry.ts` retries any 5xx three times.",
+            )]),
+        ),
     ]
 }
 
-#[expect(clippy::too_many_arguments, reason = "a fixture row builder")]
-fn worker(
-    name: &str,
-    kind: &str,
-    role: &str,
-    model: Option<&str>,
-    round: RoundTag,
-    status: WorkerStatus,
-    reason: Option<&str>,
-    attempts: u32,
-    duration_ms: Option<u64>,
-    tokens: TokenUsage,
-    replay: bool,
-) -> ReportWorker {
-    ReportWorker {
-        worker: name.to_owned(),
-        kind: kind.to_owned(),
-        role: role.to_owned(),
-        model: model.map(str::to_owned),
-        round,
-        status,
-        reason: reason.map(str::to_owned),
-        attempts,
-        duration_ms,
-        tokens,
-        replay,
+/// Returns the id of the finding whose title starts with `title`.
+fn id_of(state: &ConvergenceState, title: &str) -> String {
+    state
+        .findings
+        .iter()
+        .find(|f| f.title.starts_with(title))
+        .map_or_else(|| panic!("no finding titled {title:?}"), |f| f.id.clone())
+}
+
+/// A worker's answers in a round: (finding title, verdict, reason) — only those sent to it
+/// count, as in a real round.
+fn answer(state: &ConvergenceState, items: &[(&str, Verdict, &str)]) -> RoundAnswer {
+    RoundAnswer::Answered(VerdictsBlock {
+        verdicts: items
+            .iter()
+            .map(|(title, verdict, reason)| VerdictItem {
+                finding_id: id_of(state, title),
+                verdict: *verdict,
+                reason: (*reason).to_owned(),
+                evidence: Vec::new(),
+                duplicate_of: None,
+            })
+            .collect(),
+    })
+}
+
+fn usage(
+    input: u64,
+    cache: u64,
+    output: u64,
+    reasoning: Option<u64>,
+    cost: Option<f64>,
+) -> TokenUsage {
+    TokenUsage {
+        input_total: Some(input),
+        cache_read: Some(cache),
+        cache_write: None,
+        output: Some(output),
+        reasoning,
+        cost_usd: cost,
     }
 }
 
-fn workers() -> Vec<ReportWorker> {
-    let claude = TokenUsage {
-        input_total: Some(48_210),
-        cache_read: Some(40_000),
-        cache_write: None,
-        output: Some(3_102),
-        reasoning: None,
-        cost_usd: Some(0.4821),
-    };
-    let codex = TokenUsage {
-        input_total: Some(30_500),
-        cache_read: Some(12_000),
-        cache_write: None,
-        output: Some(2_200),
-        reasoning: Some(1_024),
-        cost_usd: None,
-    };
+/// The scripted team: who ran in which round, with what outcome, for how long.
+struct Script {
+    team: TeamState,
+    clock: Timestamp,
+}
+
+impl Script {
+    fn row(
+        &mut self,
+        worker: &str,
+        kind: AdapterKind,
+        role: Role,
+        model: Option<&str>,
+        round: RoundTag,
+        attempts: &[(WorkerStatus, Option<&str>, u64, TokenUsage)],
+    ) {
+        let mut records = Vec::new();
+        for (n, (status, reason, ms, tokens)) in attempts.iter().enumerate() {
+            let started = self.clock;
+            self.clock = started
+                .checked_add(SignedDuration::from_millis(i64::try_from(*ms).unwrap_or(0)))
+                .expect("a scripted time");
+            let n = u32::try_from(n + 1).unwrap_or(1);
+            let suffix = if n == 1 {
+                String::new()
+            } else {
+                format!("-a{n}")
+            };
+            records.push(AttemptRecord {
+                attempt: n,
+                status: *status,
+                reason: reason.map(str::to_owned),
+                tokens: *tokens,
+                started_at: Some(started),
+                finished_at: Some(self.clock),
+                result_path: Some(format!("worker-results/{worker}-r{round}{suffix}.md")),
+                ..AttemptRecord::default()
+            });
+        }
+        self.team.upsert(TeamWorker {
+            worker: worker.parse().expect("a worker name"),
+            kind,
+            role,
+            round,
+            model: model.map(str::to_owned),
+            cli: None,
+            env_set: Vec::new(),
+            attempts: records,
+            replay: kind == AdapterKind::Replay,
+        });
+    }
+
+    /// Returns the tokens of a round's rows.
+    fn round_tokens(&self, round: RoundTag) -> TokenUsage {
+        self.team
+            .workers
+            .iter()
+            .filter(|w| w.round == round && w.role == Role::Analysis)
+            .fold(TokenUsage::default(), |sum, w| sum.plus(&w.tokens()))
+    }
+}
+
+/// Runs the script and returns the full fixture report of `task_type` in `language`.
+pub(crate) fn report_data(task_type: TaskType, language: Language) -> ReportData {
+    let manifest = crate::manifest::testing::sample(task_type, true);
+    let claude = usage(48_210, 40_000, 3_102, None, Some(0.4821));
+    let codex = usage(30_500, 12_000, 2_200, Some(1_024), None);
     let unknown = TokenUsage::default();
-    vec![
-        worker(
-            "claude-worker",
-            "claude",
-            "analysis",
-            Some("opus"),
+    let ok = WorkerStatus::Completed;
+    let timeout = (
+        WorkerStatus::Timeout,
+        Some("the deadline of 30m passed"),
+        1_800_000,
+        unknown,
+    );
+    let mut script = Script {
+        team: TeamState::new(
+            manifest.run_id,
+            task_type,
+            manifest.run_seq,
+            Timestamp::UNIX_EPOCH,
+        ),
+        clock: "2026-06-10T08:00:00Z"
+            .parse()
+            .expect("a fixed valid timestamp"),
+    };
+    let analysers = [
+        ("claude-worker", AdapterKind::Claude, Some("opus"), claude),
+        ("codex-worker", AdapterKind::Codex, Some("gpt-5.5"), codex),
+        ("gemini-worker", AdapterKind::Replay, None, unknown),
+    ];
+
+    // Round 0: every analyser answers; the two login findings merge.
+    for (worker, kind, model, tokens) in analysers {
+        let ms = match kind {
+            AdapterKind::Claude => 245_000,
+            AdapterKind::Codex => 312_400,
+            _ => 850,
+        };
+        script.row(
+            worker,
+            kind,
+            Role::Analysis,
+            model,
             RoundTag::Round(0),
-            WorkerStatus::Completed,
-            None,
-            1,
-            Some(245_000),
-            claude,
-            false,
-        ),
-        worker(
-            "codex-worker",
-            "codex",
-            "analysis",
-            Some("gpt-5.5"),
-            RoundTag::Round(0),
-            WorkerStatus::Completed,
-            None,
-            1,
-            Some(312_400),
-            codex,
-            false,
-        ),
-        worker(
-            "gemini-worker",
-            "replay",
-            "analysis",
-            None,
-            RoundTag::Round(0),
-            WorkerStatus::Completed,
-            None,
-            1,
-            Some(850),
-            unknown,
-            true,
-        ),
-        worker(
-            "claude-worker",
-            "claude",
-            "analysis",
-            Some("opus"),
+            &[(ok, None, ms, tokens)],
+        );
+    }
+    let mut state = ConvergenceState::new(
+        manifest.run_id.to_string(),
+        2,
+        analysers.iter().map(|a| a.0.to_owned()).collect(),
+        merge_findings(&round_zero(), 0),
+    );
+
+    // Round 1: everyone answers what was sent to them.
+    let queue = state.next_queue(None);
+    for (worker, kind, model, tokens) in analysers {
+        script.row(
+            worker,
+            kind,
+            Role::Analysis,
+            model,
             RoundTag::Round(1),
-            WorkerStatus::Completed,
-            None,
-            1,
-            Some(61_000),
-            claude,
-            false,
+            &[(ok, None, 61_000, tokens)],
+        );
+    }
+    let outcomes = BTreeMap::from([
+        (
+            "claude-worker".to_owned(),
+            answer(
+                &state,
+                &[
+                    ("Retry loop", Verdict::Unsure, "Frontend is out of scope."),
+                    ("Cart TTL", Verdict::Disagree, "TTL is 300 *hours*."),
+                ],
+            ),
         ),
-        worker(
-            "codex-worker",
-            "codex",
-            "analysis",
-            Some("gpt-5.5"),
-            RoundTag::Round(1),
-            WorkerStatus::Timeout,
-            Some("deadline 30m passed"),
-            2,
-            Some(1_800_000),
-            unknown,
-            false,
+        (
+            "codex-worker".to_owned(),
+            answer(
+                &state,
+                &[
+                    ("Checkout unwraps", Verdict::Agree, "Same line."),
+                    ("Retry loop", Verdict::Unsure, "Not in the traces I read."),
+                ],
+            ),
         ),
-        worker(
-            "gemini-worker",
-            "replay",
-            "analysis",
-            None,
-            RoundTag::Round(1),
-            WorkerStatus::Completed,
-            None,
-            1,
-            Some(420),
-            unknown,
-            true,
+        (
+            "gemini-worker".to_owned(),
+            answer(
+                &state,
+                &[
+                    ("Session cart", Verdict::Agree, "Confirmed at login.rs:42."),
+                    (
+                        "Checkout unwraps",
+                        Verdict::Unsure,
+                        "Could not find where\nthe cart is read.",
+                    ),
+                    ("Cart TTL", Verdict::Agree, "Seconds, per the docs."),
+                ],
+            ),
         ),
-        worker(
+    ]);
+    let tokens = script.round_tokens(RoundTag::Round(1));
+    state.record_round(
+        1,
+        RoundKind::Reverify,
+        &queue,
+        outcomes,
+        BTreeMap::new(),
+        tokens,
+    );
+
+    // Round 2: codex times out twice and is skipped from then on.
+    let queue = state.next_queue(None);
+    script.row(
+        "claude-worker",
+        AdapterKind::Claude,
+        Role::Analysis,
+        Some("opus"),
+        RoundTag::Round(2),
+        &[(ok, None, 12_345, claude)],
+    );
+    script.row(
+        "codex-worker",
+        AdapterKind::Codex,
+        Role::Analysis,
+        Some("gpt-5.5"),
+        RoundTag::Round(2),
+        &[timeout, timeout],
+    );
+    script.row(
+        "gemini-worker",
+        AdapterKind::Replay,
+        Role::Analysis,
+        None,
+        RoundTag::Round(2),
+        &[(ok, None, 420, unknown)],
+    );
+    let outcomes = BTreeMap::from([
+        (
+            "claude-worker".to_owned(),
+            answer(
+                &state,
+                &[
+                    ("Retry loop", Verdict::Unsure, "Still unsure."),
+                    ("Cart TTL", Verdict::Disagree, "Still 300 hours."),
+                ],
+            ),
+        ),
+        (
+            "codex-worker".to_owned(),
+            RoundAnswer::VerificationError("timeout: the deadline of 30m passed".to_owned()),
+        ),
+        (
+            "gemini-worker".to_owned(),
+            answer(
+                &state,
+                &[(
+                    "Checkout unwraps",
+                    Verdict::Unsure,
+                    "Still could not find it.",
+                )],
+            ),
+        ),
+    ]);
+    let tokens = script.round_tokens(RoundTag::Round(2));
+    state.record_round(
+        2,
+        RoundKind::Reverify,
+        &queue,
+        outcomes,
+        BTreeMap::new(),
+        tokens,
+    );
+
+    // The critic finds one gap, which the remaining analysers re-verify.
+    let critic_round = state.max_rounds + 1;
+    script.row(
+        "critic",
+        AdapterKind::Gemini,
+        Role::Critic,
+        Some("auto"),
+        RoundTag::Round(critic_round),
+        &[(ok, None, 30_000, unknown)],
+    );
+    let gaps = merge_from(
+        &[(
+            "critic".to_owned(),
+            block(vec![raw(
+                "K-1",
+                "No test covers guest checkout",
+                Severity::Low,
+                "tests/checkout_test.rs:1",
+                "Nothing exercises checkout after a login.",
+                "The checkout tests all start logged in.",
+            )]),
+        )],
+        critic_round,
+        state.next_finding_number(),
+    );
+    let gap_ids: Vec<String> = gaps.iter().map(|f| f.id.clone()).collect();
+    state.add_findings(gaps);
+    state.critic = Some(CriticRecord {
+        provider: "gemini".to_owned(),
+        round: critic_round,
+        status: WorkerStatus::Completed,
+        gaps: gap_ids.clone(),
+    });
+    let queue = state.next_queue(Some(&gap_ids));
+    script.row(
+        "claude-worker",
+        AdapterKind::Claude,
+        Role::Analysis,
+        Some("opus"),
+        RoundTag::Round(critic_round),
+        &[(ok, None, 9_000, claude)],
+    );
+    script.row(
+        "gemini-worker",
+        AdapterKind::Replay,
+        Role::Analysis,
+        None,
+        RoundTag::Round(critic_round),
+        &[(ok, None, 300, unknown)],
+    );
+    let outcomes = BTreeMap::from([
+        (
+            "claude-worker".to_owned(),
+            answer(&state, &[("No test covers", Verdict::Agree, "None do.")]),
+        ),
+        (
+            "gemini-worker".to_owned(),
+            answer(&state, &[("No test covers", Verdict::Agree, "Confirmed.")]),
+        ),
+    ]);
+    let tokens = script.round_tokens(RoundTag::Round(critic_round));
+    state.record_round(
+        critic_round,
+        RoundKind::Critic,
+        &queue,
+        outcomes,
+        BTreeMap::new(),
+        tokens,
+    );
+
+    // Plans: the analysers still in the run verify the plan body.
+    if task_type == TaskType::ImplementationPlanning {
+        script.row(
             "claude-worker",
-            "claude",
-            "analysis",
-            Some("opus"),
-            RoundTag::Round(2),
-            WorkerStatus::Completed,
-            None,
-            1,
-            Some(12_345),
-            claude,
-            false,
-        ),
-        worker(
-            "claude-worker",
-            "claude",
-            "analysis",
+            AdapterKind::Claude,
+            Role::Analysis,
             Some("opus"),
             RoundTag::PlanBody,
-            WorkerStatus::Completed,
+            &[(ok, None, 30_000, claude)],
+        );
+        script.row(
+            "gemini-worker",
+            AdapterKind::Replay,
+            Role::Analysis,
             None,
-            1,
-            Some(30_000),
-            claude,
-            false,
-        ),
-        worker(
-            "critic",
-            "gemini",
-            "critic",
-            Some("auto"),
-            RoundTag::Round(2),
-            WorkerStatus::Error,
-            Some("rate limited (HTTP 429)"),
-            1,
-            None,
-            unknown,
-            false,
-        ),
-        worker(
-            "report-writer",
-            "claude",
-            "report-writer",
-            Some("opus"),
-            RoundTag::Round(2),
-            WorkerStatus::Completed,
-            None,
-            1,
-            Some(3_725_000),
-            claude,
-            false,
-        ),
-    ]
-}
+            RoundTag::PlanBody,
+            &[(ok, None, 500, unknown)],
+        );
+    }
+    script.row(
+        "report-writer",
+        AdapterKind::Claude,
+        Role::ReportWriter,
+        Some("opus"),
+        RoundTag::Round(0),
+        &[(ok, None, 65_000, claude)],
+    );
 
-fn rounds() -> Vec<ReportRound> {
-    vec![
-        ReportRound {
-            round: 1,
-            queue: strings(&["F-1", "F-2", "F-3", "F-4"]),
-            answered_by: strings(&["claude-worker", "gemini-worker"]),
-            skipped_workers: strings(&["codex-worker"]),
-            tokens: TokenUsage {
-                input_total: Some(48_210),
-                output: Some(3_102),
-                cost_usd: Some(0.4821),
-                ..TokenUsage::default()
-            },
-        },
-        ReportRound {
-            round: 2,
-            queue: strings(&["F-3"]),
-            answered_by: strings(&["claude-worker"]),
-            skipped_workers: strings(&["codex-worker"]),
-            tokens: TokenUsage::default(),
-        },
-    ]
-}
-
-/// Returns the full fixture report of `task_type` in `language`.
-pub(crate) fn report_data(task_type: TaskType, language: Language) -> ReportData {
-    let findings = findings();
-    let workers = workers();
-    let total = workers
-        .iter()
-        .fold(TokenUsage::default(), |sum, w| sum.plus(&w.tokens));
-    ReportData {
-        schema_version: ReportData::current_schema_version(),
-        frontmatter: frontmatter(task_type, language, true),
+    assemble_report(ReportInput {
+        manifest: &manifest,
+        language,
+        convergence: &state,
+        team: &script.team,
         narrative: narrative(task_type, language),
-        class_counts: ClassCounts::from_findings(&findings),
-        findings,
-        workers,
-        rounds: rounds(),
-        tokens: ReportTokens { total },
-        budget: Some(BudgetNote {
+        budget: Budget {
             max_tokens: Some(2_000_000),
             max_cost_usd: None,
-            reached: false,
-            message: "1.3% of the token budget used.".to_owned(),
-        }),
-        critic: Some(CriticNote {
-            provider: "gemini".to_owned(),
-            gaps: 1,
-        }),
-        notes: strings(&[
-            "codex-worker timed out in round 1 and was skipped for the rest of convergence.",
-        ]),
+        },
+        budget_reached: None,
+        notes: Vec::new(),
         integrity: Integrity::default(),
-    }
+        generated_at: GENERATED_AT.parse().expect("a fixed valid timestamp"),
+    })
 }
 
 /// Returns a report with nothing in it but a summary: no findings, workers, rounds, notes.

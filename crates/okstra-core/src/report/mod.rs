@@ -4,6 +4,7 @@
 //! Reading and writing report files, and deciding approval, belong elsewhere (engine,
 //! `approve`, the run validator).
 
+pub mod assemble;
 pub mod data;
 pub mod data_schema;
 pub mod render;
@@ -11,6 +12,7 @@ pub mod render;
 #[cfg(test)]
 mod fixture;
 
+pub use assemble::{ReportInput, assemble_report};
 pub use data::{
     BudgetNote, Clarification, ClassCounts, CriticNote, Integrity, Narrative, NarrativeBlock,
     REPORT_DATA_KIND, ReportData, ReportFinding, ReportFrontmatter, ReportRound, ReportTokens,

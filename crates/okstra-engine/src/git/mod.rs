@@ -3,7 +3,7 @@
 //!
 //! Worktree provisioning is in `worktree`.
 
-pub mod worktree;
+pub(crate) mod worktree;
 
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};

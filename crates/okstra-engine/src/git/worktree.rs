@@ -76,7 +76,7 @@ fn canonical(p: &Path) -> PathBuf {
 
 /// What the caller asks of provisioning.
 #[derive(Clone, Debug)]
-pub struct TaskWorktreeRequest<'a> {
+pub(crate) struct TaskWorktreeRequest<'a> {
     pub task_key: &'a TaskKey,
     pub project_root: &'a Path,
     /// The branch category (`workCategory`, default `feat`).
@@ -85,104 +85,227 @@ pub struct TaskWorktreeRequest<'a> {
     pub base_ref: Option<&'a str>,
 }
 
+/// Where a task's workers run, as decided from the repository layout and the registry — the
+/// one decision both provisioning and `--dry-run` make.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum WorktreeDecision {
+    /// No task worktree: outside git (`skipped-non-git`) or inside a linked worktree
+    /// (`skipped-nested-worktree`); workers run in the project root.
+    Skipped {
+        status: WorktreeStatus,
+        workdir: PathBuf,
+    },
+    /// The registry has the task's worktree.
+    Existing {
+        entry: Box<TaskWorktreeEntry>,
+        workdir: PathBuf,
+    },
+    /// The task has no worktree yet: it is made at `path` on `branch`.
+    New {
+        path: PathBuf,
+        branch: String,
+        workdir: PathBuf,
+    },
+}
+
+impl WorktreeDecision {
+    /// Returns the folder workers run in: the worktree, its subfolder matching the project
+    /// root in a monorepo, or the project root.
+    pub(crate) fn workdir(&self) -> &Path {
+        match self {
+            WorktreeDecision::Skipped { workdir, .. }
+            | WorktreeDecision::Existing { workdir, .. }
+            | WorktreeDecision::New { workdir, .. } => workdir,
+        }
+    }
+}
+
+/// The repository facts a decision is made from.
+struct Repo {
+    toplevel: PathBuf,
+    common_dir: PathBuf,
+    /// The project root's place inside the top level (empty at the top).
+    subdir: PathBuf,
+}
+
+/// Returns the repository of a project root, or the decision to skip provisioning.
+fn repo_of(project_root: &Path) -> Result<Result<Repo, WorktreeDecision>, GitError> {
+    let skipped = |status| {
+        Err(WorktreeDecision::Skipped {
+            status,
+            workdir: project_root.to_path_buf(),
+        })
+    };
+    Ok(match discover(project_root)? {
+        RepoLayout::NotGit => skipped(WorktreeStatus::SkippedNonGit),
+        RepoLayout::LinkedWorktree { .. } => skipped(WorktreeStatus::SkippedNestedWorktree),
+        RepoLayout::Main {
+            toplevel,
+            common_dir,
+        } => {
+            let toplevel = canonical(&toplevel);
+            let subdir = project_root
+                .strip_prefix(&toplevel)
+                .map(Path::to_path_buf)
+                .unwrap_or_default();
+            Ok(Repo {
+                toplevel,
+                common_dir,
+                subdir,
+            })
+        }
+    })
+}
+
+/// Decides where a task's workers run, given its repository and the registry.
+fn decide(
+    home: &Home,
+    repo: &Repo,
+    registry: &okstra_core::registry::Registry,
+    key: &TaskKey,
+    category: &Segment,
+) -> WorktreeDecision {
+    let within = |base: &Path| {
+        if repo.subdir.as_os_str().is_empty() {
+            base.to_path_buf()
+        } else {
+            base.join(&repo.subdir)
+        }
+    };
+    let group = key.group().segment();
+    let id = key.id().segment();
+    if let Some(entry) = registry.task(&canonical_task_key(key.project_id(), group, id)) {
+        return WorktreeDecision::Existing {
+            workdir: within(Path::new(&entry.path)),
+            entry: Box::new(entry.clone()),
+        };
+    }
+    let path = home.paths().task_worktree(key.project_id(), group, id);
+    WorktreeDecision::New {
+        workdir: within(&path),
+        branch: task_branch(category, group, id),
+        path,
+    }
+}
+
+fn category_segment(category: &str) -> Result<Segment, WorktreeError> {
+    Segment::from_slug(category).map_err(|_| WorktreeError::BadCategory {
+        value: category.to_owned(),
+    })
+}
+
+/// Returns where a task's workers would run, without changing anything (`--dry-run`): the
+/// registry is read without its lock.
+pub(crate) fn plan_task_worktree(
+    home: &Home,
+    req: &TaskWorktreeRequest<'_>,
+) -> Result<WorktreeDecision, WorktreeError> {
+    let project_root = canonical(req.project_root);
+    let repo = match repo_of(&project_root)? {
+        Ok(repo) => repo,
+        Err(skipped) => return Ok(skipped),
+    };
+    let registry = crate::registry::read_registry(home)?;
+    Ok(decide(
+        home,
+        &repo,
+        &registry,
+        req.task_key,
+        &category_segment(req.category)?,
+    ))
+}
+
 /// Provisions (creates or reuses) the task worktree and returns where workers run.
-pub fn provision_task_worktree(
+pub(crate) fn provision_task_worktree(
     home: &Home,
     req: &TaskWorktreeRequest<'_>,
 ) -> Result<WorktreeInfo, WorktreeError> {
     let project_root = canonical(req.project_root);
-    let skipped = |status| WorktreeInfo {
-        status,
-        path: None,
-        branch: None,
-        base_ref: None,
-        anchor_base_commit: None,
-        workdir: project_root.display().to_string(),
-    };
-    let (toplevel, common_dir) = match discover(&project_root)? {
-        RepoLayout::NotGit => return Ok(skipped(WorktreeStatus::SkippedNonGit)),
-        RepoLayout::LinkedWorktree { .. } => {
-            return Ok(skipped(WorktreeStatus::SkippedNestedWorktree));
+    let repo = match repo_of(&project_root)? {
+        Ok(repo) => repo,
+        Err(skipped) => {
+            let WorktreeDecision::Skipped { status, .. } = skipped else {
+                unreachable!("repo_of only skips");
+            };
+            return Ok(WorktreeInfo {
+                status,
+                path: None,
+                branch: None,
+                base_ref: None,
+                anchor_base_commit: None,
+                workdir: project_root.display().to_string(),
+            });
         }
-        RepoLayout::Main {
-            toplevel,
-            common_dir,
-        } => (canonical(&toplevel), common_dir),
     };
-    let subdir = project_root
-        .strip_prefix(&toplevel)
-        .map(Path::to_path_buf)
-        .unwrap_or_default();
     let key = req.task_key;
-    let group = key.group().segment();
-    let id = key.id().segment();
-    let category = Segment::from_slug(req.category).map_err(|_| WorktreeError::BadCategory {
-        value: req.category.to_owned(),
-    })?;
-    let canonical_key = canonical_task_key(key.project_id(), group, id);
-    let branch = task_branch(&category, group, id);
-    let path = home.paths().task_worktree(key.project_id(), group, id);
-    let git = GitCommand::new(&toplevel);
+    let category = category_segment(req.category)?;
+    let canonical_key =
+        canonical_task_key(key.project_id(), key.group().segment(), key.id().segment());
+    let git = GitCommand::new(&repo.toplevel);
     let key_text = key.to_string();
 
-    let (entry, status) = with_registry(home, |registry| {
-        if let Some(entry) = registry.task(&canonical_key).cloned() {
-            if let Some(given) = req.base_ref
-                && given != entry.base_ref
-                && git.resolve_commit(given)?.as_deref() != Some(entry.anchor_base_commit.as_str())
-            {
-                return Err(WorktreeError::BaseRefMismatch {
-                    task_key: entry.task_key.clone(),
-                    given: given.to_owned(),
-                    anchor_ref: entry.base_ref.clone(),
-                    anchor_commit: entry.anchor_base_commit.clone(),
-                });
+    let (entry, status, workdir) = with_registry(home, |registry| {
+        match decide(home, &repo, registry, key, &category) {
+            WorktreeDecision::Existing { entry, workdir } => {
+                if let Some(given) = req.base_ref
+                    && given != entry.base_ref
+                    && git.resolve_commit(given)?.as_deref()
+                        != Some(entry.anchor_base_commit.as_str())
+                {
+                    return Err(WorktreeError::BaseRefMismatch {
+                        task_key: entry.task_key.clone(),
+                        given: given.to_owned(),
+                        anchor_ref: entry.base_ref.clone(),
+                        anchor_commit: entry.anchor_base_commit.clone(),
+                    });
+                }
+                ensure_checked_out(
+                    &git,
+                    Path::new(&entry.path),
+                    &entry.branch,
+                    &entry.anchor_base_commit,
+                )?;
+                Ok(((*entry, WorktreeStatus::Reused, workdir), false))
             }
-            ensure_checked_out(
-                &git,
-                Path::new(&entry.path),
-                &entry.branch,
-                &entry.anchor_base_commit,
-            )?;
-            return Ok(((entry, WorktreeStatus::Reused), false));
+            WorktreeDecision::New {
+                path,
+                branch,
+                workdir,
+            } => {
+                let Some(base_ref) = req.base_ref else {
+                    return Err(WorktreeError::BaseRefRequired {
+                        task_key: key_text.clone(),
+                    });
+                };
+                registry
+                    .check_branch(&branch, &canonical_key)
+                    .map_err(|e| WorktreeError::from_registry(&key_text, e))?;
+                let anchor =
+                    git.resolve_commit(base_ref)?
+                        .ok_or_else(|| WorktreeError::BadBaseRef {
+                            value: base_ref.to_owned(),
+                            repo: repo.toplevel.clone(),
+                        })?;
+                ensure_checked_out(&git, &path, &branch, &anchor)?;
+                let entry = TaskWorktreeEntry {
+                    task_key: key_text.clone(),
+                    project_id: key.project_id().to_string(),
+                    project_root: project_root.display().to_string(),
+                    git_common_dir: repo.common_dir.display().to_string(),
+                    branch,
+                    path: path.display().to_string(),
+                    base_ref: base_ref.to_owned(),
+                    anchor_base_commit: anchor,
+                    created_at: Timestamp::now(),
+                };
+                registry
+                    .insert_task(&canonical_key, entry.clone())
+                    .map_err(|e| WorktreeError::from_registry(&key_text, e))?;
+                Ok(((entry, WorktreeStatus::Created, workdir), true))
+            }
+            WorktreeDecision::Skipped { .. } => unreachable!("a repository is never skipped"),
         }
-        let Some(base_ref) = req.base_ref else {
-            return Err(WorktreeError::BaseRefRequired {
-                task_key: key_text.clone(),
-            });
-        };
-        registry
-            .check_branch(&branch, &canonical_key)
-            .map_err(|e| WorktreeError::from_registry(&key_text, e))?;
-        let anchor = git
-            .resolve_commit(base_ref)?
-            .ok_or_else(|| WorktreeError::BadBaseRef {
-                value: base_ref.to_owned(),
-                repo: toplevel.clone(),
-            })?;
-        ensure_checked_out(&git, &path, &branch, &anchor)?;
-        let entry = TaskWorktreeEntry {
-            task_key: key_text.clone(),
-            project_id: key.project_id().to_string(),
-            project_root: project_root.display().to_string(),
-            git_common_dir: common_dir.display().to_string(),
-            branch: branch.clone(),
-            path: path.display().to_string(),
-            base_ref: base_ref.to_owned(),
-            anchor_base_commit: anchor,
-            created_at: Timestamp::now(),
-        };
-        registry
-            .insert_task(&canonical_key, entry.clone())
-            .map_err(|e| WorktreeError::from_registry(&key_text, e))?;
-        Ok(((entry, WorktreeStatus::Created), true))
     })?;
-
-    let workdir = if subdir.as_os_str().is_empty() {
-        PathBuf::from(&entry.path)
-    } else {
-        Path::new(&entry.path).join(&subdir)
-    };
     Ok(WorktreeInfo {
         status,
         path: Some(entry.path),

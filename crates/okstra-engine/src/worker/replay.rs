@@ -3,18 +3,19 @@
 //! Ctrl-C rules as a process.
 
 use jiff::Timestamp;
+use okstra_core::outcome::{AttemptResult, FailCause, INTERRUPTED};
 use okstra_core::replay::ReplayAnswer;
+use okstra_core::settings::WorkerLimits;
+use okstra_core::tokens::TokenUsage;
 use tokio_util::sync::CancellationToken;
 
-use super::result::ResultSpec;
-use super::{AttemptEvent, AttemptResult, FailCause, Reporter, WorkerLimits, report_end};
+use super::attempt::{AttemptEvent, Reporter};
 use crate::timer::after;
 
 /// Runs a replay attempt.
 pub(crate) async fn run_replay(
     answer: Option<ReplayAnswer>,
     limits: WorkerLimits,
-    result_spec: ResultSpec,
     reporter: Reporter,
     cancel: CancellationToken,
 ) {
@@ -23,11 +24,11 @@ pub(crate) async fn run_replay(
         None => AttemptResult::Failed {
             cause: FailCause::Reported,
             message: "the replay fixture has no answer for this worker and round".to_owned(),
-            usage: okstra_core::tokens::TokenUsage::default(),
+            usage: TokenUsage::default(),
         },
         Some(answer) => answer_after_delay(answer, limits, &reporter, &cancel).await,
     };
-    report_end(&reporter, result_spec, result, None, started_at).await;
+    reporter.finished(result, None, started_at).await;
     reporter.send(AttemptEvent::Reaped { count: 0 }).await;
 }
 
@@ -49,14 +50,14 @@ async fn answer_after_delay(
                     "the deadline of {} passed",
                     okstra_core::duration::format_duration(limits.deadline)
                 ),
-                usage: okstra_core::tokens::TokenUsage::default(),
+                usage: TokenUsage::default(),
             };
         }
         () = cancel.cancelled() => {
             return AttemptResult::Failed {
                 cause: FailCause::Interrupted,
-                message: super::INTERRUPTED.to_owned(),
-                usage: okstra_core::tokens::TokenUsage::default(),
+                message: INTERRUPTED.to_owned(),
+                usage: TokenUsage::default(),
             };
         }
         () = &mut answered, if !answer.hang => {}

@@ -15,17 +15,18 @@ use okstra_core::adapter::{
     ExitInfo, FailureKind, LineEffects, Outcome, StreamParser, retry_storm_reason,
 };
 use okstra_core::duration::format_duration;
+use okstra_core::events::KillSignal;
+use okstra_core::outcome::{AttemptResult, FailCause, INTERRUPTED};
+use okstra_core::settings::WorkerLimits;
+use okstra_core::tokens::TokenUsage;
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWriteExt, BufReader};
 use tokio::process::Command;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use super::result::ResultSpec;
+use super::attempt::{AttemptEvent, ProcessLaunch, Reporter};
 use super::unix::{
     kill_worker_tree, process_start, register_managed, signal_group, unregister_managed,
-};
-use super::{
-    AttemptEvent, AttemptResult, FailCause, ProcessLaunch, Reporter, WorkerLimits, report_end,
 };
 use crate::timer::{after, fired};
 
@@ -82,12 +83,11 @@ enum KillReason {
 pub(crate) async fn run_process(
     launch: ProcessLaunch,
     limits: WorkerLimits,
-    tag: String,
-    result_spec: ResultSpec,
     reporter: Reporter,
     cancel: CancellationToken,
 ) {
     let started_at = Timestamp::now();
+    let tag = launch.tag.clone();
     let spec = &launch.spec;
     let mut cmd = Command::new(&spec.program);
     cmd.args(&spec.args)
@@ -116,9 +116,9 @@ pub(crate) async fn run_process(
             let result = AttemptResult::Failed {
                 cause: FailCause::SpawnFailed,
                 message: format!("cannot start {}: {e}", spec.program),
-                usage: okstra_core::tokens::TokenUsage::default(),
+                usage: TokenUsage::default(),
             };
-            report_end(&reporter, result_spec, result, None, started_at).await;
+            reporter.finished(result, None, started_at).await;
             reporter.send(AttemptEvent::Reaped { count: 0 }).await;
             return;
         }
@@ -212,7 +212,7 @@ pub(crate) async fn run_process(
             }
             () = fired(&mut grace) => {
                 grace = None;
-                reporter.send(AttemptEvent::Signaled { signal: "SIGKILL" }).await;
+                reporter.send(AttemptEvent::Signaled(KillSignal::Kill)).await;
                 signal_group(pgid, Signal::SIGKILL);
                 let t = tag.clone();
                 reaped += tokio::task::spawn_blocking(move || kill_worker_tree(None, &t, since))
@@ -282,7 +282,7 @@ pub(crate) async fn run_process(
         },
         Some(KillReason::Interrupted) => AttemptResult::Failed {
             cause: FailCause::Interrupted,
-            message: super::INTERRUPTED.to_owned(),
+            message: INTERRUPTED.to_owned(),
             usage: partial_usage(parser, &exit_info),
         },
         None => {
@@ -306,12 +306,12 @@ pub(crate) async fn run_process(
                 None => AttemptResult::Failed {
                     cause: FailCause::Crash,
                     message: "no parser for this adapter".to_owned(),
-                    usage: okstra_core::tokens::TokenUsage::default(),
+                    usage: TokenUsage::default(),
                 },
             }
         }
     };
-    report_end(&reporter, result_spec, result, Some(exit_info), started_at).await;
+    reporter.finished(result, Some(exit_info), started_at).await;
     // The status is on its way to disk; now make sure nothing the worker started survives.
     reaped += tokio::task::spawn_blocking(move || kill_worker_tree(Some(pgid), &tag, since))
         .await
@@ -319,7 +319,7 @@ pub(crate) async fn run_process(
     reporter.send(AttemptEvent::Reaped { count: reaped }).await;
 }
 
-fn partial_usage(parser: Option<StreamParser>, exit: &ExitInfo) -> okstra_core::tokens::TokenUsage {
+fn partial_usage(parser: Option<StreamParser>, exit: &ExitInfo) -> TokenUsage {
     parser
         .map(|p| p.finish(exit, None).usage())
         .unwrap_or_default()
@@ -332,7 +332,7 @@ async fn terminate(
     reporter: &Reporter,
 ) -> std::pin::Pin<Box<tokio::time::Sleep>> {
     reporter
-        .send(AttemptEvent::Signaled { signal: "SIGTERM" })
+        .send(AttemptEvent::Signaled(KillSignal::Term))
         .await;
     signal_group(pgid, Signal::SIGTERM);
     after(grace)

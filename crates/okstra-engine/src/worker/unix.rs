@@ -14,7 +14,7 @@ use nix::unistd::Pid;
 
 /// The variable okstra sets in each worker attempt's environment; descendants inherit it, so
 /// okstra can find every process a worker started.
-pub const WORKER_TAG_VAR: &str = "OKSTRA_WORKER_TAG";
+pub(crate) const WORKER_TAG_VAR: &str = "OKSTRA_WORKER_TAG";
 
 /// Pids of direct children okstra itself waits for (worker leaders, git). The orphan reaper
 /// never touches them, so their own `wait` cannot lose its status.
@@ -22,7 +22,7 @@ static MANAGED: LazyLock<Mutex<HashSet<i32>>> = LazyLock::new(|| Mutex::new(Hash
 
 /// Makes okstra the child subreaper: orphaned descendants of workers are re-parented to okstra
 /// instead of init, so they can be found and reaped. Idempotent.
-pub fn become_subreaper() {
+pub(crate) fn become_subreaper() {
     #[cfg(target_os = "linux")]
     {
         let _ = nix::sys::prctl::set_child_subreaper(true);
@@ -30,21 +30,21 @@ pub fn become_subreaper() {
 }
 
 /// Marks a direct child as waited for by its owner.
-pub fn register_managed(pid: u32) {
+pub(crate) fn register_managed(pid: u32) {
     if let (Ok(pid), Ok(mut set)) = (i32::try_from(pid), MANAGED.lock()) {
         set.insert(pid);
     }
 }
 
 /// Unmarks a direct child once its owner has waited for it.
-pub fn unregister_managed(pid: u32) {
+pub(crate) fn unregister_managed(pid: u32) {
     if let (Ok(pid), Ok(mut set)) = (i32::try_from(pid), MANAGED.lock()) {
         set.remove(&pid);
     }
 }
 
 /// Sends `signal` to a process group; a group that no longer exists is not an error.
-pub fn signal_group(pgid: u32, signal: Signal) {
+pub(crate) fn signal_group(pgid: u32, signal: Signal) {
     if let Ok(pgid) = i32::try_from(pgid) {
         let _ = killpg(Pid::from_raw(pgid), signal);
     }
@@ -58,13 +58,13 @@ fn stat_fields(pid: i32) -> Option<Vec<String>> {
 }
 
 /// Returns a process's start time (clock ticks since boot), which with its pid identifies it.
-pub fn process_start(pid: u32) -> Option<u64> {
+pub(crate) fn process_start(pid: u32) -> Option<u64> {
     stat_fields(i32::try_from(pid).ok()?)?.get(19)?.parse().ok()
 }
 
 /// Returns whether the process `pid` that started at `start` is still alive (and not a
 /// zombie).
-pub fn is_alive(pid: u32, start: Option<u64>) -> bool {
+pub(crate) fn is_alive(pid: u32, start: Option<u64>) -> bool {
     let Ok(p) = i32::try_from(pid) else {
         return false;
     };
@@ -121,24 +121,12 @@ fn is_managed(pid: i32) -> bool {
     MANAGED.lock().map_or(true, |s| s.contains(&pid))
 }
 
-/// Returns the live processes whose environment carries `OKSTRA_WORKER_TAG=<tag>` (any
-/// start time).
-pub fn tagged_processes(tag: &str) -> Vec<i32> {
-    let needle = format!("{WORKER_TAG_VAR}={tag}");
-    let me = i32::try_from(std::process::id()).unwrap_or(0);
-    scan()
-        .into_iter()
-        .filter(|p| !p.zombie && p.pid != me && has_tag(p.pid, needle.as_bytes()))
-        .map(|p| p.pid)
-        .collect()
-}
-
 /// SIGKILLs every process tagged `tag` that started at or after `since` (clock ticks since
 /// boot; the attempt's leader start, or 0 for any), repeating until none is left (a dying
 /// parent can still fork); reaps what becomes okstra's; returns how many it killed. One pass
 /// over `/proc` per round, and `environ` is read only for processes young enough to be
 /// descendants.
-pub fn kill_tagged(tag: &str, since: u64) -> usize {
+pub(crate) fn kill_tagged(tag: &str, since: u64) -> usize {
     let needle = format!("{WORKER_TAG_VAR}={tag}");
     let me = i32::try_from(std::process::id()).unwrap_or(0);
     let mut killed = HashSet::new();
@@ -177,15 +165,9 @@ fn reap_zombies(procs: &[ProcInfo], me: i32) {
     }
 }
 
-/// Reaps zombies re-parented to okstra (it is the subreaper) that nobody else waits for.
-pub fn reap_orphans() {
-    let me = i32::try_from(std::process::id()).unwrap_or(0);
-    reap_zombies(&scan(), me);
-}
-
 /// Kills a process group and every tagged process started since `since`, then reaps: the end
 /// of a worker attempt.
-pub fn kill_worker_tree(pgid: Option<u32>, tag: &str, since: u64) -> usize {
+pub(crate) fn kill_worker_tree(pgid: Option<u32>, tag: &str, since: u64) -> usize {
     if let Some(pgid) = pgid {
         signal_group(pgid, Signal::SIGKILL);
     }
@@ -193,6 +175,6 @@ pub fn kill_worker_tree(pgid: Option<u32>, tag: &str, since: u64) -> usize {
 }
 
 /// Returns whether okstra runs as root (Claude then needs `IS_SANDBOX=1` to write).
-pub fn is_root() -> bool {
+pub(crate) fn is_root() -> bool {
     nix::unistd::geteuid().is_root()
 }

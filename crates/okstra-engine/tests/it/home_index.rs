@@ -3,8 +3,7 @@
 use okstra_core::index::{IndexEvent, IndexRow};
 use okstra_core::jsonl::JsonlWarning;
 use okstra_core::status::RunStatus;
-use okstra_engine::home::Home;
-use okstra_engine::lock::{lock_exclusive, try_lock_exclusive};
+use okstra_engine::Home;
 
 fn row(n: u32) -> IndexRow {
     IndexRow {
@@ -14,7 +13,7 @@ fn row(n: u32) -> IndexRow {
         project_id: "shop".into(),
         task_group: "g".into(),
         task_id: "i".into(),
-        task_type: "error-analysis".into(),
+        task_type: okstra_core::TaskType::ErrorAnalysis,
         run_seq: n,
         stage: None,
         status: RunStatus::Prepared,
@@ -77,14 +76,4 @@ fn a_newer_row_version_is_refused() {
     home.append_index(&r).unwrap();
     let err = home.read_index().unwrap_err();
     assert!(err.to_string().contains("runs.jsonl"), "{err}");
-}
-
-#[test]
-fn a_held_lock_blocks_try_lock() {
-    let tmp = tempfile::tempdir().unwrap();
-    let path = tmp.path().join("x/.lock");
-    let held = lock_exclusive(&path).unwrap();
-    assert!(try_lock_exclusive(&path).unwrap().is_none());
-    drop(held);
-    assert!(try_lock_exclusive(&path).unwrap().is_some());
 }

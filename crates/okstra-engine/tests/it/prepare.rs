@@ -1,44 +1,36 @@
 //! Run preparation: seqs, manifests, brief history, timeline, index rows.
 
+use okstra_core::TaskType;
 use okstra_core::index::IndexEvent;
 use okstra_core::manifest::RunManifest;
-use okstra_core::status::RunStatus;
 use okstra_core::timeline::Timeline;
-use okstra_core::{RunSeq, TaskKey, TaskType};
-use okstra_engine::errors::PrepareError;
-use okstra_engine::prepare::{PrepareRequest, prepare_run};
+use okstra_engine::{PrepareError, PreparedRun, RunError};
 
-use crate::common::Fixture;
+use crate::common::{Ask, Fixture};
 
-fn request(task: &str, brief: Option<&str>, seq: Option<u32>) -> PrepareRequest {
-    let (group, id) = TaskKey::parse_task_arg(task).unwrap();
-    PrepareRequest {
-        group,
-        id,
-        task_type: TaskType::ErrorAnalysis,
-        brief: brief.map(str::to_owned),
-        base_ref: Some("main".into()),
-        category: "feat".into(),
-        stage: None,
-        seq_override: seq.map(|s| RunSeq::new(s).unwrap()),
-        status: RunStatus::Prepared,
-        workers: Vec::new(),
-        pid: None,
-        replay: false,
-        recipe: None,
-    }
+/// Prepares an error-analysis run of `task` from `main`.
+fn prepare(
+    fx: &Fixture,
+    task: &str,
+    brief: Option<&str>,
+    seq: Option<u32>,
+) -> Result<PreparedRun, RunError> {
+    fx.prepare_with(
+        task,
+        TaskType::ErrorAnalysis,
+        &Ask {
+            base_ref: Some("main"),
+            brief,
+            seq,
+        },
+    )
 }
 
 #[test]
 fn seqs_count_per_task_type_and_files_agree() {
     let fx = Fixture::git();
-    let a = prepare_run(
-        &fx.home,
-        &fx.project,
-        &request("g/i", Some("# one\n"), None),
-    )
-    .unwrap();
-    let b = prepare_run(&fx.home, &fx.project, &request("G/I", None, None)).unwrap();
+    let a = prepare(&fx, "g/i", Some("# one\n"), None).unwrap();
+    let b = prepare(&fx, "G/I", None, None).unwrap();
     assert_eq!(a.manifest.run_seq.get(), 1);
     assert_eq!(b.manifest.run_seq.get(), 2);
     // Raw spellings that slug alike are the same task; the key keeps the first spelling.
@@ -48,7 +40,7 @@ fn seqs_count_per_task_type_and_files_agree() {
     assert_eq!(m, b.manifest);
     assert_eq!(m.schema_version.as_deref(), Some("run-manifest/v1"));
     assert_eq!(m.brief.as_deref(), Some(".okstra/tasks/g/i/brief.md"));
-    assert_eq!(m.run_dir, ".okstra/tasks/g/i/runs/error-analysis");
+    assert_eq!(m.run_dir(), ".okstra/tasks/g/i/runs/error-analysis");
     for dir in b.paths.directories() {
         assert!(dir.is_dir(), "{}", dir.display());
     }
@@ -71,39 +63,27 @@ fn seqs_count_per_task_type_and_files_agree() {
 #[test]
 fn seq_override_is_used_once() {
     let fx = Fixture::git();
-    let run = prepare_run(&fx.home, &fx.project, &request("g/i", None, Some(7))).unwrap();
+    let run = prepare(&fx, "g/i", None, Some(7)).unwrap();
     assert_eq!(run.manifest.run_seq.get(), 7);
-    let err = prepare_run(&fx.home, &fx.project, &request("g/i", None, Some(7))).unwrap_err();
+    let err = prepare(&fx, "g/i", None, Some(7)).unwrap_err();
     assert!(
-        matches!(err, PrepareError::SeqExists { seq: 7, .. }),
+        matches!(
+            err,
+            RunError::Prepare(PrepareError::SeqExists { seq: 7, .. })
+        ),
         "{err:?}"
     );
-    let next = prepare_run(&fx.home, &fx.project, &request("g/i", None, None)).unwrap();
+    let next = prepare(&fx, "g/i", None, None).unwrap();
     assert_eq!(next.manifest.run_seq.get(), 8);
 }
 
 #[test]
 fn a_different_brief_moves_the_old_one_to_history() {
     let fx = Fixture::git();
-    prepare_run(
-        &fx.home,
-        &fx.project,
-        &request("g/i", Some("# one\n"), None),
-    )
-    .unwrap();
-    let same = prepare_run(
-        &fx.home,
-        &fx.project,
-        &request("g/i", Some("# one\n"), None),
-    )
-    .unwrap();
+    prepare(&fx, "g/i", Some("# one\n"), None).unwrap();
+    let same = prepare(&fx, "g/i", Some("# one\n"), None).unwrap();
     assert_eq!(same.brief_archived, None);
-    let changed = prepare_run(
-        &fx.home,
-        &fx.project,
-        &request("g/i", Some("# two\n"), None),
-    )
-    .unwrap();
+    let changed = prepare(&fx, "g/i", Some("# two\n"), None).unwrap();
     let archived = changed.brief_archived.unwrap();
     assert!(archived.ends_with(".okstra/tasks/g/i/history/brief-3.md"));
     assert_eq!(fs_err::read_to_string(&archived).unwrap(), "# one\n");
@@ -116,8 +96,8 @@ fn a_different_brief_moves_the_old_one_to_history() {
 #[test]
 fn project_meta_lists_the_root_once() {
     let fx = Fixture::git();
-    prepare_run(&fx.home, &fx.project, &request("g/i", None, None)).unwrap();
-    prepare_run(&fx.home, &fx.project, &request("g/j", None, None)).unwrap();
+    prepare(&fx, "g/i", None, None).unwrap();
+    prepare(&fx, "g/j", None, None).unwrap();
     let meta = fx
         .home
         .project_meta(&fx.project.project_id)

@@ -2,8 +2,7 @@
 
 use okstra_core::TaskType;
 use okstra_core::status::WorktreeStatus;
-use okstra_engine::errors::{PrepareError, WorktreeError};
-use okstra_engine::registry::read_registry;
+use okstra_engine::{PrepareError, RunError, WorktreeError};
 use okstra_test_support::git_repo::{commit_file, git};
 
 use crate::common::Fixture;
@@ -55,7 +54,7 @@ fn created_then_reused_by_another_task_type() {
         Some(main_head.as_str())
     );
 
-    let registry = read_registry(&fx.home).unwrap();
+    let registry = fx.registry();
     assert_eq!(registry.tasks.len(), 1);
     assert_eq!(
         registry.branches["okstra/feat/payments-dev-1"],
@@ -74,12 +73,12 @@ fn first_time_without_base_ref_is_refused() {
     assert!(
         matches!(
             err,
-            PrepareError::Worktree(WorktreeError::BaseRefRequired { ref task_key })
+            RunError::Prepare(PrepareError::Worktree(WorktreeError::BaseRefRequired { ref task_key }))
                 if task_key == "shop:payments:dev-1"
         ),
         "{err:?}"
     );
-    assert!(read_registry(&fx.home).unwrap().tasks.is_empty());
+    assert!(fx.registry().tasks.is_empty());
     assert!(!fx.home.paths().home().join("worktrees").exists());
 }
 
@@ -96,7 +95,7 @@ fn a_different_base_ref_later_is_refused() {
     assert!(
         matches!(
             &err,
-            PrepareError::Worktree(WorktreeError::BaseRefMismatch { given, anchor_ref, .. })
+            RunError::Prepare(PrepareError::Worktree(WorktreeError::BaseRefMismatch { given, anchor_ref, .. }))
                 if given == "other" && anchor_ref == "main"
         ),
         "{err:?}"
@@ -118,7 +117,7 @@ fn unknown_base_ref_is_refused() {
         )
         .unwrap_err();
     assert!(
-        matches!(err, PrepareError::Worktree(WorktreeError::BadBaseRef { ref value, .. }) if value == "no-such-branch"),
+        matches!(err, RunError::Prepare(PrepareError::Worktree(WorktreeError::BadBaseRef { ref value, .. })) if value == "no-such-branch"),
         "{err:?}"
     );
 }
@@ -134,7 +133,7 @@ fn branch_owned_by_another_task_is_refused() {
     assert!(
         matches!(
             &err,
-            PrepareError::Worktree(WorktreeError::BranchTaken { branch, owner, .. })
+            RunError::Prepare(PrepareError::Worktree(WorktreeError::BranchTaken { branch, owner, .. }))
                 if branch == "okstra/feat/a-b-c" && owner == "shop:a-b:c"
         ),
         "{err:?}"
@@ -176,7 +175,7 @@ fn inside_a_linked_worktree_runs_use_the_project_root() {
         .unwrap();
     assert_eq!(run.worktree.status, WorktreeStatus::SkippedNestedWorktree);
     assert_eq!(run.worktree.workdir, linked.display().to_string());
-    assert!(read_registry(&fx2.home).unwrap().tasks.is_empty());
+    assert!(fx2.registry().tasks.is_empty());
 }
 
 #[test]

@@ -4,7 +4,9 @@
 //! SIGTERM, leave grandchildren holding its pipes (in its process group, or escaped with
 //! `setsid`), stream a lot of output, or print garbage.
 //!
-//! Every flag is optional; with none it reads its prompt from stdin and prints `ok`.
+//! Every flag is optional; with none it reads its prompt from stdin and prints `ok`. With
+//! `--fixture FILE --worker NAME` it answers what a replay fixture scripts for that worker in
+//! the round its prompt names — a replay run's answers, from a real process.
 
 #![expect(
     clippy::print_stdout,
@@ -42,6 +44,8 @@ struct Opts {
     setsid: bool,
     ready_file: Option<String>,
     ready_fifo: Option<String>,
+    fixture: Option<String>,
+    worker: Option<String>,
 }
 
 fn parse_args() -> Opts {
@@ -73,6 +77,8 @@ fn parse_args() -> Opts {
             "--setsid" => o.setsid = true,
             "--ready-file" => o.ready_file = Some(val()),
             "--ready-fifo" => o.ready_fifo = Some(val()),
+            "--fixture" => o.fixture = Some(val()),
+            "--worker" => o.worker = Some(val()),
             // Arguments an adapter adds (e.g. claude's flags) are accepted and ignored.
             _ => {}
         }
@@ -140,6 +146,30 @@ fn grandchild_main(o: &Opts) -> ! {
     }
     sleep(Duration::from_secs(600));
     std::process::exit(0);
+}
+
+/// Returns the answer a replay fixture scripts for `worker` in the round the prompt names
+/// (its `**Round:**` anchor header): the text, and the usage as a JSON text. Delays are not
+/// kept: the answer comes at once. A fixture without an answer gives a text saying so.
+fn fixture_answer(path: &str, worker: &str, prompt: &str) -> (String, Option<String>) {
+    let fixture: serde_json::Value =
+        serde_json::from_str(&fs_err::read_to_string(path).expect("read --fixture"))
+            .expect("--fixture is JSON");
+    let round = prompt
+        .lines()
+        .find_map(|l| l.strip_prefix("**Round:** "))
+        .map_or("0", str::trim);
+    let answers = &fixture["workers"][worker][round];
+    let answer = answers
+        .as_array()
+        .and_then(|a| a.first())
+        .unwrap_or(answers);
+    let text = answer["text"].as_str().map_or_else(
+        || format!("no scripted answer for {worker} in round {round}"),
+        str::to_owned,
+    );
+    let usage = answer.get("usage").map(ToString::to_string);
+    (text, usage)
 }
 
 fn claude_event(value: &serde_json::Value) {
@@ -214,6 +244,12 @@ fn main() {
     }
     if o.sleep_ms > 0 {
         sleep(Duration::from_millis(o.sleep_ms));
+    }
+    let mut o = o;
+    if let (Some(fixture), Some(worker)) = (&o.fixture, &o.worker) {
+        let (text, usage) = fixture_answer(fixture, worker, &prompt);
+        o.text = Some(text);
+        o.usage = o.usage.take().or(usage);
     }
     if !o.garbage {
         let text = o.text.clone().unwrap_or_else(|| "ok".to_owned());

@@ -3,7 +3,7 @@
 use clap::Args;
 use okstra_core::RunId;
 use okstra_core::ids::shortest_unique_prefixes;
-use okstra_engine::runs::list_runs;
+use okstra_engine::list_runs;
 use serde_json::json;
 
 use crate::command_error::{CommandError, ExitStatus};
@@ -62,7 +62,7 @@ pub fn cmd_ctl_list(ctx: &CommandContext, args: &CtlListArgs) -> Result<ExitStat
                 r.run_id.to_string()[..len.max(4)].to_owned(),
                 r.project_id.clone(),
                 format!("{}/{}", r.task_group, r.task_id),
-                r.task_type.clone(),
+                r.task_type.to_string(),
                 r.run_seq.to_string(),
                 r.stage.map_or_else(|| "-".to_owned(), |s| s.to_string()),
                 r.status.to_string(),

@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 
 use clap::Args;
-use okstra_engine::runs::find_run;
+use okstra_engine::find_run;
 
 use crate::command_error::{CommandError, ExitStatus};
 use crate::context::CommandContext;
@@ -35,7 +35,7 @@ pub fn cmd_ctl_show(ctx: &CommandContext, args: &CtlShowArgs) -> Result<ExitStat
         let _ = writeln!(out, "{k:<13}{v}");
     };
     line("run:", m.run_id.to_string());
-    line("task:", m.task_key.clone());
+    line("task:", m.task_key().to_string());
     line("type:", m.task_type.to_string());
     line("seq:", m.run_seq.to_string());
     if let Some(stage) = m.stage {
@@ -43,7 +43,7 @@ pub fn cmd_ctl_show(ctx: &CommandContext, args: &CtlShowArgs) -> Result<ExitStat
     }
     line("status:", m.status.to_string());
     line("project:", m.project_root.clone());
-    line("run dir:", m.run_dir.clone());
+    line("run dir:", m.run_dir());
     line("manifest:", found.manifest_path.display().to_string());
     line(
         "worktree:",

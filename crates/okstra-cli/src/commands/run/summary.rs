@@ -2,12 +2,13 @@
 //! tokens, result path), then counts, tokens and wall time — or the same as JSON.
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
 use okstra_core::duration::display_elapsed;
+use okstra_core::findings::ConsensusClass;
 use okstra_core::status::WorkerStatus;
 use okstra_core::tokens::TokenUsage;
-use okstra_engine::project::LoadedProject;
-use okstra_engine::runner::imp::RunSummary;
+use okstra_engine::RunSummary;
 use serde_json::json;
 
 use crate::command_error::CommandError;
@@ -42,11 +43,10 @@ pub(crate) fn tokens_line(t: &TokenUsage) -> String {
 /// Prints the summary of a run.
 pub(super) fn print(
     ctx: &CommandContext,
-    project: &LoadedProject,
+    root: &Path,
     summary: &RunSummary,
     as_json: bool,
 ) -> Result<(), CommandError> {
-    let root = project.root();
     let m = &summary.manifest;
     let replay = summary.workers.iter().any(|w| w.replay);
     if as_json {
@@ -71,18 +71,21 @@ pub(super) fn print(
             .collect();
         let out = json!({
             "runId": summary.run_id.to_string(),
-            "taskKey": m.task_key,
+            "taskKey": m.task_key().to_string(),
             "taskType": m.task_type,
             "runSeq": m.run_seq.get(),
             "status": summary.status,
-            "runDir": m.run_dir,
+            "runDir": m.run_dir(),
             "manifest": summary.paths.manifest().display().to_string(),
             "teamState": CommandContext::display_path(&summary.paths.team_state(), root),
             "wallMs": u64::try_from(summary.wall.as_millis()).unwrap_or(u64::MAX),
             "tokens": summary.tokens,
             "replay": replay,
             "workers": workers,
-            "findings": summary.classes.iter().map(|(c, n)| (c.clone(), json!(n))).collect::<serde_json::Map<_, _>>(),
+            "findings": ConsensusClass::ALL
+                .iter()
+                .map(|c| (c.as_str().to_owned(), json!(summary.classes.of(*c))))
+                .collect::<serde_json::Map<_, _>>(),
             "report": summary.report.as_ref().map(|p| CommandContext::display_path(p, root)),
             "stopped": summary.stopped,
             "validation": summary.validation.iter().map(ToString::to_string).collect::<Vec<_>>(),
@@ -135,10 +138,9 @@ pub(super) fn print(
             w.reason.as_deref().unwrap_or("no reason recorded")
         ));
     }
-    let findings: Vec<String> = summary
-        .classes
+    let findings: Vec<String> = ConsensusClass::ALL
         .iter()
-        .map(|(class, n)| format!("{n} {class}"))
+        .map(|class| format!("{} {class}", summary.classes.of(*class)))
         .collect();
     text.push_str(&format!("findings: {}\n", findings.join(", ")));
     text.push_str(&format!("tokens:  {}\n", tokens_line(&summary.tokens)));

@@ -178,3 +178,16 @@ fn every_catalog_heading_has_a_korean_translation() {
         "Summary (요약)"
     );
 }
+
+#[test]
+fn notes_are_listed() {
+    let mut data = fixture::empty_report_data(TaskType::ErrorAnalysis, Language::En);
+    data.notes = vec!["the report writer ended timeout: the deadline of 2s passed".to_owned()];
+    let md = render_markdown(&data, fixture::DATA_SHA256).expect("renders");
+    assert_clean(&md);
+    let notes = md.split("## Notes").nth(1).expect("a notes section");
+    assert!(
+        notes.contains("the report writer ended timeout: the deadline of 2s passed"),
+        "{md}"
+    );
+}

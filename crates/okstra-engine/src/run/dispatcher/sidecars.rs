@@ -6,8 +6,7 @@ use std::io::{BufWriter, Write};
 use jiff::Timestamp;
 use okstra_core::run_paths::ArtifactKind;
 
-use super::Round;
-use crate::runner::PlannedLaunch;
+use super::imp::Round;
 
 impl Round<'_> {
     /// Appends `- PROGRESS: <stage> <ISO-UTC>` to the attempt's audit sidecar (an append-only
@@ -18,14 +17,15 @@ impl Round<'_> {
         let mut text = String::new();
         if !self.slots[i].audit_started {
             let p = &self.slots[i].planned;
-            let replay_note = if matches!(p.launch, PlannedLaunch::Replay(_)) {
+            let replay_note = if p.entry.fixture.is_some() {
                 " — REPLAY: answers come from a scripted fixture, not a model"
             } else {
                 ""
             };
+            let m = self.run.manifest();
             text.push_str(&format!(
                 "# {} audit: {} #{} round {} attempt {attempt}{replay_note}\n\n",
-                p.worker, self.ctx.manifest.task_type, self.ctx.manifest.run_seq, p.round
+                p.entry.worker, m.task_type, m.run_seq, p.round
             ));
             self.slots[i].audit_started = true;
         }
@@ -35,7 +35,7 @@ impl Round<'_> {
             .append(true)
             .open(&path)
         {
-            let _ = f.write_all(self.ctx.redactor.redact(&text).as_bytes());
+            let _ = f.write_all(self.run.redactor.redact(&text).as_bytes());
         }
     }
 
@@ -63,6 +63,19 @@ impl Round<'_> {
         writer.as_mut()
     }
 
+    /// Flushes an attempt's transcript and errors writers (every line came before its end);
+    /// the files close when it is reaped.
+    pub(super) fn flush_sidecars(&mut self, i: usize) {
+        let slot = &mut self.slots[i];
+        for w in [&mut slot.transcript, &mut slot.errors]
+            .into_iter()
+            .flatten()
+        {
+            let _ = w.flush();
+        }
+    }
+
+    /// Closes an attempt's transcript and errors writers.
     pub(super) fn close_sidecars(&mut self, i: usize) {
         for w in [self.slots[i].transcript.take(), self.slots[i].errors.take()]
             .into_iter()

@@ -1,0 +1,79 @@
+//! Owns the task-type table (SPEC §3, §4): which phases each task type runs, in order, and the
+//! loop that runs them. A new task type is a new entry here, with the phases it needs — each
+//! an `impl Run` block in a file of its own.
+
+use okstra_core::TaskType;
+
+use super::imp::Run;
+use crate::errors::RunError;
+
+/// A phase of a run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Phase {
+    /// Round 0: every analyser's prompt, dispatched and collected (`round_zero`).
+    Analyse,
+    /// The convergence rounds (`converge`).
+    Converge,
+    /// The opt-in coverage critic and its reverify round (`critic`).
+    Critic,
+    /// The report writer's narrative and the report (`report`).
+    Report,
+    /// Validation, the run's status, timeline and index (`persist`).
+    Persist,
+}
+
+/// The phases of the task types that run a team of analysers.
+const ANALYSIS: &[Phase] = &[
+    Phase::Analyse,
+    Phase::Converge,
+    Phase::Critic,
+    Phase::Report,
+    Phase::Persist,
+];
+
+/// Returns the phases of a task type, or `None` when this okstra cannot run it yet.
+pub(crate) fn phases(task_type: TaskType) -> Option<&'static [Phase]> {
+    match task_type {
+        TaskType::RequirementsDiscovery
+        | TaskType::ErrorAnalysis
+        | TaskType::ImplementationPlanning
+        | TaskType::FinalVerification => Some(ANALYSIS),
+        TaskType::Implementation | TaskType::ReleaseHandoff => None,
+    }
+}
+
+impl Run {
+    /// Runs every phase of the run's task type, in order. A phase that finds the run
+    /// interrupted does only what must be recorded; persisting always runs.
+    pub(crate) async fn drive(&mut self) -> Result<(), RunError> {
+        let task_type = self.manifest().task_type;
+        let phases = phases(task_type).ok_or(RunError::NotRunnable { task_type })?;
+        for phase in phases {
+            match phase {
+                Phase::Analyse => self.analyse().await?,
+                Phase::Converge => self.converge().await?,
+                Phase::Critic => self.critic().await?,
+                Phase::Report => self.report().await?,
+                Phase::Persist => self.persist()?,
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_runnable_type_ends_by_persisting() {
+        for task_type in TaskType::ALL {
+            if let Some(phases) = phases(task_type) {
+                assert_eq!(phases.last(), Some(&Phase::Persist), "{task_type}");
+                assert_eq!(phases.first(), Some(&Phase::Analyse), "{task_type}");
+            }
+        }
+        assert!(phases(TaskType::Implementation).is_none());
+        assert!(phases(TaskType::ReleaseHandoff).is_none());
+    }
+}

@@ -1,0 +1,28 @@
+//! Owns a run from preparation to persistence. A `Run` (`imp`) holds the run's context and is
+//! the only writer of its state files; each phase is an `impl Run` block in a file of its own
+//! (`prepare`, `round_zero`, `converge`, `critic`, `report`, `persist`, and `resume` to reopen
+//! one), helped by the files below them (`prompts`, `reverify`, `roster`, `launch`, and the
+//! `dispatcher` that runs a round of workers); `lifecycle` is the task-type table of phases;
+//! `start` holds the blocking entry points.
+
+mod converge;
+mod critic;
+mod dispatcher;
+mod dry_run;
+mod imp;
+mod launch;
+mod lifecycle;
+mod persist;
+mod prepare;
+mod prompts;
+mod report;
+mod resume;
+mod reverify;
+mod roster;
+mod round_zero;
+mod start;
+mod summary;
+
+pub use dry_run::{DryRun, DryRunFolder, DryRunRequest, DryRunWorker, dry_run};
+pub use start::{NewRun, ResumeRun, prepare_only, resume, run};
+pub use summary::{ResumeOutcome, RunSummary, WorkerResult};

@@ -1,0 +1,65 @@
+//! Owns the last phase (SPEC §4 step 9): the run's status decided, the run validator over what
+//! is on disk, the manifest's end, the timeline entry and the index `done` row, and the run's
+//! temp folder removed.
+
+use jiff::Timestamp;
+use okstra_core::events::{Checkpoint, RunEvent};
+use okstra_core::index::{IndexEvent, IndexRow};
+use okstra_core::status::RunStatus;
+
+use super::imp::Run;
+use crate::errors::RunError;
+use crate::kill_hook;
+use crate::lock::lock_exclusive;
+use crate::prepare::upsert_timeline;
+use crate::validate::validate_run_dir;
+
+impl Run {
+    /// Validates the run and records its end.
+    pub(crate) fn persist(&mut self) -> Result<(), RunError> {
+        // The validator reads what is on disk: team state and manifest first.
+        self.save_team()?;
+        self.save_manifest()?;
+        let interrupted = self.interrupted();
+        self.found.validation = if self.found.report.is_some() {
+            validate_run_dir(&self.paths, self.manifest())
+        } else {
+            Vec::new()
+        };
+        let status = RunStatus::decide(
+            interrupted,
+            self.any_analyser_completed(),
+            self.found.validation.is_empty(),
+        );
+        self.found.status = Some(status);
+        self.finish(status)?;
+        self.remove_tmp_root()?;
+        Ok(())
+    }
+
+    /// Records the run's end: manifest status and checkpoint, timeline entry, index `done` row.
+    fn finish(&mut self, status: RunStatus) -> Result<(), RunError> {
+        let now = Timestamp::now();
+        let m = self.manifest_mut();
+        m.status = status;
+        m.finished_at = Some(now);
+        m.pid = None;
+        self.emit(&RunEvent::Finished { status });
+        if status != RunStatus::Interrupted {
+            self.manifest_mut()
+                .pass_checkpoint(Checkpoint::Persist, now);
+        }
+        self.save_manifest()?;
+        self.save_team()?;
+        {
+            let _lock = lock_exclusive(&self.paths.task().lock())?;
+            upsert_timeline(self.paths.task(), self.manifest())?;
+        }
+        self.home
+            .append_index(&IndexRow::of(self.manifest(), IndexEvent::Done))?;
+        if status != RunStatus::Interrupted {
+            kill_hook::passed(Checkpoint::Persist);
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,179 @@
+//! Owns what goes into worker prompts (SPEC §4 step 2, §5.2): the brief, the task's prior
+//! reports, the run's context section, and rendering one worker's prompt from its parts with
+//! the anchor headers. Every phase that asks a worker something builds its prompt here.
+
+use std::path::{Path, PathBuf};
+
+use okstra_core::TaskType;
+use okstra_core::outcome::AnswerContract;
+use okstra_core::prompt::{
+    ContextSection, FINDINGS_CONTRACT, NARRATIVE_CONTRACT, PLAN_NARRATIVE_CONTRACT, PromptInput,
+    VERDICTS_CONTRACT, render_prompt,
+};
+use okstra_core::report::ReportData;
+use okstra_core::run_paths::{ArtifactKind, RoundTag};
+
+use super::dispatcher::PlannedWorker;
+use super::imp::Run;
+use super::roster::RosterEntry;
+use crate::errors::{PathError, PriorReportError, RunError};
+
+/// The task-type-specific part of a prompt.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct PromptKind<'a> {
+    pub(crate) title: &'a str,
+    pub(crate) profile: &'a str,
+    pub(crate) contract: AnswerContract,
+}
+
+/// Returns the title of a task type's prompts.
+pub(crate) fn title(task_type: TaskType) -> &'static str {
+    match task_type {
+        TaskType::RequirementsDiscovery => "Requirements discovery",
+        TaskType::ErrorAnalysis => "Error analysis",
+        TaskType::ImplementationPlanning => "Implementation planning",
+        TaskType::Implementation => "Implementation",
+        TaskType::FinalVerification => "Final verification",
+        TaskType::ReleaseHandoff => "Release hand-off",
+    }
+}
+
+/// Returns the text of a contract, as the prompt's last part.
+fn contract_text(contract: AnswerContract, task_type: TaskType) -> &'static str {
+    match contract {
+        AnswerContract::Findings => FINDINGS_CONTRACT,
+        AnswerContract::Verdicts => VERDICTS_CONTRACT,
+        AnswerContract::Narrative if task_type == TaskType::ImplementationPlanning => {
+            PLAN_NARRATIVE_CONTRACT
+        }
+        AnswerContract::Narrative => NARRATIVE_CONTRACT,
+    }
+}
+
+impl Run {
+    /// Reads what every prompt of the run shares: the brief and the task's prior reports. An
+    /// unreadable brief or prior report is an error that names the file.
+    pub(crate) fn read_inputs(&mut self) -> Result<(), RunError> {
+        let root = PathBuf::from(&self.manifest().project_root);
+        self.inputs.brief = match &self.manifest().brief {
+            Some(rel) => {
+                let path = root.join(rel);
+                fs_err::read_to_string(&path).map_err(|source| RunError::Brief { path, source })?
+            }
+            None => String::new(),
+        };
+        self.inputs.prior = self.prior_reports()?;
+        Ok(())
+    }
+
+    /// Returns the task's latest report of every other task type, as prompt context.
+    fn prior_reports(&self) -> Result<Vec<ContextSection>, PriorReportError> {
+        let mut out = Vec::new();
+        for task_type in TaskType::ALL {
+            if task_type == self.manifest().task_type {
+                continue;
+            }
+            let dir = self.paths.task().run_dir(task_type, None).join("reports");
+            let Some(path) = latest_report(&dir)? else {
+                continue;
+            };
+            let text = fs_err::read_to_string(&path).map_err(PathError::at(&path))?;
+            let data: ReportData =
+                serde_json::from_str(&text).map_err(|source| PriorReportError::Invalid {
+                    path: path.clone(),
+                    source,
+                })?;
+            out.push(ContextSection {
+                title: format!("Prior report: {task_type} #{}", data.frontmatter.run_seq),
+                body: format!(
+                    "{}\n\n(full report: {})",
+                    data.narrative.summary.trim(),
+                    path.with_extension("").with_extension("md").display()
+                ),
+            });
+        }
+        Ok(out)
+    }
+
+    /// Returns the context section every prompt of the run starts with.
+    pub(crate) fn context_section(&self) -> ContextSection {
+        ContextSection {
+            title: "Context".to_owned(),
+            body: format!(
+                "- Task: {}\n- Working directory: {} ({})",
+                self.manifest().task_key(),
+                self.inputs.workdir.display(),
+                self.manifest().worktree.status
+            ),
+        }
+    }
+
+    /// Returns a worker of a round with its prompt: the anchor headers, the kind's profile,
+    /// the brief, `context`, and the contract.
+    pub(crate) fn planned(
+        &self,
+        entry: &RosterEntry,
+        round: RoundTag,
+        kind: PromptKind<'_>,
+        context: &[ContextSection],
+    ) -> Result<PlannedWorker, RunError> {
+        let m = self.manifest();
+        let result_path = self
+            .paths
+            .artifact(&entry.worker, ArtifactKind::Result, round, 1);
+        let prompt = render_prompt(&PromptInput {
+            run_id: &m.run_id.to_string(),
+            task_type: m.task_type,
+            seq: m.run_seq.get(),
+            stage: m.stage.map(okstra_core::Stage::get),
+            worker: entry.worker.as_str(),
+            kind: entry.kind.as_str(),
+            role: entry.role,
+            project_root: &m.project_root,
+            result_path: &result_path.display().to_string(),
+            round,
+            workdir: &self.inputs.workdir.display().to_string(),
+            title: kind.title,
+            profile: kind.profile,
+            brief: if self.inputs.brief.trim().is_empty() {
+                "(no brief was given)"
+            } else {
+                &self.inputs.brief
+            },
+            context,
+            contract: contract_text(kind.contract, m.task_type),
+        })?;
+        Ok(PlannedWorker {
+            entry: entry.clone(),
+            round,
+            prompt,
+            contract: Some(kind.contract),
+        })
+    }
+}
+
+/// Returns the newest `final-report-*.data.json` of a reports folder (by its seq), if any.
+fn latest_report(dir: &Path) -> Result<Option<PathBuf>, PathError> {
+    let entries = match fs_err::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(PathError::at(dir)(e)),
+    };
+    let seq = |p: &Path| {
+        p.file_name()
+            .and_then(|n| n.to_str())
+            .and_then(|n| n.strip_suffix(".data.json"))
+            .and_then(|n| n.rsplit('-').next())
+            .and_then(|n| n.parse::<u32>().ok())
+    };
+    let mut latest: Option<(u32, PathBuf)> = None;
+    for entry in entries {
+        let path = entry.map_err(PathError::at(dir))?.path();
+        if let Some(n) = seq(&path)
+            && latest.as_ref().is_none_or(|(best, _)| n > *best)
+        {
+            latest = Some((n, path));
+        }
+    }
+    Ok(latest.map(|(_, p)| p))
+}

@@ -1,0 +1,164 @@
+//! Owns reopening a run an okstra left unfinished (`okstra resume`, SPEC §4 last paragraph).
+//! Under the run lock (a second resume is refused), it stops every process the dead okstra left
+//! running — found by the worker tags team state records, so even descendants that left their
+//! process group — removes the temp folder it recorded, and hands the run back to the same
+//! phases: finished results are reused, unfinished workers and steps run again, nothing is
+//! appended twice. A run that had already ended only gets its timeline entry and `done` row
+//! checked.
+
+use std::time::Instant;
+
+use jiff::Timestamp;
+use okstra_core::events::ManifestEvent;
+use okstra_core::index::{IndexEvent, IndexRow};
+use okstra_core::manifest::RunManifest;
+use okstra_core::status::RunStatus;
+use okstra_core::team_state::TeamState;
+use tokio_util::sync::CancellationToken;
+
+use super::imp::{Run, RunParts};
+use super::roster::{PlanInputs, plan_roster};
+use super::start::ResumeRun;
+use crate::errors::{RunError, StoreError};
+use crate::fs_atomic::{read_optional, write_json};
+use crate::home::Home;
+use crate::lock::{lock_exclusive, try_lock_exclusive};
+use crate::prepare::upsert_timeline;
+use crate::worker::unix::{become_subreaper, is_alive, kill_tagged, signal_group};
+
+/// A reopened run.
+pub(crate) enum Reopened {
+    /// It is ready for its phases; the dead okstra's processes that were stopped.
+    Run(Box<Run>, usize),
+    /// It had already ended with this status.
+    Finished(RunStatus),
+}
+
+impl Run {
+    /// Reopens the run of `req.manifest`.
+    pub(crate) async fn reopen(
+        req: ResumeRun,
+        cancel: CancellationToken,
+    ) -> Result<Reopened, RunError> {
+        let started = Instant::now();
+        become_subreaper();
+        let paths = req.manifest.paths();
+        let lock = try_lock_exclusive(&paths.run_lock())?.ok_or_else(|| RunError::Busy {
+            run_id: req.manifest.run_id.to_string(),
+        })?;
+        let team = read_team(&req.manifest)?;
+        if matches!(
+            req.manifest.status,
+            RunStatus::Completed | RunStatus::Failed
+        ) {
+            // A run killed after its manifest was final may still lack its timeline entry or
+            // `done` row, or have left its temp folder; each is idempotent to repair.
+            repair_rows(&req.home, &req.manifest)?;
+            if let Some(mut team) = team
+                && let Some(root) = team.tmp_root.take()
+            {
+                crate::tmp::remove_private_dir(std::path::Path::new(&root));
+                write_json(&paths.team_state(), &team)?;
+            }
+            return Ok(Reopened::Finished(req.manifest.status));
+        }
+        let mut team = team.unwrap_or_else(|| {
+            TeamState::new(
+                req.manifest.run_id,
+                req.manifest.task_type,
+                req.manifest.run_seq,
+                Timestamp::now(),
+            )
+        });
+        let stopped = {
+            let team = team.clone();
+            tokio::task::spawn_blocking(move || stop_leftovers(&team))
+                .await
+                .map_err(|source| RunError::Task {
+                    what: "stopping the dead okstra's workers",
+                    source,
+                })?
+        };
+        if let Some(root) = team.tmp_root.take() {
+            crate::tmp::remove_private_dir(std::path::Path::new(&root));
+        }
+        let roster = plan_roster(&PlanInputs {
+            settings: &req.settings,
+            config: &req.project.config,
+            project_root: req.project.root(),
+            env: &req.env,
+        })?;
+        let mut manifest = req.manifest;
+        manifest.status = RunStatus::Running;
+        manifest.pid = Some(std::process::id());
+        manifest.finished_at = None;
+        manifest.push_event(ManifestEvent {
+            at: Timestamp::now(),
+            checkpoint: "resume".to_owned(),
+            message: format!("resume pid={} stopped={stopped}", std::process::id()),
+        });
+        let mut run = Run::new(RunParts {
+            home: req.home,
+            settings: req.settings,
+            env: req.env,
+            manifest,
+            team,
+            roster,
+            lock,
+            cancel,
+            sink: req.sink,
+            started,
+        });
+        run.save_manifest()?;
+        run.save_team()?;
+        run.probe().await;
+        run.read_inputs()?;
+        Ok(Reopened::Run(Box::new(run), stopped))
+    }
+}
+
+/// Reads the run's team state, if it has one.
+fn read_team(manifest: &RunManifest) -> Result<Option<TeamState>, StoreError> {
+    let path = manifest.paths().team_state();
+    read_optional(&path)?
+        .map(|text| TeamState::parse(&text).map_err(|source| StoreError::Invalid { path, source }))
+        .transpose()
+}
+
+/// Stops every process of the run a dead okstra left: each attempt's process group (when its
+/// leader is still the same process) and every process carrying one of the run's tags.
+fn stop_leftovers(team: &TeamState) -> usize {
+    let mut stopped = 0;
+    for row in &team.workers {
+        for attempt in &row.attempts {
+            if let (Some(pid), Some(pgid)) = (attempt.pid, attempt.process_group)
+                && is_alive(pid, attempt.process_start)
+            {
+                signal_group(pgid, nix::sys::signal::Signal::SIGKILL);
+                stopped += 1;
+            }
+            if let Some(tag) = &attempt.tag {
+                stopped += kill_tagged(tag, 0);
+            }
+        }
+    }
+    stopped
+}
+
+/// Makes sure an ended run has its timeline entry and one `done` row.
+fn repair_rows(home: &Home, manifest: &RunManifest) -> Result<(), RunError> {
+    let paths = manifest.paths();
+    {
+        let _lock = lock_exclusive(&paths.task().lock())?;
+        upsert_timeline(paths.task(), manifest)?;
+    }
+    let read = home.read_index()?;
+    let has_done = read
+        .rows
+        .iter()
+        .any(|r| r.run_id == manifest.run_id && r.event == IndexEvent::Done);
+    if !has_done {
+        home.append_index(&IndexRow::of(manifest, IndexEvent::Done))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,344 @@
+//! Owns planning a run's team: which agent each worker name stands for (a configured agent in
+//! project.json, else the built-in claude/codex/gemini), its adapter, role, model and program —
+//! found on PATH, or `not-run` with the reason and the fix — and, before the run starts, each
+//! CLI's `--version` and codex's login pre-flight, probed concurrently.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use okstra_core::Segment;
+use okstra_core::config::{AdapterKind, AgentConfig, ProjectConfig};
+use okstra_core::manifest::ManifestWorker;
+use okstra_core::outcome::NotRunReason;
+use okstra_core::replay::ReplayFixture;
+use okstra_core::result_header::CliInfo;
+use okstra_core::settings::RunSettings;
+use okstra_core::worker_name::{Role, WorkerName};
+
+use crate::errors::PlanError;
+use crate::probe::{find_program, inherited_env, is_set, probe};
+
+/// A worker of the team, before its prompt exists.
+#[derive(Clone, Debug)]
+pub(crate) struct RosterEntry {
+    pub worker: WorkerName,
+    /// The agent name (`claude`, or a configured agent).
+    pub agent: String,
+    pub kind: AdapterKind,
+    pub role: Role,
+    pub model: Option<String>,
+    pub config: Option<AgentConfig>,
+    /// The program to run, or why the worker cannot run.
+    pub program: Result<PathBuf, NotRunReason>,
+    pub fixture: Option<Arc<ReplayFixture>>,
+    /// The CLI's path and version, once probed.
+    pub cli: Option<CliInfo>,
+}
+
+impl RosterEntry {
+    /// Returns the worker as the manifest lists it.
+    pub(crate) fn manifest_worker(&self) -> ManifestWorker {
+        ManifestWorker {
+            worker: self.worker.clone(),
+            kind: self.kind,
+            role: self.role,
+            model: self.model.clone(),
+        }
+    }
+}
+
+/// The team of a run.
+#[derive(Clone, Debug)]
+pub(crate) struct Roster {
+    pub analysers: Vec<RosterEntry>,
+    /// The critic, when enabled.
+    pub critic: Option<RosterEntry>,
+    pub report_writer: RosterEntry,
+}
+
+impl Roster {
+    /// Returns every worker of the team: analysers, critic, report writer.
+    pub(crate) fn everyone(&self) -> impl Iterator<Item = &RosterEntry> {
+        self.analysers
+            .iter()
+            .chain(self.critic.iter())
+            .chain(std::iter::once(&self.report_writer))
+    }
+
+    /// Returns whether any worker answers from a replay fixture.
+    pub(crate) fn has_replay(&self) -> bool {
+        self.everyone().any(|e| e.kind == AdapterKind::Replay)
+    }
+
+    /// Returns the analyser named `worker`.
+    pub(crate) fn analyser(&self, worker: &str) -> Option<&RosterEntry> {
+        self.analysers.iter().find(|e| e.worker.as_str() == worker)
+    }
+}
+
+/// The inputs of team planning.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct PlanInputs<'a> {
+    pub(crate) settings: &'a RunSettings,
+    pub(crate) config: &'a ProjectConfig,
+    pub(crate) project_root: &'a Path,
+    /// okstra's own environment.
+    pub(crate) env: &'a BTreeMap<String, String>,
+}
+
+/// Plans one entry for agent `agent` in `role`.
+pub(crate) fn plan_entry(
+    plan: &PlanInputs<'_>,
+    agent: &str,
+    role: Role,
+) -> Result<RosterEntry, PlanError> {
+    let segment = Segment::from_slug(agent).map_err(|e| PlanError::BadName {
+        name: agent.to_owned(),
+        reason: e.to_string(),
+    })?;
+    let config = plan.config.agents.get(agent).cloned();
+    let kind = match (&config, AdapterKind::builtin(agent)) {
+        (Some(c), _) => c.adapter,
+        (None, Some(kind)) => kind,
+        (None, None) => {
+            return Err(PlanError::UnknownAgent {
+                name: agent.to_owned(),
+            });
+        }
+    };
+    let worker = match role {
+        Role::Analysis => WorkerName::analyser(&segment),
+        other => WorkerName::for_role(other),
+    };
+    let role_key = (role != Role::Analysis).then_some(role.as_str());
+    let model = match kind {
+        AdapterKind::Replay => Some("replay".to_owned()),
+        _ => plan
+            .settings
+            .model_for(role_key, agent)
+            .map(|m| m.value.clone()),
+    };
+    let path_var = plan.env.get("PATH").map(String::as_str);
+    let mut fixture = None;
+    let program = match kind {
+        AdapterKind::Replay => {
+            let rel = config
+                .as_ref()
+                .and_then(|c| c.fixture.clone())
+                .ok_or_else(|| PlanError::AgentField {
+                    name: agent.to_owned(),
+                    adapter: "replay".to_owned(),
+                    field: "fixture".to_owned(),
+                })?;
+            let path = plan.project_root.join(rel);
+            let text = fs_err::read_to_string(&path).map_err(|source| PlanError::FixtureIo {
+                path: path.clone(),
+                source,
+            })?;
+            let parsed = ReplayFixture::parse(&text).map_err(|source| PlanError::Fixture {
+                path: path.clone(),
+                source,
+            })?;
+            fixture = Some(Arc::new(parsed));
+            Ok(path)
+        }
+        AdapterKind::Command => {
+            let argv0 = config
+                .as_ref()
+                .and_then(|c| c.binary.clone().or_else(|| c.argv.first().cloned()))
+                .ok_or_else(|| PlanError::AgentField {
+                    name: agent.to_owned(),
+                    adapter: "command".to_owned(),
+                    field: "argv".to_owned(),
+                })?;
+            find_program(&argv0, path_var, plan.project_root).ok_or_else(|| {
+                NotRunReason::CommandNotFound {
+                    program: argv0.clone(),
+                    agent: agent.to_owned(),
+                }
+            })
+        }
+        builtin => {
+            let name = config
+                .as_ref()
+                .and_then(|c| c.binary.clone())
+                .unwrap_or_else(|| builtin.as_str().to_owned());
+            find_program(&name, path_var, plan.project_root).ok_or_else(|| {
+                NotRunReason::CliNotFound {
+                    cli: builtin,
+                    program: name.clone(),
+                    agent: agent.to_owned(),
+                }
+            })
+        }
+    };
+    Ok(RosterEntry {
+        worker,
+        agent: agent.to_owned(),
+        kind,
+        role,
+        model,
+        config,
+        program,
+        fixture,
+        cli: None,
+    })
+}
+
+/// Plans the team of a run: the analysers of `settings.workers` (duplicates dropped), the
+/// critic when enabled, and the report writer. Probing the CLIs is [`probe_roster`]'s.
+pub(crate) fn plan_roster(plan: &PlanInputs<'_>) -> Result<Roster, PlanError> {
+    let mut seen = Vec::new();
+    let mut analysers = Vec::new();
+    for agent in &plan.settings.workers.value {
+        if seen.contains(agent) {
+            continue;
+        }
+        seen.push(agent.clone());
+        analysers.push(plan_entry(plan, agent, Role::Analysis)?);
+    }
+    if analysers.is_empty() {
+        return Err(PlanError::NoWorkers {
+            task_type: "this run".to_owned(),
+        });
+    }
+    let critic = plan
+        .settings
+        .critic
+        .as_ref()
+        .map(|c| plan_entry(plan, &c.value, Role::Critic))
+        .transpose()?;
+    let report_writer = plan_entry(plan, &plan.settings.report_writer.value, Role::ReportWriter)?;
+    Ok(Roster {
+        analysers,
+        critic,
+        report_writer,
+    })
+}
+
+/// Returns the CLI path and `--version` of an entry's program (claude, codex, gemini).
+async fn cli_info(entry: &RosterEntry, env: &BTreeMap<String, String>) -> Option<CliInfo> {
+    let program = entry.program.as_ref().ok()?;
+    if matches!(entry.kind, AdapterKind::Replay) {
+        return None;
+    }
+    let version = if matches!(entry.kind, AdapterKind::Command) {
+        None
+    } else {
+        probe(program, &["--version"], &inherited_env(env))
+            .await
+            .and_then(|o| o.first_line())
+    };
+    Some(CliInfo {
+        path: program.display().to_string(),
+        version,
+    })
+}
+
+/// Returns whether codex has credentials for this worker: an API-key variable, a configured
+/// provider's key variable, or `codex login status` saying it is logged in. Codex otherwise
+/// retries forever, so an unauthenticated codex worker is `not-run`.
+pub(crate) async fn codex_authenticated(
+    entry: &RosterEntry,
+    env: &BTreeMap<String, String>,
+) -> bool {
+    let has = |name: &str| is_set(env, name);
+    if has("OPENAI_API_KEY") || has("CODEX_API_KEY") {
+        return true;
+    }
+    if let Some(config) = &entry.config
+        && config
+            .extra_args
+            .iter()
+            .filter_map(|a| provider_env_key(a))
+            .any(|var| has(&var))
+    {
+        return true;
+    }
+    let Ok(program) = &entry.program else {
+        return false;
+    };
+    probe(program, &["login", "status"], &inherited_env(env))
+        .await
+        .is_some_and(|o| o.success)
+}
+
+/// Probes the CLIs of a team before the run starts, every one at once (a node CLI's
+/// `--version` alone can take seconds), each distinct program's version once: a codex entry
+/// without credentials turns `not-run`, and every entry gets its CLI info. `worker_env` is what
+/// the workers will have on top of okstra's environment.
+pub(crate) async fn probe_roster(
+    roster: &mut Roster,
+    env: &BTreeMap<String, String>,
+    worker_env: &BTreeMap<String, String>,
+) {
+    type Versions =
+        std::sync::Mutex<BTreeMap<PathBuf, Arc<tokio::sync::OnceCell<Option<CliInfo>>>>>;
+    let mut all_env = env.clone();
+    all_env.extend(worker_env.clone());
+    let versions: Arc<Versions> = Arc::default();
+    let entries: Vec<&mut RosterEntry> = roster
+        .analysers
+        .iter_mut()
+        .chain(roster.critic.iter_mut())
+        .chain(std::iter::once(&mut roster.report_writer))
+        .collect();
+    let mut tasks = tokio::task::JoinSet::new();
+    for (i, entry) in entries.iter().enumerate() {
+        let mut entry = (*entry).clone();
+        let (env, all_env, versions) = (env.clone(), all_env.clone(), Arc::clone(&versions));
+        tasks.spawn(async move {
+            if entry.kind == AdapterKind::Codex
+                && entry.program.is_ok()
+                && !codex_authenticated(&entry, &all_env).await
+            {
+                entry.program = Err(NotRunReason::CodexNotLoggedIn);
+            }
+            let cell = match &entry.program {
+                Ok(program) => versions
+                    .lock()
+                    .ok()
+                    .map(|mut m| Arc::clone(m.entry(program.clone()).or_default())),
+                Err(_) => None,
+            };
+            if let Some(cell) = cell {
+                entry.cli = cell.get_or_init(|| cli_info(&entry, &env)).await.clone();
+            }
+            (i, entry)
+        });
+    }
+    // A probe that failed to finish leaves its entry as planned, without CLI info.
+    let mut probed: BTreeMap<usize, RosterEntry> = BTreeMap::new();
+    while let Some(done) = tasks.join_next().await {
+        if let Ok((i, entry)) = done {
+            probed.insert(i, entry);
+        }
+    }
+    for (i, slot) in entries.into_iter().enumerate() {
+        if let Some(entry) = probed.remove(&i) {
+            *slot = entry;
+        }
+    }
+}
+
+/// Returns `VAR` from a `-c` value like `model_providers.mock.env_key="VAR"`.
+fn provider_env_key(arg: &str) -> Option<String> {
+    let (key, value) = arg.split_once('=')?;
+    (key.starts_with("model_providers.") && key.ends_with(".env_key"))
+        .then(|| value.trim_matches(|c| c == '"' || c == '\'').to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn provider_keys() {
+        assert_eq!(
+            provider_env_key(r#"model_providers.mock.env_key="MOCK_API_KEY""#).as_deref(),
+            Some("MOCK_API_KEY")
+        );
+        assert_eq!(provider_env_key("model_provider=mock"), None);
+    }
+}
