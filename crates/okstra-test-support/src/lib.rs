@@ -12,4 +12,4 @@ pub mod test_env;
 
 pub use filters::normalize;
 pub use git_repo::{GitRepoBuilder, hermetic_git};
-pub use test_env::{CommandOutput, TestEnv};
+pub use test_env::{CommandOutput, TestEnv, host_program};

@@ -244,12 +244,8 @@ fn garbage_output_is_redispatched_then_error() {
 
 #[test]
 fn missing_binary_is_not_run_naming_the_cli() {
-    let mut env = TestEnv::new();
-    // A PATH with git but without any worker CLI.
-    let bin = env.root().join("bin");
-    fs_err::create_dir_all(&bin).unwrap();
-    std::os::unix::fs::symlink(which("git"), bin.join("git")).unwrap();
-    env.set_env("PATH", bin.to_str().unwrap());
+    // TestEnv's PATH holds git but no worker CLI, whatever the machine has installed.
+    let env = TestEnv::new();
     write_project(&env, &json!({"projectId": "shop"}));
     let o = run(&env, "claude", &[]);
     assert_eq!(o.code, Some(3));
@@ -277,17 +273,16 @@ fn missing_binary_is_not_run_naming_the_cli() {
 #[test]
 fn codex_not_logged_in_is_not_run() {
     let mut env = TestEnv::new();
-    let bin = env.root().join("bin");
-    fs_err::create_dir_all(&bin).unwrap();
-    std::os::unix::fs::symlink(which("git"), bin.join("git")).unwrap();
-    let codex = bin.join("codex");
+    let clis = env.root().join("clis");
+    fs_err::create_dir_all(&clis).unwrap();
+    let codex = clis.join("codex");
     fs_err::write(
         &codex,
         "#!/bin/sh\nif [ \"$1\" = login ]; then echo 'Not logged in' >&2; exit 1; fi\necho 'codex-cli 0.0-test'\n",
     )
     .unwrap();
     fs_err::set_permissions(&codex, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
-    env.set_env("PATH", &format!("{}:/bin", bin.display()));
+    env.prepend_path(&clis);
     write_project(&env, &json!({"projectId": "shop"}));
     let o = run(&env, "codex", &[]);
     assert_eq!(
@@ -299,15 +294,6 @@ fn codex_not_logged_in_is_not_run() {
         .unwrap()
         .to_owned();
     assert!(reason.starts_with("codex is not logged in"), "{reason}");
-}
-
-fn which(program: &str) -> std::path::PathBuf {
-    std::env::var("PATH")
-        .unwrap_or_default()
-        .split(':')
-        .map(|d| std::path::Path::new(d).join(program))
-        .find(|p| p.is_file())
-        .unwrap_or_else(|| panic!("{program} not on PATH"))
 }
 
 #[test]

@@ -312,17 +312,12 @@ fn dry_run_prints_each_worker_and_writes_nothing() {
 #[test]
 fn dry_run_shows_exact_command_lines() {
     let mut env = TestEnv::new();
-    let bin = env.root().join("bin");
+    let bin = env.root().join("clis");
     fs_err::create_dir_all(&bin).unwrap();
     for cli in ["claude", "codex", "gemini"] {
         std::os::unix::fs::symlink(crate::common::fake_agent(), bin.join(cli)).unwrap();
     }
-    let path = format!(
-        "{}:{}",
-        bin.display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
-    env.set_env("PATH", &path);
+    env.prepend_path(&bin);
     let out = okstra(
         &env,
         &[
