@@ -2,6 +2,7 @@
 //! each test in a hermetic `TestEnv`.
 
 mod analysis_replay;
+mod budget;
 mod common;
 mod ctl;
 mod help;
