@@ -5,6 +5,7 @@ mod analysis_replay;
 mod budget;
 mod common;
 mod ctl;
+mod doctor;
 mod help;
 mod init;
 mod real_analysis;
