@@ -11,6 +11,7 @@ mod init;
 mod real_analysis;
 mod real_clis;
 mod resume;
+mod retry_storm;
 mod run_faults;
 mod run_policy;
 mod run_prepare;
