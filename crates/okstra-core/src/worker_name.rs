@@ -118,19 +118,45 @@ mod tests {
     use super::*;
 
     #[test]
-    fn names() {
-        let claude = Segment::parse("claude").unwrap();
-        assert_eq!(WorkerName::analyser(&claude).as_str(), "claude-worker");
-        assert_eq!(WorkerName::analyser(&claude).agent(), Some("claude"));
-        for role in [
-            Role::Analysis,
-            Role::Executor,
-            Role::Verifier,
-            Role::ReportWriter,
-            Role::Critic,
+    fn analyser_names() {
+        for (agent, name) in [
+            ("claude", "claude-worker"),
+            ("codex", "codex-worker"),
+            ("gemini", "gemini-worker"),
+            ("local", "local-worker"),
         ] {
-            assert_eq!(WorkerName::for_role(role).as_str(), role.as_str());
+            let worker = WorkerName::analyser(&Segment::parse(agent).unwrap());
+            assert_eq!(worker.as_str(), name);
+            assert_eq!(worker.agent(), Some(agent));
         }
-        assert_eq!(WorkerName::for_role(Role::Critic).agent(), None);
+    }
+
+    #[test]
+    fn single_role_names() {
+        for (role, name) in [
+            (Role::Analysis, "analysis"),
+            (Role::Executor, "executor"),
+            (Role::Verifier, "verifier"),
+            (Role::ReportWriter, "report-writer"),
+            (Role::Critic, "critic"),
+        ] {
+            assert_eq!(WorkerName::for_role(role).as_str(), name);
+            assert_eq!(WorkerName::for_role(role).to_string(), name);
+            assert_eq!(WorkerName::for_role(role).agent(), None);
+        }
+    }
+
+    #[test]
+    fn names_round_trip_through_text() {
+        let name: WorkerName = "report-writer".parse().unwrap();
+        assert_eq!(name, WorkerName::for_role(Role::ReportWriter));
+        let json = serde_json::to_string(&name).unwrap();
+        assert_eq!(json, r#""report-writer""#);
+        assert_eq!(
+            serde_json::from_str::<WorkerName>(r#""codex-worker""#)
+                .unwrap()
+                .agent(),
+            Some("codex")
+        );
     }
 }

@@ -147,3 +147,48 @@ impl ReadyFifo {
         let _ = watchdog.join();
     }
 }
+
+/// A named pipe fake agents started with `--wait-fifo <path>` wait on: each agent goes on once
+/// the test [releases](Gate::release) one byte for it. Bytes released before an agent arrives
+/// wait for it in the pipe, so the order of release and arrival does not matter. While the
+/// gate lives it holds the pipe open; dropping it lets every waiting agent go on (end of
+/// file), so a failing test never leaves agents blocked.
+#[derive(Debug)]
+pub struct Gate {
+    path: PathBuf,
+    held: fs_err::File,
+}
+
+impl Gate {
+    /// Makes the named pipe at `path` (with the `mkfifo` program) and holds it open.
+    pub fn new(path: &Path) -> Self {
+        let status = std::process::Command::new("mkfifo")
+            .arg(path)
+            .status()
+            .expect("run mkfifo");
+        assert!(status.success(), "mkfifo {} failed", path.display());
+        // Read and write, so opening never waits for the other end (Linux).
+        let held = fs_err::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(path)
+            .expect("open gate fifo");
+        Self {
+            path: path.to_path_buf(),
+            held,
+        }
+    }
+
+    /// Returns the pipe's path, for `--wait-fifo`.
+    pub fn arg(&self) -> String {
+        self.path.display().to_string()
+    }
+
+    /// Lets `count` waiting (or future) agents go on.
+    pub fn release(&mut self, count: usize) {
+        use std::io::Write;
+        self.held
+            .write_all(&vec![b'g'; count])
+            .expect("write gate fifo");
+    }
+}

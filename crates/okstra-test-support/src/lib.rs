@@ -8,8 +8,9 @@ pub mod fake_agent;
 pub mod filters;
 pub mod git_repo;
 pub mod model_server;
+pub mod peak_rss;
 pub mod test_env;
 
 pub use filters::normalize;
 pub use git_repo::{GitRepoBuilder, hermetic_git};
-pub use test_env::{CommandOutput, TestEnv};
+pub use test_env::{CommandOutput, TestEnv, host_program};

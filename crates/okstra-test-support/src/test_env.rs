@@ -1,16 +1,54 @@
-//! Owns `TestEnv`: a temp dir holding `home/` (HOME, with `OKSTRA_HOME=home/.okstra`) and a
-//! `project/` git repository, and commands run in it with a cleared environment (PATH and the
-//! hermetic variables only), so no test reads the user's home, config or okstra state.
+//! Owns `TestEnv`: a temp dir holding `home/` (HOME, with `OKSTRA_HOME=home/.okstra`), a
+//! `project/` git repository and a private `bin/`, and commands run in it with a cleared
+//! environment (PATH and the hermetic variables only), so no test reads the user's home, config
+//! or okstra state.
+//!
+//! PATH is the test's, not the host's: by default it is just `bin/`, which holds symlinks to the
+//! programs okstra itself runs ([`OKSTRA_PROGRAMS`]), so no worker CLI the machine happens to
+//! have installed is found. A test that wants more (fake `claude`/`codex`/`gemini`, the real
+//! CLIs and node) puts folders in front with [`TestEnv::prepend_path`].
 
-use std::ffi::OsStr;
+use std::ffi::{OsStr, OsString};
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::sync::OnceLock;
 
 use tempfile::TempDir;
 
 use crate::filters::normalize;
 use crate::git_repo::GitRepoBuilder;
+
+/// The programs okstra itself runs, linked into every env's private `bin/`.
+pub const OKSTRA_PROGRAMS: &[&str] = &["git"];
+
+/// Returns the path of `program` found on the host PATH (the test process's own), or `None`.
+pub fn find_host_program(program: &str) -> Option<PathBuf> {
+    use std::os::unix::fs::PermissionsExt;
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(program))
+        .find(|p| {
+            fs_err::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        })
+}
+
+/// Returns the path of `program` on the host PATH; panics when it is not there.
+pub fn host_program(program: &str) -> PathBuf {
+    find_host_program(program)
+        .unwrap_or_else(|| panic!("{program} is not on the PATH of the test process"))
+}
+
+/// Returns [`OKSTRA_PROGRAMS`] resolved on the host PATH, once per test process.
+fn okstra_programs() -> &'static [(&'static str, PathBuf)] {
+    static RESOLVED: OnceLock<Vec<(&'static str, PathBuf)>> = OnceLock::new();
+    RESOLVED.get_or_init(|| {
+        OKSTRA_PROGRAMS
+            .iter()
+            .map(|p| (*p, host_program(p)))
+            .collect()
+    })
+}
 
 /// A hermetic place to run okstra.
 #[derive(Debug)]
@@ -18,6 +56,8 @@ pub struct TestEnv {
     tmp: TempDir,
     project: PathBuf,
     env: Vec<(String, String)>,
+    /// Folders in front of `bin/` on PATH, first first.
+    path_front: Vec<PathBuf>,
 }
 
 impl TestEnv {
@@ -43,10 +83,16 @@ impl TestEnv {
         let root = fs_err::canonicalize(tmp.path()).expect("canonical temp dir");
         fs_err::create_dir_all(root.join("home")).expect("create home");
         fs_err::create_dir_all(root.join("tmp")).expect("create tmp");
+        let bin = root.join("bin");
+        fs_err::create_dir_all(&bin).expect("create bin");
+        for (name, target) in okstra_programs() {
+            std::os::unix::fs::symlink(target, bin.join(name)).expect("link a program into bin/");
+        }
         Self {
             project: root.join("project"),
             tmp,
             env: Vec::new(),
+            path_front: Vec::new(),
         }
     }
 
@@ -70,8 +116,27 @@ impl TestEnv {
         self.home().join(".okstra")
     }
 
-    /// Sets an extra variable for every command of this env.
+    /// Returns the private `bin/` folder: the last (by default the only) folder on PATH.
+    pub fn bin(&self) -> PathBuf {
+        self.root().join("bin")
+    }
+
+    /// Puts `dir` in front of PATH for every command of this env (in front of folders added
+    /// before).
+    pub fn prepend_path(&mut self, dir: impl Into<PathBuf>) {
+        self.path_front.insert(0, dir.into());
+    }
+
+    /// Returns the PATH commands of this env get: the prepended folders, then `bin/`.
+    pub fn path_var(&self) -> OsString {
+        let dirs = self.path_front.iter().cloned().chain([self.bin()]);
+        std::env::join_paths(dirs).expect("PATH folders without ':'")
+    }
+
+    /// Sets an extra variable for every command of this env. PATH is not one: use
+    /// [`TestEnv::prepend_path`].
     pub fn set_env(&mut self, key: &str, value: &str) {
+        assert_ne!(key, "PATH", "PATH is controlled with TestEnv::prepend_path");
         self.env.retain(|(k, _)| k != key);
         self.env.push((key.to_owned(), value.to_owned()));
     }
@@ -80,7 +145,7 @@ impl TestEnv {
     pub fn command(&self, program: impl AsRef<OsStr>) -> Command {
         let mut cmd = Command::new(program);
         cmd.env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("PATH", self.path_var())
             .env("HOME", self.home())
             .env("OKSTRA_HOME", self.okstra_home())
             .env("TMPDIR", self.root().join("tmp"))

@@ -2,13 +2,16 @@
 //! each test in a hermetic `TestEnv`.
 
 mod analysis_replay;
+mod budget;
 mod common;
 mod ctl;
+mod doctor;
 mod help;
 mod init;
 mod real_analysis;
 mod real_clis;
 mod resume;
+mod retry_storm;
 mod run_faults;
 mod run_policy;
 mod run_prepare;

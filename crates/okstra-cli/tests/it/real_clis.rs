@@ -77,12 +77,15 @@ fn wire(env: &mut TestEnv, server: &ModelServer) {
 
 /// [`wire`], with more project settings merged in (more `agents`, other keys).
 pub(crate) fn wire_with(env: &mut TestEnv, server: &ModelServer, extra: &Value) {
-    let path = format!(
-        "{}:{}",
-        clis_dir().display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
-    env.set_env("PATH", &path);
+    // The npm CLIs are `#!/usr/bin/env node` scripts that also run system tools (a shell,
+    // …): give them node's folder and the system folders the support crate's real-CLI
+    // tests use, behind the CLIs themselves.
+    for dir in ["/bin", "/usr/bin"] {
+        env.prepend_path(dir);
+    }
+    let node = okstra_test_support::host_program("node");
+    env.prepend_path(node.parent().expect("node lives in a folder"));
+    env.prepend_path(clis_dir());
     env.set_env("TERM", "dumb");
     let gemini = env.home().join(".gemini");
     fs_err::create_dir_all(&gemini).unwrap();

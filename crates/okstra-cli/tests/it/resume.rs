@@ -6,7 +6,7 @@
 use std::process::Stdio;
 
 use okstra_test_support::TestEnv;
-use okstra_test_support::fake_agent::{is_alive, live_pids, tagged_pids};
+use okstra_test_support::fake_agent::{Gate, is_alive, live_pids, tagged_pids};
 use serde_json::{Value, json};
 
 use crate::common::{
@@ -17,18 +17,17 @@ use crate::common::{
 const TASK: &str = "resume/t1";
 const MANIFEST: &str = "manifests/run-manifest-error-analysis-1.json";
 
-/// Two analysers that sleep `sleep_ms`, then answer the same finding; a fake report writer.
-fn project(env: &TestEnv, sleep_ms: &str) -> std::path::PathBuf {
+/// Two analysers that answer the same finding — once `gate` lets each go on, when given (so a
+/// test knows they are still running until it says so); a fake report writer.
+fn project(env: &TestEnv, gate: Option<&Gate>) -> std::path::PathBuf {
     let pids = env.root().join("pids");
     let pid_arg = pids.display().to_string();
-    let agent = fake(&[
-        "--sleep-ms",
-        sleep_ms,
-        "--text",
-        FINDINGS,
-        "--pid-file",
-        &pid_arg,
-    ]);
+    let mut args = vec!["--text", FINDINGS, "--pid-file", &pid_arg];
+    let gate_arg = gate.map(Gate::arg);
+    if let Some(g) = &gate_arg {
+        args.extend(["--wait-fifo", g]);
+    }
+    let agent = fake(&args);
     write_project(
         env,
         &json!({"projectId": "shop", "killGrace": "200ms", "roles": {"report-writer": "writer"},
@@ -83,7 +82,10 @@ fn index_events(env: &TestEnv, run_id: &str) -> Vec<String> {
 #[test]
 fn a_run_killed_while_workers_run_is_finished_and_a_second_resume_exits_2() {
     let env = TestEnv::new();
-    let pids = project(&env, "1500");
+    // The workers wait on the gate: the dead okstra's are still running when checked, and
+    // the resumed ones answer only after the second resume was refused.
+    let mut gate = Gate::new(&env.root().join("gate"));
+    let pids = project(&env, Some(&gate));
     let mut cmd = run_cmd(&env);
     cmd.env("OKSTRA_TEST_KILL_AT", "workers-running");
     let out = run_guarded(&env, cmd);
@@ -126,6 +128,8 @@ fn a_run_killed_while_workers_run_is_finished_and_a_second_resume_exits_2() {
             .contains("is being driven by another okstra (its run lock is held)"),
         "{second}"
     );
+    // The dead okstra's workers were stopped; let the two resumed ones answer.
+    gate.release(2);
     let out = wait_guarded(first);
     assert_eq!(out.status.code(), Some(0), "{}", env.output(&out));
 
@@ -156,7 +160,9 @@ fn a_run_killed_while_workers_run_is_finished_and_a_second_resume_exits_2() {
 #[test]
 fn an_interrupted_run_is_continued_by_resume() {
     let env = TestEnv::new();
-    project(&env, "1000");
+    // The workers wait on the gate, so they are still running when SIGINT arrives.
+    let mut gate = Gate::new(&env.root().join("gate"));
+    project(&env, Some(&gate));
     let mut child = run_cmd(&env)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -176,8 +182,14 @@ fn an_interrupted_run_is_continued_by_resume() {
     let m = manifest(&env);
     assert_eq!(m["status"], "interrupted");
     let run_id = m["runId"].as_str().unwrap().to_owned();
+    let team = read_json(&run_dir(&env, TASK, "error-analysis").join("state/team-state-1.json"));
+    for w in team["workers"].as_array().unwrap() {
+        assert_eq!(w["reason"], "interrupted", "{w}");
+    }
 
-    let out = okstra(&env, &["resume", &run_id, "--json"]);
+    // The interrupted workers are gone; the resumed ones may answer as soon as they start.
+    gate.release(2);
+    let out = run_guarded(&env, okstra_cmd(&env, &["resume", &run_id, "--json"]));
     assert_eq!(out.code, Some(0), "{out}");
     let summary: Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(summary["status"], "completed");
@@ -202,7 +214,7 @@ fn an_interrupted_run_is_continued_by_resume() {
 #[test]
 fn a_finished_run_is_left_alone_and_an_unknown_run_exits_2() {
     let env = TestEnv::new();
-    project(&env, "0");
+    project(&env, None);
     let out = run_guarded(&env, run_cmd(&env));
     assert_eq!(out.code, Some(0), "{out}");
     let before = manifest(&env);

@@ -3,12 +3,12 @@
 //! guards against hangs), and that no descendant of okstra is left afterwards.
 
 use okstra_test_support::TestEnv;
-use okstra_test_support::fake_agent::{ReadyFifo, live_pids, tagged_pids};
+use okstra_test_support::fake_agent::{Gate, ReadyFifo, live_pids, tagged_pids};
 use serde_json::{Value, json};
 
 use crate::common::{
-    FINDINGS, fake, okstra_cmd, read_json, read_stderr_until, run_dir, run_guarded, wait_guarded,
-    worker_events, write_brief, write_project, writer,
+    FINDINGS, fake, okstra_cmd, read_json, read_stderr_until, run_dir, wait_guarded, worker_events,
+    write_brief, write_project, writer,
 };
 
 struct Outcome {
@@ -21,6 +21,17 @@ struct Outcome {
 }
 
 fn run(env: &TestEnv, workers: &str, extra: &[&str]) -> Outcome {
+    run_while(env, workers, extra, |_| {})
+}
+
+/// Runs okstra, calling `during` with the running child (whose output waits in its pipes
+/// unless `during` reads it).
+fn run_while(
+    env: &TestEnv,
+    workers: &str,
+    extra: &[&str],
+    during: impl FnOnce(&mut std::process::Child),
+) -> Outcome {
     let brief = write_brief(env);
     let mut args = vec![
         "run",
@@ -35,7 +46,13 @@ fn run(env: &TestEnv, workers: &str, extra: &[&str]) -> Outcome {
         workers,
     ];
     args.extend_from_slice(extra);
-    let out = run_guarded(env, okstra_cmd(env, &args));
+    let mut child = okstra_cmd(env, &args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn okstra");
+    during(&mut child);
+    let out = env.output(&wait_guarded(child));
     let dir = run_dir(env, "faults/t1", "error-analysis");
     let manifest = read_json(&dir.join("manifests/run-manifest-error-analysis-1.json"));
     let team = read_json(&dir.join("state/team-state-1.json"));
@@ -136,6 +153,7 @@ fn hang_times_out_after_one_redispatch() {
 fn sigterm_ignored_gets_sigkill() {
     let env = TestEnv::new();
     let pids = env.root().join("pids");
+    let ready = ReadyFifo::new(&env.root().join("ready"));
     project(
         &env,
         fake(&[
@@ -143,10 +161,17 @@ fn sigterm_ignored_gets_sigkill() {
             "--ignore-term",
             "--pid-file",
             pids.to_str().unwrap(),
+            "--ready-fifo",
+            &ready.arg(),
         ]),
         &json!({}),
     );
-    let o = run(&env, "x", &["--deadline", "1s"]);
+    // okstra arms the deadline when it spawns the worker, and the worker can block SIGTERM
+    // only once it runs (a spawn starts with an empty signal mask), so no handshake can order
+    // the two: the 2 s deadline is what leaves the agent's first milliseconds to block it.
+    // The ready FIFO proves that each attempt did block SIGTERM (the agent says ready only
+    // after) and was still there to say so.
+    let o = run_while(&env, "x", &["--deadline", "2s"], |_| ready.wait_for(2));
     assert_eq!(
         worker_events(&o.manifest, "x-worker"),
         [
@@ -244,12 +269,8 @@ fn garbage_output_is_redispatched_then_error() {
 
 #[test]
 fn missing_binary_is_not_run_naming_the_cli() {
-    let mut env = TestEnv::new();
-    // A PATH with git but without any worker CLI.
-    let bin = env.root().join("bin");
-    fs_err::create_dir_all(&bin).unwrap();
-    std::os::unix::fs::symlink(which("git"), bin.join("git")).unwrap();
-    env.set_env("PATH", bin.to_str().unwrap());
+    // TestEnv's PATH holds git but no worker CLI, whatever the machine has installed.
+    let env = TestEnv::new();
     write_project(&env, &json!({"projectId": "shop"}));
     let o = run(&env, "claude", &[]);
     assert_eq!(o.code, Some(3));
@@ -277,17 +298,16 @@ fn missing_binary_is_not_run_naming_the_cli() {
 #[test]
 fn codex_not_logged_in_is_not_run() {
     let mut env = TestEnv::new();
-    let bin = env.root().join("bin");
-    fs_err::create_dir_all(&bin).unwrap();
-    std::os::unix::fs::symlink(which("git"), bin.join("git")).unwrap();
-    let codex = bin.join("codex");
+    let clis = env.root().join("clis");
+    fs_err::create_dir_all(&clis).unwrap();
+    let codex = clis.join("codex");
     fs_err::write(
         &codex,
         "#!/bin/sh\nif [ \"$1\" = login ]; then echo 'Not logged in' >&2; exit 1; fi\necho 'codex-cli 0.0-test'\n",
     )
     .unwrap();
     fs_err::set_permissions(&codex, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
-    env.set_env("PATH", &format!("{}:/bin", bin.display()));
+    env.prepend_path(&clis);
     write_project(&env, &json!({"projectId": "shop"}));
     let o = run(&env, "codex", &[]);
     assert_eq!(
@@ -299,15 +319,6 @@ fn codex_not_logged_in_is_not_run() {
         .unwrap()
         .to_owned();
     assert!(reason.starts_with("codex is not logged in"), "{reason}");
-}
-
-fn which(program: &str) -> std::path::PathBuf {
-    std::env::var("PATH")
-        .unwrap_or_default()
-        .split(':')
-        .map(|d| std::path::Path::new(d).join(program))
-        .find(|p| p.is_file())
-        .unwrap_or_else(|| panic!("{program} not on PATH"))
 }
 
 #[test]
@@ -373,12 +384,21 @@ fn grandchild_escaped_with_setsid_is_killed() {
 #[test]
 fn a_silent_worker_gets_one_stalled_event_and_is_not_killed() {
     let env = TestEnv::new();
+    // The worker stays silent until okstra has said it stalled, then answers.
+    let mut gate = Gate::new(&env.root().join("gate"));
     project(
         &env,
-        fake(&["--sleep-ms", "2500", "--text", FINDINGS]),
+        fake(&["--wait-fifo", &gate.arg(), "--text", FINDINGS]),
         &json!({"stallWindow": "1s"}),
     );
-    let o = run(&env, "x", &[]);
+    let o = run_while(&env, "x", &[], |child| {
+        let seen = read_stderr_until(child, &["stalled worker=x-worker"]);
+        assert!(
+            seen.iter().any(|l| l.contains("stalled worker=x-worker")),
+            "{seen:?}"
+        );
+        gate.release(1);
+    });
     assert_eq!(o.code, Some(0), "{}", o.stdout);
     assert_eq!(
         worker_events(&o.manifest, "x-worker"),
@@ -509,7 +529,10 @@ fn one_hanging_worker_of_three_leaves_two_results_and_a_timeout() {
             "c": fake(&["--stall"]),
         }}),
     );
-    let o = run(&env, "a,b,c", &["--deadline", "1s"]);
+    // The deadline applies to every worker of the run, so the healthy ones must answer within
+    // it too. They answer as soon as they start (milliseconds); only the stalling c can reach
+    // 3 s, which keeps this test at about two deadlines (c's two attempts).
+    let o = run(&env, "a,b,c", &["--deadline", "3s"]);
     assert_eq!(o.code, Some(0));
     let summary = okstra_test_support::normalize(&o.stdout, &env.root());
     let summary: String = summary

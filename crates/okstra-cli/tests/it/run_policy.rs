@@ -14,7 +14,6 @@ fn worker_environment_follows_the_policy_and_secrets_are_redacted() {
     env.set_env("OKSTRA_TEST_SOMETHING", "must-not-leak");
     env.set_env("GH_TOKEN", "ghp_supersecretvalue");
     let env_file = env.root().join("worker-env");
-    let tmp_file = env.root().join("worker-tmp");
     write_project(
         &env,
         &json!({"projectId": "shop", "workerEnv": {"MY_API_KEY": "sekrit-value-123", "EXTRA": "on"},
@@ -82,7 +81,6 @@ fn worker_environment_follows_the_policy_and_secrets_are_redacted() {
         !std::path::Path::new(&tmpdir).exists(),
         "the private TMPDIR is removed afterwards"
     );
-    let _ = tmp_file;
 
     let dir = run_dir(&env, "p/e", "error-analysis");
     let errors =
@@ -234,7 +232,24 @@ fn json_summary_and_cli_versions_in_team_state() {
     let prompt =
         fs_err::read_to_string(dir.join("prompts/claude-worker-error-analysis-1.prompt.md"))
             .unwrap();
-    assert!(okstra_core::prompt::has_anchor_headers(&prompt), "{prompt}");
+    // SPEC §5.2: the prompt starts with the five anchor headers, in this order.
+    let run_id = v["runId"].as_str().unwrap();
+    let head: Vec<&str> = prompt.lines().take(5).collect();
+    assert_eq!(
+        head,
+        [
+            format!("**Run:** {run_id} (error-analysis #1)"),
+            "**Worker:** analysis (claude)".to_owned(),
+            format!("**Project Root:** {}", env.project().display()),
+            format!(
+                "**Result Path:** {}",
+                dir.join("worker-results/claude-worker-error-analysis-1.md")
+                    .display()
+            ),
+            "**Round:** 0".to_owned(),
+        ],
+        "{prompt}"
+    );
 }
 
 #[test]
@@ -297,17 +312,12 @@ fn dry_run_prints_each_worker_and_writes_nothing() {
 #[test]
 fn dry_run_shows_exact_command_lines() {
     let mut env = TestEnv::new();
-    let bin = env.root().join("bin");
+    let bin = env.root().join("clis");
     fs_err::create_dir_all(&bin).unwrap();
     for cli in ["claude", "codex", "gemini"] {
         std::os::unix::fs::symlink(crate::common::fake_agent(), bin.join(cli)).unwrap();
     }
-    let path = format!(
-        "{}:{}",
-        bin.display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
-    env.set_env("PATH", &path);
+    env.prepend_path(&bin);
     let out = okstra(
         &env,
         &[

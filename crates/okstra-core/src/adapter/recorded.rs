@@ -148,17 +148,23 @@ fn http_errors_are_reported_failures() {
             173,
             "429",
         ),
-        (
-            include_str!("testdata/gemini-http-500.jsonl"),
-            include_str!("testdata/gemini-http-500.stderr.txt"),
-            244,
-            "",
-        ),
     ];
     for (stdout, stderr, exit, status) in gemini {
         let out = feed(AdapterKind::Gemini, stdout, stderr, exit);
         assert!(reported(&out).contains(status), "{out:?}");
     }
+    // After its three attempts Gemini's `result` event carries the API error body verbatim,
+    // and that message (with the 500 in it) is what the worker's `error` reason becomes.
+    let out = feed(
+        AdapterKind::Gemini,
+        include_str!("testdata/gemini-http-500.jsonl"),
+        include_str!("testdata/gemini-http-500.stderr.txt"),
+        244,
+    );
+    assert_eq!(
+        reported(&out),
+        r#"[API Error: {"error":{"code":500,"message":"okstra model-server: scripted HTTP 500 error","status":"INTERNAL"}}]"#,
+    );
 }
 
 #[test]

@@ -98,8 +98,14 @@ pub fn check_verdicts_answer(text: &str) -> Result<VerdictsBlock, AnswerError> {
 mod tests {
     use super::*;
 
+    /// Set to exactly `1` to rewrite a stale committed schema; the test still fails that time
+    /// (saying so), so a rewrite is never silent. Any other value is ignored.
+    const UPDATE_VAR: &str = "OKSTRA_UPDATE_SCHEMAS";
+
     #[test]
     fn committed_schemas_match_the_types() {
+        let update = std::env::var_os(UPDATE_VAR).is_some_and(|v| v == "1");
+        let mut rewritten = Vec::new();
         for (name, committed, generated) in [
             (
                 "findings-block.schema.json",
@@ -114,18 +120,28 @@ mod tests {
         ] {
             let mut text = serde_json::to_string_pretty(&generated).expect("schema");
             text.push('\n');
-            if std::env::var_os("OKSTRA_UPDATE_SCHEMAS").is_some() {
+            if committed == text {
+                continue;
+            }
+            if update {
                 let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
                     .join("schemas")
                     .join(name);
                 fs_write(&path, &text);
+                rewritten.push(format!("schemas/{name}"));
                 continue;
             }
             assert_eq!(
                 committed, text,
-                "schemas/{name} drifted from the Rust types: rerun this test with OKSTRA_UPDATE_SCHEMAS=1"
+                "schemas/{name} drifted from the Rust types: rerun this test with {UPDATE_VAR}=1"
             );
         }
+        assert!(
+            rewritten.is_empty(),
+            "rewrote {}, which had drifted from the Rust types ({UPDATE_VAR}=1); \
+             review and commit them, then rerun without {UPDATE_VAR}",
+            rewritten.join(", ")
+        );
     }
 
     #[expect(

@@ -55,6 +55,18 @@ fn participation_note(state: &ConvergenceState) -> Option<String> {
     }
 }
 
+/// Returns why a run stopped starting rounds or workers early, if it did: what the convergence
+/// record says, else the budget reached when the report was written.
+pub fn stop_reason(
+    state: &ConvergenceState,
+    budget_reached: Option<BudgetReached>,
+) -> Option<String> {
+    state
+        .stopped
+        .clone()
+        .or_else(|| budget_reached.map(|r| format!("budget reached: {r}")))
+}
+
 /// Returns the report data of a run.
 pub fn assemble_report(input: ReportInput<'_>) -> ReportData {
     let state = input.convergence;

@@ -29,7 +29,8 @@ mod tests {
     use crate::report::fixture;
     use crate::task_type::TaskType;
 
-    /// Set to `1` to rewrite the committed schema instead of failing when it is stale.
+    /// Set to exactly `1` to rewrite the committed schema when it is stale; the test still
+    /// fails that time (saying so), so a rewrite is never silent. Any other value is ignored.
     const UPDATE_VAR: &str = "OKSTRA_UPDATE_SCHEMAS";
     const SCHEMA_PATH: &str = concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -44,13 +45,16 @@ mod tests {
         if generated == REPORT_DATA_SCHEMA {
             return;
         }
-        if std::env::var(UPDATE_VAR).is_ok_and(|v| v == "1") {
+        if std::env::var_os(UPDATE_VAR).is_some_and(|v| v == "1") {
             #[expect(
                 clippy::disallowed_methods,
                 reason = "a test-only refresh of a committed source file, asked for explicitly"
             )]
             std::fs::write(SCHEMA_PATH, generated).expect("the schema file is writable");
-            return;
+            panic!(
+                "{SCHEMA_PATH} was out of date with the ReportData types and has been rewritten \
+                 ({UPDATE_VAR}=1); review and commit it, then rerun without {UPDATE_VAR}"
+            );
         }
         panic!(
             "{SCHEMA_PATH} is out of date with the ReportData types; refresh it with \

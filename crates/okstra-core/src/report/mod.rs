@@ -12,7 +12,7 @@ pub mod render;
 #[cfg(test)]
 mod fixture;
 
-pub use assemble::{ReportInput, assemble_report};
+pub use assemble::{ReportInput, assemble_report, stop_reason};
 pub use data::{
     BudgetNote, Clarification, ClassCounts, CriticNote, Integrity, Narrative, NarrativeBlock,
     REPORT_DATA_KIND, ReportData, ReportFinding, ReportFrontmatter, ReportRound, ReportTokens,

@@ -47,6 +47,8 @@ pub(crate) struct Findings {
     /// Round 0 of the analysers.
     pub(crate) analysis: Vec<WorkerResult>,
     pub(crate) report: Option<PathBuf>,
+    /// The budget, when it was found reached as the report was written.
+    pub(crate) budget_reached: Option<okstra_core::budget::BudgetReached>,
     pub(crate) validation: Vec<ValidationFailure>,
     pub(crate) status: Option<RunStatus>,
 }

@@ -30,6 +30,7 @@ impl Run {
         }
         let mut notes = Vec::new();
         let budget_reached = self.settings.budget().reached(&self.team().total_tokens());
+        self.found.budget_reached = budget_reached;
         let narrative = if let Some(reached) = budget_reached {
             self.emit(&RunEvent::Budget { reached });
             self.fallback_narrative(&format!("the budget was reached: {reached}"))

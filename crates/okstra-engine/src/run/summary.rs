@@ -8,7 +8,7 @@ use jiff::Timestamp;
 use okstra_core::RunId;
 use okstra_core::config::AdapterKind;
 use okstra_core::manifest::RunManifest;
-use okstra_core::report::ClassCounts;
+use okstra_core::report::{ClassCounts, stop_reason};
 use okstra_core::run_paths::{RoundTag, RunPaths};
 use okstra_core::status::{RunStatus, WorkerStatus};
 use okstra_core::tokens::TokenUsage;
@@ -90,7 +90,7 @@ impl Run {
             report: self.found.report.clone(),
             classes,
             validation: self.found.validation.clone(),
-            stopped: state.stopped.clone(),
+            stopped: stop_reason(state, self.found.budget_reached),
         }
     }
 }

@@ -2,7 +2,8 @@
 //! model). Driven through the `command` adapter (plain text on stdout) or as a fake `claude`
 //! binary (`--format claude`, Claude's stream-json), it can answer, stall, crash, ignore
 //! SIGTERM, leave grandchildren holding its pipes (in its process group, or escaped with
-//! `setsid`), stream a lot of output, or print garbage.
+//! `setsid`), stream a lot of output, print garbage, print Claude `api_retry` notices, or wait
+//! until the test lets it go on (`--wait-fifo`, the `Gate` of `okstra_test_support::fake_agent`).
 //!
 //! Every flag is optional; with none it reads its prompt from stdin and prints `ok`. With
 //! `--fixture FILE --worker NAME` it answers what a replay fixture scripts for that worker in
@@ -46,6 +47,9 @@ struct Opts {
     ready_fifo: Option<String>,
     fixture: Option<String>,
     worker: Option<String>,
+    wait_fifo: Option<String>,
+    retry_notices: u32,
+    retry_status: Option<u16>,
 }
 
 fn parse_args() -> Opts {
@@ -79,6 +83,9 @@ fn parse_args() -> Opts {
             "--ready-fifo" => o.ready_fifo = Some(val()),
             "--fixture" => o.fixture = Some(val()),
             "--worker" => o.worker = Some(val()),
+            "--wait-fifo" => o.wait_fifo = Some(val()),
+            "--retry-notices" => o.retry_notices = val().parse().expect("--retry-notices N"),
+            "--retry-status" => o.retry_status = Some(val().parse().expect("--retry-status N")),
             // Arguments an adapter adds (e.g. claude's flags) are accepted and ignored.
             _ => {}
         }
@@ -174,6 +181,23 @@ fn fixture_answer(path: &str, worker: &str, prompt: &str) -> (String, Option<Str
 
 fn claude_event(value: &serde_json::Value) {
     println!("{value}");
+    let _ = std::io::stdout().flush();
+}
+
+/// Waits on the test's gate FIFO until the test releases one byte for this agent (or drops the
+/// gate, which reads as end of file). The FIFO is opened without blocking, so an agent whose
+/// test is gone never hangs: with no writer left, the read ends at once.
+fn wait_on_gate(path: &str) {
+    use fs_err::os::unix::fs::OpenOptionsExt;
+    use nix::fcntl::{FcntlArg, OFlag, fcntl};
+    let mut f = fs_err::OpenOptions::new()
+        .read(true)
+        .custom_flags(OFlag::O_NONBLOCK.bits())
+        .open(path)
+        .expect("open wait fifo");
+    fcntl(f.file(), FcntlArg::F_SETFL(OFlag::empty())).expect("make the wait fifo blocking");
+    let mut byte = [0u8; 1];
+    let _ = f.read(&mut byte);
 }
 
 fn main() {
@@ -221,6 +245,21 @@ fn main() {
     if let Some(msg) = &o.stderr {
         eprintln!("{msg}");
     }
+    for attempt in 1..=o.retry_notices {
+        // Claude Code's stream-json notice before each retry of a failed API request
+        // (worker-clis.md §1); meant for `--format claude`.
+        let status = o.retry_status.unwrap_or(429);
+        let error = if status == 429 {
+            "rate_limit"
+        } else {
+            "server_error"
+        };
+        claude_event(&serde_json::json!({
+            "type": "system", "subtype": "api_retry", "attempt": attempt, "max_retries": 10,
+            "retry_delay_ms": 500.0, "error_status": status, "error": error,
+            "session_id": "fake"
+        }));
+    }
     if o.stream_bytes > 0 {
         let chunk = "x".repeat(1000);
         let mut sent = 0u64;
@@ -238,6 +277,9 @@ fn main() {
     if o.garbage {
         println!("this is not json {{{{");
         println!("<html>neither is this</html>");
+    }
+    if let Some(gate) = &o.wait_fifo {
+        wait_on_gate(gate);
     }
     if o.stall {
         sleep(Duration::from_secs(3600));

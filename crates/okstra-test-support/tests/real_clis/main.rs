@@ -172,7 +172,14 @@ fn run(
     env: &[(&str, &str)],
 ) -> Run {
     let bin = cli_binary(cli);
-    let path = format!("{}:/usr/bin:/bin", clis_dir().display());
+    // The npm CLIs are `#!/usr/bin/env node` scripts: node's folder must be on PATH.
+    let node = okstra_test_support::host_program("node");
+    let node_dir = node.parent().expect("node lives in a folder");
+    let path = format!(
+        "{}:{}:/usr/bin:/bin",
+        clis_dir().display(),
+        node_dir.display()
+    );
     fs_err::write(sandbox.root.join("prompt.txt"), prompt).expect("write prompt");
     let stdin = fs_err::File::open(sandbox.root.join("prompt.txt")).expect("open prompt");
     let stdout = fs_err::File::create(sandbox.root.join("stdout.txt")).expect("stdout file");

@@ -1,0 +1,253 @@
+//! `okstra doctor` with fake `claude`, `codex` and `gemini` programs on a PATH the test
+//! controls: where each CLI is, its version, and its login state by the checks doctor makes —
+//! `claude auth status` (JSON), `codex login status` (exit code) unless an API-key variable is
+//! set, and for gemini a key variable or the auth type `~/.gemini/settings.json` selects.
+
+use std::path::{Path, PathBuf};
+
+use okstra_test_support::TestEnv;
+use serde_json::json;
+
+use crate::common::{okstra, write_project};
+
+/// Writes an executable `sh` script named `name` into `dir`.
+fn script(dir: &Path, name: &str, body: &str) {
+    let path = dir.join(name);
+    fs_err::write(&path, format!("#!/bin/sh\n{body}")).unwrap();
+    fs_err::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+}
+
+/// A fake `claude`: `--version`, and `auth status` printing `status` (JSON).
+fn fake_claude(dir: &Path, status: &str) {
+    script(
+        dir,
+        "claude",
+        &format!(
+            "if [ \"$1\" = --version ]; then echo '2.1.197 (Claude Code)'; exit 0; fi\n\
+             if [ \"$1 $2\" = 'auth status' ]; then echo '{status}'; exit 0; fi\n\
+             echo \"unexpected: $*\" >&2; exit 2\n"
+        ),
+    );
+}
+
+/// A fake `codex`: `--version`, and `login status` exiting `code` (0: logged in).
+fn fake_codex(dir: &Path, code: i32) {
+    let answer = if code == 0 {
+        "echo 'Logged in using ChatGPT'"
+    } else {
+        "echo 'Not logged in' >&2"
+    };
+    script(
+        dir,
+        "codex",
+        &format!(
+            "if [ \"$1\" = --version ]; then echo 'codex-cli 0.169.0'; exit 0; fi\n\
+             if [ \"$1 $2\" = 'login status' ]; then {answer}; exit {code}; fi\n\
+             echo \"unexpected: $*\" >&2; exit 2\n"
+        ),
+    );
+}
+
+/// A fake `gemini`: `--version` only (doctor never asks gemini about its login).
+fn fake_gemini(dir: &Path) {
+    script(
+        dir,
+        "gemini",
+        "if [ \"$1\" = --version ]; then echo '0.43.0'; exit 0; fi\n\
+         echo \"unexpected: $*\" >&2; exit 2\n",
+    );
+}
+
+/// Returns doctor's output with each run of spaces between table columns shortened to two:
+/// the PATH column is as wide as the temp dir's real path, which differs between machines.
+fn columns(out: &okstra_test_support::CommandOutput) -> String {
+    let text = out.to_string();
+    let mut lines = Vec::new();
+    for line in text.lines() {
+        let indent = line.len() - line.trim_start().len();
+        let mut cells = line.trim_start().split("  ").filter(|c| !c.is_empty());
+        let mut joined = cells.next().unwrap_or_default().to_owned();
+        for cell in cells {
+            joined.push_str("  ");
+            joined.push_str(cell.trim_start());
+        }
+        lines.push(format!("{}{joined}", &line[..indent]));
+    }
+    lines.join("\n")
+}
+
+/// Returns a folder for fake CLIs, put in front of `env`'s PATH.
+fn clis(env: &mut TestEnv) -> PathBuf {
+    let dir = env.root().join("clis");
+    fs_err::create_dir_all(&dir).unwrap();
+    env.prepend_path(&dir);
+    dir
+}
+
+#[test]
+fn every_cli_logged_in() {
+    let mut env = TestEnv::new();
+    let dir = clis(&mut env);
+    fake_claude(&dir, r#"{"loggedIn": true, "authMethod": "claude.ai"}"#);
+    fake_codex(&dir, 0);
+    fake_gemini(&dir);
+    let settings = env.home().join(".gemini");
+    fs_err::create_dir_all(&settings).unwrap();
+    fs_err::write(
+        settings.join("settings.json"),
+        json!({"security": {"auth": {"selectedType": "oauth-personal"}}}).to_string(),
+    )
+    .unwrap();
+    write_project(
+        &env,
+        &json!({"projectId": "shop", "agents": {"local": {"adapter": "command", "argv": ["llm"]}}}),
+    );
+    let out = okstra(&env, &["doctor"]);
+    insta::assert_snapshot!(columns(&out), @r#"
+    exit: 0
+    ----- stdout -----
+    CLI  PATH  VERSION  LOGIN
+    claude  [TMP]/clis/claude  2.1.197 (Claude Code)  logged-in
+    codex  [TMP]/clis/codex  codex-cli 0.169.0  logged-in
+    gemini  [TMP]/clis/gemini  0.43.0  logged-in
+      claude: claude auth status: claude.ai
+      codex: codex login status: Logged in using ChatGPT
+      gemini: ~/.gemini/settings.json selects oauth-personal
+
+    sandboxes by role:
+    ROLE  CLAUDE  CODEX  GEMINI
+    analysis  --permission-mode plan (read-only)  -s read-only  --approval-mode plan (read-only)
+    critic  --permission-mode plan (read-only)  -s read-only  --approval-mode plan (read-only)
+    report-writer  --permission-mode plan (read-only)  -s read-only  --approval-mode plan (read-only)
+    verifier  --permission-mode plan (read-only)  -s read-only  --approval-mode plan (read-only)
+    executor  --permission-mode bypassPermissions (writes)  -s workspace-write (writes; git common dir added)  --approval-mode yolo (writes)
+
+    configured agents (.okstra/project.json):
+      local: command
+    ----- stderr -----
+    "#);
+}
+
+#[test]
+fn no_cli_logged_in() {
+    let mut env = TestEnv::new();
+    let dir = clis(&mut env);
+    fake_claude(&dir, r#"{"loggedIn": false}"#);
+    fake_codex(&dir, 1);
+    fake_gemini(&dir);
+    let out = okstra(&env, &["doctor"]);
+    insta::assert_snapshot!(columns(&out), @r#"
+    exit: 0
+    ----- stdout -----
+    CLI  PATH  VERSION  LOGIN
+    claude  [TMP]/clis/claude  2.1.197 (Claude Code)  not-logged-in
+    codex  [TMP]/clis/codex  codex-cli 0.169.0  not-logged-in
+    gemini  [TMP]/clis/gemini  0.43.0  not-logged-in
+      claude: claude auth status: not logged in (run `claude` and /login, or set ANTHROPIC_API_KEY)
+      codex: codex login status: not logged in (run `codex login`, or set CODEX_API_KEY); okstra will not start codex workers, which would retry forever
+      gemini: no auth method: run `gemini` once to log in, or set GEMINI_API_KEY
+
+    sandboxes by role:
+    ROLE  CLAUDE  CODEX  GEMINI
+    analysis  --permission-mode plan (read-only)  -s read-only  --approval-mode plan (read-only)
+    critic  --permission-mode plan (read-only)  -s read-only  --approval-mode plan (read-only)
+    report-writer  --permission-mode plan (read-only)  -s read-only  --approval-mode plan (read-only)
+    verifier  --permission-mode plan (read-only)  -s read-only  --approval-mode plan (read-only)
+    executor  --permission-mode bypassPermissions (writes)  -s workspace-write (writes; git common dir added)  --approval-mode yolo (writes)
+    ----- stderr -----
+    "#);
+}
+
+#[test]
+fn api_keys_and_a_missing_cli() {
+    let mut env = TestEnv::new();
+    let dir = clis(&mut env);
+    // `codex login status` says not logged in, but the key variable wins; claude is not on
+    // PATH at all.
+    fake_codex(&dir, 1);
+    fake_gemini(&dir);
+    env.set_env("CODEX_API_KEY", "sk-test");
+    env.set_env("GEMINI_API_KEY", "test-key");
+    let out = okstra(&env, &["doctor"]);
+    insta::assert_snapshot!(columns(&out), @r#"
+    exit: 0
+    ----- stdout -----
+    CLI  PATH  VERSION  LOGIN
+    claude  not found  -  unknown
+    codex  [TMP]/clis/codex  codex-cli 0.169.0  key-configured
+    gemini  [TMP]/clis/gemini  0.43.0  key-configured
+      claude: not on PATH: install it with `npm install -g @anthropic-ai/claude-code`
+      codex: CODEX_API_KEY or OPENAI_API_KEY is set
+      gemini: GEMINI_API_KEY is set
+
+    sandboxes by role:
+    ROLE  CLAUDE  CODEX  GEMINI
+    analysis  --permission-mode plan (read-only)  -s read-only  --approval-mode plan (read-only)
+    critic  --permission-mode plan (read-only)  -s read-only  --approval-mode plan (read-only)
+    report-writer  --permission-mode plan (read-only)  -s read-only  --approval-mode plan (read-only)
+    verifier  --permission-mode plan (read-only)  -s read-only  --approval-mode plan (read-only)
+    executor  --permission-mode bypassPermissions (writes)  -s workspace-write (writes; git common dir added)  --approval-mode yolo (writes)
+    ----- stderr -----
+    "#);
+}
+
+#[test]
+fn json_output() {
+    let mut env = TestEnv::new();
+    let dir = clis(&mut env);
+    fake_claude(&dir, r#"{"loggedIn": true, "authMethod": "api-key"}"#);
+    fake_codex(&dir, 1);
+    let out = okstra(&env, &["doctor", "--json"]);
+    insta::assert_snapshot!(out, @r#"
+    exit: 0
+    ----- stdout -----
+    {
+      "agents": [],
+      "clis": [
+        {
+          "cli": "claude",
+          "detail": "claude auth status: api-key",
+          "login": "logged-in",
+          "path": "[TMP]/clis/claude",
+          "sandboxes": {
+            "analysis": "--permission-mode plan (read-only)",
+            "critic": "--permission-mode plan (read-only)",
+            "executor": "--permission-mode bypassPermissions (writes)",
+            "report-writer": "--permission-mode plan (read-only)",
+            "verifier": "--permission-mode plan (read-only)"
+          },
+          "version": "2.1.197 (Claude Code)"
+        },
+        {
+          "cli": "codex",
+          "detail": "codex login status: not logged in (run `codex login`, or set CODEX_API_KEY); okstra will not start codex workers, which would retry forever",
+          "login": "not-logged-in",
+          "path": "[TMP]/clis/codex",
+          "sandboxes": {
+            "analysis": "-s read-only",
+            "critic": "-s read-only",
+            "executor": "-s workspace-write (writes; git common dir added)",
+            "report-writer": "-s read-only",
+            "verifier": "-s read-only"
+          },
+          "version": "codex-cli 0.169.0"
+        },
+        {
+          "cli": "gemini",
+          "detail": "not on PATH: install it with `npm install -g @google/gemini-cli`",
+          "login": "unknown",
+          "path": null,
+          "sandboxes": {
+            "analysis": "--approval-mode plan (read-only)",
+            "critic": "--approval-mode plan (read-only)",
+            "executor": "--approval-mode yolo (writes)",
+            "report-writer": "--approval-mode plan (read-only)",
+            "verifier": "--approval-mode plan (read-only)"
+          },
+          "version": null
+        }
+      ]
+    }
+    ----- stderr -----
+    "#);
+}
