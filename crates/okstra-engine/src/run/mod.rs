@@ -16,6 +16,7 @@ mod persist;
 mod prepare;
 mod prompts;
 mod report;
+mod request;
 mod resume;
 mod reverify;
 mod roster;
@@ -24,5 +25,6 @@ mod start;
 mod summary;
 
 pub use dry_run::{DryRun, DryRunFolder, DryRunRequest, DryRunWorker, dry_run};
-pub use start::{NewRun, ResumeRun, prepare_only, resume, run};
+pub use request::{NewRun, ResumeRun};
+pub use start::{prepare_only, resume, run};
 pub use summary::{ResumeOutcome, RunSummary, WorkerResult};

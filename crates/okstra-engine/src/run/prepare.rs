@@ -11,7 +11,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::imp::{Run, RunParts};
 use super::roster::{PlanInputs, RosterEntry, plan_roster, probe_roster};
-use super::start::NewRun;
+use super::request::NewRun;
 use crate::errors::RunError;
 use crate::lock::try_lock_exclusive;
 use crate::prepare::{PrepareRequest, PreparedRun, prepare_run};

@@ -18,7 +18,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::imp::{Run, RunParts};
 use super::roster::{PlanInputs, plan_roster};
-use super::start::ResumeRun;
+use super::request::ResumeRun;
 use crate::errors::{RunError, StoreError};
 use crate::fs_atomic::{read_optional, write_json};
 use crate::home::Home;

@@ -3,53 +3,20 @@
 //! turns SIGINT, SIGTERM and SIGHUP into an interruption (SPEC §5.4: every worker stopped and
 //! recorded `error: interrupted`, the run `interrupted`).
 
-use std::collections::BTreeMap;
-
-use okstra_core::manifest::RunManifest;
-use okstra_core::settings::RunSettings;
+use okstra_core::TaskType;
+use okstra_core::report::{ClassCounts, stop_reason};
 use okstra_core::status::RunStatus;
-use okstra_core::{TaskName, TaskType};
 use tokio_util::sync::CancellationToken;
 
 use super::imp::Run;
 use super::lifecycle::phases;
+use super::request::{NewRun, ResumeRun};
 use super::resume::Reopened;
 use super::roster::{PlanInputs, plan_roster};
 use super::summary::{ResumeOutcome, RunSummary};
 use crate::errors::RunError;
-use crate::event_sink::{EventSink, silent};
-use crate::home::Home;
+use crate::event_sink::silent;
 use crate::prepare::{PreparedRun, prepare_run};
-use crate::project::LoadedProject;
-
-/// A run to start.
-pub struct NewRun {
-    pub home: Home,
-    /// The project (its project.json is written when it does not exist yet).
-    pub project: LoadedProject,
-    pub settings: RunSettings,
-    pub task_type: TaskType,
-    pub group: TaskName,
-    pub id: TaskName,
-    /// The text of `--brief`, when given.
-    pub brief: Option<String>,
-    /// `--base-ref`.
-    pub base_ref: Option<String>,
-    /// okstra's environment (workers inherit it minus `OKSTRA_*`).
-    pub env: BTreeMap<String, String>,
-    pub sink: EventSink,
-}
-
-/// A run to continue.
-pub struct ResumeRun {
-    pub home: Home,
-    pub project: LoadedProject,
-    /// The settings it was started with (its recorded recipe, resolved).
-    pub settings: RunSettings,
-    pub manifest: RunManifest,
-    pub env: BTreeMap<String, String>,
-    pub sink: EventSink,
-}
 
 /// Runs a task type on a task: prepares the run, then every phase of its task type. Blocks
 /// until the run ends.
@@ -140,4 +107,25 @@ async fn interrupt_watcher(cancel: CancellationToken) {
         () = next(&mut hup) => {}
     }
     cancel.cancel();
+}
+
+impl Run {
+    /// Returns the run's summary, once its phases ran.
+    fn summary(&self) -> RunSummary {
+        let state = self.convergence();
+        let classes = ClassCounts::count(state.compute_classes().into_values());
+        RunSummary {
+            run_id: self.manifest().run_id,
+            paths: self.paths.clone(),
+            manifest: self.manifest().clone(),
+            workers: self.found.analysis.clone(),
+            status: self.found.status.unwrap_or(self.manifest().status),
+            wall: self.started.elapsed(),
+            tokens: self.team().total_tokens(),
+            report: self.found.report.clone(),
+            classes,
+            validation: self.found.validation.clone(),
+            stopped: stop_reason(state, self.found.budget_reached),
+        }
+    }
 }

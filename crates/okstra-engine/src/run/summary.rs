@@ -8,13 +8,12 @@ use jiff::Timestamp;
 use okstra_core::RunId;
 use okstra_core::config::AdapterKind;
 use okstra_core::manifest::RunManifest;
-use okstra_core::report::{ClassCounts, stop_reason};
+use okstra_core::report::ClassCounts;
 use okstra_core::run_paths::{RoundTag, RunPaths};
 use okstra_core::status::{RunStatus, WorkerStatus};
 use okstra_core::tokens::TokenUsage;
 use okstra_core::worker_name::{Role, WorkerName};
 
-use super::imp::Run;
 use crate::validate::ValidationFailure;
 
 /// A worker's outcome in a round.
@@ -72,25 +71,4 @@ pub enum ResumeOutcome {
     },
     /// The run had already ended; its index and timeline rows were checked.
     AlreadyFinished { status: RunStatus },
-}
-
-impl Run {
-    /// Returns the run's summary, once its phases ran.
-    pub(crate) fn summary(&self) -> RunSummary {
-        let state = self.convergence();
-        let classes = ClassCounts::count(state.compute_classes().into_values());
-        RunSummary {
-            run_id: self.manifest().run_id,
-            paths: self.paths.clone(),
-            manifest: self.manifest().clone(),
-            workers: self.found.analysis.clone(),
-            status: self.found.status.unwrap_or(self.manifest().status),
-            wall: self.started.elapsed(),
-            tokens: self.team().total_tokens(),
-            report: self.found.report.clone(),
-            classes,
-            validation: self.found.validation.clone(),
-            stopped: stop_reason(state, self.found.budget_reached),
-        }
-    }
 }
