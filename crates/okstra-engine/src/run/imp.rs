@@ -98,10 +98,12 @@ pub(crate) struct RunParts {
     pub(crate) cancel: CancellationToken,
     pub(crate) sink: EventSink,
     pub(crate) started: Instant,
+    /// The brief and the prior reports (see `prompts::read_shared`).
+    pub(crate) shared: (String, Vec<ContextSection>),
 }
 
 impl Run {
-    /// Returns a run over its parts; the prompt inputs are read by [`Run::read_inputs`].
+    /// Returns a run over its parts.
     pub(crate) fn new(parts: RunParts) -> Self {
         let worker_env = parts.settings.worker_env();
         let mut all_env = parts.env.clone();
@@ -116,9 +118,9 @@ impl Run {
             paths: parts.manifest.paths(),
             redactor: Redactor::from_env(&all_env),
             inputs: PromptInputs {
-                brief: String::new(),
+                brief: parts.shared.0,
                 workdir: PathBuf::from(&parts.manifest.worktree.workdir),
-                prior: Vec::new(),
+                prior: parts.shared.1,
             },
             home: parts.home,
             settings: parts.settings,

@@ -37,6 +37,14 @@ impl Run {
         Ok(())
     }
 
+    /// Records, as far as it can, that the run failed on an error it cannot continue from: the
+    /// manifest, timeline and index say `failed`, and its temp folder is removed. The error
+    /// itself is what the caller reports; a failure to record here is not added to it.
+    pub(crate) fn abandon(&mut self) {
+        let _ = self.finish(RunStatus::Failed);
+        let _ = self.remove_tmp_root();
+    }
+
     /// Records the run's end: manifest status and checkpoint, timeline entry, index `done` row.
     fn finish(&mut self, status: RunStatus) -> Result<(), RunError> {
         let now = Timestamp::now();

@@ -10,8 +10,9 @@ use okstra_core::team_state::TeamState;
 use tokio_util::sync::CancellationToken;
 
 use super::imp::{Run, RunParts};
-use super::roster::{PlanInputs, RosterEntry, plan_roster, probe_roster};
+use super::prompts::read_shared;
 use super::request::NewRun;
+use super::roster::{PlanInputs, RosterEntry, plan_roster, probe_roster};
 use crate::errors::RunError;
 use crate::lock::try_lock_exclusive;
 use crate::prepare::{PrepareRequest, PreparedRun, prepare_run};
@@ -28,6 +29,11 @@ impl Run {
             project_root: new.project.root(),
             env: &new.env,
         })?;
+        let task = new
+            .project
+            .paths
+            .task(new.group.segment(), new.id.segment());
+        let shared = read_shared(&task, new.task_type, new.brief.as_deref())?;
         let request = new.request(RunStatus::Running, &roster);
         let prepared = prepare_run(&new.home, &new.project, &request, &new.sink)?;
         let PreparedRun {
@@ -53,9 +59,9 @@ impl Run {
             cancel,
             sink: new.sink,
             started,
+            shared,
         });
         run.probe().await;
-        run.read_inputs()?;
         Ok(run)
     }
 

@@ -11,7 +11,7 @@ use okstra_core::prompt::{
     VERDICTS_CONTRACT, render_prompt,
 };
 use okstra_core::report::ReportData;
-use okstra_core::run_paths::{ArtifactKind, RoundTag};
+use okstra_core::run_paths::{ArtifactKind, RoundTag, TaskPaths};
 
 use super::dispatcher::PlannedWorker;
 use super::imp::Run;
@@ -50,51 +50,62 @@ fn contract_text(contract: AnswerContract, task_type: TaskType) -> &'static str 
     }
 }
 
-impl Run {
-    /// Reads what every prompt of the run shares: the brief and the task's prior reports. An
-    /// unreadable brief or prior report is an error that names the file.
-    pub(crate) fn read_inputs(&mut self) -> Result<(), RunError> {
-        let root = PathBuf::from(&self.manifest().project_root);
-        self.inputs.brief = match &self.manifest().brief {
-            Some(rel) => {
-                let path = root.join(rel);
-                fs_err::read_to_string(&path).map_err(|source| RunError::Brief { path, source })?
+/// Reads what every prompt of a run shares, before anything of the run is written: the brief
+/// (`new_brief`, the text of `--brief`, else the task's `brief.md` when it has one) and the
+/// task's latest report of every other task type. An unreadable brief or prior report is an
+/// error that names the file.
+pub(crate) fn read_shared(
+    task: &TaskPaths,
+    task_type: TaskType,
+    new_brief: Option<&str>,
+) -> Result<(String, Vec<ContextSection>), RunError> {
+    let brief = match new_brief {
+        Some(text) => text.to_owned(),
+        None => {
+            let path = task.brief();
+            match fs_err::read_to_string(&path) {
+                Ok(text) => text,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+                Err(source) => return Err(RunError::Brief { path, source }),
             }
-            None => String::new(),
-        };
-        self.inputs.prior = self.prior_reports()?;
-        Ok(())
-    }
-
-    /// Returns the task's latest report of every other task type, as prompt context.
-    fn prior_reports(&self) -> Result<Vec<ContextSection>, PriorReportError> {
-        let mut out = Vec::new();
-        for task_type in TaskType::ALL {
-            if task_type == self.manifest().task_type {
-                continue;
-            }
-            let dir = self.paths.task().run_dir(task_type, None).join("reports");
-            let Some(path) = latest_report(&dir)? else {
-                continue;
-            };
-            let text = fs_err::read_to_string(&path).map_err(PathError::at(&path))?;
-            let data: ReportData =
-                serde_json::from_str(&text).map_err(|source| PriorReportError::Invalid {
-                    path: path.clone(),
-                    source,
-                })?;
-            out.push(ContextSection {
-                title: format!("Prior report: {task_type} #{}", data.frontmatter.run_seq),
-                body: format!(
-                    "{}\n\n(full report: {})",
-                    data.narrative.summary.trim(),
-                    path.with_extension("").with_extension("md").display()
-                ),
-            });
         }
-        Ok(out)
-    }
+    };
+    Ok((brief, prior_reports(task, task_type)?))
+}
 
+/// Returns the task's latest report of every other task type, as prompt context.
+fn prior_reports(
+    task: &TaskPaths,
+    task_type: TaskType,
+) -> Result<Vec<ContextSection>, PriorReportError> {
+    let mut out = Vec::new();
+    for other in TaskType::ALL {
+        if other == task_type {
+            continue;
+        }
+        let dir = task.run_dir(other, None).join("reports");
+        let Some(path) = latest_report(&dir)? else {
+            continue;
+        };
+        let text = fs_err::read_to_string(&path).map_err(PathError::at(&path))?;
+        let data: ReportData =
+            serde_json::from_str(&text).map_err(|source| PriorReportError::Invalid {
+                path: path.clone(),
+                source,
+            })?;
+        out.push(ContextSection {
+            title: format!("Prior report: {other} #{}", data.frontmatter.run_seq),
+            body: format!(
+                "{}\n\n(full report: {})",
+                data.narrative.summary.trim(),
+                path.with_extension("").with_extension("md").display()
+            ),
+        });
+    }
+    Ok(out)
+}
+
+impl Run {
     /// Returns the context section every prompt of the run starts with.
     pub(crate) fn context_section(&self) -> ContextSection {
         ContextSection {

@@ -17,8 +17,9 @@ use okstra_core::team_state::TeamState;
 use tokio_util::sync::CancellationToken;
 
 use super::imp::{Run, RunParts};
-use super::roster::{PlanInputs, plan_roster};
+use super::prompts::read_shared;
 use super::request::ResumeRun;
+use super::roster::{PlanInputs, plan_roster};
 use crate::errors::{RunError, StoreError};
 use crate::fs_atomic::{read_optional, write_json};
 use crate::home::Home;
@@ -88,6 +89,7 @@ impl Run {
             project_root: req.project.root(),
             env: &req.env,
         })?;
+        let shared = read_shared(paths.task(), req.manifest.task_type, None)?;
         let mut manifest = req.manifest;
         manifest.status = RunStatus::Running;
         manifest.pid = Some(std::process::id());
@@ -108,11 +110,11 @@ impl Run {
             cancel,
             sink: req.sink,
             started,
+            shared,
         });
         run.save_manifest()?;
         run.save_team()?;
         run.probe().await;
-        run.read_inputs()?;
         Ok(Reopened::Run(Box::new(run), stopped))
     }
 }

@@ -24,7 +24,10 @@ pub fn run(new: NewRun) -> Result<RunSummary, RunError> {
     refuse_unrunnable(new.task_type)?;
     supervise(|cancel| async move {
         let mut run = Run::prepare(new, cancel).await?;
-        run.drive().await?;
+        if let Err(e) = run.drive().await {
+            run.abandon();
+            return Err(e);
+        }
         Ok(run.summary())
     })
 }
@@ -50,7 +53,10 @@ pub fn resume(req: ResumeRun) -> Result<ResumeOutcome, RunError> {
         match Run::reopen(req, cancel).await? {
             Reopened::Finished(status) => Ok(ResumeOutcome::AlreadyFinished { status }),
             Reopened::Run(mut run, stopped_leftovers) => {
-                run.drive().await?;
+                if let Err(e) = run.drive().await {
+                    run.abandon();
+                    return Err(e);
+                }
                 Ok(ResumeOutcome::Resumed {
                     summary: Box::new(run.summary()),
                     stopped_leftovers,

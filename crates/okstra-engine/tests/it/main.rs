@@ -3,4 +3,5 @@
 mod common;
 mod home_index;
 mod prepare;
+mod run;
 mod worktree;
