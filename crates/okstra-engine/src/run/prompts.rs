@@ -59,15 +59,14 @@ pub(crate) fn read_shared(
     task_type: TaskType,
     new_brief: Option<&str>,
 ) -> Result<(String, Vec<ContextSection>), RunError> {
-    let brief = match new_brief {
-        Some(text) => text.to_owned(),
-        None => {
-            let path = task.brief();
-            match fs_err::read_to_string(&path) {
-                Ok(text) => text,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-                Err(source) => return Err(RunError::Brief { path, source }),
-            }
+    let brief = if let Some(text) = new_brief {
+        text.to_owned()
+    } else {
+        let path = task.brief();
+        match fs_err::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+            Err(source) => return Err(RunError::Brief { path, source }),
         }
     };
     Ok((brief, prior_reports(task, task_type)?))
