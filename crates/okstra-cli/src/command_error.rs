@@ -389,3 +389,19 @@ impl From<RunError> for CommandError {
         }
     }
 }
+
+impl From<crate::commands::run::BriefError> for CommandError {
+    fn from(err: crate::commands::run::BriefError) -> Self {
+        use crate::commands::run::BriefError;
+        let hint = match &err {
+            BriefError::Io { .. } | BriefError::NotAFile { .. } => {
+                "--brief takes a readable markdown file"
+            }
+            BriefError::TooBig { .. } => {
+                "keep the brief to what the workers must read; link longer material from it"
+            }
+            BriefError::NotText { .. } => "save the brief as UTF-8 markdown",
+        };
+        CommandError::user(err).hint(hint)
+    }
+}

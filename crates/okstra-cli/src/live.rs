@@ -107,7 +107,8 @@ impl LiveView {
                     | RunEvent::Critic { .. }
                     | RunEvent::Report { .. }
                     | RunEvent::Finished { .. } => {
-                        let _ = multi.println(format!("okstra: {event}"));
+                        let _ =
+                            multi.println(crate::ui::escape_controls(&format!("okstra: {event}")));
                     }
                     _ => {}
                 }

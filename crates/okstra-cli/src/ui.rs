@@ -1,9 +1,12 @@
 //! Owns okstra's terminal output: stdout for data (tables, `--json`, ids), stderr for status,
 //! warnings, errors and hints (STYLE.md §7). The only writer besides the live progress view.
 //!
-//! Colour is decoration only and off under `NO_COLOR` or when stderr is not a terminal. Write
+//! Colour is decoration only and off under `NO_COLOR` or when stderr is not a terminal. Every
+//! text is printed with its control characters escaped (newlines and tabs kept), so bytes a
+//! worker printed can never move the cursor, retitle the terminal or clear the screen. Write
 //! failures (a closed pipe) are ignored: the exit code still tells the outcome.
 
+use std::borrow::Cow;
 use std::io::{IsTerminal, Write};
 
 use crate::command_error::CommandError;
@@ -34,10 +37,10 @@ impl Ui {
         self.verbosity == Verbosity::Quiet
     }
 
-    /// Writes data to stdout as is.
+    /// Writes data to stdout (control characters escaped).
     pub fn data(&self, text: &str) {
         let mut out = std::io::stdout().lock();
-        let _ = out.write_all(text.as_bytes());
+        let _ = out.write_all(escape_controls(text).as_bytes());
         let _ = out.flush();
     }
 
@@ -56,7 +59,7 @@ impl Ui {
     /// Writes `warning: …` to stderr.
     pub fn warn(&self, message: &str) {
         let label = self.paint("warning:", "33");
-        self.stderr_line(&format!("{label} {message}"));
+        Self::painted_line(&label, message);
     }
 
     /// Writes a command error: `error: …`, `caused by: …`, `hint: …`.
@@ -64,17 +67,24 @@ impl Ui {
         for (i, line) in err.render().into_iter().enumerate() {
             if i == 0 {
                 let rest = line.strip_prefix("error: ").unwrap_or(&line).to_owned();
-                self.stderr_line(&format!("{} {rest}", self.paint("error:", "31")));
+                Self::painted_line(&self.paint("error:", "31"), &rest);
             } else {
                 self.stderr_line(&line);
             }
         }
     }
 
-    /// Writes a raw line to stderr (the live view's plain mode uses it).
+    /// Writes a painted label and an escaped message to stderr.
+    fn painted_line(label: &str, message: &str) {
+        let mut err = std::io::stderr().lock();
+        let _ = writeln!(err, "{label} {}", escape_controls(message));
+    }
+
+    /// Writes a line to stderr (control characters escaped; the live view's plain mode uses
+    /// it).
     pub fn stderr_line(&self, line: &str) {
         let mut err = std::io::stderr().lock();
-        let _ = writeln!(err, "{line}");
+        let _ = writeln!(err, "{}", escape_controls(line));
     }
 
     fn paint(&self, text: &str, code: &str) -> String {
@@ -84,6 +94,25 @@ impl Ui {
             text.to_owned()
         }
     }
+}
+
+/// Returns `text` with every control character but newline and tab escaped (`\u{1b}`).
+pub fn escape_controls(text: &str) -> Cow<'_, str> {
+    let keep = |c: char| !c.is_control() || c == '\n' || c == '\t';
+    if text.chars().all(keep) {
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(
+        text.chars()
+            .map(|c| {
+                if keep(c) {
+                    c.to_string()
+                } else {
+                    c.escape_default().to_string()
+                }
+            })
+            .collect(),
+    )
 }
 
 /// Returns a plain text table: a header row and rows, columns padded to their widest cell,
@@ -122,6 +151,15 @@ pub fn render_table(headers: &[&str], rows: &[Vec<String>]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn control_characters_are_escaped() {
+        assert_eq!(
+            escape_controls("ok\x1b]0;TITLE\x07\x1b[2J\r\u{9b}end\n\tx"),
+            "ok\\u{1b}]0;TITLE\\u{7}\\u{1b}[2J\\r\\u{9b}end\n\tx"
+        );
+        assert!(matches!(escape_controls("plain\nlines"), Cow::Borrowed(_)));
+    }
 
     #[test]
     fn table_pads_columns() {

@@ -5,26 +5,20 @@
 //! It also writes other whole files (markdown, prompts) the same way. Two lighter variants:
 //! prompts (regenerable) skip the fsyncs, and the state files a run rewrites many times
 //! (manifest, team state) skip only the folder's fsync and unchanged rewrites. Appending lines
-//! is `jsonl`'s job.
+//! is `jsonl`'s job. Every file written here is 0600, its new folders 0700 (`private`).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use atomic_write_file::AtomicWriteFile;
 use serde::Serialize;
 
 use crate::errors::{PathError, StoreError};
 
-/// Writes `bytes` to `path` atomically, creating its folder.
+/// Writes `bytes` to `path` atomically and durably — temp file, fsync, rename, fsync of the
+/// folder — creating its folder.
 pub(crate) fn write_bytes(path: &Path, bytes: &[u8]) -> Result<(), PathError> {
-    if let Some(parent) = path.parent() {
-        fs_err::create_dir_all(parent).map_err(PathError::at(parent))?;
-    }
-    let mut file = AtomicWriteFile::options()
-        .open(path)
-        .map_err(PathError::at(path))?;
-    file.write_all(bytes).map_err(PathError::at(path))?;
-    file.commit().map_err(PathError::at(path))
+    rename_into_place(path, bytes, true)?;
+    sync_folder(path.parent().unwrap_or_else(|| Path::new(".")))
 }
 
 /// Writes a text file atomically.
@@ -43,7 +37,8 @@ pub(crate) fn replace_text(path: &Path, text: &str) -> Result<(), PathError> {
 /// `path`; the folder is not fsynced.
 fn rename_into_place(path: &Path, bytes: &[u8], sync: bool) -> Result<(), PathError> {
     let dir = path.parent().unwrap_or_else(|| Path::new("."));
-    fs_err::create_dir_all(dir).map_err(PathError::at(dir))?;
+    crate::private::create_dir_all(dir)?;
+    // A temp file is made 0600, and the rename keeps its mode.
     let mut tmp = tempfile::Builder::new()
         .prefix(".okstra-tmp-")
         .tempfile_in(dir)

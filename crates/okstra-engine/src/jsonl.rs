@@ -18,14 +18,7 @@ pub(crate) fn append_row<T: Serialize>(path: &Path, row: &T) -> Result<(), Store
         path: path.to_path_buf(),
         source,
     })?;
-    if let Some(parent) = path.parent() {
-        fs_err::create_dir_all(parent).map_err(PathError::at(parent))?;
-    }
-    let mut file = fs_err::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .map_err(PathError::at(path))?;
+    let mut file = crate::private::open_append(path)?;
     // A torn previous write leaves no newline; start on a fresh line so this row is whole.
     let len = file.metadata().map_err(PathError::at(path))?.len();
     let mut bytes = Vec::with_capacity(line.len() + 1);

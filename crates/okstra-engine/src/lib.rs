@@ -22,6 +22,7 @@ mod jsonl;
 mod kill_hook;
 mod lock;
 mod prepare;
+mod private;
 mod probe;
 mod project;
 mod registry;

@@ -18,15 +18,7 @@ pub(crate) struct LockGuard {
 }
 
 fn open_lock_file(path: &Path) -> Result<fs_err::File, PathError> {
-    if let Some(parent) = path.parent() {
-        fs_err::create_dir_all(parent).map_err(PathError::at(parent))?;
-    }
-    fs_err::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(path)
-        .map_err(PathError::at(path))
+    crate::private::open_lock(path)
 }
 
 /// Takes the exclusive lock at `path`, waiting for other holders.

@@ -114,7 +114,7 @@ pub(crate) fn prepare_run(
         )?;
         let paths = task_paths.run(req.task_type, seq, stage);
         for dir in paths.directories() {
-            fs_err::create_dir_all(&dir).map_err(PathError::at(&dir))?;
+            crate::private::create_dir_all(&dir)?;
         }
         let brief_archived = match &req.brief {
             Some(text) => store_brief(&task_paths, seq, text)?,
@@ -246,8 +246,7 @@ fn store_brief(task: &TaskPaths, seq: RunSeq, text: &str) -> Result<Option<PathB
                 target = task.history_dir().join(format!("brief-{seq}-{n}.md"));
                 n += 1;
             }
-            fs_err::create_dir_all(task.history_dir())
-                .map_err(PathError::at(task.history_dir()))?;
+            crate::private::create_dir_all(&task.history_dir())?;
             fs_err::rename(&path, &target).map_err(PathError::at(&path))?;
             Some(target)
         }

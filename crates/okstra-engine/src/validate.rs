@@ -2,6 +2,7 @@
 //! file with a valid header for every completed worker; the report data against its schema; the
 //! markdown present, its `dataSha256` equal to the data's hash and its bytes equal to what the
 //! data renders to; the report's classes equal to those recomputed from the convergence record;
+//! every field okstra fills itself, assembled again from the run's state files and compared;
 //! and, for plans, the required heading keywords. Every failure names its path.
 
 use std::path::{Path, PathBuf};
@@ -12,7 +13,8 @@ use okstra_core::manifest::RunManifest;
 use okstra_core::plan::missing_plan_keywords;
 use okstra_core::prompt::has_anchor_headers;
 use okstra_core::report::{
-    ReportData, parse_markdown_frontmatter, render_markdown, sha256_hex, validate_report_value,
+    ReportData, bookkeeping_differences, parse_markdown_frontmatter, render_markdown, sha256_hex,
+    validate_report_value,
 };
 use okstra_core::result_header::{HeaderExpectation, check_result};
 use okstra_core::run_paths::RunPaths;
@@ -263,6 +265,18 @@ pub(crate) fn validate_run_dir(paths: &RunPaths, manifest: &RunManifest) -> Vec<
                             "classes",
                             format!("{} is not in the convergence record", f.id),
                         ),
+                    }
+                }
+                if let Some(team) = &team {
+                    for d in bookkeeping_differences(&data, manifest, &state, team) {
+                        c.fail(
+                            &data_path,
+                            "bookkeeping",
+                            format!(
+                                "{} is {} in the report, but the run's state files give {}",
+                                d.pointer, d.found, d.expected
+                            ),
+                        );
                     }
                 }
                 if classes.len() != data.findings.len() {

@@ -167,11 +167,7 @@ pub(crate) fn run_and_report(
     let brief = args
         .brief
         .as_ref()
-        .map(|path| {
-            let path = ctx.cwd.join(path);
-            fs_err::read_to_string(&path)
-                .map_err(|e| CommandError::user(e).hint("--brief takes a readable markdown file"))
-        })
+        .map(|path| read_brief(&ctx.cwd.join(path)))
         .transpose()?;
     let home = ctx.home()?;
     let root = ctx.run_project_root();
@@ -273,6 +269,66 @@ fn print_prepared(
         ));
     }
     Ok(())
+}
+
+/// The largest brief okstra reads.
+pub(crate) const MAX_BRIEF_BYTES: u64 = 1024 * 1024;
+
+/// A `--brief` that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum BriefError {
+    #[error("--brief {}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("--brief {} is not a regular file", path.display())]
+    NotAFile { path: PathBuf },
+    #[error("--brief {} is {size} bytes; a brief may be at most {limit} bytes", path.display())]
+    TooBig {
+        path: PathBuf,
+        size: u64,
+        limit: u64,
+    },
+    #[error("--brief {} is not UTF-8 text", path.display())]
+    NotText { path: PathBuf },
+}
+
+/// Reads a `--brief`: a regular file of at most [`MAX_BRIEF_BYTES`] of UTF-8 text.
+fn read_brief(path: &Path) -> Result<String, BriefError> {
+    use std::io::Read;
+    let io = |source| BriefError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let meta = fs_err::metadata(path).map_err(io)?;
+    if !meta.is_file() {
+        return Err(BriefError::NotAFile {
+            path: path.to_path_buf(),
+        });
+    }
+    let too_big = |size| BriefError::TooBig {
+        path: path.to_path_buf(),
+        size,
+        limit: MAX_BRIEF_BYTES,
+    };
+    if meta.len() > MAX_BRIEF_BYTES {
+        return Err(too_big(meta.len()));
+    }
+    // Read no more than the limit even if the file grew since.
+    let mut bytes = Vec::new();
+    fs_err::File::open(path)
+        .map_err(io)?
+        .take(MAX_BRIEF_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    if bytes.len() as u64 > MAX_BRIEF_BYTES {
+        return Err(too_big(bytes.len() as u64));
+    }
+    String::from_utf8(bytes).map_err(|_| BriefError::NotText {
+        path: path.to_path_buf(),
+    })
 }
 
 /// Returns the task names of a run argument (used by the dry run).

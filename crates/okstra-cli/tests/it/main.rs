@@ -6,6 +6,7 @@ mod budget;
 mod common;
 mod ctl;
 mod doctor;
+mod hardening;
 mod help;
 mod init;
 mod real_analysis;
@@ -15,6 +16,7 @@ mod retry_storm;
 mod run_faults;
 mod run_policy;
 mod run_prepare;
+mod security;
 mod validate;
 
 /// Every `.rs` file in this folder must be a module of this binary, so no test is forgotten.

@@ -17,6 +17,7 @@ use crate::findings::merge::{merge_findings, merge_from};
 use crate::findings::model::{
     FindingsBlock, RawFinding, Severity, Verdict, VerdictItem, VerdictsBlock,
 };
+use crate::manifest::RunManifest;
 use crate::report::assemble::{ReportInput, assemble_report};
 use crate::report::data::{
     Clarification, ClassCounts, Integrity, Narrative, ReportData, ReportFrontmatter, ReportTokens,
@@ -331,8 +332,23 @@ impl Script {
     }
 }
 
-/// Runs the script and returns the full fixture report of `task_type` in `language`.
+/// Returns the full fixture report of `task_type` in `language`.
 pub(crate) fn report_data(task_type: TaskType, language: Language) -> ReportData {
+    scripted_report(task_type, language).0
+}
+
+/// Runs the script: the report of `task_type`, with the manifest, convergence state and team
+/// state it was assembled from.
+pub(crate) fn scripted_run(
+    task_type: TaskType,
+) -> (ReportData, RunManifest, ConvergenceState, TeamState) {
+    scripted_report(task_type, Language::En)
+}
+
+fn scripted_report(
+    task_type: TaskType,
+    language: Language,
+) -> (ReportData, RunManifest, ConvergenceState, TeamState) {
     let manifest = crate::manifest::testing::sample(task_type, true);
     let claude = usage(48_210, 40_000, 3_102, None, Some(0.4821));
     let codex = usage(30_500, 12_000, 2_200, Some(1_024), None);
@@ -604,7 +620,7 @@ pub(crate) fn report_data(task_type: TaskType, language: Language) -> ReportData
         &[(ok, None, 65_000, claude)],
     );
 
-    assemble_report(ReportInput {
+    let data = assemble_report(ReportInput {
         manifest: &manifest,
         language,
         convergence: &state,
@@ -618,7 +634,8 @@ pub(crate) fn report_data(task_type: TaskType, language: Language) -> ReportData
         notes: Vec::new(),
         integrity: Integrity::default(),
         generated_at: GENERATED_AT.parse().expect("a fixed valid timestamp"),
-    })
+    });
+    (data, manifest, state, script.team)
 }
 
 /// Returns a report with nothing in it but a summary: no findings, workers, rounds, notes.

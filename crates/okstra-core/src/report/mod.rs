@@ -5,6 +5,7 @@
 //! `approve`, the run validator).
 
 pub mod assemble;
+pub mod check;
 pub mod data;
 pub mod data_schema;
 pub mod render;
@@ -13,6 +14,7 @@ pub mod render;
 mod fixture;
 
 pub use assemble::{ReportInput, assemble_report, stop_reason};
+pub use check::{BookkeepingDiff, bookkeeping_differences, report_writer_note};
 pub use data::{
     BudgetNote, Clarification, ClassCounts, CriticNote, Integrity, Narrative, NarrativeBlock,
     REPORT_DATA_KIND, ReportData, ReportFinding, ReportFrontmatter, ReportRound, ReportTokens,

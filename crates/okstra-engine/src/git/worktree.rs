@@ -15,7 +15,7 @@ use okstra_core::registry::{TaskWorktreeEntry, canonical_task_key, task_branch};
 use okstra_core::status::WorktreeStatus;
 use okstra_core::{Segment, TaskKey};
 
-use crate::errors::{GitError, PathError, StoreError, WorktreeError};
+use crate::errors::{GitError, StoreError, WorktreeError};
 use crate::git::GitCommand;
 use crate::home::Home;
 use crate::registry::with_registry;
@@ -330,9 +330,7 @@ fn ensure_checked_out(
     // A worktree folder deleted by hand leaves stale metadata that blocks `worktree add`.
     git.run(&["worktree", "prune"])?;
     if let Some(parent) = path.parent() {
-        fs_err::create_dir_all(parent)
-            .map_err(PathError::at(parent))
-            .map_err(StoreError::from)?;
+        crate::private::create_dir_all(parent).map_err(StoreError::from)?;
     }
     let path_text = path.display().to_string();
     if git.branch_exists(branch)? {

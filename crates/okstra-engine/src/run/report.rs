@@ -12,7 +12,8 @@ use okstra_core::findings::present::render_converged;
 use okstra_core::outcome::AnswerContract;
 use okstra_core::prompt::{ContextSection, REPORT_WRITER_PROFILE};
 use okstra_core::report::{
-    Integrity, Narrative, ReportInput, assemble_report, parse_narrative, sha256_hex,
+    Integrity, Narrative, ReportInput, assemble_report, parse_narrative, report_writer_note,
+    sha256_hex,
 };
 use okstra_core::run_paths::RoundTag;
 use okstra_core::status::WorkerStatus;
@@ -100,11 +101,7 @@ impl Run {
         };
         Ok(match r.text.as_deref().map(parse_narrative) {
             Some(Ok(narrative)) if r.status == WorkerStatus::Completed => Ok(narrative),
-            _ => Err(format!(
-                "the report writer ended {}: {}",
-                r.status,
-                r.reason.as_deref().unwrap_or("no answer")
-            )),
+            _ => Err(report_writer_note(r.status, r.reason.as_deref())),
         })
     }
 

@@ -83,10 +83,7 @@ impl Round<'_> {
         self.executors.spawn(async move {
             let _ = tokio::task::spawn_blocking(move || {
                 for path in sidecars {
-                    let _ = fs_err::OpenOptions::new()
-                        .create(true)
-                        .append(true)
-                        .open(&path);
+                    let _ = crate::private::open_append(&path);
                 }
             })
             .await;

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use jiff::Timestamp;
+use okstra_core::config::AdapterKind;
 use okstra_core::events::RunEvent;
 use okstra_core::findings::check::AnswerError;
 use okstra_core::outcome::AnswerContract;
@@ -227,7 +228,14 @@ impl Round<'_> {
                 });
             }
             AttemptEvent::Stdout(line) => {
-                let line = self.run.redactor.redact(&line).into_owned();
+                let line = self.run.redactor.redact(&line);
+                // A command agent prints plain text: its transcript gets one JSON object per
+                // line, like the CLIs' own event streams.
+                let line = if self.slots[i].planned.entry.kind == AdapterKind::Command {
+                    serde_json::json!({"stream": "stdout", "line": line}).to_string()
+                } else {
+                    line.into_owned()
+                };
                 if let Some(w) = self.sidecar(i, ArtifactKind::Transcript) {
                     let _ = writeln!(w, "{line}");
                 }

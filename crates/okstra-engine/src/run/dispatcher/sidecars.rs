@@ -30,11 +30,7 @@ impl Round<'_> {
             self.slots[i].audit_started = true;
         }
         text.push_str(&format!("- PROGRESS: {stage} {}\n", iso_now()));
-        if let Ok(mut f) = fs_err::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&path)
-        {
+        if let Ok(mut f) = crate::private::open_append(&path) {
             let _ = f.write_all(self.run.redactor.redact(&text).as_bytes());
         }
     }
@@ -53,12 +49,7 @@ impl Round<'_> {
             &mut slot.errors
         };
         if writer.is_none() {
-            *writer = fs_err::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(&path)
-                .ok()
-                .map(BufWriter::new);
+            *writer = crate::private::open_append(&path).ok().map(BufWriter::new);
         }
         writer.as_mut()
     }
