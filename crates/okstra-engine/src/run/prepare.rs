@@ -10,8 +10,8 @@ use okstra_core::team_state::TeamState;
 use tokio_util::sync::CancellationToken;
 
 use super::imp::{Run, RunParts};
-use super::roster::{PlanInputs, RosterEntry, plan_roster, probe_roster};
 use super::request::NewRun;
+use super::roster::{PlanInputs, RosterEntry, plan_roster, probe_roster};
 use crate::errors::RunError;
 use crate::lock::try_lock_exclusive;
 use crate::prepare::{PrepareRequest, PreparedRun, prepare_run};

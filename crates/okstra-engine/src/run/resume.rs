@@ -17,8 +17,8 @@ use okstra_core::team_state::TeamState;
 use tokio_util::sync::CancellationToken;
 
 use super::imp::{Run, RunParts};
-use super::roster::{PlanInputs, plan_roster};
 use super::request::ResumeRun;
+use super::roster::{PlanInputs, plan_roster};
 use crate::errors::{RunError, StoreError};
 use crate::fs_atomic::{read_optional, write_json};
 use crate::home::Home;
