@@ -14,6 +14,7 @@
 //! router classifier / next-speaker calls (recognised by their response schema).
 
 mod anthropic;
+mod dispatch;
 mod gemini;
 mod openai;
 mod record;
@@ -38,7 +39,7 @@ use tokio::sync::oneshot;
 pub use record::{RequestRecord, UsageServed, UsageTotals};
 pub use script::{Protocol, Reply, Rule, Script, Usage};
 
-use wire::{Outcome, Planned};
+use dispatch::{Outcome, Planned};
 
 /// A running loopback model server; stops when dropped.
 #[derive(Debug)]
@@ -261,7 +262,7 @@ async fn handle(
     let body: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
     let id = shared.next_id.fetch_add(1, Ordering::Relaxed);
     let planned = match encoding.as_deref() {
-        None | Some("identity") => wire::plan(&shared.script, &method, &path, &body, id),
+        None | Some("identity") => dispatch::plan(&shared.script, &method, &path, &body, id),
         Some(other) => unsupported_encoding(other),
     };
     shared.log(RequestRecord {
