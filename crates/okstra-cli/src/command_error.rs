@@ -390,9 +390,9 @@ impl From<RunError> for CommandError {
     }
 }
 
-impl From<crate::commands::run::BriefError> for CommandError {
-    fn from(err: crate::commands::run::BriefError) -> Self {
-        use crate::commands::run::BriefError;
+impl From<crate::brief::BriefError> for CommandError {
+    fn from(err: crate::brief::BriefError) -> Self {
+        use crate::brief::BriefError;
         let hint = match &err {
             BriefError::Io { .. } | BriefError::NotAFile { .. } => {
                 "--brief takes a readable markdown file"

@@ -3,6 +3,7 @@
 //! SPEC §12. Nothing here decides a rule that could be tested without a terminal — that lives
 //! in `okstra-core`.
 
+mod brief;
 pub mod cli;
 pub mod command_error;
 pub mod commands;

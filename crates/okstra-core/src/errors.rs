@@ -1,9 +1,13 @@
 //! Owns core's error types: one per operation, carrying data (the value, the line, the path
 //! text) rather than preformatted messages. Blame and exit codes are decided by the CLI.
+//! `IdError` and `RunRefError` are defined in `ids.rs`, beside the operations that return them,
+//! and re-exported here.
 
 use thiserror::Error;
 
-use crate::ids::RunId;
+// The id errors live beside the parsers and resolvers that return them; they stay reachable here
+// with every other core error.
+pub use crate::ids::{IdError, RunRefError};
 
 /// Why a raw group, id or project name cannot become a segment (SPEC §1).
 #[derive(Debug, Error, PartialEq, Eq)]
@@ -32,33 +36,6 @@ pub enum SegmentError {
 )]
 pub struct TaskTypeError {
     pub value: String,
-}
-
-/// A bad run seq, stage or run id.
-#[derive(Debug, Error, PartialEq, Eq)]
-pub enum IdError {
-    #[error("run seq numbers start at 1")]
-    ZeroSeq,
-    #[error("stage numbers start at 1")]
-    ZeroStage,
-    #[error("{value:?} is not a run seq (a whole number from 1)")]
-    BadSeq { value: String },
-    #[error("{value:?} is not a run id (26 characters of Crockford base-32)")]
-    BadRunId { value: String },
-}
-
-/// A `<run>` argument that names no run, or more than one.
-#[derive(Debug, Error, PartialEq, Eq)]
-pub enum RunRefError {
-    #[error("the run argument is empty")]
-    Empty,
-    #[error("no run id starts with {value:?}")]
-    NotFound { value: String },
-    #[error("{value:?} names {} runs", candidates.len())]
-    Ambiguous {
-        value: String,
-        candidates: Vec<RunId>,
-    },
 }
 
 /// A bad duration text.

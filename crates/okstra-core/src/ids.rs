@@ -2,15 +2,42 @@
 //! node number) and `RunId` (a ULID, shown and accepted by its shortest unique prefix).
 //!
 //! Resolving a `<run>` argument against the index is here as a pure function over the known
-//! ids; reading the index is the engine's job.
+//! ids; reading the index is the engine's job. The errors these return (`IdError`,
+//! `RunRefError`) are defined here and re-exported from `errors`.
 
 use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
+use thiserror::Error;
 use ulid::Ulid;
 
-use crate::errors::{IdError, RunRefError};
+/// A bad run seq, stage or run id.
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum IdError {
+    #[error("run seq numbers start at 1")]
+    ZeroSeq,
+    #[error("stage numbers start at 1")]
+    ZeroStage,
+    #[error("{value:?} is not a run seq (a whole number from 1)")]
+    BadSeq { value: String },
+    #[error("{value:?} is not a run id (26 characters of Crockford base-32)")]
+    BadRunId { value: String },
+}
+
+/// A `<run>` argument that names no run, or more than one.
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum RunRefError {
+    #[error("the run argument is empty")]
+    Empty,
+    #[error("no run id starts with {value:?}")]
+    NotFound { value: String },
+    #[error("{value:?} names {} runs", candidates.len())]
+    Ambiguous {
+        value: String,
+        candidates: Vec<RunId>,
+    },
+}
 
 /// The per-(task, task type[, stage]) run number, starting at 1.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

@@ -7,10 +7,11 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::{
-    CommandSpec, ExitInfo, FailureKind, Invocation, LineEffects, Outcome, RetryNotice, json_line,
-    known_failure, num, sandbox_label,
-};
+use super::command_spec::{CommandSpec, Invocation};
+use super::failures::known_failure;
+use super::json::{json_line, num};
+use super::outcome::{ExitInfo, FailureKind, LineEffects, Outcome, RetryNotice};
+use super::sandbox::sandbox_label;
 use crate::config::AdapterKind;
 use crate::tokens::TokenUsage;
 

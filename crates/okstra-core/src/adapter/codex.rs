@@ -7,10 +7,11 @@
 use serde_json::Value;
 
 use super::claude::no_result;
-use super::{
-    CommandSpec, ExitInfo, FailureKind, Invocation, LineEffects, Outcome, RetryNotice, json_line,
-    num, sandbox_label, status_in,
-};
+use super::command_spec::{CommandSpec, Invocation};
+use super::failures::status_in;
+use super::json::{json_line, num};
+use super::outcome::{ExitInfo, FailureKind, LineEffects, Outcome, RetryNotice};
+use super::sandbox::sandbox_label;
 use crate::config::AdapterKind;
 use crate::tokens::TokenUsage;
 

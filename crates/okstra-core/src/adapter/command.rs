@@ -3,10 +3,10 @@
 //! usage line on stderr, `okstra-usage: {"inputTotal":…,"output":…}` (the fields of SPEC §5.3
 //! `tokens`).
 
-use super::{
-    AdapterError, CommandSpec, ExitInfo, FailureKind, Invocation, LineEffects, Outcome,
-    known_failure, sandbox_label,
-};
+use super::command_spec::{AdapterError, CommandSpec, Invocation};
+use super::failures::known_failure;
+use super::outcome::{ExitInfo, FailureKind, LineEffects, Outcome};
+use super::sandbox::sandbox_label;
 use crate::config::AdapterKind;
 use crate::tokens::TokenUsage;
 

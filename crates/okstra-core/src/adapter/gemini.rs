@@ -7,10 +7,11 @@
 use serde_json::Value;
 
 use super::claude::no_result;
-use super::{
-    CommandSpec, ExitInfo, FailureKind, Invocation, LineEffects, Outcome, RetryNotice, json_line,
-    num, sandbox_label, status_in,
-};
+use super::command_spec::{CommandSpec, Invocation};
+use super::failures::status_in;
+use super::json::{json_line, num};
+use super::outcome::{ExitInfo, FailureKind, LineEffects, Outcome, RetryNotice};
+use super::sandbox::sandbox_label;
 use crate::config::AdapterKind;
 use crate::tokens::TokenUsage;
 
@@ -163,7 +164,7 @@ impl GeminiParser {
 }
 
 fn has_known(exit: &ExitInfo) -> bool {
-    super::known_failure(&exit.stderr_tail).is_some()
+    super::failures::known_failure(&exit.stderr_tail).is_some()
 }
 
 #[cfg(test)]

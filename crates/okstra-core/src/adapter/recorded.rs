@@ -4,7 +4,8 @@
 
 use serde_json::Value;
 
-use super::{ExitInfo, FailureKind, Outcome, StreamParser};
+use super::outcome::{ExitInfo, FailureKind, Outcome};
+use super::stream::StreamParser;
 use crate::config::AdapterKind;
 use crate::tokens::TokenUsage;
 

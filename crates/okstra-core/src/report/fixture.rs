@@ -5,23 +5,25 @@
 //! plan-body verification for plans, a report writer, and a token budget that was not
 //! reached. Every figure and class in it follows from the script, so the report describes a
 //! run that could happen. The empty report has nothing but a summary.
+//!
+//! This file plays the script; the fixed texts (frontmatter, narrative, plan body, round-0
+//! findings) are in `texts`.
+
+mod texts;
 
 use std::collections::BTreeMap;
 
 use jiff::{SignedDuration, Timestamp};
 
+use self::texts::{GENERATED_AT, block, frontmatter, narrative, raw, round_zero};
 use crate::budget::Budget;
 use crate::config::{AdapterKind, Language};
 use crate::findings::converge::{ConvergenceState, CriticRecord, RoundAnswer, RoundKind};
 use crate::findings::merge::{merge_findings, merge_from};
-use crate::findings::model::{
-    FindingsBlock, RawFinding, Severity, Verdict, VerdictItem, VerdictsBlock,
-};
+use crate::findings::model::{Severity, Verdict, VerdictItem, VerdictsBlock};
 use crate::manifest::RunManifest;
 use crate::report::assemble::{ReportInput, assemble_report};
-use crate::report::data::{
-    Clarification, ClassCounts, Integrity, Narrative, ReportData, ReportFrontmatter, ReportTokens,
-};
+use crate::report::data::{ClassCounts, Integrity, Narrative, ReportData, ReportTokens};
 use crate::run_paths::RoundTag;
 use crate::status::WorkerStatus;
 use crate::task_type::TaskType;
@@ -32,200 +34,6 @@ use crate::worker_name::Role;
 /// A fixed `dataSha256`.
 pub(crate) const DATA_SHA256: &str =
     "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
-
-fn strings(values: &[&str]) -> Vec<String> {
-    values.iter().map(|v| (*v).to_owned()).collect()
-}
-
-/// When the scripted run's report was made.
-const GENERATED_AT: &str = "2026-06-10T09:30:00Z";
-
-fn frontmatter(task_type: TaskType, language: Language, replay: bool) -> ReportFrontmatter {
-    ReportFrontmatter {
-        task_key: "shop:payments:DEV-9495".to_owned(),
-        task_type,
-        run_id: "01JABCDEFGHJKMNPQRSTVWXYZ0".to_owned(),
-        run_seq: 2,
-        stage: (task_type == TaskType::Implementation).then_some(2),
-        language,
-        approved: (task_type == TaskType::ImplementationPlanning).then_some(false),
-        generated_at: GENERATED_AT
-            .parse::<Timestamp>()
-            .expect("a fixed valid timestamp"),
-        replay,
-    }
-}
-
-const PLAN_BODY: &str = "## 5. Implementation Plan
-
-### 5.1 Option Candidates
-
-- Option A: guard the nil cart in the handler.
-- Option B: make the cart non-optional in the session type.
-
-### 5.2 Trade-off
-
-| option | cost | risk |
-|---|---|---|
-| A | small | leaves the type loose |
-| B | medium | touches every caller |
-
-### 5.3 Recommended Option
-
-Option B.
-
-## 5.4 Implementation Plan Deliverables
-
-- `Session::cart` becomes `Cart`; callers updated.
-
-## 5.5 Stage Map
-
-## 5.5.1 Stage 1: Make the cart non-optional
-
-depends-on: (none)
-Slice value: checkout never sees a missing cart.
-Acceptance: `cargo test -p shop checkout` passes.
-
-### Stepwise Execution Order
-
-| step | action |
-|---|---|
-| 1 | RED: add a failing test for an empty session |
-| 2 | GREEN: construct an empty cart on login |
-
-### Stage Validation
-
-- `cargo test -p shop`
-
-### Stage Exit Contract
-
-The session type has no optional cart.
-
-### Rollback
-
-Revert the stage commit.
-";
-
-fn narrative(task_type: TaskType, language: Language) -> Narrative {
-    let summary = match language {
-        Language::En => {
-            "Checkout fails for guests because the session cart is `None` \
-                         after login."
-        }
-        Language::Ko => "로그인 후 세션 카트가 `None`이어서 게스트 결제가 실패합니다.",
-    };
-    Narrative {
-        summary: summary.to_owned(),
-        analysis: "The login handler replaces the session without copying the cart.\n\n\
-                   `checkout::submit` then unwraps it and panics."
-            .to_owned(),
-        recommendations: strings(&[
-            "Copy the cart when the session is replaced.",
-            "Add a regression test for guest checkout\nthat logs in mid-flow.",
-        ]),
-        plan_body: (task_type == TaskType::ImplementationPlanning).then(|| PLAN_BODY.to_owned()),
-        clarifications: vec![
-            Clarification {
-                id: "C-1".to_owned(),
-                question: "Must guest carts survive a login | merge?".to_owned(),
-                answer: None,
-                blocks: "approval".to_owned(),
-                status: "open".to_owned(),
-            },
-            Clarification {
-                id: "C-2".to_owned(),
-                question: "Which release carries the fix?".to_owned(),
-                answer: Some("2.4.1".to_owned()),
-                blocks: "none".to_owned(),
-                status: "resolved".to_owned(),
-            },
-        ],
-    }
-}
-
-fn raw(
-    id: &str,
-    title: &str,
-    severity: Severity,
-    evidence: &str,
-    claim: &str,
-    reasoning: &str,
-) -> RawFinding {
-    RawFinding {
-        id: id.to_owned(),
-        title: title.to_owned(),
-        severity,
-        evidence: strings(&[evidence]),
-        claim: claim.to_owned(),
-        reasoning: reasoning.to_owned(),
-    }
-}
-
-fn block(findings: Vec<RawFinding>) -> FindingsBlock {
-    FindingsBlock {
-        findings,
-        summary: "scripted".to_owned(),
-    }
-}
-
-/// The round-0 answers of the three analysers.
-fn round_zero() -> Vec<(String, FindingsBlock)> {
-    vec![
-        (
-            "claude-worker".to_owned(),
-            block(vec![
-                raw(
-                    "C-1",
-                    "Session cart is dropped on login",
-                    Severity::Critical,
-                    "src/auth/login.rs:42",
-                    "`login` builds a fresh session and loses the guest cart.",
-                    "The handler calls `Session::new()`.\nNothing copies `cart` across.",
-                ),
-                raw(
-                    "C-2",
-                    "Checkout unwraps the cart",
-                    Severity::High,
-                    "src/checkout.rs:88",
-                    "`checkout::submit` panics on a missing cart.",
-                    "An `unwrap()` on `session.cart`.",
-                ),
-            ]),
-        ),
-        (
-            "codex-worker".to_owned(),
-            block(vec![
-                raw(
-                    "X-2",
-                    "Session cart is dropped at login",
-                    Severity::High,
-                    "src/auth/login.rs:43",
-                    "The login handler starts an empty session.",
-                    "`Session::new()` at login.",
-                ),
-                raw(
-                    "X-5",
-                    "Cart TTL too short",
-                    Severity::Low,
-                    "src/config.rs:9",
-                    "Carts expire after 5 minutes.",
-                    "`CART_TTL` is 300.",
-                ),
-            ]),
-        ),
-        (
-            "gemini-worker".to_owned(),
-            block(vec![raw(
-                "G-1",
-                "Retry loop hides the panic",
-                Severity::Medium,
-                "web/retry.ts:12",
-                "The client retries on 500, so users see a spinner.",
-                "`web/retry.ts` retries any 5xx three times.",
-            )]),
-        ),
-    ]
-}
 
 /// Returns the id of the finding whose title starts with `title`.
 fn id_of(state: &ConvergenceState, title: &str) -> String {
