@@ -37,6 +37,10 @@ pub enum NotRunReason {
         "codex is not logged in: run `codex login`, or set CODEX_API_KEY (or OPENAI_API_KEY) in the environment or workerEnv"
     )]
     CodexNotLoggedIn,
+    #[error(
+        "codex's model provider {provider} reads its key from {var}, which is not set: set {var} in the environment or workerEnv"
+    )]
+    CodexProviderKey { provider: String, var: String },
 }
 
 /// Why an attempt failed, as the executor saw it.

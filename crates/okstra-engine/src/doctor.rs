@@ -9,9 +9,10 @@ use std::path::{Path, PathBuf};
 use okstra_core::config::AdapterKind;
 use serde::Serialize;
 
+use okstra_core::adapter::codex_auth::{CodexAuth, codex_auth};
 use okstra_core::adapter::install_hint;
 
-use crate::probe::{find_program, inherited_env, is_set, probe};
+use crate::probe::{codex_config, find_program, inherited_env, is_set, probe};
 
 /// A CLI's login state.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -126,34 +127,39 @@ async fn claude_login(path: &Path, env: &BTreeMap<String, String>) -> (LoginStat
 }
 
 async fn codex_login(path: &Path, env: &BTreeMap<String, String>) -> (LoginState, String) {
-    if is_set(env, "CODEX_API_KEY") || is_set(env, "OPENAI_API_KEY") {
-        return (
-            LoginState::KeyConfigured,
-            "CODEX_API_KEY or OPENAI_API_KEY is set".to_owned(),
-        );
-    }
-    match probe(path, &["login", "status"], env).await {
-        Some(o) if o.success => (
-            LoginState::LoggedIn,
+    match codex_auth(codex_config(env).as_deref(), &[], env) {
+        CodexAuth::Ready(why) => (LoginState::KeyConfigured, why),
+        CodexAuth::MissingKey { provider, var } => (
+            LoginState::NotLoggedIn,
             format!(
-                "codex login status: {}",
-                if o.stdout.is_empty() {
-                    o.stderr
-                } else {
-                    o.stdout
-                }
+                "model provider {provider} reads its key from {var}, which is not set; okstra \
+                 will not start codex workers until it is"
             ),
         ),
-        Some(_) => (
-            LoginState::NotLoggedIn,
-            "codex login status: not logged in (run `codex login`, or set CODEX_API_KEY); \
-             okstra will not start codex workers, which would retry forever"
-                .to_owned(),
-        ),
-        None => (
-            LoginState::Unknown,
-            "codex login status did not run".to_owned(),
-        ),
+        CodexAuth::Unknown(why) => (LoginState::Unknown, why),
+        CodexAuth::Login => match probe(path, &["login", "status"], env).await {
+            Some(o) if o.success => (
+                LoginState::LoggedIn,
+                format!(
+                    "codex login status: {}",
+                    if o.stdout.is_empty() {
+                        o.stderr
+                    } else {
+                        o.stdout
+                    }
+                ),
+            ),
+            Some(_) => (
+                LoginState::NotLoggedIn,
+                "codex login status: not logged in (run `codex login`, or set CODEX_API_KEY); \
+                 okstra will not start codex workers, which would retry forever"
+                    .to_owned(),
+            ),
+            None => (
+                LoginState::Unknown,
+                "codex login status did not run".to_owned(),
+            ),
+        },
     }
 }
 

@@ -46,6 +46,17 @@ pub(crate) fn is_set(env: &BTreeMap<String, String>, name: &str) -> bool {
     env.get(name).is_some_and(|v| !v.is_empty())
 }
 
+/// Returns the text of codex's `config.toml` for an environment: `$CODEX_HOME/config.toml`,
+/// else `~/.codex/config.toml`; `None` when there is none (or it cannot be read).
+pub(crate) fn codex_config(env: &BTreeMap<String, String>) -> Option<String> {
+    let home = env
+        .get("CODEX_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| env.get("HOME").map(|h| Path::new(h).join(".codex")))?;
+    fs_err::read_to_string(home.join("config.toml")).ok()
+}
+
 /// What a probe printed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct ProbeOutput {

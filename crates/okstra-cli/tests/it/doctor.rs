@@ -177,7 +177,7 @@ fn api_keys_and_a_missing_cli() {
     codex  [TMP]/clis/codex  codex-cli 0.169.0  key-configured
     gemini  [TMP]/clis/gemini  0.43.0  key-configured
       claude: not on PATH: install it with `npm install -g @anthropic-ai/claude-code`
-      codex: CODEX_API_KEY or OPENAI_API_KEY is set
+      codex: CODEX_API_KEY is set
       gemini: GEMINI_API_KEY is set
 
     sandboxes by role:
@@ -250,4 +250,54 @@ fn json_output() {
     }
     ----- stderr -----
     "#);
+}
+
+/// Returns the `codex:` detail line of doctor's output.
+fn codex_detail(out: &okstra_test_support::CommandOutput) -> String {
+    out.stdout
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("codex: "))
+        .unwrap_or_else(|| panic!("no codex line: {out}"))
+        .to_owned()
+}
+
+#[test]
+fn codex_s_own_config_toml_decides_its_provider() {
+    let mut env = TestEnv::new();
+    let dir = clis(&mut env);
+    // `login status` says "Not logged in": a provider of its own does not need a login.
+    fake_codex(&dir, 1);
+    let codex_home = env.root().join("codex-home");
+    fs_err::create_dir_all(&codex_home).unwrap();
+    fs_err::write(
+        codex_home.join("config.toml"),
+        "model_provider = \"mock\"\n\n[model_providers.mock]\nname = \"mock\"\n\
+         base_url = \"http://127.0.0.1:9/v1\"\nenv_key = \"MOCK_API_KEY\"\n",
+    )
+    .unwrap();
+    env.set_env("CODEX_HOME", codex_home.to_str().unwrap());
+    let out = okstra(&env, &["doctor", "--json"]);
+    assert_eq!(out.code, Some(0), "{out}");
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(v["clis"][1]["login"], "not-logged-in", "the key is not set");
+    let out = okstra(&env, &["doctor"]);
+    assert_eq!(
+        codex_detail(&out),
+        "model provider mock reads its key from MOCK_API_KEY, which is not set; okstra will not \
+         start codex workers until it is"
+    );
+    env.set_env("MOCK_API_KEY", "k");
+    let out = okstra(&env, &["doctor"]);
+    assert_eq!(
+        codex_detail(&out),
+        "model provider mock reads its key from MOCK_API_KEY, which is set"
+    );
+    // A provider without a key variable (a local server) needs none.
+    fs_err::write(
+        codex_home.join("config.toml"),
+        "model_provider = \"local\"\n[model_providers.local]\nbase_url = \"http://127.0.0.1:9/v1\"\n",
+    )
+    .unwrap();
+    let out = okstra(&env, &["doctor"]);
+    assert_eq!(codex_detail(&out), "model provider local needs no key");
 }

@@ -298,6 +298,50 @@ fn gemini_two_request_turn_with_its_auto_model_through_okstra() {
     two_request_turn(Cli::Gemini);
 }
 
+#[test]
+#[ignore = "needs worker CLIs: cargo xtask test"]
+fn codex_with_a_provider_defined_only_in_its_config_toml_runs() {
+    let server = ModelServer::start(Script::new(vec![
+        Rule::new(
+            Cli::Codex.anchor(),
+            vec![Reply::text(FINAL, Usage::new(40, 10, 0, 0, 0))],
+        )
+        .named("answer")
+        .for_protocol(Protocol::Openai),
+    ]));
+    let mut env = TestEnv::new();
+    // The agent passes no `-c`: the provider is codex's own configuration, as a user has it.
+    wire_with(
+        &mut env,
+        &server,
+        &json!({"agents": {"codex": {"adapter": "codex"}}}),
+    );
+    let codex_home = env.home().join(".codex");
+    fs_err::create_dir_all(&codex_home).unwrap();
+    fs_err::write(
+        codex_home.join("config.toml"),
+        format!(
+            "model_provider = \"mock\"\n\n[model_providers.mock]\nname = \"mock\"\n\
+             base_url = \"{}/v1\"\nenv_key = \"MOCK_API_KEY\"\nwire_api = \"responses\"\n\
+             request_max_retries = 1\nstream_max_retries = 1\n",
+            server.url()
+        ),
+    )
+    .unwrap();
+    let r = run(&env, Cli::Codex, "real/codex-config");
+    let w = &r.summary["workers"][0];
+    assert_eq!(w["status"], "completed", "{}", r.summary);
+    let served = server
+        .requests()
+        .into_iter()
+        .filter(|r| r.rule.as_deref() == Some("answer"))
+        .count();
+    assert_eq!(
+        served, 1,
+        "codex ran against the provider of its config.toml"
+    );
+}
+
 fn http_error(cli: Cli, status: u16) -> (Value, PathBuf) {
     let server = ModelServer::start(Script::new(vec![
         Rule::new(cli.anchor(), vec![Reply::error(status)])

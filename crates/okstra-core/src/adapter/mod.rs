@@ -8,10 +8,12 @@
 //! This file only declares and re-exports: one file per CLI (`claude`, `codex`, `gemini`,
 //! `command`), the command line's parts in `command_spec` and the choice of adapter in `build`,
 //! what output means in `outcome`, the per-kind parser in `stream`, failure text in `failures`,
-//! the sandbox and install words in `sandbox`, and shared JSON helpers in `json`.
+//! the sandbox and install words in `sandbox`, shared JSON helpers in `json`, and whether a
+//! codex worker can authenticate in `codex_auth`.
 
 pub mod claude;
 pub mod codex;
+pub mod codex_auth;
 pub mod command;
 pub mod gemini;
 #[cfg(test)]

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use okstra_core::Segment;
+use okstra_core::adapter::codex_auth::{CodexAuth, codex_auth};
 use okstra_core::config::{AdapterKind, AgentConfig, ProjectConfig};
 use okstra_core::manifest::ManifestWorker;
 use okstra_core::outcome::NotRunReason;
@@ -17,7 +18,7 @@ use okstra_core::settings::RunSettings;
 use okstra_core::worker_name::{Role, WorkerName};
 
 use crate::errors::PlanError;
-use crate::probe::{find_program, inherited_env, is_set, probe};
+use crate::probe::{codex_config, find_program, inherited_env, probe};
 
 /// A worker of the team, before its prompt exists.
 #[derive(Clone, Debug)]
@@ -236,32 +237,31 @@ async fn cli_info(entry: &RosterEntry, env: &BTreeMap<String, String>) -> Option
     })
 }
 
-/// Returns whether codex has credentials for this worker: an API-key variable, a configured
-/// provider's key variable, or `codex login status` saying it is logged in. Codex otherwise
-/// retries forever, so an unauthenticated codex worker is `not-run`.
-pub(crate) async fn codex_authenticated(
+/// Returns why a codex worker cannot authenticate, if it cannot: its model provider's key
+/// variable is not set, or (the OpenAI provider without an API-key variable) `codex login
+/// status` says it is not logged in. Codex otherwise retries forever. When okstra cannot tell,
+/// codex runs and its own error decides.
+pub(crate) async fn codex_not_ready(
     entry: &RosterEntry,
+    program: &Path,
     env: &BTreeMap<String, String>,
-) -> bool {
-    let has = |name: &str| is_set(env, name);
-    if has("OPENAI_API_KEY") || has("CODEX_API_KEY") {
-        return true;
+) -> Option<NotRunReason> {
+    let args = entry
+        .config
+        .as_ref()
+        .map_or(&[][..], |c| c.extra_args.as_slice());
+    match codex_auth(codex_config(env).as_deref(), args, env) {
+        CodexAuth::Ready(_) | CodexAuth::Unknown(_) => None,
+        CodexAuth::MissingKey { provider, var } => {
+            Some(NotRunReason::CodexProviderKey { provider, var })
+        }
+        CodexAuth::Login => {
+            let logged_in = probe(program, &["login", "status"], &inherited_env(env))
+                .await
+                .is_some_and(|o| o.success);
+            (!logged_in).then_some(NotRunReason::CodexNotLoggedIn)
+        }
     }
-    if let Some(config) = &entry.config
-        && config
-            .extra_args
-            .iter()
-            .filter_map(|a| provider_env_key(a))
-            .any(|var| has(&var))
-    {
-        return true;
-    }
-    let Ok(program) = &entry.program else {
-        return false;
-    };
-    probe(program, &["login", "status"], &inherited_env(env))
-        .await
-        .is_some_and(|o| o.success)
 }
 
 /// Probes the CLIs of a team before the run starts, every one at once (a node CLI's
@@ -290,10 +290,10 @@ pub(crate) async fn probe_roster(
         let (env, all_env, versions) = (env.clone(), all_env.clone(), Arc::clone(&versions));
         tasks.spawn(async move {
             if entry.kind == AdapterKind::Codex
-                && entry.program.is_ok()
-                && !codex_authenticated(&entry, &all_env).await
+                && let Ok(program) = entry.program.clone()
+                && let Some(reason) = codex_not_ready(&entry, &program, &all_env).await
             {
-                entry.program = Err(NotRunReason::CodexNotLoggedIn);
+                entry.program = Err(reason);
             }
             let cell = match &entry.program {
                 Ok(program) => versions
@@ -319,26 +319,5 @@ pub(crate) async fn probe_roster(
         if let Some(entry) = probed.remove(&i) {
             *slot = entry;
         }
-    }
-}
-
-/// Returns `VAR` from a `-c` value like `model_providers.mock.env_key="VAR"`.
-fn provider_env_key(arg: &str) -> Option<String> {
-    let (key, value) = arg.split_once('=')?;
-    (key.starts_with("model_providers.") && key.ends_with(".env_key"))
-        .then(|| value.trim_matches(|c| c == '"' || c == '\'').to_owned())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn provider_keys() {
-        assert_eq!(
-            provider_env_key(r#"model_providers.mock.env_key="MOCK_API_KEY""#).as_deref(),
-            Some("MOCK_API_KEY")
-        );
-        assert_eq!(provider_env_key("model_provider=mock"), None);
     }
 }
