@@ -13,7 +13,7 @@ use okstra_core::worker_name::{Role, WorkerName};
 use okstra_core::{TaskKey, TaskName, TaskType};
 
 use super::launch::{LaunchInputs, process_plan};
-use super::roster::{PlanInputs, plan_roster};
+use super::roster::roster_of;
 use crate::errors::RunError;
 use crate::git::worktree::{TaskWorktreeRequest, WorktreeDecision, plan_task_worktree};
 use crate::home::Home;
@@ -72,12 +72,7 @@ const TMP_PLACEHOLDER: &str = "okstra-<run-id>";
 
 /// Returns what a run would do.
 pub fn dry_run(req: &DryRunRequest<'_>) -> Result<DryRun, RunError> {
-    let roster = plan_roster(&PlanInputs {
-        settings: req.settings,
-        config: &req.project.config,
-        project_root: req.project.root(),
-        env: req.env,
-    })?;
+    let roster = roster_of(req.settings, req.project, req.env)?;
     let key = TaskKey::new(
         req.project.project_id.clone(),
         req.group.clone(),

@@ -12,7 +12,7 @@ use tokio_util::sync::CancellationToken;
 use super::imp::{Run, RunParts};
 use super::prompts::read_shared;
 use super::request::NewRun;
-use super::roster::{PlanInputs, RosterEntry, plan_roster, probe_roster};
+use super::roster::{RosterEntry, probe_roster, roster_of};
 use crate::errors::RunError;
 use crate::lock::try_lock_exclusive;
 use crate::prepare::{PrepareRequest, PreparedRun, prepare_run};
@@ -23,12 +23,7 @@ impl Run {
     pub(crate) async fn prepare(new: NewRun, cancel: CancellationToken) -> Result<Run, RunError> {
         let started = Instant::now();
         become_subreaper();
-        let roster = plan_roster(&PlanInputs {
-            settings: &new.settings,
-            config: &new.project.config,
-            project_root: new.project.root(),
-            env: &new.env,
-        })?;
+        let roster = roster_of(&new.settings, &new.project, &new.env)?;
         let task = new
             .project
             .paths

@@ -19,7 +19,7 @@ use tokio_util::sync::CancellationToken;
 use super::imp::{Run, RunParts};
 use super::prompts::read_shared;
 use super::request::ResumeRun;
-use super::roster::{PlanInputs, plan_roster};
+use super::roster::roster_of;
 use crate::errors::{RunError, StoreError};
 use crate::fs_atomic::{read_optional, write_json};
 use crate::home::Home;
@@ -83,12 +83,7 @@ impl Run {
         if let Some(root) = team.tmp_root.take() {
             crate::tmp::remove_private_dir(std::path::Path::new(&root));
         }
-        let roster = plan_roster(&PlanInputs {
-            settings: &req.settings,
-            config: &req.project.config,
-            project_root: req.project.root(),
-            env: &req.env,
-        })?;
+        let roster = roster_of(&req.settings, &req.project, &req.env)?;
         let shared = read_shared(paths.task(), req.manifest.task_type, None)?;
         let mut manifest = req.manifest;
         manifest.status = RunStatus::Running;

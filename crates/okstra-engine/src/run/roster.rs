@@ -187,9 +187,23 @@ pub(crate) fn plan_entry(
     })
 }
 
+/// Plans the team of a run of `project` with `settings`, okstra's environment being `env`.
+pub(crate) fn roster_of(
+    settings: &RunSettings,
+    project: &crate::project::LoadedProject,
+    env: &BTreeMap<String, String>,
+) -> Result<Roster, PlanError> {
+    plan_roster(&PlanInputs {
+        settings,
+        config: &project.config,
+        project_root: project.root(),
+        env,
+    })
+}
+
 /// Plans the team of a run: the analysers of `settings.workers` (duplicates dropped), the
 /// critic when enabled, and the report writer. Probing the CLIs is [`probe_roster`]'s.
-pub(crate) fn plan_roster(plan: &PlanInputs<'_>) -> Result<Roster, PlanError> {
+fn plan_roster(plan: &PlanInputs<'_>) -> Result<Roster, PlanError> {
     let mut seen = Vec::new();
     let mut analysers = Vec::new();
     for agent in &plan.settings.workers.value {

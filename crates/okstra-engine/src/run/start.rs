@@ -12,7 +12,7 @@ use super::imp::Run;
 use super::lifecycle::phases;
 use super::request::{NewRun, ResumeRun};
 use super::resume::Reopened;
-use super::roster::{PlanInputs, plan_roster};
+use super::roster::roster_of;
 use super::summary::{ResumeOutcome, RunSummary};
 use crate::errors::RunError;
 use crate::event_sink::silent;
@@ -36,12 +36,7 @@ pub fn run(new: NewRun) -> Result<RunSummary, RunError> {
 /// `resume` will use, index `started` row.
 pub fn prepare_only(new: &NewRun) -> Result<PreparedRun, RunError> {
     refuse_unrunnable(new.task_type)?;
-    let roster = plan_roster(&PlanInputs {
-        settings: &new.settings,
-        config: &new.project.config,
-        project_root: new.project.root(),
-        env: &new.env,
-    })?;
+    let roster = roster_of(&new.settings, &new.project, &new.env)?;
     let request = new.request(RunStatus::Prepared, &roster);
     Ok(prepare_run(&new.home, &new.project, &request, &silent())?)
 }
