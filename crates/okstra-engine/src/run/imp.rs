@@ -155,8 +155,10 @@ impl Run {
         &self.team
     }
 
-    /// Returns team state for an update; [`Run::save_team`] writes it.
+    /// Returns team state for an update (its `updatedAt` is now); [`Run::save_team`] writes
+    /// it.
     pub(crate) fn team_mut(&mut self) -> &mut TeamState {
+        self.team.updated_at = Timestamp::now();
         &mut self.team
     }
 
@@ -213,14 +215,12 @@ impl Run {
 
     /// Writes team state, unless it is unchanged since this run last wrote it.
     pub(crate) fn save_team(&mut self) -> Result<(), StoreError> {
-        self.team.updated_at = Timestamp::now();
         write_json_if_changed(&self.paths.team_state(), &self.team, &mut self.saved.team)
     }
 
     /// Writes team state and the manifest at once: both reach the disk (fsynced) before it
     /// returns, their syncs overlapping. Used when a group of workers finishes.
     pub(crate) async fn save_team_and_manifest(&mut self) -> Result<(), RunError> {
-        self.team.updated_at = Timestamp::now();
         let team = PendingWrite::json(&self.paths.team_state(), &self.team)?;
         let manifest = PendingWrite::json(&self.paths.manifest(), &self.manifest)?;
         let (team_digest, manifest_digest) = (team.digest(), manifest.digest());

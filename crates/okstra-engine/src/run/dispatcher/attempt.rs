@@ -43,6 +43,11 @@ impl Round<'_> {
             if let Err(reason) = self.slots[i].planned.entry.program.clone() {
                 let (prompt, _) = self.begin_attempt(i, 1);
                 prompts.push(prompt);
+                // Nothing runs: no process carries a tag, no transcript is written.
+                if let Some(rec) = self.row_mut(i).attempts.last_mut() {
+                    rec.tag = None;
+                    rec.transcript_path = None;
+                }
                 let now = Timestamp::now();
                 self.finished.push((
                     i,
