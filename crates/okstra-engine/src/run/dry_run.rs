@@ -54,6 +54,8 @@ pub struct DryRunWorker {
     /// The replay fixture a replay worker answers from.
     pub fixture: Option<PathBuf>,
     pub sandbox: Option<String>,
+    /// What the user should know about that sandbox (e.g. that Claude is not confined as root).
+    pub sandbox_note: Option<String>,
     /// Why it would be `not-run`.
     pub not_run: Option<String>,
 }
@@ -105,6 +107,7 @@ pub fn dry_run(req: &DryRunRequest<'_>) -> Result<DryRun, RunError> {
     for entry in &roster.analysers {
         // As its first attempt would get it; the run's temp folder is named when it starts.
         let tmpdir = tmp_root.join(format!("{}-r0", entry.worker));
+        let mut sandbox_note = None;
         let (command, sandbox, not_run) = match (&entry.fixture, &entry.program) {
             (Some(_), _) => (None, Some("none (replay runs no process)".to_owned()), None),
             (None, Err(reason)) => (None, None, Some(reason.to_string())),
@@ -121,6 +124,7 @@ pub fn dry_run(req: &DryRunRequest<'_>) -> Result<DryRun, RunError> {
                         is_root: crate::worker::unix::is_root(),
                     },
                 )?;
+                sandbox_note = plan.spec.sandbox_note.clone();
                 (Some(plan.spec.display()), Some(plan.spec.sandbox), None)
             }
         };
@@ -135,6 +139,7 @@ pub fn dry_run(req: &DryRunRequest<'_>) -> Result<DryRun, RunError> {
                 .as_ref()
                 .and_then(|_| entry.program.as_ref().ok().cloned()),
             sandbox,
+            sandbox_note,
             not_run,
         });
     }

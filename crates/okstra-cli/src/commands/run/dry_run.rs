@@ -58,6 +58,7 @@ pub(super) fn print(
                     "command": command(w),
                     "folder": workdir,
                     "sandbox": w.sandbox.as_deref().unwrap_or("-"),
+                    "sandboxNote": w.sandbox_note,
                     "model": w.model,
                     "deadline": deadline,
                     "notRun": w.not_run,
@@ -84,6 +85,9 @@ pub(super) fn print(
             w.sandbox.as_deref().unwrap_or("-"),
             w.model.as_deref().unwrap_or("-"),
         ));
+        if let Some(note) = &w.sandbox_note {
+            text.push_str(&format!("  note:     {note}\n"));
+        }
         if let Some(reason) = &w.not_run {
             text.push_str(&format!("  not-run:  {reason}\n"));
         }
