@@ -124,7 +124,7 @@ pub fn dry_run(req: &DryRunRequest<'_>) -> Result<DryRun, RunError> {
                         is_root: crate::worker::unix::is_root(),
                     },
                 )?;
-                sandbox_note = plan.spec.sandbox_note.clone();
+                sandbox_note.clone_from(&plan.spec.sandbox_note);
                 (Some(plan.spec.display()), Some(plan.spec.sandbox), None)
             }
         };
