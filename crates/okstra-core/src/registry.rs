@@ -1,5 +1,21 @@
 //! Owns the worktree registry model (`$OKSTRA_HOME/registry/worktrees.json`, SPEC §2, §8): which
-//! task worktrees exist, their anchor base commits, and which task key owns each branch.
+//! task worktrees exist, their anchor base commits, and which task owns each branch *of each
+//! repository* — a branch belongs to a repository, so the same branch name in two repositories
+//! has two owners, while two tasks of one repository can never share one.
+//!
+//! Shape and compatibility. The file stays `registry/v1`: the new shape only adds a field, so the
+//! previous release still reads it (it ignores unknown fields) and a reader of this release reads
+//! the previous release's files.
+//!
+//! - `repositories.<gitCommonDir>.branches` (new): branch → owner key, per repository. okstra
+//!   decides with this map only.
+//! - `branches` (as before): branch → owner key with no repository. It is kept, and written, for
+//!   the previous release, which decides with it: it holds each branch's first recorded owner.
+//! - Reading a file without `repositories` (or one the previous release rewrote, dropping it),
+//!   okstra rebuilds the per-repository map: each old `branches` entry is attributed to the
+//!   repository of the task entry that owns it (every task entry records `gitCommonDir`), and so
+//!   is every task entry's own branch. An old entry whose owner has no task entry (only a hand
+//!   edit makes one) cannot be attributed; it stays in `branches` and binds no repository.
 //!
 //! Pure lookups and updates only; the engine holds the registry lock and does the git work.
 
@@ -10,6 +26,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::errors::DocumentError;
+use crate::repository::GitCommonDir;
 use crate::segment::{ProjectId, Segment};
 use crate::version::{check_schema_version, schema_version};
 
@@ -47,6 +64,15 @@ pub struct TaskWorktreeEntry {
     pub created_at: Timestamp,
 }
 
+/// What the registry records of one repository.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RepositoryEntry {
+    /// Branch name → canonical task key of its owner, in this repository.
+    #[serde(default)]
+    pub branches: BTreeMap<String, String>,
+}
+
 /// The registry document.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -56,9 +82,13 @@ pub struct Registry {
     /// Task worktrees by canonical task key.
     #[serde(default)]
     pub tasks: BTreeMap<String, TaskWorktreeEntry>,
-    /// Branch name → canonical task key of its owner.
+    /// Branch name → canonical task key of its first recorded owner, in any repository: the
+    /// previous release's view, kept for it (see the module doc).
     #[serde(default)]
     pub branches: BTreeMap<String, String>,
+    /// Git common dir → what the registry records of that repository.
+    #[serde(default)]
+    pub repositories: BTreeMap<String, RepositoryEntry>,
 }
 
 /// A registry update that would break an invariant.
@@ -77,7 +107,7 @@ impl Registry {
         }
     }
 
-    /// Parses a registry text.
+    /// Parses a registry text, of this release or the previous one.
     pub fn parse(text: &str) -> Result<Self, DocumentError> {
         let value: serde_json::Value =
             serde_json::from_str(text).map_err(|e| DocumentError::from_json(&e))?;
@@ -85,10 +115,41 @@ impl Registry {
             REGISTRY_KIND,
             value.get("schemaVersion").and_then(|v| v.as_str()),
         )?;
-        serde_json::from_value(value).map_err(|e| DocumentError::Field {
-            field: "(registry)".to_owned(),
-            message: e.to_string(),
-        })
+        let mut registry: Self =
+            serde_json::from_value(value).map_err(|e| DocumentError::Field {
+                field: "(registry)".to_owned(),
+                message: e.to_string(),
+            })?;
+        registry.attribute_branches();
+        Ok(registry)
+    }
+
+    /// Rebuilds what the per-repository branch map lacks from the task entries and the old
+    /// `branches` map (see the module doc). An owner already recorded is never replaced, so this
+    /// is idempotent and changes nothing in a file this release wrote.
+    fn attribute_branches(&mut self) {
+        let attributed: Vec<(String, String, String)> = self
+            .branches
+            .iter()
+            .filter_map(|(branch, owner)| {
+                let entry = self.tasks.get(owner)?;
+                Some((&entry.git_common_dir, branch, owner))
+            })
+            .chain(
+                self.tasks
+                    .iter()
+                    .map(|(key, entry)| (&entry.git_common_dir, &entry.branch, key)),
+            )
+            .map(|(repo, branch, owner)| (repo.clone(), branch.clone(), owner.clone()))
+            .collect();
+        for (repo, branch, owner) in attributed {
+            self.repositories
+                .entry(repo)
+                .or_default()
+                .branches
+                .entry(branch)
+                .or_insert(owner);
+        }
     }
 
     /// Returns the task's entry.
@@ -96,14 +157,23 @@ impl Registry {
         self.tasks.get(canonical_key)
     }
 
-    /// Returns the canonical key of the task owning `branch`.
-    pub fn branch_owner(&self, branch: &str) -> Option<&str> {
-        self.branches.get(branch).map(String::as_str)
+    /// Returns the canonical key of the task owning `branch` in the repository `repo`.
+    pub fn branch_owner(&self, repo: &GitCommonDir, branch: &str) -> Option<&str> {
+        self.repositories
+            .get(repo.as_str())
+            .and_then(|r| r.branches.get(branch))
+            .map(String::as_str)
     }
 
-    /// Checks that `branch` is free or already owned by `canonical_key`.
-    pub fn check_branch(&self, branch: &str, canonical_key: &str) -> Result<(), RegistryError> {
-        match self.branch_owner(branch) {
+    /// Checks that `branch` of the repository `repo` is free or already owned by
+    /// `canonical_key`.
+    pub fn check_branch(
+        &self,
+        repo: &GitCommonDir,
+        branch: &str,
+        canonical_key: &str,
+    ) -> Result<(), RegistryError> {
+        match self.branch_owner(repo, branch) {
             Some(owner) if owner != canonical_key => Err(RegistryError::BranchTaken {
                 branch: branch.to_owned(),
                 owner: self
@@ -115,16 +185,24 @@ impl Registry {
         }
     }
 
-    /// Records a task worktree and its branch.
+    /// Records a task worktree and its branch, owned in the entry's repository.
     pub fn insert_task(
         &mut self,
         canonical_key: &str,
         entry: TaskWorktreeEntry,
     ) -> Result<(), RegistryError> {
-        self.check_branch(&entry.branch, canonical_key)?;
+        let repo = GitCommonDir::new(entry.git_common_dir.clone());
+        self.check_branch(&repo, &entry.branch, canonical_key)?;
         self.schema_version = Some(schema_version(REGISTRY_KIND));
-        self.branches
+        self.repositories
+            .entry(entry.git_common_dir.clone())
+            .or_default()
+            .branches
             .insert(entry.branch.clone(), canonical_key.to_owned());
+        // The previous release's view keeps the branch's first owner.
+        self.branches
+            .entry(entry.branch.clone())
+            .or_insert_with(|| canonical_key.to_owned());
         self.tasks.insert(canonical_key.to_owned(), entry);
         Ok(())
     }
@@ -176,5 +254,97 @@ mod tests {
         r.insert_task(&k1, entry("p:a-b:c", &b1)).unwrap();
         let text = serde_json::to_string(&r).unwrap();
         assert_eq!(Registry::parse(&text).unwrap(), r);
+    }
+
+    fn in_repo(key: &str, branch: &str, repo: &str) -> TaskWorktreeEntry {
+        TaskWorktreeEntry {
+            git_common_dir: repo.into(),
+            ..entry(key, branch)
+        }
+    }
+
+    #[test]
+    fn the_same_branch_in_two_repositories_has_an_owner_in_each() {
+        let ra = GitCommonDir::new("/x/ra/.git");
+        let rb = GitCommonDir::new("/x/rb/.git");
+        let branch = "okstra/feat/pay-dev-1";
+        let mut r = Registry::new();
+        r.insert_task("ra:pay:dev-1", in_repo("ra:pay:dev-1", branch, ra.as_str()))
+            .unwrap();
+        r.insert_task("rb:pay:dev-1", in_repo("rb:pay:dev-1", branch, rb.as_str()))
+            .unwrap();
+        assert_eq!(r.branch_owner(&ra, branch), Some("ra:pay:dev-1"));
+        assert_eq!(r.branch_owner(&rb, branch), Some("rb:pay:dev-1"));
+        // Within one repository the branch still has one owner.
+        assert_eq!(
+            r.check_branch(&rb, branch, "rb:pay-dev:1"),
+            Err(RegistryError::BranchTaken {
+                branch: branch.into(),
+                owner: "rb:pay:dev-1".into()
+            })
+        );
+        // The previous release's view keeps the first owner; the file stays v1.
+        assert_eq!(r.branches[branch], "ra:pay:dev-1");
+        let value = serde_json::to_value(&r).unwrap();
+        assert_eq!(value["schemaVersion"], "registry/v1");
+        assert_eq!(
+            value["repositories"]["/x/rb/.git"]["branches"][branch],
+            "rb:pay:dev-1"
+        );
+        assert_eq!(Registry::parse(&value.to_string()).unwrap(), r);
+    }
+
+    #[test]
+    fn a_file_of_the_previous_release_is_attributed_by_its_task_entries() {
+        // As the previous release wrote it: `branches` with no repository.
+        let text = r#"{
+          "schemaVersion": "registry/v1",
+          "tasks": {
+            "ra:a-b:c": {"taskKey": "ra:a-b:c", "projectId": "ra", "projectRoot": "/x/ra",
+              "gitCommonDir": "/x/ra/.git", "branch": "okstra/feat/a-b-c",
+              "path": "/h/worktrees/ra/a-b/c/task", "baseRef": "main",
+              "anchorBaseCommit": "abc", "createdAt": "2026-11-21T10:00:00Z"}
+          },
+          "branches": {"okstra/feat/a-b-c": "ra:a-b:c", "okstra/feat/orphan": "gone:x:y"}
+        }"#;
+        let r = Registry::parse(text).unwrap();
+        let ra = GitCommonDir::new("/x/ra/.git");
+        let rb = GitCommonDir::new("/x/rb/.git");
+        assert_eq!(r.branch_owner(&ra, "okstra/feat/a-b-c"), Some("ra:a-b:c"));
+        // Its own repository still refuses another task on the branch; another repository
+        // does not.
+        assert!(
+            r.check_branch(&ra, "okstra/feat/a-b-c", "ra:a:b-c")
+                .is_err()
+        );
+        assert_eq!(r.check_branch(&rb, "okstra/feat/a-b-c", "rb:a:b-c"), Ok(()));
+        // An owner with no task entry binds no repository, and is kept for the old reader.
+        assert_eq!(r.branch_owner(&ra, "okstra/feat/orphan"), None);
+        assert_eq!(r.branches["okstra/feat/orphan"], "gone:x:y");
+        // Reading what this release writes gives the same registry back.
+        let again = Registry::parse(&serde_json::to_string(&r).unwrap()).unwrap();
+        assert_eq!(again, r);
+    }
+
+    #[test]
+    fn a_task_entry_the_old_view_lacks_still_owns_its_branch() {
+        // The previous release rewrote the file, dropping `repositories`: the second
+        // repository's owner is in no `branches` entry, but its task entry names it.
+        let mut r = Registry::new();
+        let branch = "okstra/feat/pay-dev-1";
+        r.insert_task(
+            "ra:pay:dev-1",
+            in_repo("ra:pay:dev-1", branch, "/x/ra/.git"),
+        )
+        .unwrap();
+        r.insert_task(
+            "rb:pay:dev-1",
+            in_repo("rb:pay:dev-1", branch, "/x/rb/.git"),
+        )
+        .unwrap();
+        let mut value = serde_json::to_value(&r).unwrap();
+        value.as_object_mut().unwrap().remove("repositories");
+        let read = Registry::parse(&value.to_string()).unwrap();
+        assert_eq!(read, r);
     }
 }

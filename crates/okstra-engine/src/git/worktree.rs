@@ -2,7 +2,9 @@
 //! repository layout, then — under the registry lock, idempotently — create or reuse the
 //! task's branch `okstra/<category>/<group-seg>-<id-seg>` and its worktree at
 //! `$OKSTRA_HOME/worktrees/<projectId>/<group-seg>/<id-seg>/task`, recording the anchor base
-//! commit and the branch owner.
+//! commit and the branch owner. A branch belongs to a repository: ownership is checked and
+//! recorded per repository (its git common dir), so the same task name in two repositories
+//! gives each its own branch, while two tasks of one repository never share one.
 //!
 //! Outside a repository the status is `skipped-non-git`; when the project root is itself a
 //! linked worktree it is `skipped-nested-worktree`; runs then use the project root.
@@ -12,6 +14,7 @@ use std::path::{Path, PathBuf};
 use jiff::Timestamp;
 use okstra_core::manifest::WorktreeInfo;
 use okstra_core::registry::{TaskWorktreeEntry, canonical_task_key, task_branch};
+use okstra_core::repository::GitCommonDir;
 use okstra_core::status::WorktreeStatus;
 use okstra_core::{Segment, TaskKey};
 
@@ -126,6 +129,13 @@ struct Repo {
     common_dir: PathBuf,
     /// The project root's place inside the top level (empty at the top).
     subdir: PathBuf,
+}
+
+impl Repo {
+    /// Returns the repository's identity, by which the registry keys what it owns.
+    fn id(&self) -> GitCommonDir {
+        GitCommonDir::new(self.common_dir.display().to_string())
+    }
 }
 
 /// Returns the repository of a project root, or the decision to skip provisioning.
@@ -278,7 +288,7 @@ pub(crate) fn provision_task_worktree(
                     });
                 };
                 registry
-                    .check_branch(&branch, &canonical_key)
+                    .check_branch(&repo.id(), &branch, &canonical_key)
                     .map_err(|e| WorktreeError::from_registry(&key_text, e))?;
                 let anchor =
                     git.resolve_commit(base_ref)?
@@ -291,7 +301,7 @@ pub(crate) fn provision_task_worktree(
                     task_key: key_text.clone(),
                     project_id: key.project_id().to_string(),
                     project_root: project_root.display().to_string(),
-                    git_common_dir: repo.common_dir.display().to_string(),
+                    git_common_dir: repo.id().to_string(),
                     branch,
                     path: path.display().to_string(),
                     base_ref: base_ref.to_owned(),

@@ -141,6 +141,85 @@ fn branch_owned_by_another_task_is_refused() {
 }
 
 #[test]
+fn the_same_branch_in_another_repository_is_free() {
+    let fx = Fixture::git();
+    let other = fx.another_repository("mall");
+    fx.prepare("a-b/c", TaskType::ErrorAnalysis, Some("main"))
+        .unwrap();
+    let run = other
+        .prepare("a-b/c", TaskType::ErrorAnalysis, Some("main"))
+        .unwrap();
+    assert_eq!(run.worktree.status, WorktreeStatus::Created);
+    assert_eq!(run.worktree.branch.as_deref(), Some("okstra/feat/a-b-c"));
+    assert_eq!(
+        git(
+            std::path::Path::new(run.worktree.path.as_deref().unwrap()),
+            &["rev-parse", "--abbrev-ref", "HEAD"]
+        ),
+        "okstra/feat/a-b-c"
+    );
+    // Within that repository the branch now has an owner too.
+    let err = other
+        .prepare("a/b-c", TaskType::ErrorAnalysis, Some("main"))
+        .unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            RunError::Prepare(PrepareError::Worktree(WorktreeError::BranchTaken { branch, owner, .. }))
+                if branch == "okstra/feat/a-b-c" && owner == "mall:a-b:c"
+        ),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn a_registry_written_by_the_previous_release_is_read_and_kept_readable() {
+    let fx = Fixture::git();
+    fx.prepare("a-b/c", TaskType::ErrorAnalysis, Some("main"))
+        .unwrap();
+    // Rewrite the file as the previous release wrote it: branch owners with no repository.
+    let path = fx.home.paths().registry();
+    let read = || -> serde_json::Value {
+        serde_json::from_str(&fs_err::read_to_string(&path).unwrap()).unwrap()
+    };
+    let mut old = read();
+    old.as_object_mut().unwrap().remove("repositories");
+    fs_err::write(&path, old.to_string()).unwrap();
+
+    // The old owner is attributed to its task's repository: there it still holds the branch…
+    let err = fx
+        .prepare("a/b-c", TaskType::ErrorAnalysis, Some("main"))
+        .unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            RunError::Prepare(PrepareError::Worktree(WorktreeError::BranchTaken { owner, .. }))
+                if owner == "shop:a-b:c"
+        ),
+        "{err:?}"
+    );
+    // …and another repository may use the same branch name.
+    let other = fx.another_repository("mall");
+    let run = other
+        .prepare("a-b/c", TaskType::ErrorAnalysis, Some("main"))
+        .unwrap();
+    assert_eq!(run.worktree.status, WorktreeStatus::Created);
+
+    // The file is written in the new shape, still v1, with the old view kept for old readers.
+    let new = read();
+    assert_eq!(new["schemaVersion"], "registry/v1");
+    assert_eq!(new["branches"]["okstra/feat/a-b-c"], "shop:a-b:c");
+    let owners: Vec<&str> = new["repositories"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|r| r["branches"]["okstra/feat/a-b-c"].as_str().unwrap())
+        .collect();
+    assert_eq!(owners.len(), 2, "{new:#}");
+    assert!(owners.contains(&"shop:a-b:c") && owners.contains(&"mall:a-b:c"));
+}
+
+#[test]
 fn outside_git_runs_use_the_project_root() {
     let fx = Fixture::non_git();
     let run = fx

@@ -50,6 +50,20 @@ impl Fixture {
         Self { tmp, home, project }
     }
 
+    /// Returns another git repository, `<tmp>/<name>`, whose runs use this fixture's central
+    /// home. This fixture must outlive it.
+    pub(crate) fn another_repository(&self, name: &str) -> Self {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = fs_err::canonicalize(tmp.path()).unwrap().join(name);
+        GitRepoBuilder::new(&root).build();
+        let project = load_or_default_project(&root).unwrap();
+        Self {
+            tmp,
+            home: self.home.clone(),
+            project,
+        }
+    }
+
     pub(crate) fn root(&self) -> PathBuf {
         self.project.root().to_path_buf()
     }
