@@ -265,6 +265,12 @@ impl From<ProjectError> for CommandError {
             ProjectError::BadFolderName { .. } => {
                 CommandError::user(err).hint("pass --project-id <ID> to okstra init")
             }
+            ProjectError::IdTaken { .. } => CommandError::user(err).hint(
+                "pass another --project-id, or omit it to take a free id from the folder name",
+            ),
+            ProjectError::IdTakenMeanwhile { .. } => {
+                CommandError::user(err).hint("run the command again: okstra takes the next free id")
+            }
             ProjectError::Store(e) => e.into(),
             ProjectError::Io(e) => e.into(),
         }

@@ -123,6 +123,24 @@ pub enum ProjectError {
     NotFound { start: PathBuf },
     #[error("the folder name {name:?} cannot be a project id: {reason}")]
     BadFolderName { name: String, reason: String },
+    #[error(
+        "project id `{id}` is already used by {}, a checkout of another repository",
+        holder.display()
+    )]
+    IdTaken {
+        id: okstra_core::ProjectId,
+        holder: PathBuf,
+    },
+    #[error(
+        "project id `{id}` was taken by {} while okstra was creating {}/.okstra/project.json",
+        holder.display(),
+        root.display()
+    )]
+    IdTakenMeanwhile {
+        id: okstra_core::ProjectId,
+        holder: PathBuf,
+        root: PathBuf,
+    },
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]

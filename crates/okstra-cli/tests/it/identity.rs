@@ -1,14 +1,15 @@
 //! Project and repository identity: a projectId names a project, a root is one checkout of
 //! it, and task worktrees and branch ownership belong to a repository (its git common dir).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use okstra_test_support::TestEnv;
 use okstra_test_support::git_repo::{GitRepoBuilder, git};
+use serde_json::Value;
 
 use crate::common::{okstra_in, read_json};
 
-const PREPARE: [&str; 7] = [
+const PREPARE: [&str; 8] = [
     "run",
     "error-analysis",
     "--task",
@@ -16,11 +17,37 @@ const PREPARE: [&str; 7] = [
     "--base-ref",
     "main",
     "--prepare-only",
+    "--json",
 ];
 
 /// Returns a new git repository at `<tmp>/<rel>`.
 fn repo(env: &TestEnv, rel: &str) -> PathBuf {
     GitRepoBuilder::new(env.root().join(rel)).build()
+}
+
+/// Prepares `pay/dev-1` in `dir` and returns the `--json` output.
+fn prepare(env: &TestEnv, dir: &Path) -> Value {
+    let out = okstra_in(env, dir, &PREPARE);
+    assert_eq!(out.code, Some(0), "{out}");
+    serde_json::from_str(&out.stdout).unwrap()
+}
+
+/// Returns the root paths `projects/<id>/meta.json` lists.
+fn meta_roots(env: &TestEnv, id: &str) -> Vec<String> {
+    let meta = read_json(&env.okstra_home().join(format!("projects/{id}/meta.json")));
+    meta["roots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["path"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn project_id_on_disk(dir: &Path) -> String {
+    read_json(&dir.join(".okstra/project.json"))["projectId"]
+        .as_str()
+        .unwrap()
+        .to_owned()
 }
 
 #[test]
@@ -32,7 +59,7 @@ fn the_same_task_in_two_repositories_gets_a_worktree_and_branch_in_each() {
         let out = okstra_in(&env, dir, &["init"]);
         assert_eq!(out.code, Some(0), "{out}");
     }
-    let args = &PREPARE;
+    let args = &PREPARE[..7];
     insta::assert_snapshot!(okstra_in(&env, &ra, args), @r"
     exit: 0
     ----- stdout -----
@@ -75,4 +102,125 @@ fn the_same_task_in_two_repositories_gets_a_worktree_and_branch_in_each() {
             "{registry:#}"
         );
     }
+}
+
+#[test]
+fn two_repositories_with_the_same_folder_name_get_two_project_ids() {
+    let env = TestEnv::new();
+    let x1 = repo(&env, "x1/app");
+    let x2 = repo(&env, "x2/app");
+    let x3 = repo(&env, "x3/app");
+    insta::assert_snapshot!(okstra_in(&env, &x1, &["init"]), @r"
+    exit: 0
+    ----- stdout -----
+    ----- stderr -----
+    initialised okstra project `app` in [TMP]/x1/app
+      wrote .okstra/project.json
+      added .okstra/ to [TMP]/x1/app/.git/info/exclude
+      registered in [TMP]/home/.okstra/projects/app/meta.json
+    ");
+    insta::assert_snapshot!(okstra_in(&env, &x2, &["init"]), @r"
+    exit: 0
+    ----- stdout -----
+    ----- stderr -----
+    initialised okstra project `app-2` in [TMP]/x2/app
+      project id `app` (from the folder name) is already used by [TMP]/x1/app, so this project is `app-2`
+      wrote .okstra/project.json
+      added .okstra/ to [TMP]/x2/app/.git/info/exclude
+      registered in [TMP]/home/.okstra/projects/app-2/meta.json
+    ");
+    let out = okstra_in(&env, &x3, &["init"]);
+    assert_eq!(out.code, Some(0), "{out}");
+    assert_eq!(project_id_on_disk(&x3), "app-3");
+    assert_eq!(project_id_on_disk(&x2), "app-2");
+    assert_eq!(meta_roots(&env, "app"), [x1.display().to_string()]);
+    assert_eq!(meta_roots(&env, "app-2"), [x2.display().to_string()]);
+    assert_eq!(meta_roots(&env, "app-3"), [x3.display().to_string()]);
+
+    // Running init again keeps the id it chose.
+    insta::assert_snapshot!(okstra_in(&env, &x2, &["init"]), @r"
+    exit: 0
+    ----- stdout -----
+    ----- stderr -----
+    okstra project `app-2` is already initialised in [TMP]/x2/app
+      registered in [TMP]/home/.okstra/projects/app-2/meta.json
+    ");
+
+    // A task made in each is its own task, in its own worktree.
+    let first = prepare(&env, &x1);
+    let second = prepare(&env, &x2);
+    assert_eq!(first["taskKey"], "app:pay:dev-1");
+    assert_eq!(second["taskKey"], "app-2:pay:dev-1");
+    assert_eq!(first["worktree"]["status"], "created");
+    assert_eq!(second["worktree"]["status"], "created");
+    assert_eq!(
+        second["worktree"]["path"],
+        env.okstra_home()
+            .join("worktrees/app-2/pay/dev-1/task")
+            .display()
+            .to_string()
+    );
+}
+
+#[test]
+fn a_first_run_in_a_new_folder_takes_a_free_project_id_and_says_so() {
+    let env = TestEnv::new();
+    let x1 = repo(&env, "x1/app");
+    let x2 = repo(&env, "x2/app");
+    assert_eq!(okstra_in(&env, &x1, &["init"]).code, Some(0));
+    insta::assert_snapshot!(okstra_in(&env, &x2, &PREPARE[..7]), @r"
+    exit: 0
+    ----- stdout -----
+    run:       [RUN]
+    seq:       1
+    run dir:   .okstra/tasks/pay/dev-1/runs/error-analysis
+    worktree:  [TMP]/home/.okstra/worktrees/app-2/pay/dev-1/task (created, branch okstra/feat/pay-dev-1)
+    ----- stderr -----
+    project id `app` (from the folder name) is already used by [TMP]/x1/app, so this project is `app-2`
+    ");
+    assert_eq!(project_id_on_disk(&x2), "app-2");
+    assert_eq!(meta_roots(&env, "app"), [x1.display().to_string()]);
+    assert_eq!(meta_roots(&env, "app-2"), [x2.display().to_string()]);
+    // The next run reads the id from project.json and says nothing more.
+    let out = okstra_in(&env, &x2, &PREPARE[..7]);
+    assert_eq!(out.code, Some(0), "{out}");
+    assert_eq!(out.stderr, "");
+}
+
+#[test]
+fn init_refuses_a_project_id_another_repository_uses() {
+    let env = TestEnv::new();
+    let x1 = repo(&env, "x1/app");
+    let x2 = repo(&env, "x2/other");
+    assert_eq!(okstra_in(&env, &x1, &["init"]).code, Some(0));
+    insta::assert_snapshot!(okstra_in(&env, &x2, &["init", "--project-id", "App"]), @r"
+    exit: 2
+    ----- stdout -----
+    ----- stderr -----
+    error: project id `app` is already used by [TMP]/x1/app, a checkout of another repository
+    hint: pass another --project-id, or omit it to take a free id from the folder name
+    ");
+    assert!(!x2.join(".okstra").exists(), "nothing is written");
+    assert_eq!(meta_roots(&env, "app"), [x1.display().to_string()]);
+
+    // Another checkout of the same repository (a linked worktree) may join the project.
+    let linked = env.root().join("linked/app");
+    git(
+        &x1,
+        &[
+            "worktree",
+            "add",
+            "-q",
+            "-b",
+            "side",
+            &linked.display().to_string(),
+        ],
+    );
+    let out = okstra_in(&env, &linked, &["init", "--project-id", "app"]);
+    assert_eq!(out.code, Some(0), "{out}");
+    assert_eq!(project_id_on_disk(&linked), "app");
+    assert_eq!(
+        meta_roots(&env, "app"),
+        [x1.display().to_string(), linked.display().to_string()]
+    );
 }

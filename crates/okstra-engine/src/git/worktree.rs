@@ -29,7 +29,10 @@ pub enum RepoLayout {
     /// Not inside a git work tree (or git is not installed).
     NotGit,
     /// Inside a linked worktree (its git dir differs from the common dir).
-    LinkedWorktree { toplevel: PathBuf },
+    LinkedWorktree {
+        toplevel: PathBuf,
+        common_dir: PathBuf,
+    },
     /// Inside the main work tree of a repository.
     Main {
         toplevel: PathBuf,
@@ -63,14 +66,29 @@ pub fn discover(dir: &Path) -> Result<RepoLayout, GitError> {
         return Ok(RepoLayout::NotGit);
     };
     let toplevel = PathBuf::from(top);
-    if canonical(Path::new(git_dir)) == canonical(Path::new(common)) {
+    let common_dir = canonical(Path::new(common));
+    if canonical(Path::new(git_dir)) == common_dir {
         Ok(RepoLayout::Main {
             toplevel,
-            common_dir: canonical(Path::new(common)),
+            common_dir,
         })
     } else {
-        Ok(RepoLayout::LinkedWorktree { toplevel })
+        Ok(RepoLayout::LinkedWorktree {
+            toplevel,
+            common_dir,
+        })
     }
+}
+
+/// Returns the repository `dir` is a checkout of (its main work tree or a linked worktree), or
+/// `None` outside git.
+pub(crate) fn repository_of(dir: &Path) -> Result<Option<GitCommonDir>, GitError> {
+    Ok(match discover(dir)? {
+        RepoLayout::NotGit => None,
+        RepoLayout::Main { common_dir, .. } | RepoLayout::LinkedWorktree { common_dir, .. } => {
+            Some(GitCommonDir::new(common_dir.display().to_string()))
+        }
+    })
 }
 
 fn canonical(p: &Path) -> PathBuf {

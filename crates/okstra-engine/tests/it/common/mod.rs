@@ -46,7 +46,7 @@ impl Fixture {
                 .unwrap()
                 .join("okstra-home"),
         );
-        let project = load_or_default_project(root).unwrap();
+        let project = load_or_default_project(&home, root).unwrap();
         Self { tmp, home, project }
     }
 
@@ -56,7 +56,7 @@ impl Fixture {
         let tmp = tempfile::tempdir().unwrap();
         let root = fs_err::canonicalize(tmp.path()).unwrap().join(name);
         GitRepoBuilder::new(&root).build();
-        let project = load_or_default_project(&root).unwrap();
+        let project = load_or_default_project(&self.home, &root).unwrap();
         Self {
             tmp,
             home: self.home.clone(),
@@ -82,7 +82,7 @@ impl Fixture {
         if let Some(seq) = ask.seq {
             env.insert("OKSTRA_RUN_SEQ_OVERRIDE".into(), seq.to_string());
         }
-        let project = load_or_default_project(self.project.root()).unwrap();
+        let project = load_or_default_project(&self.home, self.project.root()).unwrap();
         let settings =
             RunSettings::resolve(task_type, &SettingsLayer::default(), &project.config, &env)
                 .unwrap();
