@@ -290,7 +290,8 @@ impl From<WorktreeError> for CommandError {
                 .hint("use another task id: the two tasks would share one branch name"),
             WorktreeError::BadCategory { .. } => CommandError::user(err)
                 .hint("set workCategory in .okstra/project.json to a slug such as feat or fix"),
-            WorktreeError::Git(_) => CommandError::internal(err),
+            // Only a clash of two common dirs' short hashes makes it: okstra's, not the user's.
+            WorktreeError::KeyTaken { .. } | WorktreeError::Git(_) => CommandError::internal(err),
             WorktreeError::Store(_) => match err {
                 WorktreeError::Store(e) => e.into(),
                 _ => unreachable!("matched above"),

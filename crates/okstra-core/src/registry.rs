@@ -26,17 +26,19 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::errors::DocumentError;
-use crate::repository::GitCommonDir;
+use crate::repository::{GitCommonDir, WorktreeNamespace};
 use crate::segment::{ProjectId, Segment};
 use crate::version::{check_schema_version, schema_version};
 
 /// The `schemaVersion` kind of the registry.
 pub const REGISTRY_KIND: &str = "registry";
 
-/// Returns the registry key of a task: `<projectId>:<group-seg>:<id-seg>` (segments, so every
-/// spelling of a task finds the same entry).
+/// Returns the registry key of a task of a project's first repository:
+/// `<projectId>:<group-seg>:<id-seg>` (segments, so every spelling of a task finds the same
+/// entry). Another repository's tasks are keyed in its own namespace
+/// ([`WorktreeNamespace::task_key`]).
 pub fn canonical_task_key(project: &ProjectId, group: &Segment, id: &Segment) -> String {
-    format!("{project}:{group}:{id}")
+    WorktreeNamespace::primary(project).task_key(group, id)
 }
 
 /// Returns the task branch: `okstra/<category>/<group-seg>-<id-seg>`.
@@ -96,6 +98,8 @@ pub struct Registry {
 pub enum RegistryError {
     #[error("branch {branch} already belongs to task {owner}")]
     BranchTaken { branch: String, owner: String },
+    #[error("registry key {key} already belongs to a task of the repository {repo}")]
+    KeyTaken { key: String, repo: String },
 }
 
 impl Registry {
@@ -157,6 +161,57 @@ impl Registry {
         self.tasks.get(canonical_key)
     }
 
+    /// Returns the key and entry of a task of `project` in the repository `repo`: under the
+    /// project's own namespace when that entry is this repository's, else under the
+    /// repository's namespace.
+    pub fn find_task(
+        &self,
+        project: &ProjectId,
+        repo: &GitCommonDir,
+        group: &Segment,
+        id: &Segment,
+    ) -> Option<(&str, &TaskWorktreeEntry)> {
+        [
+            WorktreeNamespace::primary(project),
+            WorktreeNamespace::of_repository(project, repo),
+        ]
+        .iter()
+        .find_map(|namespace| {
+            self.tasks
+                .get_key_value(&namespace.task_key(group, id))
+                .filter(|(_, entry)| entry.git_common_dir == repo.as_str())
+                .map(|(key, entry)| (key.as_str(), entry))
+        })
+    }
+
+    /// Returns the namespace a new task of `project` in the repository `repo` is made in: the
+    /// project id when this repository is the project's first — it owns the project id's
+    /// namespace, or nobody does yet — else `<projectId>~<hash>`. The project's namespace
+    /// belongs to the repository of its earliest entry there; a registry of the previous
+    /// release may hold entries of several repositories in it, so a key taken there by another
+    /// repository also sends the task to the repository's own namespace.
+    pub fn namespace_for_new_task(
+        &self,
+        project: &ProjectId,
+        repo: &GitCommonDir,
+        group: &Segment,
+        id: &Segment,
+    ) -> WorktreeNamespace {
+        let primary = WorktreeNamespace::primary(project);
+        let owner = self
+            .tasks
+            .iter()
+            .filter(|(key, _)| WorktreeNamespace::of_key(key) == primary.as_str())
+            .min_by_key(|(key, entry)| (entry.created_at, *key))
+            .map(|(_, entry)| entry.git_common_dir.as_str());
+        let free = !self.tasks.contains_key(&primary.task_key(group, id));
+        if owner.is_none_or(|owner| owner == repo.as_str()) && free {
+            primary
+        } else {
+            WorktreeNamespace::of_repository(project, repo)
+        }
+    }
+
     /// Returns the canonical key of the task owning `branch` in the repository `repo`.
     pub fn branch_owner(&self, repo: &GitCommonDir, branch: &str) -> Option<&str> {
         self.repositories
@@ -192,6 +247,14 @@ impl Registry {
         entry: TaskWorktreeEntry,
     ) -> Result<(), RegistryError> {
         let repo = GitCommonDir::new(entry.git_common_dir.clone());
+        if let Some(other) = self.tasks.get(canonical_key)
+            && other.git_common_dir != entry.git_common_dir
+        {
+            return Err(RegistryError::KeyTaken {
+                key: canonical_key.to_owned(),
+                repo: other.git_common_dir.clone(),
+            });
+        }
         self.check_branch(&repo, &entry.branch, canonical_key)?;
         self.schema_version = Some(schema_version(REGISTRY_KIND));
         self.repositories
@@ -324,6 +387,83 @@ mod tests {
         // Reading what this release writes gives the same registry back.
         let again = Registry::parse(&serde_json::to_string(&r).unwrap()).unwrap();
         assert_eq!(again, r);
+    }
+
+    #[test]
+    fn another_repository_of_a_project_gets_a_namespace_of_its_own() {
+        let app = ProjectId::parse("app").unwrap();
+        let (g, i) = (seg("pay"), seg("dev-1"));
+        let x1 = GitCommonDir::new("/x1/app/.git");
+        let x2 = GitCommonDir::new("/x2/app/.git");
+        let mut r = Registry::new();
+        // The first repository takes the project id's namespace.
+        let ns1 = r.namespace_for_new_task(&app, &x1, &g, &i);
+        assert_eq!(ns1, WorktreeNamespace::primary(&app));
+        let k1 = ns1.task_key(&g, &i);
+        let branch = task_branch(&seg("feat"), &g, &i);
+        r.insert_task(&k1, in_repo("app:pay:dev-1", &branch, x1.as_str()))
+            .unwrap();
+        // Another repository of the project gets its own, for this task and every other.
+        let ns2 = r.namespace_for_new_task(&app, &x2, &g, &i);
+        assert_eq!(ns2, WorktreeNamespace::of_repository(&app, &x2));
+        assert_eq!(r.namespace_for_new_task(&app, &x2, &seg("other"), &i), ns2);
+        assert_eq!(r.namespace_for_new_task(&app, &x1, &seg("other"), &i), ns1);
+        let k2 = ns2.task_key(&g, &i);
+        r.insert_task(&k2, in_repo("app:pay:dev-1", &branch, x2.as_str()))
+            .unwrap();
+        // Each repository finds its own entry.
+        assert_eq!(
+            r.find_task(&app, &x1, &g, &i).map(|(k, _)| k),
+            Some(k1.as_str())
+        );
+        assert_eq!(
+            r.find_task(&app, &x2, &g, &i).map(|(k, _)| k),
+            Some(k2.as_str())
+        );
+        let x3 = GitCommonDir::new("/x3/app/.git");
+        assert_eq!(r.find_task(&app, &x3, &g, &i), None);
+        // A key never passes to another repository.
+        assert_eq!(
+            r.insert_task(&k1, in_repo("app:pay:dev-1", &branch, x3.as_str())),
+            Err(RegistryError::KeyTaken {
+                key: k1.clone(),
+                repo: x1.to_string()
+            })
+        );
+    }
+
+    #[test]
+    fn a_key_the_previous_release_gave_another_repository_is_left_to_it() {
+        // The previous release keyed tasks by project only, so the second clone's task may sit
+        // in the project's namespace although the first clone owns it.
+        let app = ProjectId::parse("app").unwrap();
+        let (g, i) = (seg("pay"), seg("dev-1"));
+        let x1 = GitCommonDir::new("/x1/app/.git");
+        let x2 = GitCommonDir::new("/x2/app/.git");
+        let mut r = Registry::new();
+        r.insert_task(
+            "app:a:b",
+            in_repo("app:a:b", "okstra/feat/a-b", x1.as_str()),
+        )
+        .unwrap();
+        let late = TaskWorktreeEntry {
+            created_at: "2026-11-22T10:00:00Z".parse().unwrap(),
+            ..in_repo("app:pay:dev-1", "okstra/feat/pay-dev-1", x2.as_str())
+        };
+        r.insert_task("app:pay:dev-1", late).unwrap();
+        assert_eq!(
+            r.find_task(&app, &x2, &g, &i).map(|(k, _)| k),
+            Some("app:pay:dev-1")
+        );
+        assert_eq!(r.find_task(&app, &x1, &g, &i), None);
+        assert_eq!(
+            r.namespace_for_new_task(&app, &x1, &g, &i),
+            WorktreeNamespace::of_repository(&app, &x1)
+        );
+        assert_eq!(
+            r.namespace_for_new_task(&app, &x2, &seg("new"), &i),
+            WorktreeNamespace::of_repository(&app, &x2)
+        );
     }
 
     #[test]

@@ -224,3 +224,71 @@ fn init_refuses_a_project_id_another_repository_uses() {
         [x1.display().to_string(), linked.display().to_string()]
     );
 }
+
+#[test]
+fn a_clone_of_a_tracked_project_joins_it_with_worktrees_of_its_own() {
+    let env = TestEnv::new();
+    let x1 = repo(&env, "x1/app");
+    let out = okstra_in(&env, &x1, &["init", "--track"]);
+    assert_eq!(out.code, Some(0), "{out}");
+    git(&x1, &["add", ".okstra/project.json"]);
+    git(&x1, &["commit", "-q", "-m", "track okstra"]);
+    let x2 = env.root().join("x2/app");
+    fs_err::create_dir_all(x2.parent().unwrap()).unwrap();
+    git(
+        &env.root(),
+        &[
+            "clone",
+            "-q",
+            &x1.display().to_string(),
+            &x2.display().to_string(),
+        ],
+    );
+    insta::assert_snapshot!(okstra_in(&env, &x2, &["init"]), @r"
+    exit: 0
+    ----- stdout -----
+    ----- stderr -----
+    okstra project `app` is already initialised in [TMP]/x2/app
+      added .okstra/ to [TMP]/x2/app/.git/info/exclude
+      registered in [TMP]/home/.okstra/projects/app/meta.json
+    ");
+    assert_eq!(
+        meta_roots(&env, "app"),
+        [x1.display().to_string(), x2.display().to_string()]
+    );
+
+    // The same task in each checkout: one task key, two worktrees, one branch in each repository.
+    let first = prepare(&env, &x1);
+    let second = prepare(&env, &x2);
+    for out in [&first, &second] {
+        assert_eq!(out["taskKey"], "app:pay:dev-1");
+        assert_eq!(out["worktree"]["status"], "created");
+        assert_eq!(out["worktree"]["branch"], "okstra/feat/pay-dev-1");
+    }
+    let worktrees = env.okstra_home().join("worktrees");
+    assert_eq!(
+        first["worktree"]["path"],
+        worktrees.join("app/pay/dev-1/task").display().to_string()
+    );
+    // The second repository's worktrees sit under `app~<8 hex digits of its common dir>`.
+    let path = PathBuf::from(second["worktree"]["path"].as_str().unwrap());
+    let relative = path.strip_prefix(&worktrees).unwrap().display().to_string();
+    let (namespace, rest) = relative.split_once('/').unwrap();
+    assert_eq!(rest, "pay/dev-1/task");
+    let hash = namespace.strip_prefix("app~").unwrap();
+    assert!(
+        hash.len() == 8 && hash.chars().all(|c| c.is_ascii_hexdigit()),
+        "{namespace}"
+    );
+    assert_eq!(
+        git(&path, &["rev-parse", "--abbrev-ref", "HEAD"]),
+        "okstra/feat/pay-dev-1"
+    );
+    assert!(git(&x2, &["worktree", "list", "--porcelain"]).contains(&path.display().to_string()));
+    // Each checkout finds its own worktree again.
+    let again = prepare(&env, &x2);
+    assert_eq!(again["worktree"]["status"], "reused");
+    assert_eq!(again["worktree"]["path"], second["worktree"]["path"]);
+    let again = prepare(&env, &x1);
+    assert_eq!(again["worktree"]["path"], first["worktree"]["path"]);
+}

@@ -1,7 +1,8 @@
 //! Task worktree provisioning on real git (SPEC §8 first bullet).
 
-use okstra_core::TaskType;
+use okstra_core::repository::{GitCommonDir, WorktreeNamespace};
 use okstra_core::status::WorktreeStatus;
+use okstra_core::{ProjectId, Segment, TaskType};
 use okstra_engine::{PrepareError, RunError, WorktreeError};
 use okstra_test_support::git_repo::{commit_file, git};
 
@@ -217,6 +218,73 @@ fn a_registry_written_by_the_previous_release_is_read_and_kept_readable() {
         .collect();
     assert_eq!(owners.len(), 2, "{new:#}");
     assert!(owners.contains(&"shop:a-b:c") && owners.contains(&"mall:a-b:c"));
+}
+
+#[test]
+fn two_clones_of_one_project_get_a_worktree_each() {
+    let fx = Fixture::git();
+    let clone = fx.another_repository("shop");
+    // The clone joins project `shop` through its project.json, as a tracked one would.
+    fs_err::create_dir_all(clone.root().join(".okstra")).unwrap();
+    fs_err::write(
+        clone.root().join(".okstra/project.json"),
+        r#"{"projectId": "shop"}"#,
+    )
+    .unwrap();
+    let first = fx
+        .prepare("payments/dev-1", TaskType::ErrorAnalysis, Some("main"))
+        .unwrap();
+    let second = clone
+        .prepare("payments/dev-1", TaskType::ErrorAnalysis, Some("main"))
+        .unwrap();
+    assert_eq!(second.task_key.to_string(), "shop:payments:dev-1");
+    for run in [&first, &second] {
+        assert_eq!(run.worktree.status, WorktreeStatus::Created);
+        assert_eq!(
+            run.worktree.branch.as_deref(),
+            Some("okstra/feat/payments-dev-1")
+        );
+    }
+    let (group, id) = (
+        Segment::parse("payments").unwrap(),
+        Segment::parse("dev-1").unwrap(),
+    );
+    let shop = ProjectId::parse("shop").unwrap();
+    let path = |p: std::path::PathBuf| Some(p.display().to_string());
+    // The project's first repository keeps the SPEC path; the clone has a namespace of its own.
+    assert_eq!(
+        first.worktree.path,
+        path(fx.home.paths().task_worktree(&shop, &group, &id))
+    );
+    let clone_repo = GitCommonDir::new(
+        fs_err::canonicalize(clone.root().join(".git"))
+            .unwrap()
+            .display()
+            .to_string(),
+    );
+    let namespace = WorktreeNamespace::of_repository(&shop, &clone_repo);
+    assert_eq!(
+        second.worktree.path,
+        path(fx.home.paths().task_worktree(&namespace, &group, &id))
+    );
+    // Each checkout finds its own worktree again.
+    let again = clone
+        .prepare("payments/dev-1", TaskType::RequirementsDiscovery, None)
+        .unwrap();
+    assert_eq!(again.worktree.status, WorktreeStatus::Reused);
+    assert_eq!(again.worktree.path, second.worktree.path);
+    let again = fx
+        .prepare("payments/dev-1", TaskType::RequirementsDiscovery, None)
+        .unwrap();
+    assert_eq!(again.worktree.path, first.worktree.path);
+    let keys: Vec<String> = fx.registry().tasks.into_keys().collect();
+    assert_eq!(
+        keys,
+        [
+            "shop:payments:dev-1".to_owned(),
+            format!("{namespace}:payments:dev-1")
+        ]
+    );
 }
 
 #[test]
