@@ -16,6 +16,10 @@
 //!   repository of the task entry that owns it (every task entry records `gitCommonDir`), and so
 //!   is every task entry's own branch. An old entry whose owner has no task entry (only a hand
 //!   edit makes one) cannot be attributed; it stays in `branches` and binds no repository.
+//! - `tasks` keys are `<namespace>:<group-seg>:<id-seg>`: the namespace is the project id for
+//!   the project's first repository (the previous release's key) and `<projectId>~<hash>` for
+//!   another repository of the project ([`WorktreeNamespace`]). The previous release looks its
+//!   tasks up by the project id's key, so it still finds the first repository's.
 //!
 //! Pure lookups and updates only; the engine holds the registry lock and does the git work.
 
@@ -81,7 +85,7 @@ pub struct RepositoryEntry {
 pub struct Registry {
     #[serde(default)]
     pub schema_version: Option<String>,
-    /// Task worktrees by canonical task key.
+    /// Task worktrees by registry key (`<namespace>:<group-seg>:<id-seg>`, see the module doc).
     #[serde(default)]
     pub tasks: BTreeMap<String, TaskWorktreeEntry>,
     /// Branch name → canonical task key of its first recorded owner, in any repository: the
