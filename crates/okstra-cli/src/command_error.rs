@@ -265,6 +265,12 @@ impl From<ProjectError> for CommandError {
             ProjectError::BadFolderName { .. } => {
                 CommandError::user(err).hint("pass --project-id <ID> to okstra init")
             }
+            ProjectError::IdTaken { .. } => CommandError::user(err).hint(
+                "pass another --project-id, or omit it to take a free id from the folder name",
+            ),
+            ProjectError::IdTakenMeanwhile { .. } => {
+                CommandError::user(err).hint("run the command again: okstra takes the next free id")
+            }
             ProjectError::Store(e) => e.into(),
             ProjectError::Io(e) => e.into(),
         }
@@ -284,7 +290,8 @@ impl From<WorktreeError> for CommandError {
                 .hint("use another task id: the two tasks would share one branch name"),
             WorktreeError::BadCategory { .. } => CommandError::user(err)
                 .hint("set workCategory in .okstra/project.json to a slug such as feat or fix"),
-            WorktreeError::Git(_) => CommandError::internal(err),
+            // Only a clash of two common dirs' short hashes makes it: okstra's, not the user's.
+            WorktreeError::KeyTaken { .. } | WorktreeError::Git(_) => CommandError::internal(err),
             WorktreeError::Store(_) => match err {
                 WorktreeError::Store(e) => e.into(),
                 _ => unreachable!("matched above"),

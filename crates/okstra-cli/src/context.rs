@@ -35,7 +35,7 @@ impl CommandContext {
             return root;
         }
         match discover(&self.cwd) {
-            Ok(RepoLayout::Main { toplevel, .. } | RepoLayout::LinkedWorktree { toplevel }) => {
+            Ok(RepoLayout::Main { toplevel, .. } | RepoLayout::LinkedWorktree { toplevel, .. }) => {
                 toplevel
             }
             _ => self.cwd.clone(),

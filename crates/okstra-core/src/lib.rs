@@ -25,6 +25,7 @@ pub mod redact;
 pub mod registry;
 pub mod replay;
 pub mod report;
+pub mod repository;
 pub mod result_header;
 pub mod run_paths;
 pub mod schema;

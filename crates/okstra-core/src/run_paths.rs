@@ -1,6 +1,8 @@
 //! Owns every path of SPEC §2: the project side (`.okstra/…`), the run directories (including
 //! the stage-isolated `runs/implementation/stage-<N>/` tree), worker artifact names, and the
-//! central home (`$OKSTRA_HOME`).
+//! central home (`$OKSTRA_HOME`), where a task's worktrees sit under the worktree namespace of
+//! its project and repository: `worktrees/<projectId>/…` for the project's first repository
+//! (SPEC §2), `worktrees/<projectId>~<hash of the git common dir>/…` for another clone of it.
 //!
 //! Paths are computed only from validated newtypes (`Segment`, `TaskType`, `RunSeq`, `Stage`,
 //! `WorkerName`), so no raw user text ever reaches a path. Nothing here touches the disk.
@@ -9,6 +11,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::ids::{RunSeq, Stage};
+use crate::repository::WorktreeNamespace;
 use crate::segment::{ProjectId, Segment};
 use crate::task_type::TaskType;
 use crate::worker_name::WorkerName;
@@ -515,36 +518,44 @@ impl HomePaths {
         self.home.join("batches").join(format!("{batch_id}.json"))
     }
 
-    /// Returns `worktrees/<projectId>/<group-seg>/<id-seg>`, the folder holding a task's
-    /// worktrees.
+    /// Returns `worktrees/<namespace>/<group-seg>/<id-seg>`, the folder holding a task's
+    /// worktrees. The namespace is the project id for a project's first repository — the
+    /// SPEC §2 path, which a `&ProjectId` gives — and `<projectId>~<hash>` for another
+    /// repository of the same project (see [`WorktreeNamespace`]), so two clones never share a
+    /// worktree folder.
     pub fn task_worktrees_dir(
         &self,
-        project: &ProjectId,
+        namespace: impl Into<WorktreeNamespace>,
         group: &Segment,
         id: &Segment,
     ) -> PathBuf {
         self.home
             .join("worktrees")
-            .join(project.as_str())
+            .join(namespace.into().as_str())
             .join(group.as_str())
             .join(id.as_str())
     }
 
-    /// Returns `worktrees/<projectId>/<group-seg>/<id-seg>/task`.
-    pub fn task_worktree(&self, project: &ProjectId, group: &Segment, id: &Segment) -> PathBuf {
-        self.task_worktrees_dir(project, group, id).join("task")
+    /// Returns `worktrees/<namespace>/<group-seg>/<id-seg>/task`.
+    pub fn task_worktree(
+        &self,
+        namespace: impl Into<WorktreeNamespace>,
+        group: &Segment,
+        id: &Segment,
+    ) -> PathBuf {
+        self.task_worktrees_dir(namespace, group, id).join("task")
     }
 
-    /// Returns `worktrees/<projectId>/<group-seg>/<id-seg>/stage-<N>` (beside, never inside, the
-    /// task worktree).
+    /// Returns `worktrees/<namespace>/<group-seg>/<id-seg>/stage-<N>` (beside, never inside,
+    /// the task worktree).
     pub fn stage_worktree(
         &self,
-        project: &ProjectId,
+        namespace: impl Into<WorktreeNamespace>,
         group: &Segment,
         id: &Segment,
         stage: Stage,
     ) -> PathBuf {
-        self.task_worktrees_dir(project, group, id)
+        self.task_worktrees_dir(namespace, group, id)
             .join(format!("stage-{stage}"))
     }
 }

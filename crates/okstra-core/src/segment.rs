@@ -176,6 +176,28 @@ impl ProjectId {
     pub fn as_str(&self) -> &str {
         self.0.as_str()
     }
+
+    /// Returns the ids a new project whose folder name gives this id may take, in order: this
+    /// id, then `<id>-2`, `<id>-3` … (the first one no other root uses is taken).
+    pub fn candidates(&self) -> impl Iterator<Item = ProjectId> + '_ {
+        std::iter::once(self.clone()).chain((2..=u32::MAX).map(|n| self.numbered(n)))
+    }
+
+    /// Returns `<id>-<n>`, shortening the id so the result stays within the segment limit.
+    fn numbered(&self, n: u32) -> ProjectId {
+        let suffix = format!("-{n}");
+        let base = self.as_str();
+        // Ids are ASCII, so any byte index is a char boundary.
+        let cut = base.len().min(MAX_SEGMENT_LEN - suffix.len());
+        let base = base[..cut].trim_end_matches(['-', '.']);
+        // Invariant: a prefix of a valid segment that still starts with its first character
+        // (trimming never removes it: it is a letter or digit), followed by `-<digits>`, is a
+        // valid segment: the slug alphabet, no `..`, no `.lock` ending, at most 100 long.
+        ProjectId(
+            Segment::from_slug(&format!("{base}{suffix}"))
+                .expect("a numbered project id is a valid segment"),
+        )
+    }
 }
 
 impl fmt::Display for ProjectId {
@@ -277,6 +299,30 @@ impl fmt::Display for TaskKey {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn project_id_candidates_number_the_id_within_the_limit() {
+        let ids = |raw: &str, n: usize| -> Vec<String> {
+            ProjectId::parse(raw)
+                .unwrap()
+                .candidates()
+                .take(n)
+                .map(|id| id.to_string())
+                .collect()
+        };
+        assert_eq!(ids("app", 3), ["app", "app-2", "app-3"]);
+        assert_eq!(ids("app-2", 2), ["app-2", "app-2-2"]);
+        let long = "a".repeat(MAX_SEGMENT_LEN);
+        let numbered = &ids(&long, 2)[1];
+        assert_eq!(numbered.len(), MAX_SEGMENT_LEN);
+        assert!(numbered.ends_with("a-2"), "{numbered}");
+        // A cut that would end in `.` or `-` drops it.
+        let dotted = format!("{}.b", "a".repeat(MAX_SEGMENT_LEN - 3));
+        assert_eq!(
+            ids(&dotted, 2)[1],
+            format!("{}-2", "a".repeat(MAX_SEGMENT_LEN - 3))
+        );
+    }
 
     #[test]
     fn slug_rule_cases() {

@@ -91,6 +91,14 @@ pub enum WorktreeError {
     },
     #[error("work category {value:?} is not a valid branch segment")]
     BadCategory { value: String },
+    #[error(
+        "task {task_key} cannot be recorded as {key}: the registry has that key for a task of the repository {repo}"
+    )]
+    KeyTaken {
+        task_key: String,
+        key: String,
+        repo: String,
+    },
     #[error(transparent)]
     Git(#[from] GitError),
     #[error(transparent)]
@@ -105,6 +113,11 @@ impl WorktreeError {
                 task_key: task_key.to_owned(),
                 branch,
                 owner,
+            },
+            RegistryError::KeyTaken { key, repo } => WorktreeError::KeyTaken {
+                task_key: task_key.to_owned(),
+                key,
+                repo,
             },
         }
     }
@@ -123,6 +136,24 @@ pub enum ProjectError {
     NotFound { start: PathBuf },
     #[error("the folder name {name:?} cannot be a project id: {reason}")]
     BadFolderName { name: String, reason: String },
+    #[error(
+        "project id `{id}` is already used by {}, a checkout of another repository",
+        holder.display()
+    )]
+    IdTaken {
+        id: okstra_core::ProjectId,
+        holder: PathBuf,
+    },
+    #[error(
+        "project id `{id}` was taken by {} while okstra was creating {}/.okstra/project.json",
+        holder.display(),
+        root.display()
+    )]
+    IdTakenMeanwhile {
+        id: okstra_core::ProjectId,
+        holder: PathBuf,
+        root: PathBuf,
+    },
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]

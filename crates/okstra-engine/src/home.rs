@@ -10,6 +10,7 @@ use okstra_core::ProjectId;
 use okstra_core::index::{INDEX_KIND, IndexRow};
 use okstra_core::jsonl::JsonlWarning;
 use okstra_core::project_meta::ProjectMeta;
+use okstra_core::repository::GitCommonDir;
 use okstra_core::run_paths::HomePaths;
 
 use crate::errors::{PathError, StoreError};
@@ -54,24 +55,49 @@ impl Home {
         &self.paths
     }
 
-    /// Records `root` as a root of `project` in `projects/<projectId>/meta.json` (under its
-    /// lock; idempotent).
-    pub fn register_project(&self, project: &ProjectId, root: &Path) -> Result<(), StoreError> {
+    /// Records `root` (a checkout of `repo`, if any) as a root of `project` in
+    /// `projects/<projectId>/meta.json` (under its lock; idempotent).
+    pub fn register_project(
+        &self,
+        project: &ProjectId,
+        root: &Path,
+        repo: Option<&GitCommonDir>,
+    ) -> Result<(), StoreError> {
+        self.with_project_meta(project, |meta| {
+            Ok::<_, StoreError>(((), register_root(meta, root, repo)))
+        })
+    }
+
+    /// Runs `update` on a project's meta (a new, empty one when the project is not known yet)
+    /// while holding its lock, and writes it when `update` says it changed it. Returns
+    /// `update`'s value.
+    pub(crate) fn with_project_meta<T, E>(
+        &self,
+        project: &ProjectId,
+        update: impl FnOnce(&mut ProjectMeta) -> Result<(T, bool), E>,
+    ) -> Result<T, E>
+    where
+        E: From<StoreError>,
+    {
         let meta_path = self.paths.project_meta(project);
-        let _lock = lock_exclusive(&self.paths.project_meta_lock(project))?;
-        let now = Timestamp::now();
-        let mut meta = match read_optional(&meta_path)? {
-            Some(text) => ProjectMeta::parse(&text).map_err(|source| StoreError::Invalid {
-                path: meta_path.clone(),
-                source,
-            })?,
-            None => ProjectMeta::new(project.to_string(), now),
-        };
-        let existed = meta_path.exists();
-        if meta.register_root(&root.display().to_string(), now) || !existed {
+        let _lock =
+            lock_exclusive(&self.paths.project_meta_lock(project)).map_err(StoreError::from)?;
+        let read = read_optional(&meta_path)
+            .map_err(StoreError::from)?
+            .map(|text| {
+                ProjectMeta::parse(&text).map_err(|source| StoreError::Invalid {
+                    path: meta_path.clone(),
+                    source,
+                })
+            })
+            .transpose()?;
+        let mut meta =
+            read.unwrap_or_else(|| ProjectMeta::new(project.to_string(), Timestamp::now()));
+        let (value, changed) = update(&mut meta)?;
+        if changed {
             write_json(&meta_path, &meta)?;
         }
-        Ok(())
+        Ok(value)
     }
 
     /// Reads a project's meta, if the project is known.
@@ -149,6 +175,19 @@ impl Home {
         }
         Ok(out)
     }
+}
+
+/// Registers `root` (a checkout of `repo`, if any) in `meta`; returns whether it changed it.
+pub(crate) fn register_root(
+    meta: &mut ProjectMeta,
+    root: &Path,
+    repo: Option<&GitCommonDir>,
+) -> bool {
+    let now = Timestamp::now();
+    let path = root.display().to_string();
+    let added = meta.register_root(&path, now);
+    let recorded = repo.is_some_and(|repo| meta.record_repository(&path, repo, now));
+    added || recorded
 }
 
 /// Returns the order of a rotated file: its stamp, then its collision counter (`runs-<stamp>`

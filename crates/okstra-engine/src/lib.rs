@@ -47,7 +47,7 @@ pub use home::Home;
 pub use kill_hook::{WORKERS_RUNNING, kill_points, set_test_kill_at};
 pub use prepare::PreparedRun;
 pub use project::{
-    ExcludeOutcome, InitOutcome, LoadedProject, find_project_root, init_project,
+    ExcludeOutcome, InitOutcome, LoadedProject, TakenId, find_project_root, init_project,
     load_or_default_project, load_project,
 };
 pub use report_file::render_report;

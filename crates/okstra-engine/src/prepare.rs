@@ -86,8 +86,8 @@ pub(crate) fn prepare_run(
         &task_paths,
     )?;
 
-    crate::project::ensure_on_disk(project)?;
-    home.register_project(&project.project_id, root)?;
+    crate::project::ensure_on_disk(home, project)?;
+    crate::project::register(home, project)?;
 
     let worktree = provision_task_worktree(
         home,

@@ -3,7 +3,7 @@
 use clap::Args;
 use okstra_core::ProjectId;
 use okstra_core::config::Language;
-use okstra_engine::{ExcludeOutcome, init_project};
+use okstra_engine::{ExcludeOutcome, LoadedProject, init_project};
 
 use crate::command_error::{CommandError, ExitStatus};
 use crate::context::CommandContext;
@@ -53,6 +53,9 @@ pub fn cmd_init(ctx: &CommandContext, args: &InitArgs) -> Result<ExitStatus, Com
             project.project_id,
             project.root().display()
         ));
+        if let Some(note) = taken_id_note(project) {
+            ui.status(&format!("  {note}"));
+        }
         ui.status("  wrote .okstra/project.json");
     } else {
         ui.status(&format!(
@@ -74,4 +77,16 @@ pub fn cmd_init(ctx: &CommandContext, args: &InitArgs) -> Result<ExitStatus, Com
         home.paths().project_meta(&project.project_id).display()
     ));
     Ok(ExitStatus::Success)
+}
+
+/// Returns what to tell about a new project whose folder name gives an id another root already
+/// uses (so it took the next free one).
+pub(crate) fn taken_id_note(project: &LoadedProject) -> Option<String> {
+    let taken = project.folder_id_taken.as_ref()?;
+    Some(format!(
+        "project id `{}` (from the folder name) is already used by {}, so this project is `{}`",
+        taken.id,
+        taken.holder.display(),
+        project.project_id
+    ))
 }

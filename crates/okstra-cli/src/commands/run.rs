@@ -172,8 +172,11 @@ pub(crate) fn run_and_report(
         .transpose()?;
     let home = ctx.home()?;
     let root = ctx.run_project_root();
-    let project = load_or_default_project(&root)?;
+    let project = load_or_default_project(&home, &root)?;
     ctx.warn_unknown_keys(&project);
+    if let Some(note) = super::init::taken_id_note(&project) {
+        ctx.ui.status(&note);
+    }
     let settings = RunSettings::resolve(
         args.task_type,
         &args.flag_layer(),

@@ -8,6 +8,7 @@ mod ctl;
 mod doctor;
 mod hardening;
 mod help;
+mod identity;
 mod init;
 mod real_analysis;
 mod real_clis;

@@ -84,7 +84,7 @@ impl BenchProject {
     /// Returns an error-analysis run of `task` with `flags` over project.json.
     pub(crate) fn new_run(&self, task: &str, flags: &SettingsLayer) -> NewRun {
         let (group, id) = TaskKey::parse_task_arg(task).expect("task");
-        let project = load_or_default_project(&self.root).expect("project");
+        let project = load_or_default_project(&self.home, &self.root).expect("project");
         let settings =
             RunSettings::resolve(TaskType::ErrorAnalysis, flags, &project.config, &self.env)
                 .expect("settings");

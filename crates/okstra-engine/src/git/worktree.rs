@@ -1,8 +1,17 @@
 //! Owns task worktree provisioning on the real `git` CLI (SPEC §8 first bullet): discover the
 //! repository layout, then — under the registry lock, idempotently — create or reuse the
-//! task's branch `okstra/<category>/<group-seg>-<id-seg>` and its worktree at
-//! `$OKSTRA_HOME/worktrees/<projectId>/<group-seg>/<id-seg>/task`, recording the anchor base
-//! commit and the branch owner.
+//! task's branch `okstra/<category>/<group-seg>-<id-seg>` and its worktree, recording the
+//! anchor base commit and the branch owner.
+//!
+//! Task worktrees and branches belong to a repository (its git common dir): ownership is
+//! checked and recorded per repository, so the same task name in two repositories gives each
+//! its own branch, while two tasks of one repository never share one. The worktree is
+//! `$OKSTRA_HOME/worktrees/<projectId>/<group-seg>/<id-seg>/task` (SPEC §2) for the project's
+//! first repository; another repository of the same project (a second clone, joined through a
+//! tracked project.json) gets `worktrees/<projectId>~<8 hex of its common dir>/…`, so two
+//! clones running the same task never share a worktree folder. The registry decides which
+//! (`Registry::find_task`, `Registry::namespace_for_new_task`); a path already recorded is
+//! never moved.
 //!
 //! Outside a repository the status is `skipped-non-git`; when the project root is itself a
 //! linked worktree it is `skipped-nested-worktree`; runs then use the project root.
@@ -11,7 +20,8 @@ use std::path::{Path, PathBuf};
 
 use jiff::Timestamp;
 use okstra_core::manifest::WorktreeInfo;
-use okstra_core::registry::{TaskWorktreeEntry, canonical_task_key, task_branch};
+use okstra_core::registry::{TaskWorktreeEntry, task_branch};
+use okstra_core::repository::GitCommonDir;
 use okstra_core::status::WorktreeStatus;
 use okstra_core::{Segment, TaskKey};
 
@@ -26,7 +36,10 @@ pub enum RepoLayout {
     /// Not inside a git work tree (or git is not installed).
     NotGit,
     /// Inside a linked worktree (its git dir differs from the common dir).
-    LinkedWorktree { toplevel: PathBuf },
+    LinkedWorktree {
+        toplevel: PathBuf,
+        common_dir: PathBuf,
+    },
     /// Inside the main work tree of a repository.
     Main {
         toplevel: PathBuf,
@@ -60,14 +73,29 @@ pub fn discover(dir: &Path) -> Result<RepoLayout, GitError> {
         return Ok(RepoLayout::NotGit);
     };
     let toplevel = PathBuf::from(top);
-    if canonical(Path::new(git_dir)) == canonical(Path::new(common)) {
+    let common_dir = canonical(Path::new(common));
+    if canonical(Path::new(git_dir)) == common_dir {
         Ok(RepoLayout::Main {
             toplevel,
-            common_dir: canonical(Path::new(common)),
+            common_dir,
         })
     } else {
-        Ok(RepoLayout::LinkedWorktree { toplevel })
+        Ok(RepoLayout::LinkedWorktree {
+            toplevel,
+            common_dir,
+        })
     }
+}
+
+/// Returns the repository `dir` is a checkout of (its main work tree or a linked worktree), or
+/// `None` outside git.
+pub(crate) fn repository_of(dir: &Path) -> Result<Option<GitCommonDir>, GitError> {
+    Ok(match discover(dir)? {
+        RepoLayout::NotGit => None,
+        RepoLayout::Main { common_dir, .. } | RepoLayout::LinkedWorktree { common_dir, .. } => {
+            Some(GitCommonDir::new(common_dir.display().to_string()))
+        }
+    })
 }
 
 fn canonical(p: &Path) -> PathBuf {
@@ -100,8 +128,10 @@ pub(crate) enum WorktreeDecision {
         entry: Box<TaskWorktreeEntry>,
         workdir: PathBuf,
     },
-    /// The task has no worktree yet: it is made at `path` on `branch`.
+    /// The task has no worktree yet: it is made at `path` on `branch`, and recorded under
+    /// `key`.
     New {
+        key: String,
         path: PathBuf,
         branch: String,
         workdir: PathBuf,
@@ -126,6 +156,13 @@ struct Repo {
     common_dir: PathBuf,
     /// The project root's place inside the top level (empty at the top).
     subdir: PathBuf,
+}
+
+impl Repo {
+    /// Returns the repository's identity, by which the registry keys what it owns.
+    fn id(&self) -> GitCommonDir {
+        GitCommonDir::new(self.common_dir.display().to_string())
+    }
 }
 
 /// Returns the repository of a project root, or the decision to skip provisioning.
@@ -172,16 +209,20 @@ fn decide(
             base.join(&repo.subdir)
         }
     };
+    let project = key.project_id();
     let group = key.group().segment();
     let id = key.id().segment();
-    if let Some(entry) = registry.task(&canonical_task_key(key.project_id(), group, id)) {
+    let repo_id = repo.id();
+    if let Some((_, entry)) = registry.find_task(project, &repo_id, group, id) {
         return WorktreeDecision::Existing {
             workdir: within(Path::new(&entry.path)),
             entry: Box::new(entry.clone()),
         };
     }
-    let path = home.paths().task_worktree(key.project_id(), group, id);
+    let namespace = registry.namespace_for_new_task(project, &repo_id, group, id);
+    let path = home.paths().task_worktree(&namespace, group, id);
     WorktreeDecision::New {
+        key: namespace.task_key(group, id),
         workdir: within(&path),
         branch: task_branch(category, group, id),
         path,
@@ -239,8 +280,6 @@ pub(crate) fn provision_task_worktree(
     };
     let key = req.task_key;
     let category = category_segment(req.category)?;
-    let canonical_key =
-        canonical_task_key(key.project_id(), key.group().segment(), key.id().segment());
     let git = GitCommand::new(&repo.toplevel);
     let key_text = key.to_string();
 
@@ -268,6 +307,7 @@ pub(crate) fn provision_task_worktree(
                 Ok(((*entry, WorktreeStatus::Reused, workdir), false))
             }
             WorktreeDecision::New {
+                key: registry_key,
                 path,
                 branch,
                 workdir,
@@ -278,7 +318,7 @@ pub(crate) fn provision_task_worktree(
                     });
                 };
                 registry
-                    .check_branch(&branch, &canonical_key)
+                    .check_branch(&repo.id(), &branch, &registry_key)
                     .map_err(|e| WorktreeError::from_registry(&key_text, e))?;
                 let anchor =
                     git.resolve_commit(base_ref)?
@@ -291,7 +331,7 @@ pub(crate) fn provision_task_worktree(
                     task_key: key_text.clone(),
                     project_id: key.project_id().to_string(),
                     project_root: project_root.display().to_string(),
-                    git_common_dir: repo.common_dir.display().to_string(),
+                    git_common_dir: repo.id().to_string(),
                     branch,
                     path: path.display().to_string(),
                     base_ref: base_ref.to_owned(),
@@ -299,7 +339,7 @@ pub(crate) fn provision_task_worktree(
                     created_at: Timestamp::now(),
                 };
                 registry
-                    .insert_task(&canonical_key, entry.clone())
+                    .insert_task(&registry_key, entry.clone())
                     .map_err(|e| WorktreeError::from_registry(&key_text, e))?;
                 Ok(((entry, WorktreeStatus::Created, workdir), true))
             }

@@ -247,7 +247,7 @@ fn a_prepared_run_is_resumed_with_its_recorded_recipe() {
         &json!({"projectId": "shop", "agents": {"x": fake(&["--text", FINDINGS]),
             "y": fake(&["--text", FINDINGS]), "writer": fake(&["--text", NARRATIVE])}}),
     );
-    let project = load_or_default_project(&fx.root()).unwrap();
+    let project = load_or_default_project(&fx.home, &fx.root()).unwrap();
     let settings = RunSettings::resolve(
         TaskType::ErrorAnalysis,
         &SettingsLayer::from_recipe(&recipe),
@@ -294,7 +294,7 @@ fn a_prepared_run_is_resumed_with_its_recorded_recipe() {
 fn the_dry_run_plans_each_worker_and_writes_nothing() {
     let fx = Fixture::git();
     let before = okstra_test_support::TestEnv::files_under(fx.tmp.path());
-    let project = load_or_default_project(&fx.root()).unwrap();
+    let project = load_or_default_project(&fx.home, &fx.root()).unwrap();
     let mut env: BTreeMap<String, String> = BTreeMap::new();
     env.insert("PATH".into(), String::new());
     env.insert("TMPDIR".into(), "/scratch".into());

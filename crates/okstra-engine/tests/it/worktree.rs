@@ -1,7 +1,8 @@
 //! Task worktree provisioning on real git (SPEC §8 first bullet).
 
-use okstra_core::TaskType;
+use okstra_core::repository::{GitCommonDir, WorktreeNamespace};
 use okstra_core::status::WorktreeStatus;
+use okstra_core::{ProjectId, Segment, TaskType};
 use okstra_engine::{PrepareError, RunError, WorktreeError};
 use okstra_test_support::git_repo::{commit_file, git};
 
@@ -137,6 +138,152 @@ fn branch_owned_by_another_task_is_refused() {
                 if branch == "okstra/feat/a-b-c" && owner == "shop:a-b:c"
         ),
         "{err:?}"
+    );
+}
+
+#[test]
+fn the_same_branch_in_another_repository_is_free() {
+    let fx = Fixture::git();
+    let other = fx.another_repository("mall");
+    fx.prepare("a-b/c", TaskType::ErrorAnalysis, Some("main"))
+        .unwrap();
+    let run = other
+        .prepare("a-b/c", TaskType::ErrorAnalysis, Some("main"))
+        .unwrap();
+    assert_eq!(run.worktree.status, WorktreeStatus::Created);
+    assert_eq!(run.worktree.branch.as_deref(), Some("okstra/feat/a-b-c"));
+    assert_eq!(
+        git(
+            std::path::Path::new(run.worktree.path.as_deref().unwrap()),
+            &["rev-parse", "--abbrev-ref", "HEAD"]
+        ),
+        "okstra/feat/a-b-c"
+    );
+    // Within that repository the branch now has an owner too.
+    let err = other
+        .prepare("a/b-c", TaskType::ErrorAnalysis, Some("main"))
+        .unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            RunError::Prepare(PrepareError::Worktree(WorktreeError::BranchTaken { branch, owner, .. }))
+                if branch == "okstra/feat/a-b-c" && owner == "mall:a-b:c"
+        ),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn a_registry_written_by_the_previous_release_is_read_and_kept_readable() {
+    let fx = Fixture::git();
+    fx.prepare("a-b/c", TaskType::ErrorAnalysis, Some("main"))
+        .unwrap();
+    // Rewrite the file as the previous release wrote it: branch owners with no repository.
+    let path = fx.home.paths().registry();
+    let read = || -> serde_json::Value {
+        serde_json::from_str(&fs_err::read_to_string(&path).unwrap()).unwrap()
+    };
+    let mut old = read();
+    old.as_object_mut().unwrap().remove("repositories");
+    fs_err::write(&path, old.to_string()).unwrap();
+
+    // The old owner is attributed to its task's repository: there it still holds the branch…
+    let err = fx
+        .prepare("a/b-c", TaskType::ErrorAnalysis, Some("main"))
+        .unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            RunError::Prepare(PrepareError::Worktree(WorktreeError::BranchTaken { owner, .. }))
+                if owner == "shop:a-b:c"
+        ),
+        "{err:?}"
+    );
+    // …and another repository may use the same branch name.
+    let other = fx.another_repository("mall");
+    let run = other
+        .prepare("a-b/c", TaskType::ErrorAnalysis, Some("main"))
+        .unwrap();
+    assert_eq!(run.worktree.status, WorktreeStatus::Created);
+
+    // The file is written in the new shape, still v1, with the old view kept for old readers.
+    let new = read();
+    assert_eq!(new["schemaVersion"], "registry/v1");
+    assert_eq!(new["branches"]["okstra/feat/a-b-c"], "shop:a-b:c");
+    let owners: Vec<&str> = new["repositories"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|r| r["branches"]["okstra/feat/a-b-c"].as_str().unwrap())
+        .collect();
+    assert_eq!(owners.len(), 2, "{new:#}");
+    assert!(owners.contains(&"shop:a-b:c") && owners.contains(&"mall:a-b:c"));
+}
+
+#[test]
+fn two_clones_of_one_project_get_a_worktree_each() {
+    let fx = Fixture::git();
+    let clone = fx.another_repository("shop");
+    // The clone joins project `shop` through its project.json, as a tracked one would.
+    fs_err::create_dir_all(clone.root().join(".okstra")).unwrap();
+    fs_err::write(
+        clone.root().join(".okstra/project.json"),
+        r#"{"projectId": "shop"}"#,
+    )
+    .unwrap();
+    let first = fx
+        .prepare("payments/dev-1", TaskType::ErrorAnalysis, Some("main"))
+        .unwrap();
+    let second = clone
+        .prepare("payments/dev-1", TaskType::ErrorAnalysis, Some("main"))
+        .unwrap();
+    assert_eq!(second.task_key.to_string(), "shop:payments:dev-1");
+    for run in [&first, &second] {
+        assert_eq!(run.worktree.status, WorktreeStatus::Created);
+        assert_eq!(
+            run.worktree.branch.as_deref(),
+            Some("okstra/feat/payments-dev-1")
+        );
+    }
+    let (group, id) = (
+        Segment::parse("payments").unwrap(),
+        Segment::parse("dev-1").unwrap(),
+    );
+    let shop = ProjectId::parse("shop").unwrap();
+    let path = |p: std::path::PathBuf| Some(p.display().to_string());
+    // The project's first repository keeps the SPEC path; the clone has a namespace of its own.
+    assert_eq!(
+        first.worktree.path,
+        path(fx.home.paths().task_worktree(&shop, &group, &id))
+    );
+    let clone_repo = GitCommonDir::new(
+        fs_err::canonicalize(clone.root().join(".git"))
+            .unwrap()
+            .display()
+            .to_string(),
+    );
+    let namespace = WorktreeNamespace::of_repository(&shop, &clone_repo);
+    assert_eq!(
+        second.worktree.path,
+        path(fx.home.paths().task_worktree(&namespace, &group, &id))
+    );
+    // Each checkout finds its own worktree again.
+    let again = clone
+        .prepare("payments/dev-1", TaskType::RequirementsDiscovery, None)
+        .unwrap();
+    assert_eq!(again.worktree.status, WorktreeStatus::Reused);
+    assert_eq!(again.worktree.path, second.worktree.path);
+    let again = fx
+        .prepare("payments/dev-1", TaskType::RequirementsDiscovery, None)
+        .unwrap();
+    assert_eq!(again.worktree.path, first.worktree.path);
+    let keys: Vec<String> = fx.registry().tasks.into_keys().collect();
+    assert_eq!(
+        keys,
+        [
+            "shop:payments:dev-1".to_owned(),
+            format!("{namespace}:payments:dev-1")
+        ]
     );
 }
 

@@ -31,6 +31,13 @@ pub(crate) fn okstra(env: &TestEnv, args: &[&str]) -> CommandOutput {
     env.run(okstra_cmd(env, args))
 }
 
+/// Runs `okstra args…` in `env`, in the folder `dir` instead of the project folder.
+pub(crate) fn okstra_in(env: &TestEnv, dir: &Path, args: &[&str]) -> CommandOutput {
+    let mut cmd = okstra_cmd(env, args);
+    cmd.current_dir(dir);
+    env.run(cmd)
+}
+
 /// The guard against a hung okstra: a test that would hang fails after this instead.
 pub(crate) const WATCHDOG: Duration = Duration::from_secs(60);
 

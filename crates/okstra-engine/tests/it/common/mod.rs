@@ -46,8 +46,22 @@ impl Fixture {
                 .unwrap()
                 .join("okstra-home"),
         );
-        let project = load_or_default_project(root).unwrap();
+        let project = load_or_default_project(&home, root).unwrap();
         Self { tmp, home, project }
+    }
+
+    /// Returns another git repository, `<tmp>/<name>`, whose runs use this fixture's central
+    /// home. This fixture must outlive it.
+    pub(crate) fn another_repository(&self, name: &str) -> Self {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = fs_err::canonicalize(tmp.path()).unwrap().join(name);
+        GitRepoBuilder::new(&root).build();
+        let project = load_or_default_project(&self.home, &root).unwrap();
+        Self {
+            tmp,
+            home: self.home.clone(),
+            project,
+        }
     }
 
     pub(crate) fn root(&self) -> PathBuf {
@@ -68,7 +82,7 @@ impl Fixture {
         if let Some(seq) = ask.seq {
             env.insert("OKSTRA_RUN_SEQ_OVERRIDE".into(), seq.to_string());
         }
-        let project = load_or_default_project(self.project.root()).unwrap();
+        let project = load_or_default_project(&self.home, self.project.root()).unwrap();
         let settings =
             RunSettings::resolve(task_type, &SettingsLayer::default(), &project.config, &env)
                 .unwrap();
