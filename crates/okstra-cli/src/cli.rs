@@ -86,15 +86,18 @@ fn run_command(cli: Cli, env: EnvSnapshot, ui: &Ui) -> Result<ExitStatus, Comman
         ))
         .hint(format!("use one of: {}", kill_points().join(", "))));
     }
-    let cwd = std::env::current_dir()
+    let start = std::env::current_dir()
         .map_err(|e| CommandError::internal(e).hint("the current folder is not readable"))?;
+    // Relative paths in the environment (OKSTRA_HOME) mean the folder okstra was started in,
+    // not the one -C names.
+    let env = env.started_in(start.clone());
     let cwd = match cli.directory {
         Some(dir) => {
-            let dir = cwd.join(dir);
+            let dir = start.join(dir);
             fs_err::canonicalize(&dir)
                 .map_err(|e| CommandError::user(e).hint("-C takes an existing folder"))?
         }
-        None => cwd,
+        None => start,
     };
     let ctx = CommandContext {
         env,

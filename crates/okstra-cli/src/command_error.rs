@@ -17,6 +17,8 @@ use okstra_engine::{
     ReportError, RunError, StoreError, WorktreeError,
 };
 
+use crate::settings::EnvError;
+
 /// The exit codes of SPEC §12. A new code is added here before anything uses it.
 pub mod exit_codes {
     /// Success.
@@ -169,6 +171,24 @@ impl From<SegmentError> for CommandError {
             e = e.hint(h);
         }
         e
+    }
+}
+
+impl From<EnvError> for CommandError {
+    fn from(err: EnvError) -> Self {
+        let hint = match &err {
+            EnvError::HomeUnset => {
+                "set OKSTRA_HOME to a folder okstra may use, e.g. export OKSTRA_HOME=~/.okstra"
+            }
+            EnvError::HomeNotAFolder { var: "HOME", .. } => {
+                "move that file aside, or set OKSTRA_HOME to a folder okstra may use"
+            }
+            EnvError::HomeNotAFolder { .. } => {
+                "point OKSTRA_HOME at a folder (okstra creates it when missing), or unset it to use ~/.okstra"
+            }
+            EnvError::NotANumber { .. } => "set it to a whole number, or unset it",
+        };
+        CommandError::user(err).hint(hint)
     }
 }
 

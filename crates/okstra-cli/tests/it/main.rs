@@ -3,6 +3,7 @@
 
 mod analysis_replay;
 mod budget;
+mod central_home;
 mod common;
 mod ctl;
 mod doctor;
