@@ -249,7 +249,8 @@ fn document_is_users(err: &DocumentError) -> bool {
     // Every document okstra reads may have been edited by hand or written by a newer okstra.
     matches!(
         err,
-        DocumentError::Syntax { .. }
+        DocumentError::Empty
+            | DocumentError::Syntax { .. }
             | DocumentError::Field { .. }
             | DocumentError::Version(VersionError::TooNew { .. } | VersionError::Malformed { .. })
     )
@@ -372,13 +373,15 @@ impl From<ReportError> for CommandError {
             ReportError::NotData { .. } => {
                 CommandError::user(err).hint("name a final-report-<type>-<seq>.data.json")
             }
-            ReportError::Json { .. } | ReportError::Version { .. } => CommandError::user(err),
+            ReportError::Invalid { .. } | ReportError::Version { .. } => CommandError::user(err),
             ReportError::Schema { .. } => CommandError::user(err)
                 .hint("fix the data, or re-run the task type to write it again"),
             ReportError::Io(e) if e.source.kind() == std::io::ErrorKind::NotFound => {
                 CommandError::user(e).hint("name an existing data.json")
             }
-            ReportError::Io(_) | ReportError::Render { .. } => CommandError::internal(err),
+            ReportError::Io(_) | ReportError::Json { .. } | ReportError::Render { .. } => {
+                CommandError::internal(err)
+            }
         }
     }
 }

@@ -10,6 +10,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::document::parse_json;
 use crate::errors::DocumentError;
 use crate::segment::{ProjectId, Segment};
 use crate::version::{check_schema_version, schema_version};
@@ -215,7 +216,7 @@ impl ProjectConfig {
     /// Parses a project.json (or defaults) text: version check, typed fields, and the list of
     /// unknown keys.
     pub fn parse(text: &str) -> Result<(Self, Vec<ConfigWarning>), DocumentError> {
-        let value: Value = serde_json::from_str(text).map_err(|e| DocumentError::from_json(&e))?;
+        let value = parse_json(text)?;
         let Value::Object(obj) = &value else {
             return Err(DocumentError::Field {
                 field: "(top level)".to_owned(),

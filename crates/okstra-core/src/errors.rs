@@ -57,6 +57,8 @@ pub enum VersionError {
 /// A JSON document (project.json, a manifest, …) that cannot be read.
 #[derive(Debug, Error)]
 pub enum DocumentError {
+    #[error("the file is empty")]
+    Empty,
     #[error("line {line}, column {column}: {message}")]
     Syntax {
         line: usize,

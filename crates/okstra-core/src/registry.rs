@@ -9,9 +9,10 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use crate::document::parse_versioned;
 use crate::errors::DocumentError;
 use crate::segment::{ProjectId, Segment};
-use crate::version::{check_schema_version, schema_version};
+use crate::version::schema_version;
 
 /// The `schemaVersion` kind of the registry.
 pub const REGISTRY_KIND: &str = "registry";
@@ -79,16 +80,7 @@ impl Registry {
 
     /// Parses a registry text.
     pub fn parse(text: &str) -> Result<Self, DocumentError> {
-        let value: serde_json::Value =
-            serde_json::from_str(text).map_err(|e| DocumentError::from_json(&e))?;
-        check_schema_version(
-            REGISTRY_KIND,
-            value.get("schemaVersion").and_then(|v| v.as_str()),
-        )?;
-        serde_json::from_value(value).map_err(|e| DocumentError::Field {
-            field: "(registry)".to_owned(),
-            message: e.to_string(),
-        })
+        parse_versioned(text, REGISTRY_KIND, "(registry)")
     }
 
     /// Returns the task's entry.

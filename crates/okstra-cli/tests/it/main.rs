@@ -10,6 +10,7 @@ mod doctor;
 mod hardening;
 mod help;
 mod init;
+mod messages;
 mod real_analysis;
 mod real_clis;
 mod resume;

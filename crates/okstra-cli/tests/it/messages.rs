@@ -1,0 +1,80 @@
+//! The messages of bad input (SPEC §12): each names the file, line or value and what to do, and
+//! exits 2. Hand-edited JSON — a byte-order mark, an empty file, a syntax or type error.
+
+use okstra_test_support::TestEnv;
+
+use crate::common::{okstra, replay_run};
+
+/// Writes `.okstra/project.json` as raw bytes.
+fn write_project_bytes(env: &TestEnv, bytes: &[u8]) {
+    let dir = env.project().join(".okstra");
+    fs_err::create_dir_all(&dir).unwrap();
+    fs_err::write(dir.join("project.json"), bytes).unwrap();
+}
+
+#[test]
+fn a_project_json_with_a_byte_order_mark_is_read() {
+    let env = TestEnv::new();
+    write_project_bytes(&env, b"\xef\xbb\xbf{\"projectId\": \"shop\"}\n");
+    let out = okstra(&env, &["init"]);
+    assert_eq!(out.code, Some(0), "{out}");
+    assert!(out.stderr.contains("okstra project `shop`"), "{out}");
+    let out = okstra(
+        &env,
+        &[
+            "run",
+            "error-analysis",
+            "--task",
+            "g/a",
+            "--base-ref",
+            "main",
+            "--prepare-only",
+        ],
+    );
+    assert_eq!(out.code, Some(0), "{out}");
+}
+
+#[test]
+fn an_empty_project_json_says_it_is_empty() {
+    let env = TestEnv::new();
+    write_project_bytes(&env, b"");
+    let out = okstra(&env, &["init"]);
+    insta::assert_snapshot!(out, @r"
+    exit: 2
+    ----- stdout -----
+    ----- stderr -----
+    error: [TMP]/project/.okstra/project.json: the file is empty
+    hint: fix .okstra/project.json: a JSON object whose keys are all optional but projectId
+    ");
+}
+
+#[test]
+fn render_reads_a_byte_order_mark_and_names_an_empty_data_file() {
+    let env = TestEnv::new();
+    let (run, dir) = replay_run(&env);
+    let data = dir.join("reports/final-report-error-analysis-1.data.json");
+    let original = fs_err::read(&data).unwrap();
+    let mut with_bom = b"\xef\xbb\xbf".to_vec();
+    with_bom.extend_from_slice(&original);
+    fs_err::write(&data, &with_bom).unwrap();
+    let out = okstra(&env, &["render", data.to_str().unwrap()]);
+    assert_eq!(out.code, Some(0), "{out}");
+    // The markdown now carries the hash of the bytes with their mark, and validate agrees.
+    let out = okstra(&env, &["validate", &run]);
+    assert_eq!(out.code, Some(0), "{out}");
+
+    fs_err::write(&data, "").unwrap();
+    let out = okstra(
+        &env,
+        &[
+            "render",
+            ".okstra/tasks/t/v/runs/error-analysis/reports/final-report-error-analysis-1.data.json",
+        ],
+    );
+    insta::assert_snapshot!(out, @r"
+    exit: 2
+    ----- stdout -----
+    ----- stderr -----
+    error: [TMP]/project/.okstra/tasks/t/v/runs/error-analysis/reports/final-report-error-analysis-1.data.json: the file is empty
+    ");
+}
