@@ -2,13 +2,17 @@
 //! run manifests, the timeline, team state, convergence records, the registry, project meta,
 //! replay fixtures and report data — so each `parse` reads them the same way: a UTF-8
 //! byte-order mark (which some editors write) is dropped, an empty file is called empty, a
-//! syntax error keeps its line and column, and the `schemaVersion` is checked.
+//! syntax error keeps its line and column, the `schemaVersion` is checked, and a value of the
+//! wrong type is named by its field path (`runSeq`, `workers[0].pid`).
 
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::errors::DocumentError;
 use crate::version::check_schema_version;
+
+/// How a type error of the whole document names its place.
+pub const TOP_LEVEL: &str = "(top level)";
 
 /// The UTF-8 byte-order mark.
 const BOM: &str = "\u{feff}";
@@ -37,22 +41,27 @@ pub fn parse_json_bytes(bytes: &[u8]) -> Result<Value, DocumentError> {
 }
 
 /// Returns a document whose `schemaVersion` is of `kind`: its text parsed, its version checked
-/// (a newer major is refused), and its fields typed. `label` names the document in a type error.
-pub fn parse_versioned<T: DeserializeOwned>(
-    text: &str,
-    kind: &str,
-    label: &str,
-) -> Result<T, DocumentError> {
+/// (a newer major is refused), and its fields typed.
+pub fn parse_versioned<T: DeserializeOwned>(text: &str, kind: &str) -> Result<T, DocumentError> {
     let value = parse_json(text)?;
     check_schema_version(kind, value.get("schemaVersion").and_then(Value::as_str))?;
-    typed(value, label)
+    typed(value)
 }
 
-/// Returns `value` as a `T`.
-pub fn typed<T: DeserializeOwned>(value: Value, label: &str) -> Result<T, DocumentError> {
-    serde_json::from_value(value).map_err(|e| DocumentError::Field {
-        field: label.to_owned(),
-        message: e.to_string(),
+/// Returns `value` as a `T`. A value that does not fit is named by its path — dotted keys and
+/// `[index]` (`runSeq`, `workers[0].pid`, `deadlines.error-analysis`) — or `(top level)` when
+/// the document as a whole does not fit (a missing field, a list for an object).
+pub fn typed<T: DeserializeOwned>(value: Value) -> Result<T, DocumentError> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        DocumentError::Field {
+            field: if path == "." {
+                TOP_LEVEL.to_owned()
+            } else {
+                path
+            },
+            message: e.into_inner().to_string(),
+        }
     })
 }
 
@@ -95,19 +104,51 @@ mod tests {
         struct Doc {
             n: u32,
         }
-        let doc: Doc =
-            parse_versioned("{\"schemaVersion\": \"doc/v1\", \"n\": 3}", "doc", "(doc)").unwrap();
+        let doc: Doc = parse_versioned("{\"schemaVersion\": \"doc/v1\", \"n\": 3}", "doc").unwrap();
         assert_eq!(doc.n, 3);
         assert!(matches!(
-            parse_versioned::<Doc>("{\"schemaVersion\": \"doc/v2\", \"n\": 3}", "doc", "(doc)"),
+            parse_versioned::<Doc>("{\"schemaVersion\": \"doc/v2\", \"n\": 3}", "doc"),
             Err(DocumentError::Version(VersionError::TooNew {
                 major: 2,
                 ..
             }))
         ));
         assert!(matches!(
-            parse_versioned::<Doc>("{\"n\": 3,}", "doc", "(doc)"),
+            parse_versioned::<Doc>("{\"n\": 3,}", "doc"),
             Err(DocumentError::Syntax { line: 1, .. })
         ));
+    }
+
+    #[test]
+    fn a_type_error_names_its_field_path() {
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Worker {
+            pid: u32,
+        }
+        #[derive(Debug, serde::Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        #[allow(dead_code)]
+        struct Doc {
+            run_seq: u32,
+            #[serde(default)]
+            workers: Vec<Worker>,
+        }
+        let field = |text: &str| match parse_versioned::<Doc>(text, "doc") {
+            Err(DocumentError::Field { field, message }) => format!("{field}: {message}"),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            field(r#"{"runSeq": "one"}"#),
+            r#"runSeq: invalid type: string "one", expected u32"#
+        );
+        assert_eq!(
+            field(r#"{"runSeq": 1, "workers": [{"pid": 2}, {"pid": -1}]}"#),
+            "workers[1].pid: invalid value: integer `-1`, expected u32"
+        );
+        assert_eq!(
+            field(r#"{"workers": []}"#),
+            "(top level): missing field `runSeq`"
+        );
     }
 }

@@ -251,7 +251,7 @@ impl RunManifest {
 
     /// Parses a manifest text, refusing a newer major version.
     pub fn parse(text: &str) -> Result<Self, DocumentError> {
-        parse_versioned(text, MANIFEST_KIND, "(manifest)")
+        parse_versioned(text, MANIFEST_KIND)
     }
 
     /// Records that the run passed `checkpoint` (once; a resumed run does not duplicate it).

@@ -46,7 +46,7 @@ impl ProjectMeta {
 
     /// Parses a meta text.
     pub fn parse(text: &str) -> Result<Self, DocumentError> {
-        parse_versioned(text, PROJECT_META_KIND, "(meta)")
+        parse_versioned(text, PROJECT_META_KIND)
     }
 
     /// Adds a root if it is new; returns whether anything changed.

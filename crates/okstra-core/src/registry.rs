@@ -80,7 +80,7 @@ impl Registry {
 
     /// Parses a registry text.
     pub fn parse(text: &str) -> Result<Self, DocumentError> {
-        parse_versioned(text, REGISTRY_KIND, "(registry)")
+        parse_versioned(text, REGISTRY_KIND)
     }
 
     /// Returns the task's entry.

@@ -81,7 +81,7 @@ pub struct ReplayFixture {
 impl ReplayFixture {
     /// Parses a fixture text.
     pub fn parse(text: &str) -> Result<Self, DocumentError> {
-        parse_versioned(text, REPLAY_KIND, "(replay fixture)")
+        parse_versioned(text, REPLAY_KIND)
     }
 
     /// Returns the answer for a worker, round and attempt: the attempt's own entry, else the

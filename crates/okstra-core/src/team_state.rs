@@ -255,7 +255,7 @@ impl TeamState {
 
     /// Parses a team state text.
     pub fn parse(text: &str) -> Result<Self, DocumentError> {
-        parse_versioned(text, TEAM_STATE_KIND, "(team state)")
+        parse_versioned(text, TEAM_STATE_KIND)
     }
 
     /// Returns the row of a worker in a round.

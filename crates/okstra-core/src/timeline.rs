@@ -85,7 +85,7 @@ impl Timeline {
 
     /// Parses a timeline text.
     pub fn parse(text: &str) -> Result<Self, DocumentError> {
-        parse_versioned(text, TIMELINE_KIND, "(timeline)")
+        parse_versioned(text, TIMELINE_KIND)
     }
 
     /// Inserts the entry, or replaces the one with the same run id (keeping its place and its

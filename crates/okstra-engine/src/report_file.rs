@@ -39,7 +39,7 @@ pub fn render_report(data_path: &Path) -> Result<PathBuf, ReportError> {
     };
     let value = parse_json_bytes(&bytes).map_err(invalid)?;
     check_schema(data_path, &value)?;
-    let data: ReportData = typed(value, "(report data)").map_err(invalid)?;
+    let data: ReportData = typed(value).map_err(invalid)?;
     data.check_version()
         .map_err(|source| ReportError::Version {
             path: data_path.to_path_buf(),

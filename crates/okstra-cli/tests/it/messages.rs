@@ -78,3 +78,63 @@ fn render_reads_a_byte_order_mark_and_names_an_empty_data_file() {
     error: [TMP]/project/.okstra/tasks/t/v/runs/error-analysis/reports/final-report-error-analysis-1.data.json: the file is empty
     ");
 }
+
+/// Prepares a run of `g/a` and returns its run id and manifest path.
+fn prepare(env: &TestEnv) -> (String, std::path::PathBuf) {
+    let out = okstra(
+        env,
+        &[
+            "run",
+            "error-analysis",
+            "--task",
+            "g/a",
+            "--base-ref",
+            "main",
+            "--prepare-only",
+            "--json",
+        ],
+    );
+    assert_eq!(out.code, Some(0), "{out}");
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    (
+        v["runId"].as_str().unwrap().to_owned(),
+        v["manifest"].as_str().unwrap().into(),
+    )
+}
+
+#[test]
+fn a_type_error_in_a_manifest_names_its_field() {
+    let env = TestEnv::new();
+    let (run, manifest) = prepare(&env);
+    let text = fs_err::read_to_string(&manifest).unwrap();
+    fs_err::write(
+        &manifest,
+        text.replacen("\"runSeq\": 1", "\"runSeq\": \"one\"", 1),
+    )
+    .unwrap();
+    let out = okstra(&env, &["ctl", "show", &run]);
+    insta::assert_snapshot!(out, @r#"
+    exit: 2
+    ----- stdout -----
+    ----- stderr -----
+    error: [TMP]/project/.okstra/tasks/g/a/runs/error-analysis/manifests/run-manifest-error-analysis-1.json: runSeq: invalid type: string "one", expected u32
+    hint: fix the file, or move it aside to let okstra start it again
+    "#);
+}
+
+#[test]
+fn a_type_error_deep_in_project_json_names_its_path() {
+    let env = TestEnv::new();
+    write_project_bytes(
+        &env,
+        br#"{"projectId": "shop", "agents": {"local": {"adapter": "command", "argv": ["x", 7]}}}"#,
+    );
+    let out = okstra(&env, &["init"]);
+    insta::assert_snapshot!(out, @r"
+    exit: 2
+    ----- stdout -----
+    ----- stderr -----
+    error: [TMP]/project/.okstra/project.json: agents.local.argv[1]: invalid type: integer `7`, expected a string
+    hint: fix .okstra/project.json: a JSON object whose keys are all optional but projectId
+    ");
+}

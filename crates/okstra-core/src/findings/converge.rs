@@ -233,7 +233,7 @@ impl ConvergenceState {
 
     /// Parses a convergence state text.
     pub fn parse(text: &str) -> Result<Self, DocumentError> {
-        parse_versioned(text, CONVERGENCE_KIND, "(convergence)")
+        parse_versioned(text, CONVERGENCE_KIND)
     }
 
     /// Returns P: the analysers that completed round 0, minus the skipped workers.

@@ -88,12 +88,13 @@ fn prior_reports(
             continue;
         };
         let text = fs_err::read_to_string(&path).map_err(PathError::at(&path))?;
-        let data: ReportData = parse_json(&text)
-            .and_then(|value| typed(value, "(report data)"))
-            .map_err(|source| PriorReportError::Invalid {
-                path: path.clone(),
-                source,
-            })?;
+        let data: ReportData =
+            parse_json(&text)
+                .and_then(typed)
+                .map_err(|source| PriorReportError::Invalid {
+                    path: path.clone(),
+                    source,
+                })?;
         out.push(ContextSection {
             title: format!("Prior report: {other} #{}", data.frontmatter.run_seq),
             body: format!(
