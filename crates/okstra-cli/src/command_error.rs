@@ -7,6 +7,7 @@ use std::fmt;
 
 use std::path::Path;
 
+use okstra_core::document::TOP_LEVEL;
 use okstra_core::errors::{
     DocumentError, DurationError, IdError, RunRefError, SegmentError, TaskTypeError, VersionError,
 };
@@ -245,42 +246,82 @@ impl From<GitError> for CommandError {
     }
 }
 
-fn document_is_users(err: &DocumentError) -> bool {
-    // Every document okstra reads may have been edited by hand or written by a newer okstra.
-    matches!(
-        err,
-        DocumentError::Empty
-            | DocumentError::Syntax { .. }
-            | DocumentError::Field { .. }
-            | DocumentError::Version(VersionError::TooNew { .. } | VersionError::Malformed { .. })
+/// Returns what to change in the JSON document `name` that okstra could not read. Every
+/// document okstra reads may have been edited by hand or written by a newer okstra, so each of
+/// these is the user's to fix.
+fn document_fix(name: &str, err: &DocumentError) -> String {
+    match err {
+        DocumentError::Empty => format!("{name} is empty: restore its content"),
+        DocumentError::Syntax { line, column, .. } => {
+            format!("fix the JSON syntax of {name} at line {line}, column {column}")
+        }
+        DocumentError::Field { field, .. } if field == TOP_LEVEL => {
+            format!("fix the top level of {name} as the message says")
+        }
+        DocumentError::Field { field, .. } => format!("fix `{field}` in {name}"),
+        DocumentError::Version(VersionError::TooNew { .. }) => {
+            format!("upgrade okstra to read {name}")
+        }
+        DocumentError::Version(VersionError::Malformed { kind, .. }) => {
+            format!("set schemaVersion in {name} to \"{kind}/v1\", or remove it")
+        }
+    }
+}
+
+/// Returns the file name of `path` for a hint (the error line already gives the whole path).
+fn file_name(path: &Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
     )
 }
 
 impl From<StoreError> for CommandError {
     fn from(err: StoreError) -> Self {
         match &err {
-            StoreError::Invalid { source, .. } if document_is_users(source) => {
-                let too_new = matches!(source, DocumentError::Version(VersionError::TooNew { .. }));
-                let e = CommandError::user(err);
-                if too_new {
-                    e.hint("upgrade okstra to read this file")
+            StoreError::Invalid { path, source } => {
+                let fix = document_fix(&file_name(path), source);
+                let hint = if matches!(source, DocumentError::Version(VersionError::TooNew { .. }))
+                {
+                    fix
                 } else {
-                    e.hint("fix the file, or move it aside to let okstra start it again")
-                }
+                    format!("{fix}, or move it aside to let okstra start it again")
+                };
+                CommandError::user(err).hint(hint)
             }
             StoreError::Row { .. } => CommandError::user(err)
                 .hint("upgrade okstra to read rows written by a newer version"),
-            _ => CommandError::internal(err),
+            StoreError::Io(_) | StoreError::Encode { .. } => CommandError::internal(err),
         }
+    }
+}
+
+/// Returns how to fix an unreadable `.okstra/project.json`.
+fn project_json_hint(err: &DocumentError) -> String {
+    const FILE: &str = ".okstra/project.json";
+    match err {
+        DocumentError::Empty => format!(
+            "write a JSON object into {FILE}, at least {{\"projectId\": \"<id>\"}}, \
+             or delete it and run `okstra init`"
+        ),
+        DocumentError::Field { field, .. } if field == TOP_LEVEL => format!(
+            "make {FILE} a JSON object with at least a projectId, e.g. {{\"projectId\": \"shop\"}}"
+        ),
+        DocumentError::Syntax { .. } => format!(
+            "{}; it is a JSON object whose keys are all optional but projectId",
+            document_fix(FILE, err)
+        ),
+        DocumentError::Field { .. } | DocumentError::Version(_) => document_fix(FILE, err),
     }
 }
 
 impl From<ProjectError> for CommandError {
     fn from(err: ProjectError) -> Self {
         match err {
-            ProjectError::Invalid { .. } => CommandError::user(err).hint(
-                "fix .okstra/project.json: a JSON object whose keys are all optional but projectId",
-            ),
+            ProjectError::Invalid { ref source, .. } => {
+                let hint = project_json_hint(source);
+                CommandError::user(err).hint(hint)
+            }
             ProjectError::NotFound { .. } => CommandError::user(err)
                 .hint("run `okstra init` in the project root, or pass -C <DIR>"),
             ProjectError::BadFolderName { .. } => {
@@ -373,7 +414,22 @@ impl From<ReportError> for CommandError {
             ReportError::NotData { .. } => {
                 CommandError::user(err).hint("name a final-report-<type>-<seq>.data.json")
             }
-            ReportError::Invalid { .. } | ReportError::Version { .. } => CommandError::user(err),
+            ReportError::Invalid {
+                ref path,
+                ref source,
+            } => {
+                let hint = match source {
+                    DocumentError::Version(_) => document_fix(&file_name(path), source),
+                    _ => format!(
+                        "{}, or re-run the task type to write it again",
+                        document_fix(&file_name(path), source)
+                    ),
+                };
+                CommandError::user(err).hint(hint)
+            }
+            ReportError::Version { .. } => {
+                CommandError::user(err).hint("upgrade okstra to render this report")
+            }
             ReportError::Schema { .. } => CommandError::user(err)
                 .hint("fix the data, or re-run the task type to write it again"),
             ReportError::Io(e) if e.source.kind() == std::io::ErrorKind::NotFound => {

@@ -39,13 +39,22 @@ fn an_empty_project_json_says_it_is_empty() {
     let env = TestEnv::new();
     write_project_bytes(&env, b"");
     let out = okstra(&env, &["init"]);
-    insta::assert_snapshot!(out, @r"
+    insta::assert_snapshot!(out, @r#"
     exit: 2
     ----- stdout -----
     ----- stderr -----
     error: [TMP]/project/.okstra/project.json: the file is empty
-    hint: fix .okstra/project.json: a JSON object whose keys are all optional but projectId
-    ");
+    hint: write a JSON object into .okstra/project.json, at least {"projectId": "<id>"}, or delete it and run `okstra init`
+    "#);
+    write_project_bytes(&env, b"[\"shop\"]");
+    let out = okstra(&env, &["init"]);
+    insta::assert_snapshot!(out, @r#"
+    exit: 2
+    ----- stdout -----
+    ----- stderr -----
+    error: [TMP]/project/.okstra/project.json: (top level): expected a JSON object
+    hint: make .okstra/project.json a JSON object with at least a projectId, e.g. {"projectId": "shop"}
+    "#);
 }
 
 #[test]
@@ -76,6 +85,7 @@ fn render_reads_a_byte_order_mark_and_names_an_empty_data_file() {
     ----- stdout -----
     ----- stderr -----
     error: [TMP]/project/.okstra/tasks/t/v/runs/error-analysis/reports/final-report-error-analysis-1.data.json: the file is empty
+    hint: final-report-error-analysis-1.data.json is empty: restore its content, or re-run the task type to write it again
     ");
 }
 
@@ -118,7 +128,7 @@ fn a_type_error_in_a_manifest_names_its_field() {
     ----- stdout -----
     ----- stderr -----
     error: [TMP]/project/.okstra/tasks/g/a/runs/error-analysis/manifests/run-manifest-error-analysis-1.json: runSeq: invalid type: string "one", expected u32
-    hint: fix the file, or move it aside to let okstra start it again
+    hint: fix `runSeq` in run-manifest-error-analysis-1.json, or move it aside to let okstra start it again
     "#);
 }
 
@@ -135,6 +145,68 @@ fn a_type_error_deep_in_project_json_names_its_path() {
     ----- stdout -----
     ----- stderr -----
     error: [TMP]/project/.okstra/project.json: agents.local.argv[1]: invalid type: integer `7`, expected a string
-    hint: fix .okstra/project.json: a JSON object whose keys are all optional but projectId
+    hint: fix `agents.local.argv[1]` in .okstra/project.json
+    ");
+}
+
+#[test]
+fn render_names_the_data_file_and_the_fix() {
+    let env = TestEnv::new();
+    let (_, dir) = replay_run(&env);
+    let data = dir.join("reports/final-report-error-analysis-1.data.json");
+    let original = fs_err::read_to_string(&data).unwrap();
+    let rel =
+        ".okstra/tasks/t/v/runs/error-analysis/reports/final-report-error-analysis-1.data.json";
+
+    fs_err::write(
+        &data,
+        original.replacen("\"report-data/v1\"", "\"report-data/v2\"", 1),
+    )
+    .unwrap();
+    let out = okstra(&env, &["render", rel]);
+    insta::assert_snapshot!(out, @r"
+    exit: 2
+    ----- stdout -----
+    ----- stderr -----
+    error: [TMP]/project/.okstra/tasks/t/v/runs/error-analysis/reports/final-report-error-analysis-1.data.json: report-data version 2 is newer than this okstra understands (it reads v1)
+    hint: upgrade okstra to render this report
+    ");
+
+    fs_err::write(&data, "{\"schemaVersion\": \"report-data/v1\",,}").unwrap();
+    let out = okstra(&env, &["render", rel]);
+    insta::assert_snapshot!(out, @r"
+    exit: 2
+    ----- stdout -----
+    ----- stderr -----
+    error: [TMP]/project/.okstra/tasks/t/v/runs/error-analysis/reports/final-report-error-analysis-1.data.json: line 1, column 36: key must be a string
+    hint: fix the JSON syntax of final-report-error-analysis-1.data.json at line 1, column 36, or re-run the task type to write it again
+    ");
+}
+
+#[test]
+fn an_unreadable_manifest_names_the_file_to_fix() {
+    let env = TestEnv::new();
+    let (run, manifest) = prepare(&env);
+    fs_err::write(&manifest, "").unwrap();
+    let out = okstra(&env, &["ctl", "show", &run]);
+    insta::assert_snapshot!(out, @r"
+    exit: 2
+    ----- stdout -----
+    ----- stderr -----
+    error: [TMP]/project/.okstra/tasks/g/a/runs/error-analysis/manifests/run-manifest-error-analysis-1.json: the file is empty
+    hint: run-manifest-error-analysis-1.json is empty: restore its content, or move it aside to let okstra start it again
+    ");
+    fs_err::write(
+        &manifest,
+        "{\n  \"runSeq\": 1\n  \"status\": \"prepared\"\n}",
+    )
+    .unwrap();
+    let out = okstra(&env, &["ctl", "show", &run]);
+    insta::assert_snapshot!(out, @r"
+    exit: 2
+    ----- stdout -----
+    ----- stderr -----
+    error: [TMP]/project/.okstra/tasks/g/a/runs/error-analysis/manifests/run-manifest-error-analysis-1.json: line 3, column 3: expected `,` or `}`
+    hint: fix the JSON syntax of run-manifest-error-analysis-1.json at line 3, column 3, or move it aside to let okstra start it again
     ");
 }
