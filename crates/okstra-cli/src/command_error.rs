@@ -9,7 +9,8 @@ use std::path::Path;
 
 use okstra_core::document::TOP_LEVEL;
 use okstra_core::errors::{
-    DocumentError, DurationError, IdError, RunRefError, SegmentError, TaskTypeError, VersionError,
+    DocumentError, DurationError, IdError, ProjectIdError, RunRefError, SegmentError, SegmentRule,
+    TaskTypeError, VersionError,
 };
 use okstra_core::settings::ResolveError;
 use okstra_core::status::RunStatus;
@@ -151,22 +152,107 @@ impl CommandError {
     }
 }
 
-impl From<SegmentError> for CommandError {
-    fn from(err: SegmentError) -> Self {
-        let hint = match &err {
+/// What a refused name was given for: the hint's examples follow it.
+#[derive(Clone, Copy)]
+enum NameKind {
+    /// A `--task <group>/<id>` half.
+    Task,
+    /// An `okstra init --project-id`.
+    ProjectId,
+}
+
+/// Returns how to fix a name refused by the slug rule, with examples for what it names.
+fn segment_hint(err: &SegmentError, kind: NameKind) -> Option<String> {
+    let (noun, example) = match kind {
+        NameKind::Task => ("task groups and ids", "--task payments/dev-9495"),
+        NameKind::ProjectId => ("a project id", "--project-id shop"),
+    };
+    Some(match (err, kind) {
+        (
             SegmentError::SlugsToNothing {
                 non_ascii: true, ..
-            } => Some("give an ASCII id, e.g. --task payments/dev-9495"),
-            SegmentError::SlugsToNothing { .. } | SegmentError::Empty => {
-                Some("task groups and ids need letters or digits, e.g. --task payments/dev-9495")
-            }
-            SegmentError::PathLike { .. } => {
-                Some("a task group or id is a name, not a path: use letters, digits, `.`, `_`, `-`")
-            }
-            SegmentError::TooLong { .. } => Some("use a shorter id (at most 100 characters)"),
-            SegmentError::TaskArg { .. } => Some("pass --task <group>/<id>"),
-            _ => None,
-        };
+            },
+            NameKind::Task,
+        ) => {
+            format!("give an ASCII id, e.g. {example}")
+        }
+        (
+            SegmentError::SlugsToNothing {
+                non_ascii: true, ..
+            },
+            NameKind::ProjectId,
+        ) => {
+            format!("give an ASCII project id, e.g. {example}")
+        }
+        (
+            SegmentError::SlugsToNothing { .. }
+            | SegmentError::Empty
+            | SegmentError::EmptyPart { .. },
+            NameKind::Task,
+        ) => format!("{noun} need letters or digits, e.g. {example}"),
+        (SegmentError::SlugsToNothing { .. } | SegmentError::Empty, NameKind::ProjectId) => {
+            format!("{noun} needs letters or digits, e.g. {example}")
+        }
+        (SegmentError::PathLike { .. }, NameKind::Task) => {
+            "a task group or id is a name, not a path: use letters, digits, `.`, `_`, `-`"
+                .to_owned()
+        }
+        (SegmentError::PathLike { .. }, NameKind::ProjectId) => format!(
+            "a project id is a name, not a path: use letters, digits, `.`, `_`, `-`, e.g. {example}"
+        ),
+        (SegmentError::TooLong { .. }, NameKind::Task) => {
+            "use a shorter id (at most 100 characters)".to_owned()
+        }
+        (SegmentError::TooLong { .. }, NameKind::ProjectId) => {
+            "use a shorter project id (at most 100 characters)".to_owned()
+        }
+        (
+            SegmentError::Invalid {
+                slug,
+                rule: SegmentRule::LockSuffix,
+                ..
+            },
+            _,
+        ) => format!(
+            "drop or change the `.lock` ending, e.g. `{}-lock`",
+            slug.trim_end_matches(".lock")
+        ),
+        (
+            SegmentError::Invalid {
+                rule: SegmentRule::LeadingChar,
+                ..
+            },
+            _,
+        ) => {
+            format!("start with a letter or digit, e.g. {example}")
+        }
+        (
+            SegmentError::Invalid {
+                rule: SegmentRule::DoubleDot,
+                ..
+            },
+            _,
+        ) => "use at most one `.` in a row".to_owned(),
+        (SegmentError::TaskArg { .. }, _) => "pass --task <group>/<id>".to_owned(),
+        (SegmentError::NotASlug { .. } | SegmentError::EmptyPart { .. }, _) => return None,
+    })
+}
+
+impl From<SegmentError> for CommandError {
+    /// A task name refused by the slug rule (`--task`).
+    fn from(err: SegmentError) -> Self {
+        let hint = segment_hint(&err, NameKind::Task);
+        let mut e = CommandError::user(err);
+        if let Some(h) = hint {
+            e = e.hint(h);
+        }
+        e
+    }
+}
+
+impl From<ProjectIdError> for CommandError {
+    fn from(err: ProjectIdError) -> Self {
+        let hint = segment_hint(&err.reason, NameKind::ProjectId);
         let mut e = CommandError::user(err);
         if let Some(h) = hint {
             e = e.hint(h);

@@ -210,3 +210,93 @@ fn an_unreadable_manifest_names_the_file_to_fix() {
     hint: fix the JSON syntax of run-manifest-error-analysis-1.json at line 3, column 3, or move it aside to let okstra start it again
     ");
 }
+
+/// Runs `okstra run error-analysis --task <task>` and returns the output.
+fn run_task(env: &TestEnv, task: &str) -> String {
+    let out = okstra(
+        env,
+        &[
+            "run",
+            "error-analysis",
+            "--task",
+            task,
+            "--base-ref",
+            "main",
+            "--prepare-only",
+        ],
+    );
+    out.to_string()
+}
+
+#[test]
+fn a_refused_task_name_names_the_value_and_the_fix() {
+    let env = TestEnv::new();
+    insta::assert_snapshot!(run_task(&env, "g/   "), @r#"
+    exit: 2
+    ----- stdout -----
+    ----- stderr -----
+    error: the task id in "g/   " is empty
+    hint: task groups and ids need letters or digits, e.g. --task payments/dev-9495
+    "#);
+    insta::assert_snapshot!(run_task(&env, "g/x.lock"), @r#"
+    exit: 2
+    ----- stdout -----
+    ----- stderr -----
+    error: "x.lock" slugs to "x.lock", which ends in `.lock` (git keeps such names for its lock files)
+    hint: drop or change the `.lock` ending, e.g. `x-lock`
+    "#);
+}
+
+#[test]
+fn a_refused_project_id_gets_project_id_examples() {
+    let env = TestEnv::new();
+    let mut all = String::new();
+    for value in ["   ", "!!!", "결제", "a/b", "x.lock", "_x"] {
+        all.push_str(&format!("$ okstra init --project-id {value:?}\n"));
+        all.push_str(&okstra(&env, &["init", "--project-id", value]).to_string());
+    }
+    insta::assert_snapshot!(all, @r#"
+    $ okstra init --project-id "   "
+    exit: 2
+    ----- stdout -----
+    ----- stderr -----
+    error: "   " cannot be a project id
+    caused by: the name is empty
+    hint: a project id needs letters or digits, e.g. --project-id shop
+    $ okstra init --project-id "!!!"
+    exit: 2
+    ----- stdout -----
+    ----- stderr -----
+    error: "!!!" cannot be a project id
+    caused by: "!!!" has no ASCII letters or digits, so it slugs to nothing
+    hint: a project id needs letters or digits, e.g. --project-id shop
+    $ okstra init --project-id "결제"
+    exit: 2
+    ----- stdout -----
+    ----- stderr -----
+    error: "결제" cannot be a project id
+    caused by: "결제" has no ASCII letters or digits, so it slugs to nothing
+    hint: give an ASCII project id, e.g. --project-id shop
+    $ okstra init --project-id "a/b"
+    exit: 2
+    ----- stdout -----
+    ----- stderr -----
+    error: "a/b" cannot be a project id
+    caused by: "a/b" looks like a path (it contains `/`, `\`, `..` or a NUL byte)
+    hint: a project id is a name, not a path: use letters, digits, `.`, `_`, `-`, e.g. --project-id shop
+    $ okstra init --project-id "x.lock"
+    exit: 2
+    ----- stdout -----
+    ----- stderr -----
+    error: "x.lock" cannot be a project id
+    caused by: "x.lock" slugs to "x.lock", which ends in `.lock` (git keeps such names for its lock files)
+    hint: drop or change the `.lock` ending, e.g. `x-lock`
+    $ okstra init --project-id "_x"
+    exit: 2
+    ----- stdout -----
+    ----- stderr -----
+    error: "_x" cannot be a project id
+    caused by: "_x" slugs to "_x", which does not start with a letter or digit
+    hint: start with a letter or digit, e.g. --project-id shop
+    "#);
+}
