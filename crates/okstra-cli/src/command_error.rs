@@ -479,15 +479,22 @@ pub fn settings_error(err: ResolveError, project_json: &Path) -> CommandError {
 
 impl From<PlanError> for CommandError {
     fn from(err: PlanError) -> Self {
+        const FORMAT: &str = "its format is in README.md, \"Replay fixtures\"";
         let hint = match &err {
             PlanError::UnknownAgent { .. } => {
-                "use claude, codex or gemini, or define the agent under `agents` in .okstra/project.json"
+                "use claude, codex or gemini, or define the agent under `agents` in .okstra/project.json".to_owned()
             }
-            PlanError::AgentField { .. } => "complete the agent's entry in .okstra/project.json",
-            PlanError::Fixture { .. } | PlanError::FixtureIo { .. } => {
-                "fix the replay fixture (see `okstra_core::replay` for its format)"
+            PlanError::AgentField { .. } => {
+                "complete the agent's entry in .okstra/project.json".to_owned()
             }
-            _ => "check --workers and .okstra/project.json",
+            PlanError::Fixture { path, source } => {
+                format!("{}; {FORMAT}", document_fix(&file_name(path), source))
+            }
+            PlanError::FixtureIo { .. } => format!(
+                "point the agent's `fixture` in .okstra/project.json at a readable file, \
+                 relative to the project root; {FORMAT}"
+            ),
+            _ => "check --workers and .okstra/project.json".to_owned(),
         };
         CommandError::user(err).hint(hint)
     }

@@ -3,7 +3,7 @@
 
 use okstra_test_support::TestEnv;
 
-use crate::common::{okstra, replay_run};
+use crate::common::{okstra, replay_run, write_project};
 
 /// Writes `.okstra/project.json` as raw bytes.
 fn write_project_bytes(env: &TestEnv, bytes: &[u8]) {
@@ -298,5 +298,36 @@ fn a_refused_project_id_gets_project_id_examples() {
     error: "_x" cannot be a project id
     caused by: "_x" slugs to "_x", which does not start with a letter or digit
     hint: start with a letter or digit, e.g. --project-id shop
+    "#);
+}
+
+#[test]
+fn a_bad_replay_fixture_points_at_the_readme() {
+    let env = TestEnv::new();
+    let replay = serde_json::json!({"adapter": "replay", "fixture": "fixture.json"});
+    write_project(
+        &env,
+        &serde_json::json!({"projectId": "shop", "agents": {"claude": replay}, "workers": {"error-analysis": ["claude"]}}),
+    );
+    let out = run_task(&env, "g/a");
+    insta::assert_snapshot!(out, @r#"
+    exit: 2
+    ----- stdout -----
+    ----- stderr -----
+    error: cannot read replay fixture [TMP]/project/fixture.json: failed to open file `[TMP]/project/fixture.json`: No such file or directory (os error 2)
+    hint: point the agent's `fixture` in .okstra/project.json at a readable file, relative to the project root; its format is in README.md, "Replay fixtures"
+    "#);
+    fs_err::write(
+        env.project().join("fixture.json"),
+        r#"{"workers": {"claude-worker": {"0": {"txt": "hello"}}}}"#,
+    )
+    .unwrap();
+    let out = run_task(&env, "g/a");
+    insta::assert_snapshot!(out, @r#"
+    exit: 2
+    ----- stdout -----
+    ----- stderr -----
+    error: replay fixture [TMP]/project/fixture.json: workers.claude-worker.0: unknown field `txt`, expected one of `text`, `delayMs`, `usage`, `exitCode`, `stderr`, `error`, `hang`
+    hint: fix `workers.claude-worker.0` in fixture.json; its format is in README.md, "Replay fixtures"
     "#);
 }
