@@ -1,6 +1,6 @@
-//! Owns blame and exit codes: the one `CommandError` every command returns, the exit-code
-//! table of SPEC §12, and the `From` impls that decide, once, whether a failure is the user's
-//! (exit 2, with a hint) or okstra's (exit 1).
+//! Owns blame: the one `CommandError` every command returns, and the `From` impls that decide,
+//! once, whether a failure is the user's (exit 2, with a hint) or okstra's (exit 1). The exit
+//! codes themselves are the table in `exit_status.rs`, re-exported here.
 
 use std::error::Error;
 use std::fmt;
@@ -13,58 +13,13 @@ use okstra_core::errors::{
     TaskTypeError, VersionError,
 };
 use okstra_core::settings::ResolveError;
-use okstra_core::status::RunStatus;
 use okstra_engine::{
     FindRunError, GitError, PathError, PlanError, PrepareError, PriorReportError, ProjectError,
     ReportError, RunError, StoreError, WorktreeError,
 };
 
+pub use crate::exit_status::{ExitStatus, exit_codes};
 use crate::settings::EnvError;
-
-/// The exit codes of SPEC §12. A new code is added here before anything uses it.
-pub mod exit_codes {
-    /// Success.
-    pub const SUCCESS: u8 = 0;
-    /// okstra itself failed (a bug, an I/O failure, git misbehaving).
-    pub const INTERNAL: u8 = 1;
-    /// Bad input, config or usage; the message names the file, line or value.
-    pub const USER: u8 = 2;
-    /// The run finished but failed: every analyser failed, a gate blocked, a verifier said FAIL.
-    pub const RUN_FAILED: u8 = 3;
-    /// Interrupted by Ctrl-C.
-    pub const INTERRUPTED: u8 = 130;
-}
-
-/// How a command ended when it did not fail.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ExitStatus {
-    Success,
-    RunFailed,
-    Interrupted,
-}
-
-impl From<RunStatus> for ExitStatus {
-    /// Returns how a command that drove a run ends: 130 when it was interrupted, 3 when it
-    /// failed.
-    fn from(status: RunStatus) -> Self {
-        match status {
-            RunStatus::Interrupted => ExitStatus::Interrupted,
-            RunStatus::Failed => ExitStatus::RunFailed,
-            RunStatus::Prepared | RunStatus::Running | RunStatus::Completed => ExitStatus::Success,
-        }
-    }
-}
-
-impl ExitStatus {
-    /// Returns the process exit code.
-    pub fn code(self) -> u8 {
-        match self {
-            ExitStatus::Success => exit_codes::SUCCESS,
-            ExitStatus::RunFailed => exit_codes::RUN_FAILED,
-            ExitStatus::Interrupted => exit_codes::INTERRUPTED,
-        }
-    }
-}
 
 /// Whose failure it is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

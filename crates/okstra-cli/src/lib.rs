@@ -8,6 +8,7 @@ pub mod cli;
 pub mod command_error;
 pub mod commands;
 pub mod context;
+pub mod exit_status;
 pub mod live;
 pub mod settings;
 pub mod ui;
