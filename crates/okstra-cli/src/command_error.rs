@@ -257,11 +257,7 @@ impl From<RunRefError> for CommandError {
         let hint = match &err {
             RunRefError::Ambiguous { candidates, .. } => Some(format!(
                 "type more characters; candidates: {}",
-                candidates
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                some_of(candidates, SHOWN_CANDIDATES)
             )),
             RunRefError::NotFound { .. } | RunRefError::Empty => {
                 Some("`okstra ctl list` shows every run id".to_owned())
@@ -273,6 +269,23 @@ impl From<RunRefError> for CommandError {
         }
         e
     }
+}
+
+/// How many candidates of an ambiguous run prefix a hint lists.
+const SHOWN_CANDIDATES: usize = 5;
+
+/// Returns the first `shown` items, comma-separated, and how many more there are.
+fn some_of<T: fmt::Display>(items: &[T], shown: usize) -> String {
+    let mut text = items
+        .iter()
+        .take(shown)
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
+    if items.len() > shown {
+        text.push_str(&format!(" and {} more", items.len() - shown));
+    }
+    text
 }
 
 impl From<PathError> for CommandError {
@@ -530,5 +543,20 @@ impl From<crate::brief::BriefError> for CommandError {
             BriefError::NotText { .. } => "save the brief as UTF-8 markdown",
         };
         CommandError::user(err).hint(hint)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_list_shows_a_few_and_counts_the_rest() {
+        assert_eq!(some_of(&["a", "b"], 5), "a, b");
+        assert_eq!(some_of(&["a", "b", "c", "d", "e"], 5), "a, b, c, d, e");
+        assert_eq!(
+            some_of(&["a", "b", "c", "d", "e", "f", "g"], 5),
+            "a, b, c, d, e and 2 more"
+        );
     }
 }

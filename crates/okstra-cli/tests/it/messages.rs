@@ -331,3 +331,19 @@ fn a_bad_replay_fixture_points_at_the_readme() {
     hint: fix `workers.claude-worker.0` in fixture.json; its format is in README.md, "Replay fixtures"
     "#);
 }
+
+#[test]
+fn an_ambiguous_run_prefix_lists_a_few_candidates_and_counts_the_rest() {
+    let env = TestEnv::new();
+    let mut runs: Vec<String> = (0..7).map(|_| prepare(&env).0).collect();
+    runs.sort();
+    let out = okstra(&env, &["ctl", "show", "0"]);
+    assert_eq!(out.code, Some(2), "{out}");
+    assert_eq!(
+        out.stderr,
+        format!(
+            "error: \"0\" names 7 runs\nhint: type more characters; candidates: {} and 2 more\n",
+            runs[..5].join(", ")
+        )
+    );
+}
