@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand};
 use okstra_core::env_vars;
 use okstra_engine::{kill_points, set_test_kill_at, set_test_lock_hold};
 
-use crate::command_error::{CommandError, ExitStatus};
+use crate::command_error::{CommandError, ExitStatus, with_stdout_failure};
 use crate::commands;
 use crate::context::CommandContext;
 use crate::settings::EnvSnapshot;
@@ -64,7 +64,11 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> u8 {
         Verbosity::Default
     };
     let ui = Ui::new(verbosity, env.no_color());
-    match run_command(cli, env, &ui) {
+    let mut result = run_command(cli, env, &ui);
+    if let Some(failure) = ui.take_stdout_failure() {
+        result = with_stdout_failure(result, failure);
+    }
+    match result {
         Ok(status) => status.code(),
         Err(err) => {
             ui.error(&err);

@@ -20,6 +20,7 @@ use okstra_engine::{
 
 pub use crate::exit_status::{ExitStatus, exit_codes};
 use crate::settings::EnvError;
+use crate::stdout::StdoutError;
 
 /// Whose failure it is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -431,6 +432,30 @@ impl From<FindRunError> for CommandError {
     }
 }
 
+impl From<StdoutError> for CommandError {
+    fn from(err: StdoutError) -> Self {
+        CommandError::internal(err)
+    }
+}
+
+/// Returns how a command ends when writing its data to stdout failed.
+///
+/// A closed pipe is no failure: the reader (`okstra ctl list | head -1`) stopped because it
+/// had what it wanted, so the command's own outcome stands, quietly — exit 0 when it
+/// succeeded, not the 141 of a process killed by SIGPIPE, so `set -o pipefail` scripts that
+/// cut okstra's output short keep working. Any other failure (a full disk, `> /dev/full`)
+/// lost data: okstra's failure, exit 1 — unless the command had failed on its own, whose
+/// error is the one to show.
+pub fn with_stdout_failure(
+    result: Result<ExitStatus, CommandError>,
+    failure: StdoutError,
+) -> Result<ExitStatus, CommandError> {
+    match result {
+        Ok(_) if !failure.is_closed_pipe() => Err(failure.into()),
+        other => other,
+    }
+}
+
 /// Returns the user error of settings that cannot be resolved; `project_json` is the file a
 /// bad project value is in.
 pub fn settings_error(err: ResolveError, project_json: &Path) -> CommandError {
@@ -547,16 +572,4 @@ impl From<crate::brief::BriefError> for CommandError {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_long_list_shows_a_few_and_counts_the_rest() {
-        assert_eq!(some_of(&["a", "b"], 5), "a, b");
-        assert_eq!(some_of(&["a", "b", "c", "d", "e"], 5), "a, b, c, d, e");
-        assert_eq!(
-            some_of(&["a", "b", "c", "d", "e", "f", "g"], 5),
-            "a, b, c, d, e and 2 more"
-        );
-    }
-}
+mod tests;

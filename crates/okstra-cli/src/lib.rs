@@ -11,6 +11,7 @@ pub mod context;
 pub mod exit_status;
 pub mod live;
 pub mod settings;
+pub mod stdout;
 pub mod ui;
 
 use std::ffi::OsString;

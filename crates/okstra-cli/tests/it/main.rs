@@ -6,6 +6,7 @@ mod budget;
 mod central_home;
 mod common;
 mod ctl;
+mod data_out;
 mod doctor;
 mod hardening;
 mod help;
