@@ -119,78 +119,40 @@ enum NameKind {
 
 /// Returns how to fix a name refused by the slug rule, with examples for what it names.
 fn segment_hint(err: &SegmentError, kind: NameKind) -> Option<String> {
-    let (noun, example) = match kind {
-        NameKind::Task => ("task groups and ids", "--task payments/dev-9495"),
-        NameKind::ProjectId => ("a project id", "--project-id shop"),
+    let (name, example) = match kind {
+        NameKind::Task => ("id", "--task payments/dev-9495"),
+        NameKind::ProjectId => ("project id", "--project-id shop"),
     };
-    Some(match (err, kind) {
-        (
-            SegmentError::SlugsToNothing {
-                non_ascii: true, ..
-            },
-            NameKind::Task,
-        ) => {
-            format!("give an ASCII id, e.g. {example}")
-        }
-        (
-            SegmentError::SlugsToNothing {
-                non_ascii: true, ..
-            },
-            NameKind::ProjectId,
-        ) => {
-            format!("give an ASCII project id, e.g. {example}")
-        }
-        (
-            SegmentError::SlugsToNothing { .. }
-            | SegmentError::Empty
-            | SegmentError::EmptyPart { .. },
-            NameKind::Task,
-        ) => format!("{noun} need letters or digits, e.g. {example}"),
-        (SegmentError::SlugsToNothing { .. } | SegmentError::Empty, NameKind::ProjectId) => {
-            format!("{noun} needs letters or digits, e.g. {example}")
-        }
-        (SegmentError::PathLike { .. }, NameKind::Task) => {
-            "a task group or id is a name, not a path: use letters, digits, `.`, `_`, `-`"
-                .to_owned()
-        }
-        (SegmentError::PathLike { .. }, NameKind::ProjectId) => format!(
-            "a project id is a name, not a path: use letters, digits, `.`, `_`, `-`, e.g. {example}"
-        ),
-        (SegmentError::TooLong { .. }, NameKind::Task) => {
-            "use a shorter id (at most 100 characters)".to_owned()
-        }
-        (SegmentError::TooLong { .. }, NameKind::ProjectId) => {
-            "use a shorter project id (at most 100 characters)".to_owned()
-        }
-        (
-            SegmentError::Invalid {
-                slug,
-                rule: SegmentRule::LockSuffix,
-                ..
-            },
-            _,
-        ) => format!(
-            "drop or change the `.lock` ending, e.g. `{}-lock`",
-            slug.trim_end_matches(".lock")
-        ),
-        (
-            SegmentError::Invalid {
-                rule: SegmentRule::LeadingChar,
-                ..
-            },
-            _,
-        ) => {
-            format!("start with a letter or digit, e.g. {example}")
-        }
-        (
-            SegmentError::Invalid {
-                rule: SegmentRule::DoubleDot,
-                ..
-            },
-            _,
-        ) => "use at most one `.` in a row".to_owned(),
-        (SegmentError::TaskArg { .. }, _) => "pass --task <group>/<id>".to_owned(),
-        (SegmentError::NotASlug { .. } | SegmentError::EmptyPart { .. }, _) => return None,
+    Some(match err {
+        SegmentError::SlugsToNothing {
+            non_ascii: true, ..
+        } => format!("give an ASCII {name}, e.g. {example}"),
+        SegmentError::SlugsToNothing { .. }
+        | SegmentError::Empty
+        | SegmentError::EmptyPart { .. } => match kind {
+            NameKind::Task => format!("task groups and ids need letters or digits, e.g. {example}"),
+            NameKind::ProjectId => format!("a project id needs letters or digits, e.g. {example}"),
+        },
+        SegmentError::PathLike { .. } => match kind {
+            NameKind::Task => {
+                "a task group or id is a name, not a path: use letters, digits, `.`, `_`, `-`"
+                    .to_owned()
+            }
+            NameKind::ProjectId => format!(
+                "a project id is a name, not a path: use letters, digits, `.`, `_`, `-`, e.g. {example}"
+            ),
+        },
+        SegmentError::TooLong { .. } => format!("use a shorter {name} (at most 100 characters)"),
+        SegmentError::Invalid { slug, rule, .. } => match rule {
+            SegmentRule::LockSuffix => format!(
+                "drop or change the `.lock` ending, e.g. `{}-lock`",
+                slug.trim_end_matches(".lock")
+            ),
+            SegmentRule::LeadingChar => format!("start with a letter or digit, e.g. {example}"),
+            SegmentRule::DoubleDot => "use at most one `.` in a row".to_owned(),
+        },
+        SegmentError::TaskArg { .. } => "pass --task <group>/<id>".to_owned(),
+        SegmentError::NotASlug { .. } => return None,
     })
 }
 
@@ -311,7 +273,7 @@ fn document_fix(name: &str, err: &DocumentError) -> String {
             format!("fix the JSON syntax of {name} at line {line}, column {column}")
         }
         DocumentError::Field { field, .. } if field == TOP_LEVEL => {
-            format!("fix the top level of {name} as the message says")
+            format!("fix the top-level fields of {name}")
         }
         DocumentError::Field { field, .. } => format!("fix `{field}` in {name}"),
         DocumentError::Version(VersionError::TooNew { .. }) => {
