@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand};
 use okstra_core::env_vars;
 use okstra_engine::{kill_points, set_test_kill_at, set_test_lock_hold};
 
-use crate::command_error::{CommandError, ExitStatus};
+use crate::command_error::{CommandError, ExitStatus, with_stdout_failure};
 use crate::commands;
 use crate::context::CommandContext;
 use crate::settings::EnvSnapshot;
@@ -64,7 +64,11 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> u8 {
         Verbosity::Default
     };
     let ui = Ui::new(verbosity, env.no_color());
-    match run_command(cli, env, &ui) {
+    let mut result = run_command(cli, env, &ui);
+    if let Some(failure) = ui.take_stdout_failure() {
+        result = with_stdout_failure(result, failure);
+    }
+    match result {
         Ok(status) => status.code(),
         Err(err) => {
             ui.error(&err);
@@ -86,15 +90,18 @@ fn run_command(cli: Cli, env: EnvSnapshot, ui: &Ui) -> Result<ExitStatus, Comman
         ))
         .hint(format!("use one of: {}", kill_points().join(", "))));
     }
-    let cwd = std::env::current_dir()
+    let start = std::env::current_dir()
         .map_err(|e| CommandError::internal(e).hint("the current folder is not readable"))?;
+    // Relative paths in the environment (OKSTRA_HOME) mean the folder okstra was started in,
+    // not the one -C names.
+    let env = env.started_in(start.clone());
     let cwd = match cli.directory {
         Some(dir) => {
-            let dir = cwd.join(dir);
+            let dir = start.join(dir);
             fs_err::canonicalize(&dir)
                 .map_err(|e| CommandError::user(e).hint("-C takes an existing folder"))?
         }
-        None => cwd,
+        None => start,
     };
     let ctx = CommandContext {
         env,

@@ -1,66 +1,26 @@
-//! Owns blame and exit codes: the one `CommandError` every command returns, the exit-code
-//! table of SPEC §12, and the `From` impls that decide, once, whether a failure is the user's
-//! (exit 2, with a hint) or okstra's (exit 1).
+//! Owns blame: the one `CommandError` every command returns, and the `From` impls that decide,
+//! once, whether a failure is the user's (exit 2, with a hint) or okstra's (exit 1). The exit
+//! codes themselves are the table in `exit_status.rs`, re-exported here.
 
 use std::error::Error;
 use std::fmt;
 
 use std::path::Path;
 
+use okstra_core::document::TOP_LEVEL;
 use okstra_core::errors::{
-    DocumentError, DurationError, IdError, RunRefError, SegmentError, TaskTypeError, VersionError,
+    DocumentError, DurationError, IdError, ProjectIdError, RunRefError, SegmentError, SegmentRule,
+    TaskTypeError, VersionError,
 };
 use okstra_core::settings::ResolveError;
-use okstra_core::status::RunStatus;
 use okstra_engine::{
     FindRunError, GitError, PathError, PlanError, PrepareError, PriorReportError, ProjectError,
     ReportError, RunError, StoreError, WorktreeError,
 };
 
-/// The exit codes of SPEC §12. A new code is added here before anything uses it.
-pub mod exit_codes {
-    /// Success.
-    pub const SUCCESS: u8 = 0;
-    /// okstra itself failed (a bug, an I/O failure, git misbehaving).
-    pub const INTERNAL: u8 = 1;
-    /// Bad input, config or usage; the message names the file, line or value.
-    pub const USER: u8 = 2;
-    /// The run finished but failed: every analyser failed, a gate blocked, a verifier said FAIL.
-    pub const RUN_FAILED: u8 = 3;
-    /// Interrupted by Ctrl-C.
-    pub const INTERRUPTED: u8 = 130;
-}
-
-/// How a command ended when it did not fail.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ExitStatus {
-    Success,
-    RunFailed,
-    Interrupted,
-}
-
-impl From<RunStatus> for ExitStatus {
-    /// Returns how a command that drove a run ends: 130 when it was interrupted, 3 when it
-    /// failed.
-    fn from(status: RunStatus) -> Self {
-        match status {
-            RunStatus::Interrupted => ExitStatus::Interrupted,
-            RunStatus::Failed => ExitStatus::RunFailed,
-            RunStatus::Prepared | RunStatus::Running | RunStatus::Completed => ExitStatus::Success,
-        }
-    }
-}
-
-impl ExitStatus {
-    /// Returns the process exit code.
-    pub fn code(self) -> u8 {
-        match self {
-            ExitStatus::Success => exit_codes::SUCCESS,
-            ExitStatus::RunFailed => exit_codes::RUN_FAILED,
-            ExitStatus::Interrupted => exit_codes::INTERRUPTED,
-        }
-    }
-}
+pub use crate::exit_status::{ExitStatus, exit_codes};
+use crate::settings::EnvError;
+use crate::stdout::StdoutError;
 
 /// Whose failure it is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -148,27 +108,92 @@ impl CommandError {
     }
 }
 
+/// What a refused name was given for: the hint's examples follow it.
+#[derive(Clone, Copy)]
+enum NameKind {
+    /// A `--task <group>/<id>` half.
+    Task,
+    /// An `okstra init --project-id`.
+    ProjectId,
+}
+
+/// Returns how to fix a name refused by the slug rule, with examples for what it names.
+fn segment_hint(err: &SegmentError, kind: NameKind) -> Option<String> {
+    let (name, example) = match kind {
+        NameKind::Task => ("id", "--task payments/dev-9495"),
+        NameKind::ProjectId => ("project id", "--project-id shop"),
+    };
+    Some(match err {
+        SegmentError::SlugsToNothing {
+            non_ascii: true, ..
+        } => format!("give an ASCII {name}, e.g. {example}"),
+        SegmentError::SlugsToNothing { .. }
+        | SegmentError::Empty
+        | SegmentError::EmptyPart { .. } => match kind {
+            NameKind::Task => format!("task groups and ids need letters or digits, e.g. {example}"),
+            NameKind::ProjectId => format!("a project id needs letters or digits, e.g. {example}"),
+        },
+        SegmentError::PathLike { .. } => match kind {
+            NameKind::Task => {
+                "a task group or id is a name, not a path: use letters, digits, `.`, `_`, `-`"
+                    .to_owned()
+            }
+            NameKind::ProjectId => format!(
+                "a project id is a name, not a path: use letters, digits, `.`, `_`, `-`, e.g. {example}"
+            ),
+        },
+        SegmentError::TooLong { .. } => format!("use a shorter {name} (at most 100 characters)"),
+        SegmentError::Invalid { slug, rule, .. } => match rule {
+            SegmentRule::LockSuffix => format!(
+                "drop or change the `.lock` ending, e.g. `{}-lock`",
+                slug.trim_end_matches(".lock")
+            ),
+            SegmentRule::LeadingChar => format!("start with a letter or digit, e.g. {example}"),
+            SegmentRule::DoubleDot => "use at most one `.` in a row".to_owned(),
+        },
+        SegmentError::TaskArg { .. } => "pass --task <group>/<id>".to_owned(),
+        SegmentError::NotASlug { .. } => return None,
+    })
+}
+
 impl From<SegmentError> for CommandError {
+    /// A task name refused by the slug rule (`--task`).
     fn from(err: SegmentError) -> Self {
-        let hint = match &err {
-            SegmentError::SlugsToNothing {
-                non_ascii: true, ..
-            } => Some("give an ASCII id, e.g. --task payments/dev-9495"),
-            SegmentError::SlugsToNothing { .. } | SegmentError::Empty => {
-                Some("task groups and ids need letters or digits, e.g. --task payments/dev-9495")
-            }
-            SegmentError::PathLike { .. } => {
-                Some("a task group or id is a name, not a path: use letters, digits, `.`, `_`, `-`")
-            }
-            SegmentError::TooLong { .. } => Some("use a shorter id (at most 100 characters)"),
-            SegmentError::TaskArg { .. } => Some("pass --task <group>/<id>"),
-            _ => None,
-        };
+        let hint = segment_hint(&err, NameKind::Task);
         let mut e = CommandError::user(err);
         if let Some(h) = hint {
             e = e.hint(h);
         }
         e
+    }
+}
+
+impl From<ProjectIdError> for CommandError {
+    fn from(err: ProjectIdError) -> Self {
+        let hint = segment_hint(&err.reason, NameKind::ProjectId);
+        let mut e = CommandError::user(err);
+        if let Some(h) = hint {
+            e = e.hint(h);
+        }
+        e
+    }
+}
+
+impl From<EnvError> for CommandError {
+    fn from(err: EnvError) -> Self {
+        let hint = match &err {
+            EnvError::HomeUnset => {
+                "set OKSTRA_HOME to a folder okstra may use, e.g. export OKSTRA_HOME=~/.okstra"
+            }
+            EnvError::HomeNotAFolder { var: "HOME", .. } => {
+                "move that file aside, or set OKSTRA_HOME to a folder okstra may use"
+            }
+            EnvError::HomeNotAFolder { .. } => {
+                "point OKSTRA_HOME at a folder (okstra creates it when missing), or unset it to use ~/.okstra"
+            }
+            EnvError::NotANumber { .. } => "set it to a whole number, or unset it",
+        };
+        CommandError::user(err).hint(hint)
     }
 }
 
@@ -195,11 +220,7 @@ impl From<RunRefError> for CommandError {
         let hint = match &err {
             RunRefError::Ambiguous { candidates, .. } => Some(format!(
                 "type more characters; candidates: {}",
-                candidates
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                some_of(candidates, SHOWN_CANDIDATES)
             )),
             RunRefError::NotFound { .. } | RunRefError::Empty => {
                 Some("`okstra ctl list` shows every run id".to_owned())
@@ -211,6 +232,23 @@ impl From<RunRefError> for CommandError {
         }
         e
     }
+}
+
+/// How many candidates of an ambiguous run prefix a hint lists.
+const SHOWN_CANDIDATES: usize = 5;
+
+/// Returns the first `shown` items, comma-separated, and how many more there are.
+fn some_of<T: fmt::Display>(items: &[T], shown: usize) -> String {
+    let mut text = items
+        .iter()
+        .take(shown)
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
+    if items.len() > shown {
+        text.push_str(&format!(" and {} more", items.len() - shown));
+    }
+    text
 }
 
 impl From<PathError> for CommandError {
@@ -225,41 +263,82 @@ impl From<GitError> for CommandError {
     }
 }
 
-fn document_is_users(err: &DocumentError) -> bool {
-    // Every document okstra reads may have been edited by hand or written by a newer okstra.
-    matches!(
-        err,
-        DocumentError::Syntax { .. }
-            | DocumentError::Field { .. }
-            | DocumentError::Version(VersionError::TooNew { .. } | VersionError::Malformed { .. })
+/// Returns what to change in the JSON document `name` that okstra could not read. Every
+/// document okstra reads may have been edited by hand or written by a newer okstra, so each of
+/// these is the user's to fix.
+fn document_fix(name: &str, err: &DocumentError) -> String {
+    match err {
+        DocumentError::Empty => format!("{name} is empty: restore its content"),
+        DocumentError::Syntax { line, column, .. } => {
+            format!("fix the JSON syntax of {name} at line {line}, column {column}")
+        }
+        DocumentError::Field { field, .. } if field == TOP_LEVEL => {
+            format!("fix the top-level fields of {name}")
+        }
+        DocumentError::Field { field, .. } => format!("fix `{field}` in {name}"),
+        DocumentError::Version(VersionError::TooNew { .. }) => {
+            format!("upgrade okstra to read {name}")
+        }
+        DocumentError::Version(VersionError::Malformed { kind, .. }) => {
+            format!("set schemaVersion in {name} to \"{kind}/v1\", or remove it")
+        }
+    }
+}
+
+/// Returns the file name of `path` for a hint (the error line already gives the whole path).
+fn file_name(path: &Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
     )
 }
 
 impl From<StoreError> for CommandError {
     fn from(err: StoreError) -> Self {
         match &err {
-            StoreError::Invalid { source, .. } if document_is_users(source) => {
-                let too_new = matches!(source, DocumentError::Version(VersionError::TooNew { .. }));
-                let e = CommandError::user(err);
-                if too_new {
-                    e.hint("upgrade okstra to read this file")
+            StoreError::Invalid { path, source } => {
+                let fix = document_fix(&file_name(path), source);
+                let hint = if matches!(source, DocumentError::Version(VersionError::TooNew { .. }))
+                {
+                    fix
                 } else {
-                    e.hint("fix the file, or move it aside to let okstra start it again")
-                }
+                    format!("{fix}, or move it aside to let okstra start it again")
+                };
+                CommandError::user(err).hint(hint)
             }
             StoreError::Row { .. } => CommandError::user(err)
                 .hint("upgrade okstra to read rows written by a newer version"),
-            _ => CommandError::internal(err),
+            StoreError::Io(_) | StoreError::Encode { .. } => CommandError::internal(err),
         }
+    }
+}
+
+/// Returns how to fix an unreadable `.okstra/project.json`.
+fn project_json_hint(err: &DocumentError) -> String {
+    const FILE: &str = ".okstra/project.json";
+    match err {
+        DocumentError::Empty => format!(
+            "write a JSON object into {FILE}, at least {{\"projectId\": \"<id>\"}}, \
+             or delete it and run `okstra init`"
+        ),
+        DocumentError::Field { field, .. } if field == TOP_LEVEL => format!(
+            "make {FILE} a JSON object with at least a projectId, e.g. {{\"projectId\": \"shop\"}}"
+        ),
+        DocumentError::Syntax { .. } => format!(
+            "{}; it is a JSON object whose keys are all optional but projectId",
+            document_fix(FILE, err)
+        ),
+        DocumentError::Field { .. } | DocumentError::Version(_) => document_fix(FILE, err),
     }
 }
 
 impl From<ProjectError> for CommandError {
     fn from(err: ProjectError) -> Self {
         match err {
-            ProjectError::Invalid { .. } => CommandError::user(err).hint(
-                "fix .okstra/project.json: a JSON object whose keys are all optional but projectId",
-            ),
+            ProjectError::Invalid { ref source, .. } => {
+                let hint = project_json_hint(source);
+                CommandError::user(err).hint(hint)
+            }
             ProjectError::NotFound { .. } => CommandError::user(err)
                 .hint("run `okstra init` in the project root, or pass -C <DIR>"),
             ProjectError::BadFolderName { .. } => {
@@ -322,6 +401,30 @@ impl From<FindRunError> for CommandError {
     }
 }
 
+impl From<StdoutError> for CommandError {
+    fn from(err: StdoutError) -> Self {
+        CommandError::internal(err)
+    }
+}
+
+/// Returns how a command ends when writing its data to stdout failed.
+///
+/// A closed pipe is no failure: the reader (`okstra ctl list | head -1`) stopped because it
+/// had what it wanted, so the command's own outcome stands, quietly — exit 0 when it
+/// succeeded, not the 141 of a process killed by SIGPIPE, so `set -o pipefail` scripts that
+/// cut okstra's output short keep working. Any other failure (a full disk, `> /dev/full`)
+/// lost data: okstra's failure, exit 1 — unless the command had failed on its own, whose
+/// error is the one to show.
+pub fn with_stdout_failure(
+    result: Result<ExitStatus, CommandError>,
+    failure: StdoutError,
+) -> Result<ExitStatus, CommandError> {
+    match result {
+        Ok(_) if !failure.is_closed_pipe() => Err(failure.into()),
+        other => other,
+    }
+}
+
 /// Returns the user error of settings that cannot be resolved; `project_json` is the file a
 /// bad project value is in.
 pub fn settings_error(err: ResolveError, project_json: &Path) -> CommandError {
@@ -338,15 +441,22 @@ pub fn settings_error(err: ResolveError, project_json: &Path) -> CommandError {
 
 impl From<PlanError> for CommandError {
     fn from(err: PlanError) -> Self {
+        const FORMAT: &str = "its format is in README.md, \"Replay fixtures\"";
         let hint = match &err {
             PlanError::UnknownAgent { .. } => {
-                "use claude, codex or gemini, or define the agent under `agents` in .okstra/project.json"
+                "use claude, codex or gemini, or define the agent under `agents` in .okstra/project.json".to_owned()
             }
-            PlanError::AgentField { .. } => "complete the agent's entry in .okstra/project.json",
-            PlanError::Fixture { .. } | PlanError::FixtureIo { .. } => {
-                "fix the replay fixture (see `okstra_core::replay` for its format)"
+            PlanError::AgentField { .. } => {
+                "complete the agent's entry in .okstra/project.json".to_owned()
             }
-            _ => "check --workers and .okstra/project.json",
+            PlanError::Fixture { path, source } => {
+                format!("{}; {FORMAT}", document_fix(&file_name(path), source))
+            }
+            PlanError::FixtureIo { .. } => format!(
+                "point the agent's `fixture` in .okstra/project.json at a readable file, \
+                 relative to the project root; {FORMAT}"
+            ),
+            _ => "check --workers and .okstra/project.json".to_owned(),
         };
         CommandError::user(err).hint(hint)
     }
@@ -359,13 +469,30 @@ impl From<ReportError> for CommandError {
             ReportError::NotData { .. } => {
                 CommandError::user(err).hint("name a final-report-<type>-<seq>.data.json")
             }
-            ReportError::Json { .. } | ReportError::Version { .. } => CommandError::user(err),
+            ReportError::Invalid {
+                ref path,
+                ref source,
+            } => {
+                let hint = match source {
+                    DocumentError::Version(_) => document_fix(&file_name(path), source),
+                    _ => format!(
+                        "{}, or re-run the task type to write it again",
+                        document_fix(&file_name(path), source)
+                    ),
+                };
+                CommandError::user(err).hint(hint)
+            }
+            ReportError::Version { .. } => {
+                CommandError::user(err).hint("upgrade okstra to render this report")
+            }
             ReportError::Schema { .. } => CommandError::user(err)
                 .hint("fix the data, or re-run the task type to write it again"),
             ReportError::Io(e) if e.source.kind() == std::io::ErrorKind::NotFound => {
                 CommandError::user(e).hint("name an existing data.json")
             }
-            ReportError::Io(_) | ReportError::Render { .. } => CommandError::internal(err),
+            ReportError::Io(_) | ReportError::Json { .. } | ReportError::Render { .. } => {
+                CommandError::internal(err)
+            }
         }
     }
 }
@@ -412,3 +539,6 @@ impl From<crate::brief::BriefError> for CommandError {
         CommandError::user(err).hint(hint)
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -8,8 +8,10 @@ pub mod cli;
 pub mod command_error;
 pub mod commands;
 pub mod context;
+pub mod exit_status;
 pub mod live;
 pub mod settings;
+pub mod stdout;
 pub mod ui;
 
 use std::ffi::OsString;

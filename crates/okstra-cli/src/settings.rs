@@ -1,21 +1,46 @@
 //! Owns the process environment as okstra's commands see it: the snapshot of its variables,
-//! the central home location and the test hooks. Run settings are resolved from it by core's
-//! `RunSettings::resolve` (SPEC §11: flags > environment > project.json > defaults).
+//! the folder okstra was started in, the central home location and the test hooks. Run
+//! settings are resolved from it by core's `RunSettings::resolve` (SPEC §11: flags >
+//! environment > project.json > defaults).
 //!
-//! Handlers never read `std::env` themselves; they get an `EnvSnapshot`.
+//! Handlers never read `std::env` themselves; they get an `EnvSnapshot`. Its failures are
+//! `EnvError`s; `command_error.rs` decides whose they are.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use okstra_core::env_vars;
+use thiserror::Error;
 
-use crate::command_error::CommandError;
+/// An environment variable okstra cannot use.
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum EnvError {
+    #[error("cannot find the central home: neither OKSTRA_HOME nor HOME is set")]
+    HomeUnset,
+    /// The central home, or a folder above it, is a file. `var` is the variable that named
+    /// it (`OKSTRA_HOME`, or `HOME` for the default `$HOME/.okstra`), `value` its text.
+    #[error("{var}={value:?} cannot be the central home: {} is a file, not a folder", file.display())]
+    HomeNotAFolder {
+        var: &'static str,
+        value: String,
+        file: PathBuf,
+    },
+    #[error("{name}={value:?} is not a number of {unit}")]
+    NotANumber {
+        name: &'static str,
+        value: String,
+        unit: &'static str,
+    },
+}
 
 /// The environment okstra was started with.
 #[derive(Clone, Debug, Default)]
 pub struct EnvSnapshot {
     vars: BTreeMap<String, String>,
+    /// The folder okstra was started in (before `-C`); relative paths in variables are taken
+    /// against it.
+    start_dir: PathBuf,
 }
 
 impl EnvSnapshot {
@@ -25,6 +50,7 @@ impl EnvSnapshot {
             vars: std::env::vars_os()
                 .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
                 .collect(),
+            start_dir: PathBuf::new(),
         }
     }
 
@@ -36,7 +62,14 @@ impl EnvSnapshot {
                 .into_iter()
                 .map(|(k, v)| (k.to_owned(), v.to_owned()))
                 .collect(),
+            start_dir: PathBuf::new(),
         }
+    }
+
+    /// Returns this snapshot taken in `dir`, the folder okstra was started in (before `-C`).
+    pub fn started_in(mut self, dir: PathBuf) -> Self {
+        self.start_dir = dir;
+        self
     }
 
     /// Returns this snapshot with `name` set to `value` (how `okstra demo` gives its run a
@@ -59,32 +92,38 @@ impl EnvSnapshot {
         &self.vars
     }
 
-    /// Returns the central home: `OKSTRA_HOME`, else `$HOME/.okstra`.
-    pub fn okstra_home(&self) -> Result<PathBuf, CommandError> {
-        if let Some(home) = self.get(env_vars::OKSTRA_HOME) {
-            return Ok(PathBuf::from(home));
+    /// Returns the central home: `OKSTRA_HOME`, else `$HOME/.okstra`, as an absolute path.
+    ///
+    /// A relative value is taken against the folder okstra was started in — where the shell
+    /// that set the variable is — once, here, before anything uses it: okstra works in other
+    /// folders (`-C`, the project root, worktrees), and a path left relative would name a
+    /// different home in each, one of them inside the project. Resolving keeps the variable
+    /// meaning what it meant in the shell; refusing it would break `OKSTRA_HOME=.okstra-home`
+    /// style setups for no gain. No symlink is resolved. A home that is, or lies under, a file
+    /// is refused.
+    pub fn okstra_home(&self) -> Result<PathBuf, EnvError> {
+        let (var, value, home) = if let Some(home) = self.get(env_vars::OKSTRA_HOME) {
+            (env_vars::OKSTRA_HOME, home, PathBuf::from(home))
+        } else if let Some(home) = self.get("HOME") {
+            ("HOME", home, PathBuf::from(home).join(".okstra"))
+        } else {
+            return Err(EnvError::HomeUnset);
+        };
+        let home = self.start_dir.join(home);
+        if let Some(file) = file_in_the_way(&home) {
+            return Err(EnvError::HomeNotAFolder {
+                var,
+                value: value.to_owned(),
+                file,
+            });
         }
-        match self.get("HOME") {
-            Some(home) => Ok(PathBuf::from(home).join(".okstra")),
-            None => Err(CommandError::user_message(
-                "cannot find the central home: neither OKSTRA_HOME nor HOME is set",
-            )
-            .hint("set OKSTRA_HOME to a folder okstra may use, e.g. export OKSTRA_HOME=~/.okstra")),
-        }
+        Ok(home)
     }
 
     /// Returns the `OKSTRA_TEST_LOCK_HOLD_MS` test hook.
-    pub fn test_lock_hold(&self) -> Result<Option<Duration>, CommandError> {
-        self.get(env_vars::OKSTRA_TEST_LOCK_HOLD_MS)
-            .map(|v| {
-                v.parse::<u64>().map(Duration::from_millis).map_err(|_| {
-                    CommandError::user_message(format!(
-                        "{}={v:?} is not a number of milliseconds",
-                        env_vars::OKSTRA_TEST_LOCK_HOLD_MS
-                    ))
-                })
-            })
-            .transpose()
+    pub fn test_lock_hold(&self) -> Result<Option<Duration>, EnvError> {
+        self.number(env_vars::OKSTRA_TEST_LOCK_HOLD_MS, "milliseconds")
+            .map(|ms| ms.map(Duration::from_millis))
     }
 
     /// Returns the `OKSTRA_TEST_KILL_AT` test hook.
@@ -93,14 +132,17 @@ impl EnvSnapshot {
     }
 
     /// Returns the `OKSTRA_TEST_INDEX_ROTATE_BYTES` test hook.
-    pub fn test_index_rotate_bytes(&self) -> Result<Option<u64>, CommandError> {
-        self.get(env_vars::OKSTRA_TEST_INDEX_ROTATE_BYTES)
+    pub fn test_index_rotate_bytes(&self) -> Result<Option<u64>, EnvError> {
+        self.number(env_vars::OKSTRA_TEST_INDEX_ROTATE_BYTES, "bytes")
+    }
+
+    fn number(&self, name: &'static str, unit: &'static str) -> Result<Option<u64>, EnvError> {
+        self.get(name)
             .map(|v| {
-                v.parse::<u64>().map_err(|_| {
-                    CommandError::user_message(format!(
-                        "{}={v:?} is not a number of bytes",
-                        env_vars::OKSTRA_TEST_INDEX_ROTATE_BYTES
-                    ))
+                v.parse::<u64>().map_err(|_| EnvError::NotANumber {
+                    name,
+                    value: v.to_owned(),
+                    unit,
                 })
             })
             .transpose()
@@ -110,6 +152,25 @@ impl EnvSnapshot {
     pub fn no_color(&self) -> bool {
         self.get(env_vars::NO_COLOR).is_some()
     }
+}
+
+/// Returns the nearest existing path at or above `path` when it is not a folder. A path that
+/// cannot be inspected (no permission) is left for the operation that uses it to report.
+fn file_in_the_way(path: &Path) -> Option<PathBuf> {
+    for at in path.ancestors() {
+        match fs_err::metadata(at) {
+            Ok(meta) if meta.is_dir() => return None,
+            Ok(_) => return Some(at.to_path_buf()),
+            // Missing, or under a file (ENOTDIR): look further up.
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+                ) => {}
+            Err(_) => return None,
+        }
+    }
+    None
 }
 
 #[cfg(test)]
@@ -124,5 +185,39 @@ mod tests {
         assert_eq!(env.okstra_home().unwrap(), PathBuf::from("/u/.okstra"));
         let env = EnvSnapshot::from_pairs([("OKSTRA_HOME", "")]);
         assert!(env.okstra_home().is_err());
+    }
+
+    #[test]
+    fn relative_home_is_taken_against_the_start_folder() {
+        let env = EnvSnapshot::from_pairs([("OKSTRA_HOME", "state/home")])
+            .started_in(PathBuf::from("/start"));
+        assert_eq!(
+            env.okstra_home().unwrap(),
+            PathBuf::from("/start/state/home")
+        );
+        let env = EnvSnapshot::from_pairs([("HOME", "u")]).started_in(PathBuf::from("/start"));
+        assert_eq!(
+            env.okstra_home().unwrap(),
+            PathBuf::from("/start/u/.okstra")
+        );
+    }
+
+    #[test]
+    fn a_file_in_the_way_of_the_home_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("afile");
+        fs_err::write(&file, "").unwrap();
+        for value in ["afile", "afile/sub"] {
+            let env = EnvSnapshot::from_pairs([("OKSTRA_HOME", value)])
+                .started_in(dir.path().to_path_buf());
+            assert_eq!(
+                env.okstra_home(),
+                Err(EnvError::HomeNotAFolder {
+                    var: "OKSTRA_HOME",
+                    value: value.to_owned(),
+                    file: file.clone(),
+                })
+            );
+        }
     }
 }

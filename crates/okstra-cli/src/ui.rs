@@ -3,13 +3,15 @@
 //!
 //! Colour is decoration only and off under `NO_COLOR` or when stderr is not a terminal. Every
 //! text is printed with its control characters escaped (newlines and tabs kept), so bytes a
-//! worker printed can never move the cursor, retitle the terminal or clear the screen. Write
-//! failures (a closed pipe) are ignored: the exit code still tells the outcome.
+//! worker printed can never move the cursor, retitle the terminal or clear the screen. The
+//! first failed write to stdout is kept (`stdout.rs`) and becomes the exit status at the end;
+//! failed writes to stderr are ignored, there being nowhere left to report them.
 
 use std::borrow::Cow;
 use std::io::{IsTerminal, Write};
 
 use crate::command_error::CommandError;
+use crate::stdout::{DataOut, StdoutError};
 
 /// How much status output to show.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -23,13 +25,18 @@ pub enum Verbosity {
 pub struct Ui {
     verbosity: Verbosity,
     color: bool,
+    out: DataOut,
 }
 
 impl Ui {
     /// Returns the ui; `no_color` is the `NO_COLOR` variable's presence.
     pub fn new(verbosity: Verbosity, no_color: bool) -> Self {
         let color = !no_color && std::io::stderr().is_terminal();
-        Self { verbosity, color }
+        Self {
+            verbosity,
+            color,
+            out: DataOut::default(),
+        }
     }
 
     /// Returns whether status lines are shown.
@@ -37,11 +44,15 @@ impl Ui {
         self.verbosity == Verbosity::Quiet
     }
 
-    /// Writes data to stdout (control characters escaped).
+    /// Writes data to stdout (control characters escaped). A failed write is kept for
+    /// [`Ui::take_stdout_failure`]; data after it is dropped.
     pub fn data(&self, text: &str) {
-        let mut out = std::io::stdout().lock();
-        let _ = out.write_all(escape_controls(text).as_bytes());
-        let _ = out.flush();
+        self.out.write(escape_controls(text).as_bytes());
+    }
+
+    /// Returns the first failed write to stdout, if any.
+    pub fn take_stdout_failure(&self) -> Option<StdoutError> {
+        self.out.take_failure()
     }
 
     /// Writes one data line to stdout.

@@ -10,6 +10,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::document::{TOP_LEVEL, parse_json, typed};
 use crate::errors::DocumentError;
 use crate::segment::{ProjectId, Segment};
 use crate::version::{check_schema_version, schema_version};
@@ -215,10 +216,10 @@ impl ProjectConfig {
     /// Parses a project.json (or defaults) text: version check, typed fields, and the list of
     /// unknown keys.
     pub fn parse(text: &str) -> Result<(Self, Vec<ConfigWarning>), DocumentError> {
-        let value: Value = serde_json::from_str(text).map_err(|e| DocumentError::from_json(&e))?;
+        let value = parse_json(text)?;
         let Value::Object(obj) = &value else {
             return Err(DocumentError::Field {
-                field: "(top level)".to_owned(),
+                field: TOP_LEVEL.to_owned(),
                 message: "expected a JSON object".to_owned(),
             });
         };
@@ -302,27 +303,14 @@ fn unknown_keys(
     }
 }
 
-/// Deserializes each known key on its own so a type error names its field.
+/// Deserializes the known keys; a type error names its field path (`deadlines.error-analysis`).
 fn typed_fields(obj: &Map<String, Value>) -> Result<ProjectConfig, DocumentError> {
-    let mut known = Map::new();
-    for key in TOP_KEYS {
-        if let Some(v) = obj.get(*key) {
-            // Check this one field alone, so the error can name it.
-            let mut single = Map::new();
-            single.insert((*key).to_owned(), v.clone());
-            serde_json::from_value::<ProjectConfig>(Value::Object(single)).map_err(|e| {
-                DocumentError::Field {
-                    field: (*key).to_owned(),
-                    message: e.to_string(),
-                }
-            })?;
-            known.insert((*key).to_owned(), v.clone());
-        }
-    }
-    serde_json::from_value(Value::Object(known)).map_err(|e| DocumentError::Field {
-        field: "(top level)".to_owned(),
-        message: e.to_string(),
-    })
+    let known: Map<String, Value> = obj
+        .iter()
+        .filter(|(k, _)| TOP_KEYS.contains(&k.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    typed(Value::Object(known))
 }
 
 #[cfg(test)]

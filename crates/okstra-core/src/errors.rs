@@ -3,6 +3,8 @@
 //! `IdError` and `RunRefError` are defined in `ids.rs`, beside the operations that return them,
 //! and re-exported here.
 
+use std::fmt;
+
 use thiserror::Error;
 
 // The id errors live beside the parsers and resolvers that return them; they stay reachable here
@@ -20,12 +22,64 @@ pub enum SegmentError {
     SlugsToNothing { value: String, non_ascii: bool },
     #[error("{value:?} slugs to {len} characters; the limit is 100")]
     TooLong { value: String, len: usize },
-    #[error("{value:?} slugs to {slug:?}, which is not a valid segment")]
-    Invalid { value: String, slug: String },
+    #[error("{value:?} slugs to {slug:?}, which {rule}")]
+    Invalid {
+        value: String,
+        slug: String,
+        rule: SegmentRule,
+    },
     #[error("{value:?} is not in slug form")]
     NotASlug { value: String },
     #[error("{value:?} is not a task: expected <group>/<id>, e.g. payments/dev-9495")]
     TaskArg { value: String },
+    #[error("the {part} in {value:?} is empty")]
+    EmptyPart { value: String, part: TaskPart },
+}
+
+/// The rule of SPEC §1 a slug breaks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SegmentRule {
+    /// It must start with a letter or digit.
+    LeadingChar,
+    /// It must not contain `..`.
+    DoubleDot,
+    /// It must not end in `.lock` (git keeps such names for its lock files).
+    LockSuffix,
+}
+
+impl fmt::Display for SegmentRule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            SegmentRule::LeadingChar => "does not start with a letter or digit",
+            SegmentRule::DoubleDot => "contains `..`",
+            SegmentRule::LockSuffix => "ends in `.lock` (git keeps such names for its lock files)",
+        })
+    }
+}
+
+/// Which half of a `<group>/<id>` task argument.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TaskPart {
+    Group,
+    Id,
+}
+
+impl fmt::Display for TaskPart {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TaskPart::Group => "task group",
+            TaskPart::Id => "task id",
+        })
+    }
+}
+
+/// A raw project id (`okstra init --project-id`) that cannot be one.
+#[derive(Debug, Error, PartialEq, Eq)]
+#[error("{value:?} cannot be a project id")]
+pub struct ProjectIdError {
+    pub value: String,
+    #[source]
+    pub reason: SegmentError,
 }
 
 /// An unknown task type name.
@@ -57,6 +111,8 @@ pub enum VersionError {
 /// A JSON document (project.json, a manifest, …) that cannot be read.
 #[derive(Debug, Error)]
 pub enum DocumentError {
+    #[error("the file is empty")]
+    Empty,
     #[error("line {line}, column {column}: {message}")]
     Syntax {
         line: usize,

@@ -8,6 +8,7 @@
 pub mod adapter;
 pub mod budget;
 pub mod config;
+pub mod document;
 pub mod duration;
 pub mod env_vars;
 pub mod errors;

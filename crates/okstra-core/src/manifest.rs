@@ -12,6 +12,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::config::AdapterKind;
+use crate::document::parse_versioned;
 use crate::errors::DocumentError;
 use crate::events::{Checkpoint, ManifestEvent};
 use crate::ids::{RunId, RunSeq, Stage};
@@ -19,7 +20,7 @@ use crate::run_paths::{ProjectPaths, RunPaths, relative_to};
 use crate::segment::{ProjectId, Segment, TaskKey, TaskName};
 use crate::status::{RunStatus, WorktreeStatus};
 use crate::task_type::TaskType;
-use crate::version::{check_schema_version, schema_version};
+use crate::version::schema_version;
 use crate::worker_name::{Role, WorkerName};
 
 /// The `schemaVersion` kind of a run manifest.
@@ -250,16 +251,7 @@ impl RunManifest {
 
     /// Parses a manifest text, refusing a newer major version.
     pub fn parse(text: &str) -> Result<Self, DocumentError> {
-        let value: serde_json::Value =
-            serde_json::from_str(text).map_err(|e| DocumentError::from_json(&e))?;
-        check_schema_version(
-            MANIFEST_KIND,
-            value.get("schemaVersion").and_then(|v| v.as_str()),
-        )?;
-        serde_json::from_value(value).map_err(|e| DocumentError::Field {
-            field: "(manifest)".to_owned(),
-            message: e.to_string(),
-        })
+        parse_versioned(text, MANIFEST_KIND)
     }
 
     /// Records that the run passed `checkpoint` (once; a resumed run does not duplicate it).

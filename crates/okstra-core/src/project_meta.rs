@@ -9,9 +9,10 @@
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+use crate::document::parse_versioned;
 use crate::errors::DocumentError;
 use crate::repository::GitCommonDir;
-use crate::version::{check_schema_version, schema_version};
+use crate::version::schema_version;
 
 /// The `schemaVersion` kind of project meta.
 pub const PROJECT_META_KIND: &str = "project-meta";
@@ -66,16 +67,7 @@ impl ProjectMeta {
 
     /// Parses a meta text.
     pub fn parse(text: &str) -> Result<Self, DocumentError> {
-        let value: serde_json::Value =
-            serde_json::from_str(text).map_err(|e| DocumentError::from_json(&e))?;
-        check_schema_version(
-            PROJECT_META_KIND,
-            value.get("schemaVersion").and_then(|v| v.as_str()),
-        )?;
-        serde_json::from_value(value).map_err(|e| DocumentError::Field {
-            field: "(meta)".to_owned(),
-            message: e.to_string(),
-        })
+        parse_versioned(text, PROJECT_META_KIND)
     }
 
     /// Adds a root if it is new; returns whether anything changed.

@@ -29,10 +29,11 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use crate::document::parse_versioned;
 use crate::errors::DocumentError;
 use crate::repository::{GitCommonDir, WorktreeNamespace};
 use crate::segment::{ProjectId, Segment};
-use crate::version::{check_schema_version, schema_version};
+use crate::version::schema_version;
 
 /// The `schemaVersion` kind of the registry.
 pub const REGISTRY_KIND: &str = "registry";
@@ -117,17 +118,7 @@ impl Registry {
 
     /// Parses a registry text, of this release or the previous one.
     pub fn parse(text: &str) -> Result<Self, DocumentError> {
-        let value: serde_json::Value =
-            serde_json::from_str(text).map_err(|e| DocumentError::from_json(&e))?;
-        check_schema_version(
-            REGISTRY_KIND,
-            value.get("schemaVersion").and_then(|v| v.as_str()),
-        )?;
-        let mut registry: Self =
-            serde_json::from_value(value).map_err(|e| DocumentError::Field {
-                field: "(registry)".to_owned(),
-                message: e.to_string(),
-            })?;
+        let mut registry: Self = parse_versioned(text, REGISTRY_KIND)?;
         registry.attribute_branches();
         Ok(registry)
     }

@@ -15,10 +15,10 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::document::parse_versioned;
 use crate::errors::DocumentError;
 use crate::run_paths::RoundTag;
 use crate::tokens::TokenUsage;
-use crate::version::check_schema_version;
 
 /// The `schemaVersion` kind of a replay fixture.
 pub const REPLAY_KIND: &str = "replay-fixture";
@@ -81,16 +81,7 @@ pub struct ReplayFixture {
 impl ReplayFixture {
     /// Parses a fixture text.
     pub fn parse(text: &str) -> Result<Self, DocumentError> {
-        let value: serde_json::Value =
-            serde_json::from_str(text).map_err(|e| DocumentError::from_json(&e))?;
-        check_schema_version(
-            REPLAY_KIND,
-            value.get("schemaVersion").and_then(|v| v.as_str()),
-        )?;
-        serde_json::from_value(value).map_err(|e| DocumentError::Field {
-            field: "(replay fixture)".to_owned(),
-            message: e.to_string(),
-        })
+        parse_versioned(text, REPLAY_KIND)
     }
 
     /// Returns the answer for a worker, round and attempt: the attempt's own entry, else the

@@ -9,7 +9,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::errors::SegmentError;
+use crate::errors::{SegmentError, SegmentRule, TaskPart};
 
 /// The longest segment the rule accepts (`^[a-z0-9][a-z0-9._-]{0,99}$`).
 pub const MAX_SEGMENT_LEN: usize = 100;
@@ -89,10 +89,20 @@ impl Segment {
             .chars()
             .next()
             .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
-        if !first_ok || slugged.contains("..") || slugged.ends_with(".lock") {
+        let rule = if !first_ok {
+            Some(SegmentRule::LeadingChar)
+        } else if slugged.contains("..") {
+            Some(SegmentRule::DoubleDot)
+        } else if slugged.ends_with(".lock") {
+            Some(SegmentRule::LockSuffix)
+        } else {
+            None
+        };
+        if let Some(rule) = rule {
             return Err(SegmentError::Invalid {
                 value: raw.to_owned(),
                 slug: slugged,
+                rule,
             });
         }
         Ok(Self(slugged))
@@ -240,10 +250,13 @@ impl TaskKey {
                 value: value.to_owned(),
             });
         };
-        if group.is_empty() || id.is_empty() {
-            return Err(SegmentError::TaskArg {
-                value: value.to_owned(),
-            });
+        for (part, text) in [(TaskPart::Group, group), (TaskPart::Id, id)] {
+            if text.trim().is_empty() {
+                return Err(SegmentError::EmptyPart {
+                    value: value.to_owned(),
+                    part,
+                });
+            }
         }
         let group = TaskName::parse(group)?;
         let id = TaskName::parse(id)?;
@@ -420,6 +433,30 @@ mod tests {
         assert!(TaskKey::parse_task_arg("/x").is_err());
         assert!(TaskKey::parse_task_arg("a/../x").is_err());
         assert!(TaskKey::parse_task_arg("a/b/c").is_err());
+    }
+
+    #[test]
+    fn an_empty_half_of_a_task_is_named_with_the_value() {
+        let err = TaskKey::parse_task_arg("g/   ").unwrap_err();
+        assert_eq!(err.to_string(), r#"the task id in "g/   " is empty"#);
+        let err = TaskKey::parse_task_arg("/x").unwrap_err();
+        assert_eq!(err.to_string(), r#"the task group in "/x" is empty"#);
+    }
+
+    #[test]
+    fn an_invalid_slug_says_which_rule_it_breaks() {
+        let rule = |result: Result<Segment, SegmentError>| match result {
+            Err(SegmentError::Invalid { rule, .. }) => rule,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(rule(Segment::parse("branch.lock")), SegmentRule::LockSuffix);
+        assert_eq!(rule(Segment::parse("_x")), SegmentRule::LeadingChar);
+        // `..` in raw input is refused as path-like first; a stored slug can still hold it.
+        assert_eq!(rule(Segment::from_slug("a..b")), SegmentRule::DoubleDot);
+        assert_eq!(
+            Segment::parse("Main.LOCK").unwrap_err().to_string(),
+            r#""Main.LOCK" slugs to "main.lock", which ends in `.lock` (git keeps such names for its lock files)"#
+        );
     }
 
     #[test]

@@ -12,6 +12,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::config::AdapterKind;
+use crate::document::parse_versioned;
 use crate::errors::DocumentError;
 use crate::ids::{RunId, RunSeq};
 use crate::result_header::CliInfo;
@@ -19,7 +20,7 @@ use crate::run_paths::RoundTag;
 use crate::status::WorkerStatus;
 use crate::task_type::TaskType;
 use crate::tokens::TokenUsage;
-use crate::version::{check_schema_version, schema_version};
+use crate::version::schema_version;
 use crate::worker_name::{Role, WorkerName};
 
 /// The `schemaVersion` kind of team state.
@@ -254,16 +255,7 @@ impl TeamState {
 
     /// Parses a team state text.
     pub fn parse(text: &str) -> Result<Self, DocumentError> {
-        let value: serde_json::Value =
-            serde_json::from_str(text).map_err(|e| DocumentError::from_json(&e))?;
-        check_schema_version(
-            TEAM_STATE_KIND,
-            value.get("schemaVersion").and_then(|v| v.as_str()),
-        )?;
-        serde_json::from_value(value).map_err(|e| DocumentError::Field {
-            field: "(team state)".to_owned(),
-            message: e.to_string(),
-        })
+        parse_versioned(text, TEAM_STATE_KIND)
     }
 
     /// Returns the row of a worker in a round.

@@ -4,13 +4,14 @@
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+use crate::document::parse_versioned;
 use crate::errors::DocumentError;
 use crate::ids::{RunId, Stage};
 use crate::manifest::RunManifest;
 use crate::run_paths::relative_to;
 use crate::status::RunStatus;
 use crate::task_type::TaskType;
-use crate::version::{check_schema_version, schema_version};
+use crate::version::schema_version;
 
 /// The `schemaVersion` kind of a timeline.
 pub const TIMELINE_KIND: &str = "timeline";
@@ -84,16 +85,7 @@ impl Timeline {
 
     /// Parses a timeline text.
     pub fn parse(text: &str) -> Result<Self, DocumentError> {
-        let value: serde_json::Value =
-            serde_json::from_str(text).map_err(|e| DocumentError::from_json(&e))?;
-        check_schema_version(
-            TIMELINE_KIND,
-            value.get("schemaVersion").and_then(|v| v.as_str()),
-        )?;
-        serde_json::from_value(value).map_err(|e| DocumentError::Field {
-            field: "(timeline)".to_owned(),
-            message: e.to_string(),
-        })
+        parse_versioned(text, TIMELINE_KIND)
     }
 
     /// Inserts the entry, or replaces the one with the same run id (keeping its place and its

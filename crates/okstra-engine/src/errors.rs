@@ -202,7 +202,7 @@ pub enum PriorReportError {
     Invalid {
         path: PathBuf,
         #[source]
-        source: serde_json::Error,
+        source: DocumentError,
     },
 }
 
@@ -214,11 +214,19 @@ pub enum ReportError {
         path: PathBuf,
         violations: Vec<okstra_core::schema::SchemaViolation>,
     },
-    #[error("{}: line {}, column {}: {source}", path.display(), source.line(), source.column())]
+    /// A report okstra could not serialize (its own failure).
+    #[error("{}: cannot write the report data: {source}", path.display())]
     Json {
         path: PathBuf,
         #[source]
         source: serde_json::Error,
+    },
+    /// A report data file that is not JSON, or not report data.
+    #[error("{}: {source}", path.display())]
+    Invalid {
+        path: PathBuf,
+        #[source]
+        source: DocumentError,
     },
     #[error("{}: {source}", path.display())]
     Version {

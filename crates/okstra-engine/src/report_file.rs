@@ -5,6 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
+use okstra_core::document::{parse_json_bytes, typed};
 use okstra_core::report::{ReportData, render_markdown, sha256_hex, validate_report_value};
 
 use crate::errors::{PathError, ReportError};
@@ -32,16 +33,13 @@ pub(crate) fn write_report(data_path: &Path, data: &ReportData) -> Result<PathBu
 pub fn render_report(data_path: &Path) -> Result<PathBuf, ReportError> {
     markdown_path(data_path)?;
     let bytes = fs_err::read(data_path).map_err(|e| PathError::at(data_path)(e))?;
-    let value: serde_json::Value =
-        serde_json::from_slice(&bytes).map_err(|source| ReportError::Json {
-            path: data_path.to_path_buf(),
-            source,
-        })?;
-    check_schema(data_path, &value)?;
-    let data: ReportData = serde_json::from_value(value).map_err(|source| ReportError::Json {
+    let invalid = |source| ReportError::Invalid {
         path: data_path.to_path_buf(),
         source,
-    })?;
+    };
+    let value = parse_json_bytes(&bytes).map_err(invalid)?;
+    check_schema(data_path, &value)?;
+    let data: ReportData = typed(value).map_err(invalid)?;
     data.check_version()
         .map_err(|source| ReportError::Version {
             path: data_path.to_path_buf(),

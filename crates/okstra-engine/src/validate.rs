@@ -8,6 +8,7 @@
 use std::path::{Path, PathBuf};
 
 use okstra_core::TaskType;
+use okstra_core::document::parse_json_bytes;
 use okstra_core::findings::converge::ConvergenceState;
 use okstra_core::manifest::RunManifest;
 use okstra_core::plan::missing_plan_keywords;
@@ -163,7 +164,7 @@ pub(crate) fn validate_run_dir(paths: &RunPaths, manifest: &RunManifest) -> Vec<
     let Some(data_bytes) = c.read(&data_path, "report-data") else {
         return c.failures;
     };
-    let value: serde_json::Value = match serde_json::from_slice(&data_bytes) {
+    let value: serde_json::Value = match parse_json_bytes(&data_bytes) {
         Ok(v) => v,
         Err(e) => {
             c.fail(&data_path, "report-data", format!("not JSON: {e}"));

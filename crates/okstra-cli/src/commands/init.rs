@@ -3,6 +3,7 @@
 use clap::Args;
 use okstra_core::ProjectId;
 use okstra_core::config::Language;
+use okstra_core::errors::ProjectIdError;
 use okstra_engine::{ExcludeOutcome, LoadedProject, init_project};
 
 use crate::command_error::{CommandError, ExitStatus};
@@ -35,7 +36,12 @@ pub fn cmd_init(ctx: &CommandContext, args: &InitArgs) -> Result<ExitStatus, Com
     let project_id = args
         .project_id
         .as_deref()
-        .map(ProjectId::parse)
+        .map(|raw| {
+            ProjectId::parse(raw).map_err(|reason| ProjectIdError {
+                value: raw.to_owned(),
+                reason,
+            })
+        })
         .transpose()?;
     let home = ctx.home()?;
     let outcome = init_project(&home, &ctx.cwd, project_id.as_ref(), language, args.track)?;

@@ -110,6 +110,6 @@ fn init_warns_about_unknown_keys_and_refuses_broken_json() {
     ----- stdout -----
     ----- stderr -----
     error: [TMP]/project/.okstra/project.json: line 3, column 1: trailing comma
-    hint: fix .okstra/project.json: a JSON object whose keys are all optional but projectId
+    hint: fix the JSON syntax of .okstra/project.json at line 3, column 1; it is a JSON object whose keys are all optional but projectId
     ");
 }

@@ -3,13 +3,16 @@
 
 mod analysis_replay;
 mod budget;
+mod central_home;
 mod common;
 mod ctl;
+mod data_out;
 mod doctor;
 mod hardening;
 mod help;
 mod identity;
 mod init;
+mod messages;
 mod real_analysis;
 mod real_clis;
 mod resume;

@@ -1,49 +1,11 @@
 //! `okstra validate` and `okstra render`: a valid run passes; changing one byte in the report
 //! data, the markdown, a result header or the convergence record fails and names that path.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use okstra_test_support::TestEnv;
-use serde_json::{Value, json};
 
-use crate::common::{okstra, okstra_cmd, run_dir, run_guarded, write_brief, write_project};
-
-fn replay_run(env: &TestEnv) -> (String, PathBuf) {
-    fs_err::write(
-        env.project().join("fixture.json"),
-        include_str!("fixtures/analysis.json"),
-    )
-    .unwrap();
-    let replay = json!({"adapter": "replay", "fixture": "fixture.json"});
-    write_project(
-        env,
-        &json!({"projectId": "shop", "agents": {"claude": replay, "codex": replay, "gemini": replay}}),
-    );
-    let brief = write_brief(env);
-    let out = run_guarded(
-        env,
-        okstra_cmd(
-            env,
-            &[
-                "run",
-                "error-analysis",
-                "--task",
-                "t/v",
-                "--brief",
-                brief.to_str().unwrap(),
-                "--base-ref",
-                "main",
-                "--json",
-            ],
-        ),
-    );
-    assert_eq!(out.code, Some(0), "{out}");
-    let v: Value = serde_json::from_str(&out.stdout).unwrap();
-    (
-        v["runId"].as_str().unwrap().to_owned(),
-        run_dir(env, "t/v", "error-analysis"),
-    )
-}
+use crate::common::{okstra, okstra_cmd, replay_run, run_guarded};
 
 /// Changes the first byte of `needle` in the file to a different letter, runs validate, and
 /// restores the file.

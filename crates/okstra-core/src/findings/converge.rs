@@ -14,10 +14,11 @@ use serde::{Deserialize, Serialize};
 
 use super::merge::absorb_duplicate;
 use super::model::{ConsensusClass, Finding, Verdict, VerdictItem, VerdictsBlock};
+use crate::document::parse_versioned;
 use crate::errors::DocumentError;
 use crate::status::WorkerStatus;
 use crate::tokens::TokenUsage;
-use crate::version::{check_schema_version, schema_version};
+use crate::version::schema_version;
 
 /// The `schemaVersion` kind of convergence state.
 pub const CONVERGENCE_KIND: &str = "convergence";
@@ -232,16 +233,7 @@ impl ConvergenceState {
 
     /// Parses a convergence state text.
     pub fn parse(text: &str) -> Result<Self, DocumentError> {
-        let value: serde_json::Value =
-            serde_json::from_str(text).map_err(|e| DocumentError::from_json(&e))?;
-        check_schema_version(
-            CONVERGENCE_KIND,
-            value.get("schemaVersion").and_then(|v| v.as_str()),
-        )?;
-        serde_json::from_value(value).map_err(|e| DocumentError::Field {
-            field: "(convergence)".to_owned(),
-            message: e.to_string(),
-        })
+        parse_versioned(text, CONVERGENCE_KIND)
     }
 
     /// Returns P: the analysers that completed round 0, minus the skipped workers.

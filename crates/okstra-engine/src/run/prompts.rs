@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use okstra_core::TaskType;
+use okstra_core::document::{parse_json, typed};
 use okstra_core::outcome::AnswerContract;
 use okstra_core::prompt::{
     ContextSection, FINDINGS_CONTRACT, NARRATIVE_CONTRACT, PLAN_NARRATIVE_CONTRACT, PromptInput,
@@ -88,10 +89,12 @@ fn prior_reports(
         };
         let text = fs_err::read_to_string(&path).map_err(PathError::at(&path))?;
         let data: ReportData =
-            serde_json::from_str(&text).map_err(|source| PriorReportError::Invalid {
-                path: path.clone(),
-                source,
-            })?;
+            parse_json(&text)
+                .and_then(typed)
+                .map_err(|source| PriorReportError::Invalid {
+                    path: path.clone(),
+                    source,
+                })?;
         out.push(ContextSection {
             title: format!("Prior report: {other} #{}", data.frontmatter.run_seq),
             body: format!(

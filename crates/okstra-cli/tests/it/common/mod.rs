@@ -7,7 +7,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use okstra_test_support::{CommandOutput, TestEnv};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 /// Returns the path of the `okstra` binary under test.
 pub(crate) fn okstra_bin() -> &'static str {
@@ -143,6 +143,44 @@ pub(crate) fn fake(args: &[&str]) -> Value {
 pub(crate) fn read_json(path: &Path) -> Value {
     serde_json::from_str(&fs_err::read_to_string(path).unwrap_or_else(|e| panic!("{e}")))
         .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// Runs error-analysis on `t/v` with replay analysers; returns the run id and run dir.
+pub(crate) fn replay_run(env: &TestEnv) -> (String, PathBuf) {
+    fs_err::write(
+        env.project().join("fixture.json"),
+        include_str!("../fixtures/analysis.json"),
+    )
+    .unwrap();
+    let replay = json!({"adapter": "replay", "fixture": "fixture.json"});
+    write_project(
+        env,
+        &json!({"projectId": "shop", "agents": {"claude": replay, "codex": replay, "gemini": replay}}),
+    );
+    let brief = write_brief(env);
+    let out = run_guarded(
+        env,
+        okstra_cmd(
+            env,
+            &[
+                "run",
+                "error-analysis",
+                "--task",
+                "t/v",
+                "--brief",
+                brief.to_str().unwrap(),
+                "--base-ref",
+                "main",
+                "--json",
+            ],
+        ),
+    );
+    assert_eq!(out.code, Some(0), "{out}");
+    let v: Value = serde_json::from_str(&out.stdout).unwrap();
+    (
+        v["runId"].as_str().unwrap().to_owned(),
+        run_dir(env, "t/v", "error-analysis"),
+    )
 }
 
 /// The run directory of a task's run of a type.
