@@ -9,6 +9,10 @@
 //! - the wall time of one round of 16 workers that each take 1 s, from the first dispatch to
 //!   the last durable status (goal ≤ 1.1 s).
 //!
+//! Each run is a task of its own, as in real use, where a task holds a handful of runs: a
+//! single task holding a thousand runs would measure its folders' growth (thousands of files
+//! in one `worker-results/`), not the runner.
+//!
 //! Run: `cargo bench -p okstra-engine --bench runner`.
 
 #![expect(clippy::print_stdout, reason = "a bench binary reports on stdout")]
@@ -60,9 +64,9 @@ fn completion_latency(total: usize, concurrency: usize, goal_ms: f64) {
     let bench = project(&names, &["--text", FINDINGS], Some(stamps.path()));
     let runs = total / concurrency;
     let mut durable: Vec<Vec<i128>> = vec![Vec::new(); concurrency];
-    for _ in 0..runs {
-        let summary =
-            okstra_engine::run(bench.new_run("bench/runner", &flags(&names))).expect("run");
+    for n in 0..runs {
+        let task = format!("bench/runner-{concurrency}-{n}");
+        let summary = okstra_engine::run(bench.new_run(&task, &flags(&names))).expect("run");
         assert_eq!(summary.status, RunStatus::Completed);
         for (i, w) in summary.workers.iter().enumerate() {
             assert_eq!(w.status, WorkerStatus::Completed, "{:?}", w.reason);
@@ -91,8 +95,8 @@ fn sixteen_one_second_workers() {
     let names: Vec<String> = (0..16).map(|i| format!("s{i}")).collect();
     let bench = project(&names, &["--sleep-ms", "1000", "--text", FINDINGS], None);
     for round in 0..3u32 {
-        let summary =
-            okstra_engine::run(bench.new_run("bench/sixteen", &flags(&names))).expect("run");
+        let task = format!("bench/sixteen-{round}");
+        let summary = okstra_engine::run(bench.new_run(&task, &flags(&names))).expect("run");
         assert!(
             summary
                 .workers

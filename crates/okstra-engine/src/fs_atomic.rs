@@ -4,7 +4,9 @@
 //!
 //! It also writes other whole files (markdown, prompts) the same way. Two lighter variants:
 //! prompts (regenerable) skip the fsyncs, and the state files a run rewrites many times
-//! (manifest, team state) skip only the folder's fsync and unchanged rewrites. Appending lines
+//! (manifest, team state) skip only the folder's fsync and unchanged rewrites. The writes a
+//! group of worker completions waits for fill temp files made beforehand ([`Reserved`],
+//! [`Spares`]), since making a file is the slow part on a busy file system. Appending lines
 //! is `jsonl`'s job. Every file written here is 0600, its new folders 0700 (`private`).
 
 use std::io::Write;
@@ -74,12 +76,99 @@ pub(crate) fn json_text<T: Serialize>(path: &Path, value: &T) -> Result<String, 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct StateDigest(Option<u64>);
 
+/// A temp file made beside a file okstra will write later — a worker's result file, made when
+/// its attempt starts — so that the write, when it is due, only fills, syncs and renames it:
+/// making a file is the slow part of an atomic write on a busy file system. It is named after
+/// its target (`.<name>.okstra-tmp`), so a crash leaves at most one empty file per target,
+/// which the next reservation of that target reuses; dropped unused, it is removed.
+#[derive(Debug)]
+pub(crate) struct Reserved {
+    path: PathBuf,
+    file: Option<fs_err::File>,
+}
+
+impl Reserved {
+    /// Makes the temp file of `target` (0600, never through a symlink), creating its folder.
+    pub(crate) fn beside(target: &Path) -> Result<Self, PathError> {
+        use fs_err::os::unix::fs::OpenOptionsExt;
+        let dir = target.parent().unwrap_or_else(|| Path::new("."));
+        crate::private::create_dir_all(dir)?;
+        let name = target
+            .file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+        let path = dir.join(format!(".{name}.okstra-tmp"));
+        let file = fs_err::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(crate::private::FILE_MODE)
+            .custom_flags(nix::libc::O_NOFOLLOW)
+            .open(&path)
+            .map_err(PathError::at(&path))?;
+        Ok(Self {
+            path,
+            file: Some(file),
+        })
+    }
+
+    /// Writes `bytes` into it, syncs it and renames it over `target`.
+    fn fill(mut self, target: &Path, bytes: &[u8]) -> Result<(), PathError> {
+        let Some(mut file) = self.file.take() else {
+            return rename_into_place(target, bytes, true);
+        };
+        let filled = file
+            .write_all(bytes)
+            .and_then(|()| file.sync_all())
+            .map_err(PathError::at(target))
+            .and_then(|()| fs_err::rename(&self.path, target).map_err(PathError::at(target)));
+        if filled.is_err() {
+            let _ = fs_err::remove_file(&self.path);
+        }
+        filled
+    }
+}
+
+impl Drop for Reserved {
+    fn drop(&mut self) {
+        if self.file.take().is_some() {
+            let _ = fs_err::remove_file(&self.path);
+        }
+    }
+}
+
+/// The next temp files of state files a run rewrites with each group of completions (team state
+/// and the manifest), each made in the background as soon as the last one was used.
+#[derive(Debug, Default)]
+pub(crate) struct Spares(
+    std::collections::HashMap<PathBuf, tokio::task::JoinHandle<Option<Reserved>>>,
+);
+
+impl Spares {
+    /// Returns the spare temp file of `path`, if one was made (waiting for it while it is).
+    pub(crate) async fn take(&mut self, path: &Path) -> Option<Reserved> {
+        self.0.remove(path)?.await.ok().flatten()
+    }
+
+    /// Starts making the next spare temp file of `path`, unless it has one (the same name: a
+    /// second one would remove the first as it is dropped).
+    pub(crate) fn refill(&mut self, path: &Path) {
+        if self.0.contains_key(path) {
+            return;
+        }
+        let target = path.to_path_buf();
+        let making = tokio::task::spawn_blocking(move || Reserved::beside(&target).ok());
+        self.0.insert(path.to_path_buf(), making);
+    }
+}
+
 /// A whole-file write, prepared in memory.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub(crate) struct PendingWrite {
     path: PathBuf,
     bytes: Vec<u8>,
     digest: u64,
+    /// The temp file made for it beforehand, if any.
+    reserved: Option<Reserved>,
 }
 
 impl PendingWrite {
@@ -97,7 +186,14 @@ impl PendingWrite {
             path: path.to_path_buf(),
             digest: hasher.finish(),
             bytes,
+            reserved: None,
         }
+    }
+
+    /// Returns this write, filling `reserved` (made beforehand beside its path) when there is one.
+    pub(crate) fn into(mut self, reserved: Option<Reserved>) -> Self {
+        self.reserved = reserved;
+        self
     }
 
     /// Returns the digest this write leaves.
@@ -110,9 +206,13 @@ impl PendingWrite {
         saved == self.digest()
     }
 
-    /// Writes it: temp file, fsync, rename; the folder is not fsynced.
-    fn commit(&self) -> Result<(), PathError> {
-        rename_into_place(&self.path, &self.bytes, true)
+    /// Writes it: temp file (the reserved one, if any), fsync, rename; the folder is not
+    /// fsynced.
+    fn commit(self) -> Result<(), PathError> {
+        match self.reserved {
+            Some(reserved) => reserved.fill(&self.path, &self.bytes),
+            None => rename_into_place(&self.path, &self.bytes, true),
+        }
     }
 }
 
@@ -188,8 +288,9 @@ pub(crate) fn write_json_if_changed<T: Serialize>(
     if write.is_unchanged(*digest) {
         return Ok(());
     }
+    let written = write.digest();
     write.commit()?;
-    *digest = write.digest();
+    *digest = written;
     Ok(())
 }
 
@@ -202,5 +303,85 @@ pub(crate) fn read_optional(path: &Path) -> Result<Option<String>, PathError> {
             path: path.to_path_buf(),
             source: e,
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
+    use super::*;
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = fs_err::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn a_reserved_temp_file_becomes_its_target_when_filled() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("result.md");
+        let reserved = Reserved::beside(&target).unwrap();
+        assert_eq!(names(dir.path()), [".result.md.okstra-tmp"]);
+        let write = PendingWrite::bytes(&target, b"answer\n".to_vec()).into(Some(reserved));
+        write.commit().unwrap();
+        assert_eq!(names(dir.path()), ["result.md"]);
+        assert_eq!(fs_err::read_to_string(&target).unwrap(), "answer\n");
+        let mode = fs_err::metadata(&target).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+
+    #[test]
+    fn a_reserved_temp_file_dropped_unused_is_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let reserved = Reserved::beside(&dir.path().join("team.json")).unwrap();
+        drop(reserved);
+        assert!(names(dir.path()).is_empty());
+    }
+
+    #[test]
+    fn a_stale_reserved_temp_file_is_reused_and_a_symlink_in_its_place_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("r.md");
+        // What a crash leaves: the empty temp file of a target.
+        fs_err::write(dir.path().join(".r.md.okstra-tmp"), "stale").unwrap();
+        let reserved = Reserved::beside(&target).unwrap();
+        reserved.fill(&target, b"new").unwrap();
+        assert_eq!(fs_err::read_to_string(&target).unwrap(), "new");
+        assert_eq!(names(dir.path()), ["r.md"]);
+
+        let elsewhere = dir.path().join("elsewhere");
+        std::os::unix::fs::symlink(&elsewhere, dir.path().join(".s.md.okstra-tmp")).unwrap();
+        assert!(Reserved::beside(&dir.path().join("s.md")).is_err());
+        assert!(!elsewhere.exists());
+    }
+
+    #[test]
+    fn spares_make_the_next_temp_file_once_the_last_was_taken() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let dir = tempfile::tempdir().unwrap();
+            let target = dir.path().join("state.json");
+            let mut spares = Spares::default();
+            assert!(spares.take(&target).await.is_none());
+            spares.refill(&target);
+            // A second refill while one is there keeps the first (same name).
+            spares.refill(&target);
+            let spare = spares.take(&target).await.expect("a spare");
+            let write = PendingWrite::bytes(&target, b"{}\n".to_vec()).into(Some(spare));
+            write.commit().unwrap();
+            assert_eq!(names(dir.path()), ["state.json"]);
+            spares.refill(&target);
+            let next = spares.take(&target).await.expect("the next spare");
+            assert_eq!(names(dir.path()), [".state.json.okstra-tmp", "state.json"]);
+            drop(next);
+            assert_eq!(names(dir.path()), ["state.json"]);
+        });
     }
 }

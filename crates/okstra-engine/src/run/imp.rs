@@ -25,7 +25,7 @@ use super::roster::Roster;
 use super::summary::WorkerResult;
 use crate::errors::{RunError, StoreError};
 use crate::event_sink::EventSink;
-use crate::fs_atomic::{PendingWrite, StateDigest, commit_all, write_json_if_changed};
+use crate::fs_atomic::{PendingWrite, Spares, StateDigest, commit_all, write_json_if_changed};
 use crate::home::Home;
 use crate::kill_hook;
 use crate::lock::LockGuard;
@@ -74,6 +74,8 @@ pub(crate) struct Run {
     team: TeamState,
     convergence: ConvergenceState,
     saved: Saved,
+    /// The next temp files of team state and the manifest.
+    spares: Spares,
     /// Held while this okstra drives the run: a concurrent `okstra resume` is refused.
     _lock: LockGuard,
 }
@@ -136,6 +138,7 @@ impl Run {
             convergence,
             team: parts.team,
             saved: Saved::default(),
+            spares: Spares::default(),
             _lock: parts.lock,
         }
     }
@@ -219,19 +222,27 @@ impl Run {
     }
 
     /// Writes team state and the manifest at once: both reach the disk (fsynced) before it
-    /// returns, their syncs overlapping. Used when a group of workers finishes.
+    /// returns, their syncs overlapping. Used when a group of workers finishes: each fills a
+    /// temp file made beforehand, and the next ones are made once it returns.
     pub(crate) async fn save_team_and_manifest(&mut self) -> Result<(), RunError> {
-        let team = PendingWrite::json(&self.paths.team_state(), &self.team)?;
-        let manifest = PendingWrite::json(&self.paths.manifest(), &self.manifest)?;
+        let (team_path, manifest_path) = (self.paths.team_state(), self.paths.manifest());
+        let team = PendingWrite::json(&team_path, &self.team)?;
+        let manifest = PendingWrite::json(&manifest_path, &self.manifest)?;
         let (team_digest, manifest_digest) = (team.digest(), manifest.digest());
-        let writes = [(team, self.saved.team), (manifest, self.saved.manifest)]
-            .into_iter()
-            .filter(|(w, saved)| !w.is_unchanged(*saved))
-            .map(|(w, _)| w)
-            .collect();
+        let mut writes = Vec::with_capacity(2);
+        for (write, saved, path) in [
+            (team, self.saved.team, &team_path),
+            (manifest, self.saved.manifest, &manifest_path),
+        ] {
+            if !write.is_unchanged(saved) {
+                writes.push(write.into(self.spares.take(path).await));
+            }
+        }
         commit_all(writes, false).await?;
         self.saved.team = team_digest;
         self.saved.manifest = manifest_digest;
+        self.spares.refill(&team_path);
+        self.spares.refill(&manifest_path);
         Ok(())
     }
 

@@ -112,48 +112,122 @@ fn scan() -> Vec<ProcInfo> {
         .collect()
 }
 
-fn has_tag(pid: i32, needle: &[u8]) -> bool {
-    fs_err::read(format!("/proc/{pid}/environ"))
-        .is_ok_and(|env| env.split(|b| *b == 0).any(|kv| kv == needle))
+fn environ(pid: i32) -> Option<Vec<u8>> {
+    fs_err::read(format!("/proc/{pid}/environ")).ok()
+}
+
+fn has_var(environ: &[u8], needle: &[u8]) -> bool {
+    environ.split(|b| *b == 0).any(|kv| kv == needle)
 }
 
 fn is_managed(pid: i32) -> bool {
     MANAGED.lock().map_or(true, |s| s.contains(&pid))
 }
 
+/// One caller's sweep: its tag, its start bound, and where its count goes.
+struct Sweep {
+    needle: Vec<u8>,
+    since: u64,
+    killed: HashSet<i32>,
+    done: std::sync::mpsc::SyncSender<usize>,
+}
+
+/// Sweeps asked for while another caller is sweeping; that caller does them too.
+static SWEEPS: LazyLock<Mutex<(Vec<Sweep>, bool)>> =
+    LazyLock::new(|| Mutex::new((Vec::new(), false)));
+
 /// SIGKILLs every process tagged `tag` that started at or after `since` (clock ticks since
 /// boot; the attempt's leader start, or 0 for any), repeating until none is left (a dying
-/// parent can still fork); reaps what becomes okstra's; returns how many it killed. One pass
-/// over `/proc` per round, and `environ` is read only for processes young enough to be
-/// descendants.
+/// parent can still fork); reaps what becomes okstra's; returns how many it killed.
+///
+/// Sweeps asked for at the same time share their passes over `/proc` (one caller does them all
+/// while the others wait for their count): when several workers end together, their sweeps cost
+/// about one. `environ` is read only for processes young enough to be descendants.
 pub(crate) fn kill_tagged(tag: &str, since: u64) -> usize {
-    let needle = format!("{WORKER_TAG_VAR}={tag}");
-    let me = i32::try_from(std::process::id()).unwrap_or(0);
-    let mut killed = HashSet::new();
-    for _ in 0..10 {
-        let procs = scan();
-        reap_zombies(&procs, me);
-        let found: Vec<i32> = procs
-            .iter()
-            .filter(|p| !p.zombie && p.pid != me && p.start >= since)
-            .filter(|p| has_tag(p.pid, needle.as_bytes()))
-            .map(|p| p.pid)
-            .collect();
-        if found.is_empty() {
-            break;
-        }
-        for pid in found {
-            if kill(Pid::from_raw(pid), Signal::SIGKILL).is_ok() {
-                killed.insert(pid);
-                let ours = procs.iter().any(|p| p.pid == pid && p.ppid == me);
-                if ours && !is_managed(pid) {
-                    // Killed just now: the wait returns at once.
-                    let _ = waitpid(Pid::from_raw(pid), None);
+    let (done, count) = std::sync::mpsc::sync_channel(1);
+    let sweep = Sweep {
+        needle: format!("{WORKER_TAG_VAR}={tag}").into_bytes(),
+        since,
+        killed: HashSet::new(),
+        done,
+    };
+    let lead = {
+        let Ok(mut queue) = SWEEPS.lock() else {
+            // A poisoned queue: sweep alone.
+            let mut sweeps = vec![sweep];
+            sweep_all(&mut sweeps);
+            return sweeps.pop().map_or(0, |s| s.killed.len());
+        };
+        queue.0.push(sweep);
+        let lead = !queue.1;
+        queue.1 = true;
+        lead
+    };
+    if lead {
+        loop {
+            let mut batch = match SWEEPS.lock() {
+                Ok(mut queue) => {
+                    if queue.0.is_empty() {
+                        queue.1 = false;
+                        break;
+                    }
+                    std::mem::take(&mut queue.0)
                 }
+                Err(_) => break,
+            };
+            sweep_all(&mut batch);
+            for s in batch {
+                let _ = s.done.send(s.killed.len());
             }
         }
     }
-    killed.len()
+    count.recv().unwrap_or(0)
+}
+
+/// Runs sweeps together: one pass over `/proc` per round for all of them, until none finds a
+/// process left (at most ten rounds).
+fn sweep_all(sweeps: &mut [Sweep]) {
+    let me = i32::try_from(std::process::id()).unwrap_or(0);
+    let mut open: Vec<bool> = vec![true; sweeps.len()];
+    for _ in 0..10 {
+        let procs = scan();
+        reap_zombies(&procs, me);
+        let oldest = sweeps
+            .iter()
+            .zip(&open)
+            .filter(|(_, o)| **o)
+            .map(|(s, _)| s.since)
+            .min()
+            .unwrap_or(u64::MAX);
+        let mut found_any = vec![false; sweeps.len()];
+        for p in procs
+            .iter()
+            .filter(|p| !p.zombie && p.pid != me && p.start >= oldest)
+        {
+            let Some(env) = environ(p.pid) else {
+                continue;
+            };
+            for (j, sweep) in sweeps.iter_mut().enumerate() {
+                if !open[j] || p.start < sweep.since || !has_var(&env, &sweep.needle) {
+                    continue;
+                }
+                found_any[j] = true;
+                if kill(Pid::from_raw(p.pid), Signal::SIGKILL).is_ok() {
+                    sweep.killed.insert(p.pid);
+                    if p.ppid == me && !is_managed(p.pid) {
+                        // Killed just now: the wait returns at once.
+                        let _ = waitpid(Pid::from_raw(p.pid), None);
+                    }
+                }
+            }
+        }
+        for (o, found) in open.iter_mut().zip(found_any) {
+            *o = *o && found;
+        }
+        if !open.iter().any(|o| *o) {
+            break;
+        }
+    }
 }
 
 fn reap_zombies(procs: &[ProcInfo], me: i32) {
@@ -177,4 +251,50 @@ pub(crate) fn kill_worker_tree(pgid: Option<u32>, tag: &str, since: u64) -> usiz
 /// Returns whether okstra runs as root (Claude then needs `IS_SANDBOX=1` to write).
 pub(crate) fn is_root() -> bool {
     nix::unistd::geteuid().is_root()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sweeps_asked_for_at_once_each_kill_and_count_their_own_tag() {
+        let tags: Vec<String> = (0..6)
+            .map(|i| format!("unit-sweep-{}-{i}", std::process::id()))
+            .collect();
+        let children: Vec<std::process::Child> = tags
+            .iter()
+            .map(|tag| {
+                std::process::Command::new("sleep")
+                    .arg("30")
+                    .env(WORKER_TAG_VAR, tag)
+                    .spawn()
+                    .expect("spawn sleep")
+            })
+            .collect();
+        let barrier = std::sync::Barrier::new(tags.len());
+        let counts: Vec<usize> = std::thread::scope(|s| {
+            let sweeps: Vec<_> = tags
+                .iter()
+                .map(|tag| {
+                    let barrier = &barrier;
+                    s.spawn(move || {
+                        barrier.wait();
+                        kill_tagged(tag, 0)
+                    })
+                })
+                .collect();
+            sweeps
+                .into_iter()
+                .map(|h| h.join().expect("sweep"))
+                .collect()
+        });
+        assert_eq!(counts, vec![1; tags.len()]);
+        for child in children {
+            // Killed and reaped by the sweep (okstra's own, unmanaged child).
+            assert!(!is_alive(child.id(), None), "{} survived", child.id());
+        }
+        // Nothing is left for a later sweep to find.
+        assert_eq!(kill_tagged(&tags[0], 0), 0);
+    }
 }

@@ -15,6 +15,8 @@ use okstra_core::tokens::TokenUsage;
 use tokio::task::JoinSet;
 
 use super::imp::{PlannedWorker, Round, Slot};
+use super::record::reserve_result_files;
+use super::sidecars::open_sidecars;
 use crate::errors::RunError;
 use crate::fs_atomic::replace_text;
 use crate::run::launch::{LaunchInputs, process_plan};
@@ -68,31 +70,32 @@ impl Round<'_> {
             prompts.push(prompt);
             specs.push(spec);
         }
-        write_prompts(prompts).await?;
-        let sidecars: Vec<PathBuf> = specs
+        // The sidecars are created before the workers start too, so no file is created while
+        // their completions are being recorded.
+        let sidecars = specs
             .iter()
-            .flat_map(|spec: &AttemptSpec| {
-                [
-                    ArtifactKind::Transcript,
-                    ArtifactKind::Errors,
-                    ArtifactKind::Audit,
-                ]
-                .map(|kind| self.artifact(spec.slot, kind, spec.attempt))
+            .flat_map(|spec| self.sidecar_paths(spec.slot, spec.attempt))
+            .collect();
+        let results = specs
+            .iter()
+            .map(|spec| {
+                let path = self.artifact(spec.slot, ArtifactKind::Result, spec.attempt);
+                (spec.slot, path)
             })
             .collect();
+        let (written, opened, reserved) = tokio::join!(
+            write_prompts(prompts),
+            open_sidecars(sidecars),
+            reserve_result_files(results)
+        );
+        written?;
+        self.adopt_sidecars(opened);
+        for (i, file) in reserved {
+            self.slots[i].result_file = Some(file);
+        }
         for spec in specs {
             self.spawn(spec);
         }
-        // The workers are running: create their sidecars meanwhile (append mode, so a line the
-        // dispatcher wrote first is never truncated).
-        self.executors.spawn(async move {
-            let _ = tokio::task::spawn_blocking(move || {
-                for path in sidecars {
-                    let _ = crate::private::open_append(&path);
-                }
-            })
-            .await;
-        });
         // Workers found not runnable are recorded like any finished attempt.
         self.record_finished().await
     }
@@ -116,8 +119,7 @@ impl Round<'_> {
             started: None,
             text: None,
             rejected: None,
-            transcript: None,
-            errors: None,
+            result_file: None,
             tmpdir: None,
             reaping: false,
             redispatch: None,
@@ -250,6 +252,7 @@ impl Round<'_> {
         let (prompt, spec) = self.prepare_attempt(i, attempt)?;
         replace_text(&prompt.path, &prompt.text)?;
         self.spawn(spec);
+        self.touch_sidecars(i, attempt);
         Ok(())
     }
 
@@ -257,6 +260,10 @@ impl Round<'_> {
     fn spawn(&mut self, spec: AttemptSpec) {
         let i = spec.slot;
         let attempt = spec.attempt;
+        // The attempt starts now, its files made.
+        if let Some(rec) = self.row_mut(i).attempts.last_mut() {
+            rec.started_at = Some(Timestamp::now());
+        }
         self.executors
             .spawn(run_attempt(spec, self.tx.clone(), self.run.cancel.clone()));
         let entry = &self.slots[i].planned.entry;

@@ -2,7 +2,6 @@
 //! (each drained batch handled in order, the attempts that finished in it recorded as one
 //! durable group), and the results it returns.
 
-use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -16,7 +15,9 @@ use okstra_core::team_state::TeamWorker;
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
+use super::sidecars::SidecarWriter;
 use crate::errors::RunError;
+use crate::fs_atomic::Reserved;
 use crate::kill_hook;
 use crate::run::imp::Run;
 use crate::run::roster::RosterEntry;
@@ -52,8 +53,8 @@ pub(super) struct Slot {
     pub(super) text: Option<String>,
     /// The answer of an attempt the contract check rejected, with the check's error.
     pub(super) rejected: Option<(String, AnswerError)>,
-    pub(super) transcript: Option<BufWriter<fs_err::File>>,
-    pub(super) errors: Option<BufWriter<fs_err::File>>,
+    /// The temp file of the current attempt's result file, made before it started.
+    pub(super) result_file: Option<Reserved>,
     /// The current attempt's private TMPDIR, removed once the attempt is reaped.
     pub(super) tmpdir: Option<PathBuf>,
     /// Whether the current attempt's executor has yet to report `Reaped`.
@@ -72,6 +73,8 @@ pub(super) struct Round<'a> {
     pub(super) slots: Vec<Slot>,
     pub(super) tx: mpsc::Sender<Envelope>,
     pub(super) executors: JoinSet<()>,
+    /// The thread that writes the attempts' sidecars.
+    pub(super) sidecars: SidecarWriter,
     /// Team state changed since it was last written.
     pub(super) team_dirty: bool,
     /// The manifest's events changed since it was last written.
@@ -92,6 +95,7 @@ impl Run {
             slots: Vec::with_capacity(workers.len()),
             tx,
             executors: JoinSet::new(),
+            sidecars: SidecarWriter::start(),
             team_dirty: true,
             manifest_dirty: true,
             finished: Vec::new(),
@@ -120,7 +124,7 @@ impl Run {
                 }
                 () = fired(&mut flush) => {
                     flush = None;
-                    round.persist()?;
+                    round.persist().await?;
                 }
             }
             if kill_hook::armed(kill_hook::WORKERS_RUNNING) && round.all_running_durably() {
@@ -128,7 +132,8 @@ impl Run {
             }
         }
         while round.executors.join_next().await.is_some() {}
-        round.persist()?;
+        round.sidecars.finish().await;
+        round.persist().await?;
         Ok(round.results())
     }
 }
@@ -187,7 +192,6 @@ impl Round<'_> {
             }
             match envelope.event {
                 AttemptEvent::Finished(end) => {
-                    self.flush_sidecars(envelope.slot);
                     self.finished.push((envelope.slot, end));
                 }
                 AttemptEvent::Reaped { .. }
@@ -236,15 +240,11 @@ impl Round<'_> {
                 } else {
                     line.into_owned()
                 };
-                if let Some(w) = self.sidecar(i, ArtifactKind::Transcript) {
-                    let _ = writeln!(w, "{line}");
-                }
+                self.sidecar_line(i, ArtifactKind::Transcript, line);
             }
             AttemptEvent::Stderr(line) => {
                 let line = self.run.redactor.redact(&line).into_owned();
-                if let Some(w) = self.sidecar(i, ArtifactKind::Errors) {
-                    let _ = writeln!(w, "{line}");
-                }
+                self.sidecar_line(i, ArtifactKind::Errors, line);
             }
             AttemptEvent::Usage(tokens) => {
                 self.emit(&RunEvent::Progress { worker, tokens });
@@ -286,13 +286,7 @@ impl Round<'_> {
             AttemptEvent::Reaped { count } => {
                 self.slots[i].reaping = false;
                 // A worker that printed nothing still gets its (empty) sidecars.
-                for kind in [ArtifactKind::Transcript, ArtifactKind::Errors] {
-                    let _ = self.sidecar(i, kind);
-                }
                 self.close_sidecars(i);
-                if let Some(dir) = self.slots[i].tmpdir.take() {
-                    crate::tmp::remove_private_dir(&dir);
-                }
                 self.emit(&RunEvent::Reaped {
                     worker: worker.clone(),
                     attempt,
@@ -312,13 +306,11 @@ impl Round<'_> {
     }
 
     /// Writes what changed — team state, and the manifest's events — unless nothing did.
-    pub(super) fn persist(&mut self) -> Result<(), RunError> {
-        if self.team_dirty {
-            self.run.save_team()?;
+    pub(super) async fn persist(&mut self) -> Result<(), RunError> {
+        if self.team_dirty || self.manifest_dirty {
+            // Unchanged files are skipped by their digests.
+            self.run.save_team_and_manifest().await?;
             self.team_dirty = false;
-        }
-        if self.manifest_dirty {
-            self.run.save_manifest()?;
             self.manifest_dirty = false;
         }
         Ok(())

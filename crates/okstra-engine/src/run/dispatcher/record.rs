@@ -3,9 +3,12 @@
 //! is redacted — and its result file written; then its team-state record and events.
 //!
 //! Completions that arrive together are made durable together: their result files are written
-//! concurrently and synced with one folder sync, and only then are their statuses recorded in
+//! concurrently — each into a temp file made before its attempt started — and synced with one
+//! folder sync, and only then are their statuses recorded in
 //! team state and the manifest, which are written once for the group. Each result file is
 //! durable before its status is; the order of records is the order the attempts finished in.
+
+use std::path::PathBuf;
 
 use jiff::Timestamp;
 use okstra_core::events::RunEvent;
@@ -17,8 +20,24 @@ use okstra_core::team_state::AttemptRecord;
 
 use super::imp::Round;
 use crate::errors::{ResultFileError, RunError};
-use crate::fs_atomic::{PendingWrite, commit_all};
+use crate::fs_atomic::{PendingWrite, Reserved, commit_all};
 use crate::worker::AttemptEnd;
+
+/// Makes the temp files of the first attempts' result files before they start, concurrently; a
+/// result file that could not be reserved is made when it is written.
+pub(super) async fn reserve_result_files(files: Vec<(usize, PathBuf)>) -> Vec<(usize, Reserved)> {
+    let mut reserving = tokio::task::JoinSet::new();
+    for (i, path) in files {
+        reserving.spawn_blocking(move || Reserved::beside(&path).ok().map(|r| (i, r)));
+    }
+    let mut reserved = Vec::new();
+    while let Some(done) = reserving.join_next().await {
+        if let Ok(Some(file)) = done {
+            reserved.push(file);
+        }
+    }
+    reserved
+}
 
 /// A finished attempt, decided, with its result file.
 struct Decided {
@@ -43,7 +62,8 @@ impl Round<'_> {
             let redispatch = decision.redispatches(attempt, self.run.interrupted());
             let path = self.artifact(i, ArtifactKind::Result, attempt);
             let file = self.result_file(i, attempt, &decision, &end)?;
-            writes.push(PendingWrite::bytes(&path, file.into_bytes()));
+            let reserved = self.slots[i].result_file.take();
+            writes.push(PendingWrite::bytes(&path, file.into_bytes()).into(reserved));
             group.push(Decided {
                 slot: i,
                 end,
@@ -51,7 +71,10 @@ impl Round<'_> {
                 redispatch,
             });
         }
-        commit_all(writes, true).await?;
+        // Every line a finished worker printed is in its transcript before its status is
+        // recorded; the sidecar thread writes while the result files are synced.
+        let (committed, ()) = tokio::join!(commit_all(writes, true), self.sidecars.flushed());
+        committed?;
         for decided in group {
             self.record(decided);
         }
