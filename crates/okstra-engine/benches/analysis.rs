@@ -97,7 +97,17 @@ fn one_run(bench: &BenchProject, task: &str) -> Sample {
         ..SettingsLayer::default()
     };
     let summary = okstra_engine::run(bench.new_run(task, &flags)).expect("run");
-    assert_eq!(summary.status, RunStatus::Completed, "the run completed");
+    assert_eq!(
+        summary.status,
+        RunStatus::Completed,
+        "the run completed: {:?} {:?}",
+        summary
+            .workers
+            .iter()
+            .map(|w| (w.worker.as_str(), w.status, w.reason.as_deref()))
+            .collect::<Vec<_>>(),
+        summary.validation
+    );
     assert!(summary.validation.is_empty(), "{:?}", summary.validation);
     let state = fs_err::read_to_string(summary.paths.convergence()).expect("convergence");
     let rounds =
