@@ -91,6 +91,15 @@ pub fn tagged_pids(tag_prefix: &str) -> Vec<u32> {
         .collect()
 }
 
+/// Makes a named pipe at `path` (with the `mkfifo` program).
+fn mkfifo(path: &Path) {
+    let status = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .expect("run mkfifo");
+    assert!(status.success(), "mkfifo {} failed", path.display());
+}
+
 /// A named pipe fake agents started with `--ready-fifo <path>` write `ready` to once their
 /// signal handling is set up, so a test can wait for them (blocking reads, no polling).
 #[derive(Debug)]
@@ -101,11 +110,7 @@ pub struct ReadyFifo {
 impl ReadyFifo {
     /// Makes the named pipe at `path` (with the `mkfifo` program).
     pub fn new(path: &Path) -> Self {
-        let status = std::process::Command::new("mkfifo")
-            .arg(path)
-            .status()
-            .expect("run mkfifo");
-        assert!(status.success(), "mkfifo {} failed", path.display());
+        mkfifo(path);
         Self {
             path: path.to_path_buf(),
         }
@@ -165,11 +170,7 @@ pub struct Gate {
 impl Gate {
     /// Makes the named pipe at `path` (with the `mkfifo` program) and holds it open.
     pub fn new(path: &Path) -> Self {
-        let status = std::process::Command::new("mkfifo")
-            .arg(path)
-            .status()
-            .expect("run mkfifo");
-        assert!(status.success(), "mkfifo {} failed", path.display());
+        mkfifo(path);
         // Read and write, so opening never waits for the other end (Linux).
         let held = fs_err::OpenOptions::new()
             .read(true)
