@@ -12,6 +12,7 @@
 //!
 //! The public surface is what the CLI uses, re-exported here; every module is crate-private.
 
+mod appender;
 mod doctor;
 mod errors;
 mod event_sink;

@@ -17,6 +17,7 @@ mod real_analysis;
 mod real_clis;
 mod resume;
 mod retry_storm;
+mod run_descendants;
 mod run_faults;
 mod run_policy;
 mod run_prepare;

@@ -11,16 +11,16 @@ use crate::common::{
     write_brief, write_project, writer,
 };
 
-struct Outcome {
-    code: Option<i32>,
-    stdout: String,
-    manifest: Value,
-    team: Value,
-    dir: std::path::PathBuf,
-    run_id: String,
+pub(crate) struct Outcome {
+    pub(crate) code: Option<i32>,
+    pub(crate) stdout: String,
+    pub(crate) manifest: Value,
+    pub(crate) team: Value,
+    pub(crate) dir: std::path::PathBuf,
+    pub(crate) run_id: String,
 }
 
-fn run(env: &TestEnv, workers: &str, extra: &[&str]) -> Outcome {
+pub(crate) fn run(env: &TestEnv, workers: &str, extra: &[&str]) -> Outcome {
     run_while(env, workers, extra, |_| {})
 }
 
@@ -76,7 +76,7 @@ fn worker<'a>(team: &'a Value, name: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no {name} in team state"))
 }
 
-fn assert_no_descendants(o: &Outcome, pid_file: &std::path::Path) {
+pub(crate) fn assert_no_descendants(o: &Outcome, pid_file: &std::path::Path) {
     assert_eq!(
         live_pids(pid_file),
         Vec::<u32>::new(),
@@ -90,7 +90,7 @@ fn assert_no_descendants(o: &Outcome, pid_file: &std::path::Path) {
 }
 
 #[expect(clippy::needless_pass_by_value, reason = "built inline at each call")]
-fn project(env: &TestEnv, agent: Value, extra: &Value) {
+pub(crate) fn project(env: &TestEnv, agent: Value, extra: &Value) {
     let mut p = json!({"projectId": "shop", "killGrace": "200ms", "roles": {"report-writer": "writer"},
         "agents": {"x": agent, "writer": writer()}});
     if let (Some(p), Some(extra)) = (p.as_object_mut(), extra.as_object()) {
@@ -319,112 +319,6 @@ fn codex_not_logged_in_is_not_run() {
         .unwrap()
         .to_owned();
     assert!(reason.starts_with("codex is not logged in"), "{reason}");
-}
-
-#[test]
-fn grandchild_holding_the_pipes_still_finishes() {
-    let env = TestEnv::new();
-    let pids = env.root().join("pids");
-    project(
-        &env,
-        fake(&[
-            "--grandchild-holds-pipes",
-            "--text",
-            FINDINGS,
-            "--pid-file",
-            pids.to_str().unwrap(),
-        ]),
-        &json!({}),
-    );
-    let o = run(&env, "x", &[]);
-    assert_eq!(o.code, Some(0), "{}", o.stdout);
-    assert_eq!(
-        worker_events(&o.manifest, "x-worker"),
-        ["dispatch", "spawned a1", "collect completed", "reaped a1"]
-    );
-    assert_eq!(fs_err::read_to_string(&pids).unwrap().lines().count(), 2);
-    assert_no_descendants(&o, &pids);
-}
-
-#[test]
-fn grandchild_escaped_with_setsid_is_killed() {
-    let env = TestEnv::new();
-    let pids = env.root().join("pids");
-    project(
-        &env,
-        fake(&[
-            "--setsid-grandchild",
-            "--text",
-            FINDINGS,
-            "--pid-file",
-            pids.to_str().unwrap(),
-        ]),
-        &json!({}),
-    );
-    let o = run(&env, "x", &[]);
-    assert_eq!(o.code, Some(0), "{}", o.stdout);
-    assert_eq!(
-        worker_events(&o.manifest, "x-worker"),
-        ["dispatch", "spawned a1", "collect completed", "reaped a1"]
-    );
-    let reaped = o.manifest["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["checkpoint"] == "reaped")
-        .unwrap()["message"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    assert!(reaped.ends_with("descendants=1"), "{reaped}");
-    assert_eq!(fs_err::read_to_string(&pids).unwrap().lines().count(), 2);
-    assert_no_descendants(&o, &pids);
-}
-
-/// Workers that end together have their sweeps for escaped descendants done together (one pass
-/// over `/proc` serves them all): each still finds and counts its own grandchild only.
-#[test]
-fn grandchildren_of_workers_ending_together_are_each_found_by_their_own_sweep() {
-    let env = TestEnv::new();
-    let names = ["a", "b", "c", "d"];
-    let mut agents = serde_json::Map::new();
-    for name in names {
-        let pids = env.root().join(format!("pids-{name}"));
-        agents.insert(
-            name.to_owned(),
-            fake(&[
-                "--setsid-grandchild",
-                "--text",
-                FINDINGS,
-                "--pid-file",
-                pids.to_str().unwrap(),
-            ]),
-        );
-    }
-    agents.insert("writer".to_owned(), writer());
-    write_project(
-        &env,
-        &json!({"projectId": "shop", "killGrace": "200ms",
-            "roles": {"report-writer": "writer"}, "agents": agents}),
-    );
-    let o = run(&env, "a,b,c,d", &[]);
-    assert_eq!(o.code, Some(0), "{}", o.stdout);
-    for name in names {
-        let worker = format!("{name}-worker");
-        let reaped: Vec<String> = o.manifest["events"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|e| e["checkpoint"] == "reaped")
-            .map(|e| e["message"].as_str().unwrap().to_owned())
-            .filter(|m| m.contains(&format!("worker={worker} ")))
-            .collect();
-        assert_eq!(reaped.len(), 1, "{worker}: {reaped:?}");
-        assert!(reaped[0].ends_with("descendants=1"), "{worker}: {reaped:?}");
-        let pids = env.root().join(format!("pids-{name}"));
-        assert_eq!(fs_err::read_to_string(&pids).unwrap().lines().count(), 2);
-        assert_no_descendants(&o, &pids);
-    }
 }
 
 #[test]

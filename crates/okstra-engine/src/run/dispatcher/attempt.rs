@@ -16,7 +16,7 @@ use tokio::task::JoinSet;
 
 use super::imp::{PlannedWorker, Round, Slot};
 use super::record::reserve_result_files;
-use super::sidecars::open_sidecars;
+
 use crate::errors::RunError;
 use crate::fs_atomic::replace_text;
 use crate::run::launch::{LaunchInputs, process_plan};
@@ -85,7 +85,7 @@ impl Round<'_> {
             .collect();
         let (written, opened, reserved) = tokio::join!(
             write_prompts(prompts),
-            open_sidecars(sidecars),
+            crate::appender::create_all(sidecars),
             reserve_result_files(results)
         );
         written?;

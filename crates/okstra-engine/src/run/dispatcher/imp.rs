@@ -15,7 +15,7 @@ use okstra_core::team_state::TeamWorker;
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
-use super::sidecars::SidecarWriter;
+use crate::appender::Appender;
 use crate::errors::RunError;
 use crate::fs_atomic::Reserved;
 use crate::kill_hook;
@@ -74,7 +74,7 @@ pub(super) struct Round<'a> {
     pub(super) tx: mpsc::Sender<Envelope>,
     pub(super) executors: JoinSet<()>,
     /// The thread that writes the attempts' sidecars.
-    pub(super) sidecars: SidecarWriter,
+    pub(super) sidecars: Appender,
     /// Team state changed since it was last written.
     pub(super) team_dirty: bool,
     /// The manifest's events changed since it was last written.
@@ -95,7 +95,7 @@ impl Run {
             slots: Vec::with_capacity(workers.len()),
             tx,
             executors: JoinSet::new(),
-            sidecars: SidecarWriter::start(),
+            sidecars: Appender::start(),
             team_dirty: true,
             manifest_dirty: true,
             finished: Vec::new(),
