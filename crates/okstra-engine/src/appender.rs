@@ -2,13 +2,14 @@
 //! sidecars) in the order it is asked to, so its caller (the dispatcher) hands each line over
 //! and goes on — creating and appending files, which can take milliseconds each on a busy file
 //! system, never delays it. Files are created on first use (append mode, 0600) and stay open
-//! until closed; `flushed` returns once every line asked for before it is written. Nothing
-//! here is fsynced.
+//! until closed; whenever the thread has nothing left to do, what it wrote is flushed to the
+//! files, and `flushed` returns once every line asked for before it is written. Nothing here is
+//! fsynced.
 
 use std::collections::HashMap;
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
-use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
+use std::sync::mpsc::{Receiver, SyncSender, TryRecvError, TrySendError, sync_channel};
 use std::thread::JoinHandle;
 
 use tokio::sync::oneshot;
@@ -61,7 +62,9 @@ impl Appender {
             return;
         };
         match tx.try_send(op) {
-            Ok(()) | Err(TrySendError::Disconnected(_)) => {}
+            Ok(()) => {}
+            // The thread is gone (it cannot panic on a write, but if it did): do it here.
+            Err(TrySendError::Disconnected(op)) => run_inline(op),
             Err(TrySendError::Full(op)) => {
                 let blocking = || {
                     let _ = tx.send(op);
@@ -119,14 +122,33 @@ impl Appender {
 
 impl Drop for Appender {
     fn drop(&mut self) {
-        // A round that ended on an error: the thread still writes what it has, then stops.
+        // A round that ended on an error: the thread writes what it was given, then stops,
+        // before okstra goes on to report the error (and exit).
         self.tx = None;
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
     }
 }
 
 fn write_loop(rx: &Receiver<Op>) {
     let mut open: HashMap<PathBuf, BufWriter<fs_err::File>> = HashMap::new();
-    while let Ok(op) = rx.recv() {
+    loop {
+        let op = match rx.try_recv() {
+            Ok(op) => op,
+            Err(TryRecvError::Empty) => {
+                // Nothing more to do for now: what was written reaches the files (a reader —
+                // `tail -f`, or a look after a crash — sees every line at once).
+                for w in open.values_mut() {
+                    let _ = w.flush();
+                }
+                match rx.recv() {
+                    Ok(op) => op,
+                    Err(_) => break,
+                }
+            }
+            Err(TryRecvError::Disconnected) => break,
+        };
         match op {
             Op::Append(path, bytes) => {
                 if let Some(w) = writer(&mut open, path) {
@@ -198,18 +220,14 @@ fn run_inline(op: Op) {
 /// Creates files to append to (append mode, 0600), concurrently; one that cannot be created is
 /// left out (the thread tries again on its first line).
 pub(crate) async fn create_all(paths: Vec<PathBuf>) -> Vec<(PathBuf, fs_err::File)> {
-    let mut opens = tokio::task::JoinSet::new();
-    for path in paths {
-        opens.spawn_blocking(move || {
-            let file = crate::private::open_append(&path).ok()?;
-            Some((path, file))
-        });
-    }
-    let mut opened = Vec::new();
-    while let Some(done) = opens.join_next().await {
-        if let Ok(Some(file)) = done {
-            opened.push(file);
-        }
-    }
-    opened
+    let jobs = paths
+        .into_iter()
+        .map(|path| {
+            move || {
+                let file = crate::private::open_append(&path).ok()?;
+                Some((path, file))
+            }
+        })
+        .collect();
+    crate::fs_atomic::all_blocking(jobs).await
 }

@@ -76,19 +76,24 @@ pub(crate) fn json_text<T: Serialize>(path: &Path, value: &T) -> Result<String, 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct StateDigest(Option<u64>);
 
-/// A temp file made beside a file okstra will write later — a worker's result file, made when
-/// its attempt starts — so that the write, when it is due, only fills, syncs and renames it:
-/// making a file is the slow part of an atomic write on a busy file system. It is named after
-/// its target (`.<name>.okstra-tmp`), so a crash leaves at most one empty file per target,
-/// which the next reservation of that target reuses; dropped unused, it is removed.
+/// A temp file made beside a file okstra will write later — a worker's result file, made before
+/// its first attempt starts; the next version of team state or the manifest — so that the
+/// write, when it is due, only fills, syncs and renames it: making a file is the slow part of
+/// an atomic write on a busy file system. It is named after its target (`.<name>.okstra-tmp`),
+/// so a crash leaves at most one empty file per target, which the next reservation of that
+/// target replaces (and the run's end removes, see `stale_temp_files`); dropped unused, it is
+/// removed.
 #[derive(Debug)]
 pub(crate) struct Reserved {
     path: PathBuf,
-    file: Option<fs_err::File>,
+    file: fs_err::File,
+    /// Set once it has become its target; until then dropping it removes it.
+    used: bool,
 }
 
 impl Reserved {
-    /// Makes the temp file of `target` (0600, never through a symlink), creating its folder.
+    /// Makes the temp file of `target` — a new file (0600, never through a symlink), in place
+    /// of one a crash left — creating its folder.
     pub(crate) fn beside(target: &Path) -> Result<Self, PathError> {
         use fs_err::os::unix::fs::OpenOptionsExt;
         let dir = target.parent().unwrap_or_else(|| Path::new("."));
@@ -96,44 +101,82 @@ impl Reserved {
         let name = target
             .file_name()
             .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-        let path = dir.join(format!(".{name}.okstra-tmp"));
+        let path = dir.join(format!(".{name}{TEMP_SUFFIX}"));
+        let _ = fs_err::remove_file(&path);
         let file = fs_err::OpenOptions::new()
             .write(true)
-            .create(true)
-            .truncate(true)
+            .create_new(true)
             .mode(crate::private::FILE_MODE)
             .custom_flags(nix::libc::O_NOFOLLOW)
             .open(&path)
             .map_err(PathError::at(&path))?;
         Ok(Self {
             path,
-            file: Some(file),
+            file,
+            used: false,
         })
     }
 
     /// Writes `bytes` into it, syncs it and renames it over `target`.
     fn fill(mut self, target: &Path, bytes: &[u8]) -> Result<(), PathError> {
-        let Some(mut file) = self.file.take() else {
-            return rename_into_place(target, bytes, true);
-        };
-        let filled = file
+        self.file
             .write_all(bytes)
-            .and_then(|()| file.sync_all())
-            .map_err(PathError::at(target))
-            .and_then(|()| fs_err::rename(&self.path, target).map_err(PathError::at(target)));
-        if filled.is_err() {
-            let _ = fs_err::remove_file(&self.path);
-        }
-        filled
+            .and_then(|()| self.file.sync_all())
+            .map_err(PathError::at(target))?;
+        fs_err::rename(&self.path, target).map_err(PathError::at(target))?;
+        self.used = true;
+        Ok(())
     }
 }
 
 impl Drop for Reserved {
     fn drop(&mut self) {
-        if self.file.take().is_some() {
+        if !self.used {
             let _ = fs_err::remove_file(&self.path);
         }
     }
+}
+
+/// How the name of a reserved temp file ends.
+const TEMP_SUFFIX: &str = ".okstra-tmp";
+
+/// Returns the reserved temp files in `dir` whose target's name `belongs` says is a run's: what
+/// a crash of that run left behind.
+pub(crate) fn stale_temp_files(dir: &Path, belongs: impl Fn(&str) -> bool) -> Vec<PathBuf> {
+    let Ok(entries) = fs_err::read_dir(dir) else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter(|e| {
+            let name = e.file_name();
+            let name = name.to_string_lossy();
+            name.strip_prefix('.')
+                .and_then(|n| n.strip_suffix(TEMP_SUFFIX))
+                .is_some_and(&belongs)
+        })
+        .map(|e| e.path())
+        .collect()
+}
+
+/// Runs blocking jobs concurrently (making files, say) and returns what those that succeeded
+/// gave, in the order they finished.
+pub(crate) async fn all_blocking<T, F>(jobs: Vec<F>) -> Vec<T>
+where
+    T: Send + 'static,
+    F: FnOnce() -> Option<T> + Send + 'static,
+{
+    let mut running = tokio::task::JoinSet::new();
+    for job in jobs {
+        running.spawn_blocking(job);
+    }
+    let mut done = Vec::new();
+    while let Some(finished) = running.join_next().await {
+        if let Ok(Some(value)) = finished {
+            done.push(value);
+        }
+    }
+    done
 }
 
 /// The next temp files of state files a run rewrites with each group of completions (team state
@@ -191,7 +234,7 @@ impl PendingWrite {
     }
 
     /// Returns this write, filling `reserved` (made beforehand beside its path) when there is one.
-    pub(crate) fn into(mut self, reserved: Option<Reserved>) -> Self {
+    pub(crate) fn with_temp(mut self, reserved: Option<Reserved>) -> Self {
         self.reserved = reserved;
         self
     }
@@ -327,7 +370,7 @@ mod tests {
         let target = dir.path().join("result.md");
         let reserved = Reserved::beside(&target).unwrap();
         assert_eq!(names(dir.path()), [".result.md.okstra-tmp"]);
-        let write = PendingWrite::bytes(&target, b"answer\n".to_vec()).into(Some(reserved));
+        let write = PendingWrite::bytes(&target, b"answer\n".to_vec()).with_temp(Some(reserved));
         write.commit().unwrap();
         assert_eq!(names(dir.path()), ["result.md"]);
         assert_eq!(fs_err::read_to_string(&target).unwrap(), "answer\n");
@@ -344,10 +387,10 @@ mod tests {
     }
 
     #[test]
-    fn a_stale_reserved_temp_file_is_reused_and_a_symlink_in_its_place_is_refused() {
+    fn a_file_or_symlink_left_at_a_temp_path_is_replaced_never_followed() {
         let dir = tempfile::tempdir().unwrap();
         let target = dir.path().join("r.md");
-        // What a crash leaves: the empty temp file of a target.
+        // What a crash leaves: the temp file of a target.
         fs_err::write(dir.path().join(".r.md.okstra-tmp"), "stale").unwrap();
         let reserved = Reserved::beside(&target).unwrap();
         reserved.fill(&target, b"new").unwrap();
@@ -356,8 +399,18 @@ mod tests {
 
         let elsewhere = dir.path().join("elsewhere");
         std::os::unix::fs::symlink(&elsewhere, dir.path().join(".s.md.okstra-tmp")).unwrap();
-        assert!(Reserved::beside(&dir.path().join("s.md")).is_err());
-        assert!(!elsewhere.exists());
+        let reserved = Reserved::beside(&dir.path().join("s.md")).unwrap();
+        reserved.fill(&dir.path().join("s.md"), b"mine").unwrap();
+        assert!(!elsewhere.exists(), "the symlink was followed");
+        assert!(
+            !fs_err::symlink_metadata(dir.path().join("s.md"))
+                .unwrap()
+                .is_symlink()
+        );
+        assert_eq!(
+            fs_err::read_to_string(dir.path().join("s.md")).unwrap(),
+            "mine"
+        );
     }
 
     #[test]
@@ -374,7 +427,7 @@ mod tests {
             // A second refill while one is there keeps the first (same name).
             spares.refill(&target);
             let spare = spares.take(&target).await.expect("a spare");
-            let write = PendingWrite::bytes(&target, b"{}\n".to_vec()).into(Some(spare));
+            let write = PendingWrite::bytes(&target, b"{}\n".to_vec()).with_temp(Some(spare));
             write.commit().unwrap();
             assert_eq!(names(dir.path()), ["state.json"]);
             spares.refill(&target);

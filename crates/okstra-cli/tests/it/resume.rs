@@ -108,6 +108,25 @@ fn a_run_killed_while_workers_run_is_finished_and_a_second_resume_exits_2() {
         orphans.iter().all(|(pid, start)| is_alive(*pid, *start)),
         "the dead okstra's workers still run"
     );
+    // The killed okstra left the temp files of its workers' result files behind.
+    let run = run_dir(&env, TASK, "error-analysis");
+    assert!(
+        temp_files(&run).len() >= 2,
+        "result temp files of the killed run: {:?}",
+        temp_files(&run)
+    );
+    // One of an attempt that will not run again, and one of another run (seq 10) of the task.
+    let results = run.join("worker-results");
+    fs_err::write(
+        results.join(".x-worker-error-analysis-1-a7.md.okstra-tmp"),
+        "",
+    )
+    .unwrap();
+    fs_err::write(
+        results.join(".x-worker-error-analysis-10.md.okstra-tmp"),
+        "",
+    )
+    .unwrap();
 
     let mut first = okstra_cmd(&env, &["resume", &run_id])
         .stdout(Stdio::piped())
@@ -153,8 +172,31 @@ fn a_run_killed_while_workers_run_is_finished_and_a_second_resume_exits_2() {
         "the resume is in the manifest's events"
     );
     assert_eq!(index_events(&env, &run_id), ["started", "done"]);
+    assert_eq!(
+        temp_files(&run),
+        ["worker-results/.x-worker-error-analysis-10.md.okstra-tmp"],
+        "only the other run's temp file is left"
+    );
     let validate = okstra(&env, &["validate", &run_id]);
     assert_eq!(validate.code, Some(0), "{validate}");
+}
+
+/// Returns the reserved temp files (`.<name>.okstra-tmp`) anywhere in a run's folders.
+fn temp_files(run: &std::path::Path) -> Vec<String> {
+    let mut found = Vec::new();
+    for dir in ["worker-results", "state", "manifests", "prompts", "reports"] {
+        let Ok(entries) = fs_err::read_dir(run.join(dir)) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.ends_with(".okstra-tmp") {
+                found.push(format!("{dir}/{name}"));
+            }
+        }
+    }
+    found.sort();
+    found
 }
 
 #[test]

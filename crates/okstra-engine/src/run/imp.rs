@@ -235,7 +235,7 @@ impl Run {
             (manifest, self.saved.manifest, &manifest_path),
         ] {
             if !write.is_unchanged(saved) {
-                writes.push(write.into(self.spares.take(path).await));
+                writes.push(write.with_temp(self.spares.take(path).await));
             }
         }
         commit_all(writes, false).await?;

@@ -1,6 +1,6 @@
 //! Owns the last phase (SPEC §4 step 9): the run's status decided, the run validator over what
 //! is on disk, the manifest's end, the timeline entry and the index `done` row, and the run's
-//! temp folder removed.
+//! temp folder (with the temp files a crash left) removed.
 
 use jiff::Timestamp;
 use okstra_core::events::{Checkpoint, RunEvent};
@@ -9,6 +9,7 @@ use okstra_core::status::RunStatus;
 
 use super::imp::Run;
 use crate::errors::RunError;
+use crate::fs_atomic::stale_temp_files;
 use crate::kill_hook;
 use crate::lock::lock_exclusive;
 use crate::prepare::upsert_timeline;
@@ -34,6 +35,7 @@ impl Run {
         self.found.status = Some(status);
         self.finish(status)?;
         self.remove_tmp_root()?;
+        self.remove_stale_temp_files();
         Ok(())
     }
 
@@ -43,6 +45,21 @@ impl Run {
     pub(crate) fn abandon(&mut self) {
         let _ = self.finish(RunStatus::Failed);
         let _ = self.remove_tmp_root();
+        self.remove_stale_temp_files();
+    }
+
+    /// Removes the temp files of this run's result files that a crash (`kill -9` of an earlier
+    /// okstra driving it) left in `worker-results/`: their attempts ended long ago.
+    fn remove_stale_temp_files(&self) {
+        let m = self.manifest();
+        let infix = format!("-{}-{}", m.task_type, m.run_seq);
+        let ours = |name: &str| {
+            name.match_indices(&infix)
+                .any(|(at, _)| matches!(name.as_bytes().get(at + infix.len()), Some(b'.' | b'-')))
+        };
+        for stale in stale_temp_files(&self.paths.worker_results_dir(), ours) {
+            let _ = fs_err::remove_file(stale);
+        }
     }
 
     /// Records the run's end: manifest status and checkpoint, timeline entry, index `done` row.

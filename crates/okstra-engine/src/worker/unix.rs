@@ -132,9 +132,38 @@ struct Sweep {
     done: std::sync::mpsc::SyncSender<usize>,
 }
 
-/// Sweeps asked for while another caller is sweeping; that caller does them too.
-static SWEEPS: LazyLock<Mutex<(Vec<Sweep>, bool)>> =
-    LazyLock::new(|| Mutex::new((Vec::new(), false)));
+/// The sweeps asked for and not yet begun, and whether a caller is sweeping (it then does them
+/// too).
+#[derive(Default)]
+struct SweepQueue {
+    waiting: Vec<Sweep>,
+    sweeping: bool,
+}
+
+static SWEEPS: LazyLock<Mutex<SweepQueue>> = LazyLock::new(Mutex::default);
+
+fn sweep_queue() -> std::sync::MutexGuard<'static, SweepQueue> {
+    // The queue stays consistent whatever a panicking holder did: keep using it.
+    SWEEPS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Held by the caller that sweeps: should it unwind, the next caller sweeps, and those waiting
+/// get an answer (nothing killed) instead of waiting forever.
+struct Sweeping;
+
+impl Drop for Sweeping {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            let mut queue = sweep_queue();
+            queue.sweeping = false;
+            for sweep in queue.waiting.drain(..) {
+                let _ = sweep.done.send(0);
+            }
+        }
+    }
+}
 
 /// SIGKILLs every process tagged `tag` that started at or after `since` (clock ticks since
 /// boot; the attempt's leader start, or 0 for any), repeating until none is left (a dying
@@ -152,28 +181,20 @@ pub(crate) fn kill_tagged(tag: &str, since: u64) -> usize {
         done,
     };
     let lead = {
-        let Ok(mut queue) = SWEEPS.lock() else {
-            // A poisoned queue: sweep alone.
-            let mut sweeps = vec![sweep];
-            sweep_all(&mut sweeps);
-            return sweeps.pop().map_or(0, |s| s.killed.len());
-        };
-        queue.0.push(sweep);
-        let lead = !queue.1;
-        queue.1 = true;
-        lead
+        let mut queue = sweep_queue();
+        queue.waiting.push(sweep);
+        !std::mem::replace(&mut queue.sweeping, true)
     };
     if lead {
+        let _sweeping = Sweeping;
         loop {
-            let mut batch = match SWEEPS.lock() {
-                Ok(mut queue) => {
-                    if queue.0.is_empty() {
-                        queue.1 = false;
-                        break;
-                    }
-                    std::mem::take(&mut queue.0)
+            let mut batch = {
+                let mut queue = sweep_queue();
+                if queue.waiting.is_empty() {
+                    queue.sweeping = false;
+                    break;
                 }
-                Err(_) => break,
+                std::mem::take(&mut queue.waiting)
             };
             sweep_all(&mut batch);
             for s in batch {

@@ -3,7 +3,6 @@
 //! re-dispatch), its private TMPDIR, its record in team state, and its executor.
 
 use std::path::PathBuf;
-use std::time::Instant;
 
 use jiff::Timestamp;
 use okstra_core::events::RunEvent;
@@ -91,7 +90,7 @@ impl Round<'_> {
         written?;
         self.adopt_sidecars(opened);
         for (i, file) in reserved {
-            self.slots[i].result_file = Some(file);
+            self.slots[i].result_tmp = Some(file);
         }
         for spec in specs {
             self.spawn(spec);
@@ -116,10 +115,9 @@ impl Round<'_> {
             planned,
             row,
             attempt: 0,
-            started: None,
             text: None,
             rejected: None,
-            result_file: None,
+            result_tmp: None,
             tmpdir: None,
             reaping: false,
             redispatch: None,
@@ -177,9 +175,6 @@ impl Round<'_> {
         match row.attempts.last_mut() {
             Some(last) if last.attempt == attempt => *last = record,
             _ => row.attempts.push(record),
-        }
-        if self.slots[i].started.is_none() {
-            self.slots[i].started = Some(Instant::now());
         }
         (
             PromptFile {
@@ -256,11 +251,10 @@ impl Round<'_> {
         Ok(())
     }
 
-    /// Starts an attempt's executor; its sidecars are created as the worker runs.
+    /// Starts an attempt's executor (its files are made) and records that it started now.
     fn spawn(&mut self, spec: AttemptSpec) {
         let i = spec.slot;
         let attempt = spec.attempt;
-        // The attempt starts now, its files made.
         if let Some(rec) = self.row_mut(i).attempts.last_mut() {
             rec.started_at = Some(Timestamp::now());
         }

@@ -3,7 +3,7 @@
 //! durable group), and the results it returns.
 
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use jiff::Timestamp;
 use okstra_core::config::AdapterKind;
@@ -47,14 +47,12 @@ pub(super) struct Slot {
     /// Its row in team state (rows are never removed during a round).
     pub(super) row: usize,
     pub(super) attempt: u32,
-    /// When its first attempt was dispatched; `None` for a result reused from before.
-    pub(super) started: Option<Instant>,
     /// The final text of a completed worker.
     pub(super) text: Option<String>,
     /// The answer of an attempt the contract check rejected, with the check's error.
     pub(super) rejected: Option<(String, AnswerError)>,
-    /// The temp file of the current attempt's result file, made before it started.
-    pub(super) result_file: Option<Reserved>,
+    /// The temp file of the first attempt's result file, made before it started.
+    pub(super) result_tmp: Option<Reserved>,
     /// The current attempt's private TMPDIR, removed once the attempt is reaped.
     pub(super) tmpdir: Option<PathBuf>,
     /// Whether the current attempt's executor has yet to report `Reaped`.

@@ -3,8 +3,8 @@
 //! is redacted — and its result file written; then its team-state record and events.
 //!
 //! Completions that arrive together are made durable together: their result files are written
-//! concurrently — each into a temp file made before its attempt started — and synced with one
-//! folder sync, and only then are their statuses recorded in
+//! concurrently — a first attempt's into a temp file made before it started — and synced with
+//! one folder sync, and only then are their statuses recorded in
 //! team state and the manifest, which are written once for the group. Each result file is
 //! durable before its status is; the order of records is the order the attempts finished in.
 
@@ -20,23 +20,17 @@ use okstra_core::team_state::AttemptRecord;
 
 use super::imp::Round;
 use crate::errors::{ResultFileError, RunError};
-use crate::fs_atomic::{PendingWrite, Reserved, commit_all};
+use crate::fs_atomic::{PendingWrite, Reserved, all_blocking, commit_all};
 use crate::worker::AttemptEnd;
 
 /// Makes the temp files of the first attempts' result files before they start, concurrently; a
-/// result file that could not be reserved is made when it is written.
+/// result file that could not be reserved (or a later attempt's) is made when it is written.
 pub(super) async fn reserve_result_files(files: Vec<(usize, PathBuf)>) -> Vec<(usize, Reserved)> {
-    let mut reserving = tokio::task::JoinSet::new();
-    for (i, path) in files {
-        reserving.spawn_blocking(move || Reserved::beside(&path).ok().map(|r| (i, r)));
-    }
-    let mut reserved = Vec::new();
-    while let Some(done) = reserving.join_next().await {
-        if let Ok(Some(file)) = done {
-            reserved.push(file);
-        }
-    }
-    reserved
+    let jobs = files
+        .into_iter()
+        .map(|(i, path)| move || Reserved::beside(&path).ok().map(|r| (i, r)))
+        .collect();
+    all_blocking(jobs).await
 }
 
 /// A finished attempt, decided, with its result file.
@@ -62,8 +56,8 @@ impl Round<'_> {
             let redispatch = decision.redispatches(attempt, self.run.interrupted());
             let path = self.artifact(i, ArtifactKind::Result, attempt);
             let file = self.result_file(i, attempt, &decision, &end)?;
-            let reserved = self.slots[i].result_file.take();
-            writes.push(PendingWrite::bytes(&path, file.into_bytes()).into(reserved));
+            let reserved = self.slots[i].result_tmp.take();
+            writes.push(PendingWrite::bytes(&path, file.into_bytes()).with_temp(reserved));
             group.push(Decided {
                 slot: i,
                 end,

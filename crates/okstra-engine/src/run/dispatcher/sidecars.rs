@@ -2,7 +2,8 @@
 //! errors log: their paths, their lines, and their end when the attempt is reaped. The
 //! round's appender thread writes them, so the dispatcher never waits on a file; before a group
 //! of completions is recorded it waits for the appender to have written every line sent so far
-//! (`Appender::flushed`), so a worker's transcript is complete on disk before its status is.
+//! (`Appender::flushed`), so a worker's transcript is whole in its file before its status is
+//! recorded.
 
 use std::path::PathBuf;
 
@@ -75,10 +76,10 @@ impl Round<'_> {
     /// its private TMPDIR.
     pub(super) fn close_sidecars(&mut self, i: usize) {
         let attempt = self.slots[i].attempt;
-        let paths = self.sidecar_paths(i, attempt).to_vec();
-        for path in &paths[..2] {
-            self.sidecars.touch(path.clone());
+        for kind in [ArtifactKind::Transcript, ArtifactKind::Errors] {
+            self.sidecars.touch(self.artifact(i, kind, attempt));
         }
+        let paths = self.sidecar_paths(i, attempt).to_vec();
         self.sidecars.close(paths);
         if let Some(dir) = self.slots[i].tmpdir.take() {
             self.sidecars.remove_dir(dir);
