@@ -9,6 +9,7 @@ pub mod command_error;
 pub mod commands;
 pub mod context;
 pub mod exit_status;
+mod json_out;
 pub mod live;
 pub mod settings;
 pub mod stdout;

@@ -56,6 +56,6 @@ pub use run::{
     DryRun, DryRunFolder, DryRunRequest, DryRunWorker, NewRun, ResumeOutcome, ResumeRun,
     RunSummary, WorkerResult, dry_run, prepare_only, resume, run,
 };
-pub use runs::{FindRunError, FoundRun, find_run, list_runs, load_manifest};
+pub use runs::{FindRunError, FoundRun, find_run, list_runs, load_manifest, load_team_state};
 pub use timer::set_test_lock_hold;
-pub use validate::{ValidationFailure, validate_run};
+pub use validate::{ValidationCheck, ValidationFailure, validate_run, validate_run_checks};

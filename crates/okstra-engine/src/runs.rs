@@ -1,6 +1,6 @@
 //! Owns finding runs: folding the central index into one entry per run, resolving a `<run>`
 //! argument (a run id, a unique prefix of one, or a manifest path — SPEC §11) and loading a
-//! run's manifest.
+//! run's manifest and team state.
 
 use std::path::{Path, PathBuf};
 
@@ -9,9 +9,11 @@ use okstra_core::errors::RunRefError;
 use okstra_core::ids::resolve_run_prefix;
 use okstra_core::index::{IndexedRun, fold_index};
 use okstra_core::manifest::RunManifest;
+use okstra_core::team_state::TeamState;
 use thiserror::Error;
 
 use crate::errors::{PathError, StoreError};
+use crate::fs_atomic::read_optional;
 use crate::home::{Home, IndexRead};
 
 /// A `<run>` argument that cannot be resolved.
@@ -76,4 +78,12 @@ pub fn load_manifest(path: &Path) -> Result<RunManifest, StoreError> {
         path: path.to_path_buf(),
         source,
     })
+}
+
+/// Reads and parses a run's team state; `None` before its first worker was recorded.
+pub fn load_team_state(manifest: &RunManifest) -> Result<Option<TeamState>, StoreError> {
+    let path = manifest.paths().team_state();
+    read_optional(&path)?
+        .map(|text| TeamState::parse(&text).map_err(|source| StoreError::Invalid { path, source }))
+        .transpose()
 }

@@ -3,7 +3,8 @@
 //! markdown present, its `dataSha256` equal to the data's hash and its bytes equal to what the
 //! data renders to; the report's classes equal to those recomputed from the convergence record;
 //! every field okstra fills itself, assembled again from the run's state files and compared;
-//! and, for plans, the required heading keywords. Every failure names its path.
+//! and, for plans, the required heading keywords. Every failure names its path, and every
+//! check made is kept with the file it concerns, so a caller can show what passed too.
 
 use std::path::{Path, PathBuf};
 
@@ -43,12 +44,41 @@ impl std::fmt::Display for ValidationFailure {
     }
 }
 
+/// One check the validator made on one file: passed when it has no failure.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ValidationCheck {
+    pub path: PathBuf,
+    /// The check's name, as in [`ValidationFailure::check`].
+    pub check: &'static str,
+    /// What failed, in the order found; empty when the check passed.
+    pub failures: Vec<String>,
+}
+
+impl ValidationCheck {
+    /// Returns whether the check passed.
+    pub fn passed(&self) -> bool {
+        self.failures.is_empty()
+    }
+}
+
+/// The checks made so far (each file and check once, in the order first made) and the
+/// failures found, in order.
+#[derive(Default)]
 struct Checks {
+    made: Vec<(PathBuf, &'static str)>,
     failures: Vec<ValidationFailure>,
 }
 
 impl Checks {
+    /// Records that `check` is made on `path` (once).
+    fn check(&mut self, path: &Path, check: &'static str) {
+        if !self.made.iter().any(|(p, c)| p == path && *c == check) {
+            self.made.push((path.to_path_buf(), check));
+        }
+    }
+
     fn fail(&mut self, path: &Path, check: &'static str, message: impl Into<String>) {
+        self.check(path, check);
         self.failures.push(ValidationFailure {
             path: path.to_path_buf(),
             check,
@@ -56,7 +86,25 @@ impl Checks {
         });
     }
 
+    /// Returns every check made, with its failures.
+    fn into_checks(self) -> Vec<ValidationCheck> {
+        let failures = self.failures;
+        self.made
+            .into_iter()
+            .map(|(path, check)| ValidationCheck {
+                failures: failures
+                    .iter()
+                    .filter(|f| f.path == path && f.check == check)
+                    .map(|f| f.message.clone())
+                    .collect(),
+                path,
+                check,
+            })
+            .collect()
+    }
+
     fn read(&mut self, path: &Path, check: &'static str) -> Option<Vec<u8>> {
+        self.check(path, check);
         match fs_err::read(path) {
             Ok(bytes) => Some(bytes),
             Err(e) => {
@@ -67,16 +115,25 @@ impl Checks {
     }
 }
 
-/// Validates the run a manifest describes.
+/// Validates the run a manifest describes; returns its failures.
 pub fn validate_run(manifest: &RunManifest) -> Vec<ValidationFailure> {
     validate_run_dir(&manifest.paths(), manifest)
 }
 
+/// Validates the run a manifest describes; returns every check made, passed or failed, in
+/// order. A check that could not be made (the report data is missing, so its schema is not
+/// checked) is not in the list.
+pub fn validate_run_checks(manifest: &RunManifest) -> Vec<ValidationCheck> {
+    run_checks(&manifest.paths(), manifest).into_checks()
+}
+
 /// Validates the run at `paths` whose manifest (as okstra holds it) is `manifest`.
 pub(crate) fn validate_run_dir(paths: &RunPaths, manifest: &RunManifest) -> Vec<ValidationFailure> {
-    let mut c = Checks {
-        failures: Vec::new(),
-    };
+    run_checks(paths, manifest).failures
+}
+
+fn run_checks(paths: &RunPaths, manifest: &RunManifest) -> Checks {
+    let mut c = Checks::default();
     let root = PathBuf::from(&manifest.project_root);
     let manifest_path = paths.manifest();
     if let Some(bytes) = c.read(&manifest_path, "manifest") {
@@ -162,15 +219,16 @@ pub(crate) fn validate_run_dir(paths: &RunPaths, manifest: &RunManifest) -> Vec<
     }
     let data_path = paths.report_data();
     let Some(data_bytes) = c.read(&data_path, "report-data") else {
-        return c.failures;
+        return c;
     };
     let value: serde_json::Value = match parse_json_bytes(&data_bytes) {
         Ok(v) => v,
         Err(e) => {
             c.fail(&data_path, "report-data", format!("not JSON: {e}"));
-            return c.failures;
+            return c;
         }
     };
+    c.check(&data_path, "report-schema");
     if let Err(violations) = validate_report_value(&value) {
         for v in violations {
             c.fail(
@@ -183,13 +241,13 @@ pub(crate) fn validate_run_dir(paths: &RunPaths, manifest: &RunManifest) -> Vec<
                 ),
             );
         }
-        return c.failures;
+        return c;
     }
     let data: ReportData = match serde_json::from_value(value) {
         Ok(d) => d,
         Err(e) => {
             c.fail(&data_path, "report-data", e.to_string());
-            return c.failures;
+            return c;
         }
     };
     if data.frontmatter.run_id != run_id {
@@ -231,6 +289,7 @@ pub(crate) fn validate_run_dir(paths: &RunPaths, manifest: &RunManifest) -> Vec<
             Err(e) => c.fail(&md_path, "report-markdown", format!("front matter: {e}")),
         }
         if data.frontmatter.task_type == TaskType::ImplementationPlanning {
+            c.check(&md_path, "plan-headings");
             for keyword in missing_plan_keywords(&md) {
                 c.fail(
                     &md_path,
@@ -250,6 +309,7 @@ pub(crate) fn validate_run_dir(paths: &RunPaths, manifest: &RunManifest) -> Vec<
                     c.fail(&conv_path, "convergence", "changed after the report was written (its hash differs from the report's record)");
                 }
                 let classes = state.compute_classes();
+                c.check(&data_path, "classes");
                 for f in &data.findings {
                     match classes.get(&f.id) {
                         Some(class) if *class == f.class => {}
@@ -269,6 +329,7 @@ pub(crate) fn validate_run_dir(paths: &RunPaths, manifest: &RunManifest) -> Vec<
                     }
                 }
                 if let Some(team) = &team {
+                    c.check(&data_path, "bookkeeping");
                     for d in bookkeeping_differences(&data, manifest, &state, team) {
                         c.fail(
                             &data_path,
@@ -307,5 +368,46 @@ pub(crate) fn validate_run_dir(paths: &RunPaths, manifest: &RunManifest) -> Vec<
             );
         }
     }
-    c.failures
+    c
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_file_and_check_is_kept_once_with_its_failures_in_order() {
+        let mut c = Checks::default();
+        let (a, b) = (Path::new("/r/a.json"), Path::new("/r/b.md"));
+        c.check(a, "report-schema");
+        c.fail(b, "report-markdown", "first");
+        c.check(a, "report-schema");
+        c.fail(b, "report-markdown", "second");
+        c.check(b, "plan-headings");
+        let checks = c.into_checks();
+        let shown: Vec<_> = checks
+            .iter()
+            .map(|k| {
+                (
+                    k.path.to_str().unwrap(),
+                    k.check,
+                    k.passed(),
+                    k.failures.clone(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                ("/r/a.json", "report-schema", true, vec![]),
+                (
+                    "/r/b.md",
+                    "report-markdown",
+                    false,
+                    vec!["first".to_owned(), "second".to_owned()]
+                ),
+                ("/r/b.md", "plan-headings", true, vec![]),
+            ]
+        );
+    }
 }

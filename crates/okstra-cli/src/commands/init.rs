@@ -4,10 +4,12 @@ use clap::Args;
 use okstra_core::ProjectId;
 use okstra_core::config::Language;
 use okstra_core::errors::ProjectIdError;
-use okstra_engine::{ExcludeOutcome, LoadedProject, init_project};
+use okstra_engine::{ExcludeOutcome, Home, InitOutcome, LoadedProject, init_project};
+use serde_json::json;
 
 use crate::command_error::{CommandError, ExitStatus};
 use crate::context::CommandContext;
+use crate::json_out::print_json;
 
 /// Set up okstra in this folder: .okstra/project.json, git exclude, central registration
 ///
@@ -25,6 +27,10 @@ pub struct InitArgs {
     /// Project id to use instead of the folder name (slugged)
     #[arg(long, value_name = "ID")]
     project_id: Option<String>,
+
+    /// Print what was set up (project, files, git exclude, registration) as JSON on stdout
+    #[arg(long)]
+    json: bool,
 }
 
 /// Runs `okstra init`.
@@ -45,6 +51,9 @@ pub fn cmd_init(ctx: &CommandContext, args: &InitArgs) -> Result<ExitStatus, Com
         .transpose()?;
     let home = ctx.home()?;
     let outcome = init_project(&home, &ctx.cwd, project_id.as_ref(), language, args.track)?;
+    if args.json {
+        print_json(&ctx.ui, &outcome_json(&home, &outcome))?;
+    }
     let project = &outcome.project;
     for w in &project.warnings {
         ctx.ui.warn(&format!(
@@ -95,4 +104,32 @@ pub(crate) fn taken_id_note(project: &LoadedProject) -> Option<String> {
         taken.holder.display(),
         project.project_id
     ))
+}
+
+/// Returns the JSON of `okstra init`: the project, whether project.json was written, what was
+/// done about the git exclude, and where the project is registered. Paths are absolute.
+fn outcome_json(home: &Home, outcome: &InitOutcome) -> serde_json::Value {
+    let project = &outcome.project;
+    let (exclude, exclude_path) = match &outcome.exclude {
+        ExcludeOutcome::Added(path) => ("added", Some(path)),
+        ExcludeOutcome::AlreadyPresent(path) => ("already-present", Some(path)),
+        ExcludeOutcome::Tracked => ("tracked", None),
+        ExcludeOutcome::NotGit => ("not-git", None),
+    };
+    json!({
+        "projectId": project.project_id.to_string(),
+        "projectRoot": project.root().display().to_string(),
+        "projectJson": project.paths.project_json().display().to_string(),
+        "created": outcome.created,
+        "language": project.config.language.unwrap_or_default().as_str(),
+        "gitExclude": {
+            "status": exclude,
+            "path": exclude_path.map(|p| p.display().to_string()),
+        },
+        "metaJson": home.paths().project_meta(&project.project_id).display().to_string(),
+        "folderIdTaken": project.folder_id_taken.as_ref().map(|t| json!({
+            "id": t.id.to_string(),
+            "holder": t.holder.display().to_string(),
+        })),
+    })
 }

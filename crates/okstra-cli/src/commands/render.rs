@@ -4,9 +4,11 @@ use std::path::PathBuf;
 
 use clap::Args;
 use okstra_engine::render_report;
+use serde_json::json;
 
 use crate::command_error::{CommandError, ExitStatus};
 use crate::context::CommandContext;
+use crate::json_out::print_json;
 
 /// Render a report's markdown from its final-report-<type>-<seq>.data.json
 #[derive(Debug, Args)]
@@ -14,11 +16,28 @@ pub struct RenderArgs {
     /// The report data file
     #[arg(value_name = "DATA_JSON")]
     data: PathBuf,
+
+    /// Print the data and markdown paths as JSON on stdout
+    #[arg(long)]
+    json: bool,
 }
 
 /// Runs `okstra render`.
 pub fn cmd_render(ctx: &CommandContext, args: &RenderArgs) -> Result<ExitStatus, CommandError> {
-    let md_path = render_report(&ctx.cwd.join(&args.data))?;
-    ctx.ui.data_line(&md_path.display().to_string());
+    let data_path = ctx.cwd.join(&args.data);
+    let md_path = render_report(&data_path)?;
+    if args.json {
+        // Both files exist now; their canonical paths carry no `..` from the argument.
+        let canonical = |p: &PathBuf| fs_err::canonicalize(p).unwrap_or_else(|_| p.clone());
+        print_json(
+            &ctx.ui,
+            &json!({
+                "data": canonical(&data_path).display().to_string(),
+                "markdown": canonical(&md_path).display().to_string(),
+            }),
+        )?;
+    } else {
+        ctx.ui.data_line(&md_path.display().to_string());
+    }
     Ok(ExitStatus::Success)
 }

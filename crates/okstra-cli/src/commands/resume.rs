@@ -3,12 +3,16 @@
 use std::path::Path;
 
 use clap::Args;
+use okstra_core::manifest::RunManifest;
 use okstra_core::settings::{RunSettings, SettingsLayer};
-use okstra_engine::{ResumeOutcome, ResumeRun, find_run, load_project, resume};
+use okstra_core::status::RunStatus;
+use okstra_engine::{ResumeOutcome, ResumeRun, RunSummary, find_run, load_project, resume};
+use serde_json::{Value, json};
 
 use crate::command_error::{CommandError, ExitStatus, settings_error};
-use crate::commands::run::print_summary;
+use crate::commands::run::{print_summary, summary_json};
 use crate::context::CommandContext;
+use crate::json_out::{absolute, print_json};
 
 /// Continue a run that was killed or interrupted
 ///
@@ -20,7 +24,7 @@ pub struct ResumeArgs {
     #[arg(value_name = "RUN")]
     run: String,
 
-    /// Print the outcome as JSON on stdout
+    /// Print the outcome as JSON on stdout (also when there is nothing to resume)
     #[arg(long)]
     json: bool,
 }
@@ -45,6 +49,7 @@ pub fn cmd_resume(ctx: &CommandContext, args: &ResumeArgs) -> Result<ExitStatus,
     ));
     let run_id = manifest.run_id;
     let root = project.root().to_path_buf();
+    let before = args.json.then(|| manifest.clone());
     let outcome = resume(ResumeRun {
         home,
         project,
@@ -58,6 +63,9 @@ pub fn cmd_resume(ctx: &CommandContext, args: &ResumeArgs) -> Result<ExitStatus,
             ctx.ui.status(&format!(
                 "run {run_id} already ended {status}; nothing to resume"
             ));
+            if let Some(manifest) = &before {
+                print_json(&ctx.ui, &finished_json(manifest, status))?;
+            }
             Ok(ExitStatus::Success)
         }
         ResumeOutcome::Resumed {
@@ -69,8 +77,43 @@ pub fn cmd_resume(ctx: &CommandContext, args: &ResumeArgs) -> Result<ExitStatus,
                     "stopped {stopped_leftovers} process(es) the dead okstra left running"
                 ));
             }
-            print_summary(ctx, &root, &summary, args.json)?;
+            if args.json {
+                print_json(&ctx.ui, &resumed_json(&summary, stopped_leftovers))?;
+                for failure in &summary.validation {
+                    ctx.ui.warn(&format!("validation: {failure}"));
+                }
+            } else {
+                print_summary(ctx, &root, &summary, false)?;
+            }
             Ok(ExitStatus::from(summary.status))
         }
     }
+}
+
+/// Returns the JSON of a resumed run: `run --json`'s summary, with `resumed: true` and how many
+/// processes of the dead okstra were stopped.
+fn resumed_json(summary: &RunSummary, stopped_leftovers: usize) -> Value {
+    let mut out = summary_json(summary);
+    out["resumed"] = json!(true);
+    out["stoppedLeftovers"] = json!(stopped_leftovers);
+    out
+}
+
+/// Returns the JSON of a run that had already ended: who it is, how it ended, its files, and
+/// `resumed: false`.
+fn finished_json(manifest: &RunManifest, status: RunStatus) -> Value {
+    let root = Path::new(&manifest.project_root);
+    let paths = manifest.paths();
+    let report = paths.report_markdown();
+    json!({
+        "runId": manifest.run_id.to_string(),
+        "taskKey": manifest.task_key().to_string(),
+        "taskType": manifest.task_type,
+        "runSeq": manifest.run_seq.get(),
+        "status": status,
+        "resumed": false,
+        "runDir": absolute(paths.run_dir(), root),
+        "manifest": absolute(&paths.manifest(), root),
+        "report": report.is_file().then(|| absolute(&report, root)),
+    })
 }

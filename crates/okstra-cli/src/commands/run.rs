@@ -3,6 +3,8 @@
 mod dry_run;
 mod summary;
 
+pub(crate) use summary::{json_of as summary_json, tokens_line};
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -255,7 +257,7 @@ fn print_prepared(
             "taskType": args.task_type.as_str(),
             "runSeq": prepared.manifest.run_seq.get(),
             "status": prepared.manifest.status,
-            "runDir": run_dir,
+            "runDir": prepared.paths.run_dir().display().to_string(),
             "manifest": prepared.paths.manifest().display().to_string(),
             "worktree": wt,
         });

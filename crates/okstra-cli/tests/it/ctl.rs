@@ -70,11 +70,14 @@ fn list_and_show() {
     anchor:      [SHA]
     created:     [TS]
     updated:     [TS]
-    worker:      claude-worker (claude, analysis, model opus)
-    worker:      codex-worker (codex, analysis, model gpt-5.5)
-    worker:      gemini-worker (gemini, analysis, model auto)
-    worker:      report-writer (claude, report-writer, model opus)
     checkpoints: prepare
+    report:      not written
+
+    WORKER         KIND    ROUND  MODEL    STATUS   TOKENS  RESULT
+    claude-worker  claude  -      opus     pending  -       -
+    codex-worker   codex   -      gpt-5.5  pending  -       -
+    gemini-worker  gemini  -      auto     pending  -       -
+    report-writer  claude  -      opus     pending  -       -
     ----- stderr -----
     ");
     let full = okstra(
@@ -82,8 +85,22 @@ fn list_and_show() {
         &["ctl", "show", a["runId"].as_str().unwrap(), "--json"],
     );
     let m: Value = serde_json::from_str(&full.stdout).unwrap();
-    assert_eq!(m["schemaVersion"], "run-manifest/v1");
     assert_eq!(m["runId"], a["runId"]);
+    assert_eq!(m["status"], "prepared");
+    assert_eq!(m["manifest"], a["manifest"]);
+    assert_eq!(m["runDir"], a["runDir"]);
+    // Nothing has run: no team state, no report, every worker of the roster pending.
+    assert_eq!(m["teamState"], Value::Null);
+    assert_eq!(m["report"], Value::Null);
+    assert_eq!(m["checkpoints"], serde_json::json!(["prepare"]));
+    let workers = m["workers"].as_array().unwrap();
+    assert_eq!(workers.len(), 4);
+    for w in workers {
+        assert_eq!(w["status"], "pending", "{w}");
+        assert_eq!(w["round"], Value::Null, "{w}");
+        assert_eq!(w["resultPath"], Value::Null, "{w}");
+        assert_eq!(w["tokens"]["inputTotal"], Value::Null, "{w}");
+    }
     // A manifest path works too.
     let by_path = okstra(
         &env,

@@ -1,7 +1,7 @@
 //! `okstra resume` with process workers (fake agents): a run killed while its workers run is
 //! finished, the dead okstra's workers are stopped, a second concurrent resume is refused
-//! (exit 2), an interrupted run is continued, and a finished run is left alone. The crash at
-//! every kill point against real CLIs is in `real_analysis`.
+//! (exit 2), an interrupted run is continued, and a finished run is left alone (these two also
+//! with `--json`). The crash at every kill point against real CLIs is in `real_analysis`.
 
 use std::process::Stdio;
 
@@ -228,6 +228,29 @@ fn an_interrupted_run_is_continued_by_resume() {
     for w in team["workers"].as_array().unwrap() {
         assert_eq!(w["reason"], "interrupted", "{w}");
     }
+    // `ctl show` tells the same: each worker's status and reason, no report yet.
+    let show = okstra(&env, &["ctl", "show", &run_id, "--json"]);
+    assert_eq!(show.code, Some(0), "{show}");
+    let show: Value = serde_json::from_str(&show.stdout).unwrap();
+    assert_eq!(show["status"], "interrupted");
+    assert_eq!(show["report"], Value::Null);
+    let shown: Vec<(&str, &str, &str)> = show["workers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| {
+            let field = |k: &str| w[k].as_str().unwrap_or("-");
+            (field("worker"), field("status"), field("reason"))
+        })
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            ("x-worker", "error", "interrupted"),
+            ("y-worker", "error", "interrupted"),
+            ("report-writer", "pending", "-"),
+        ]
+    );
 
     // The interrupted workers are gone; the resumed ones may answer as soon as they start.
     gate.release(2);
@@ -235,6 +258,21 @@ fn an_interrupted_run_is_continued_by_resume() {
     assert_eq!(out.code, Some(0), "{out}");
     let summary: Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(summary["status"], "completed");
+    assert_eq!(summary["runId"], run_id.as_str());
+    assert_eq!(summary["resumed"], true);
+    assert_eq!(
+        summary["stoppedLeftovers"], 0,
+        "the interrupted okstra stopped its workers"
+    );
+    let dir = run_dir(&env, TASK, "error-analysis");
+    assert_eq!(summary["runDir"], dir.display().to_string());
+    let report = std::path::Path::new(summary["report"].as_str().unwrap());
+    assert!(report.is_absolute() && report.is_file(), "{summary}");
+    for w in summary["workers"].as_array().unwrap() {
+        assert_eq!(w["status"], "completed", "{w}");
+        let result = std::path::Path::new(w["resultPath"].as_str().unwrap());
+        assert!(result.is_absolute() && result.is_file(), "{w}");
+    }
     assert_eq!(
         summary["findings"]["full-consensus"], 1,
         "both analysers answered the same finding"
@@ -270,6 +308,27 @@ fn a_finished_run_is_left_alone_and_an_unknown_run_exits_2() {
     );
     assert_eq!(manifest(&env), before, "the manifest is untouched");
     assert_eq!(index_events(&env, &run_id), ["started", "done"]);
+    // With --json, a run with nothing to resume is still described on stdout.
+    let out = okstra(&env, &["resume", &run_id, "--json"]);
+    assert_eq!(out.code, Some(0), "{out}");
+    assert!(out.stderr.contains("nothing to resume"), "{out}");
+    let dir = run_dir(&env, TASK, "error-analysis");
+    let v: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(
+        v,
+        json!({
+            "runId": run_id,
+            "taskKey": "shop:resume:t1",
+            "taskType": "error-analysis",
+            "runSeq": 1,
+            "status": "completed",
+            "resumed": false,
+            "runDir": dir.display().to_string(),
+            "manifest": dir.join(MANIFEST).display().to_string(),
+            "report": dir.join("reports/final-report-error-analysis-1.md").display().to_string(),
+        })
+    );
+    assert_eq!(manifest(&env), before, "the manifest is still untouched");
 
     let out = okstra(&env, &["resume", "01NOSUCHRUN"]);
     assert_eq!(out.code, Some(2), "{out}");

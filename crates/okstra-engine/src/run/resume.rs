@@ -20,11 +20,12 @@ use super::imp::{Run, RunParts};
 use super::prompts::read_shared;
 use super::request::ResumeRun;
 use super::roster::roster_of;
-use crate::errors::{RunError, StoreError};
-use crate::fs_atomic::{read_optional, write_json};
+use crate::errors::RunError;
+use crate::fs_atomic::write_json;
 use crate::home::Home;
 use crate::lock::{lock_exclusive, try_lock_exclusive};
 use crate::prepare::upsert_timeline;
+use crate::runs::load_team_state;
 use crate::worker::unix::{become_subreaper, is_alive, kill_tagged, signal_group};
 
 /// A reopened run.
@@ -47,7 +48,7 @@ impl Run {
         let lock = try_lock_exclusive(&paths.run_lock())?.ok_or_else(|| RunError::Busy {
             run_id: req.manifest.run_id.to_string(),
         })?;
-        let team = read_team(&req.manifest)?;
+        let team = load_team_state(&req.manifest)?;
         if matches!(
             req.manifest.status,
             RunStatus::Completed | RunStatus::Failed
@@ -112,14 +113,6 @@ impl Run {
         run.probe().await;
         Ok(Reopened::Run(Box::new(run), stopped))
     }
-}
-
-/// Reads the run's team state, if it has one.
-fn read_team(manifest: &RunManifest) -> Result<Option<TeamState>, StoreError> {
-    let path = manifest.paths().team_state();
-    read_optional(&path)?
-        .map(|text| TeamState::parse(&text).map_err(|source| StoreError::Invalid { path, source }))
-        .transpose()
 }
 
 /// Stops every process of the run a dead okstra left: each attempt's process group (when its

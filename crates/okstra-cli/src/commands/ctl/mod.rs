@@ -2,6 +2,7 @@
 
 pub mod list;
 pub mod show;
+mod shown_worker;
 
 use clap::Subcommand;
 

@@ -1,5 +1,6 @@
 //! The summary a finished run prints: one row per worker (worker, model, status, duration,
-//! tokens, result path), then counts, tokens and wall time — or the same as JSON.
+//! tokens, result path), then counts, tokens and wall time — or the same as JSON, with absolute
+//! paths (`resume --json` prints it too).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -9,10 +10,11 @@ use okstra_core::findings::ConsensusClass;
 use okstra_core::status::WorkerStatus;
 use okstra_core::tokens::TokenUsage;
 use okstra_engine::RunSummary;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::command_error::CommandError;
 use crate::context::CommandContext;
+use crate::json_out::{absolute, print_json};
 use crate::ui::render_table;
 
 /// Returns `in N (cached C), out N, reasoning N, cost $X` with unknown figures left out.
@@ -40,6 +42,52 @@ pub(crate) fn tokens_line(t: &TokenUsage) -> String {
     }
 }
 
+/// Returns the JSON of a run's summary (README, "Machine-readable output"); paths are absolute.
+pub(crate) fn json_of(summary: &RunSummary) -> Value {
+    let m = &summary.manifest;
+    let root = Path::new(&m.project_root);
+    let workers: Vec<_> = summary
+        .workers
+        .iter()
+        .map(|w| {
+            json!({
+                "worker": w.worker.to_string(),
+                "kind": w.kind.as_str(),
+                "role": w.role.as_str(),
+                "model": w.model,
+                "status": w.status,
+                "reason": w.reason,
+                "attempts": w.attempts,
+                "durationMs": u64::try_from(w.duration.as_millis()).unwrap_or(u64::MAX),
+                "tokens": w.usage,
+                "resultPath": absolute(&w.result_path, root),
+                "replay": w.replay,
+            })
+        })
+        .collect();
+    json!({
+        "runId": summary.run_id.to_string(),
+        "taskKey": m.task_key().to_string(),
+        "taskType": m.task_type,
+        "runSeq": m.run_seq.get(),
+        "status": summary.status,
+        "runDir": absolute(summary.paths.run_dir(), root),
+        "manifest": absolute(&summary.paths.manifest(), root),
+        "teamState": absolute(&summary.paths.team_state(), root),
+        "wallMs": u64::try_from(summary.wall.as_millis()).unwrap_or(u64::MAX),
+        "tokens": summary.tokens,
+        "replay": summary.workers.iter().any(|w| w.replay),
+        "workers": workers,
+        "findings": ConsensusClass::ALL
+            .iter()
+            .map(|c| (c.as_str().to_owned(), json!(summary.classes.of(*c))))
+            .collect::<serde_json::Map<_, _>>(),
+        "report": summary.report.as_ref().map(|p| absolute(p, root)),
+        "stopped": summary.stopped,
+        "validation": summary.validation.iter().map(ToString::to_string).collect::<Vec<_>>(),
+    })
+}
+
 /// Prints the summary of a run.
 pub(super) fn print(
     ctx: &CommandContext,
@@ -50,49 +98,7 @@ pub(super) fn print(
     let m = &summary.manifest;
     let replay = summary.workers.iter().any(|w| w.replay);
     if as_json {
-        let workers: Vec<_> = summary
-            .workers
-            .iter()
-            .map(|w| {
-                json!({
-                    "worker": w.worker.to_string(),
-                    "kind": w.kind.as_str(),
-                    "role": w.role.as_str(),
-                    "model": w.model,
-                    "status": w.status,
-                    "reason": w.reason,
-                    "attempts": w.attempts,
-                    "durationMs": u64::try_from(w.duration.as_millis()).unwrap_or(u64::MAX),
-                    "tokens": w.usage,
-                    "resultPath": CommandContext::display_path(&w.result_path, root),
-                    "replay": w.replay,
-                })
-            })
-            .collect();
-        let out = json!({
-            "runId": summary.run_id.to_string(),
-            "taskKey": m.task_key().to_string(),
-            "taskType": m.task_type,
-            "runSeq": m.run_seq.get(),
-            "status": summary.status,
-            "runDir": m.run_dir(),
-            "manifest": summary.paths.manifest().display().to_string(),
-            "teamState": CommandContext::display_path(&summary.paths.team_state(), root),
-            "wallMs": u64::try_from(summary.wall.as_millis()).unwrap_or(u64::MAX),
-            "tokens": summary.tokens,
-            "replay": replay,
-            "workers": workers,
-            "findings": ConsensusClass::ALL
-                .iter()
-                .map(|c| (c.as_str().to_owned(), json!(summary.classes.of(*c))))
-                .collect::<serde_json::Map<_, _>>(),
-            "report": summary.report.as_ref().map(|p| CommandContext::display_path(p, root)),
-            "stopped": summary.stopped,
-            "validation": summary.validation.iter().map(ToString::to_string).collect::<Vec<_>>(),
-        });
-        ctx.ui
-            .data_line(&serde_json::to_string_pretty(&out).map_err(CommandError::internal)?);
-        return Ok(());
+        return print_json(&ctx.ui, &json_of(summary));
     }
     let rows: Vec<Vec<String>> = summary
         .workers

@@ -147,6 +147,15 @@ pub(crate) fn read_json(path: &Path) -> Value {
 
 /// Runs error-analysis on `t/v` with replay analysers; returns the run id and run dir.
 pub(crate) fn replay_run(env: &TestEnv) -> (String, PathBuf) {
+    let summary = replay_run_summary(env);
+    (
+        summary["runId"].as_str().unwrap().to_owned(),
+        run_dir(env, "t/v", "error-analysis"),
+    )
+}
+
+/// Runs error-analysis on `t/v` with replay analysers; returns its `run --json` summary.
+pub(crate) fn replay_run_summary(env: &TestEnv) -> Value {
     fs_err::write(
         env.project().join("fixture.json"),
         include_str!("../fixtures/analysis.json"),
@@ -176,11 +185,7 @@ pub(crate) fn replay_run(env: &TestEnv) -> (String, PathBuf) {
         ),
     );
     assert_eq!(out.code, Some(0), "{out}");
-    let v: Value = serde_json::from_str(&out.stdout).unwrap();
-    (
-        v["runId"].as_str().unwrap().to_owned(),
-        run_dir(env, "t/v", "error-analysis"),
-    )
+    serde_json::from_str(&out.stdout).unwrap()
 }
 
 /// The run directory of a task's run of a type.
