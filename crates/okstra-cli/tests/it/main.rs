@@ -13,6 +13,7 @@ mod help;
 mod identity;
 mod init;
 mod messages;
+mod preflight;
 mod real_analysis;
 mod real_clis;
 mod resume;
