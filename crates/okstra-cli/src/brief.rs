@@ -1,5 +1,6 @@
-//! Owns reading `--brief`: a regular file of UTF-8 text, at most 1 MiB — so `/dev/zero` or a
-//! huge file can never be read into memory — and the typed error when it is not.
+//! Owns reading `--brief`: a regular file of UTF-8 text that is not blank, at most 1 MiB — so
+//! `/dev/zero` or a huge file can never be read into memory — and the typed error when it is
+//! not.
 
 use std::path::{Path, PathBuf};
 
@@ -25,6 +26,8 @@ pub enum BriefError {
     },
     #[error("--brief {} is not UTF-8 text", path.display())]
     NotText { path: PathBuf },
+    #[error("--brief {} is empty", path.display())]
+    Empty { path: PathBuf },
 }
 
 /// Reads a `--brief`: a regular file of at most [`MAX_BRIEF_BYTES`] of UTF-8 text.
@@ -58,7 +61,13 @@ pub(crate) fn read_brief(path: &Path) -> Result<String, BriefError> {
     if bytes.len() as u64 > MAX_BRIEF_BYTES {
         return Err(too_big(bytes.len() as u64));
     }
-    String::from_utf8(bytes).map_err(|_| BriefError::NotText {
+    let text = String::from_utf8(bytes).map_err(|_| BriefError::NotText {
         path: path.to_path_buf(),
-    })
+    })?;
+    if text.trim().is_empty() {
+        return Err(BriefError::Empty {
+            path: path.to_path_buf(),
+        });
+    }
+    Ok(text)
 }

@@ -21,6 +21,7 @@ use okstra_engine::{
 pub use crate::exit_status::{ExitStatus, exit_codes};
 use crate::settings::EnvError;
 use crate::stdout::StdoutError;
+pub use refusal::{dry_run_refused, no_worker_can_run};
 
 /// Whose failure it is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -512,6 +513,18 @@ impl From<RunError> for CommandError {
             RunError::NotRunnable { .. } => CommandError::user(err).hint(
                 "run requirements-discovery, error-analysis, implementation-planning or final-verification",
             ),
+            RunError::NoBrief { .. } => CommandError::user(err).hint(
+                "pass --brief FILE, or --brief-text \"…\": the brief is what the workers are paid to read",
+            ),
+            RunError::NoAnalyserCanRun { ref workers } => {
+                // Each worker's reason names its fix.
+                let hints: Vec<String> = workers.iter().map(|(w, why)| format!("{w}: {why}")).collect();
+                let mut e = CommandError::user(err);
+                e.hints = hints;
+                e.hint(
+                    "`okstra doctor` checks every worker CLI; --workers chooses other analysers",
+                )
+            }
             // A report okstra made itself that does not hold is okstra's failure.
             RunError::Io(_)
             | RunError::ResultFile(_)
@@ -535,10 +548,14 @@ impl From<crate::brief::BriefError> for CommandError {
                 "keep the brief to what the workers must read; link longer material from it"
             }
             BriefError::NotText { .. } => "save the brief as UTF-8 markdown",
+            BriefError::Empty { .. } => {
+                "write what the workers should look into, or pass --brief-text \"…\""
+            }
         };
         CommandError::user(err).hint(hint)
     }
 }
 
+mod refusal;
 #[cfg(test)]
 mod tests;

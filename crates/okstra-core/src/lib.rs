@@ -22,6 +22,7 @@ pub mod outcome;
 pub mod plan;
 pub mod project_meta;
 pub mod prompt;
+pub mod readiness;
 pub mod redact;
 pub mod registry;
 pub mod replay;

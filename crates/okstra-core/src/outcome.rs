@@ -38,6 +38,14 @@ pub enum NotRunReason {
     )]
     CodexNotLoggedIn,
     #[error(
+        "claude is not logged in: run `claude` and /login, or set ANTHROPIC_API_KEY in the environment or workerEnv"
+    )]
+    ClaudeNotLoggedIn,
+    #[error(
+        "gemini has no auth method: run `gemini` once to log in, or set GEMINI_API_KEY in the environment or workerEnv"
+    )]
+    GeminiNoAuth,
+    #[error(
         "codex's model provider {provider} reads its key from {var}, which is not set: set {var} in the environment or workerEnv"
     )]
     CodexProviderKey { provider: String, var: String },

@@ -1,5 +1,6 @@
 //! Owns the six task types of SPEC §3 and what is fixed per type: its name, its expected
-//! per-worker duration, the derived 2× deadline and the default convergence round limit.
+//! per-worker duration, the derived 2× deadline, the default convergence round limit and what
+//! its workers read as the task's brief.
 //!
 //! Worker rosters and the other per-type settings that a project can change live in `config`.
 
@@ -85,6 +86,37 @@ impl TaskType {
     pub fn uses_analysers(self) -> bool {
         !matches!(self, TaskType::Implementation | TaskType::ReleaseHandoff)
     }
+
+    /// Returns what this type's workers read as the task's brief: a run that would start
+    /// workers with nothing to read is refused.
+    pub fn brief_source(self) -> BriefSource {
+        match self {
+            TaskType::Implementation => BriefSource::ApprovedPlan,
+            _ => BriefSource::TaskBrief,
+        }
+    }
+}
+
+/// What a run's workers read as the task's brief.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BriefSource {
+    /// The text of `--brief` / `--brief-text`, else the task's stored `brief.md`; a run with
+    /// neither (or only blank text) is refused.
+    TaskBrief,
+    /// The approved plan's stage (an implementation run): its brief is its plan.
+    ApprovedPlan,
+}
+
+impl BriefSource {
+    /// Returns whether `brief` (the text a run would give its workers) leaves them nothing to
+    /// read.
+    pub fn is_missing(self, brief: &str) -> bool {
+        match self {
+            BriefSource::TaskBrief => brief.trim().is_empty(),
+            // The plan is checked where the stage is selected (SPEC §8), not here.
+            BriefSource::ApprovedPlan => false,
+        }
+    }
 }
 
 impl fmt::Display for TaskType {
@@ -120,6 +152,18 @@ mod tests {
             );
         }
         assert!("analysis".parse::<TaskType>().is_err());
+    }
+
+    #[test]
+    fn a_brief_is_blank_text_or_the_plan() {
+        let brief = TaskType::ErrorAnalysis.brief_source();
+        assert_eq!(brief, BriefSource::TaskBrief);
+        assert!(brief.is_missing(""));
+        assert!(brief.is_missing(" \n\t\n"));
+        assert!(!brief.is_missing("# Checkout fails\n"));
+        let plan = TaskType::Implementation.brief_source();
+        assert_eq!(plan, BriefSource::ApprovedPlan);
+        assert!(!plan.is_missing(""), "an implementation run reads its plan");
     }
 
     #[test]

@@ -281,6 +281,29 @@ pub enum RunError {
     PriorReport(#[from] PriorReportError),
     #[error("run {run_id} is being driven by another okstra (its run lock is held)")]
     Busy { run_id: String },
+    /// Its workers would have no brief to read (SPEC §4: a brief is what they are paid to read).
+    #[error(
+        "task {task_key} has no brief: none was given and {} {}",
+        path.display(),
+        if *exists { "is empty" } else { "does not exist" }
+    )]
+    NoBrief {
+        task_key: String,
+        /// The task's stored brief.
+        path: PathBuf,
+        /// Whether that file exists (and is blank).
+        exists: bool,
+    },
+    /// Every analyser would be `not-run`: the run would spend a seq, a worktree and an index
+    /// row to report nothing.
+    #[error("no analyser can run: {}", not_run_names(workers))]
+    NoAnalyserCanRun {
+        /// Each analyser and why it would be `not-run`.
+        workers: Vec<(
+            okstra_core::worker_name::WorkerName,
+            okstra_core::outcome::NotRunReason,
+        )>,
+    },
     #[error(
         "this okstra cannot run {task_type} yet: it needs an approved plan with a Stage Map (implementation) or a verified task (release-handoff), which come in a later version"
     )]
@@ -293,6 +316,26 @@ pub enum RunError {
         #[source]
         source: tokio::task::JoinError,
     },
+}
+
+/// Returns `a, b and c would be not-run`.
+fn not_run_names(
+    workers: &[(
+        okstra_core::worker_name::WorkerName,
+        okstra_core::outcome::NotRunReason,
+    )],
+) -> String {
+    let names: Vec<String> = workers.iter().map(|(w, _)| w.to_string()).collect();
+    let list = match names.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        _ => names.join(""),
+    };
+    let verb = if names.len() == 1 {
+        "would be"
+    } else {
+        "would all be"
+    };
+    format!("{list} {verb} not-run")
 }
 
 /// A worker roster that cannot be planned (a user's configuration problem).

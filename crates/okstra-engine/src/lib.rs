@@ -26,6 +26,7 @@ mod prepare;
 mod private;
 mod probe;
 mod project;
+mod readiness;
 mod registry;
 mod report_file;
 mod run;
@@ -35,7 +36,7 @@ mod tmp;
 mod validate;
 mod worker;
 
-pub use doctor::{CliReport, LoginState, check_clis};
+pub use doctor::{AgentReport, CliReport, check_agents, check_clis};
 pub use errors::{
     GitError, PathError, PlanError, PrepareError, PriorReportError, ProjectError, ReportError,
     ResultFileError, RunError, StoreError, WorktreeError,
@@ -54,7 +55,7 @@ pub use project::{
 pub use report_file::render_report;
 pub use run::{
     DryRun, DryRunFolder, DryRunRequest, DryRunWorker, NewRun, ResumeOutcome, ResumeRun,
-    RunSummary, WorkerResult, dry_run, prepare_only, resume, run,
+    RunSummary, WorkerResult, check_brief, dry_run, prepare_only, resume, run,
 };
 pub use runs::{FindRunError, FoundRun, find_run, list_runs, load_manifest, load_team_state};
 pub use timer::set_test_lock_hold;

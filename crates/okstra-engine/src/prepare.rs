@@ -194,15 +194,7 @@ fn allocate_seq(
     seq_override: Option<RunSeq>,
 ) -> Result<RunSeq, PrepareError> {
     if let Some(seq) = seq_override {
-        let manifest = task.run(task_type, seq, stage).manifest();
-        if manifest.exists() {
-            return Err(PrepareError::SeqExists {
-                seq: seq.get(),
-                task_type: task_type.to_string(),
-                task_key: task_key.to_string(),
-                manifest,
-            });
-        }
+        check_seq_free(task, task_key, task_type, stage, seq)?;
         return Ok(seq);
     }
     let dir = task.run(task_type, RunSeq::FIRST, stage).manifests_dir();
@@ -232,6 +224,27 @@ fn allocate_seq(
         }
     }
     Ok(RunSeq::new(max.saturating_add(1)).unwrap_or(RunSeq::FIRST))
+}
+
+/// Refuses a forced seq (`OKSTRA_RUN_SEQ_OVERRIDE`) whose run already exists; `--dry-run`
+/// asks it too, without the task lock.
+pub(crate) fn check_seq_free(
+    task: &TaskPaths,
+    task_key: &TaskKey,
+    task_type: TaskType,
+    stage: Option<Stage>,
+    seq: RunSeq,
+) -> Result<(), PrepareError> {
+    let manifest = task.run(task_type, seq, stage).manifest();
+    if manifest.exists() {
+        return Err(PrepareError::SeqExists {
+            seq: seq.get(),
+            task_type: task_type.to_string(),
+            task_key: task_key.to_string(),
+            manifest,
+        });
+    }
+    Ok(())
 }
 
 /// Writes the brief; a different existing brief is moved to `history/brief-<seq>.md` first.

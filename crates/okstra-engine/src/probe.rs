@@ -41,11 +41,6 @@ pub(crate) fn inherited_env(env: &BTreeMap<String, String>) -> BTreeMap<String, 
         .collect()
 }
 
-/// Returns whether `name` is set to a non-empty value in `env`.
-pub(crate) fn is_set(env: &BTreeMap<String, String>, name: &str) -> bool {
-    env.get(name).is_some_and(|v| !v.is_empty())
-}
-
 /// Returns the text of codex's `config.toml` for an environment: `$CODEX_HOME/config.toml`,
 /// else `~/.codex/config.toml`; `None` when there is none (or it cannot be read).
 pub(crate) fn codex_config(env: &BTreeMap<String, String>) -> Option<String> {

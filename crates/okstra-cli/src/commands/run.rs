@@ -14,7 +14,7 @@ use okstra_core::duration::parse_duration;
 use okstra_core::settings::{RunSettings, SettingsLayer};
 use okstra_core::{TaskKey, TaskName, TaskType};
 use okstra_engine::{
-    DryRunRequest, LoadedProject, NewRun, PreparedRun, RunSummary, dry_run,
+    DryRunRequest, LoadedProject, NewRun, PreparedRun, RunError, RunSummary, check_brief, dry_run,
     load_or_default_project, prepare_only, run,
 };
 use serde_json::json;
@@ -44,6 +44,10 @@ pub struct RunArgs {
     /// The task brief (markdown); replaces a different earlier brief, which is kept in history/
     #[arg(long, value_name = "FILE")]
     brief: Option<PathBuf>,
+
+    /// The task brief as text, in place of --brief FILE
+    #[arg(long, value_name = "TEXT", conflicts_with = "brief", value_parser = parse_brief_text)]
+    brief_text: Option<String>,
 
     /// The commit the task worktree starts from (required the first time a task runs)
     #[arg(long, value_name = "REF")]
@@ -79,7 +83,8 @@ pub struct RunArgs {
     #[arg(long, value_name = "LANG", value_parser = ["en", "ko"])]
     language: Option<String>,
 
-    /// Print each worker's command line, folder, sandbox, model and deadline; write nothing
+    /// Print each worker's command line, folder, sandbox, model and deadline, and what would
+    /// refuse the run (exit 2); write nothing
     #[arg(long)]
     dry_run: bool,
 
@@ -94,6 +99,13 @@ pub struct RunArgs {
 
 fn parse_task_type(value: &str) -> Result<TaskType, String> {
     value.parse::<TaskType>().map_err(|e| e.to_string())
+}
+
+fn parse_brief_text(value: &str) -> Result<String, String> {
+    if value.trim().is_empty() {
+        return Err("the brief is blank: write what the workers should look into".to_owned());
+    }
+    Ok(value.to_owned())
 }
 
 fn parse_model(value: &str) -> Result<(String, String), String> {
@@ -140,6 +152,7 @@ impl RunArgs {
             task_type: TaskType::ErrorAnalysis,
             task: task.to_owned(),
             brief: Some(brief),
+            brief_text: None,
             base_ref: Some("main".to_owned()),
             workers: None,
             models: Vec::new(),
@@ -167,11 +180,10 @@ pub(crate) fn run_and_report(
 ) -> Result<(ExitStatus, Option<RunSummary>), CommandError> {
     // Every input is checked before anything is written.
     let (group, id) = TaskKey::parse_task_arg(&args.task)?;
-    let brief = args
-        .brief
-        .as_ref()
-        .map(|path| read_brief(&ctx.cwd.join(path)))
-        .transpose()?;
+    let brief = match (&args.brief, &args.brief_text) {
+        (Some(path), _) => Some(read_brief(&ctx.cwd.join(path))?),
+        (None, text) => text.clone(),
+    };
     let home = ctx.home()?;
     let root = ctx.run_project_root();
     let project = load_or_default_project(&home, &root)?;
@@ -195,9 +207,10 @@ pub(crate) fn run_and_report(
             group: &group,
             id: &id,
             base_ref: args.base_ref.as_deref(),
+            brief: brief.as_deref(),
             env: ctx.env.vars(),
         })?;
-        return dry_run::print(ctx, &project, &dry, &group, &id, args).map(|s| (s, None));
+        return dry_run::print(ctx, &project, dry, &group, &id, args).map(|s| (s, None));
     }
     let new = NewRun {
         home,
@@ -212,8 +225,18 @@ pub(crate) fn run_and_report(
         sink: ctx.live_sink(),
     };
     if args.prepare_only {
+        // A prepared run starts no worker: a missing brief is only warned about, once the run
+        // is prepared.
+        let no_brief = check_brief(&new).err();
         let prepared = prepare_only(&new)?;
         print_prepared(ctx, &project, &prepared, args)?;
+        if let Some(e) = no_brief {
+            warn_refusal(
+                ctx,
+                e,
+                "`okstra resume` of this run gives its workers nothing to read",
+            );
+        }
         return Ok((ExitStatus::Success, None));
     }
     let summary = run(new)?;
@@ -275,6 +298,15 @@ fn print_prepared(
         ));
     }
     Ok(())
+}
+
+/// Warns about what would refuse a real run, with its hints, adding what it means here.
+pub(crate) fn warn_refusal(ctx: &CommandContext, err: RunError, meaning: &str) {
+    let err = CommandError::from(err);
+    ctx.ui.warn(&format!("{}; {meaning}", err.error));
+    for hint in &err.hints {
+        ctx.ui.status(&format!("hint: {hint}"));
+    }
 }
 
 /// Returns the task names of a run argument (used by the dry run).

@@ -103,13 +103,13 @@ fn every_cli_logged_in() {
         &json!({"projectId": "shop", "agents": {"local": {"adapter": "command", "argv": ["llm"]}}}),
     );
     let out = okstra(&env, &["doctor"]);
-    insta::assert_snapshot!(columns(&out), @r#"
+    insta::assert_snapshot!(columns(&out), @r"
     exit: 0
     ----- stdout -----
-    CLI  PATH  VERSION  LOGIN
-    claude  [TMP]/clis/claude  2.1.197 (Claude Code)  logged-in
-    codex  [TMP]/clis/codex  codex-cli 0.169.0  logged-in
-    gemini  [TMP]/clis/gemini  0.43.0  logged-in
+    CLI  PATH  VERSION  LOGIN  VERDICT
+    claude  [TMP]/clis/claude  2.1.197 (Claude Code)  logged-in  ready
+    codex  [TMP]/clis/codex  codex-cli 0.169.0  logged-in  ready
+    gemini  [TMP]/clis/gemini  0.43.0  logged-in  ready
       claude: claude auth status: claude.ai
       codex: codex login status: Logged in using ChatGPT
       gemini: ~/.gemini/settings.json selects oauth-personal
@@ -123,9 +123,9 @@ fn every_cli_logged_in() {
     executor  --permission-mode bypassPermissions (writes)  -s workspace-write (writes; git common dir added)  --approval-mode yolo (writes)
 
     configured agents (.okstra/project.json):
-      local: command
+      local: command, not-installed: llm not found on PATH (agents.local.argv in .okstra/project.json)
     ----- stderr -----
-    "#);
+    ");
 }
 
 #[test]
@@ -136,13 +136,13 @@ fn no_cli_logged_in() {
     fake_codex(&dir, 1);
     fake_gemini(&dir);
     let out = okstra(&env, &["doctor"]);
-    insta::assert_snapshot!(columns(&out), @r#"
-    exit: 0
+    insta::assert_snapshot!(columns(&out), @r"
+    exit: 2
     ----- stdout -----
-    CLI  PATH  VERSION  LOGIN
-    claude  [TMP]/clis/claude  2.1.197 (Claude Code)  not-logged-in
-    codex  [TMP]/clis/codex  codex-cli 0.169.0  not-logged-in
-    gemini  [TMP]/clis/gemini  0.43.0  not-logged-in
+    CLI  PATH  VERSION  LOGIN  VERDICT
+    claude  [TMP]/clis/claude  2.1.197 (Claude Code)  not-logged-in  not-logged-in
+    codex  [TMP]/clis/codex  codex-cli 0.169.0  not-logged-in  not-logged-in
+    gemini  [TMP]/clis/gemini  0.43.0  not-logged-in  not-logged-in
       claude: claude auth status: not logged in (run `claude` and /login, or set ANTHROPIC_API_KEY)
       codex: codex login status: not logged in (run `codex login`, or set CODEX_API_KEY); okstra will not start codex workers, which would retry forever
       gemini: no auth method: run `gemini` once to log in, or set GEMINI_API_KEY
@@ -155,7 +155,10 @@ fn no_cli_logged_in() {
     verifier  --permission-mode plan (read-only)  -s read-only  --approval-mode plan (read-only)
     executor  --permission-mode bypassPermissions (writes)  -s workspace-write (writes; git common dir added)  --approval-mode yolo (writes)
     ----- stderr -----
-    "#);
+    error: no worker can run: claude is not-logged-in, codex is not-logged-in, gemini is not-logged-in
+    hint: install a worker CLI and log in to it (each line above says how), or configure an agent in .okstra/project.json
+    hint: `okstra demo` shows a whole run with scripted workers, with no CLI at all
+    ");
 }
 
 #[test]
@@ -169,13 +172,13 @@ fn api_keys_and_a_missing_cli() {
     env.set_env("CODEX_API_KEY", "sk-test");
     env.set_env("GEMINI_API_KEY", "test-key");
     let out = okstra(&env, &["doctor"]);
-    insta::assert_snapshot!(columns(&out), @r#"
+    insta::assert_snapshot!(columns(&out), @r"
     exit: 0
     ----- stdout -----
-    CLI  PATH  VERSION  LOGIN
-    claude  not found  -  unknown
-    codex  [TMP]/clis/codex  codex-cli 0.169.0  key-configured
-    gemini  [TMP]/clis/gemini  0.43.0  key-configured
+    CLI  PATH  VERSION  LOGIN  VERDICT
+    claude  not found  -  unknown  not-installed
+    codex  [TMP]/clis/codex  codex-cli 0.169.0  key-configured  ready
+    gemini  [TMP]/clis/gemini  0.43.0  key-configured  ready
       claude: not on PATH: install it with `npm install -g @anthropic-ai/claude-code`
       codex: CODEX_API_KEY is set
       gemini: GEMINI_API_KEY is set
@@ -188,7 +191,7 @@ fn api_keys_and_a_missing_cli() {
     verifier  --permission-mode plan (read-only)  -s read-only  --approval-mode plan (read-only)
     executor  --permission-mode bypassPermissions (writes)  -s workspace-write (writes; git common dir added)  --approval-mode yolo (writes)
     ----- stderr -----
-    "#);
+    ");
 }
 
 #[test]
@@ -203,6 +206,7 @@ fn json_output() {
     ----- stdout -----
     {
       "agents": [],
+      "canRun": true,
       "clis": [
         {
           "cli": "claude",
@@ -216,6 +220,7 @@ fn json_output() {
             "report-writer": "--permission-mode plan (read-only)",
             "verifier": "--permission-mode plan (read-only)"
           },
+          "verdict": "ready",
           "version": "2.1.197 (Claude Code)"
         },
         {
@@ -230,6 +235,7 @@ fn json_output() {
             "report-writer": "-s read-only",
             "verifier": "-s read-only"
           },
+          "verdict": "not-logged-in",
           "version": "codex-cli 0.169.0"
         },
         {
@@ -244,6 +250,7 @@ fn json_output() {
             "report-writer": "--approval-mode plan (read-only)",
             "verifier": "--approval-mode plan (read-only)"
           },
+          "verdict": "not-installed",
           "version": null
         }
       ]
@@ -277,7 +284,11 @@ fn codex_s_own_config_toml_decides_its_provider() {
     .unwrap();
     env.set_env("CODEX_HOME", codex_home.to_str().unwrap());
     let out = okstra(&env, &["doctor", "--json"]);
-    assert_eq!(out.code, Some(0), "{out}");
+    assert_eq!(
+        out.code,
+        Some(2),
+        "codex is the only CLI, and it cannot run: {out}"
+    );
     let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(v["clis"][1]["login"], "not-logged-in", "the key is not set");
     let out = okstra(&env, &["doctor"]);
@@ -300,4 +311,101 @@ fn codex_s_own_config_toml_decides_its_provider() {
     .unwrap();
     let out = okstra(&env, &["doctor"]);
     assert_eq!(codex_detail(&out), "model provider local needs no key");
+}
+
+/// Returns each CLI's `verdict` and the top-level `canRun` of `doctor --json`.
+fn verdicts(out: &okstra_test_support::CommandOutput) -> (Vec<String>, bool) {
+    let v: serde_json::Value =
+        serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {out}"));
+    let verdicts = v["clis"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            format!(
+                "{}: {}",
+                c["cli"].as_str().unwrap(),
+                c["verdict"].as_str().unwrap()
+            )
+        })
+        .collect();
+    (verdicts, v["canRun"].as_bool().unwrap())
+}
+
+#[test]
+fn json_verdicts_say_which_cli_can_run_and_no_runnable_cli_exits_2() {
+    let mut env = TestEnv::new();
+    let dir = clis(&mut env);
+    fake_claude(&dir, r#"{"loggedIn": false, "authMethod": "none"}"#);
+    fake_codex(&dir, 0);
+    let out = okstra(&env, &["doctor", "--json"]);
+    assert_eq!(out.code, Some(0), "{out}");
+    assert_eq!(
+        verdicts(&out),
+        (
+            vec![
+                "claude: not-logged-in".to_owned(),
+                "codex: ready".to_owned(),
+                "gemini: not-installed".to_owned()
+            ],
+            true
+        )
+    );
+
+    // codex logged out too: nothing can run. The JSON still says why, and doctor exits 2.
+    fake_codex(&dir, 1);
+    let out = okstra(&env, &["doctor", "--json"]);
+    assert_eq!(out.code, Some(2), "{out}");
+    assert_eq!(
+        verdicts(&out),
+        (
+            vec![
+                "claude: not-logged-in".to_owned(),
+                "codex: not-logged-in".to_owned(),
+                "gemini: not-installed".to_owned()
+            ],
+            false
+        )
+    );
+    insta::assert_snapshot!(out.stderr, @r"
+    error: no worker can run: claude is not-logged-in, codex is not-logged-in, gemini is not-installed
+    hint: install a worker CLI and log in to it (each line above says how), or configure an agent in .okstra/project.json
+    hint: `okstra demo` shows a whole run with scripted workers, with no CLI at all
+    ");
+
+    // A login check that does not answer leaves the CLI to decide: it can run.
+    fake_claude(&dir, "not json");
+    let out = okstra(&env, &["doctor", "--json"]);
+    assert_eq!(out.code, Some(0), "{out}");
+    assert_eq!(verdicts(&out).0[0], "claude: login-unknown");
+}
+
+#[test]
+fn a_configured_agent_that_can_run_is_enough() {
+    let env = TestEnv::new();
+    // No worker CLI on PATH at all; the project's command agent is a program that exists.
+    write_project(
+        &env,
+        &json!({"projectId": "shop",
+            "agents": {"local": {"adapter": "command", "argv": ["git", "--version"]},
+                       "broken": {"adapter": "replay", "fixture": "missing.json"}}}),
+    );
+    let out = okstra(&env, &["doctor", "--json"]);
+    assert_eq!(out.code, Some(0), "{out}");
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(v["canRun"], true);
+    let agents: Vec<(&str, &str)> = v["agents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| (a["name"].as_str().unwrap(), a["verdict"].as_str().unwrap()))
+        .collect();
+    assert_eq!(agents, [("broken", "misconfigured"), ("local", "ready")]);
+    assert!(
+        v["agents"][0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("missing.json"),
+        "{out}"
+    );
 }

@@ -9,13 +9,15 @@ use serde_json::Value;
 
 use crate::common::{okstra_in, read_json};
 
-const PREPARE: [&str; 8] = [
+const PREPARE: [&str; 10] = [
     "run",
     "error-analysis",
     "--task",
     "pay/dev-1",
     "--base-ref",
     "main",
+    "--brief-text",
+    "# Pay fails",
     "--prepare-only",
     "--json",
 ];
@@ -59,7 +61,7 @@ fn the_same_task_in_two_repositories_gets_a_worktree_and_branch_in_each() {
         let out = okstra_in(&env, dir, &["init"]);
         assert_eq!(out.code, Some(0), "{out}");
     }
-    let args = &PREPARE[..7];
+    let args = &PREPARE[..9];
     insta::assert_snapshot!(okstra_in(&env, &ra, args), @r"
     exit: 0
     ----- stdout -----
@@ -168,7 +170,7 @@ fn a_first_run_in_a_new_folder_takes_a_free_project_id_and_says_so() {
     let x1 = repo(&env, "x1/app");
     let x2 = repo(&env, "x2/app");
     assert_eq!(okstra_in(&env, &x1, &["init"]).code, Some(0));
-    insta::assert_snapshot!(okstra_in(&env, &x2, &PREPARE[..7]), @r"
+    insta::assert_snapshot!(okstra_in(&env, &x2, &PREPARE[..9]), @r"
     exit: 0
     ----- stdout -----
     run:       [RUN]
@@ -182,7 +184,7 @@ fn a_first_run_in_a_new_folder_takes_a_free_project_id_and_says_so() {
     assert_eq!(meta_roots(&env, "app"), [x1.display().to_string()]);
     assert_eq!(meta_roots(&env, "app-2"), [x2.display().to_string()]);
     // The next run reads the id from project.json and says nothing more.
-    let out = okstra_in(&env, &x2, &PREPARE[..7]);
+    let out = okstra_in(&env, &x2, &PREPARE[..9]);
     assert_eq!(out.code, Some(0), "{out}");
     assert_eq!(out.stderr, "");
 }

@@ -14,6 +14,7 @@ mod identity;
 mod init;
 mod json_out;
 mod messages;
+mod preflight;
 mod real_analysis;
 mod real_clis;
 mod resume;

@@ -269,11 +269,12 @@ fn garbage_output_is_redispatched_then_error() {
 
 #[test]
 fn missing_binary_is_not_run_naming_the_cli() {
-    // TestEnv's PATH holds git but no worker CLI, whatever the machine has installed.
+    // TestEnv's PATH holds git but no worker CLI, whatever the machine has installed. `x` can
+    // run, so the run goes ahead (with no analyser that can run, it is refused: preflight.rs).
     let env = TestEnv::new();
-    write_project(&env, &json!({"projectId": "shop"}));
-    let o = run(&env, "claude", &[]);
-    assert_eq!(o.code, Some(3));
+    project(&env, fake(&["--text", FINDINGS]), &json!({}));
+    let o = run(&env, "claude,x", &[]);
+    assert_eq!(o.code, Some(0));
     assert_eq!(
         worker_events(&o.manifest, "claude-worker"),
         ["collect not-run"]
@@ -308,8 +309,8 @@ fn codex_not_logged_in_is_not_run() {
     .unwrap();
     fs_err::set_permissions(&codex, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
     env.prepend_path(&clis);
-    write_project(&env, &json!({"projectId": "shop"}));
-    let o = run(&env, "codex", &[]);
+    project(&env, fake(&["--text", FINDINGS]), &json!({}));
+    let o = run(&env, "codex,x", &[]);
     assert_eq!(
         worker_events(&o.manifest, "codex-worker"),
         ["collect not-run"]

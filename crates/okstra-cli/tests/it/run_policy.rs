@@ -271,10 +271,13 @@ fn dry_run_prints_each_worker_and_writes_nothing() {
             "gemini=gemini-2.5-flash",
             "--deadline",
             "90s",
+            "--brief-text",
+            "# Checkout fails",
             "--dry-run",
         ],
     );
-    assert_eq!(out.code, Some(0), "{out}");
+    // No worker CLI is on TestEnv's PATH: the real run would be refused (preflight.rs).
+    assert_eq!(out.code, Some(2), "{out}");
     let after = TestEnv::files_under(&env.root());
     assert_eq!(before, after, "a dry run writes nothing");
     let text = out.stdout_normalized();
@@ -282,6 +285,7 @@ fn dry_run_prints_each_worker_and_writes_nothing() {
     insta::assert_snapshot!(text, @r"
     dry run: error-analysis on payments/dev-1 — nothing is written
     folder:   [TMP]/home/.okstra/worktrees/project/payments/dev-1/task (to be created from main)
+    budget:   no limit; up to 2 convergence rounds
 
     claude-worker (claude, analysis)
       command:  -
@@ -306,6 +310,14 @@ fn dry_run_prints_each_worker_and_writes_nothing() {
       model:    gemini-2.5-flash
       deadline: 90s
       not-run:  gemini CLI not found (gemini is not on PATH): install it with `npm install -g @google/gemini-cli`, or set agents.gemini.binary in .okstra/project.json
+
+    report-writer (claude, report-writer)
+      command:  -
+      folder:   [TMP]/home/.okstra/worktrees/project/payments/dev-1/task
+      sandbox:  -
+      model:    opus
+      deadline: 90s
+      not-run:  claude CLI not found (claude is not on PATH): install it with `npm install -g @anthropic-ai/claude-code`, or set agents.claude.binary in .okstra/project.json
     ");
 }
 
@@ -318,6 +330,8 @@ fn dry_run_shows_exact_command_lines() {
         std::os::unix::fs::symlink(crate::common::fake_agent(), bin.join(cli)).unwrap();
     }
     env.prepend_path(&bin);
+    // fake-agent answers claude's and codex's login checks; gemini's is a key variable.
+    env.set_env("GEMINI_API_KEY", "test-key");
     let out = okstra(
         &env,
         &[
@@ -327,12 +341,15 @@ fn dry_run_shows_exact_command_lines() {
             "payments/dev-1",
             "--base-ref",
             "main",
+            "--brief-text",
+            "# Checkout fails",
             "--dry-run",
             "--json",
         ],
     );
     assert_eq!(out.code, Some(0), "{out}");
     let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let v = &v["workers"];
     let folder = env
         .okstra_home()
         .join("worktrees/project/payments/dev-1/task");

@@ -235,25 +235,91 @@ fn category_segment(category: &str) -> Result<Segment, WorktreeError> {
     })
 }
 
-/// Returns where a task's workers would run, without changing anything (`--dry-run`): the
-/// registry is read without its lock.
+/// Where a task's workers would run, and whether provisioning would refuse it.
+#[derive(Debug)]
+pub(crate) struct PlannedWorktree {
+    pub(crate) decision: WorktreeDecision,
+    /// The refusal provisioning would meet (the checks of [`check_decision`]).
+    pub(crate) check: Result<(), WorktreeError>,
+}
+
+/// Returns where a task's workers would run and what provisioning would refuse, without
+/// changing anything (`--dry-run`): the registry is read without its lock.
 pub(crate) fn plan_task_worktree(
     home: &Home,
     req: &TaskWorktreeRequest<'_>,
-) -> Result<WorktreeDecision, WorktreeError> {
+) -> Result<PlannedWorktree, WorktreeError> {
     let project_root = canonical(req.project_root);
     let repo = match repo_of(&project_root)? {
         Ok(repo) => repo,
-        Err(skipped) => return Ok(skipped),
+        Err(skipped) => {
+            return Ok(PlannedWorktree {
+                decision: skipped,
+                check: Ok(()),
+            });
+        }
     };
     let registry = crate::registry::read_registry(home)?;
-    Ok(decide(
+    let decision = decide(
         home,
         &repo,
         &registry,
         req.task_key,
         &category_segment(req.category)?,
-    ))
+    );
+    let git = GitCommand::new(&repo.toplevel);
+    let check = check_decision(&git, &repo, &registry, &decision, req).map(|_| ());
+    Ok(PlannedWorktree { decision, check })
+}
+
+/// Returns what provisioning `decision` would refuse, changing nothing — the one set of checks
+/// both provisioning and `--dry-run` make: a `--base-ref` that differs from an existing
+/// worktree's anchor; for a new worktree, no `--base-ref`, a branch another task owns, or a
+/// base ref that names no commit. Returns the anchor commit of a new worktree.
+fn check_decision(
+    git: &GitCommand,
+    repo: &Repo,
+    registry: &okstra_core::registry::Registry,
+    decision: &WorktreeDecision,
+    req: &TaskWorktreeRequest<'_>,
+) -> Result<Option<String>, WorktreeError> {
+    let key_text = req.task_key.to_string();
+    match decision {
+        WorktreeDecision::Skipped { .. } => Ok(None),
+        WorktreeDecision::Existing { entry, .. } => {
+            if let Some(given) = req.base_ref
+                && given != entry.base_ref
+                && git.resolve_commit(given)?.as_deref() != Some(entry.anchor_base_commit.as_str())
+            {
+                return Err(WorktreeError::BaseRefMismatch {
+                    task_key: entry.task_key.clone(),
+                    given: given.to_owned(),
+                    anchor_ref: entry.base_ref.clone(),
+                    anchor_commit: entry.anchor_base_commit.clone(),
+                });
+            }
+            Ok(None)
+        }
+        WorktreeDecision::New {
+            key: registry_key,
+            branch,
+            ..
+        } => {
+            let Some(base_ref) = req.base_ref else {
+                return Err(WorktreeError::BaseRefRequired { task_key: key_text });
+            };
+            registry
+                .check_branch(&repo.id(), branch, registry_key)
+                .map_err(|e| WorktreeError::from_registry(&key_text, e))?;
+            let anchor =
+                git.resolve_commit(base_ref)?
+                    .ok_or_else(|| WorktreeError::BadBaseRef {
+                        value: base_ref.to_owned(),
+                        repo: repo.toplevel.clone(),
+                    })?;
+            Ok(Some(anchor))
+        }
+    }
 }
 
 /// Provisions (creates or reuses) the task worktree and returns where workers run.
@@ -284,20 +350,10 @@ pub(crate) fn provision_task_worktree(
     let key_text = key.to_string();
 
     let (entry, status, workdir) = with_registry(home, |registry| {
-        match decide(home, &repo, registry, key, &category) {
+        let decision = decide(home, &repo, registry, key, &category);
+        let anchor = check_decision(&git, &repo, registry, &decision, req)?;
+        match decision {
             WorktreeDecision::Existing { entry, workdir } => {
-                if let Some(given) = req.base_ref
-                    && given != entry.base_ref
-                    && git.resolve_commit(given)?.as_deref()
-                        != Some(entry.anchor_base_commit.as_str())
-                {
-                    return Err(WorktreeError::BaseRefMismatch {
-                        task_key: entry.task_key.clone(),
-                        given: given.to_owned(),
-                        anchor_ref: entry.base_ref.clone(),
-                        anchor_commit: entry.anchor_base_commit.clone(),
-                    });
-                }
                 ensure_checked_out(
                     &git,
                     Path::new(&entry.path),
@@ -312,20 +368,12 @@ pub(crate) fn provision_task_worktree(
                 branch,
                 workdir,
             } => {
-                let Some(base_ref) = req.base_ref else {
+                // check_decision refused a new worktree without a base ref, and resolved it.
+                let (Some(base_ref), Some(anchor)) = (req.base_ref, anchor) else {
                     return Err(WorktreeError::BaseRefRequired {
                         task_key: key_text.clone(),
                     });
                 };
-                registry
-                    .check_branch(&repo.id(), &branch, &registry_key)
-                    .map_err(|e| WorktreeError::from_registry(&key_text, e))?;
-                let anchor =
-                    git.resolve_commit(base_ref)?
-                        .ok_or_else(|| WorktreeError::BadBaseRef {
-                            value: base_ref.to_owned(),
-                            repo: repo.toplevel.clone(),
-                        })?;
                 ensure_checked_out(&git, &path, &branch, &anchor)?;
                 let entry = TaskWorktreeEntry {
                     task_key: key_text.clone(),

@@ -1,11 +1,14 @@
-//! Owns `--dry-run` (SPEC §4 step 0): for every worker of a run, the exact command line, folder,
-//! sandbox, model and deadline it would use — computed by the same planning, worktree decision
-//! and launch code a run uses — with nothing written.
+//! Owns `--dry-run` (SPEC §4 step 0): for every worker of a run — analysers, critic, report
+//! writer — the exact command line, folder, sandbox, model and deadline it would use, and
+//! whether it would be `not-run`; the budget; and every refusal the real run would meet before
+//! spawning anything. It is computed by the same planning, probing, worktree decision, checks
+//! and launch code a run uses, with nothing written.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use okstra_core::budget::Budget;
 use okstra_core::config::AdapterKind;
 use okstra_core::settings::RunSettings;
 use okstra_core::status::WorktreeStatus;
@@ -13,8 +16,10 @@ use okstra_core::worker_name::{Role, WorkerName};
 use okstra_core::{TaskKey, TaskName, TaskType};
 
 use super::launch::{LaunchInputs, process_plan};
-use super::roster::roster_of;
-use crate::errors::RunError;
+use super::preflight::{refuse_if_no_analyser_can_run, refuse_unrunnable, refuse_without_brief};
+use super::prompts::read_shared;
+use super::roster::{RosterEntry, probe_roster, roster_of};
+use crate::errors::{PrepareError, RunError};
 use crate::git::worktree::{TaskWorktreeRequest, WorktreeDecision, plan_task_worktree};
 use crate::home::Home;
 use crate::project::LoadedProject;
@@ -28,6 +33,8 @@ pub struct DryRunRequest<'a> {
     pub group: &'a TaskName,
     pub id: &'a TaskName,
     pub base_ref: Option<&'a str>,
+    /// The text of `--brief` / `--brief-text`, when given.
+    pub brief: Option<&'a str>,
     pub env: &'a BTreeMap<String, String>,
 }
 
@@ -56,31 +63,66 @@ pub struct DryRunWorker {
     pub sandbox: Option<String>,
     /// What the user should know about that sandbox (e.g. that Claude is not confined as root).
     pub sandbox_note: Option<String>,
-    /// Why it would be `not-run`.
+    /// Why it would be `not-run`: its CLI missing or not logged in (the check `okstra doctor`
+    /// makes).
     pub not_run: Option<String>,
 }
 
-/// What a run would do.
-#[derive(Clone, Debug)]
+/// What a run would do, and what would stop it.
+#[derive(Debug)]
 pub struct DryRun {
     pub workdir: PathBuf,
     pub folder: DryRunFolder,
     pub deadline: Duration,
+    /// The analysers, then the critic when it is enabled, then the report writer.
     pub workers: Vec<DryRunWorker>,
+    pub budget: Budget,
+    pub max_rounds: u32,
+    /// Every refusal the real run would meet, as the error it would stop with; empty when it
+    /// would start.
+    pub refusals: Vec<RunError>,
+    /// The workers would have no brief: the real run is refused for it, the dry run only warns
+    /// (the brief is usually what is written last).
+    pub no_brief: Option<RunError>,
 }
 
 /// The placeholder of a run's temp folder, which gets its real name when the run starts.
 const TMP_PLACEHOLDER: &str = "okstra-<run-id>";
 
-/// Returns what a run would do.
+/// Returns what a run would do and every refusal it would meet. Blocks while the workers' CLIs
+/// are probed (their versions and logins, as the run does). An error is a check that could
+/// not be made at all (an unusable worker configuration, a task type okstra cannot run).
 pub fn dry_run(req: &DryRunRequest<'_>) -> Result<DryRun, RunError> {
-    let roster = roster_of(req.settings, req.project, req.env)?;
+    refuse_unrunnable(req.task_type)?;
+    let mut roster = roster_of(req.settings, req.project, req.env)?;
     let key = TaskKey::new(
         req.project.project_id.clone(),
         req.group.clone(),
         req.id.clone(),
     );
-    let decision = plan_task_worktree(
+    let mut refusals = Vec::new();
+    let mut no_brief = None;
+    let task = req
+        .project
+        .paths
+        .task(req.group.segment(), req.id.segment());
+    match read_shared(&task, req.task_type, req.brief) {
+        Ok((brief, _)) => {
+            no_brief = refuse_without_brief(&task, &key, req.task_type, &brief).err();
+        }
+        Err(e) => refusals.push(e),
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(RunError::Runtime)?;
+    runtime.block_on(probe_roster(
+        &mut roster,
+        req.env,
+        &req.settings.worker_env(),
+    ));
+    refusals.extend(refuse_if_no_analyser_can_run(&roster).err());
+    let planned = plan_task_worktree(
         req.home,
         &TaskWorktreeRequest {
             task_key: &key,
@@ -89,7 +131,18 @@ pub fn dry_run(req: &DryRunRequest<'_>) -> Result<DryRun, RunError> {
             base_ref: req.base_ref,
         },
     )
-    .map_err(crate::errors::PrepareError::from)?;
+    .map_err(PrepareError::from)?;
+    if let Err(e) = planned.check {
+        refusals.push(PrepareError::from(e).into());
+    }
+    if let Some(seq) = &req.settings.run_seq_override {
+        let stage = None;
+        if let Err(e) = crate::prepare::check_seq_free(&task, &key, req.task_type, stage, seq.value)
+        {
+            refusals.push(e.into());
+        }
+    }
+    let decision = planned.decision;
     let folder = match &decision {
         WorktreeDecision::Skipped { status, .. } => DryRunFolder::Skipped(*status),
         WorktreeDecision::Existing { entry, .. } => DryRunFolder::Existing {
@@ -100,53 +153,83 @@ pub fn dry_run(req: &DryRunRequest<'_>) -> Result<DryRun, RunError> {
         },
     };
     let workdir = decision.workdir().to_path_buf();
-    let tmp_root = req.settings.tmp_base.join(TMP_PLACEHOLDER);
-    let worker_env = req.settings.worker_env();
-    let mut workers = Vec::new();
-    // The analysers, as round 0 starts them.
-    for entry in &roster.analysers {
-        // As its first attempt would get it; the run's temp folder is named when it starts.
-        let tmpdir = tmp_root.join(format!("{}-r0", entry.worker));
-        let mut sandbox_note = None;
-        let (command, sandbox, not_run) = match (&entry.fixture, &entry.program) {
-            (Some(_), _) => (None, Some("none (replay runs no process)".to_owned()), None),
-            (None, Err(reason)) => (None, None, Some(reason.to_string())),
-            (None, Ok(program)) => {
-                let plan = process_plan(
-                    entry,
-                    program,
-                    &LaunchInputs {
-                        workdir: &workdir,
-                        add_dirs: &[],
-                        tmpdir: &tmpdir,
-                        worker_env: &worker_env,
-                        env: req.env,
-                        is_root: crate::worker::unix::is_root(),
-                    },
-                )?;
-                sandbox_note.clone_from(&plan.spec.sandbox_note);
-                (Some(plan.spec.display()), Some(plan.spec.sandbox), None)
-            }
-        };
-        workers.push(DryRunWorker {
-            worker: entry.worker.clone(),
-            kind: entry.kind,
-            role: entry.role,
-            model: entry.model.clone(),
-            command,
-            fixture: entry
-                .fixture
-                .as_ref()
-                .and_then(|_| entry.program.as_ref().ok().cloned()),
-            sandbox,
-            sandbox_note,
-            not_run,
-        });
-    }
+    let inputs = WorkerInputs {
+        workdir: &workdir,
+        tmp_root: req.settings.tmp_base.join(TMP_PLACEHOLDER),
+        worker_env: req.settings.worker_env(),
+        env: req.env,
+        max_rounds: req.settings.max_rounds.value,
+    };
+    let workers = roster
+        .everyone()
+        .map(|entry| dry_run_worker(entry, &inputs))
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(DryRun {
         workdir,
         folder,
         deadline: req.settings.deadline.value,
         workers,
+        budget: req.settings.budget(),
+        max_rounds: req.settings.max_rounds.value,
+        refusals,
+        no_brief,
+    })
+}
+
+/// What every worker's command line is made from.
+struct WorkerInputs<'a> {
+    workdir: &'a std::path::Path,
+    tmp_root: PathBuf,
+    worker_env: BTreeMap<String, String>,
+    env: &'a BTreeMap<String, String>,
+    max_rounds: u32,
+}
+
+/// Returns one worker as its first attempt would be started: in its round's temp folder —
+/// round 0 for analysers and the report writer, `maxRounds + 1` for the critic.
+fn dry_run_worker(
+    entry: &RosterEntry,
+    inputs: &WorkerInputs<'_>,
+) -> Result<DryRunWorker, RunError> {
+    let round = if entry.role == Role::Critic {
+        inputs.max_rounds + 1
+    } else {
+        0
+    };
+    let tmpdir = inputs.tmp_root.join(format!("{}-r{round}", entry.worker));
+    let mut sandbox_note = None;
+    let (command, sandbox, not_run) = match (&entry.fixture, &entry.program) {
+        (Some(_), _) => (None, Some("none (replay runs no process)".to_owned()), None),
+        (None, Err(reason)) => (None, None, Some(reason.to_string())),
+        (None, Ok(program)) => {
+            let plan = process_plan(
+                entry,
+                program,
+                &LaunchInputs {
+                    workdir: inputs.workdir,
+                    add_dirs: &[],
+                    tmpdir: &tmpdir,
+                    worker_env: &inputs.worker_env,
+                    env: inputs.env,
+                    is_root: crate::worker::unix::is_root(),
+                },
+            )?;
+            sandbox_note.clone_from(&plan.spec.sandbox_note);
+            (Some(plan.spec.display()), Some(plan.spec.sandbox), None)
+        }
+    };
+    Ok(DryRunWorker {
+        worker: entry.worker.clone(),
+        kind: entry.kind,
+        role: entry.role,
+        model: entry.model.clone(),
+        command,
+        fixture: entry
+            .fixture
+            .as_ref()
+            .and_then(|_| entry.program.as_ref().ok().cloned()),
+        sandbox,
+        sandbox_note,
+        not_run,
     })
 }

@@ -2,7 +2,8 @@
 //! the only writer of its state files; each phase is an `impl Run` block in a file of its own
 //! (`prepare`, `round_zero`, `converge`, `critic`, `report`, `persist`, and `resume` to reopen
 //! one), helped by the files below them (`prompts`, `reverify`, `roster`, `launch`, and the
-//! `dispatcher` that runs a round of workers); `lifecycle` is the task-type table of phases;
+//! `dispatcher` that runs a round of workers); `preflight` holds the checks made before
+//! anything is written, which `dry_run` reports; `lifecycle` is the task-type table of phases;
 //! `start` holds the blocking entry points.
 
 mod converge;
@@ -13,6 +14,7 @@ mod imp;
 mod launch;
 mod lifecycle;
 mod persist;
+mod preflight;
 mod prepare;
 mod prompts;
 mod report;
@@ -25,6 +27,8 @@ mod start;
 mod summary;
 
 pub use dry_run::{DryRun, DryRunFolder, DryRunRequest, DryRunWorker, dry_run};
+pub use preflight::check_brief;
 pub use request::{NewRun, ResumeRun};
+pub(crate) use roster::agent_program;
 pub use start::{prepare_only, resume, run};
 pub use summary::{ResumeOutcome, RunSummary, WorkerResult};

@@ -1,6 +1,7 @@
-//! Owns the first phase of a new run (SPEC §4 step 1): its team planned, the run prepared on
-//! disk (identity, worktree, seq, manifest, index `started` row), its run lock taken, its
-//! workers' CLIs probed and its prompt inputs read.
+//! Owns the first phase of a new run (SPEC §4 step 1): its team planned, its prompt inputs
+//! read and its workers' CLIs probed — refused, with nothing written, when its workers would
+//! have no brief or no analyser could run (`preflight`) — then the run prepared on disk
+//! (identity, worktree, seq, manifest, index `started` row) and its run lock taken.
 
 use std::time::Instant;
 
@@ -10,6 +11,7 @@ use okstra_core::team_state::TeamState;
 use tokio_util::sync::CancellationToken;
 
 use super::imp::{Run, RunParts};
+use super::preflight::{refuse_if_no_analyser_can_run, refuse_without_brief};
 use super::prompts::read_shared;
 use super::request::NewRun;
 use super::roster::{RosterEntry, probe_roster, roster_of};
@@ -23,12 +25,17 @@ impl Run {
     pub(crate) async fn prepare(new: NewRun, cancel: CancellationToken) -> Result<Run, RunError> {
         let started = Instant::now();
         become_subreaper();
-        let roster = roster_of(&new.settings, &new.project, &new.env)?;
+        // Every check a run makes before anything of it is written (`preflight`): the cheap
+        // ones first, then the CLIs' probes, which take seconds.
+        let mut roster = roster_of(&new.settings, &new.project, &new.env)?;
         let task = new
             .project
             .paths
             .task(new.group.segment(), new.id.segment());
         let shared = read_shared(&task, new.task_type, new.brief.as_deref())?;
+        refuse_without_brief(&task, &new.task_key(), new.task_type, &shared.0)?;
+        probe_roster(&mut roster, &new.env, &new.settings.worker_env()).await;
+        refuse_if_no_analyser_can_run(&roster)?;
         let request = new.request(RunStatus::Running, &roster);
         let prepared = prepare_run(&new.home, &new.project, &request, &new.sink)?;
         let PreparedRun {
@@ -43,7 +50,7 @@ impl Run {
             manifest.run_seq,
             Timestamp::now(),
         );
-        let mut run = Run::new(RunParts {
+        Ok(Run::new(RunParts {
             home: new.home,
             settings: new.settings,
             env: new.env,
@@ -55,12 +62,10 @@ impl Run {
             sink: new.sink,
             started,
             shared,
-        });
-        run.probe().await;
-        Ok(run)
+        }))
     }
 
-    /// Probes the team's CLIs (versions, codex's login) before any worker starts.
+    /// Probes the team's CLIs (versions, logins) before any worker of a reopened run starts.
     pub(crate) async fn probe(&mut self) {
         probe_roster(&mut self.roster, &self.env, &self.worker_env).await;
     }

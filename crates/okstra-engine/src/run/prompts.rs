@@ -60,17 +60,22 @@ pub(crate) fn read_shared(
     task_type: TaskType,
     new_brief: Option<&str>,
 ) -> Result<(String, Vec<ContextSection>), RunError> {
-    let brief = if let Some(text) = new_brief {
-        text.to_owned()
-    } else {
-        let path = task.brief();
-        match fs_err::read_to_string(&path) {
-            Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-            Err(source) => return Err(RunError::Brief { path, source }),
-        }
-    };
+    let brief = read_brief(task, new_brief)?;
     Ok((brief, prior_reports(task, task_type)?))
+}
+
+/// Returns the brief a run gives its workers: `new_brief`, else the task's `brief.md`, else
+/// nothing (an empty text).
+pub(crate) fn read_brief(task: &TaskPaths, new_brief: Option<&str>) -> Result<String, RunError> {
+    if let Some(text) = new_brief {
+        return Ok(text.to_owned());
+    }
+    let path = task.brief();
+    match fs_err::read_to_string(&path) {
+        Ok(text) => Ok(text),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
+        Err(source) => Err(RunError::Brief { path, source }),
+    }
 }
 
 /// Returns the task's latest report of every other task type, as prompt context.

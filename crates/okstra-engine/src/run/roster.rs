@@ -1,14 +1,13 @@
 //! Owns planning a run's team: which agent each worker name stands for (a configured agent in
 //! project.json, else the built-in claude/codex/gemini), its adapter, role, model and program —
 //! found on PATH, or `not-run` with the reason and the fix — and, before the run starts, each
-//! CLI's `--version` and codex's login pre-flight, probed concurrently.
+//! CLI's `--version` and its login check (the one `okstra doctor` makes), probed concurrently.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use okstra_core::Segment;
-use okstra_core::adapter::codex_auth::{CodexAuth, codex_auth};
 use okstra_core::config::{AdapterKind, AgentConfig, ProjectConfig};
 use okstra_core::manifest::ManifestWorker;
 use okstra_core::outcome::NotRunReason;
@@ -18,7 +17,8 @@ use okstra_core::settings::RunSettings;
 use okstra_core::worker_name::{Role, WorkerName};
 
 use crate::errors::PlanError;
-use crate::probe::{codex_config, find_program, inherited_env, probe};
+use crate::probe::{find_program, inherited_env, probe};
+use crate::readiness::check_login;
 
 /// A worker of the team, before its prompt exists.
 #[derive(Clone, Debug)]
@@ -120,60 +120,8 @@ pub(crate) fn plan_entry(
             .model_for(role_key, agent)
             .map(|m| m.value.clone()),
     };
-    let path_var = plan.env.get("PATH").map(String::as_str);
-    let mut fixture = None;
-    let program = match kind {
-        AdapterKind::Replay => {
-            let rel = config
-                .as_ref()
-                .and_then(|c| c.fixture.clone())
-                .ok_or_else(|| PlanError::AgentField {
-                    name: agent.to_owned(),
-                    adapter: "replay".to_owned(),
-                    field: "fixture".to_owned(),
-                })?;
-            let path = plan.project_root.join(rel);
-            let text = fs_err::read_to_string(&path).map_err(|source| PlanError::FixtureIo {
-                path: path.clone(),
-                source,
-            })?;
-            let parsed = ReplayFixture::parse(&text).map_err(|source| PlanError::Fixture {
-                path: path.clone(),
-                source,
-            })?;
-            fixture = Some(Arc::new(parsed));
-            Ok(path)
-        }
-        AdapterKind::Command => {
-            let argv0 = config
-                .as_ref()
-                .and_then(|c| c.binary.clone().or_else(|| c.argv.first().cloned()))
-                .ok_or_else(|| PlanError::AgentField {
-                    name: agent.to_owned(),
-                    adapter: "command".to_owned(),
-                    field: "argv".to_owned(),
-                })?;
-            find_program(&argv0, path_var, plan.project_root).ok_or_else(|| {
-                NotRunReason::CommandNotFound {
-                    program: argv0.clone(),
-                    agent: agent.to_owned(),
-                }
-            })
-        }
-        builtin => {
-            let name = config
-                .as_ref()
-                .and_then(|c| c.binary.clone())
-                .unwrap_or_else(|| builtin.as_str().to_owned());
-            find_program(&name, path_var, plan.project_root).ok_or_else(|| {
-                NotRunReason::CliNotFound {
-                    cli: builtin,
-                    program: name.clone(),
-                    agent: agent.to_owned(),
-                }
-            })
-        }
-    };
+    let (program, fixture) =
+        agent_program(agent, kind, config.as_ref(), plan.project_root, plan.env)?;
     Ok(RosterEntry {
         worker,
         agent: agent.to_owned(),
@@ -184,6 +132,74 @@ pub(crate) fn plan_entry(
         program,
         fixture,
         cli: None,
+    })
+}
+
+/// The program an agent runs — or why it cannot run — and, for a replay agent, its fixture.
+pub(crate) type AgentProgram = (Result<PathBuf, NotRunReason>, Option<Arc<ReplayFixture>>);
+
+/// Returns what agent `agent` of adapter `kind` (configured by `config`, if at all) runs: a
+/// built-in CLI or a command found on okstra's `PATH` (a name with a slash is relative to
+/// `project_root`), or a replay agent's fixture, read and checked. A program that is not found
+/// makes the worker `not-run`; an entry that cannot be used is the user's to fix.
+pub(crate) fn agent_program(
+    agent: &str,
+    kind: AdapterKind,
+    config: Option<&AgentConfig>,
+    project_root: &Path,
+    env: &BTreeMap<String, String>,
+) -> Result<AgentProgram, PlanError> {
+    let path_var = env.get("PATH").map(String::as_str);
+    Ok(match kind {
+        AdapterKind::Replay => {
+            let rel =
+                config
+                    .and_then(|c| c.fixture.clone())
+                    .ok_or_else(|| PlanError::AgentField {
+                        name: agent.to_owned(),
+                        adapter: "replay".to_owned(),
+                        field: "fixture".to_owned(),
+                    })?;
+            let path = project_root.join(rel);
+            let text = fs_err::read_to_string(&path).map_err(|source| PlanError::FixtureIo {
+                path: path.clone(),
+                source,
+            })?;
+            let parsed = ReplayFixture::parse(&text).map_err(|source| PlanError::Fixture {
+                path: path.clone(),
+                source,
+            })?;
+            (Ok(path), Some(Arc::new(parsed)))
+        }
+        AdapterKind::Command => {
+            let argv0 = config
+                .and_then(|c| c.binary.clone().or_else(|| c.argv.first().cloned()))
+                .ok_or_else(|| PlanError::AgentField {
+                    name: agent.to_owned(),
+                    adapter: "command".to_owned(),
+                    field: "argv".to_owned(),
+                })?;
+            let program = find_program(&argv0, path_var, project_root).ok_or_else(|| {
+                NotRunReason::CommandNotFound {
+                    program: argv0.clone(),
+                    agent: agent.to_owned(),
+                }
+            });
+            (program, None)
+        }
+        builtin => {
+            let name = config
+                .and_then(|c| c.binary.clone())
+                .unwrap_or_else(|| builtin.as_str().to_owned());
+            let program = find_program(&name, path_var, project_root).ok_or_else(|| {
+                NotRunReason::CliNotFound {
+                    cli: builtin,
+                    program: name.clone(),
+                    agent: agent.to_owned(),
+                }
+            });
+            (program, None)
+        }
     })
 }
 
@@ -251,33 +267,6 @@ async fn cli_info(entry: &RosterEntry, env: &BTreeMap<String, String>) -> Option
     })
 }
 
-/// Returns why a codex worker cannot authenticate, if it cannot: its model provider's key
-/// variable is not set, or (the OpenAI provider without an API-key variable) `codex login
-/// status` says it is not logged in. Codex otherwise retries forever. When okstra cannot tell,
-/// codex runs and its own error decides.
-pub(crate) async fn codex_not_ready(
-    entry: &RosterEntry,
-    program: &Path,
-    env: &BTreeMap<String, String>,
-) -> Option<NotRunReason> {
-    let args = entry
-        .config
-        .as_ref()
-        .map_or(&[][..], |c| c.extra_args.as_slice());
-    match codex_auth(codex_config(env).as_deref(), args, env) {
-        CodexAuth::Ready(_) | CodexAuth::Unknown(_) => None,
-        CodexAuth::MissingKey { provider, var } => {
-            Some(NotRunReason::CodexProviderKey { provider, var })
-        }
-        CodexAuth::Login => {
-            let logged_in = probe(program, &["login", "status"], &inherited_env(env))
-                .await
-                .is_some_and(|o| o.success);
-            (!logged_in).then_some(NotRunReason::CodexNotLoggedIn)
-        }
-    }
-}
-
 /// Probes the CLIs of a team before the run starts, every one at once (a node CLI's
 /// `--version` alone can take seconds), each distinct program's version once: a codex entry
 /// without credentials turns `not-run`, and every entry gets its CLI info. `worker_env` is what
@@ -303,11 +292,18 @@ pub(crate) async fn probe_roster(
         let mut entry = (*entry).clone();
         let (env, all_env, versions) = (env.clone(), all_env.clone(), Arc::clone(&versions));
         tasks.spawn(async move {
-            if entry.kind == AdapterKind::Codex
-                && let Ok(program) = entry.program.clone()
-                && let Some(reason) = codex_not_ready(&entry, &program, &all_env).await
-            {
-                entry.program = Err(reason);
+            // The check `okstra doctor` makes: a CLI that is not logged in is `not-run`.
+            if let Ok(program) = entry.program.clone() {
+                let args = entry
+                    .config
+                    .as_ref()
+                    .map_or(&[][..], |c| c.extra_args.as_slice());
+                if let Some(reason) = check_login(entry.kind, &program, args, &all_env)
+                    .await
+                    .and_then(|login| login.not_run)
+                {
+                    entry.program = Err(reason);
+                }
             }
             let cell = match &entry.program {
                 Ok(program) => versions

@@ -3,13 +3,12 @@
 //! turns SIGINT, SIGTERM and SIGHUP into an interruption (SPEC §5.4: every worker stopped and
 //! recorded `error: interrupted`, the run `interrupted`).
 
-use okstra_core::TaskType;
 use okstra_core::report::{ClassCounts, stop_reason};
 use okstra_core::status::RunStatus;
 use tokio_util::sync::CancellationToken;
 
 use super::imp::Run;
-use super::lifecycle::phases;
+use super::preflight::refuse_unrunnable;
 use super::request::{NewRun, ResumeRun};
 use super::resume::Reopened;
 use super::roster::roster_of;
@@ -59,13 +58,6 @@ pub fn resume(req: ResumeRun) -> Result<ResumeOutcome, RunError> {
             }
         }
     })
-}
-
-fn refuse_unrunnable(task_type: TaskType) -> Result<(), RunError> {
-    match phases(task_type) {
-        Some(_) => Ok(()),
-        None => Err(RunError::NotRunnable { task_type }),
-    }
 }
 
 /// Runs `work` on a multi-thread runtime, cancelling it on SIGINT, SIGTERM or SIGHUP.

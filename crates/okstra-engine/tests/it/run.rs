@@ -180,6 +180,7 @@ fn process_workers_get_private_temp_folders_that_are_removed() {
         TaskType::ErrorAnalysis,
         &Ask {
             base_ref: Some("main"),
+            brief: Some("# The total is a cent short\n"),
             ..Ask::default()
         },
         env,
@@ -314,6 +315,7 @@ fn the_dry_run_plans_each_worker_and_writes_nothing() {
         group: &group,
         id: &id,
         base_ref: Some("main"),
+        brief: Some("# The total is a cent short\n"),
         env: &env,
     })
     .unwrap();
@@ -330,7 +332,15 @@ fn the_dry_run_plans_each_worker_and_writes_nothing() {
             .task_worktree(&project.project_id, group.segment(), id.segment())
     );
     let workers: Vec<String> = dry.workers.iter().map(|w| w.worker.to_string()).collect();
-    assert_eq!(workers, ["claude-worker", "codex-worker", "gemini-worker"]);
+    assert_eq!(
+        workers,
+        [
+            "claude-worker",
+            "codex-worker",
+            "gemini-worker",
+            "report-writer"
+        ]
+    );
     assert!(
         dry.workers.iter().all(|w| w
             .not_run
@@ -338,6 +348,12 @@ fn the_dry_run_plans_each_worker_and_writes_nothing() {
             .is_some_and(|r| r.contains("not on PATH"))),
         "an empty PATH has no CLI"
     );
+    assert!(
+        matches!(dry.refusals.as_slice(), [RunError::NoAnalyserCanRun { workers }] if workers.len() == 3),
+        "{:?}",
+        dry.refusals
+    );
+    assert!(dry.no_brief.is_none(), "a brief was given");
     assert_eq!(
         okstra_test_support::TestEnv::files_under(fx.tmp.path()),
         before,

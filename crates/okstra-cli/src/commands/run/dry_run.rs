@@ -1,13 +1,16 @@
-//! `okstra run --dry-run`: prints what the engine says each worker would run — command line,
-//! folder, sandbox, model and deadline — with nothing written.
+//! `okstra run --dry-run`: prints what the engine says the run would do — each worker's command
+//! line, folder, sandbox, model and deadline, or why it would be `not-run`; the critic and the
+//! report writer; the budget — with nothing written, then fails (exit 2) with every refusal
+//! the real run would meet. A missing brief is only warned about.
 
 use okstra_core::TaskName;
+use okstra_core::budget::Budget;
 use okstra_core::duration::format_duration;
-use okstra_engine::{DryRun, DryRunFolder, LoadedProject};
+use okstra_engine::{DryRun, DryRunFolder, DryRunWorker, LoadedProject};
 use serde_json::json;
 
 use super::RunArgs;
-use crate::command_error::{CommandError, ExitStatus};
+use crate::command_error::{CommandError, ExitStatus, dry_run_refused};
 use crate::context::CommandContext;
 
 /// Returns the note on how the workers' folder comes to be.
@@ -27,18 +30,34 @@ fn folder_note(folder: &DryRunFolder) -> String {
     }
 }
 
-/// Prints the dry run.
+/// Returns the budget in words.
+fn budget_text(budget: &Budget) -> String {
+    let mut parts = Vec::new();
+    if let Some(tokens) = budget.max_tokens {
+        parts.push(format!("{tokens} tokens"));
+    }
+    if let Some(usd) = budget.max_cost_usd {
+        parts.push(format!("${usd:.2}"));
+    }
+    if parts.is_empty() {
+        "no limit".to_owned()
+    } else {
+        format!("at most {}", parts.join(" and "))
+    }
+}
+
+/// Prints the dry run; returns the refusal of a run that would not start.
 pub(super) fn print(
     ctx: &CommandContext,
     project: &LoadedProject,
-    dry: &DryRun,
+    dry: DryRun,
     group: &TaskName,
     id: &TaskName,
     args: &RunArgs,
 ) -> Result<ExitStatus, CommandError> {
     let deadline = format_duration(dry.deadline);
     let workdir = dry.workdir.display().to_string();
-    let command = |w: &okstra_engine::DryRunWorker| match (&w.command, &w.fixture) {
+    let command = |w: &DryRunWorker| match (&w.command, &w.fixture) {
         (Some(c), _) => c.clone(),
         (None, Some(fixture)) => format!(
             "(replay fixture {})",
@@ -46,8 +65,9 @@ pub(super) fn print(
         ),
         (None, None) => "-".to_owned(),
     };
+    let refused = dry_run_refused(dry.refusals);
     if args.json {
-        let out: Vec<_> = dry
+        let workers: Vec<_> = dry
             .workers
             .iter()
             .map(|w| {
@@ -65,33 +85,53 @@ pub(super) fn print(
                 })
             })
             .collect();
+        let out = json!({
+            "taskType": args.task_type.as_str(),
+            "task": super::names(group, id),
+            "folder": workdir,
+            "deadline": deadline,
+            "maxRounds": dry.max_rounds,
+            "budget": {"maxTokens": dry.budget.max_tokens, "maxCostUsd": dry.budget.max_cost_usd},
+            "workers": workers,
+            "refused": refused.as_ref().map(|e| e.error.to_string()),
+            "noBrief": dry.no_brief.as_ref().map(ToString::to_string),
+        });
         ctx.ui
             .data_line(&serde_json::to_string_pretty(&out).map_err(CommandError::internal)?);
-        return Ok(ExitStatus::Success);
-    }
-    let mut text = format!(
-        "dry run: {} on {} — nothing is written\nfolder:   {workdir} ({})\n",
-        args.task_type,
-        super::names(group, id),
-        folder_note(&dry.folder)
-    );
-    for w in &dry.workers {
-        text.push_str(&format!(
-            "\n{} ({}, {})\n  command:  {}\n  folder:   {workdir}\n  sandbox:  {}\n  model:    {}\n  deadline: {deadline}\n",
-            w.worker,
-            w.kind.as_str(),
-            w.role.as_str(),
-            command(w),
-            w.sandbox.as_deref().unwrap_or("-"),
-            w.model.as_deref().unwrap_or("-"),
-        ));
-        if let Some(note) = &w.sandbox_note {
-            text.push_str(&format!("  note:     {note}\n"));
+    } else {
+        let mut text = format!(
+            "dry run: {} on {} — nothing is written\nfolder:   {workdir} ({})\nbudget:   {}; up to {} convergence round{}\n",
+            args.task_type,
+            super::names(group, id),
+            folder_note(&dry.folder),
+            budget_text(&dry.budget),
+            dry.max_rounds,
+            if dry.max_rounds == 1 { "" } else { "s" },
+        );
+        for w in &dry.workers {
+            text.push_str(&format!(
+                "\n{} ({}, {})\n  command:  {}\n  folder:   {workdir}\n  sandbox:  {}\n  model:    {}\n  deadline: {deadline}\n",
+                w.worker,
+                w.kind.as_str(),
+                w.role.as_str(),
+                command(w),
+                w.sandbox.as_deref().unwrap_or("-"),
+                w.model.as_deref().unwrap_or("-"),
+            ));
+            if let Some(note) = &w.sandbox_note {
+                text.push_str(&format!("  note:     {note}\n"));
+            }
+            if let Some(reason) = &w.not_run {
+                text.push_str(&format!("  not-run:  {reason}\n"));
+            }
         }
-        if let Some(reason) = &w.not_run {
-            text.push_str(&format!("  not-run:  {reason}\n"));
-        }
+        ctx.ui.data(&text);
     }
-    ctx.ui.data(&text);
-    Ok(ExitStatus::Success)
+    if let Some(no_brief) = dry.no_brief {
+        super::warn_refusal(ctx, no_brief, "the real run will be refused without one");
+    }
+    match refused {
+        Some(err) => Err(err),
+        None => Ok(ExitStatus::Success),
+    }
 }
