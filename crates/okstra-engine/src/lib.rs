@@ -54,7 +54,7 @@ pub use project::{
 pub use report_file::render_report;
 pub use run::{
     DryRun, DryRunFolder, DryRunRequest, DryRunWorker, NewRun, ResumeOutcome, ResumeRun,
-    RunSummary, WorkerResult, dry_run, prepare_only, resume, run,
+    RunSummary, WorkerResult, dry_run, is_runnable, prepare_only, resume, run,
 };
 pub use runs::{FindRunError, FoundRun, find_run, list_runs, load_manifest};
 pub use timer::set_test_lock_hold;

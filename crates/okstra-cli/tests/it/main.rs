@@ -12,6 +12,7 @@ mod hardening;
 mod help;
 mod identity;
 mod init;
+mod input_messages;
 mod messages;
 mod real_analysis;
 mod real_clis;

@@ -25,6 +25,7 @@ mod start;
 mod summary;
 
 pub use dry_run::{DryRun, DryRunFolder, DryRunRequest, DryRunWorker, dry_run};
+pub use lifecycle::is_runnable;
 pub use request::{NewRun, ResumeRun};
 pub use start::{prepare_only, resume, run};
 pub use summary::{ResumeOutcome, RunSummary, WorkerResult};
