@@ -1,8 +1,9 @@
 //! okstra's developer tasks, run as `cargo xtask <task>`:
 //!
-//! - `test`: installs what the tests need that cargo cannot — the pinned worker CLIs (claude,
-//!   codex, gemini) from npm into `target/worker-clis/` — then runs the whole suite with
-//!   `cargo nextest run --workspace --run-ignored all`, so nothing is skipped.
+//! - `test`: installs what the tests need that cargo cannot — cargo-nextest itself when it is
+//!   missing (`cargo install --locked cargo-nextest --version <pinned>`), and the pinned worker
+//!   CLIs (claude, codex, gemini) from npm into `target/worker-clis/` — then runs the whole suite
+//!   with `cargo nextest run --workspace --run-ignored all`, so nothing is skipped.
 //! - `lint`: the project rules clippy cannot check: `okstra-core` has no tokio in its normal
 //!   dependency tree, and product code has no `dbg!`, `todo!`, `unimplemented!` or `FIXME`.
 
@@ -12,13 +13,17 @@
 )]
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
 
 use anyhow::{Context, Result, bail, ensure};
 
 const WORKER_CLIS: [&str; 3] = ["claude", "codex", "gemini"];
 const PRODUCT_CRATES: [&str; 3] = ["okstra-core", "okstra-engine", "okstra-cli"];
 const FORBIDDEN: [&str; 4] = ["dbg!", "todo!", "unimplemented!", "FIXME"];
+/// The cargo-nextest `cargo xtask test` installs when none is installed: the newest release
+/// whose `rust-version` (1.89) is the workspace's, so the Rust that builds okstra builds it too
+/// (0.9.129 and later need 1.91).
+const NEXTEST_VERSION: &str = "0.9.128";
 
 fn main() -> Result<()> {
     let mut args = std::env::args().skip(1);
@@ -44,6 +49,52 @@ fn run(cmd: &mut Command) -> Result<()> {
         .status()
         .with_context(|| format!("cannot run {shown}"))?;
     ensure!(status.success(), "{shown} failed ({status})");
+    Ok(())
+}
+
+/// Returns the cargo okstra's tasks run: the one that runs xtask, else `cargo` on PATH.
+fn cargo() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned())
+}
+
+/// Returns whether `<cargo> nextest --version` runs (cargo says "no such command" otherwise).
+fn nextest_installed(cargo: &str) -> bool {
+    Command::new(cargo)
+        .args(["nextest", "--version"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success())
+}
+
+/// Returns the arguments of the cargo command that installs cargo-nextest, or `None` when it
+/// is installed already (whatever its version: a developer's own copy is left alone).
+fn nextest_install_args(installed: bool) -> Option<[&'static str; 5]> {
+    (!installed).then_some([
+        "install",
+        "--locked",
+        "cargo-nextest",
+        "--version",
+        NEXTEST_VERSION,
+    ])
+}
+
+/// Installs cargo-nextest with `cargo install` when `cargo nextest` does not run.
+fn ensure_nextest(cargo: &str) -> Result<()> {
+    let Some(args) = nextest_install_args(nextest_installed(cargo)) else {
+        return Ok(());
+    };
+    eprintln!(
+        "xtask: cargo-nextest is missing: cargo {} (a few minutes, once)",
+        args.join(" ")
+    );
+    run(Command::new(cargo).args(args))
+        .context("installing cargo-nextest failed (is crates.io reachable?)")?;
+    ensure!(
+        nextest_installed(cargo),
+        "cargo nextest does not run after installing it: put cargo's bin folder \
+         ($CARGO_HOME/bin, by default ~/.cargo/bin) on PATH"
+    );
     Ok(())
 }
 
@@ -105,8 +156,10 @@ fn install_worker_clis(root: &Path) -> Result<PathBuf> {
 
 fn test(extra: &[String]) -> Result<()> {
     let root = repo_root();
+    let cargo = cargo();
+    ensure_nextest(&cargo)?;
     let bin = install_worker_clis(&root)?;
-    let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()));
+    let mut cmd = Command::new(&cargo);
     cmd.current_dir(&root)
         .args([
             "nextest",
@@ -123,7 +176,7 @@ fn test(extra: &[String]) -> Result<()> {
 
 fn lint() -> Result<()> {
     let root = repo_root();
-    let out = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()))
+    let out = Command::new(cargo())
         .current_dir(&root)
         .args([
             "tree",
@@ -171,4 +224,69 @@ fn scan(dir: &Path, found: &mut Vec<String>) -> Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_nextest_is_installed_with_the_pinned_version() {
+        assert_eq!(
+            nextest_install_args(false).map(|a| a.join(" ")).as_deref(),
+            Some("install --locked cargo-nextest --version 0.9.128")
+        );
+        assert_eq!(nextest_install_args(true), None);
+    }
+
+    /// Writes a fake `cargo` into `dir` whose `nextest --version` succeeds once its `install`
+    /// ran (when `installs` is true), and returns its path.
+    fn fake_cargo(dir: &Path, installs: bool) -> String {
+        use std::os::unix::fs::PermissionsExt;
+        let path = dir.join("cargo");
+        let install = if installs {
+            r#"echo "$*" > "$dir/installed""#
+        } else {
+            "true"
+        };
+        fs_err::write(
+            &path,
+            format!(
+                "#!/bin/sh\ndir=$(dirname \"$0\")\ncase \"$1\" in\n  nextest) [ -f \"$dir/installed\" ] ;;\n  install) {install} ;;\nesac\n"
+            ),
+        )
+        .unwrap();
+        fs_err::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        path.display().to_string()
+    }
+
+    #[test]
+    fn ensure_nextest_installs_it_once_when_missing() {
+        let dir = tempfile::tempdir().unwrap();
+        let cargo = fake_cargo(dir.path(), true);
+        ensure_nextest(&cargo).unwrap();
+        assert_eq!(
+            fs_err::read_to_string(dir.path().join("installed")).unwrap(),
+            "install --locked cargo-nextest --version 0.9.128\n"
+        );
+        // Installed now: nothing more is run.
+        fs_err::write(dir.path().join("installed"), "kept").unwrap();
+        ensure_nextest(&cargo).unwrap();
+        assert_eq!(
+            fs_err::read_to_string(dir.path().join("installed")).unwrap(),
+            "kept"
+        );
+        // An install that leaves `cargo nextest` unrunnable says where it should be.
+        let dir = tempfile::tempdir().unwrap();
+        let err = ensure_nextest(&fake_cargo(dir.path(), false)).unwrap_err();
+        assert!(err.to_string().contains("on PATH"), "{err}");
+    }
+
+    #[test]
+    fn nextest_is_found_by_running_it() {
+        // A "cargo" whose `nextest --version` fails has no nextest; one whose succeeds has.
+        assert!(!nextest_installed("false"));
+        assert!(!nextest_installed("/nonexistent/cargo"));
+        assert!(nextest_installed("true"));
+    }
 }

@@ -11,7 +11,7 @@ use okstra_engine::{kill_points, set_test_kill_at, set_test_lock_hold};
 use crate::command_error::{CommandError, ExitStatus, with_stdout_failure};
 use crate::commands;
 use crate::context::CommandContext;
-use crate::settings::EnvSnapshot;
+use crate::settings::{EnvSnapshot, resolve_directory};
 use crate::ui::{Ui, Verbosity};
 
 /// Run a team of AI coding agents through an auditable workflow on one task
@@ -96,11 +96,7 @@ fn run_command(cli: Cli, env: EnvSnapshot, ui: &Ui) -> Result<ExitStatus, Comman
     // not the one -C names.
     let env = env.started_in(start.clone());
     let cwd = match cli.directory {
-        Some(dir) => {
-            let dir = start.join(dir);
-            fs_err::canonicalize(&dir)
-                .map_err(|e| CommandError::user(e).hint("-C takes an existing folder"))?
-        }
+        Some(dir) => resolve_directory(&start, &dir)?,
         None => start,
     };
     let ctx = CommandContext {

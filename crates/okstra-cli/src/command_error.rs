@@ -19,7 +19,7 @@ use okstra_engine::{
 };
 
 pub use crate::exit_status::{ExitStatus, exit_codes};
-use crate::settings::EnvError;
+use crate::settings::{DirectoryError, EnvError};
 use crate::stdout::StdoutError;
 pub use refusal::{dry_run_refused, no_worker_can_run};
 
@@ -193,6 +193,16 @@ impl From<EnvError> for CommandError {
                 "point OKSTRA_HOME at a folder (okstra creates it when missing), or unset it to use ~/.okstra"
             }
             EnvError::NotANumber { .. } => "set it to a whole number, or unset it",
+        };
+        CommandError::user(err).hint(hint)
+    }
+}
+
+impl From<DirectoryError> for CommandError {
+    fn from(err: DirectoryError) -> Self {
+        let hint = match &err {
+            DirectoryError::Unreadable { .. } => "-C takes a folder okstra may read",
+            _ => "-C takes an existing folder, e.g. -C ~/src/shop",
         };
         CommandError::user(err).hint(hint)
     }

@@ -1,17 +1,21 @@
 //! Owns the process environment as okstra's commands see it: the snapshot of its variables,
-//! the folder okstra was started in, the central home location and the test hooks. Run
-//! settings are resolved from it by core's `RunSettings::resolve` (SPEC §11: flags >
-//! environment > project.json > defaults).
+//! the folder okstra was started in and the one `-C` names, the central home location and the
+//! test hooks. Run settings are resolved from it by core's `RunSettings::resolve` (SPEC §11:
+//! flags > environment > project.json > defaults); the value parsers of the numeric flags are
+//! in `flag_value`.
 //!
 //! Handlers never read `std::env` themselves; they get an `EnvSnapshot`. Its failures are
-//! `EnvError`s; `command_error.rs` decides whose they are.
+//! `EnvError`s and `DirectoryError`s; `command_error.rs` decides whose they are.
 
 use std::collections::BTreeMap;
+use std::io;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use okstra_core::env_vars;
 use thiserror::Error;
+
+pub(crate) mod flag_value;
 
 /// An environment variable okstra cannot use.
 #[derive(Debug, Error, PartialEq, Eq)]
@@ -32,6 +36,41 @@ pub enum EnvError {
         value: String,
         unit: &'static str,
     },
+}
+
+/// A `-C` folder okstra cannot work in; the path is the one given, taken against the folder
+/// okstra was started in.
+#[derive(Debug, Error)]
+pub enum DirectoryError {
+    #[error("no such folder: {}", path.display())]
+    NotFound { path: PathBuf },
+    #[error("not a folder: {}", path.display())]
+    NotAFolder { path: PathBuf },
+    #[error("cannot open folder {}", path.display())]
+    Unreadable {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+}
+
+/// Returns the folder `-C DIR` names, taken against `start` (the folder okstra was started
+/// in), with symlinks resolved.
+pub fn resolve_directory(start: &Path, dir: &Path) -> Result<PathBuf, DirectoryError> {
+    let path = start.join(dir);
+    match fs_err::canonicalize(&path) {
+        Ok(resolved) if resolved.is_dir() => Ok(resolved),
+        Ok(_) => Err(DirectoryError::NotAFolder { path }),
+        Err(e) => Err(match e.kind() {
+            io::ErrorKind::NotFound => DirectoryError::NotFound { path },
+            io::ErrorKind::NotADirectory => DirectoryError::NotAFolder { path },
+            // The kind alone ("permission denied"): fs-err's message speaks of canonicalizing.
+            kind => DirectoryError::Unreadable {
+                path,
+                source: io::Error::from(kind),
+            },
+        }),
+    }
 }
 
 /// The environment okstra was started with.
@@ -176,6 +215,32 @@ fn file_in_the_way(path: &Path) -> Option<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dash_c_folders() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("afile");
+        fs_err::write(&file, "").unwrap();
+        let start = dir.path();
+        assert_eq!(
+            resolve_directory(start, Path::new(".")).unwrap(),
+            fs_err::canonicalize(start).unwrap()
+        );
+        let err = resolve_directory(start, Path::new("missing")).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!("no such folder: {}", start.join("missing").display())
+        );
+        let err = resolve_directory(start, Path::new("/nonexistent")).unwrap_err();
+        assert_eq!(err.to_string(), "no such folder: /nonexistent");
+        for under in ["afile", "afile/sub"] {
+            let err = resolve_directory(start, Path::new(under)).unwrap_err();
+            assert!(
+                matches!(err, DirectoryError::NotAFolder { .. }),
+                "{under}: {err}"
+            );
+        }
+    }
 
     #[test]
     fn home_resolution() {

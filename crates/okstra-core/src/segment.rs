@@ -263,6 +263,14 @@ impl TaskKey {
         Ok((group, id))
     }
 
+    /// Returns `<group-segment>/<id-segment>`, the form a task's folders and branch use, when
+    /// slugging changed the spelling the user gave (`Bugs/Add 3` → `bugs/add-3`), so it can be
+    /// said once; `None` when the spelling is already its path form.
+    pub fn slugged_task_arg(group: &TaskName, id: &TaskName) -> Option<String> {
+        (group.raw() != group.segment().as_str() || id.raw() != id.segment().as_str())
+            .then(|| format!("{}/{}", group.segment(), id.segment()))
+    }
+
     /// Returns the project id.
     pub fn project_id(&self) -> &ProjectId {
         &self.project_id
@@ -457,6 +465,17 @@ mod tests {
             Segment::parse("Main.LOCK").unwrap_err().to_string(),
             r#""Main.LOCK" slugs to "main.lock", which ends in `.lock` (git keeps such names for its lock files)"#
         );
+    }
+
+    #[test]
+    fn a_task_arg_changed_by_slugging_is_named_in_its_path_form() {
+        let slugged = |arg: &str| {
+            let (g, i) = TaskKey::parse_task_arg(arg).unwrap();
+            TaskKey::slugged_task_arg(&g, &i)
+        };
+        assert_eq!(slugged("Bugs/Add 3").as_deref(), Some("bugs/add-3"));
+        assert_eq!(slugged("bugs/DEV-1").as_deref(), Some("bugs/dev-1"));
+        assert_eq!(slugged("bugs/add-3"), None);
     }
 
     #[test]

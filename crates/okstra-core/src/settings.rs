@@ -15,7 +15,7 @@ use serde::Serialize;
 use thiserror::Error;
 
 use crate::budget::Budget;
-use crate::config::{Language, ProjectConfig};
+use crate::config::{AdapterKind, AgentConfig, Language, ProjectConfig};
 use crate::duration::parse_duration;
 use crate::env_vars::OKSTRA_RUN_SEQ_OVERRIDE;
 use crate::ids::RunSeq;
@@ -239,14 +239,12 @@ impl RunSettings {
         project: &ProjectConfig,
         env: &BTreeMap<String, String>,
     ) -> Result<RunSettings, ResolveError> {
+        let agents = &project.agents;
         let project = SettingsLayer::from_config(project, task_type)?;
         let env_layer = SettingsLayer::from_env(env)?;
-        let mut settings = resolve(
-            &SettingsLayer::defaults(task_type),
-            &project,
-            &env_layer,
-            flags,
-        );
+        let defaults = SettingsLayer::defaults(task_type);
+        let mut settings = resolve(&defaults, &project, &env_layer, flags);
+        settings.drop_foreign_default_models(&defaults, agents);
         settings.tmp_base = env
             .get("TMPDIR")
             .filter(|v| !v.is_empty())
@@ -301,6 +299,50 @@ impl RunSettings {
             max_tokens: self.max_tokens.as_ref().map(|s| s.value),
             max_cost_usd: self.max_cost_usd.as_ref().map(|s| s.value),
             language: self.language.value,
+        }
+    }
+
+    /// Drops every default model that would reach an agent of another adapter than the one it
+    /// is the default for. `models.report-writer: opus` is Claude's model: a report writer that
+    /// is codex falls back to codex's own model, and a `command` agent gets none (shown as
+    /// `-`), as does a `command` agent named like a built-in one. Models set in project.json,
+    /// the environment or a flag are the user's choice and are always kept.
+    fn drop_foreign_default_models(
+        &mut self,
+        defaults: &SettingsLayer,
+        agents: &BTreeMap<String, AgentConfig>,
+    ) {
+        let adapter = |agent: &str| {
+            agents
+                .get(agent)
+                .map(|a| a.adapter)
+                .or_else(|| AdapterKind::builtin(agent))
+        };
+        let foreign: Vec<String> = self
+            .models
+            .iter()
+            .filter(|(_, model)| model.source == SettingSource::Default)
+            .filter_map(|(key, _)| {
+                // A role key's default is meant for the role's default agent; an agent key's
+                // for the built-in agent of that name.
+                let (meant_for, used_by) = match defaults.roles.get(key) {
+                    Some(default_agent) => (default_agent.as_str(), self.role_agent(key)?),
+                    None => (key.as_str(), key.as_str()),
+                };
+                (AdapterKind::builtin(meant_for) != adapter(used_by)).then(|| key.clone())
+            })
+            .collect();
+        for key in foreign {
+            self.models.remove(&key);
+        }
+    }
+
+    /// Returns the agent that plays a role (`report-writer`, `critic`, …), if any does.
+    fn role_agent(&self, role: &str) -> Option<&str> {
+        match role {
+            "report-writer" => Some(self.report_writer.value.as_str()),
+            "critic" => self.critic.as_ref().map(|c| c.value.as_str()),
+            _ => self.roles.get(role).map(|r| r.value.as_str()),
         }
     }
 

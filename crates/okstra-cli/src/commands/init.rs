@@ -16,7 +16,7 @@ use crate::json_out::print_json;
 /// Running it again changes nothing.
 #[derive(Debug, Args)]
 pub struct InitArgs {
-    /// Language of reports and the wizard
+    /// Language of reports
     #[arg(long, value_name = "LANG", value_parser = ["en", "ko"])]
     language: Option<String>,
 

@@ -10,18 +10,19 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::Args;
-use okstra_core::duration::parse_duration;
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use okstra_core::settings::{RunSettings, SettingsLayer};
 use okstra_core::{TaskKey, TaskName, TaskType};
 use okstra_engine::{
     DryRunRequest, LoadedProject, NewRun, PreparedRun, RunError, RunSummary, check_brief, dry_run,
-    load_or_default_project, prepare_only, run,
+    is_runnable, load_or_default_project, prepare_only, run,
 };
 use serde_json::json;
 
 use crate::brief::read_brief;
 use crate::command_error::{CommandError, ExitStatus, settings_error};
 use crate::context::CommandContext;
+use crate::settings::flag_value::{parse_deadline, parse_rounds, parse_usd};
 
 /// Run a task type on a task
 ///
@@ -32,9 +33,8 @@ use crate::context::CommandContext;
 /// release-handoff runs come in a later version.
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// The task type: requirements-discovery, error-analysis, implementation-planning,
-    /// implementation, final-verification or release-handoff
-    #[arg(value_name = "TASK_TYPE", value_parser = parse_task_type)]
+    /// The task type (implementation and release-handoff cannot be run yet)
+    #[arg(value_name = "TASK_TYPE", value_parser = task_type_parser())]
     task_type: TaskType,
 
     /// The task, as <group>/<id> (e.g. payments/dev-9495)
@@ -63,7 +63,7 @@ pub struct RunArgs {
     models: Vec<(String, String)>,
 
     /// Per-worker deadline, e.g. 500ms, 2s, 30m (default: twice the task type's expected time)
-    #[arg(long, value_name = "DURATION", value_parser = parse_deadline)]
+    #[arg(long, value_name = "DURATION", value_parser = parse_deadline, allow_hyphen_values = true)]
     deadline: Option<Duration>,
 
     /// Run the coverage critic with this agent (e.g. codex) after convergence
@@ -72,11 +72,11 @@ pub struct RunArgs {
 
     /// At most this many convergence rounds (default: 1 for requirements-discovery and
     /// final-verification, 2 otherwise)
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = parse_rounds, allow_negative_numbers = true)]
     max_rounds: Option<u32>,
 
     /// Start no new round or worker once this much has been spent (USD, as the CLIs report it)
-    #[arg(long, value_name = "USD", value_parser = parse_cost)]
+    #[arg(long, value_name = "USD", value_parser = parse_usd, allow_negative_numbers = true)]
     max_cost_usd: Option<f64>,
 
     /// Language of the report: en or ko
@@ -97,8 +97,13 @@ pub struct RunArgs {
     json: bool,
 }
 
-fn parse_task_type(value: &str) -> Result<TaskType, String> {
-    value.parse::<TaskType>().map_err(|e| e.to_string())
+/// Returns the parser of the task type: every type parses (one that cannot run yet is refused
+/// with its reason later), but help lists only the types this okstra can run.
+fn task_type_parser() -> impl TypedValueParser<Value = TaskType> {
+    PossibleValuesParser::new(
+        TaskType::ALL.map(|t| PossibleValue::new(t.as_str()).hide(!is_runnable(t))),
+    )
+    .try_map(|value| value.parse::<TaskType>())
 }
 
 fn parse_brief_text(value: &str) -> Result<String, String> {
@@ -117,17 +122,6 @@ fn parse_model(value: &str) -> Result<(String, String), String> {
             "{value:?} is not KEY=MODEL (e.g. --model codex=gpt-5.5)"
         )),
     }
-}
-
-fn parse_cost(value: &str) -> Result<f64, String> {
-    match value.parse::<f64>() {
-        Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
-        _ => Err(format!("{value:?} is not an amount in USD (e.g. 2.50)")),
-    }
-}
-
-fn parse_deadline(value: &str) -> Result<Duration, String> {
-    parse_duration(value).map_err(|e| e.to_string())
 }
 
 impl RunArgs {
@@ -180,6 +174,13 @@ pub(crate) fn run_and_report(
 ) -> Result<(ExitStatus, Option<RunSummary>), CommandError> {
     // Every input is checked before anything is written.
     let (group, id) = TaskKey::parse_task_arg(&args.task)?;
+    if let Some(path_form) = TaskKey::slugged_task_arg(&group, &id) {
+        ctx.ui.status(&format!(
+            "task {:?} is stored as {path_form} (names are slugged: lowercase ASCII, other \
+             characters become `-`)",
+            args.task
+        ));
+    }
     let brief = match (&args.brief, &args.brief_text) {
         (Some(path), _) => Some(read_brief(&ctx.cwd.join(path))?),
         (None, text) => text.clone(),

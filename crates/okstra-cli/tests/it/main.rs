@@ -12,6 +12,7 @@ mod hardening;
 mod help;
 mod identity;
 mod init;
+mod input_messages;
 mod json_out;
 mod messages;
 mod preflight;

@@ -37,7 +37,7 @@ fn prepare_prints_id_seq_run_dir_and_worktree() {
             "--prepare-only",
         ],
     );
-    insta::assert_snapshot!(out, @r"
+    insta::assert_snapshot!(out, @r#"
     exit: 0
     ----- stdout -----
     run:       [RUN]
@@ -45,7 +45,8 @@ fn prepare_prints_id_seq_run_dir_and_worktree() {
     run dir:   .okstra/tasks/payments/dev-9495/runs/error-analysis
     worktree:  [TMP]/home/.okstra/worktrees/project/payments/dev-9495/task (created, branch okstra/feat/payments-dev-9495)
     ----- stderr -----
-    ");
+    task "payments/DEV-9495" is stored as payments/dev-9495 (names are slugged: lowercase ASCII, other characters become `-`)
+    "#);
     let task = env.project().join(".okstra/tasks/payments/dev-9495");
     assert_eq!(
         fs_err::read_to_string(task.join("brief.md")).unwrap(),

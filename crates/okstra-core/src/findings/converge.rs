@@ -107,6 +107,11 @@ pub struct ConvergenceState {
     pub max_rounds: u32,
     /// The analysers that completed round 0, in roster order.
     pub analysers: Vec<String>,
+    /// The analysers of an interrupted round 0 that have not answered yet (`okstra resume`
+    /// runs them again). While any is awaited, round 0 is not over, so nothing is
+    /// `full-consensus`: an analyser that never answered has not agreed.
+    #[serde(default)]
+    pub awaiting: Vec<String>,
     /// The merged findings (after any duplicate a reverify answer pointed out).
     pub findings: Vec<Finding>,
     #[serde(default)]
@@ -144,6 +149,8 @@ struct ConvergenceFile<'a> {
     run_id: &'a str,
     max_rounds: u32,
     analysers: &'a [String],
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    awaiting: &'a [String],
     /// Derived copy of [`ConvergenceState::skipped_workers`].
     skipped_workers: Vec<String>,
     findings: &'a [Finding],
@@ -181,6 +188,7 @@ impl Serialize for ConvergenceState {
             run_id: &self.run_id,
             max_rounds: self.max_rounds,
             analysers: &self.analysers,
+            awaiting: &self.awaiting,
             skipped_workers: self.skipped_workers(),
             findings: &self.findings,
             rounds,
@@ -205,11 +213,20 @@ impl ConvergenceState {
             run_id,
             max_rounds,
             analysers,
+            awaiting: Vec::new(),
             findings,
             rounds: Vec::new(),
             critic: None,
             stopped: None,
         }
+    }
+
+    /// Returns this state with `awaiting`: the analysers of an interrupted round 0 that have
+    /// not answered yet.
+    #[must_use]
+    pub fn awaiting(mut self, awaiting: Vec<String>) -> Self {
+        self.awaiting = awaiting;
+        self
     }
 
     /// Returns the state as it was after its first `n` rounds (with today's findings).
@@ -294,7 +311,8 @@ impl ConvergenceState {
         s
     }
 
-    /// Returns the class of every finding now (SPEC §6.3).
+    /// Returns the class of every finding now (SPEC §6.3). While an analyser of round 0 is
+    /// awaited (an interrupted run), no finding is `full-consensus`.
     pub fn compute_classes(&self) -> BTreeMap<String, ConsensusClass> {
         let answers = self.latest_answers();
         let p = self.participants();
@@ -307,7 +325,10 @@ impl ConvergenceState {
                 let s = Self::supporters(f, mine);
                 let class = if disputed {
                     ConsensusClass::Disputed
-                } else if p.len() >= 2 && p.iter().all(|w| s.contains(w)) {
+                } else if p.len() >= 2
+                    && p.iter().all(|w| s.contains(w))
+                    && self.awaiting.is_empty()
+                {
                     ConsensusClass::FullConsensus
                 } else if s.len() >= 2 {
                     ConsensusClass::PartialConsensus

@@ -8,6 +8,7 @@ pub mod assemble;
 pub mod check;
 pub mod data;
 pub mod data_schema;
+pub mod fallback;
 pub mod render;
 
 #[cfg(test)]
@@ -21,6 +22,7 @@ pub use data::{
     ReportVerdict, ReportWorker, parse_narrative,
 };
 pub use data_schema::{REPORT_DATA_SCHEMA, validate_report_value};
+pub use fallback::{NoNarrative, fallback_narrative};
 pub use render::{
     FrontmatterError, MarkdownFrontmatter, RenderError, parse_markdown_frontmatter,
     render_markdown, sha256_hex,

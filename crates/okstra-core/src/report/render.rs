@@ -289,16 +289,28 @@ fn class_heading(class: ConsensusClass) -> &'static str {
     }
 }
 
-/// Returns the findings grouped by class, in report order, without empty groups.
+/// Returns the findings grouped by class, in report order, without empty groups; within a
+/// group in id order (`F-2` before `F-10`), whatever order the data lists them in.
 fn groups(findings: &[ReportFinding]) -> Vec<Group<'_>> {
     ConsensusClass::ALL
         .into_iter()
-        .map(|class| Group {
-            heading: class_heading(class),
-            findings: findings.iter().filter(|f| f.class == class).collect(),
+        .map(|class| {
+            let mut group: Vec<&ReportFinding> =
+                findings.iter().filter(|f| f.class == class).collect();
+            group.sort_by(|a, b| id_order(&a.id).cmp(&id_order(&b.id)));
+            Group {
+                heading: class_heading(class),
+                findings: group,
+            }
         })
         .filter(|group| !group.findings.is_empty())
         .collect()
+}
+
+/// Returns the sort key of a finding id: `F-<n>` by its number, any other id after those.
+fn id_order(id: &str) -> (bool, u64, &str) {
+    let number = id.strip_prefix("F-").and_then(|n| n.parse::<u64>().ok());
+    (number.is_none(), number.unwrap_or(0), id)
 }
 
 /// Returns the template environment for a report language: every template, the `h` heading
@@ -330,6 +342,7 @@ fn environment(language: Language) -> Result<Environment<'static>, RenderError> 
     env.add_filter("inline", inline);
     env.add_filter("cell", cell);
     env.add_filter("names", names);
+    env.add_filter("agreed", agreed);
     env.add_filter("codes", codes);
     env.add_filter("num", num);
     env.add_filter("cost", cost);
@@ -410,6 +423,22 @@ fn names(values: Vec<String>) -> String {
     } else {
         values.join(", ")
     }
+}
+
+/// Returns who agrees with a finding: those who answered AGREE, and for a `full-consensus`
+/// finding its authors first, marked — writing a finding is agreeing with it, and a finding
+/// every analyser wrote has no AGREE answers at all; `—` when nobody.
+#[expect(
+    clippy::needless_pass_by_value,
+    reason = "minijinja passes filter arguments owned"
+)]
+fn agreed(agreed_by: Vec<String>, authors: Vec<String>, class: String) -> String {
+    let mut who: Vec<String> = Vec::new();
+    if class == ConsensusClass::FullConsensus.as_str() {
+        who.extend(authors.iter().map(|a| format!("{a} (author)")));
+    }
+    who.extend(agreed_by.iter().filter(|w| !authors.contains(w)).cloned());
+    names(who)
 }
 
 /// Returns `path:line` citations as code spans joined by `, `; `—` when empty.

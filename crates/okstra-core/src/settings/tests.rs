@@ -144,6 +144,48 @@ fn roles_come_from_the_defaults_file_unless_configured() {
 }
 
 #[test]
+fn a_default_model_reaches_only_the_adapter_it_is_meant_for() {
+    let tt = TaskType::ErrorAnalysis;
+    let model = |text: &str, role: Option<&str>, agent: &str| {
+        RunSettings::resolve(tt, &SettingsLayer::default(), &config(text), &env(&[]))
+            .unwrap()
+            .model_for(role, agent)
+            .map(|m| m.value.clone())
+    };
+    let local = r#""agents":{"local":{"adapter":"command","argv":["llm"]}}"#;
+    // The default report writer is claude, and gets Claude's default.
+    assert_eq!(
+        model(r#"{"projectId":"p"}"#, Some("report-writer"), "claude").as_deref(),
+        Some("opus")
+    );
+    // A command report writer gets no model, not Claude's `opus`.
+    let text = format!(r#"{{"projectId":"p",{local},"roles":{{"report-writer":"local"}}}}"#);
+    assert_eq!(model(&text, Some("report-writer"), "local"), None);
+    // …unless the project names one.
+    let text = format!(
+        r#"{{"projectId":"p",{local},"roles":{{"report-writer":"local"}},"models":{{"report-writer":"llama3"}}}}"#
+    );
+    assert_eq!(
+        model(&text, Some("report-writer"), "local").as_deref(),
+        Some("llama3")
+    );
+    // A codex report writer gets codex's default, not Claude's.
+    let text = r#"{"projectId":"p","roles":{"report-writer":"codex"}}"#;
+    assert_eq!(
+        model(text, Some("report-writer"), "codex").as_deref(),
+        Some("gpt-5.5")
+    );
+    // A command agent named like a built-in one gets none of the built-in's defaults.
+    let text = r#"{"projectId":"p","agents":{"claude":{"adapter":"command","argv":["llm"]}}}"#;
+    assert_eq!(model(text, None, "claude"), None);
+    assert_eq!(model(text, Some("report-writer"), "claude"), None);
+    // The recipe a resumed run replays holds no foreign default either.
+    let text = format!(r#"{{"projectId":"p",{local},"roles":{{"report-writer":"local"}}}}"#);
+    let s = RunSettings::resolve(tt, &SettingsLayer::default(), &config(&text), &env(&[])).unwrap();
+    assert!(!s.recipe().models.contains_key("report-writer"));
+}
+
+#[test]
 fn environment_limits_and_temp_folder() {
     let tt = TaskType::ErrorAnalysis;
     let plain = config(r#"{"projectId":"p","retryLimit":0}"#);

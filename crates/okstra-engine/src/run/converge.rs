@@ -9,6 +9,7 @@ use okstra_core::findings::FindingsBlock;
 use okstra_core::findings::check::check_findings_answer;
 use okstra_core::findings::converge::{ConvergenceState, RoundKind};
 use okstra_core::findings::merge::merge_findings;
+use okstra_core::outcome::INTERRUPTED;
 use okstra_core::status::WorkerStatus;
 
 use super::imp::Run;
@@ -77,6 +78,8 @@ impl Run {
     }
 
     /// Returns the convergence state after round 0: the completed analysers' findings, merged.
+    /// Analysers an interruption stopped are awaited (resume runs them again), so the summary
+    /// of an interrupted run calls nothing `full-consensus` they have not answered.
     fn initial_state(&self) -> ConvergenceState {
         let blocks: Vec<(String, FindingsBlock)> = self
             .found
@@ -89,12 +92,22 @@ impl Run {
             })
             .collect();
         let analysers = blocks.iter().map(|(w, _)| w.clone()).collect();
+        let awaiting = self
+            .found
+            .analysis
+            .iter()
+            .filter(|r| {
+                r.status != WorkerStatus::Completed && r.reason.as_deref() == Some(INTERRUPTED)
+            })
+            .map(|r| r.worker.to_string())
+            .collect();
         ConvergenceState::new(
             self.manifest().run_id.to_string(),
             self.settings.max_rounds.value,
             analysers,
             merge_findings(&blocks, 0),
         )
+        .awaiting(awaiting)
     }
 
     /// Records that the budget stopped the run's rounds, when it is reached; returns whether

@@ -42,6 +42,11 @@ pub(crate) fn phases(task_type: TaskType) -> Option<&'static [Phase]> {
     }
 }
 
+/// Returns whether this okstra can run a task type (`run --help` lists only those).
+pub fn is_runnable(task_type: TaskType) -> bool {
+    phases(task_type).is_some()
+}
+
 impl Run {
     /// Runs every phase of the run's task type, in order. A phase that finds the run
     /// interrupted does only what must be recorded; persisting always runs.

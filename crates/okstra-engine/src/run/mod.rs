@@ -27,6 +27,7 @@ mod start;
 mod summary;
 
 pub use dry_run::{DryRun, DryRunFolder, DryRunRequest, DryRunWorker, dry_run};
+pub use lifecycle::is_runnable;
 pub use preflight::check_brief;
 pub use request::{NewRun, ResumeRun};
 pub(crate) use roster::agent_program;

@@ -12,8 +12,8 @@ use okstra_core::findings::present::render_converged;
 use okstra_core::outcome::AnswerContract;
 use okstra_core::prompt::{ContextSection, REPORT_WRITER_PROFILE};
 use okstra_core::report::{
-    Integrity, Narrative, ReportInput, assemble_report, parse_narrative, report_writer_note,
-    sha256_hex,
+    Integrity, Narrative, NoNarrative, ReportInput, assemble_report, fallback_narrative,
+    parse_narrative, sha256_hex,
 };
 use okstra_core::run_paths::RoundTag;
 use okstra_core::status::WorkerStatus;
@@ -32,20 +32,23 @@ impl Run {
         let mut notes = Vec::new();
         let budget_reached = self.settings.budget().reached(&self.team().total_tokens());
         self.found.budget_reached = budget_reached;
-        let narrative = if let Some(reached) = budget_reached {
+        let answer = if let Some(reached) = budget_reached {
             self.emit(&RunEvent::Budget { reached });
-            self.fallback_narrative(&format!("the budget was reached: {reached}"))
+            Err(NoNarrative::BudgetReached(reached))
         } else if !self.any_analyser_completed() {
-            self.fallback_narrative("none is configured")
+            Err(NoNarrative::NoAnalyserCompleted {
+                writer: self.settings.report_writer.value.clone(),
+            })
         } else {
-            match self.ask_report_writer().await? {
-                Ok(narrative) => narrative,
-                Err(why) => {
-                    notes.push(why.clone());
-                    self.fallback_narrative(&why)
-                }
+            let answer = self.ask_report_writer().await?;
+            // The one reason the run's team state also records (the writer's own status).
+            if let Err(failed @ NoNarrative::WriterFailed { .. }) = &answer {
+                notes.push(failed.to_string());
             }
+            answer
         };
+        let narrative = answer
+            .unwrap_or_else(|why| fallback_narrative(&why, self.convergence().findings.len()));
         let integrity = self.integrity()?;
         let data = assemble_report(ReportInput {
             manifest: self.manifest(),
@@ -69,7 +72,7 @@ impl Run {
     }
 
     /// Asks the report writer for the narrative; `Err` says why it gave none.
-    async fn ask_report_writer(&mut self) -> Result<Result<Narrative, String>, RunError> {
+    async fn ask_report_writer(&mut self) -> Result<Result<Narrative, NoNarrative>, RunError> {
         let language = self.settings.language.value;
         let context = vec![
             ContextSection {
@@ -97,29 +100,15 @@ impl Run {
         let worker = self.planned(&writer, RoundTag::Round(0), kind, &context)?;
         let results = self.dispatch(vec![worker]).await?;
         let Some(r) = results.first() else {
-            return Ok(Err("the report writer did not run".to_owned()));
+            return Ok(Err(NoNarrative::WriterDidNotRun));
         };
         Ok(match r.text.as_deref().map(parse_narrative) {
             Some(Ok(narrative)) if r.status == WorkerStatus::Completed => Ok(narrative),
-            _ => Err(report_writer_note(r.status, r.reason.as_deref())),
+            _ => Err(NoNarrative::WriterFailed {
+                status: r.status,
+                reason: r.reason.clone(),
+            }),
         })
-    }
-
-    /// Returns the narrative okstra writes itself when no report writer answered.
-    fn fallback_narrative(&self, why: &str) -> Narrative {
-        Narrative {
-            summary: format!(
-                "okstra wrote this report without a report writer ({why}). The findings, \
-                 classes, workers and tokens below are okstra's own record."
-            ),
-            analysis: format!(
-                "{} findings were recorded; see the sections below.",
-                self.convergence().findings.len()
-            ),
-            recommendations: Vec::new(),
-            plan_body: None,
-            clarifications: Vec::new(),
-        }
     }
 
     /// Returns the hashes of the convergence record and of every completed worker's result

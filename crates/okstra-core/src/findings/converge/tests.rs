@@ -327,3 +327,31 @@ fn critic_gaps_are_queued_alone() {
     assert_eq!(queue.recipients.len(), 3, "every analyser reverifies a gap");
     assert_eq!(state.compute_classes()["F-2"], ConsensusClass::WorkerUnique);
 }
+
+#[test]
+fn an_awaited_analyser_keeps_every_finding_from_full_consensus() {
+    // An interrupted round 0: a and b answered with the same finding, c never answered.
+    let state = ConvergenceState::new(
+        "R".into(),
+        2,
+        vec!["a-worker".to_owned(), "b-worker".to_owned()],
+        vec![finding(&["a-worker", "b-worker"])],
+    );
+    assert_eq!(
+        state.compute_classes()["F-1"],
+        ConsensusClass::FullConsensus,
+        "with round 0 over, P is the analysers that answered"
+    );
+    let state = state.awaiting(vec!["c-worker".to_owned()]);
+    assert_eq!(
+        state.compute_classes()["F-1"],
+        ConsensusClass::PartialConsensus
+    );
+    let text = serde_json::to_string(&state).unwrap();
+    assert!(text.contains(r#""awaiting":["c-worker"]"#), "{text}");
+    let back = ConvergenceState::parse(&text).unwrap();
+    assert_eq!(back.compute_classes(), state.compute_classes());
+    // A state with nobody awaited is written as before.
+    let done = ConvergenceState::new("R".into(), 2, vec![], vec![]);
+    assert!(!serde_json::to_string(&done).unwrap().contains("awaiting"));
+}

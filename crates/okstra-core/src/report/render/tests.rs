@@ -191,3 +191,82 @@ fn notes_are_listed() {
         "{md}"
     );
 }
+
+/// Returns the `#### F-n` ids of a rendered report, in order, with the class heading each
+/// falls under.
+fn finding_ids(md: &str) -> Vec<(String, String)> {
+    let mut class = String::new();
+    let mut out = Vec::new();
+    for line in md.lines() {
+        if let Some(h) = line.strip_prefix("### ") {
+            class = h.to_owned();
+        } else if let Some(h) = line.strip_prefix("#### ") {
+            let id = h.split(' ').next().unwrap_or_default().to_owned();
+            out.push((class.clone(), id));
+        }
+    }
+    out
+}
+
+#[test]
+fn findings_are_in_id_order_within_each_class() {
+    let mut data = fixture::report_data(TaskType::ErrorAnalysis, Language::En);
+    // Give the data's findings in a scrambled order, with ids past 9.
+    let template = data.findings[1].clone();
+    data.findings = ["F-10", "F-2", "F-9", "X-1", "F-1"]
+        .into_iter()
+        .map(|id| ReportFinding {
+            id: id.to_owned(),
+            ..template.clone()
+        })
+        .chain(std::iter::once(data.findings[0].clone()))
+        .collect();
+    data.findings.last_mut().unwrap().id = "F-3".to_owned();
+    let md = render_markdown(&data, fixture::DATA_SHA256).expect("renders");
+    let ids: Vec<String> = finding_ids(&md)
+        .into_iter()
+        .map(|(class, id)| format!("{class}: {id}"))
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "Full Consensus: F-3",
+            "Partial Consensus: F-1",
+            "Partial Consensus: F-2",
+            "Partial Consensus: F-9",
+            "Partial Consensus: F-10",
+            "Partial Consensus: X-1",
+        ]
+    );
+}
+
+#[test]
+fn a_full_consensus_finding_names_its_authors_as_agreeing() {
+    let mut data = fixture::empty_report_data(TaskType::ErrorAnalysis, Language::En);
+    let mut all = fixture::report_data(TaskType::ErrorAnalysis, Language::En).findings[0].clone();
+    assert_eq!(all.class, ConsensusClass::FullConsensus);
+    // Every analyser wrote it, so nobody was asked to AGREE.
+    all.authors = vec!["a-worker".into(), "b-worker".into()];
+    all.agreed_by = Vec::new();
+    all.verdicts = Vec::new();
+    let mut partial = all.clone();
+    partial.id = "F-2".into();
+    partial.class = ConsensusClass::PartialConsensus;
+    partial.authors = vec!["a-worker".into()];
+    partial.agreed_by = vec!["b-worker".into()];
+    let mut agreed = all.clone();
+    agreed.id = "F-3".into();
+    agreed.authors = vec!["a-worker".into()];
+    agreed.agreed_by = vec!["b-worker".into()];
+    data.findings = vec![all, partial, agreed];
+    let md = render_markdown(&data, fixture::DATA_SHA256).expect("renders");
+    let agreed_lines: Vec<&str> = md.lines().filter(|l| l.starts_with("- Agreed:")).collect();
+    assert_eq!(
+        agreed_lines,
+        [
+            "- Agreed: a-worker (author), b-worker (author)",
+            "- Agreed: a-worker (author), b-worker",
+            "- Agreed: b-worker",
+        ]
+    );
+}
