@@ -31,6 +31,10 @@ pub struct Cli {
     #[arg(short, long, global = true)]
     quiet: bool,
 
+    /// Also print a run's internal events: worker pids, signals, reaped processes, poll counts
+    #[arg(short, long, global = true, conflicts_with = "quiet")]
+    verbose: bool,
+
     #[command(subcommand)]
     command: Command,
 }
@@ -60,6 +64,8 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> u8 {
     let env = EnvSnapshot::capture();
     let verbosity = if cli.quiet {
         Verbosity::Quiet
+    } else if cli.verbose {
+        Verbosity::Verbose
     } else {
         Verbosity::Default
     };

@@ -111,6 +111,11 @@ impl EnvSnapshot {
         self
     }
 
+    /// Returns the folder okstra was started in (before `-C`).
+    pub fn start_dir(&self) -> &Path {
+        &self.start_dir
+    }
+
     /// Returns this snapshot with `name` set to `value` (how `okstra demo` gives its run a
     /// private home).
     pub fn with(mut self, name: &str, value: &str) -> Self {

@@ -18,6 +18,8 @@ use crate::stdout::{DataOut, StdoutError};
 pub enum Verbosity {
     Quiet,
     Default,
+    /// `-v`: also a run's internal events (the manifest's lines for pids, signals, reaping).
+    Verbose,
 }
 
 /// The output channel of a command.
@@ -42,6 +44,11 @@ impl Ui {
     /// Returns whether status lines are shown.
     pub fn is_quiet(&self) -> bool {
         self.verbosity == Verbosity::Quiet
+    }
+
+    /// Returns whether internal details are shown too (`-v`).
+    pub fn is_verbose(&self) -> bool {
+        self.verbosity == Verbosity::Verbose
     }
 
     /// Writes data to stdout (control characters escaped). A failed write is kept for

@@ -180,6 +180,8 @@ pub enum RunEvent {
     Critic { provider: String, gaps: usize },
     /// The report is written (its path relative to the project root).
     Report { path: String },
+    /// The run validator checked the run's files (step 9); `failures` of its checks failed.
+    Validated { failures: usize },
     /// The run ended.
     Finished { status: RunStatus },
 }
@@ -206,6 +208,7 @@ impl RunEvent {
             RunEvent::Convergence { .. } => "phase-5.5-convergence",
             RunEvent::Critic { .. } => "phase-5.6-critic",
             RunEvent::Report { .. } => "report",
+            RunEvent::Validated { .. } => "validate",
             RunEvent::Finished { .. } => "finished",
         }
     }
@@ -306,6 +309,7 @@ impl fmt::Display for RunEvent {
                 write!(f, "phase-5.6-critic provider={provider} gaps={gaps}")
             }
             RunEvent::Report { path } => write!(f, "report path={path}"),
+            RunEvent::Validated { failures } => write!(f, "validate failures={failures}"),
             RunEvent::Finished { status } => write!(f, "finished status={status}"),
         }
     }
@@ -431,6 +435,10 @@ mod tests {
             }
             .to_string(),
             "phase-5.6-critic provider=codex gaps=2"
+        );
+        assert_eq!(
+            RunEvent::Validated { failures: 0 }.to_string(),
+            "validate failures=0"
         );
     }
 

@@ -1,5 +1,6 @@
 //! Owns the snapshot filters: the temp dir becomes `[TMP]`, ULID run ids `[RUN]`, RFC 3339
-//! timestamps `[TS]`, 40-hex commit ids `[SHA]`.
+//! timestamps `[TS]`, 40-hex commit ids `[SHA]`, and the `okstra` binary of this build (which
+//! okstra names in its next-step lines when it is not on PATH) `[OKSTRA]`.
 
 use std::path::Path;
 use std::sync::LazyLock;
@@ -17,10 +18,26 @@ static SHA: LazyLock<Regex> =
 static ROTATED: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\d{8}T\d{6}Z").expect("valid regex"));
 
-/// Returns `text` with `tmp` (and its canonical form) replaced by `[TMP]`, and ids, times and
-/// hashes replaced by tokens.
+/// The path of this build's `okstra` binary: beside the `deps/` folder that holds the test
+/// binary (cargo's layout).
+static OKSTRA_BIN: LazyLock<Option<String>> = LazyLock::new(|| {
+    let exe = std::env::current_exe().ok()?;
+    let dir = exe.parent()?;
+    let profile = if dir.file_name()? == "deps" {
+        dir.parent()?
+    } else {
+        dir
+    };
+    Some(profile.join("okstra").display().to_string())
+});
+
+/// Returns `text` with `tmp` (and its canonical form) replaced by `[TMP]`, the `okstra` binary
+/// by `[OKSTRA]`, and ids, times and hashes replaced by tokens.
 pub fn normalize(text: &str, tmp: &Path) -> String {
     let mut out = text.to_owned();
+    if let Some(bin) = OKSTRA_BIN.as_deref() {
+        out = out.replace(bin, "[OKSTRA]");
+    }
     let canonical = fs_err::canonicalize(tmp).unwrap_or_else(|_| tmp.to_path_buf());
     for p in [canonical.as_path(), tmp] {
         let s = p.display().to_string();
@@ -45,6 +62,11 @@ mod tests {
         assert_eq!(
             normalize(text, Path::new("/tmp/x")),
             "run [RUN] at [TS] in [TMP]/a commit [SHA]"
+        );
+        let bin = OKSTRA_BIN.as_deref().unwrap();
+        assert_eq!(
+            normalize(&format!("{bin} resume x"), Path::new("/tmp/x")),
+            "[OKSTRA] resume x"
         );
     }
 }

@@ -1,6 +1,8 @@
 //! `okstra demo [DIR]`: the README's first command — a sample project with a real bug, an
 //! error-analysis run on it by three scripted replay analysers and a scripted report writer,
-//! and where the report is. No network, no credentials; it never touches the user's home.
+//! then the run's summary (absolute paths: the user stands outside the demo project) and what
+//! to do next: the `validate` command and how to remove the folder. No network, no
+//! credentials; it never touches the user's home.
 
 use std::path::{Path, PathBuf};
 
@@ -13,14 +15,15 @@ use serde_json::json;
 use crate::command_error::{CommandError, ExitStatus};
 use crate::commands::run::{RunArgs, run_and_report};
 use crate::context::CommandContext;
+use crate::invocation::{Invocation, shell_quote};
 
 /// Run okstra end to end on a sample project with scripted workers (no network, no
 /// credentials)
 ///
 /// Creates a small git project with a real bug and a brief in DIR (default
 /// $TMPDIR/okstra-demo-<id>, with its own OKSTRA_HOME), runs error-analysis on it with three
-/// replay analysers that disagree on purpose and a replay report writer, and prints where the
-/// report is.
+/// replay analysers that disagree on purpose and a replay report writer, then prints the
+/// summary, the command that validates the run and the one that removes the folder.
 #[derive(Debug, Args)]
 pub struct DemoArgs {
     /// Folder for the demo (empty or new; default: a new folder under $TMPDIR)
@@ -60,11 +63,13 @@ fn write(path: &Path, text: &str) -> Result<(), CommandError> {
 pub fn cmd_demo(ctx: &CommandContext, args: &DemoArgs) -> Result<ExitStatus, CommandError> {
     let dir = match &args.dir {
         Some(dir) => ctx.cwd.join(dir),
-        None => ctx
-            .env
-            .get("TMPDIR")
-            .map_or_else(std::env::temp_dir, PathBuf::from)
-            .join(format!("okstra-demo-{}", ulid_suffix())),
+        // Joined to the working folder so that a relative TMPDIR still gives an absolute path.
+        None => ctx.cwd.join(
+            ctx.env
+                .get("TMPDIR")
+                .map_or_else(std::env::temp_dir, PathBuf::from)
+                .join(format!("okstra-demo-{}", ulid_suffix())),
+        ),
     };
     if dir.exists()
         && fs_err::read_dir(&dir)
@@ -131,20 +136,34 @@ pub fn cmd_demo(ctx: &CommandContext, args: &DemoArgs) -> Result<ExitStatus, Com
     };
     let (status, summary) = run_and_report(&demo_ctx, &RunArgs::for_demo(TASK, brief))?;
     if let Some(summary) = summary {
-        let mut text = String::from(
-            "\nreplay: the analysers and the report writer of this demo answered from a scripted fixture, not from models\n",
-        );
-        if let Some(report) = &summary.report {
-            text.push_str(&format!("report:   {}\n", report.display()));
+        // The run's summary already said where the report is and that replay workers answered;
+        // these lines add only what to do next, in commands that work from where the user is.
+        for line in closing_lines(
+            &Invocation::detect(&ctx.env),
+            &dir,
+            &home_dir,
+            &summary.run_id.to_string(),
+        ) {
+            ctx.ui.status(&line);
         }
-        text.push_str(&format!(
-            "validate: OKSTRA_HOME={} okstra validate {}\n",
-            home_dir.display(),
-            summary.run_id
-        ));
-        ctx.ui.data(&text);
     }
     Ok(status)
+}
+
+/// Returns the demo's closing lines: how to validate its run (with its private home) and how
+/// to remove its folder; `dir` and `home` are absolute.
+fn closing_lines(okstra: &Invocation, dir: &Path, home: &Path, run_id: &str) -> [String; 2] {
+    [
+        format!(
+            "validate the run: {OKSTRA_HOME}={} {}",
+            shell_quote(&home.display().to_string()),
+            okstra.command(&["validate", run_id])
+        ),
+        format!(
+            "remove the demo:  rm -rf {}",
+            shell_quote(&dir.display().to_string())
+        ),
+    ]
 }
 
 /// Returns a short unique suffix for the default demo folder.

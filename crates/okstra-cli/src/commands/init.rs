@@ -9,6 +9,7 @@ use serde_json::json;
 
 use crate::command_error::{CommandError, ExitStatus};
 use crate::context::CommandContext;
+use crate::invocation::Invocation;
 use crate::json_out::print_json;
 
 /// Set up okstra in this folder: .okstra/project.json, git exclude, central registration
@@ -91,7 +92,27 @@ pub fn cmd_init(ctx: &CommandContext, args: &InitArgs) -> Result<ExitStatus, Com
         "  registered in {}",
         home.paths().project_meta(&project.project_id).display()
     ));
+    print_next_step(ctx);
     Ok(ExitStatus::Success)
+}
+
+/// Writes the human last lines of `okstra init`: the commands to run next (with `-C` when
+/// the project is not where the user stands).
+fn print_next_step(ctx: &CommandContext) {
+    let okstra = Invocation::detect(&ctx.env);
+    let here = ctx.cwd.display().to_string();
+    let mut run = vec!["run", "error-analysis"];
+    if ctx.env.start_dir() != ctx.cwd {
+        run.splice(0..0, ["-C", here.as_str()]);
+    }
+    ctx.ui.status(&format!(
+        "next: {}   (checks the worker CLIs)",
+        okstra.command(&["doctor"])
+    ));
+    ctx.ui.status(&format!(
+        "then: {} --task <group>/<id> --brief <FILE> --base-ref <REF>",
+        okstra.command(&run)
+    ));
 }
 
 /// Returns what to tell about a new project whose folder name gives an id another root already

@@ -246,7 +246,7 @@ pub(crate) fn run_and_report(
 }
 
 /// Prints a run's summary (the table, counts, tokens, report path) or its JSON, then any
-/// validation failure.
+/// validation failure, then (unless it completed) what to do next.
 pub(crate) fn print_summary(
     ctx: &CommandContext,
     root: &Path,
@@ -257,6 +257,7 @@ pub(crate) fn print_summary(
     for failure in &summary.validation {
         ctx.ui.warn(&format!("validation: {failure}"));
     }
+    summary::print_next_step(ctx, root, summary);
     Ok(())
 }
 

@@ -45,6 +45,7 @@ fn a_closed_terminal_stops_every_worker_and_records_the_run_interrupted() {
     );
     let brief = write_brief(&env);
     let mut child = okstra_cmd(&env, &run_args("hup/t1", brief.to_str().unwrap(), "x"))
+        .arg("-v")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

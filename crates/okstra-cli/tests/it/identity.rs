@@ -120,6 +120,8 @@ fn two_repositories_with_the_same_folder_name_get_two_project_ids() {
       wrote .okstra/project.json
       added .okstra/ to [TMP]/x1/app/.git/info/exclude
       registered in [TMP]/home/.okstra/projects/app/meta.json
+    next: [OKSTRA] doctor   (checks the worker CLIs)
+    then: [OKSTRA] run error-analysis --task <group>/<id> --brief <FILE> --base-ref <REF>
     ");
     insta::assert_snapshot!(okstra_in(&env, &x2, &["init"]), @r"
     exit: 0
@@ -130,6 +132,8 @@ fn two_repositories_with_the_same_folder_name_get_two_project_ids() {
       wrote .okstra/project.json
       added .okstra/ to [TMP]/x2/app/.git/info/exclude
       registered in [TMP]/home/.okstra/projects/app-2/meta.json
+    next: [OKSTRA] doctor   (checks the worker CLIs)
+    then: [OKSTRA] run error-analysis --task <group>/<id> --brief <FILE> --base-ref <REF>
     ");
     let out = okstra_in(&env, &x3, &["init"]);
     assert_eq!(out.code, Some(0), "{out}");
@@ -146,6 +150,8 @@ fn two_repositories_with_the_same_folder_name_get_two_project_ids() {
     ----- stderr -----
     okstra project `app-2` is already initialised in [TMP]/x2/app
       registered in [TMP]/home/.okstra/projects/app-2/meta.json
+    next: [OKSTRA] doctor   (checks the worker CLIs)
+    then: [OKSTRA] run error-analysis --task <group>/<id> --brief <FILE> --base-ref <REF>
     ");
 
     // A task made in each is its own task, in its own worktree.
@@ -253,6 +259,8 @@ fn a_clone_of_a_tracked_project_joins_it_with_worktrees_of_its_own() {
     okstra project `app` is already initialised in [TMP]/x2/app
       added .okstra/ to [TMP]/x2/app/.git/info/exclude
       registered in [TMP]/home/.okstra/projects/app/meta.json
+    next: [OKSTRA] doctor   (checks the worker CLIs)
+    then: [OKSTRA] run error-analysis --task <group>/<id> --brief <FILE> --base-ref <REF>
     ");
     assert_eq!(
         meta_roots(&env, "app"),

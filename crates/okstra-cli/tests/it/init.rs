@@ -16,6 +16,8 @@ fn init_writes_project_json_excludes_and_registers() {
       wrote .okstra/project.json
       added .okstra/ to [TMP]/project/.git/info/exclude
       registered in [TMP]/home/.okstra/projects/project/meta.json
+    next: [OKSTRA] doctor   (checks the worker CLIs)
+    then: [OKSTRA] run error-analysis --task <group>/<id> --brief <FILE> --base-ref <REF>
     ");
     let project_json = fs_err::read_to_string(env.project().join(".okstra/project.json")).unwrap();
     insta::assert_snapshot!(project_json, @r#"
@@ -39,6 +41,8 @@ fn init_writes_project_json_excludes_and_registers() {
     ----- stderr -----
     okstra project `project` is already initialised in [TMP]/project
       registered in [TMP]/home/.okstra/projects/project/meta.json
+    next: [OKSTRA] doctor   (checks the worker CLIs)
+    then: [OKSTRA] run error-analysis --task <group>/<id> --brief <FILE> --base-ref <REF>
     ");
     let exclude = fs_err::read_to_string(env.project().join(".git/info/exclude")).unwrap();
     assert_eq!(exclude.lines().filter(|l| *l == ".okstra/").count(), 1);

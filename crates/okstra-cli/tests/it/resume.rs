@@ -128,7 +128,8 @@ fn a_run_killed_while_workers_run_is_finished_and_a_second_resume_exits_2() {
     )
     .unwrap();
 
-    let mut first = okstra_cmd(&env, &["resume", &run_id])
+    // `-v` shows the `spawned` lines.
+    let mut first = okstra_cmd(&env, &["-v", "resume", &run_id])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -206,6 +207,7 @@ fn an_interrupted_run_is_continued_by_resume() {
     let mut gate = Gate::new(&env.root().join("gate"));
     project(&env, Some(&gate));
     let mut child = run_cmd(&env)
+        .arg("-v")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

@@ -145,7 +145,7 @@ fn fewer_notices_than_the_retry_limit_do_not_stop_the_worker() {
             "--text",
             FINDINGS,
         ];
-        let last = format!("retry worker=x-worker status=429 count={}", limit - 1);
+        let last = format!("retry x-worker: HTTP 429, notice {}", limit - 1);
         let ran = run(&env, limit, &args, |child| {
             let seen = read_stderr_until(child, &[&last]);
             assert!(seen.iter().any(|l| l.contains(&last)), "{seen:?}");

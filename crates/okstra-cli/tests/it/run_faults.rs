@@ -333,9 +333,9 @@ fn a_silent_worker_gets_one_stalled_event_and_is_not_killed() {
         &json!({"stallWindow": "1s"}),
     );
     let o = run_while(&env, "x", &[], |child| {
-        let seen = read_stderr_until(child, &["stalled worker=x-worker"]);
+        let seen = read_stderr_until(child, &["stalled x-worker"]);
         assert!(
-            seen.iter().any(|l| l.contains("stalled worker=x-worker")),
+            seen.iter().any(|l| l.contains("stalled x-worker")),
             "{seen:?}"
         );
         gate.release(1);
@@ -397,6 +397,7 @@ fn ctrl_c_interrupts_every_worker() {
             "main",
             "--workers",
             "x,y",
+            "-v",
         ],
     );
     let mut child = cmd
@@ -404,7 +405,7 @@ fn ctrl_c_interrupts_every_worker() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    // Wait for both workers to be running, from okstra's own live lines.
+    // Wait for both workers to be running, from okstra's own live lines (`-v` shows them).
     let seen = read_stderr_until(
         &mut child,
         &["spawned worker=x-worker", "spawned worker=y-worker"],

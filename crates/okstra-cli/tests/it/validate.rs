@@ -110,11 +110,15 @@ fn the_demo_runs_without_network_or_credentials_and_validates() {
     let out = run_guarded(&env, okstra_cmd(&env, &["demo", dir.to_str().unwrap()]));
     assert_eq!(out.code, Some(0), "{out}");
     assert!(out.stderr.contains("REPLAY workers"), "{out}");
-    assert!(out.stdout.contains("replay: the analysers and the report writer of this demo answered from a scripted fixture"), "{out}");
+    assert!(
+        out.stdout
+            .contains("replay:  answers came from scripted replay fixtures"),
+        "{out}"
+    );
     let report = out
         .stdout
         .lines()
-        .find_map(|l| l.strip_prefix("report:   "))
+        .find_map(|l| l.strip_prefix("report:  "))
         .unwrap_or_else(|| panic!("no report line: {out}"));
     assert!(Path::new(report).is_file());
     assert!(
@@ -124,9 +128,9 @@ fn the_demo_runs_without_network_or_credentials_and_validates() {
         "{out}"
     );
     let run = out
-        .stdout
+        .stderr
         .lines()
-        .find_map(|l| l.strip_prefix("validate: "))
+        .find_map(|l| l.strip_prefix("validate the run: "))
         .and_then(|l| l.rsplit(' ').next())
         .unwrap()
         .to_owned();

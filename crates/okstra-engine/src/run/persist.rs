@@ -23,7 +23,11 @@ impl Run {
         self.save_manifest()?;
         let interrupted = self.interrupted();
         self.found.validation = if self.found.report.is_some() {
-            validate_run_dir(&self.paths, self.manifest())
+            let failures = validate_run_dir(&self.paths, self.manifest());
+            self.emit(&RunEvent::Validated {
+                failures: failures.len(),
+            });
+            failures
         } else {
             Vec::new()
         };

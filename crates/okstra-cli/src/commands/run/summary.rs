@@ -1,19 +1,21 @@
 //! The summary a finished run prints: one row per worker (worker, model, status, duration,
 //! tokens, result path), then counts, tokens and wall time — or the same as JSON, with absolute
-//! paths (`resume --json` prints it too).
+//! paths (`resume --json` prints it too) — and, after a run that did not complete, the last
+//! line: what to do next.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use okstra_core::duration::display_elapsed;
 use okstra_core::findings::ConsensusClass;
-use okstra_core::status::WorkerStatus;
+use okstra_core::status::{RunStatus, WorkerStatus};
 use okstra_core::tokens::TokenUsage;
 use okstra_engine::RunSummary;
 use serde_json::{Value, json};
 
 use crate::command_error::CommandError;
 use crate::context::CommandContext;
+use crate::invocation::Invocation;
 use crate::json_out::{absolute, print_json};
 use crate::ui::render_table;
 
@@ -110,7 +112,7 @@ pub(super) fn print(
                 w.status.to_string(),
                 display_elapsed(w.duration),
                 w.usage.display_short(),
-                CommandContext::display_path(&w.result_path, root),
+                shown(ctx, root, &w.result_path),
             ]
         })
         .collect();
@@ -158,14 +160,70 @@ pub(super) fn print(
     }
     text.push_str(&format!(
         "team state: {}\n",
-        CommandContext::display_path(&summary.paths.team_state(), root)
+        shown(ctx, root, &summary.paths.team_state())
     ));
     if let Some(report) = &summary.report {
-        text.push_str(&format!(
-            "report:  {}\n",
-            CommandContext::display_path(report, root)
-        ));
+        text.push_str(&format!("report:  {}\n", shown(ctx, root, report)));
     }
     ctx.ui.data(&text);
     Ok(())
+}
+
+/// Returns `path` as the human summary shows it: relative to the project root when the user
+/// stands in the project (STYLE.md §7), else absolute, so that it works from where they are
+/// (`okstra demo`, `-C`).
+fn shown(ctx: &CommandContext, root: &Path, path: &Path) -> String {
+    if ctx.env.start_dir().starts_with(root) {
+        CommandContext::display_path(path, root)
+    } else {
+        path.display().to_string()
+    }
+}
+
+/// Writes, after a run that did not complete, the last line: what to do next.
+pub(super) fn print_next_step(ctx: &CommandContext, root: &Path, summary: &RunSummary) {
+    let okstra = Invocation::detect(&ctx.env);
+    if let Some(line) = next_step(&okstra, summary, |p| shown(ctx, root, p)) {
+        ctx.ui.status(&line);
+    }
+}
+
+/// Returns what to do after `summary`'s run: resume an interrupted run; check the worker CLIs
+/// when no analyser answered; read the report when it failed validation. None when it
+/// completed.
+fn next_step(
+    okstra: &Invocation,
+    summary: &RunSummary,
+    shown: impl Fn(&Path) -> String,
+) -> Option<String> {
+    let id = summary.run_id.to_string();
+    let report = summary.report.as_deref().map(shown);
+    match summary.status {
+        RunStatus::Interrupted => Some(format!(
+            "next: `{}` continues the run (finished workers are not asked again)",
+            okstra.command(&["resume", &id])
+        )),
+        RunStatus::Failed => {
+            let answered = summary
+                .workers
+                .iter()
+                .any(|w| w.status == WorkerStatus::Completed);
+            let mut line = if answered {
+                format!(
+                    "next: see the validation warnings above; `{}` checks the run again",
+                    okstra.command(&["validate", &id])
+                )
+            } else {
+                format!(
+                    "next: `{}` checks the worker CLIs (the summary gives each worker's reason)",
+                    okstra.command(&["doctor"])
+                )
+            };
+            if let Some(report) = report {
+                line.push_str(&format!("; the report is {report}"));
+            }
+            Some(line)
+        }
+        _ => None,
+    }
 }
