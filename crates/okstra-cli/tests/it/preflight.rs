@@ -340,3 +340,45 @@ fn prepare_only_and_dry_run_only_warn_without_a_brief() {
     assert_eq!(out.code, Some(0), "a stored brief is the brief: {out}");
     assert_eq!(out.stderr, "", "{out}");
 }
+
+/// A CLI that serves several roles of a team is asked for its login and its version once each,
+/// not once per role: each ask of a node CLI can take a second.
+#[test]
+fn a_cli_that_serves_several_roles_is_probed_once() {
+    let mut env = TestEnv::new();
+    let clis = env.root().join("clis");
+    fs_err::create_dir_all(&clis).unwrap();
+    let calls = env.root().join("claude-calls");
+    let claude = clis.join("claude");
+    fs_err::write(
+        &claude,
+        format!(
+            "#!/bin/sh\necho \"$*\" >> '{}'\nif [ \"$1\" = --version ]; then echo '9.9.9 (Claude Code)'; exit 0; fi\n\
+             echo '{{\"loggedIn\": true}}'\n",
+            calls.display()
+        ),
+    )
+    .unwrap();
+    fs_err::set_permissions(&claude, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    env.prepend_path(&clis);
+    write_project(
+        &env,
+        &json!({"projectId": "shop", "workers": {"error-analysis": ["claude"]},
+            "roles": {"report-writer": "claude", "critic": "claude"}}),
+    );
+    let out = okstra(
+        &env,
+        &run_args(
+            "t/v",
+            &["--base-ref", "main", "--brief-text", "# b", "--dry-run"],
+        ),
+    );
+    assert!(out.stdout.contains("claude-worker"), "{out}");
+    let mut asked: Vec<String> = fs_err::read_to_string(&calls)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    asked.sort();
+    assert_eq!(asked, ["--version", "auth status"], "{out}");
+}

@@ -267,20 +267,40 @@ async fn cli_info(entry: &RosterEntry, env: &BTreeMap<String, String>) -> Option
     })
 }
 
+/// What the probes of one team found, each asked once however many entries share it: a
+/// CLI's login per program and arguments, its version per program.
+#[derive(Default)]
+struct Probes {
+    logins: Once<(AdapterKind, PathBuf, Vec<String>), Option<NotRunReason>>,
+    versions: Once<PathBuf, Option<CliInfo>>,
+}
+
+/// Answers computed once per key, shared by the tasks that ask for them at the same time.
+type Once<K, V> = std::sync::Mutex<std::collections::HashMap<K, Arc<tokio::sync::OnceCell<V>>>>;
+
+/// Returns the cell of `key` in `once`, made empty on first use.
+fn cell<K: std::hash::Hash + Eq, V>(
+    once: &Once<K, V>,
+    key: K,
+) -> Option<Arc<tokio::sync::OnceCell<V>>> {
+    once.lock()
+        .ok()
+        .map(|mut m| Arc::clone(m.entry(key).or_default()))
+}
+
 /// Probes the CLIs of a team before the run starts, every one at once (a node CLI's
-/// `--version` alone can take seconds), each distinct program's version once: a codex entry
-/// without credentials turns `not-run`, and every entry gets its CLI info. `worker_env` is what
-/// the workers will have on top of okstra's environment.
+/// `--version` or login check alone can take seconds), each distinct check once: an entry
+/// whose CLI is not logged in (the check `okstra doctor` makes) turns `not-run`, and every
+/// entry gets its CLI info. `worker_env` is what the workers will have on top of okstra's
+/// environment.
 pub(crate) async fn probe_roster(
     roster: &mut Roster,
     env: &BTreeMap<String, String>,
     worker_env: &BTreeMap<String, String>,
 ) {
-    type Versions =
-        std::sync::Mutex<BTreeMap<PathBuf, Arc<tokio::sync::OnceCell<Option<CliInfo>>>>>;
     let mut all_env = env.clone();
     all_env.extend(worker_env.clone());
-    let versions: Arc<Versions> = Arc::default();
+    let probes: Arc<Probes> = Arc::default();
     let entries: Vec<&mut RosterEntry> = roster
         .analysers
         .iter_mut()
@@ -290,30 +310,31 @@ pub(crate) async fn probe_roster(
     let mut tasks = tokio::task::JoinSet::new();
     for (i, entry) in entries.iter().enumerate() {
         let mut entry = (*entry).clone();
-        let (env, all_env, versions) = (env.clone(), all_env.clone(), Arc::clone(&versions));
+        let (env, all_env, probes) = (env.clone(), all_env.clone(), Arc::clone(&probes));
         tasks.spawn(async move {
-            // The check `okstra doctor` makes: a CLI that is not logged in is `not-run`.
             if let Ok(program) = entry.program.clone() {
                 let args = entry
                     .config
                     .as_ref()
-                    .map_or(&[][..], |c| c.extra_args.as_slice());
-                if let Some(reason) = check_login(entry.kind, &program, args, &all_env)
-                    .await
-                    .and_then(|login| login.not_run)
-                {
-                    entry.program = Err(reason);
+                    .map_or_else(Vec::new, |c| c.extra_args.clone());
+                let key = (entry.kind, program.clone(), args.clone());
+                if let Some(login) = cell(&probes.logins, key) {
+                    let not_run = login
+                        .get_or_init(|| async {
+                            check_login(entry.kind, &program, &args, &all_env)
+                                .await
+                                .and_then(|login| login.not_run)
+                        })
+                        .await;
+                    if let Some(reason) = not_run {
+                        entry.program = Err(reason.clone());
+                    }
                 }
             }
-            let cell = match &entry.program {
-                Ok(program) => versions
-                    .lock()
-                    .ok()
-                    .map(|mut m| Arc::clone(m.entry(program.clone()).or_default())),
-                Err(_) => None,
-            };
-            if let Some(cell) = cell {
-                entry.cli = cell.get_or_init(|| cli_info(&entry, &env)).await.clone();
+            if let Ok(program) = entry.program.clone()
+                && let Some(version) = cell(&probes.versions, program)
+            {
+                entry.cli = version.get_or_init(|| cli_info(&entry, &env)).await.clone();
             }
             (i, entry)
         });
