@@ -17,6 +17,7 @@ use crate::config::Language;
 use crate::findings::converge::ConvergenceState;
 use crate::findings::{ConsensusClass, Verdict};
 use crate::manifest::RunManifest;
+use crate::plan::gate::PlanGate;
 use crate::task_type::TaskType;
 use crate::team_state::TeamState;
 
@@ -36,6 +37,8 @@ pub struct ReportInput<'a> {
     pub notes: Vec<String>,
     /// Hashes of the records the report is made from.
     pub integrity: Integrity,
+    /// The plan-body verification gate of a plan, when it ran.
+    pub plan_gate: Option<PlanGate>,
     pub generated_at: Timestamp,
 }
 
@@ -204,6 +207,7 @@ pub fn assemble_report(input: ReportInput<'_>) -> ReportData {
         },
         budget,
         critic,
+        plan_gate: input.plan_gate,
         notes,
         integrity: input.integrity,
     }

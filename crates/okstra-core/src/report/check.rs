@@ -77,6 +77,7 @@ pub fn bookkeeping_differences(
         budget_reached: budget.reached(&before_writer),
         notes,
         integrity: report.integrity.clone(),
+        plan_gate: report.plan_gate.clone(),
         generated_at: report.frontmatter.generated_at,
     });
     expected.frontmatter.approved = report.frontmatter.approved;

@@ -16,6 +16,8 @@ use crate::config::{AdapterKind, Language};
 use crate::errors::VersionError;
 use crate::findings::contract::{ContractError, decode_block};
 use crate::findings::model::{ConsensusClass, Severity, Verdict};
+use crate::plan::gate::PlanGate;
+use crate::plan::model::PlanBody;
 use crate::run_paths::RoundTag;
 use crate::status::WorkerStatus;
 use crate::task_type::TaskType;
@@ -46,6 +48,9 @@ pub struct ReportData {
     pub tokens: ReportTokens,
     pub budget: Option<BudgetNote>,
     pub critic: Option<CriticNote>,
+    /// The plan-body verification gate of a plan (SPEC §7.3): what `approve` reads.
+    #[serde(default)]
+    pub plan_gate: Option<PlanGate>,
     /// Free-form notes okstra adds (skipped workers, degraded steps …).
     pub notes: Vec<String>,
     /// Hashes of the records the report was made from, so the run validator notices any later
@@ -106,9 +111,12 @@ pub struct Narrative {
     /// The type's main analysis: root cause, requirements, verdict, changes or hand-off.
     pub analysis: String,
     pub recommendations: Vec<String>,
-    /// For plans: the writer's own `## 5 …` sections (options, §5.4 deliverables, §5.5 Stage
-    /// Map), inserted verbatim.
+    /// A plan written as markdown (by an older okstra): the writer's own `## 5 …` sections,
+    /// inserted verbatim. Plans okstra drafts today are [`Narrative::plan`].
     pub plan_body: Option<String>,
+    /// For plans: the structured plan body (SPEC §4 step 7), rendered by okstra.
+    #[serde(default)]
+    pub plan: Option<PlanBody>,
     pub clarifications: Vec<Clarification>,
 }
 
@@ -137,6 +145,8 @@ pub struct NarrativeBlock {
     #[serde(default)]
     pub plan_body: Option<String>,
     #[serde(default)]
+    pub plan: Option<PlanBody>,
+    #[serde(default)]
     pub clarifications: Vec<Clarification>,
 }
 
@@ -147,6 +157,7 @@ impl From<NarrativeBlock> for Narrative {
             analysis: block.analysis,
             recommendations: block.recommendations,
             plan_body: block.plan_body,
+            plan: block.plan,
             clarifications: block.clarifications,
         }
     }

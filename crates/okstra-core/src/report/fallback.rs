@@ -56,6 +56,7 @@ pub fn fallback_narrative(why: &NoNarrative, findings: usize) -> Narrative {
         analysis: format!("{findings} findings were recorded; see the sections below."),
         recommendations: Vec::new(),
         plan_body: None,
+        plan: None,
         clarifications: Vec::new(),
     }
 }

@@ -441,6 +441,7 @@ fn scripted_report(
         budget_reached: None,
         notes: Vec::new(),
         integrity: Integrity::default(),
+        plan_gate: None,
         generated_at: GENERATED_AT.parse().expect("a fixed valid timestamp"),
     });
     (data, manifest, state, script.team)
@@ -462,6 +463,7 @@ pub(crate) fn empty_report_data(task_type: TaskType, language: Language) -> Repo
         tokens: ReportTokens::default(),
         budget: None,
         critic: None,
+        plan_gate: None,
         notes: Vec::new(),
         integrity: Integrity::default(),
     }

@@ -60,6 +60,7 @@ impl Run {
             budget_reached,
             notes,
             integrity,
+            plan_gate: None,
             generated_at: Timestamp::now(),
         });
         let md = write_report(&self.paths.report_data(), &data)?;

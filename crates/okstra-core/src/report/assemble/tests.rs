@@ -152,6 +152,7 @@ fn input<'a>(
         budget_reached: None,
         notes: vec!["the report writer ended error: boom".into()],
         integrity: Integrity::default(),
+        plan_gate: None,
         generated_at: "2026-06-10T09:30:00Z".parse().unwrap(),
     }
 }
