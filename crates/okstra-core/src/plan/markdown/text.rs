@@ -9,6 +9,15 @@ use std::borrow::Cow;
 /// What is written for an empty value.
 pub(crate) const DASH: &str = "—";
 
+/// Returns whether text stands for nothing: `None.`, `—` or blank (what the renderer writes
+/// for an empty list or text).
+pub(crate) fn says_none(text: &str) -> bool {
+    matches!(
+        text.trim().trim_end_matches('.'),
+        "" | "None" | "none" | "—" | "-"
+    )
+}
+
 /// Returns text on one line: every run of whitespace becomes one space.
 pub(crate) fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
