@@ -89,6 +89,7 @@ fn bench(c: &mut Criterion) {
     let md = render_plan_markdown(&body, Language::Ko).expect("renders");
     assert_eq!(check_plan_body(&body, "/narrative/plan"), Vec::new());
     assert_eq!(check_markdown_plan(&md), Vec::new());
+    #[expect(clippy::print_stderr, reason = "the bench says what it measures")]
     eprintln!(
         "plan: {STAGES} stages, markdown {} KiB, {} lines",
         md.len() / 1024,
