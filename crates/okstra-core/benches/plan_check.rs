@@ -84,12 +84,12 @@ fn plan() -> PlanBody {
     }
 }
 
+#[expect(clippy::print_stderr, reason = "the bench says what it measures")]
 fn bench(c: &mut Criterion) {
     let body = plan();
     let md = render_plan_markdown(&body, Language::Ko).expect("renders");
     assert_eq!(check_plan_body(&body, "/narrative/plan"), Vec::new());
     assert_eq!(check_markdown_plan(&md), Vec::new());
-    #[expect(clippy::print_stderr, reason = "the bench says what it measures")]
     eprintln!(
         "plan: {STAGES} stages, markdown {} KiB, {} lines",
         md.len() / 1024,
