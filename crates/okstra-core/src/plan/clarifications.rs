@@ -8,6 +8,7 @@ mod edit;
 
 use std::ops::Range;
 
+use crate::plan::markdown::body::is_section;
 use crate::plan::markdown::text::cell_text;
 use crate::plan::markdown::{doc::Doc, doc::Kind, doc::cell_value, doc::split_cells};
 use crate::report::data::Clarification;
@@ -20,7 +21,7 @@ pub const CLARIFICATION_COLUMNS: [&str; 5] = ["id", "question", "answer", "Block
 /// Section 1 of a markdown plan.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Section1 {
-    /// No heading with `Clarification` in it.
+    /// No heading (`#` or `##`, not a stage's or an option's) with `Clarification` in it.
     Absent,
     /// The table's rows, in order.
     Items(Vec<Clarification>),
@@ -90,7 +91,9 @@ pub(crate) fn find_table(doc: &Doc<'_>) -> Result<Option<Table>, (u32, String)> 
             .iter()
             .enumerate()
             .find_map(|(i, b)| match &b.kind {
-                Kind::Heading { level, text } if text.to_lowercase().contains("clarification") => {
+                Kind::Heading { level, text }
+                    if *level <= 2 && is_section(text, "clarification") =>
+                {
                     Some((i, *level, b.line))
                 }
                 _ => None,

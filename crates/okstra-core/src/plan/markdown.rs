@@ -10,7 +10,7 @@
 //! (`**Slice value:**`). Parsing never fails and never panics; what cannot be read is a
 //! violation. Writing the markdown is `plan::render`'s job.
 
-mod body;
+pub(crate) mod body;
 pub(crate) mod doc;
 mod locate;
 mod stage;

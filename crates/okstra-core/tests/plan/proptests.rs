@@ -16,10 +16,28 @@ fn word() -> impl Strategy<Value = String> {
     "[a-zA-Z0-9#*_<>|`~=:.,()!?가-힣-]{1,8}"
 }
 
-/// Canonical inline text: words joined by single spaces, never a value that reads as empty
-/// (`-`, `—`, `None`).
+/// Canonical inline text: words (and now and then a phrase that names a plan section or a
+/// label) joined by single spaces, never a value that reads as empty (`-`, `—`, `None`).
 fn words() -> impl Strategy<Value = String> {
-    prop::collection::vec(word(), 1..5)
+    let phrase = prop::sample::select(vec![
+        "Stage Map",
+        "Validation Checklist",
+        "Recommended Option",
+        "Clarification Items",
+        "Requirement Coverage",
+        "Option Candidates",
+        "Stage Validation",
+        "Rollback",
+        "Trade-off",
+        "Option 2",
+        "Stage 9: x",
+        "depends-on: 3",
+        "Slice value: y",
+        "TDD exemption: z",
+    ])
+    .prop_map(str::to_owned);
+    let part = prop_oneof![6 => word(), 1 => phrase];
+    prop::collection::vec(part, 1..5)
         .prop_map(|w| w.join(" "))
         .prop_filter("reads as empty", |t| {
             !matches!(t.trim_end_matches('.'), "-" | "—" | "None" | "none")

@@ -70,6 +70,19 @@ fn keyword_hint(keyword: &str) -> Option<&'static str> {
     })
 }
 
+/// Returns whether a heading opens the plan section named by `keyword`: it contains the
+/// keyword (case-insensitively) and is not a `Stage N` or `Option N` heading, whose title may
+/// say anything.
+pub(crate) fn is_section(text: &str, keyword: &str) -> bool {
+    has(text, keyword) && !is_item_heading(text)
+}
+
+/// Returns whether a heading is a `Stage N` or `Option N` heading.
+pub(crate) fn is_item_heading(text: &str) -> bool {
+    numbered_heading(text, "Stage", false).is_some()
+        || numbered_heading(text, "Option", true).is_some()
+}
+
 /// Returns the source between the end of block `from` and the start of block `to` (or the
 /// end of the document).
 pub(crate) fn between<'a>(doc: &Doc<'a>, from: usize, to: usize) -> &'a str {
@@ -180,7 +193,7 @@ fn read_options(
 ) {
     lines.options = headings
         .iter()
-        .find(|h| has(h.text, "Option Candidates"))
+        .find(|h| is_section(h.text, "Option Candidates"))
         .map(|h| h.line);
     let options: Vec<(usize, Heading<'_>)> = headings
         .iter()
@@ -251,7 +264,10 @@ fn read_recommended(
     body: &mut PlanBody,
     lines: &mut PlanLines,
 ) {
-    let Some(heading) = headings.iter().find(|h| has(h.text, "Recommended Option")) else {
+    let Some(heading) = headings
+        .iter()
+        .find(|h| is_section(h.text, "Recommended Option"))
+    else {
         return;
     };
     lines.recommended = Some(heading.line);
@@ -269,7 +285,7 @@ fn read_recommended(
 fn read_coverage(doc: &Doc<'_>, headings: &[Heading<'_>], body: &mut PlanBody) {
     let Some(heading) = headings
         .iter()
-        .find(|h| has(h.text, "Requirement Coverage"))
+        .find(|h| is_section(h.text, "Requirement Coverage"))
     else {
         return;
     };
@@ -327,7 +343,7 @@ pub(crate) fn header_names(row: &str) -> Vec<String> {
 fn read_checklist(doc: &Doc<'_>, headings: &[Heading<'_>], body: &mut PlanBody) {
     let Some(heading) = headings
         .iter()
-        .find(|h| has(h.text, "Validation Checklist"))
+        .find(|h| is_section(h.text, "Validation Checklist"))
     else {
         return;
     };
@@ -373,7 +389,7 @@ fn check_stage_map_heading(
 ) {
     let candidates: Vec<&Heading<'_>> = headings
         .iter()
-        .filter(|h| has(h.text, "Stage Map"))
+        .filter(|h| is_section(h.text, "Stage Map"))
         .collect();
     if let Some(exact) = candidates.iter().find(|h| stage::is_exact_stage_map(h)) {
         lines.stage_map = Some(exact.line);

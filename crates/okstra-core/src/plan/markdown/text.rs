@@ -32,7 +32,8 @@ fn after_indent(line: &str) -> Option<(usize, &str)> {
 }
 
 /// Returns whether a line (after its indentation) would open or close a block: an ATX heading,
-/// a code fence, a setext underline, or an HTML block that runs past blank lines.
+/// a code fence, a setext underline or thematic break, or an HTML block that runs past blank
+/// lines.
 fn opens_block(rest: &str) -> bool {
     let hashes = rest.len() - rest.trim_start_matches('#').len();
     if (1..=6).contains(&hashes)
@@ -46,8 +47,12 @@ fn opens_block(rest: &str) -> bool {
     if rest.starts_with("```") || rest.starts_with("~~~") {
         return true;
     }
+    // A setext underline (`===`, `---`), or dashes and spaces only: after a list marker
+    // (`- - -`) that is a thematic break, not an item.
     let bare = rest.trim_end();
-    if !bare.is_empty() && (bare.chars().all(|c| c == '=') || bare.chars().all(|c| c == '-')) {
+    if !bare.is_empty()
+        && (bare.chars().all(|c| c == '=') || bare.chars().all(|c| matches!(c, '-' | ' ' | '\t')))
+    {
         return true;
     }
     let lower = rest.get(..10).unwrap_or(rest).to_ascii_lowercase();

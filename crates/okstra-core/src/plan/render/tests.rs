@@ -88,3 +88,19 @@ fn a_narrative_summary_cannot_add_a_stage_to_the_report() {
     assert_eq!(plan.body.stages.len(), 2, "{md}");
     assert_eq!(plan.violations(), Vec::new(), "{md}");
 }
+
+#[test]
+fn titles_that_name_a_section_stay_titles() {
+    let mut body = valid_body();
+    body.options[0].title = "Stage Map and Clarification Items".into();
+    body.options[1].title = "Validation Checklist first".into();
+    body.stages[0].title = "Recommended Option: Requirement Coverage".into();
+    body.stages[1].title = "Option Candidates, Validation Checklist, Clarification".into();
+    for language in [Language::En, Language::Ko] {
+        let md = render_plan_markdown(&body, language).expect("renders");
+        let plan = parse_markdown_plan(&md);
+        assert_eq!(plan.body, body, "{md}");
+        assert_eq!(plan.violations(), Vec::new(), "{md}");
+        assert_eq!(plan.section_1, crate::plan::Section1::Absent);
+    }
+}

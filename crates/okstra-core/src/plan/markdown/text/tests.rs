@@ -20,6 +20,7 @@ fn guarded_lines_open_no_block_and_unguard_back() {
         "- list item",
         "    # indented code",
         "`code` at the start",
+        "- -",
     ];
     for line in lines {
         let guarded = guard_line(line);
