@@ -81,7 +81,9 @@ impl Locate for PlanLines {
             }
             Part::SliceValue(i) => Some(stage(i).and_then(|s| s.slice_value).unwrap_or(heading(i))),
             Part::Acceptance(i) => Some(stage(i).and_then(|s| s.acceptance).unwrap_or(heading(i))),
-            Part::Steps(i) => stage(i).and_then(|s| s.stepwise.or(s.tdd_exemption)),
+            Part::Steps(i) => {
+                stage(i).and_then(|s| s.stepwise.or(s.tdd_exemption).or(s.steps.first().copied()))
+            }
             Part::Step(i, j) => stage(i)
                 .and_then(|s| s.steps.get(j).copied())
                 .or(Some(heading(i))),
