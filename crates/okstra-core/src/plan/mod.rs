@@ -1,6 +1,7 @@
 //! Owns plans (SPEC §7.2, §7.3): the structured body of an `implementation-planning` report,
 //! the rules it must meet, and the plan-body verification gate.
 
+pub mod answer;
 pub mod check;
 pub mod gate;
 pub mod keywords;
