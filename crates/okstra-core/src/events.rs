@@ -520,6 +520,67 @@ mod tests {
     }
 
     #[test]
+    fn plan_lines_name_the_gate_and_its_items() {
+        use crate::findings::model::Verdict;
+        use crate::plan::gate::{GateAnswer, ItemVerdict, decide_gate};
+        use crate::plan::model::{PlanItem, PlanItemKind};
+
+        assert_eq!(
+            RunEvent::PlanDrafted {
+                items: 5,
+                violations: 0
+            }
+            .to_string(),
+            "plan-draft items=5 violations=0"
+        );
+        assert_eq!(
+            RunEvent::PlanBodyRound {
+                items: 5,
+                analysers: 3
+            }
+            .name(),
+            "plan-body-verification"
+        );
+        let items: Vec<PlanItem> = (1..=3)
+            .map(|n| PlanItem {
+                id: format!("P-{n}"),
+                kind: PlanItemKind::Stage,
+                number: n,
+                title: format!("Stage {n}: s"),
+            })
+            .collect();
+        let says = |verdicts: &[(&str, Verdict)]| {
+            GateAnswer::Answered(
+                verdicts
+                    .iter()
+                    .map(|(id, verdict)| ItemVerdict {
+                        item_id: (*id).to_owned(),
+                        verdict: *verdict,
+                        reason: String::new(),
+                    })
+                    .collect(),
+            )
+        };
+        let asked = ["a".to_owned(), "b".to_owned(), "c".to_owned()];
+        let answers = [
+            ("a", says(&[("P-1", Verdict::Disagree), ("P-2", Verdict::Disagree)])),
+            ("b", says(&[("P-1", Verdict::Disagree)])),
+            ("c", says(&[("P-1", Verdict::Agree)])),
+        ]
+        .into_iter()
+        .map(|(w, a)| (w.to_owned(), a))
+        .collect();
+        let summary = GateSummary::of(&decide_gate(&items, &asked, &answers));
+        assert_eq!(summary.rejected, ["P-1", "P-2"]);
+        assert_eq!(summary.disputed, Vec::<String>::new());
+        assert_eq!(
+            RunEvent::PlanGate(summary).to_string(),
+            "plan-body-verification result=blocked-by-disagreement answered=3/3 \
+             rejected=P-1,P-2 disputed=-"
+        );
+    }
+
+    #[test]
     fn checkpoint_names_serialize_as_spec() {
         for c in Checkpoint::ALL {
             assert_eq!(

@@ -340,6 +340,28 @@ mod tests {
     }
 
     #[test]
+    fn plan_contracts() {
+        let verdicts = "```json\n{\"verdicts\": [{\"itemId\": \"P-2\", \"verdict\": \"AGREE\"}]}\n```";
+        assert!(AnswerContract::PlanVerdicts { items: 2 }.check(verdicts).is_ok());
+        assert!(AnswerContract::PlanVerdicts { items: 1 }.check(verdicts).is_err());
+        // Only rule violations are kept on the last attempt; a missing plan never is.
+        let no_plan = "```json\n{\"summary\": \"s\", \"analysis\": \"a\"}\n```";
+        for attempt in [1, 2] {
+            let d = decide_attempt(
+                AttemptResult::Completed {
+                    text: no_plan.into(),
+                    usage: TokenUsage::default(),
+                },
+                Some(AnswerContract::Plan),
+                attempt,
+            );
+            assert_eq!(d.status, WorkerStatus::Error, "attempt {attempt}");
+            assert!(d.reason.as_deref().is_some_and(|r| r.contains("no `plan`")));
+        }
+        assert!(AnswerContract::Narrative.accepts(no_plan, 2).is_ok());
+    }
+
+    #[test]
     fn not_run_reasons_name_the_cli_and_the_fix() {
         assert_eq!(
             NotRunReason::CliNotFound {
