@@ -9,13 +9,14 @@
 
 use std::collections::BTreeMap;
 
+use okstra_core::config::Language;
 use okstra_core::document::parse_versioned;
 use okstra_core::events::{Checkpoint, GateSummary, RunEvent};
 use okstra_core::outcome::AnswerContract;
 use okstra_core::plan::answer::check_plan_verdicts_answer;
 use okstra_core::plan::{
     GateAnswer, PLAN_BODY_VERIFICATION_KIND, PlanBody, PlanBodyVerification, PlanGate, PlanItem,
-    decide_gate,
+    decide_gate, render_plan_markdown,
 };
 use okstra_core::prompt::{ContextSection, PLAN_BODY_PROFILE};
 use okstra_core::run_paths::RoundTag;
@@ -118,7 +119,7 @@ impl Run {
             self.context_section(),
             ContextSection {
                 title: "The plan".to_owned(),
-                body: plan_text(plan),
+                body: plan_text(plan, self.settings.language.value),
             },
             ContextSection {
                 title: "Plan items to verify".to_owned(),
@@ -154,10 +155,13 @@ impl Run {
     }
 }
 
-/// Returns the plan as the analysers read it.
-fn plan_text(plan: &PlanBody) -> String {
-    let json = serde_json::to_string_pretty(plan).unwrap_or_default();
-    format!("```json\n{json}\n```")
+/// Returns the plan as the analysers read it: the markdown of the report's section 5, in the
+/// report's language; its JSON should the renderer fail (a bug in a shipped catalog).
+fn plan_text(plan: &PlanBody, language: Language) -> String {
+    render_plan_markdown(plan, language).unwrap_or_else(|_| {
+        let json = serde_json::to_string_pretty(plan).unwrap_or_default();
+        format!("```json\n{json}\n```")
+    })
 }
 
 /// Returns the `P-` items, one per line: `- P-3 (stage 1) Stage 1: …`.

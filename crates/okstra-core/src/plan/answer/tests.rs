@@ -191,3 +191,51 @@ fn plan_verdicts_name_items() {
             .contains("/verdicts/0/verdict")
     );
 }
+
+#[test]
+fn a_plan_that_breaks_rules_is_refused_first_and_kept_on_the_last_attempt() {
+    use crate::outcome::{AnswerContract, AttemptResult, decide_attempt};
+    use crate::status::WorkerStatus;
+
+    let text = answer_with(|v| {
+        v["plan"]["stages"][1]["validation"] = Value::Array(vec![]);
+        v["plan"]["options"].as_array_mut().expect("options").pop();
+    });
+    let err = check_plan_answer(&text).unwrap_err();
+    let violations = err.plan_violations().expect("only rules are broken");
+    let rules: Vec<Rule> = violations.iter().map(|v| v.rule).collect();
+    assert!(rules.contains(&Rule::S7), "{err}");
+    assert!(rules.contains(&Rule::Options), "{err}");
+    assert!(
+        violations
+            .iter()
+            .all(|v| matches!(&v.at, At::Pointer(p) if p.starts_with("/plan"))),
+        "{violations:?}"
+    );
+    let shown = err.to_string();
+    assert!(shown.starts_with("the plan breaks 2 rules: "), "{shown}");
+
+    let (narrative, kept) = parse_plan_narrative(&text).expect("the plan parses");
+    assert_eq!(kept, violations);
+    assert!(narrative.plan.is_some());
+
+    assert!(AnswerContract::Plan.accepts(&text, 1).is_err());
+    assert!(AnswerContract::Plan.accepts(&text, 2).is_ok());
+    let decide = |attempt| {
+        decide_attempt(
+            AttemptResult::Completed {
+                text: text.clone(),
+                usage: crate::tokens::TokenUsage::default(),
+            },
+            Some(AnswerContract::Plan),
+            attempt,
+        )
+    };
+    let first = decide(1);
+    assert_eq!(first.status, WorkerStatus::Error);
+    assert!(first.redispatches(1, false));
+    assert_eq!(first.reason.as_deref(), Some(shown.as_str()));
+    let last = decide(2);
+    assert_eq!(last.status, WorkerStatus::Completed);
+    assert_eq!(last.text.as_deref(), Some(text.as_str()));
+}
