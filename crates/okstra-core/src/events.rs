@@ -563,7 +563,10 @@ mod tests {
         };
         let asked = ["a".to_owned(), "b".to_owned(), "c".to_owned()];
         let answers = [
-            ("a", says(&[("P-1", Verdict::Disagree), ("P-2", Verdict::Disagree)])),
+            (
+                "a",
+                says(&[("P-1", Verdict::Disagree), ("P-2", Verdict::Disagree)]),
+            ),
             ("b", says(&[("P-1", Verdict::Disagree)])),
             ("c", says(&[("P-1", Verdict::Agree)])),
         ]

@@ -341,9 +341,18 @@ mod tests {
 
     #[test]
     fn plan_contracts() {
-        let verdicts = "```json\n{\"verdicts\": [{\"itemId\": \"P-2\", \"verdict\": \"AGREE\"}]}\n```";
-        assert!(AnswerContract::PlanVerdicts { items: 2 }.check(verdicts).is_ok());
-        assert!(AnswerContract::PlanVerdicts { items: 1 }.check(verdicts).is_err());
+        let verdicts =
+            "```json\n{\"verdicts\": [{\"itemId\": \"P-2\", \"verdict\": \"AGREE\"}]}\n```";
+        assert!(
+            AnswerContract::PlanVerdicts { items: 2 }
+                .check(verdicts)
+                .is_ok()
+        );
+        assert!(
+            AnswerContract::PlanVerdicts { items: 1 }
+                .check(verdicts)
+                .is_err()
+        );
         // Only rule violations are kept on the last attempt; a missing plan never is.
         let no_plan = "```json\n{\"summary\": \"s\", \"analysis\": \"a\"}\n```";
         for attempt in [1, 2] {
