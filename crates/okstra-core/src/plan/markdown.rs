@@ -71,3 +71,6 @@ impl MarkdownPlan {
         self.violations().iter().any(|v| v.rule == rule)
     }
 }
+
+#[cfg(test)]
+mod tests;
