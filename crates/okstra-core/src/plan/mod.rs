@@ -5,6 +5,7 @@ pub mod check;
 pub mod gate;
 pub mod keywords;
 pub mod model;
+pub mod progress;
 
 pub use check::{At, Rule, Violation, check_plan_body};
 pub use gate::{
