@@ -2,6 +2,8 @@
 //! some heading line of the plan's markdown. Keywords are English in every report language; a
 //! translation may follow in parentheses.
 
+use crate::plan::markdown::doc::{Doc, Kind};
+
 /// The heading keywords of a plan, in the order SPEC §7.2 lists them.
 pub const PLAN_KEYWORDS: [&str; 10] = [
     "Option Candidates",
@@ -16,10 +18,21 @@ pub const PLAN_KEYWORDS: [&str; 10] = [
     "Requirement Coverage",
 ];
 
-/// Returns the keywords no heading line of `markdown` contains, in [`PLAN_KEYWORDS`] order.
-/// A heading line is one that starts with `#`.
+/// Returns the keywords no heading of `markdown` contains, in [`PLAN_KEYWORDS`] order. A
+/// heading is a top-level markdown heading (ATX or setext; not one inside a code block, a list
+/// item or a quote), as `plan::markdown` reads it.
 pub fn missing_plan_keywords(markdown: &str) -> Vec<&'static str> {
-    let headings: Vec<&str> = markdown.lines().filter(|l| l.starts_with('#')).collect();
+    let doc = Doc::parse(markdown);
+    missing_keywords_in(doc.blocks.iter().filter_map(|b| match &b.kind {
+        Kind::Heading { text, .. } => Some(text.as_str()),
+        _ => None,
+    }))
+}
+
+/// Returns the keywords none of `headings` (heading texts) contains, in [`PLAN_KEYWORDS`]
+/// order. Keywords are case-sensitive.
+pub fn missing_keywords_in<'a>(headings: impl IntoIterator<Item = &'a str>) -> Vec<&'static str> {
+    let headings: Vec<&str> = headings.into_iter().collect();
     PLAN_KEYWORDS
         .into_iter()
         .filter(|keyword| !headings.iter().any(|h| h.contains(keyword)))
@@ -54,5 +67,11 @@ mod tests {
         );
         assert!(!missing.contains(&"Stage Map"));
         assert_eq!(missing.len(), 9);
+        let fenced = "```\n## Stage Map\n```\n- ## Rollback\n";
+        assert_eq!(
+            missing_plan_keywords(fenced).len(),
+            10,
+            "code and list items do not count"
+        );
     }
 }

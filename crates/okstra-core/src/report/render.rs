@@ -20,11 +20,16 @@ use thiserror::Error;
 
 use crate::config::Language;
 use crate::findings::model::ConsensusClass;
+use crate::plan::markdown::text::guard_block;
+use crate::plan::render::render_plan_with;
 use crate::report::data::{ReportData, ReportFinding};
 use crate::task_type::TaskType;
 
 /// The heading translation catalog: `{"<English keyword>": {"ko": "<translation>"}}`.
 const HEADINGS_JSON: &str = include_str!("../../templates/reports/headings.json");
+
+/// The heading translation catalog, parsed.
+pub(crate) type Catalog = BTreeMap<String, BTreeMap<String, String>>;
 
 /// Every report template and partial, by the name templates import it with.
 const TEMPLATES: [(&str, &str); 11] = [
@@ -196,7 +201,12 @@ pub fn render_markdown(data: &ReportData, data_sha256: &str) -> Result<String, R
     .map_err(|e| RenderError::Frontmatter(Box::new(e)))?;
 
     let template = template_name(fm.task_type);
-    let env = environment(fm.language)?;
+    let catalog = heading_catalog()?;
+    let plan_markdown = match &data.narrative.plan {
+        Some(plan) => Some(render_plan_with(plan, fm.language, &catalog)?),
+        None => None,
+    };
+    let env = environment(fm.language, catalog)?;
     let template_error = |e: minijinja::Error| RenderError::Template {
         template,
         source: Box::new(e),
@@ -208,6 +218,7 @@ pub fn render_markdown(data: &ReportData, data_sha256: &str) -> Result<String, R
         .render(context! {
             fm => Serde(fm),
             narrative => Serde(&data.narrative),
+            plan_markdown => plan_markdown,
             data => Serde(data),
             groups => Serde(&groups(&data.findings)),
             counts => Serde(&Counts {
@@ -313,11 +324,14 @@ fn id_order(id: &str) -> (bool, u64, &str) {
     (number.is_none(), number.unwrap_or(0), id)
 }
 
+/// Returns the heading catalog.
+pub(crate) fn heading_catalog() -> Result<Catalog, RenderError> {
+    serde_json::from_str(HEADINGS_JSON).map_err(RenderError::Catalog)
+}
+
 /// Returns the template environment for a report language: every template, the `h` heading
 /// filter of that language, and the formatting filters.
-fn environment(language: Language) -> Result<Environment<'static>, RenderError> {
-    let catalog: BTreeMap<String, BTreeMap<String, String>> =
-        serde_json::from_str(HEADINGS_JSON).map_err(RenderError::Catalog)?;
+fn environment(language: Language, catalog: Catalog) -> Result<Environment<'static>, RenderError> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.set_auto_escape_callback(|_| AutoEscape::None);
@@ -352,8 +366,8 @@ fn environment(language: Language) -> Result<Environment<'static>, RenderError> 
 
 /// Returns a heading keyword in `language`: the keyword itself in `en`, `Keyword (번역)` in
 /// `ko`. A keyword missing from the catalog is an error, so every heading stays translatable.
-fn heading(
-    catalog: &BTreeMap<String, BTreeMap<String, String>>,
+pub(crate) fn heading(
+    catalog: &Catalog,
     language: Language,
     keyword: &str,
 ) -> Result<String, minijinja::Error> {
@@ -375,15 +389,15 @@ fn heading(
     }
 }
 
-/// Returns free text as a markdown block: newlines normalized, outer blank space trimmed;
-/// `None.` when empty.
+/// Returns free text as a markdown block: newlines normalized, trailing and outer blank space
+/// trimmed, and no line that could open a heading, a fence or an HTML block (worker text must
+/// not change the document's structure); `None.` when empty.
 fn text(value: &str) -> String {
-    let value = value.replace("\r\n", "\n");
-    let value = value.trim();
+    let value = guard_block(value);
     if value.is_empty() {
         "None.".to_owned()
     } else {
-        value.to_owned()
+        value
     }
 }
 

@@ -1,0 +1,181 @@
+//! Owns section 1 of a plan (SPEC §7.2): the clarification items table (`id`, `question`,
+//! `answer`, `Blocks`, `Status`), read from markdown; which items block approval; and the
+//! line-splice edits of a markdown-only plan (answering an item, setting `approved`) in
+//! `edit`. A section 1 that exists but cannot be read is [`Section1::Unparsable`], never "no
+//! blockers".
+
+mod edit;
+
+use std::ops::Range;
+
+use crate::plan::markdown::text::cell_text;
+use crate::plan::markdown::{doc::Doc, doc::Kind, doc::cell_value, doc::split_cells};
+use crate::report::data::Clarification;
+
+pub use edit::{PlanEditError, set_clarification_answer, set_markdown_approved};
+
+/// The columns section 1's table must have (matched case-insensitively; others are ignored).
+pub const CLARIFICATION_COLUMNS: [&str; 5] = ["id", "question", "answer", "Blocks", "Status"];
+
+/// Section 1 of a markdown plan.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Section1 {
+    /// No heading with `Clarification` in it.
+    Absent,
+    /// The table's rows, in order.
+    Items(Vec<Clarification>),
+    /// The section exists but cannot be read: where and why.
+    Unparsable { line: u32, reason: String },
+}
+
+/// Returns the items that block approval: `Blocks` names `approval` (case-insensitively) and
+/// the status is neither `resolved` nor `obsolete`.
+pub fn approval_blockers(items: &[Clarification]) -> Vec<&Clarification> {
+    items
+        .iter()
+        .filter(|item| {
+            let status = item.status.trim().to_ascii_lowercase();
+            item.blocks.to_ascii_lowercase().contains("approval")
+                && status != "resolved"
+                && status != "obsolete"
+        })
+        .collect()
+}
+
+/// Section 1's table as found in the document, with the raw position of every row.
+pub(crate) struct Table {
+    /// The index of each required column, in [`CLARIFICATION_COLUMNS`] order.
+    pub(crate) columns: [usize; 5],
+    /// Each body row: its line, the byte range of the line, and its cells' ranges (relative
+    /// to the line).
+    pub(crate) rows: Vec<(u32, Range<usize>, Vec<Range<usize>>)>,
+}
+
+/// Returns section 1 of a document and the line of each item.
+pub(crate) fn parse_section_1(doc: &Doc<'_>) -> (Section1, Vec<u32>) {
+    match find_table(doc) {
+        Ok(None) => (Section1::Absent, Vec::new()),
+        Err((line, reason)) => (Section1::Unparsable { line, reason }, Vec::new()),
+        Ok(Some(table)) => {
+            let mut items = Vec::with_capacity(table.rows.len());
+            let mut lines = Vec::with_capacity(table.rows.len());
+            for (line, range, cells) in &table.rows {
+                let row = doc.text(range);
+                let value = |column: usize| {
+                    cells
+                        .get(table.columns[column])
+                        .map(|c| cell_text(&cell_value(row.get(c.clone()).unwrap_or(""))))
+                        .unwrap_or_default()
+                };
+                let answer = value(2);
+                items.push(Clarification {
+                    id: value(0),
+                    question: value(1),
+                    answer: (!answer.is_empty()).then_some(answer),
+                    blocks: value(3),
+                    status: value(4),
+                });
+                lines.push(*line);
+            }
+            (Section1::Items(items), lines)
+        }
+    }
+}
+
+/// Returns section 1's table: `Ok(None)` when there is no section 1, `Err((line, reason))`
+/// when it cannot be read.
+pub(crate) fn find_table(doc: &Doc<'_>) -> Result<Option<Table>, (u32, String)> {
+    let Some((start, level, heading_line)) =
+        doc.blocks
+            .iter()
+            .enumerate()
+            .find_map(|(i, b)| match &b.kind {
+                Kind::Heading { level, text } if text.to_lowercase().contains("clarification") => {
+                    Some((i, *level, b.line))
+                }
+                _ => None,
+            })
+    else {
+        return Ok(None);
+    };
+    let end = doc.section_end(start + 1, level);
+    let blocks = &doc.blocks[start + 1..end];
+    let Some(rows) = blocks.iter().find_map(|b| match &b.kind {
+        Kind::Table { rows } => Some(rows),
+        _ => None,
+    }) else {
+        let says_none = blocks.iter().all(|b| {
+            matches!(b.kind, Kind::Paragraph) && {
+                let text = doc
+                    .text(&b.range)
+                    .trim()
+                    .trim_end_matches('.')
+                    .to_lowercase();
+                ["none", "no clarification items", "n/a"].contains(&text.as_str())
+            }
+        });
+        return if says_none {
+            Ok(Some(Table {
+                columns: [0, 1, 2, 3, 4],
+                rows: Vec::new(),
+            }))
+        } else {
+            Err((
+                heading_line,
+                "section 1 has no clarification table (| id | question | answer | Blocks | \
+                 Status |)"
+                    .to_owned(),
+            ))
+        };
+    };
+    let Some(((header_range, header_line), body)) = rows.split_first() else {
+        return Err((heading_line, "section 1's table is empty".to_owned()));
+    };
+    let header_text = doc.text(header_range);
+    let header: Vec<String> = split_cells(header_text)
+        .into_iter()
+        .map(|r| {
+            cell_value(header_text.get(r).unwrap_or(""))
+                .trim_matches(['*', '_', '`'])
+                .trim()
+                .to_lowercase()
+        })
+        .collect();
+    let mut columns = [0usize; 5];
+    for (slot, name) in columns.iter_mut().zip(CLARIFICATION_COLUMNS) {
+        *slot = header
+            .iter()
+            .position(|h| h.eq_ignore_ascii_case(name))
+            .ok_or_else(|| {
+                (
+                    *header_line,
+                    format!(
+                        "section 1's table has no `{name}` column (it needs | id | question | \
+                         answer | Blocks | Status |)"
+                    ),
+                )
+            })?;
+    }
+    let mut table_rows = Vec::with_capacity(body.len());
+    for (range, line) in body {
+        let cells = split_cells(doc.text(range));
+        if cells.len() != header.len() {
+            return Err((
+                *line,
+                format!(
+                    "this row of section 1 has {} cells, its header has {}",
+                    cells.len(),
+                    header.len()
+                ),
+            ));
+        }
+        table_rows.push((*line, range.clone(), cells));
+    }
+    Ok(Some(Table {
+        columns,
+        rows: table_rows,
+    }))
+}
+
+#[cfg(test)]
+mod tests;

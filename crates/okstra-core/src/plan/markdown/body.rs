@@ -1,0 +1,357 @@
+//! Owns reading a whole markdown plan: the front matter's `approved`, section 1, the heading
+//! keywords, the plan sections around the Stage Map (Requirement Coverage, Option Candidates
+//! with their Trade-offs, Recommended Option, Validation Checklist) and the exact Stage Map
+//! heading (S1). The stages themselves are read by `stage`.
+
+use std::ops::Range;
+
+use crate::plan::check::{At, Rule, Violation};
+use crate::plan::clarifications::{Section1, parse_section_1};
+use crate::plan::keywords::missing_keywords_in;
+use crate::plan::markdown::doc::{Doc, Kind, cell_value, split_cells};
+use crate::plan::markdown::locate::{OptionLines, PlanLines};
+use crate::plan::markdown::stage::read_stages;
+use crate::plan::markdown::text::{
+    cell_text, numbered_heading, one_line, parse_depends_on, take_code_span, unguard_block,
+    unguard_line,
+};
+use crate::plan::markdown::{MarkdownPlan, stage};
+use crate::plan::model::{
+    OptionCandidate, PlanBody, RecommendedOption, RequirementCoverage, ValidationItem,
+};
+use crate::report::render::{FrontmatterError, parse_markdown_frontmatter};
+
+/// A top-level heading: its block index, level, text and line.
+#[derive(Clone, Copy)]
+pub(crate) struct Heading<'d> {
+    pub(crate) block: usize,
+    pub(crate) level: u8,
+    pub(crate) text: &'d str,
+    pub(crate) line: u32,
+}
+
+/// Returns the top-level headings of a document.
+pub(crate) fn headings<'d>(doc: &'d Doc<'_>) -> Vec<Heading<'d>> {
+    doc.blocks
+        .iter()
+        .enumerate()
+        .filter_map(|(block, b)| match &b.kind {
+            Kind::Heading { level, text } => Some(Heading {
+                block,
+                level: *level,
+                text,
+                line: b.line,
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Returns whether a heading's text contains `keyword`, case-insensitively.
+pub(crate) fn has(text: &str, keyword: &str) -> bool {
+    text.to_lowercase().contains(&keyword.to_lowercase())
+}
+
+/// Returns the source between the end of block `from` and the start of block `to` (or the
+/// end of the document).
+pub(crate) fn between<'a>(doc: &Doc<'a>, from: usize, to: usize) -> &'a str {
+    let start = doc.blocks.get(from).map_or(doc.src.len(), |b| b.range.end);
+    let end = doc.blocks.get(to).map_or(doc.src.len(), |b| b.range.start);
+    doc.src.get(start..end.max(start)).unwrap_or("")
+}
+
+/// Returns the text of each list item of `blocks` on one line, unguarded, with its line.
+pub(crate) fn items(doc: &Doc<'_>, blocks: Range<usize>) -> Vec<(String, u32)> {
+    let mut out = Vec::new();
+    for block in doc.blocks.get(blocks).unwrap_or(&[]) {
+        if let Kind::List { items } = &block.kind {
+            for (range, line) in items {
+                out.push((unguard_line(&one_line(doc.text(range))).into_owned(), *line));
+            }
+        }
+    }
+    out
+}
+
+pub(crate) fn parse(md: &str) -> MarkdownPlan {
+    let mut problems = Vec::new();
+    let approved = match parse_markdown_frontmatter(md) {
+        Ok(fm) => fm.approved,
+        Err(FrontmatterError::NoFrontMatter) => None,
+        Err(e) => {
+            let cause = match &e {
+                FrontmatterError::Yaml(yaml) => format!(": {}", one_line(&yaml.to_string())),
+                _ => String::new(),
+            };
+            problems.push(Violation {
+                rule: Rule::Frontmatter,
+                at: At::Line(1),
+                message: format!("{e}{cause} (`approved` must be `true` or `false`)"),
+            });
+            None
+        }
+    };
+    let doc = Doc::parse(md);
+    let (section_1, clarification_lines) = parse_section_1(&doc);
+    if let Section1::Unparsable { line, reason } = &section_1 {
+        problems.push(Violation {
+            rule: Rule::Section1,
+            at: At::Line(*line),
+            message: reason.clone(),
+        });
+    }
+    let headings = headings(&doc);
+    let plan_line = headings
+        .iter()
+        .find(|h| h.level <= 2 && (h.text.starts_with("5.") || h.text.starts_with("5 ")))
+        .map_or(1, |h| h.line);
+    let missing = missing_keywords_in(headings.iter().map(|h| h.text));
+    for keyword in &missing {
+        problems.push(Violation {
+            rule: Rule::Keyword,
+            at: At::Line(plan_line),
+            message: format!("no heading has the keyword `{keyword}`"),
+        });
+    }
+    let mut lines = PlanLines {
+        plan: plan_line,
+        clarifications: clarification_lines,
+        has_trade_off_heading: !missing.contains(&"Trade-off"),
+        ..PlanLines::default()
+    };
+    let mut body = PlanBody::default();
+    read_options(&doc, &headings, &mut body, &mut lines);
+    read_recommended(&doc, &headings, &mut body, &mut lines);
+    read_coverage(&doc, &headings, &mut body);
+    read_checklist(&doc, &headings, &mut body);
+    check_stage_map_heading(&headings, &mut lines, &mut problems);
+    read_stages(&doc, &headings, &mut body, &mut lines, &mut problems);
+    MarkdownPlan {
+        approved,
+        section_1,
+        body,
+        lines,
+        problems,
+    }
+}
+
+fn read_options(
+    doc: &Doc<'_>,
+    headings: &[Heading<'_>],
+    body: &mut PlanBody,
+    lines: &mut PlanLines,
+) {
+    lines.options = headings
+        .iter()
+        .find(|h| has(h.text, "Option Candidates"))
+        .map(|h| h.line);
+    let options: Vec<(usize, Heading<'_>)> = headings
+        .iter()
+        .enumerate()
+        .filter(|(_, h)| numbered_heading(h.text, "Option", true).is_some())
+        .map(|(i, h)| (i, *h))
+        .collect();
+    for (k, (index, heading)) in options.iter().enumerate() {
+        let next_option = options
+            .get(k + 1)
+            .map_or(doc.blocks.len(), |(_, h)| h.block);
+        let end = doc
+            .section_end(heading.block + 1, heading.level)
+            .min(next_option);
+        let title = numbered_heading(heading.text, "Option", true)
+            .map(|n| n.title)
+            .unwrap_or_default();
+        let first_sub = headings[index + 1..]
+            .iter()
+            .find(|h| h.block < end)
+            .map_or(end, |h| h.block);
+        let summary = unguard_block(between(doc, heading.block, first_sub));
+        let trade = headings[index + 1..]
+            .iter()
+            .take_while(|h| h.block < end)
+            .find(|h| has(h.text, "trade-off") || has(h.text, "tradeoff"));
+        let mut trade_offs = Vec::new();
+        if let Some(trade) = trade {
+            let trade_end = headings
+                .iter()
+                .find(|h| h.block > trade.block)
+                .map_or(end, |h| h.block.min(end));
+            trade_offs = items(doc, trade.block + 1..trade_end)
+                .into_iter()
+                .map(|(text, _)| text)
+                .collect();
+            if trade_offs.is_empty() {
+                trade_offs = paragraphs(doc, trade.block + 1..trade_end);
+            }
+        }
+        lines.option.push(OptionLines {
+            heading: heading.line,
+            trade_off: trade.map(|h| h.line),
+        });
+        body.options.push(OptionCandidate {
+            title,
+            summary,
+            trade_offs,
+        });
+    }
+}
+
+/// Returns each paragraph of `blocks` on one line, unguarded.
+pub(crate) fn paragraphs(doc: &Doc<'_>, blocks: Range<usize>) -> Vec<String> {
+    doc.blocks
+        .get(blocks)
+        .unwrap_or(&[])
+        .iter()
+        .filter(|b| matches!(b.kind, Kind::Paragraph))
+        .map(|b| unguard_line(&one_line(doc.text(&b.range))).into_owned())
+        .collect()
+}
+
+fn read_recommended(
+    doc: &Doc<'_>,
+    headings: &[Heading<'_>],
+    body: &mut PlanBody,
+    lines: &mut PlanLines,
+) {
+    let Some(heading) = headings.iter().find(|h| has(h.text, "Recommended Option")) else {
+        return;
+    };
+    lines.recommended = Some(heading.line);
+    let end = doc.section_end(heading.block + 1, heading.level);
+    let text = between(doc, heading.block, end).trim();
+    let (first, rest) = text.split_once('\n').unwrap_or((text, ""));
+    let first = first.trim().trim_start_matches(['*', '_']);
+    let option = numbered_heading(first, "Option", true).map_or(0, |n| n.number);
+    body.recommended_option = RecommendedOption {
+        option,
+        rationale: unguard_block(rest),
+    };
+}
+
+fn read_coverage(doc: &Doc<'_>, headings: &[Heading<'_>], body: &mut PlanBody) {
+    let Some(heading) = headings
+        .iter()
+        .find(|h| has(h.text, "Requirement Coverage"))
+    else {
+        return;
+    };
+    let end = doc.section_end(heading.block + 1, heading.level);
+    let Some(rows) = doc.blocks[heading.block + 1..end]
+        .iter()
+        .find_map(|b| match &b.kind {
+            Kind::Table { rows } => Some(rows),
+            _ => None,
+        })
+    else {
+        return;
+    };
+    let Some(((header, _), rows)) = rows.split_first() else {
+        return;
+    };
+    let header = header_names(doc.text(header));
+    let column =
+        |name: &str, fallback: usize| header.iter().position(|h| h == name).unwrap_or(fallback);
+    let (requirement, stages, note) = (
+        column("requirement", 0),
+        column("stages", 1),
+        column("note", 2),
+    );
+    for (range, _) in rows {
+        let row = doc.text(range);
+        let cells = split_cells(row);
+        let value = |i: usize| {
+            cells
+                .get(i)
+                .map(|c| cell_text(&cell_value(row.get(c.clone()).unwrap_or(""))))
+                .unwrap_or_default()
+        };
+        body.requirement_coverage.push(RequirementCoverage {
+            requirement: value(requirement),
+            stages: parse_depends_on(&value(stages)).0,
+            note: value(note),
+        });
+    }
+}
+
+/// Returns a table header's column names, lowercased, without emphasis.
+pub(crate) fn header_names(row: &str) -> Vec<String> {
+    split_cells(row)
+        .into_iter()
+        .map(|r| {
+            cell_value(row.get(r).unwrap_or(""))
+                .trim_matches(['*', '_', '`'])
+                .trim()
+                .to_lowercase()
+        })
+        .collect()
+}
+
+fn read_checklist(doc: &Doc<'_>, headings: &[Heading<'_>], body: &mut PlanBody) {
+    let Some(heading) = headings
+        .iter()
+        .find(|h| has(h.text, "Validation Checklist"))
+    else {
+        return;
+    };
+    let end = doc.section_end(heading.block + 1, heading.level);
+    for (text, _) in items(doc, heading.block + 1..end) {
+        let item = match take_code_span(&text) {
+            Some((command, rest)) => {
+                let rest = rest.trim_start();
+                let purpose = ["—", "–", "-", ":"]
+                    .iter()
+                    .find_map(|sep| rest.strip_prefix(sep))
+                    .unwrap_or(rest);
+                ValidationItem {
+                    command,
+                    purpose: purpose.trim().to_owned(),
+                }
+            }
+            None => ValidationItem {
+                command: text,
+                purpose: String::new(),
+            },
+        };
+        body.validation_checklist.push(item);
+    }
+    for block in &doc.blocks[heading.block + 1..end] {
+        if let Kind::Code { text } = &block.kind {
+            for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+                body.validation_checklist.push(ValidationItem {
+                    command: line.to_owned(),
+                    purpose: String::new(),
+                });
+            }
+        }
+    }
+}
+
+/// S1: the Stage Map heading must be exactly `## 5.5 Stage Map` (a translation in parentheses
+/// may follow). A plan with no Stage Map heading at all breaks the keyword rule instead.
+fn check_stage_map_heading(
+    headings: &[Heading<'_>],
+    lines: &mut PlanLines,
+    problems: &mut Vec<Violation>,
+) {
+    let candidates: Vec<&Heading<'_>> = headings
+        .iter()
+        .filter(|h| has(h.text, "Stage Map"))
+        .collect();
+    if let Some(exact) = candidates.iter().find(|h| stage::is_exact_stage_map(h)) {
+        lines.stage_map = Some(exact.line);
+        return;
+    }
+    if let Some(first) = candidates.first() {
+        lines.stage_map = Some(first.line);
+        let hashes = "#".repeat(usize::from(first.level));
+        problems.push(Violation {
+            rule: Rule::S1,
+            at: At::Line(first.line),
+            message: format!(
+                "the Stage Map heading must be exactly `## 5.5 Stage Map` (a translation in \
+                 parentheses may follow), not `{hashes} {}`",
+                first.text
+            ),
+        });
+    }
+}
