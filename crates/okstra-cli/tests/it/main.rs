@@ -16,6 +16,7 @@ mod init;
 mod input_messages;
 mod json_out;
 mod messages;
+mod plan;
 mod preflight;
 mod progress;
 mod real_analysis;
