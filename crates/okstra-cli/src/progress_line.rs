@@ -11,7 +11,8 @@ use std::collections::HashMap;
 use std::time::Instant;
 
 use okstra_core::duration::display_elapsed;
-use okstra_core::events::RunEvent;
+use okstra_core::events::{GateSummary, RunEvent};
+use okstra_core::plan::GateResult;
 
 /// What one event shows on the terminal.
 #[derive(Debug, PartialEq, Eq)]
@@ -92,6 +93,22 @@ impl Narrator {
             RunEvent::Critic { provider, gaps } => {
                 format!("critic {provider}: {}", plural(*gaps, "gap", "gaps"))
             }
+            RunEvent::PlanDrafted {
+                items,
+                violations: 0,
+            } => format!("plan draft: {}", plural(*items, "item", "items")),
+            RunEvent::PlanDrafted { items, violations } => format!(
+                "plan draft: {}, breaks {} (it cannot be approved; the gate is not run)",
+                plural(*items, "item", "items"),
+                plural(*violations, "rule", "rules")
+            ),
+            RunEvent::NoPlan { reason } => format!("plan draft: no plan ({reason})"),
+            RunEvent::PlanBodyRound { items, analysers } => format!(
+                "plan-body verification: {} to {}",
+                plural(*items, "item", "items"),
+                plural(*analysers, "analyser", "analysers")
+            ),
+            RunEvent::PlanGate(gate) => format!("plan-body verification: {}", gate_words(gate)),
             RunEvent::Report { path } => format!("report {path}"),
             RunEvent::Validated { failures: 0 } => "validate: every check passed".to_owned(),
             RunEvent::Validated { failures } => {
@@ -106,6 +123,31 @@ impl Narrator {
             RunEvent::Progress { .. } => return Line::Hidden,
         };
         Line::Step(text)
+    }
+}
+
+/// Returns a gate's result with what decided it: `passed`, `passed-with-dissent (P-3
+/// disputed)`, `blocked-by-disagreement (P-2 rejected)`, `aborted-non-result (1 of 3 analysers
+/// answered)`.
+fn gate_words(gate: &GateSummary) -> String {
+    let mut why = Vec::new();
+    if gate.result == GateResult::AbortedNonResult {
+        why.push(format!(
+            "{} of {} answered",
+            gate.answered,
+            plural(gate.asked, "analyser", "analysers")
+        ));
+    }
+    if !gate.rejected.is_empty() {
+        why.push(format!("{} rejected", gate.rejected.join(", ")));
+    }
+    if !gate.disputed.is_empty() {
+        why.push(format!("{} disputed", gate.disputed.join(", ")));
+    }
+    if why.is_empty() {
+        gate.result.to_string()
+    } else {
+        format!("{} ({})", gate.result, why.join("; "))
     }
 }
 
@@ -196,6 +238,74 @@ mod tests {
         assert_eq!(
             n.describe(&RunEvent::Validated { failures: 2 }, t0),
             step("validate: 2 checks failed")
+        );
+    }
+
+    #[test]
+    fn the_plan_steps_say_the_gate_result_and_why() {
+        let mut n = Narrator::default();
+        let now = Instant::now();
+        let say = |n: &mut Narrator, e: RunEvent| n.describe(&e, now);
+        assert_eq!(
+            say(
+                &mut n,
+                RunEvent::PlanDrafted {
+                    items: 7,
+                    violations: 0
+                }
+            ),
+            step("plan draft: 7 items")
+        );
+        assert_eq!(
+            say(
+                &mut n,
+                RunEvent::PlanDrafted {
+                    items: 7,
+                    violations: 1
+                }
+            ),
+            step("plan draft: 7 items, breaks 1 rule (it cannot be approved; the gate is not run)")
+        );
+        assert_eq!(
+            say(
+                &mut n,
+                RunEvent::PlanBodyRound {
+                    items: 7,
+                    analysers: 3
+                }
+            ),
+            step("plan-body verification: 7 items to 3 analysers")
+        );
+        let gate = |result, answered, rejected: &[&str], disputed: &[&str]| {
+            RunEvent::PlanGate(GateSummary {
+                result,
+                answered,
+                asked: 3,
+                rejected: rejected.iter().map(|s| (*s).to_owned()).collect(),
+                disputed: disputed.iter().map(|s| (*s).to_owned()).collect(),
+            })
+        };
+        assert_eq!(
+            say(&mut n, gate(GateResult::Passed, 3, &[], &[])),
+            step("plan-body verification: passed")
+        );
+        assert_eq!(
+            say(
+                &mut n,
+                gate(GateResult::PassedWithDissent, 3, &[], &["P-3"])
+            ),
+            step("plan-body verification: passed-with-dissent (P-3 disputed)")
+        );
+        assert_eq!(
+            say(
+                &mut n,
+                gate(GateResult::BlockedByDisagreement, 3, &["P-2"], &["P-5"])
+            ),
+            step("plan-body verification: blocked-by-disagreement (P-2 rejected; P-5 disputed)")
+        );
+        assert_eq!(
+            say(&mut n, gate(GateResult::AbortedNonResult, 1, &[], &[])),
+            step("plan-body verification: aborted-non-result (1 of 3 analysers answered)")
         );
     }
 

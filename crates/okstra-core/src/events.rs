@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::budget::BudgetReached;
 use crate::duration::display_elapsed;
 use crate::ids::RunSeq;
+use crate::plan::gate::{GateItem, GateResult, PlanGate};
 use crate::status::{RunStatus, WorkerStatus};
 use crate::tokens::TokenUsage;
 use crate::worker_name::WorkerName;
@@ -36,6 +37,9 @@ pub enum Checkpoint {
     /// Step 6: the critic and its reverify round finished.
     #[serde(rename = "phase-5.6-critic")]
     Critic,
+    /// Step 7: the report writer's plan draft is collected (implementation-planning).
+    #[serde(rename = "plan-draft")]
+    PlanDraft,
     /// Step 7: the plan-body verification gate ran.
     #[serde(rename = "plan-body-verification")]
     PlanBody,
@@ -47,12 +51,13 @@ pub enum Checkpoint {
 
 impl Checkpoint {
     /// Every checkpoint, in lifecycle order.
-    pub const ALL: [Checkpoint; 8] = [
+    pub const ALL: [Checkpoint; 9] = [
         Checkpoint::Prepare,
         Checkpoint::Prompts,
         Checkpoint::Collect,
         Checkpoint::Convergence,
         Checkpoint::Critic,
+        Checkpoint::PlanDraft,
         Checkpoint::PlanBody,
         Checkpoint::Report,
         Checkpoint::Persist,
@@ -66,6 +71,7 @@ impl Checkpoint {
             Checkpoint::Collect => "phase-5-collect",
             Checkpoint::Convergence => "phase-5.5-convergence",
             Checkpoint::Critic => "phase-5.6-critic",
+            Checkpoint::PlanDraft => "plan-draft",
             Checkpoint::PlanBody => "plan-body-verification",
             Checkpoint::Report => "report",
             Checkpoint::Persist => "persist",
@@ -178,6 +184,14 @@ pub enum RunEvent {
     Convergence { round: u32, queue: usize },
     /// `phase-5.6-critic provider=<provider> gaps=<n>`
     Critic { provider: String, gaps: usize },
+    /// The report writer drafted the plan: its `P-` items and how many rules it breaks.
+    PlanDrafted { items: usize, violations: usize },
+    /// A planning run has no plan, and why.
+    NoPlan { reason: String },
+    /// The plan-body verification round starts: `items` `P-` items to `analysers` analysers.
+    PlanBodyRound { items: usize, analysers: usize },
+    /// The plan-body verification gate's result.
+    PlanGate(GateSummary),
     /// The report is written (its path relative to the project root).
     Report { path: String },
     /// The run validator checked the run's files (step 9); `failures` of its checks failed.
@@ -207,6 +221,8 @@ impl RunEvent {
             RunEvent::Budget { .. } => "budget",
             RunEvent::Convergence { .. } => "phase-5.5-convergence",
             RunEvent::Critic { .. } => "phase-5.6-critic",
+            RunEvent::PlanDrafted { .. } | RunEvent::NoPlan { .. } => "plan-draft",
+            RunEvent::PlanBodyRound { .. } | RunEvent::PlanGate(_) => "plan-body-verification",
             RunEvent::Report { .. } => "report",
             RunEvent::Validated { .. } => "validate",
             RunEvent::Finished { .. } => "finished",
@@ -308,10 +324,71 @@ impl fmt::Display for RunEvent {
             RunEvent::Critic { provider, gaps } => {
                 write!(f, "phase-5.6-critic provider={provider} gaps={gaps}")
             }
+            RunEvent::PlanDrafted { items, violations } => {
+                write!(f, "plan-draft items={items} violations={violations}")
+            }
+            RunEvent::NoPlan { reason } => write!(f, "plan-draft no-plan reason={reason}"),
+            RunEvent::PlanBodyRound { items, analysers } => {
+                write!(
+                    f,
+                    "plan-body-verification items={items} analysers={analysers}"
+                )
+            }
+            RunEvent::PlanGate(g) => write!(
+                f,
+                "plan-body-verification result={} answered={}/{} rejected={} disputed={}",
+                g.result,
+                g.answered,
+                g.asked,
+                ids_or_dash(&g.rejected),
+                ids_or_dash(&g.disputed)
+            ),
             RunEvent::Report { path } => write!(f, "report path={path}"),
             RunEvent::Validated { failures } => write!(f, "validate failures={failures}"),
             RunEvent::Finished { status } => write!(f, "finished status={status}"),
         }
+    }
+}
+
+/// What a run's events say of the plan-body verification gate.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GateSummary {
+    pub result: GateResult,
+    /// Analysers that gave a valid answer, of those asked.
+    pub answered: usize,
+    pub asked: usize,
+    /// Items most of those who judged them rejected.
+    pub rejected: Vec<String>,
+    /// Items some analyser disagreed with that are not rejected.
+    pub disputed: Vec<String>,
+}
+
+impl GateSummary {
+    /// Returns the summary of a gate.
+    pub fn of(gate: &PlanGate) -> Self {
+        let ids = |pick: &dyn Fn(&GateItem) -> bool| -> Vec<String> {
+            gate.items
+                .iter()
+                .filter(|i| pick(i))
+                .map(|i| i.id.clone())
+                .collect()
+        };
+        Self {
+            result: gate.result,
+            answered: gate.answered.len(),
+            asked: gate.asked.len(),
+            rejected: ids(&GateItem::rejected),
+            disputed: ids(&|i| !i.rejected() && !i.disagreed_by.is_empty()),
+        }
+    }
+}
+
+/// Returns ids joined by `,`, or `-` when there are none.
+fn ids_or_dash(ids: &[String]) -> String {
+    if ids.is_empty() {
+        "-".to_owned()
+    } else {
+        ids.join(",")
     }
 }
 
@@ -439,6 +516,70 @@ mod tests {
         assert_eq!(
             RunEvent::Validated { failures: 0 }.to_string(),
             "validate failures=0"
+        );
+    }
+
+    #[test]
+    fn plan_lines_name_the_gate_and_its_items() {
+        use crate::findings::model::Verdict;
+        use crate::plan::gate::{GateAnswer, ItemVerdict, decide_gate};
+        use crate::plan::model::{PlanItem, PlanItemKind};
+
+        assert_eq!(
+            RunEvent::PlanDrafted {
+                items: 5,
+                violations: 0
+            }
+            .to_string(),
+            "plan-draft items=5 violations=0"
+        );
+        assert_eq!(
+            RunEvent::PlanBodyRound {
+                items: 5,
+                analysers: 3
+            }
+            .name(),
+            "plan-body-verification"
+        );
+        let items: Vec<PlanItem> = (1..=3)
+            .map(|n| PlanItem {
+                id: format!("P-{n}"),
+                kind: PlanItemKind::Stage,
+                number: n,
+                title: format!("Stage {n}: s"),
+            })
+            .collect();
+        let says = |verdicts: &[(&str, Verdict)]| {
+            GateAnswer::Answered(
+                verdicts
+                    .iter()
+                    .map(|(id, verdict)| ItemVerdict {
+                        item_id: (*id).to_owned(),
+                        verdict: *verdict,
+                        reason: String::new(),
+                    })
+                    .collect(),
+            )
+        };
+        let asked = ["a".to_owned(), "b".to_owned(), "c".to_owned()];
+        let answers = [
+            (
+                "a",
+                says(&[("P-1", Verdict::Disagree), ("P-2", Verdict::Disagree)]),
+            ),
+            ("b", says(&[("P-1", Verdict::Disagree)])),
+            ("c", says(&[("P-1", Verdict::Agree)])),
+        ]
+        .into_iter()
+        .map(|(w, a)| (w.to_owned(), a))
+        .collect();
+        let summary = GateSummary::of(&decide_gate(&items, &asked, &answers));
+        assert_eq!(summary.rejected, ["P-1", "P-2"]);
+        assert_eq!(summary.disputed, Vec::<String>::new());
+        assert_eq!(
+            RunEvent::PlanGate(summary).to_string(),
+            "plan-body-verification result=blocked-by-disagreement answered=3/3 \
+             rejected=P-1,P-2 disputed=-"
         );
     }
 

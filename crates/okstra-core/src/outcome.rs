@@ -9,6 +9,7 @@ use thiserror::Error;
 use crate::adapter::install_hint;
 use crate::config::AdapterKind;
 use crate::findings::check::{AnswerError, check_findings_answer, check_verdicts_answer};
+use crate::plan::answer::{check_plan_answer, check_plan_verdicts_answer};
 use crate::report::parse_narrative;
 use crate::status::{RunStatus, WorkerStatus};
 use crate::tokens::TokenUsage;
@@ -126,6 +127,12 @@ pub enum AnswerContract {
     Verdicts,
     /// The report writer's narrative block (SPEC §7.1).
     Narrative,
+    /// The narrative block of a plan's report writer (SPEC §4 step 7): it parses, matches its
+    /// schema, has a `plan`, and the plan breaks no rule (S2, S4–S10, options).
+    Plan,
+    /// A plan-body verification answer (SPEC §7.3) on a plan of `items` `P-` items: every
+    /// verdict names one of them, none twice.
+    PlanVerdicts { items: u32 },
 }
 
 impl AnswerContract {
@@ -137,6 +144,21 @@ impl AnswerContract {
             AnswerContract::Narrative => {
                 parse_narrative(text).map(|_| ()).map_err(AnswerError::from)
             }
+            AnswerContract::Plan => check_plan_answer(text).map(|_| ()),
+            AnswerContract::PlanVerdicts { items } => {
+                check_plan_verdicts_answer(text, items).map(|_| ())
+            }
+        }
+    }
+
+    /// Checks the final answer of attempt `attempt` against the contract, as the run keeps it:
+    /// the contract in full, except that the last attempt of a plan (after the one re-dispatch)
+    /// is kept when the plan's only fault is the rules it breaks — the plan is written with its
+    /// violations listed and cannot be approved, rather than lost.
+    pub fn accepts(self, text: &str, attempt: u32) -> Result<(), AnswerError> {
+        match self.check(text) {
+            Err(e) if attempt >= 2 && e.plan_violations().is_some() => Ok(()),
+            checked => checked,
         }
     }
 }
@@ -163,12 +185,17 @@ impl AttemptDecision {
     }
 }
 
-/// Decides an attempt's status: a completed answer that fails its contract is `Unparsable`
-/// (an `error` that earns the re-dispatch); a failure takes its cause's status.
-pub fn decide_attempt(result: AttemptResult, contract: Option<AnswerContract>) -> AttemptDecision {
+/// Decides the status of attempt `attempt`: a completed answer the contract does not accept
+/// ([`AnswerContract::accepts`]) is `Unparsable` (an `error` that earns the re-dispatch); a
+/// failure takes its cause's status.
+pub fn decide_attempt(
+    result: AttemptResult,
+    contract: Option<AnswerContract>,
+    attempt: u32,
+) -> AttemptDecision {
     match result {
         AttemptResult::Completed { text, usage } => {
-            match contract.map_or(Ok(()), |c| c.check(&text)) {
+            match contract.map_or(Ok(()), |c| c.accepts(&text, attempt)) {
                 Ok(()) => AttemptDecision {
                     status: WorkerStatus::Completed,
                     cause: None,
@@ -243,7 +270,7 @@ mod tests {
             (FailCause::SpawnFailed, WorkerStatus::NotRun, false),
         ];
         for (cause, status, retryable) in table {
-            let d = decide_attempt(failed(cause), Some(AnswerContract::Findings));
+            let d = decide_attempt(failed(cause), Some(AnswerContract::Findings), 1);
             assert_eq!(d.status, status, "{cause:?}");
             assert_eq!(d.reason.as_deref(), Some("boom"));
             assert_eq!(d.redispatches(1, false), retryable, "{cause:?}");
@@ -267,6 +294,7 @@ mod tests {
                 usage,
             },
             Some(AnswerContract::Findings),
+            1,
         );
         assert_eq!(ok.status, WorkerStatus::Completed);
         assert_eq!(ok.text.as_deref(), Some(FINDINGS));
@@ -278,6 +306,7 @@ mod tests {
                 usage,
             },
             Some(AnswerContract::Verdicts),
+            1,
         );
         assert_eq!(bad.status, WorkerStatus::Error);
         assert_eq!(bad.cause, Some(FailCause::Unparsable));
@@ -298,6 +327,7 @@ mod tests {
                 usage,
             },
             None,
+            1,
         );
         assert_eq!(unchecked.status, WorkerStatus::Completed);
     }
@@ -307,6 +337,37 @@ mod tests {
         let text = "```json\n{\"summary\": \"s\", \"analysis\": \"a\"}\n```";
         assert!(AnswerContract::Narrative.check(text).is_ok());
         assert!(AnswerContract::Narrative.check(FINDINGS).is_err());
+    }
+
+    #[test]
+    fn plan_contracts() {
+        let verdicts =
+            "```json\n{\"verdicts\": [{\"itemId\": \"P-2\", \"verdict\": \"AGREE\"}]}\n```";
+        assert!(
+            AnswerContract::PlanVerdicts { items: 2 }
+                .check(verdicts)
+                .is_ok()
+        );
+        assert!(
+            AnswerContract::PlanVerdicts { items: 1 }
+                .check(verdicts)
+                .is_err()
+        );
+        // Only rule violations are kept on the last attempt; a missing plan never is.
+        let no_plan = "```json\n{\"summary\": \"s\", \"analysis\": \"a\"}\n```";
+        for attempt in [1, 2] {
+            let d = decide_attempt(
+                AttemptResult::Completed {
+                    text: no_plan.into(),
+                    usage: TokenUsage::default(),
+                },
+                Some(AnswerContract::Plan),
+                attempt,
+            );
+            assert_eq!(d.status, WorkerStatus::Error, "attempt {attempt}");
+            assert!(d.reason.as_deref().is_some_and(|r| r.contains("no `plan`")));
+        }
+        assert!(AnswerContract::Narrative.accepts(no_plan, 2).is_ok());
     }
 
     #[test]

@@ -25,9 +25,15 @@ pub const REPORT_WRITER_PROFILE: &str = include_str!("../templates/prompts/repor
 pub const VERDICTS_CONTRACT: &str = include_str!("../templates/prompts/contract-verdicts.md");
 /// The narrative contract of the report writer.
 pub const NARRATIVE_CONTRACT: &str = include_str!("../templates/prompts/contract-narrative.md");
-/// The narrative contract of the report writer of a plan (implementation-planning).
+/// The narrative contract of the report writer of a plan (implementation-planning): the
+/// narrative with the structured plan, shown as an exact example of its schema.
 pub const PLAN_NARRATIVE_CONTRACT: &str =
     include_str!("../templates/prompts/contract-plan-narrative.md");
+/// The profile of the plan-body verification round (SPEC §7.3).
+pub const PLAN_BODY_PROFILE: &str = include_str!("../templates/prompts/plan-body.md");
+/// The verdicts contract of the plan-body verification round.
+pub const PLAN_VERDICTS_CONTRACT: &str =
+    include_str!("../templates/prompts/contract-plan-verdicts.md");
 
 /// Returns the profile text of a task type.
 pub fn profile(task_type: TaskType) -> &'static str {

@@ -322,7 +322,15 @@ impl RunPaths {
             .join(format!("convergence-{}.json", self.seq))
     }
 
-    /// Returns `state/plan-body-verification.json`.
+    /// Returns `state/plan-body-verification-<seq>.json`: the run's plan-body verification
+    /// record.
+    pub fn plan_body_verification_record(&self) -> PathBuf {
+        self.state_dir()
+            .join(format!("plan-body-verification-{}.json", self.seq))
+    }
+
+    /// Returns `state/plan-body-verification.json`: a copy of the latest run's record, for the
+    /// original okstra's readers.
     pub fn plan_body_verification(&self) -> PathBuf {
         self.state_dir().join("plan-body-verification.json")
     }

@@ -431,22 +431,26 @@ fn kill_and_resume(i: usize, point: &str) -> Vec<String> {
 #[test]
 #[ignore = "needs worker CLIs: cargo xtask test"]
 fn a_run_killed_at_every_kill_point_is_finished_by_resume() {
+    // Only implementation-planning runs draft a plan and run its gate (their kill points are
+    // in `plan_redispatch`); checked below that no error-analysis run passes them.
+    const PLAN_POINTS: [&str; 2] = ["plan-draft", "plan-body-verification"];
     let mut reached: BTreeSet<String> = BTreeSet::new();
     let mut skipped = Vec::new();
     for (i, point) in kill_points().into_iter().enumerate() {
-        if point == "plan-body-verification" {
-            // Only implementation-planning runs have the plan-body gate; checked below that no
-            // error-analysis run passes it.
+        if PLAN_POINTS.contains(&point) {
             skipped.push(point);
             continue;
         }
         reached.extend(kill_and_resume(i, point));
     }
-    assert_eq!(skipped, ["plan-body-verification"]);
-    assert!(!reached.contains("plan-body-verification"), "{reached:?}");
+    assert_eq!(skipped, PLAN_POINTS);
+    assert!(
+        PLAN_POINTS.iter().all(|p| !reached.contains(*p)),
+        "{reached:?}"
+    );
     let expected: BTreeSet<String> = kill_points()
         .into_iter()
-        .filter(|p| *p != "plan-body-verification" && *p != "workers-running")
+        .filter(|p| !PLAN_POINTS.contains(p) && *p != "workers-running")
         .map(str::to_owned)
         .collect();
     assert_eq!(reached, expected);

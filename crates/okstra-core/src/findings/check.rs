@@ -37,6 +37,9 @@ pub enum AnswerError {
     DuplicateFinding { id: String },
     #[error("finding {id:?} has two verdicts")]
     DuplicateVerdict { id: String },
+    /// An answer about a plan (`plan::answer`).
+    #[error(transparent)]
+    Plan(#[from] crate::plan::answer::PlanAnswerError),
 }
 
 fn list(violations: &[SchemaViolation]) -> String {

@@ -2,6 +2,7 @@
 //! the rules it must meet, reading and writing it as markdown, section 1 (clarification items)
 //! and the plan-body verification gate.
 
+pub mod answer;
 pub mod check;
 pub mod clarifications;
 pub mod gate;

@@ -17,6 +17,7 @@ use crate::config::Language;
 use crate::findings::converge::ConvergenceState;
 use crate::findings::{ConsensusClass, Verdict};
 use crate::manifest::RunManifest;
+use crate::plan::check::check_plan_body;
 use crate::plan::gate::PlanGate;
 use crate::task_type::TaskType;
 use crate::team_state::TeamState;
@@ -56,6 +57,36 @@ fn participation_note(state: &ConvergenceState) -> Option<String> {
         ),
         _ => None,
     }
+}
+
+/// Returns the notes on the rules a plan breaks (S2, S4–S10, options; positions as pointers
+/// into the data.json): one saying what it means, then one per violation. None for a plan that
+/// breaks no rule, or a report with no structured plan.
+pub fn plan_notes(narrative: &Narrative, gate: Option<&PlanGate>) -> Vec<String> {
+    let Some(plan) = &narrative.plan else {
+        return Vec::new();
+    };
+    let violations = check_plan_body(plan, "/narrative/plan");
+    if violations.is_empty() {
+        return Vec::new();
+    }
+    let n = violations.len();
+    let mut notes = vec![format!(
+        "the plan breaks {n} {} after the report writer's one re-dispatch, so it cannot be \
+         approved{}",
+        if n == 1 { "rule" } else { "rules" },
+        if gate.is_none() {
+            "; the plan-body verification gate was not run"
+        } else {
+            ""
+        }
+    )];
+    notes.extend(
+        violations
+            .iter()
+            .map(|v| format!("plan rule {} at {}: {}", v.rule, v.at, v.message)),
+    );
+    notes
 }
 
 /// Returns why a run stopped starting rounds or workers early, if it did: what the convergence
@@ -183,6 +214,9 @@ pub fn assemble_report(input: ReportInput<'_>) -> ReportData {
     });
     let mut notes: Vec<String> = participation_note(state).into_iter().collect();
     notes.extend(input.notes);
+    if input.manifest.task_type == TaskType::ImplementationPlanning {
+        notes.extend(plan_notes(&input.narrative, input.plan_gate.as_ref()));
+    }
     let m = input.manifest;
     ReportData {
         schema_version: ReportData::current_schema_version(),

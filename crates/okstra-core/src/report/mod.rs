@@ -14,7 +14,7 @@ pub mod render;
 #[cfg(test)]
 mod fixture;
 
-pub use assemble::{ReportInput, assemble_report, stop_reason};
+pub use assemble::{ReportInput, assemble_report, plan_notes, stop_reason};
 pub use check::{BookkeepingDiff, bookkeeping_differences, report_writer_note};
 pub use data::{
     BudgetNote, Clarification, ClassCounts, CriticNote, Integrity, Narrative, NarrativeBlock,

@@ -32,7 +32,7 @@ const HEADINGS_JSON: &str = include_str!("../../templates/reports/headings.json"
 pub(crate) type Catalog = BTreeMap<String, BTreeMap<String, String>>;
 
 /// Every report template and partial, by the name templates import it with.
-const TEMPLATES: [(&str, &str); 11] = [
+const TEMPLATES: [(&str, &str); 12] = [
     (
         "_common.md.j2",
         include_str!("../../templates/reports/_common.md.j2"),
@@ -52,6 +52,10 @@ const TEMPLATES: [(&str, &str); 11] = [
     (
         "_tokens.md.j2",
         include_str!("../../templates/reports/_tokens.md.j2"),
+    ),
+    (
+        "_gate.md.j2",
+        include_str!("../../templates/reports/_gate.md.j2"),
     ),
     (
         "requirements-discovery.md.j2",

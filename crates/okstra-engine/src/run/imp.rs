@@ -12,6 +12,7 @@ use jiff::Timestamp;
 use okstra_core::events::{Checkpoint, RunEvent};
 use okstra_core::findings::converge::ConvergenceState;
 use okstra_core::manifest::RunManifest;
+use okstra_core::plan::PlanGate;
 use okstra_core::prompt::ContextSection;
 use okstra_core::redact::Redactor;
 use okstra_core::run_paths::{RoundTag, RunPaths, relative_to};
@@ -22,7 +23,8 @@ use okstra_core::worker_name::WorkerName;
 use tokio_util::sync::CancellationToken;
 
 use super::roster::Roster;
-use super::summary::WorkerResult;
+use super::summary::{PlanOutcome, WorkerResult};
+use super::writer::WriterAnswer;
 use crate::errors::{RunError, StoreError};
 use crate::event_sink::EventSink;
 use crate::fs_atomic::{PendingWrite, Spares, StateDigest, commit_all, write_json_if_changed};
@@ -51,6 +53,12 @@ pub(crate) struct Findings {
     pub(crate) budget_reached: Option<okstra_core::budget::BudgetReached>,
     pub(crate) validation: Vec<ValidationFailure>,
     pub(crate) status: Option<RunStatus>,
+    /// The report writer's answer with the plan, once a planning run drafted it.
+    pub(crate) draft: Option<WriterAnswer>,
+    /// The plan-body verification gate, once it ran.
+    pub(crate) gate: Option<PlanGate>,
+    /// What became of a planning run's plan so far.
+    pub(crate) plan: Option<PlanOutcome>,
 }
 
 /// One run, from preparation to persistence.

@@ -16,6 +16,10 @@ pub(crate) enum Phase {
     Converge,
     /// The opt-in coverage critic and its reverify round (`critic`).
     Critic,
+    /// The report writer drafts the structured plan (`plan_draft`).
+    PlanDraft,
+    /// The plan-body verification gate over the plan's `P-` items (`plan_body`).
+    PlanBody,
     /// The report writer's narrative and the report (`report`).
     Report,
     /// Validation, the run's status, timeline and index (`persist`).
@@ -31,13 +35,25 @@ const ANALYSIS: &[Phase] = &[
     Phase::Persist,
 ];
 
+/// The phases of `implementation-planning`: the analysis, then the plan drafted and verified
+/// before the report carries it with its gate.
+const PLANNING: &[Phase] = &[
+    Phase::Analyse,
+    Phase::Converge,
+    Phase::Critic,
+    Phase::PlanDraft,
+    Phase::PlanBody,
+    Phase::Report,
+    Phase::Persist,
+];
+
 /// Returns the phases of a task type, or `None` when this okstra cannot run it yet.
 pub(crate) fn phases(task_type: TaskType) -> Option<&'static [Phase]> {
     match task_type {
-        TaskType::RequirementsDiscovery
-        | TaskType::ErrorAnalysis
-        | TaskType::ImplementationPlanning
-        | TaskType::FinalVerification => Some(ANALYSIS),
+        TaskType::RequirementsDiscovery | TaskType::ErrorAnalysis | TaskType::FinalVerification => {
+            Some(ANALYSIS)
+        }
+        TaskType::ImplementationPlanning => Some(PLANNING),
         TaskType::Implementation | TaskType::ReleaseHandoff => None,
     }
 }
@@ -58,6 +74,8 @@ impl Run {
                 Phase::Analyse => self.analyse().await?,
                 Phase::Converge => self.converge().await?,
                 Phase::Critic => self.critic().await?,
+                Phase::PlanDraft => self.plan_draft().await?,
+                Phase::PlanBody => self.plan_body().await?,
                 Phase::Report => self.report().await?,
                 Phase::Persist => self.persist()?,
             }
@@ -77,6 +95,15 @@ mod tests {
                 assert_eq!(phases.last(), Some(&Phase::Persist), "{task_type}");
                 assert_eq!(phases.first(), Some(&Phase::Analyse), "{task_type}");
             }
+        }
+        let planning = phases(TaskType::ImplementationPlanning).unwrap_or_default();
+        let at = |p: Phase| planning.iter().position(|q| *q == p);
+        assert!(at(Phase::Critic) < at(Phase::PlanDraft));
+        assert!(at(Phase::PlanDraft) < at(Phase::PlanBody));
+        assert!(at(Phase::PlanBody) < at(Phase::Report));
+        for other in [TaskType::ErrorAnalysis, TaskType::RequirementsDiscovery] {
+            let phases = phases(other).unwrap_or_default();
+            assert!(!phases.contains(&Phase::PlanDraft) && !phases.contains(&Phase::PlanBody));
         }
         assert!(phases(TaskType::Implementation).is_none());
         assert!(phases(TaskType::ReleaseHandoff).is_none());

@@ -1,8 +1,8 @@
 //! Owns a run from preparation to persistence. A `Run` (`imp`) holds the run's context and is
 //! the only writer of its state files; each phase is an `impl Run` block in a file of its own
-//! (`prepare`, `round_zero`, `converge`, `critic`, `report`, `persist`, and `resume` to reopen
-//! one), helped by the files below them (`prompts`, `reverify`, `roster`, `launch`, and the
-//! `dispatcher` that runs a round of workers); `preflight` holds the checks made before
+//! (`prepare`, `round_zero`, `converge`, `critic`, `plan_draft`, `plan_body`, `report`,
+//! `persist`, and `resume` to reopen one), helped by the files below them (`prompts`,
+//! `reverify`, `writer`, `roster`, `launch`, and the `dispatcher` that runs a round of workers); `preflight` holds the checks made before
 //! anything is written, which `dry_run` reports; `lifecycle` is the task-type table of phases;
 //! `start` holds the blocking entry points.
 
@@ -14,6 +14,8 @@ mod imp;
 mod launch;
 mod lifecycle;
 mod persist;
+mod plan_body;
+mod plan_draft;
 mod preflight;
 mod prepare;
 mod prompts;
@@ -25,6 +27,7 @@ mod roster;
 mod round_zero;
 mod start;
 mod summary;
+mod writer;
 
 pub use dry_run::{DryRun, DryRunFolder, DryRunRequest, DryRunWorker, dry_run};
 pub use lifecycle::is_runnable;
@@ -32,4 +35,4 @@ pub use preflight::check_brief;
 pub use request::{NewRun, ResumeRun};
 pub(crate) use roster::agent_program;
 pub use start::{prepare_only, resume, run};
-pub use summary::{ResumeOutcome, RunSummary, WorkerResult};
+pub use summary::{PlanOutcome, ResumeOutcome, RunSummary, WorkerResult};

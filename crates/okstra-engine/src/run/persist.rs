@@ -31,11 +31,23 @@ impl Run {
         } else {
             Vec::new()
         };
-        let status = RunStatus::decide(
+        let mut status = RunStatus::decide(
             interrupted,
             self.any_analyser_completed(),
             self.found.validation.is_empty(),
         );
+        // A planning run whose plan is missing, breaks its rules or is blocked by its gate
+        // finished but failed (SPEC §12, exit 3): its files are whole, so `okstra validate`
+        // still passes on them where they are consistent.
+        if status == RunStatus::Completed
+            && self
+                .found
+                .plan
+                .as_ref()
+                .is_some_and(|p| p.blocker().is_some())
+        {
+            status = RunStatus::Failed;
+        }
         self.found.status = Some(status);
         self.finish(status)?;
         self.remove_tmp_root()?;

@@ -8,8 +8,8 @@ use okstra_core::TaskType;
 use okstra_core::document::{parse_json, typed};
 use okstra_core::outcome::AnswerContract;
 use okstra_core::prompt::{
-    ContextSection, FINDINGS_CONTRACT, NARRATIVE_CONTRACT, PLAN_NARRATIVE_CONTRACT, PromptInput,
-    VERDICTS_CONTRACT, render_prompt,
+    ContextSection, FINDINGS_CONTRACT, NARRATIVE_CONTRACT, PLAN_NARRATIVE_CONTRACT,
+    PLAN_VERDICTS_CONTRACT, PromptInput, VERDICTS_CONTRACT, render_prompt,
 };
 use okstra_core::report::ReportData;
 use okstra_core::run_paths::{ArtifactKind, RoundTag, TaskPaths};
@@ -40,14 +40,13 @@ pub(crate) fn title(task_type: TaskType) -> &'static str {
 }
 
 /// Returns the text of a contract, as the prompt's last part.
-fn contract_text(contract: AnswerContract, task_type: TaskType) -> &'static str {
+fn contract_text(contract: AnswerContract) -> &'static str {
     match contract {
         AnswerContract::Findings => FINDINGS_CONTRACT,
         AnswerContract::Verdicts => VERDICTS_CONTRACT,
-        AnswerContract::Narrative if task_type == TaskType::ImplementationPlanning => {
-            PLAN_NARRATIVE_CONTRACT
-        }
         AnswerContract::Narrative => NARRATIVE_CONTRACT,
+        AnswerContract::Plan => PLAN_NARRATIVE_CONTRACT,
+        AnswerContract::PlanVerdicts { .. } => PLAN_VERDICTS_CONTRACT,
     }
 }
 
@@ -159,7 +158,7 @@ impl Run {
                 &self.inputs.brief
             },
             context,
-            contract: contract_text(kind.contract, m.task_type),
+            contract: contract_text(kind.contract),
         })?;
         Ok(PlannedWorker {
             entry: entry.clone(),

@@ -1,53 +1,41 @@
 //! Owns the report phase (SPEC §4 step 8, §7.1): the report writer supplies only the
-//! narrative; core assembles the rest of the report data from okstra's own state; the report
-//! files are written by the one report writer of `report_file`.
+//! narrative — asked here, or, for a plan, the draft the plan-draft phase collected — and core
+//! assembles the rest of the report data from okstra's own state, with a plan's gate; the
+//! report files are written by the one report writer of `report_file`.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use jiff::Timestamp;
-use okstra_core::config::Language;
 use okstra_core::events::{Checkpoint, RunEvent};
-use okstra_core::findings::present::render_converged;
 use okstra_core::outcome::AnswerContract;
-use okstra_core::prompt::{ContextSection, REPORT_WRITER_PROFILE};
 use okstra_core::report::{
-    Integrity, Narrative, NoNarrative, ReportInput, assemble_report, fallback_narrative,
-    parse_narrative, sha256_hex,
+    Integrity, ReportInput, assemble_report, fallback_narrative, sha256_hex,
 };
-use okstra_core::run_paths::RoundTag;
 use okstra_core::status::WorkerStatus;
+use okstra_core::tokens::TokenUsage;
+use okstra_core::worker_name::Role;
 
 use super::imp::Run;
-use super::prompts::PromptKind;
 use crate::errors::{PathError, RunError};
 use crate::report_file::write_report;
 
 impl Run {
-    /// Runs the report writer, then writes and renders the report.
+    /// Writes and renders the report, with the report writer's narrative: the plan draft's,
+    /// when the run drafted one, else asked now.
     pub(crate) async fn report(&mut self) -> Result<(), RunError> {
         if self.interrupted() {
             return Ok(());
         }
-        let mut notes = Vec::new();
-        let budget_reached = self.settings.budget().reached(&self.team().total_tokens());
-        self.found.budget_reached = budget_reached;
-        let answer = if let Some(reached) = budget_reached {
-            self.emit(&RunEvent::Budget { reached });
-            Err(NoNarrative::BudgetReached(reached))
-        } else if !self.any_analyser_completed() {
-            Err(NoNarrative::NoAnalyserCompleted {
-                writer: self.settings.report_writer.value.clone(),
-            })
-        } else {
-            let answer = self.ask_report_writer().await?;
-            // The one reason the run's team state also records (the writer's own status).
-            if let Err(failed @ NoNarrative::WriterFailed { .. }) = &answer {
-                notes.push(failed.to_string());
-            }
-            answer
+        let answer = match self.found.draft.clone() {
+            Some(draft) => draft,
+            None => self.writer_answer(AnswerContract::Narrative).await?,
         };
+        // As the run validator recomputes it: on what every worker but the writer used.
+        let budget_reached = self.settings.budget().reached(&self.tokens_but_writer());
+        self.found.budget_reached = budget_reached;
         let narrative = answer
+            .narrative
             .unwrap_or_else(|why| fallback_narrative(&why, self.convergence().findings.len()));
         let integrity = self.integrity()?;
         let data = assemble_report(ReportInput {
@@ -58,9 +46,9 @@ impl Run {
             narrative,
             budget: self.settings.budget(),
             budget_reached,
-            notes,
+            notes: answer.notes,
             integrity,
-            plan_gate: None,
+            plan_gate: self.found.gate.clone(),
             generated_at: Timestamp::now(),
         });
         let md = write_report(&self.paths.report_data(), &data)?;
@@ -72,44 +60,13 @@ impl Run {
         Ok(())
     }
 
-    /// Asks the report writer for the narrative; `Err` says why it gave none.
-    async fn ask_report_writer(&mut self) -> Result<Result<Narrative, NoNarrative>, RunError> {
-        let language = self.settings.language.value;
-        let context = vec![
-            ContextSection {
-                title: "Report language".to_owned(),
-                body: format!(
-                    "Write in {} ({}).",
-                    match language {
-                        Language::En => "English",
-                        Language::Ko => "Korean",
-                    },
-                    language.as_str()
-                ),
-            },
-            ContextSection {
-                title: "Converged findings".to_owned(),
-                body: render_converged(self.convergence()),
-            },
-        ];
-        let kind = PromptKind {
-            title: "Report writer",
-            profile: REPORT_WRITER_PROFILE,
-            contract: AnswerContract::Narrative,
-        };
-        let writer = self.roster.report_writer.clone();
-        let worker = self.planned(&writer, RoundTag::Round(0), kind, &context)?;
-        let results = self.dispatch(vec![worker]).await?;
-        let Some(r) = results.first() else {
-            return Ok(Err(NoNarrative::WriterDidNotRun));
-        };
-        Ok(match r.text.as_deref().map(parse_narrative) {
-            Some(Ok(narrative)) if r.status == WorkerStatus::Completed => Ok(narrative),
-            _ => Err(NoNarrative::WriterFailed {
-                status: r.status,
-                reason: r.reason.clone(),
-            }),
-        })
+    /// Returns the tokens of every worker of the run but the report writer.
+    fn tokens_but_writer(&self) -> TokenUsage {
+        self.team()
+            .workers
+            .iter()
+            .filter(|w| w.role != Role::ReportWriter)
+            .fold(TokenUsage::default(), |sum, w| sum.plus(&w.tokens()))
     }
 
     /// Returns the hashes of the convergence record and of every completed worker's result

@@ -119,6 +119,7 @@ impl Run {
             classes,
             validation: self.found.validation.clone(),
             stopped: stop_reason(state, self.found.budget_reached),
+            plan: self.found.plan.clone(),
         }
     }
 }

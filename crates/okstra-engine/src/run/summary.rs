@@ -8,6 +8,7 @@ use jiff::Timestamp;
 use okstra_core::RunId;
 use okstra_core::config::AdapterKind;
 use okstra_core::manifest::RunManifest;
+use okstra_core::plan::{PlanGate, Violation};
 use okstra_core::report::ClassCounts;
 use okstra_core::run_paths::{RoundTag, RunPaths};
 use okstra_core::status::{RunStatus, WorkerStatus};
@@ -58,6 +59,51 @@ pub struct RunSummary {
     pub validation: Vec<ValidationFailure>,
     /// Why convergence stopped early (the budget), if it did.
     pub stopped: Option<String>,
+    /// What became of the plan of an `implementation-planning` run; `None` for other task
+    /// types, and for a planning run interrupted before its plan was drafted.
+    pub plan: Option<PlanOutcome>,
+}
+
+/// What became of a planning run's plan (SPEC §4 step 7, §7.3). A plan that is missing,
+/// breaks its rules or is blocked by its gate fails the run (exit 3) and cannot be approved.
+#[derive(Clone, Debug, PartialEq)]
+pub enum PlanOutcome {
+    /// The run has no plan: why (the report writer gave none, was not asked, or failed).
+    Missing { reason: String },
+    /// The plan breaks rules (S2, S4–S10, options) after the writer's one re-dispatch; it is
+    /// written with its violations in the report's notes, and the gate is not run.
+    BreaksRules {
+        items: usize,
+        violations: Vec<Violation>,
+    },
+    /// The plan is drafted; its gate has not run (the run was interrupted).
+    Drafted { items: usize },
+    /// The plan passed its rules and the plan-body verification gate ran.
+    Gated { items: usize, gate: PlanGate },
+}
+
+impl PlanOutcome {
+    /// Returns why this outcome fails the run and leaves the plan unapprovable, or `None` when
+    /// it does not.
+    pub fn blocker(&self) -> Option<String> {
+        match self {
+            PlanOutcome::Missing { reason } => Some(format!("the run has no plan: {reason}")),
+            PlanOutcome::BreaksRules { violations, .. } => Some(format!(
+                "the plan breaks {} {} (listed in the report's notes)",
+                violations.len(),
+                if violations.len() == 1 {
+                    "rule"
+                } else {
+                    "rules"
+                }
+            )),
+            PlanOutcome::Gated { gate, .. } if gate.result.blocks_approval() => Some(format!(
+                "plan-body verification {}: {}",
+                gate.result, gate.reason
+            )),
+            PlanOutcome::Drafted { .. } | PlanOutcome::Gated { .. } => None,
+        }
+    }
 }
 
 /// What `resume` did.

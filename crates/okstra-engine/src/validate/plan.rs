@@ -28,13 +28,6 @@ const RULES: &str = "plan-rules";
 /// The check of the heading keywords.
 const HEADINGS: &str = "plan-headings";
 
-/// Returns the per-run copy of the gate record: `state/plan-body-verification-<seq>.json`.
-fn gate_record(paths: &RunPaths) -> std::path::PathBuf {
-    paths
-        .state_dir()
-        .join(format!("plan-body-verification-{}.json", paths.seq()))
-}
-
 /// Checks the gate and the rules of a plan run whose report data is `data` (at `data_path`).
 pub(super) fn check_plan_data(
     c: &mut Checks,
@@ -98,7 +91,7 @@ fn check_markdown(c: &mut Checks, md_path: &Path, text: &str, keywords: bool) {
 /// Checks that the gate the report data records is the one its state file records, when
 /// either exists.
 fn check_gate(c: &mut Checks, paths: &RunPaths, data_path: &Path, data: &ReportData) {
-    let record = gate_record(paths);
+    let record = paths.plan_body_verification_record();
     if data.plan_gate.is_none() && !record.exists() {
         return;
     }

@@ -7,10 +7,11 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use okstra_core::duration::display_elapsed;
+use okstra_core::events::GateSummary;
 use okstra_core::findings::ConsensusClass;
 use okstra_core::status::{RunStatus, WorkerStatus};
 use okstra_core::tokens::TokenUsage;
-use okstra_engine::RunSummary;
+use okstra_engine::{PlanOutcome, RunSummary};
 use serde_json::{Value, json};
 
 use crate::command_error::CommandError;
@@ -87,7 +88,69 @@ pub(crate) fn json_of(summary: &RunSummary) -> Value {
         "report": summary.report.as_ref().map(|p| absolute(p, root)),
         "stopped": summary.stopped,
         "validation": summary.validation.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        "plan": summary.plan.as_ref().map(plan_json),
     })
+}
+
+/// Returns the JSON of what became of a planning run's plan: its items, the rules it breaks,
+/// its gate (result, reason, rejected and disputed items), and why it blocks, if it does.
+fn plan_json(plan: &PlanOutcome) -> Value {
+    let (items, violations, gate) = match plan {
+        PlanOutcome::Missing { .. } => (None, &[][..], None),
+        PlanOutcome::BreaksRules { items, violations } => (Some(*items), &violations[..], None),
+        PlanOutcome::Drafted { items } => (Some(*items), &[][..], None),
+        PlanOutcome::Gated { items, gate } => (Some(*items), &[][..], Some(gate)),
+    };
+    let gate = gate.map(|g| {
+        let s = GateSummary::of(g);
+        json!({
+            "result": g.result,
+            "reason": g.reason,
+            "asked": g.asked,
+            "answered": g.answered,
+            "rejected": s.rejected,
+            "disputed": s.disputed,
+        })
+    });
+    json!({
+        "items": items,
+        "violations": violations
+            .iter()
+            .map(|v| format!("{}: {} {}", v.at, v.rule, v.message))
+            .collect::<Vec<_>>(),
+        "gate": gate,
+        "blocked": plan.blocker().is_some(),
+        "reason": plan.blocker(),
+    })
+}
+
+/// Returns the summary's `plan:` line.
+fn plan_line(plan: &PlanOutcome) -> String {
+    match plan {
+        PlanOutcome::Missing { reason } => format!("no plan: {reason}"),
+        PlanOutcome::BreaksRules { items, violations } => format!(
+            "{items} items; breaks {} rule(s) (see the report's notes): not approvable, the \
+             gate was not run",
+            violations.len()
+        ),
+        PlanOutcome::Drafted { items } => {
+            format!("{items} items; plan-body verification has not run yet")
+        }
+        PlanOutcome::Gated { items, gate } => {
+            let mut line = format!("{items} items; plan-body verification {}", gate.result);
+            let s = GateSummary::of(gate);
+            if !s.rejected.is_empty() {
+                line.push_str(&format!(", rejected: {}", s.rejected.join(", ")));
+            }
+            if !s.disputed.is_empty() {
+                line.push_str(&format!(", disputed: {}", s.disputed.join(", ")));
+            }
+            if gate.result.blocks_approval() {
+                line.push_str(&format!(" ({}): not approvable", gate.reason));
+            }
+            line
+        }
+    }
 }
 
 /// Prints the summary of a run.
@@ -155,6 +218,9 @@ pub(super) fn print(
     if let Some(stopped) = &summary.stopped {
         text.push_str(&format!("stopped: {stopped}\n"));
     }
+    if let Some(plan) = &summary.plan {
+        text.push_str(&format!("plan:    {}\n", plan_line(plan)));
+    }
     if replay {
         text.push_str("replay:  answers came from scripted replay fixtures, not from models\n");
     }
@@ -198,16 +264,28 @@ fn next_step(
 ) -> Option<String> {
     let id = summary.run_id.to_string();
     let report = summary.report.as_deref().map(shown);
+    let blocker = summary.plan.as_ref().and_then(PlanOutcome::blocker);
+    let answered = summary
+        .workers
+        .iter()
+        .any(|w| w.status == WorkerStatus::Completed);
     match summary.status {
         RunStatus::Interrupted => Some(format!(
             "next: `{}` continues the run (finished workers are not asked again)",
             okstra.command(&["resume", &id])
         )),
+        RunStatus::Failed if answered && blocker.is_some() => {
+            let mut line = format!(
+                "next: the plan cannot be approved: {}; read the report, then revise the brief \
+                 and run implementation-planning again",
+                blocker.unwrap_or_default()
+            );
+            if let Some(report) = report {
+                line.push_str(&format!(" (the report is {report})"));
+            }
+            Some(line)
+        }
         RunStatus::Failed => {
-            let answered = summary
-                .workers
-                .iter()
-                .any(|w| w.status == WorkerStatus::Completed);
             let mut line = if answered {
                 format!(
                     "next: see the validation warnings above; `{}` checks the run again",

@@ -88,7 +88,11 @@ impl Round<'_> {
     /// answer, its failure message, a rejected answer) is redacted here, once, before okstra
     /// keeps or writes it anywhere.
     fn decide(&self, i: usize, end: &AttemptEnd) -> AttemptDecision {
-        let mut decision = decide_attempt(end.result.clone(), self.slots[i].planned.contract);
+        let mut decision = decide_attempt(
+            end.result.clone(),
+            self.slots[i].planned.contract,
+            self.slots[i].attempt,
+        );
         let redact = |t: &str| self.run.redactor.redact(t).into_owned();
         decision.text = decision.text.as_deref().map(redact);
         decision.reason = decision.reason.as_deref().map(redact);

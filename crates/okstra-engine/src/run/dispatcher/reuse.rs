@@ -114,7 +114,9 @@ impl Round<'_> {
             let body = parse_result(&text)
                 .map(|(_, b)| b.to_owned())
                 .unwrap_or_default();
-            if p.contract.is_some_and(|c| c.check(&body).is_err()) {
+            if p.contract
+                .is_some_and(|c| c.accepts(&body, attempt).is_err())
+            {
                 continue;
             }
             return Some(Found {
@@ -138,7 +140,7 @@ impl Round<'_> {
             let Some(result) = recover_from_transcript(p.entry.kind, &transcript) else {
                 continue;
             };
-            let mut decision = decide_attempt(result, p.contract);
+            let mut decision = decide_attempt(result, p.contract, attempt);
             if decision.status != WorkerStatus::Completed {
                 continue;
             }
