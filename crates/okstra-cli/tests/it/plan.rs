@@ -163,6 +163,24 @@ fn import_makes_a_completed_imported_run_that_validates() {
 
     let valid = okstra(&env, &["validate", &run]);
     assert_eq!(valid.code, Some(0), "{valid}");
+    // An imported report edited to break a rule no longer validates, and says where.
+    let report = dir.join("reports/final-report-implementation-planning-1.md");
+    let text = fs_err::read_to_string(&report).unwrap();
+    fs_err::write(
+        &report,
+        text.replacen("depends-on: 1\n", "depends-on: 4\n", 1),
+    )
+    .unwrap();
+    let broken = okstra(&env, &["validate", &run]);
+    assert_eq!(broken.code, Some(3), "{broken}");
+    assert!(
+        broken.stdout.starts_with(&format!(
+            "FAIL {}: [plan-rules] 92: S5 Stage 2 depends on Stage 4, which does not exist\n",
+            report.display()
+        )),
+        "{broken}"
+    );
+    fs_err::write(&report, &text).unwrap();
     let shown = okstra(&env, &["plan", "show", "--task", "t/v"]);
     assert_eq!(shown.code, Some(0), "{shown}");
     assert!(
