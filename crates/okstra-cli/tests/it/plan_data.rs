@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use okstra_test_support::TestEnv;
 use serde_json::{Value, json};
 
-use crate::common::{okstra, read_json, run_dir};
+use crate::common::{okstra, read_json, replay_run, run_dir};
 use crate::plan_replay::{TT, agree_but, fixture_with, planning_project, run_planning};
 
 /// Runs the scripted planning run on `task` with `edit` applied to the fixture; returns the
@@ -245,5 +245,34 @@ fn validate_names_a_gate_record_that_differs_and_a_broken_rule() {
             data.display()
         ),
         "{v}"
+    );
+}
+
+#[test]
+fn a_run_or_report_that_is_not_a_plan_is_refused_by_name() {
+    let env = TestEnv::new();
+    let (run, dir) = replay_run(&env);
+    let out = okstra(&env, &["plan", "show", &run]);
+    assert_eq!(out.code, Some(2), "{out}");
+    assert_eq!(
+        out.stderr_normalized(),
+        "error: run [RUN] is of task type error-analysis: only implementation-planning runs have a plan\n\
+         hint: `okstra ctl list` shows each run's task type: plans come from implementation-planning runs\n"
+    );
+    let data = dir.join("reports/final-report-error-analysis-1.data.json");
+    let out = okstra(&env, &["approve", data.to_str().unwrap()]);
+    assert_eq!(out.code, Some(2), "{out}");
+    assert!(
+        out.stderr_normalized().starts_with(
+            "error: [TMP]/project/.okstra/tasks/t/v/runs/error-analysis/reports/final-report-error-analysis-1.data.json is the report of a run of task type error-analysis, not a plan\n"
+        ),
+        "{out}"
+    );
+    let out = okstra(&env, &["plan", "check", "nowhere.md"]);
+    assert_eq!(out.code, Some(2), "{out}");
+    assert!(
+        out.stderr_normalized()
+            .starts_with("error: [TMP]/project/nowhere.md: no such file\n"),
+        "{out}"
     );
 }

@@ -22,9 +22,11 @@ pub enum PlanFileError {
         path.display()
     )]
     NotAPlanFile { path: PathBuf },
-    #[error("run {run_id} is a {task_type} run: only implementation-planning runs have a plan")]
+    #[error(
+        "run {run_id} is of task type {task_type}: only implementation-planning runs have a plan"
+    )]
     NotAPlanRun { run_id: String, task_type: String },
-    #[error("{} is the report of a {task_type} run, not a plan", path.display())]
+    #[error("{} is the report of a run of task type {task_type}, not a plan", path.display())]
     NotAPlanReport { path: PathBuf, task_type: String },
     #[error("run {run_id} has no report yet: neither {} nor its markdown exists", data.display())]
     NoReport { run_id: String, data: PathBuf },

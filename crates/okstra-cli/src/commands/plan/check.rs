@@ -73,8 +73,8 @@ pub fn cmd_plan_check(
         if n == 1 { "" } else { "s" }
     ))
     .hint(if check.as_data {
-        "a plan okstra wrote is replaced by a new `okstra run implementation-planning`; \
-         `okstra plan check` on a markdown plan names its lines"
+        "a plan okstra wrote is fixed by a new `okstra run implementation-planning`, \
+         not by editing its data.json"
     } else {
         "fix each line named above, then run `okstra plan check` again"
     }))
