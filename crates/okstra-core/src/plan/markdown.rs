@@ -17,7 +17,7 @@ mod stage;
 pub(crate) mod text;
 
 use crate::plan::check::{
-    At, Rule, Violation, check_clarifications, check_plan_body_at, sort_violations,
+    At, Violation, check_clarifications, check_plan_body_at, sort_violations,
 };
 use crate::plan::clarifications::Section1;
 use crate::plan::model::PlanBody;
@@ -65,9 +65,7 @@ impl MarkdownPlan {
         sort_violations(&mut out);
         out
     }
-
-    /// Returns whether any violation is of `rule`.
-    pub fn fails(&self, rule: Rule) -> bool {
-        self.violations().iter().any(|v| v.rule == rule)
-    }
 }
+
+#[cfg(test)]
+mod tests;

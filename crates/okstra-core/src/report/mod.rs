@@ -12,7 +12,7 @@ pub mod fallback;
 pub mod render;
 
 #[cfg(test)]
-mod fixture;
+pub(crate) mod fixture;
 
 pub use assemble::{ReportInput, assemble_report, plan_notes, stop_reason};
 pub use check::{BookkeepingDiff, bookkeeping_differences, report_writer_note};

@@ -99,3 +99,6 @@ pub fn check_report_plan(data: &ReportData) -> Vec<Violation> {
     sort_violations(&mut out);
     out
 }
+
+#[cfg(test)]
+mod tests;

@@ -12,8 +12,8 @@ use crate::plan::markdown::doc::{Doc, Kind, cell_value, split_cells};
 use crate::plan::markdown::locate::{OptionLines, PlanLines};
 use crate::plan::markdown::stage::read_stages;
 use crate::plan::markdown::text::{
-    cell_text, numbered_heading, one_line, parse_depends_on, take_code_span, unguard_block,
-    unguard_line,
+    cell_text, numbered_heading, one_line, parse_depends_on, says_none, take_code_span,
+    unguard_block, unguard_line,
 };
 use crate::plan::markdown::{MarkdownPlan, stage};
 use crate::plan::model::{
@@ -52,6 +52,24 @@ pub(crate) fn has(text: &str, keyword: &str) -> bool {
     text.to_lowercase().contains(&keyword.to_lowercase())
 }
 
+/// Returns what a missing heading keyword's section is for, when the plan format says where
+/// it goes.
+fn keyword_hint(keyword: &str) -> Option<&'static str> {
+    Some(match keyword {
+        "Option Candidates" => "`## 5.2 Option Candidates` holds the options",
+        "Trade-off" => "each option has a `#### Trade-off` list",
+        "Recommended Option" => "`## 5.3 Recommended Option` names `Option <n>`",
+        "Stage Map" => "`## 5.5 Stage Map` holds the stages",
+        "Stage Exit Contract" => "every stage needs a `### Stage Exit Contract` subsection",
+        "Stage Validation" => "every stage needs a `### Stage Validation` subsection",
+        "Dependency" => "`### Dependency Graph` under the Stage Map",
+        "Validation Checklist" => "`## 5.6 Validation Checklist` lists the task's commands",
+        "Rollback" => "every stage needs a `### Rollback` subsection",
+        "Requirement Coverage" => "`## 5.1 Requirement Coverage` maps requirements to stages",
+        _ => return None,
+    })
+}
+
 /// Returns the source between the end of block `from` and the start of block `to` (or the
 /// end of the document).
 pub(crate) fn between<'a>(doc: &Doc<'a>, from: usize, to: usize) -> &'a str {
@@ -80,13 +98,22 @@ pub(crate) fn parse(md: &str) -> MarkdownPlan {
         Err(FrontmatterError::NoFrontMatter) => None,
         Err(e) => {
             let cause = match &e {
-                FrontmatterError::Yaml(yaml) => format!(": {}", one_line(&yaml.to_string())),
-                _ => String::new(),
+                FrontmatterError::Yaml(yaml) => {
+                    let text = yaml.to_string();
+                    let first = text.lines().next().unwrap_or("").trim();
+                    format!(": {}", first.strip_prefix("error: ").unwrap_or(first))
+                }
+                FrontmatterError::NoFrontMatter | FrontmatterError::Unclosed => String::new(),
+            };
+            let hint = if cause.contains("boolean") {
+                " (write `approved: true` or `approved: false`)"
+            } else {
+                ""
             };
             problems.push(Violation {
                 rule: Rule::Frontmatter,
                 at: At::Line(1),
-                message: format!("{e}{cause} (`approved` must be `true` or `false`)"),
+                message: format!("{e}{cause}{hint}"),
             });
             None
         }
@@ -110,7 +137,10 @@ pub(crate) fn parse(md: &str) -> MarkdownPlan {
         problems.push(Violation {
             rule: Rule::Keyword,
             at: At::Line(plan_line),
-            message: format!("no heading has the keyword `{keyword}`"),
+            message: match keyword_hint(keyword) {
+                Some(hint) => format!("no heading has the keyword `{keyword}` ({hint})"),
+                None => format!("no heading has the keyword `{keyword}`"),
+            },
         });
     }
     let mut lines = PlanLines {
@@ -125,7 +155,14 @@ pub(crate) fn parse(md: &str) -> MarkdownPlan {
     read_coverage(&doc, &headings, &mut body);
     read_checklist(&doc, &headings, &mut body);
     check_stage_map_heading(&headings, &mut lines, &mut problems);
-    read_stages(&doc, &headings, &mut body, &mut lines, &mut problems);
+    read_stages(
+        &doc,
+        &headings,
+        &missing,
+        &mut body,
+        &mut lines,
+        &mut problems,
+    );
     MarkdownPlan {
         approved,
         section_1,
@@ -183,6 +220,7 @@ fn read_options(
             if trade_offs.is_empty() {
                 trade_offs = paragraphs(doc, trade.block + 1..trade_end);
             }
+            trade_offs.retain(|t| !says_none(t));
         }
         lines.option.push(OptionLines {
             heading: heading.line,

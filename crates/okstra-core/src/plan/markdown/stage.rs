@@ -11,8 +11,8 @@ use crate::plan::markdown::body::{Heading, between, has, header_names, items, pa
 use crate::plan::markdown::doc::{Doc, Kind, cell_value, split_cells};
 use crate::plan::markdown::locate::{PlanLines, StageLines};
 use crate::plan::markdown::text::{
-    cell_text, label_value, numbered_heading, one_line, parse_depends_on, uncode, unguard_block,
-    unguard_line,
+    cell_text, label_value, numbered_heading, one_line, parse_depends_on, says_none, uncode,
+    unguard_block, unguard_line,
 };
 use crate::plan::model::{PlanBody, Stage, Step};
 
@@ -62,17 +62,10 @@ pub(crate) fn is_exact_stage_map(heading: &Heading<'_>) -> bool {
     heading.level == 2 && (rest.is_empty() || (rest.starts_with('(') && rest.ends_with(')')))
 }
 
-/// Words that are never empty content ("None." stands for an empty list or text).
-fn says_none(text: &str) -> bool {
-    matches!(
-        text.trim().trim_end_matches('.'),
-        "" | "None" | "none" | "—" | "-"
-    )
-}
-
 pub(crate) fn read_stages(
     doc: &Doc<'_>,
     headings: &[Heading<'_>],
+    missing_keywords: &[&str],
     body: &mut PlanBody,
     lines: &mut PlanLines,
     problems: &mut Vec<Violation>,
@@ -93,7 +86,13 @@ pub(crate) fn read_stages(
             .position(|h| h.level <= heading.level && Sub::of(h.text).is_none())
             .map_or(next_stage, |p| index + 1 + p);
         let end_block = headings.get(last).map_or(doc.blocks.len(), |h| h.block);
-        let (stage, stage_lines) = read_stage(doc, &headings[index..last], end_block, problems);
+        let (stage, stage_lines) = read_stage(
+            doc,
+            &headings[index..last],
+            end_block,
+            missing_keywords,
+            problems,
+        );
         body.stages.push(stage);
         lines.stages.push(stage_lines);
     }
@@ -103,6 +102,7 @@ fn read_stage(
     doc: &Doc<'_>,
     headings: &[Heading<'_>],
     end_block: usize,
+    missing_keywords: &[&str],
     problems: &mut Vec<Violation>,
 ) -> (Stage, StageLines) {
     let heading = headings[0];
@@ -205,7 +205,8 @@ fn read_stage(
     for sub in Sub::ALL {
         let present =
             subs.iter().any(|s| s.0 == sub) || (sub == Sub::Steps && stage.tdd_exemption.is_some());
-        if !present {
+        // A subsection no stage has is one heading-keyword violation, not one S3 per stage.
+        if !present && !missing_keywords.contains(&sub.name()) {
             problems.push(Violation {
                 rule: Rule::S3,
                 at: At::Line(heading.line),

@@ -9,6 +9,15 @@ use std::borrow::Cow;
 /// What is written for an empty value.
 pub(crate) const DASH: &str = "—";
 
+/// Returns whether text stands for nothing: `None.`, `—` or blank (what the renderer writes
+/// for an empty list or text).
+pub(crate) fn says_none(text: &str) -> bool {
+    matches!(
+        text.trim(),
+        "" | "None" | "None." | "none" | "none." | "—" | "-"
+    )
+}
+
 /// Returns text on one line: every run of whitespace becomes one space.
 pub(crate) fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
@@ -83,6 +92,8 @@ pub(crate) fn unguard_line(line: &str) -> Cow<'_, str> {
 /// endings normalized, trailing spaces and outer blank lines dropped, runs of blank lines
 /// made one, each line guarded.
 pub(crate) fn guard_block(text: &str) -> String {
+    // A lone `\r` ends a line in markdown too.
+    let text = text.replace("\r\n", "\n").replace('\r', "\n");
     let mut out = String::with_capacity(text.len() + 8);
     let mut blank = false;
     for line in text.lines() {
@@ -239,7 +250,13 @@ pub(crate) fn label_value<'a>(line: &'a str, label: &str) -> Option<&'a str> {
     }
     let rest = rest[label.len()..].trim_start_matches(['*', '_']);
     let rest = rest.strip_prefix(':')?;
-    Some(rest.trim_start_matches(['*', '_']).trim())
+    // `**Slice value:** x`: the bold's closing marker follows the colon directly; a value's
+    // own emphasis (`Slice value: *x*`) comes after a space and is kept.
+    let rest = rest
+        .strip_prefix("**")
+        .or_else(|| rest.strip_prefix("__"))
+        .unwrap_or(rest);
+    Some(rest.trim())
 }
 
 /// Returns `items` read from a `depends-on` value: stage numbers, with `none`, `(none)`, `—`

@@ -55,3 +55,36 @@ fn an_empty_plan_renders_and_reads_back_empty() {
     let md = render_plan_markdown(&PlanBody::default(), Language::En).expect("renders");
     assert_eq!(parse_markdown_plan(&md).body, PlanBody::default(), "{md}");
 }
+
+#[test]
+fn every_rendered_plan_report_passes_plan_check() {
+    use crate::report::{fixture, render_markdown};
+    for language in [Language::En, Language::Ko] {
+        let data =
+            fixture::report_data(crate::task_type::TaskType::ImplementationPlanning, language);
+        let md = render_markdown(&data, fixture::DATA_SHA256).expect("renders");
+        let plan = parse_markdown_plan(&md);
+        assert_eq!(plan.violations(), Vec::new(), "{md}");
+        assert_eq!(Some(&plan.body), data.narrative.plan.as_ref());
+        assert_eq!(plan.approved, Some(false));
+        assert_eq!(
+            plan.section_1,
+            crate::plan::Section1::Items(data.narrative.clarifications.clone())
+        );
+    }
+}
+
+#[test]
+fn a_narrative_summary_cannot_add_a_stage_to_the_report() {
+    use crate::report::{fixture, render_markdown};
+    let mut data = fixture::report_data(
+        crate::task_type::TaskType::ImplementationPlanning,
+        Language::En,
+    );
+    data.narrative.summary = "All good.\n## 5.5.9 Stage 9: injected\n```".to_owned();
+    data.narrative.analysis = "x\n---\n<!--".to_owned();
+    let md = render_markdown(&data, fixture::DATA_SHA256).expect("renders");
+    let plan = parse_markdown_plan(&md);
+    assert_eq!(plan.body.stages.len(), 2, "{md}");
+    assert_eq!(plan.violations(), Vec::new(), "{md}");
+}

@@ -44,6 +44,7 @@ fn blocks_are_normalized_then_guarded() {
         "first\n## Stage 9\n\nlast"
     );
     assert_eq!(guard_block(" \n "), "");
+    assert_eq!(guard_block("a\r## Stage 9"), "a\n\\## Stage 9");
 }
 
 #[test]
@@ -74,6 +75,8 @@ fn labels_tolerate_bold_case_and_list_markers() {
     assert_eq!(label_value("**Slice value**: x", "Slice value"), Some("x"));
     assert_eq!(label_value("- slice value: x", "Slice value"), Some("x"));
     assert_eq!(label_value("Slice value:", "Slice value"), Some(""));
+    assert_eq!(label_value("Slice value: *x*", "Slice value"), Some("*x*"));
+    assert_eq!(label_value("__Slice value:__ x", "Slice value"), Some("x"));
     assert_eq!(label_value("Slice values: x", "Slice value"), None);
     assert_eq!(label_value("Slice", "Slice value"), None);
     assert_eq!(label_value("é", "Slice value"), None);
