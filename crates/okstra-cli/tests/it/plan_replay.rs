@@ -451,3 +451,30 @@ fn too_few_answers_abort_the_gate_and_fail_the_run() {
     );
     assert_eq!(summary["status"], "failed");
 }
+
+#[test]
+fn a_budget_reached_before_the_gate_starts_no_round_and_aborts_it() {
+    let env = TestEnv::new();
+    planning_project(&env, &fixture_with(|_| {}));
+    // Round 0 used 450 tokens, the two rounds 165 more, the writer 420: 1035 once the plan is
+    // drafted, so no plan-body round starts.
+    let mut project = read_json(&env.project().join(".okstra/project.json"));
+    project["budget"] = json!({"maxTokens": 1000});
+    write_project(&env, &project);
+    let (code, summary) = run_planning(&env, "pay/budget");
+    assert_eq!(code, Some(3), "{summary}");
+    assert_eq!(summary["plan"]["gate"]["result"], "aborted-non-result");
+    let dir = run_dir(&env, "pay/budget", TT);
+    assert!(
+        !dir.join(format!("prompts/claude-worker-{TT}-1-pbv.prompt.md"))
+            .exists()
+    );
+    let data = report_data(&dir);
+    assert_eq!(
+        data["planGate"]["failed"]["codex-worker"],
+        "not asked: budget reached: 1035 tokens used of a budget of 1000"
+    );
+    assert_eq!(data["budget"]["reached"], true);
+    let v = okstra(&env, &["validate", summary["runId"].as_str().unwrap()]);
+    assert_eq!(v.code, Some(0), "{v}");
+}

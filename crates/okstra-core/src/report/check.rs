@@ -52,12 +52,15 @@ pub fn bookkeeping_differences(
             max_cost_usd: r.max_cost_usd,
         },
     );
-    // The budget is checked before the report writer starts: on what every other worker used.
+    // The budget is checked as the report is made: on what every worker used before — all
+    // but the report writer, which answers for the report, except in a planning run, whose
+    // writer drafted the plan before the plan-body round.
     let writer = team.workers.iter().find(|w| w.role == Role::ReportWriter);
+    let planning = manifest.task_type == crate::TaskType::ImplementationPlanning;
     let before_writer = team
         .workers
         .iter()
-        .filter(|w| w.role != Role::ReportWriter)
+        .filter(|w| planning || w.role != Role::ReportWriter)
         .fold(crate::tokens::TokenUsage::default(), |sum, w| {
             sum.plus(&w.tokens())
         });

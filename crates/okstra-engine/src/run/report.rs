@@ -31,8 +31,9 @@ impl Run {
             Some(draft) => draft,
             None => self.writer_answer(AnswerContract::Narrative).await?,
         };
-        // As the run validator recomputes it: on what every worker but the writer used.
-        let budget_reached = self.settings.budget().reached(&self.tokens_but_writer());
+        // As the run validator recomputes it: on what every worker used before the report —
+        // the writer included only when it drafted a plan before the plan-body round.
+        let budget_reached = self.settings.budget().reached(&self.tokens_before_report());
         self.found.budget_reached = budget_reached;
         let narrative = answer
             .narrative
@@ -60,12 +61,14 @@ impl Run {
         Ok(())
     }
 
-    /// Returns the tokens of every worker of the run but the report writer.
-    fn tokens_but_writer(&self) -> TokenUsage {
+    /// Returns the tokens every worker used before the report: all but the report writer's,
+    /// unless it answered already (a plan draft).
+    fn tokens_before_report(&self) -> TokenUsage {
+        let drafted = self.found.draft.is_some();
         self.team()
             .workers
             .iter()
-            .filter(|w| w.role != Role::ReportWriter)
+            .filter(|w| drafted || w.role != Role::ReportWriter)
             .fold(TokenUsage::default(), |sum, w| sum.plus(&w.tokens()))
     }
 

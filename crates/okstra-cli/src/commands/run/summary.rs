@@ -9,6 +9,7 @@ use std::path::Path;
 use okstra_core::duration::display_elapsed;
 use okstra_core::events::GateSummary;
 use okstra_core::findings::ConsensusClass;
+use okstra_core::plan::GateResult;
 use okstra_core::status::{RunStatus, WorkerStatus};
 use okstra_core::tokens::TokenUsage;
 use okstra_engine::{PlanOutcome, RunSummary};
@@ -129,8 +130,8 @@ fn plan_line(plan: &PlanOutcome) -> String {
     match plan {
         PlanOutcome::Missing { reason } => format!("no plan: {reason}"),
         PlanOutcome::BreaksRules { items, violations } => format!(
-            "{items} items; breaks {} rule(s) (see the report's notes): not approvable, the \
-             gate was not run",
+            "{items} items; breaks {} rule(s), listed in the report's notes — the plan cannot be \
+             approved, and its gate was not run",
             violations.len()
         ),
         PlanOutcome::Drafted { items } => {
@@ -145,8 +146,11 @@ fn plan_line(plan: &PlanOutcome) -> String {
             if !s.disputed.is_empty() {
                 line.push_str(&format!(", disputed: {}", s.disputed.join(", ")));
             }
+            if gate.result == GateResult::AbortedNonResult {
+                line.push_str(&format!(" ({})", gate.reason));
+            }
             if gate.result.blocks_approval() {
-                line.push_str(&format!(" ({}): not approvable", gate.reason));
+                line.push_str(" — the plan cannot be approved");
             }
             line
         }
