@@ -292,3 +292,73 @@ fn approve_refuses_an_unparsable_section_1_and_answer_an_unknown_item() {
             .starts_with("---")
     );
 }
+
+/// The folder of okstra-core's plan fixtures and their snapshotted diagnostics.
+fn core_tests() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../okstra-core/tests")
+}
+
+#[test]
+fn plan_check_prints_the_diagnostics_of_every_core_plan_fixture() {
+    let env = TestEnv::new_non_git();
+    let core = core_tests();
+    let mut checked = 0;
+    for entry in fs_err::read_dir(core.join("fixtures/plans")).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        let stem = name.strip_suffix(".md").unwrap();
+        let arg = format!("tests/fixtures/plans/{name}");
+        // From okstra-core's folder, the paths are those its snapshots name.
+        let dir = core.join("..");
+        let out = okstra(&env, &["-C", dir.to_str().unwrap(), "plan", "check", &arg]);
+        if stem == "valid" {
+            assert_eq!(out.code, Some(0), "{out}");
+            continue;
+        }
+        assert_eq!(out.code, Some(2), "{name}: {out}");
+        let snap = fs_err::read_to_string(
+            core.join(format!("plan/snapshots/plan__fixtures__{stem}.snap")),
+        )
+        .unwrap();
+        let expected = snap.splitn(3, "---\n").nth(2).unwrap().trim_end();
+        assert_eq!(out.stdout.trim_end(), expected, "{name}");
+        checked += 1;
+    }
+    assert!(
+        checked >= 23,
+        "every rule and keyword has its fixture: {checked}"
+    );
+}
+
+#[test]
+fn the_core_fixtures_import_and_approve_or_are_refused() {
+    let env = TestEnv::new();
+    let core = core_tests().join("fixtures/plans");
+    let s5 = fs_err::read_to_string(core.join("s5.md")).unwrap();
+    write_plan(&env, "s5.md", &s5);
+    let out = okstra(&env, &["plan", "import", "s5.md", "--task", "t/v"]);
+    assert_eq!(out.code, Some(2), "{out}");
+    assert_eq!(
+        out.stderr_normalized().lines().nth(1).unwrap(),
+        "[TMP]/project/s5.md:93: S5 Stage 2 depends on Stage 3, which does not exist"
+    );
+    assert!(
+        !env.project().join(".okstra/tasks").exists(),
+        "nothing written"
+    );
+
+    // valid.md has no open Blocks=approval item: it imports and approves at once.
+    let valid = fs_err::read_to_string(core.join("valid.md")).unwrap();
+    write_plan(&env, "valid.md", &valid);
+    let out = okstra(
+        &env,
+        &["plan", "import", "valid.md", "--task", "t/v", "--json"],
+    );
+    assert_eq!(out.code, Some(0), "{out}");
+    let v: Value = serde_json::from_str(&out.stdout).unwrap();
+    let run = v["runId"].as_str().unwrap();
+    let report = fs_err::read_to_string(v["report"].as_str().unwrap()).unwrap();
+    assert_eq!(report, valid, "its own approved: false is kept");
+    let out = okstra(&env, &["approve", run]);
+    assert_eq!(out.code, Some(0), "{out}");
+    assert_eq!(okstra(&env, &["validate", run]).code, Some(0));
+}
