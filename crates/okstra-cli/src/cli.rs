@@ -47,6 +47,9 @@ enum Command {
     Validate(commands::validate::ValidateArgs),
     Render(commands::render::RenderArgs),
     #[command(subcommand)]
+    Plan(commands::plan::PlanCommand),
+    Approve(commands::approve::ApproveArgs),
+    #[command(subcommand)]
     Ctl(commands::ctl::CtlCommand),
     Demo(commands::demo::DemoArgs),
     Doctor(commands::doctor::DoctorArgs),
@@ -116,6 +119,8 @@ fn run_command(cli: Cli, env: EnvSnapshot, ui: &Ui) -> Result<ExitStatus, Comman
         Command::Resume(args) => commands::resume::cmd_resume(&ctx, &args),
         Command::Validate(args) => commands::validate::cmd_validate(&ctx, &args),
         Command::Render(args) => commands::render::cmd_render(&ctx, &args),
+        Command::Plan(cmd) => commands::plan::cmd_plan(&ctx, &cmd),
+        Command::Approve(args) => commands::approve::cmd_approve(&ctx, &args),
         Command::Ctl(cmd) => commands::ctl::cmd_ctl(&ctx, &cmd),
         Command::Demo(args) => commands::demo::cmd_demo(&ctx, &args),
         Command::Doctor(args) => commands::doctor::cmd_doctor(&ctx, &args),

@@ -82,6 +82,24 @@ pub struct RunRecipe {
     pub language: crate::config::Language,
 }
 
+/// How a run came to be, when not by okstra driving its workers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RunKind {
+    /// A plan written elsewhere brought into the task by `okstra plan import`: no worker ran,
+    /// and its report is the imported markdown (no data.json).
+    Imported,
+}
+
+impl RunKind {
+    /// Returns the spelling in manifests.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunKind::Imported => "imported",
+        }
+    }
+}
+
 /// A checkpoint the run has passed, with when.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -124,6 +142,8 @@ pub struct RunManifest {
     pub replay: bool,
     /// The settings the run was started with.
     pub recipe: Option<RunRecipe>,
+    /// How the run came to be; `None` for a run okstra drove (every manifest before imports).
+    pub kind: Option<RunKind>,
 }
 
 /// The manifest as the file holds it: the truth plus its derived copies.
@@ -174,6 +194,8 @@ struct ManifestFile {
     replay: bool,
     #[serde(default)]
     recipe: Option<RunRecipe>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    kind: Option<RunKind>,
 }
 
 impl From<RunManifest> for ManifestFile {
@@ -205,6 +227,7 @@ impl From<RunManifest> for ManifestFile {
             pid: m.pid,
             replay: m.replay,
             recipe: m.recipe,
+            kind: m.kind,
         }
     }
 }
@@ -239,11 +262,17 @@ impl TryFrom<ManifestFile> for RunManifest {
             pid: f.pid,
             replay: f.replay,
             recipe: f.recipe,
+            kind: f.kind,
         })
     }
 }
 
 impl RunManifest {
+    /// Returns whether the run is an imported plan (no worker ran, no report data).
+    pub fn is_imported(&self) -> bool {
+        self.kind == Some(RunKind::Imported)
+    }
+
     /// Returns the version mark okstra writes.
     pub fn current_schema_version() -> String {
         schema_version(MANIFEST_KIND)
@@ -338,6 +367,7 @@ pub(crate) mod testing {
             pid: None,
             replay,
             recipe: None,
+            kind: None,
         }
     }
 }
@@ -378,6 +408,20 @@ mod tests {
             value.as_object_mut().unwrap().remove(key);
         }
         assert_eq!(RunManifest::parse(&value.to_string()).unwrap(), m);
+    }
+
+    #[test]
+    fn the_kind_is_optional_and_kept() {
+        let mut m = testing::sample(TaskType::ImplementationPlanning, false);
+        let value = serde_json::to_value(&m).unwrap();
+        assert!(value.get("kind").is_none(), "a driven run writes no kind");
+        assert_eq!(RunManifest::parse(&value.to_string()).unwrap().kind, None);
+        m.kind = Some(RunKind::Imported);
+        let value = serde_json::to_value(&m).unwrap();
+        assert_eq!(value["kind"], "imported");
+        let back = RunManifest::parse(&value.to_string()).unwrap();
+        assert!(back.is_imported());
+        assert_eq!(back, m);
     }
 
     #[test]

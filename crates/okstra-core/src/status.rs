@@ -56,6 +56,9 @@ pub enum WorktreeStatus {
     SkippedNonGit,
     /// The project root is itself a linked worktree; runs use the project root.
     SkippedNestedWorktree,
+    /// No worker runs in the run (an imported plan), so it needs no worktree; the first run
+    /// that does fixes the task's anchor.
+    NotNeeded,
 }
 
 impl WorktreeStatus {
@@ -66,6 +69,7 @@ impl WorktreeStatus {
             WorktreeStatus::Reused => "reused",
             WorktreeStatus::SkippedNonGit => "skipped-non-git",
             WorktreeStatus::SkippedNestedWorktree => "skipped-nested-worktree",
+            WorktreeStatus::NotNeeded => "not-needed",
         }
     }
 }

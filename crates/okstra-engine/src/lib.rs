@@ -22,6 +22,7 @@ mod home;
 mod jsonl;
 mod kill_hook;
 mod lock;
+mod plan_file;
 mod prepare;
 mod private;
 mod probe;
@@ -47,6 +48,11 @@ pub use git::GitCommand;
 pub use git::worktree::{RepoLayout, discover};
 pub use home::Home;
 pub use kill_hook::{WORKERS_RUNNING, kill_points, set_test_kill_at};
+pub use plan_file::{
+    Answered, Approval, ApprovalBlocker, ImportRequest, ImportedPlan, LoadedPlan, MarkdownCheck,
+    PlanCheck, PlanFileError, PlanFiles, answer_clarification, approve_plan, check_markdown_text,
+    check_plan, import_plan, load_plan, locate_plan, locate_task_plan, open_plan, plan_body,
+};
 pub use prepare::PreparedRun;
 pub use project::{
     ExcludeOutcome, InitOutcome, LoadedProject, TakenId, find_project_root, init_project,

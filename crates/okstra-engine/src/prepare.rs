@@ -147,6 +147,7 @@ pub(crate) fn prepare_run(
             pid: req.pid,
             replay: req.replay,
             recipe: req.recipe.clone(),
+            kind: None,
         };
         manifest.pass_checkpoint(okstra_core::events::Checkpoint::Prepare, now);
         let prepared = okstra_core::events::RunEvent::Prepared {
@@ -172,7 +173,7 @@ pub(crate) fn prepare_run(
 }
 
 /// Returns the key with the spellings recorded when the task was first seen.
-fn first_spelling(key: TaskKey, task: &TaskPaths) -> Result<TaskKey, PrepareError> {
+pub(crate) fn first_spelling(key: TaskKey, task: &TaskPaths) -> Result<TaskKey, PrepareError> {
     let path = task.timeline();
     let Some(text) = read_optional(&path)? else {
         return Ok(key);
@@ -186,7 +187,7 @@ fn first_spelling(key: TaskKey, task: &TaskPaths) -> Result<TaskKey, PrepareErro
 
 /// Returns the next seq of (task, type, stage) — or the override, refused when it exists.
 /// Must be called under the task lock.
-fn allocate_seq(
+pub(crate) fn allocate_seq(
     task: &TaskPaths,
     task_key: &TaskKey,
     task_type: TaskType,

@@ -31,6 +31,13 @@ pub(crate) fn write_report(data_path: &Path, data: &ReportData) -> Result<PathBu
 /// Re-renders the markdown sibling of an existing report data file from its bytes, which must
 /// match the schema. Returns the markdown's path.
 pub fn render_report(data_path: &Path) -> Result<PathBuf, ReportError> {
+    let (bytes, data) = read_report(data_path)?;
+    write_markdown(data_path, &bytes, &data)
+}
+
+/// Reads an existing report data file: its bytes and its data, which must be named
+/// `….data.json`, match the schema and have a version okstra reads.
+pub(crate) fn read_report(data_path: &Path) -> Result<(Vec<u8>, ReportData), ReportError> {
     markdown_path(data_path)?;
     let bytes = fs_err::read(data_path).map_err(|e| PathError::at(data_path)(e))?;
     let invalid = |source| ReportError::Invalid {
@@ -45,7 +52,7 @@ pub fn render_report(data_path: &Path) -> Result<PathBuf, ReportError> {
             path: data_path.to_path_buf(),
             source,
         })?;
-    write_markdown(data_path, &bytes, &data)
+    Ok((bytes, data))
 }
 
 fn check_schema(data_path: &Path, value: &serde_json::Value) -> Result<(), ReportError> {

@@ -3,8 +3,10 @@
 //! markdown present, its `dataSha256` equal to the data's hash and its bytes equal to what the
 //! data renders to; the report's classes equal to those recomputed from the convergence record;
 //! every field okstra fills itself, assembled again from the run's state files and compared;
-//! and, for plans, the required heading keywords. Every failure names its path, and every
-//! check made is kept with the file it concerns, so a caller can show what passed too.
+//! and, for plans, the approval mirror, the required heading keywords, the plan-body gate
+//! record and the Stage Map rules (`validate/plan.rs`; an imported plan, which has no workers
+//! and no data, is validated from its markdown). Every failure names its path, and every check
+//! made is kept with the file it concerns, so a caller can show what passed too.
 
 use std::path::{Path, PathBuf};
 
@@ -22,6 +24,8 @@ use okstra_core::result_header::{HeaderExpectation, check_result};
 use okstra_core::run_paths::RunPaths;
 use okstra_core::status::WorkerStatus;
 use okstra_core::team_state::TeamState;
+
+mod plan;
 
 /// One failed check.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -148,6 +152,10 @@ fn run_checks(paths: &RunPaths, manifest: &RunManifest) -> Checks {
             Ok(_) => {}
             Err(e) => c.fail(&manifest_path, "manifest", e.to_string()),
         }
+    }
+    if manifest.is_imported() {
+        plan::check_imported(&mut c, paths);
+        return c;
     }
     let run_id = manifest.run_id.to_string();
     let team_path = paths.team_state();
@@ -298,6 +306,9 @@ fn run_checks(paths: &RunPaths, manifest: &RunManifest) -> Checks {
                 );
             }
         }
+    }
+    if data.frontmatter.task_type == TaskType::ImplementationPlanning {
+        plan::check_plan_data(&mut c, paths, &data_path, &data);
     }
     let conv_path = paths.convergence();
     if let Some(bytes) = c.read(&conv_path, "convergence") {

@@ -1,10 +1,12 @@
 //! One module per subcommand; each holds its `XxxArgs` (whose doc comments are the help) and
 //! its `cmd_xxx` handler.
 
+pub mod approve;
 pub mod ctl;
 pub mod demo;
 pub mod doctor;
 pub mod init;
+pub mod plan;
 pub mod render;
 pub mod resume;
 pub mod run;

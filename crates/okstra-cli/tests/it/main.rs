@@ -16,6 +16,8 @@ mod init;
 mod input_messages;
 mod json_out;
 mod messages;
+mod plan;
+mod plan_data;
 mod plan_redispatch;
 mod plan_replay;
 mod preflight;

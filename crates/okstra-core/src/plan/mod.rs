@@ -9,6 +9,7 @@ pub mod gate;
 pub mod keywords;
 pub mod markdown;
 pub mod model;
+pub mod progress;
 pub mod render;
 
 #[cfg(test)]
