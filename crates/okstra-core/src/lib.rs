@@ -6,6 +6,7 @@
 //! and values and returns values (STYLE.md §1–§2); `okstra-engine` performs the effects.
 
 pub mod adapter;
+pub mod answer;
 pub mod budget;
 pub mod config;
 pub mod document;

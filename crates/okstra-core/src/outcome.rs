@@ -7,8 +7,9 @@
 use thiserror::Error;
 
 use crate::adapter::install_hint;
+use crate::answer::AnswerError;
 use crate::config::AdapterKind;
-use crate::findings::check::{AnswerError, check_findings_answer, check_verdicts_answer};
+use crate::findings::check::{check_findings_answer, check_verdicts_answer};
 use crate::plan::answer::{check_plan_answer, check_plan_verdicts_answer};
 use crate::report::parse_narrative;
 use crate::status::{RunStatus, WorkerStatus};
@@ -139,15 +140,21 @@ impl AnswerContract {
     /// Checks a final answer against the contract.
     pub fn check(self, text: &str) -> Result<(), AnswerError> {
         match self {
-            AnswerContract::Findings => check_findings_answer(text).map(|_| ()),
-            AnswerContract::Verdicts => check_verdicts_answer(text).map(|_| ()),
+            AnswerContract::Findings => check_findings_answer(text)
+                .map(|_| ())
+                .map_err(AnswerError::from),
+            AnswerContract::Verdicts => check_verdicts_answer(text)
+                .map(|_| ())
+                .map_err(AnswerError::from),
             AnswerContract::Narrative => {
                 parse_narrative(text).map(|_| ()).map_err(AnswerError::from)
             }
-            AnswerContract::Plan => check_plan_answer(text).map(|_| ()),
-            AnswerContract::PlanVerdicts { items } => {
-                check_plan_verdicts_answer(text, items).map(|_| ())
-            }
+            AnswerContract::Plan => check_plan_answer(text)
+                .map(|_| ())
+                .map_err(AnswerError::from),
+            AnswerContract::PlanVerdicts { items } => check_plan_verdicts_answer(text, items)
+                .map(|_| ())
+                .map_err(AnswerError::from),
         }
     }
 

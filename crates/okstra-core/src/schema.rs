@@ -74,6 +74,23 @@ pub fn check_against(
     }
 }
 
+/// Returns violations on one line as an answer's refusal says them: `<pointer>: <message>`
+/// (the root written `/`), joined by `; `.
+pub fn join_violations(violations: &[SchemaViolation]) -> String {
+    violations
+        .iter()
+        .map(|v| {
+            let at = if v.path.is_empty() {
+                "/"
+            } else {
+                v.path.as_str()
+            };
+            format!("{at}: {}", v.message)
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 /// Returns `message` cut to [`MAX_MESSAGE_CHARS`] characters, marked with `…` when cut.
 fn shorten(message: &str) -> String {
     match message.char_indices().nth(MAX_MESSAGE_CHARS) {

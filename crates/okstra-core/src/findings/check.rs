@@ -10,20 +10,23 @@ use thiserror::Error;
 
 use super::contract::{ContractError, decode_block};
 use super::model::{FindingsBlock, VerdictsBlock};
-use crate::schema::SchemaViolation;
+use crate::schema::{SchemaViolation, join_violations};
 
 /// The committed JSON Schema of a findings block.
 pub const FINDINGS_SCHEMA: &str = include_str!("../../schemas/findings-block.schema.json");
 /// The committed JSON Schema of a verdicts block.
 pub const VERDICTS_SCHEMA: &str = include_str!("../../schemas/verdicts-block.schema.json");
 
-/// Why a worker's final answer is not a valid contract block; its text is what the one
-/// re-dispatch appends under `## Rejected answer`.
+/// Why an analyser's or a reverify worker's final answer is not a valid findings or verdicts
+/// block; its text is what the one re-dispatch appends under `## Rejected answer`.
 #[derive(Clone, Debug, Error, PartialEq, Eq)]
-pub enum AnswerError {
+pub enum FindingsAnswerError {
     #[error(transparent)]
     Contract(#[from] ContractError),
-    #[error("the {block} block does not match its schema: {}", list(violations))]
+    #[error(
+        "the {block} block does not match its schema: {}",
+        join_violations(violations)
+    )]
     Schema {
         block: &'static str,
         violations: Vec<SchemaViolation>,
@@ -37,59 +40,41 @@ pub enum AnswerError {
     DuplicateFinding { id: String },
     #[error("finding {id:?} has two verdicts")]
     DuplicateVerdict { id: String },
-    /// An answer about a plan (`plan::answer`).
-    #[error(transparent)]
-    Plan(#[from] crate::plan::answer::PlanAnswerError),
-}
-
-fn list(violations: &[SchemaViolation]) -> String {
-    violations
-        .iter()
-        .map(|v| {
-            let at = if v.path.is_empty() {
-                "/"
-            } else {
-                v.path.as_str()
-            };
-            format!("{at}: {}", v.message)
-        })
-        .collect::<Vec<_>>()
-        .join("; ")
 }
 
 fn decode_checked<T: serde::de::DeserializeOwned>(
     text: &str,
     block: &'static str,
     schema: &str,
-) -> Result<T, AnswerError> {
+) -> Result<T, FindingsAnswerError> {
     let value: Value = decode_block(text)?;
     crate::schema::check_against(schema, &value)
-        .map_err(|violations| AnswerError::Schema { block, violations })?;
-    serde_json::from_value(value).map_err(|e| AnswerError::Shape {
+        .map_err(|violations| FindingsAnswerError::Schema { block, violations })?;
+    serde_json::from_value(value).map_err(|e| FindingsAnswerError::Shape {
         block,
         message: e.to_string(),
     })
 }
 
 /// Returns the findings block an analyser ended its answer with, or what is wrong with it.
-pub fn check_findings_answer(text: &str) -> Result<FindingsBlock, AnswerError> {
+pub fn check_findings_answer(text: &str) -> Result<FindingsBlock, FindingsAnswerError> {
     let block: FindingsBlock = decode_checked(text, "findings", FINDINGS_SCHEMA)?;
     let mut seen = BTreeSet::new();
     for f in &block.findings {
         if !seen.insert(f.id.as_str()) {
-            return Err(AnswerError::DuplicateFinding { id: f.id.clone() });
+            return Err(FindingsAnswerError::DuplicateFinding { id: f.id.clone() });
         }
     }
     Ok(block)
 }
 
 /// Returns the verdicts block a reverify answer ended with, or what is wrong with it.
-pub fn check_verdicts_answer(text: &str) -> Result<VerdictsBlock, AnswerError> {
+pub fn check_verdicts_answer(text: &str) -> Result<VerdictsBlock, FindingsAnswerError> {
     let block: VerdictsBlock = decode_checked(text, "verdicts", VERDICTS_SCHEMA)?;
     let mut seen = BTreeSet::new();
     for v in &block.verdicts {
         if !seen.insert(v.finding_id.as_str()) {
-            return Err(AnswerError::DuplicateVerdict {
+            return Err(FindingsAnswerError::DuplicateVerdict {
                 id: v.finding_id.clone(),
             });
         }

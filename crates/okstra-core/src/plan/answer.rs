@@ -18,9 +18,9 @@ use thiserror::Error;
 use super::check::{Violation, check_plan_body};
 use super::gate::ItemVerdict;
 use super::model::PlanBody;
-use crate::findings::check::AnswerError;
 use crate::findings::contract::{ContractError, decode_block};
 use crate::report::data::{Clarification, Narrative};
+use crate::schema::{SchemaViolation, join_violations};
 
 /// The committed JSON Schema of the plan narrative block.
 pub const PLAN_NARRATIVE_SCHEMA: &str =
@@ -73,9 +73,25 @@ pub struct PlanVerdictsBlock {
     pub verdicts: Vec<ItemVerdict>,
 }
 
-/// Why an answer about a plan does not meet its contract, beyond its schema.
+/// Why an answer about a plan does not meet its contract: no block, a block that breaks its
+/// schema, or the rules a schema cannot say.
 #[derive(Clone, Debug, Error, PartialEq, Eq)]
 pub enum PlanAnswerError {
+    #[error(transparent)]
+    Contract(#[from] ContractError),
+    #[error(
+        "the {block} block does not match its schema: {}",
+        join_violations(violations)
+    )]
+    Schema {
+        block: &'static str,
+        violations: Vec<SchemaViolation>,
+    },
+    #[error("the {block} block does not match the contract: {message}")]
+    Shape {
+        block: &'static str,
+        message: String,
+    },
     #[error(
         "the block has no `plan`: the report writer of an implementation-planning run returns \
          the structured plan as `plan`, as the contract's example shows"
@@ -113,25 +129,25 @@ impl fmt::Display for RulesList<'_> {
     }
 }
 
-impl AnswerError {
+impl PlanAnswerError {
     /// Returns the rule violations of a plan that parsed, when that is all that is wrong.
     pub fn plan_violations(&self) -> Option<&[Violation]> {
         match self {
-            AnswerError::Plan(PlanAnswerError::Rules { violations }) => Some(violations),
+            PlanAnswerError::Rules { violations } => Some(violations),
             _ => None,
         }
     }
 }
 
-/// Decodes the last ```json block of `text` and checks it against `schema`.
+/// Checks a decoded block against `schema`, then reads it as `T`.
 fn decode_checked<T: serde::de::DeserializeOwned>(
     value: Value,
     block: &'static str,
     schema: &str,
-) -> Result<T, AnswerError> {
+) -> Result<T, PlanAnswerError> {
     crate::schema::check_against(schema, &value)
-        .map_err(|violations| AnswerError::Schema { block, violations })?;
-    serde_json::from_value(value).map_err(|e| AnswerError::Shape {
+        .map_err(|violations| PlanAnswerError::Schema { block, violations })?;
+    serde_json::from_value(value).map_err(|e| PlanAnswerError::Shape {
         block,
         message: e.to_string(),
     })
@@ -140,10 +156,10 @@ fn decode_checked<T: serde::de::DeserializeOwned>(
 /// Returns the narrative and plan a planning run's report writer ended its answer with, and
 /// every rule the plan breaks (S2, S4–S10, options; pointers under `/plan`). A block that does
 /// not parse, has no plan or does not match the schema is an error.
-pub fn parse_plan_narrative(text: &str) -> Result<(Narrative, Vec<Violation>), AnswerError> {
+pub fn parse_plan_narrative(text: &str) -> Result<(Narrative, Vec<Violation>), PlanAnswerError> {
     let value: Value = decode_block(text)?;
     if value.get("plan").is_none_or(Value::is_null) && value.is_object() {
-        return Err(PlanAnswerError::NoPlan.into());
+        return Err(PlanAnswerError::NoPlan);
     }
     let block: PlanNarrativeBlock = decode_checked(value, "plan narrative", PLAN_NARRATIVE_SCHEMA)?;
     if block.summary.trim().is_empty() {
@@ -155,19 +171,22 @@ pub fn parse_plan_narrative(text: &str) -> Result<(Narrative, Vec<Violation>), A
 
 /// Returns the narrative of a planning run's report writer when its plan breaks no rule; else
 /// what is wrong, every violation listed.
-pub fn check_plan_answer(text: &str) -> Result<Narrative, AnswerError> {
+pub fn check_plan_answer(text: &str) -> Result<Narrative, PlanAnswerError> {
     let (narrative, violations) = parse_plan_narrative(text)?;
     if violations.is_empty() {
         Ok(narrative)
     } else {
-        Err(PlanAnswerError::Rules { violations }.into())
+        Err(PlanAnswerError::Rules { violations })
     }
 }
 
 /// Returns the verdicts an analyser ended its plan-body verification answer with, for a plan
 /// of `count` items (`P-1` … `P-<count>`): every id must be an item, and no item judged twice.
 /// Items left out are allowed (the gate records them as missing).
-pub fn check_plan_verdicts_answer(text: &str, count: u32) -> Result<Vec<ItemVerdict>, AnswerError> {
+pub fn check_plan_verdicts_answer(
+    text: &str,
+    count: u32,
+) -> Result<Vec<ItemVerdict>, PlanAnswerError> {
     let value: Value = decode_block(text)?;
     let block: PlanVerdictsBlock = decode_checked(value, "plan verdicts", PLAN_VERDICTS_SCHEMA)?;
     let items: BTreeSet<String> = (1..=count).map(|n| format!("P-{n}")).collect();
@@ -181,16 +200,14 @@ pub fn check_plan_verdicts_answer(text: &str, count: u32) -> Result<Vec<ItemVerd
         return Err(PlanAnswerError::UnknownItems {
             ids: unknown,
             count,
-        }
-        .into());
+        });
     }
     let mut seen = BTreeSet::new();
     for v in &block.verdicts {
         if !seen.insert(v.item_id.as_str()) {
             return Err(PlanAnswerError::DuplicateVerdict {
                 id: v.item_id.clone(),
-            }
-            .into());
+            });
         }
     }
     Ok(block.verdicts)

@@ -97,7 +97,7 @@ fn plan_answers_are_refused_with_what_is_wrong() {
         v.as_object_mut().expect("object").remove("plan");
     });
     let err = check_plan_answer(&no_plan).unwrap_err();
-    assert_eq!(err, AnswerError::Plan(PlanAnswerError::NoPlan));
+    assert_eq!(err, PlanAnswerError::NoPlan);
     assert!(err.to_string().contains("has no `plan`"), "{err}");
     assert_eq!(err.plan_violations(), None);
 
@@ -127,13 +127,13 @@ fn plan_answers_are_refused_with_what_is_wrong() {
     );
     assert!(matches!(
         check_plan_answer("no block"),
-        Err(AnswerError::Contract(ContractError::NoBlock))
+        Err(PlanAnswerError::Contract(ContractError::NoBlock))
     ));
 }
 
 #[test]
 fn rule_violations_are_listed_on_one_line() {
-    let err = AnswerError::from(PlanAnswerError::Rules {
+    let err = PlanAnswerError::Rules {
         violations: vec![
             Violation {
                 rule: Rule::S7,
@@ -146,7 +146,7 @@ fn rule_violations_are_listed_on_one_line() {
                 message: "stage 2 has no rollback".into(),
             },
         ],
-    });
+    };
     assert_eq!(
         err.to_string(),
         "the plan breaks 2 rules: /plan/stages/1/validation: S7 stage 2 has no validation \

@@ -6,9 +6,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use jiff::Timestamp;
+use okstra_core::answer::AnswerError;
 use okstra_core::config::AdapterKind;
 use okstra_core::events::RunEvent;
-use okstra_core::findings::check::AnswerError;
 use okstra_core::outcome::AnswerContract;
 use okstra_core::run_paths::{ArtifactKind, RoundTag};
 use okstra_core::team_state::TeamWorker;
