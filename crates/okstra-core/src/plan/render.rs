@@ -14,7 +14,7 @@ use crate::plan::markdown::text::{
     DASH, cell, code_span, guard_block, heading_title, inline, one_line,
 };
 use crate::plan::model::{PlanBody, Stage};
-use crate::report::render::{Catalog, RenderError, heading, heading_catalog};
+use crate::report::headings::{Catalog, RenderError, heading, heading_catalog};
 
 /// Returns the markdown of a plan body (its section 5) in `language`, ending with one newline.
 pub fn render_plan_markdown(body: &PlanBody, language: Language) -> Result<String, RenderError> {

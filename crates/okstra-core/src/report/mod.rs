@@ -9,6 +9,7 @@ pub mod check;
 pub mod data;
 pub mod data_schema;
 pub mod fallback;
+pub mod headings;
 pub mod render;
 
 #[cfg(test)]
@@ -23,7 +24,7 @@ pub use data::{
 };
 pub use data_schema::{REPORT_DATA_SCHEMA, validate_report_value};
 pub use fallback::{NoNarrative, fallback_narrative};
+pub use headings::RenderError;
 pub use render::{
-    FrontmatterError, MarkdownFrontmatter, RenderError, parse_markdown_frontmatter,
-    render_markdown, sha256_hex,
+    FrontmatterError, MarkdownFrontmatter, parse_markdown_frontmatter, render_markdown, sha256_hex,
 };

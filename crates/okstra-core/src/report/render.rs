@@ -2,18 +2,17 @@
 //! `dataSha256`, the hash of the data.json it was rendered from), then the numbered sections of
 //! the task type's template; and reading that front matter back.
 //!
-//! Rendering is a pure function of the data: templates, partials and the heading catalog are
-//! embedded from `templates/reports/`, nothing reads the clock or the disk. Heading keywords
-//! are always English; in `ko` their translation from `headings.json` follows in parentheses.
+//! Rendering is a pure function of the data: templates and partials are embedded from
+//! `templates/reports/` (the heading catalog by `report::headings`), nothing reads the clock or
+//! the disk. Heading keywords are always English; in `ko` their translation from
+//! `headings.json` follows in parentheses.
 //! Deciding whether a markdown matches its data.json (hash, `approved`) is the validator's and
 //! approval's job, not this file's.
-
-use std::collections::BTreeMap;
 
 use jiff::Timestamp;
 use minijinja::syntax::SyntaxConfig;
 use minijinja::value::Serde;
-use minijinja::{AutoEscape, Environment, ErrorKind, UndefinedBehavior, context};
+use minijinja::{AutoEscape, Environment, UndefinedBehavior, context};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use thiserror::Error;
@@ -23,13 +22,8 @@ use crate::findings::model::ConsensusClass;
 use crate::plan::markdown::text::guard_block;
 use crate::plan::render::render_plan_with;
 use crate::report::data::{ReportData, ReportFinding};
+use crate::report::headings::{Catalog, RenderError, heading, heading_catalog};
 use crate::task_type::TaskType;
-
-/// The heading translation catalog: `{"<English keyword>": {"ko": "<translation>"}}`.
-const HEADINGS_JSON: &str = include_str!("../../templates/reports/headings.json");
-
-/// The heading translation catalog, parsed.
-pub(crate) type Catalog = BTreeMap<String, BTreeMap<String, String>>;
 
 /// Every report template and partial, by the name templates import it with.
 const TEMPLATES: [(&str, &str); 12] = [
@@ -85,24 +79,6 @@ const TEMPLATES: [(&str, &str); 12] = [
 
 /// What is printed for a figure or field that is unknown or empty.
 const DASH: &str = "—";
-
-/// Why a report could not be rendered. Every variant is a bug in a shipped template or
-/// catalog, which the snapshot tests exercise.
-#[derive(Debug, Error)]
-pub enum RenderError {
-    #[error("the heading catalog templates/reports/headings.json is not valid")]
-    Catalog(#[source] serde_json::Error),
-    #[error("cannot configure the report template syntax")]
-    Syntax(#[source] Box<minijinja::Error>),
-    #[error("cannot render report template {template}")]
-    Template {
-        template: &'static str,
-        #[source]
-        source: Box<minijinja::Error>,
-    },
-    #[error("cannot write the report front matter")]
-    Frontmatter(#[source] Box<serde_saphyr::SerializeError>),
-}
 
 /// Why a markdown's front matter cannot be read.
 #[derive(Debug, Error)]
@@ -328,11 +304,6 @@ fn id_order(id: &str) -> (bool, u64, &str) {
     (number.is_none(), number.unwrap_or(0), id)
 }
 
-/// Returns the heading catalog.
-pub(crate) fn heading_catalog() -> Result<Catalog, RenderError> {
-    serde_json::from_str(HEADINGS_JSON).map_err(RenderError::Catalog)
-}
-
 /// Returns the template environment for a report language: every template, the `h` heading
 /// filter of that language, and the formatting filters.
 fn environment(language: Language, catalog: Catalog) -> Result<Environment<'static>, RenderError> {
@@ -366,31 +337,6 @@ fn environment(language: Language, catalog: Catalog) -> Result<Environment<'stat
     env.add_filter("cost", cost);
     env.add_filter("duration", duration);
     Ok(env)
-}
-
-/// Returns a heading keyword in `language`: the keyword itself in `en`, `Keyword (번역)` in
-/// `ko`. A keyword missing from the catalog is an error, so every heading stays translatable.
-pub(crate) fn heading(
-    catalog: &Catalog,
-    language: Language,
-    keyword: &str,
-) -> Result<String, minijinja::Error> {
-    let missing = |what: &str| {
-        minijinja::Error::new(
-            ErrorKind::InvalidOperation,
-            format!("heading {keyword:?} has no {what} in headings.json"),
-        )
-    };
-    let translations = catalog.get(keyword).ok_or_else(|| missing("entry"))?;
-    match language {
-        Language::En => Ok(keyword.to_owned()),
-        Language::Ko => {
-            let ko = translations
-                .get("ko")
-                .ok_or_else(|| missing("ko translation"))?;
-            Ok(format!("{keyword} ({ko})"))
-        }
-    }
 }
 
 /// Returns free text as a markdown block: newlines normalized, trailing and outer blank space

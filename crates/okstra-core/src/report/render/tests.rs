@@ -161,25 +161,6 @@ fn formatting_filters() {
 }
 
 #[test]
-fn every_catalog_heading_has_a_korean_translation() {
-    let catalog: BTreeMap<String, BTreeMap<String, String>> =
-        serde_json::from_str(HEADINGS_JSON).expect("headings.json parses");
-    for (keyword, translations) in &catalog {
-        assert!(
-            translations
-                .get("ko")
-                .is_some_and(|ko| !ko.trim().is_empty()),
-            "{keyword} has no ko translation"
-        );
-    }
-    assert!(heading(&catalog, Language::En, "Nonexistent").is_err());
-    assert_eq!(
-        heading(&catalog, Language::Ko, "Summary").expect("known"),
-        "Summary (요약)"
-    );
-}
-
-#[test]
 fn notes_are_listed() {
     let mut data = fixture::empty_report_data(TaskType::ErrorAnalysis, Language::En);
     data.notes = vec!["the report writer ended timeout: the deadline of 2s passed".to_owned()];
