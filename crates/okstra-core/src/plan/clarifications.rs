@@ -8,9 +8,9 @@ mod edit;
 
 use std::ops::Range;
 
-use crate::plan::markdown::body::is_section;
+use crate::plan::markdown::blocks::{header_names, is_section};
+use crate::plan::markdown::doc::{Doc, Kind, cell_value, split_cells};
 use crate::plan::markdown::text::cell_text;
-use crate::plan::markdown::{doc::Doc, doc::Kind, doc::cell_value, doc::split_cells};
 use crate::report::data::Clarification;
 
 pub use edit::{PlanEditError, set_clarification_answer, set_markdown_approved};
@@ -135,15 +135,7 @@ pub(crate) fn find_table(doc: &Doc<'_>) -> Result<Option<Table>, (u32, String)> 
         return Err((heading_line, "section 1's table is empty".to_owned()));
     };
     let header_text = doc.text(header_range);
-    let header: Vec<String> = split_cells(header_text)
-        .into_iter()
-        .map(|r| {
-            cell_value(header_text.get(r).unwrap_or(""))
-                .trim_matches(['*', '_', '`'])
-                .trim()
-                .to_lowercase()
-        })
-        .collect();
+    let header = header_names(header_text);
     let mut columns = [0usize; 5];
     for (slot, name) in columns.iter_mut().zip(CLARIFICATION_COLUMNS) {
         *slot = header

@@ -3,54 +3,23 @@
 //! with their Trade-offs, Recommended Option, Validation Checklist) and the exact Stage Map
 //! heading (S1). The stages themselves are read by `stage`.
 
-use std::ops::Range;
-
 use crate::plan::check::{At, Rule, Violation};
 use crate::plan::clarifications::{Section1, parse_section_1};
 use crate::plan::keywords::missing_keywords_in;
+use crate::plan::markdown::blocks::{
+    Heading, between, has, header_names, headings, is_section, items, paragraphs,
+};
 use crate::plan::markdown::doc::{Doc, Kind, cell_value, split_cells};
 use crate::plan::markdown::locate::{OptionLines, PlanLines};
-use crate::plan::markdown::stage::read_stages;
+use crate::plan::markdown::parsed::MarkdownPlan;
+use crate::plan::markdown::stage::{is_exact_stage_map, read_stages};
 use crate::plan::markdown::text::{
-    cell_text, numbered_heading, one_line, parse_depends_on, says_none, take_code_span,
-    unguard_block, unguard_line,
+    cell_text, numbered_heading, parse_depends_on, says_none, take_code_span, unguard_block,
 };
-use crate::plan::markdown::{MarkdownPlan, stage};
 use crate::plan::model::{
     OptionCandidate, PlanBody, RecommendedOption, RequirementCoverage, ValidationItem,
 };
 use crate::report::render::{FrontmatterError, parse_markdown_frontmatter};
-
-/// A top-level heading: its block index, level, text and line.
-#[derive(Clone, Copy)]
-pub(crate) struct Heading<'d> {
-    pub(crate) block: usize,
-    pub(crate) level: u8,
-    pub(crate) text: &'d str,
-    pub(crate) line: u32,
-}
-
-/// Returns the top-level headings of a document.
-pub(crate) fn headings<'d>(doc: &'d Doc<'_>) -> Vec<Heading<'d>> {
-    doc.blocks
-        .iter()
-        .enumerate()
-        .filter_map(|(block, b)| match &b.kind {
-            Kind::Heading { level, text } => Some(Heading {
-                block,
-                level: *level,
-                text,
-                line: b.line,
-            }),
-            _ => None,
-        })
-        .collect()
-}
-
-/// Returns whether a heading's text contains `keyword`, case-insensitively.
-pub(crate) fn has(text: &str, keyword: &str) -> bool {
-    text.to_lowercase().contains(&keyword.to_lowercase())
-}
 
 /// Returns what a missing heading keyword's section is for, when the plan format says where
 /// it goes.
@@ -68,40 +37,6 @@ fn keyword_hint(keyword: &str) -> Option<&'static str> {
         "Requirement Coverage" => "`## 5.1 Requirement Coverage` maps requirements to stages",
         _ => return None,
     })
-}
-
-/// Returns whether a heading opens the plan section named by `keyword`: it contains the
-/// keyword (case-insensitively) and is not a `Stage N` or `Option N` heading, whose title may
-/// say anything.
-pub(crate) fn is_section(text: &str, keyword: &str) -> bool {
-    has(text, keyword) && !is_item_heading(text)
-}
-
-/// Returns whether a heading is a `Stage N` or `Option N` heading.
-pub(crate) fn is_item_heading(text: &str) -> bool {
-    numbered_heading(text, "Stage", false).is_some()
-        || numbered_heading(text, "Option", true).is_some()
-}
-
-/// Returns the source between the end of block `from` and the start of block `to` (or the
-/// end of the document).
-pub(crate) fn between<'a>(doc: &Doc<'a>, from: usize, to: usize) -> &'a str {
-    let start = doc.blocks.get(from).map_or(doc.src.len(), |b| b.range.end);
-    let end = doc.blocks.get(to).map_or(doc.src.len(), |b| b.range.start);
-    doc.src.get(start..end.max(start)).unwrap_or("")
-}
-
-/// Returns the text of each list item of `blocks` on one line, unguarded, with its line.
-pub(crate) fn items(doc: &Doc<'_>, blocks: Range<usize>) -> Vec<(String, u32)> {
-    let mut out = Vec::new();
-    for block in doc.blocks.get(blocks).unwrap_or(&[]) {
-        if let Kind::List { items } = &block.kind {
-            for (range, line) in items {
-                out.push((unguard_line(&one_line(doc.text(range))).into_owned(), *line));
-            }
-        }
-    }
-    out
 }
 
 pub(crate) fn parse(md: &str) -> MarkdownPlan {
@@ -247,17 +182,6 @@ fn read_options(
     }
 }
 
-/// Returns each paragraph of `blocks` on one line, unguarded.
-pub(crate) fn paragraphs(doc: &Doc<'_>, blocks: Range<usize>) -> Vec<String> {
-    doc.blocks
-        .get(blocks)
-        .unwrap_or(&[])
-        .iter()
-        .filter(|b| matches!(b.kind, Kind::Paragraph))
-        .map(|b| unguard_line(&one_line(doc.text(&b.range))).into_owned())
-        .collect()
-}
-
 fn read_recommended(
     doc: &Doc<'_>,
     headings: &[Heading<'_>],
@@ -327,19 +251,6 @@ fn read_coverage(doc: &Doc<'_>, headings: &[Heading<'_>], body: &mut PlanBody) {
     }
 }
 
-/// Returns a table header's column names, lowercased, without emphasis.
-pub(crate) fn header_names(row: &str) -> Vec<String> {
-    split_cells(row)
-        .into_iter()
-        .map(|r| {
-            cell_value(row.get(r).unwrap_or(""))
-                .trim_matches(['*', '_', '`'])
-                .trim()
-                .to_lowercase()
-        })
-        .collect()
-}
-
 fn read_checklist(doc: &Doc<'_>, headings: &[Heading<'_>], body: &mut PlanBody) {
     let Some(heading) = headings
         .iter()
@@ -391,7 +302,7 @@ fn check_stage_map_heading(
         .iter()
         .filter(|h| is_section(h.text, "Stage Map"))
         .collect();
-    if let Some(exact) = candidates.iter().find(|h| stage::is_exact_stage_map(h)) {
+    if let Some(exact) = candidates.iter().find(|h| is_exact_stage_map(h)) {
         lines.stage_map = Some(exact.line);
         return;
     }

@@ -7,7 +7,7 @@
 use std::ops::Range;
 
 use crate::plan::check::{At, Rule, Violation};
-use crate::plan::markdown::body::{Heading, between, has, header_names, items, paragraphs};
+use crate::plan::markdown::blocks::{Heading, between, has, header_names, items, paragraphs};
 use crate::plan::markdown::doc::{Doc, Kind, cell_value, split_cells};
 use crate::plan::markdown::locate::{PlanLines, StageLines};
 use crate::plan::markdown::text::{

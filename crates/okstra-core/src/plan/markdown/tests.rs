@@ -2,6 +2,7 @@
 //! not a plan at all.
 
 use super::*;
+use crate::plan::clarifications::Section1;
 
 /// Returns the diagnostics of a markdown plan as `plan.md` would print them.
 fn diagnostics(md: &str) -> String {
