@@ -12,26 +12,22 @@ use jiff::Timestamp;
 use okstra_core::events::{Checkpoint, RunEvent};
 use okstra_core::findings::converge::ConvergenceState;
 use okstra_core::manifest::RunManifest;
-use okstra_core::plan::PlanGate;
 use okstra_core::prompt::ContextSection;
 use okstra_core::redact::Redactor;
 use okstra_core::run_paths::{RoundTag, RunPaths, relative_to};
 use okstra_core::settings::RunSettings;
-use okstra_core::status::RunStatus;
 use okstra_core::team_state::TeamState;
 use okstra_core::worker_name::WorkerName;
 use tokio_util::sync::CancellationToken;
 
+use super::found::Findings;
 use super::roster::Roster;
-use super::summary::{PlanOutcome, WorkerResult};
-use super::writer::WriterAnswer;
 use crate::errors::{RunError, StoreError};
 use crate::event_sink::EventSink;
 use crate::fs_atomic::{PendingWrite, Spares, StateDigest, commit_all, write_json_if_changed};
 use crate::home::Home;
 use crate::kill_hook;
 use crate::lock::LockGuard;
-use crate::validate::ValidationFailure;
 
 /// What every prompt and launch of a run needs besides the run state.
 #[derive(Clone, Debug)]
@@ -41,24 +37,6 @@ pub(crate) struct PromptInputs {
     pub(crate) workdir: PathBuf,
     /// The task's prior reports, as prompt context.
     pub(crate) prior: Vec<ContextSection>,
-}
-
-/// What the phases found, for the summary.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct Findings {
-    /// Round 0 of the analysers.
-    pub(crate) analysis: Vec<WorkerResult>,
-    pub(crate) report: Option<PathBuf>,
-    /// The budget, when it was found reached as the report was written.
-    pub(crate) budget_reached: Option<okstra_core::budget::BudgetReached>,
-    pub(crate) validation: Vec<ValidationFailure>,
-    pub(crate) status: Option<RunStatus>,
-    /// The report writer's answer with the plan, once a planning run drafted it.
-    pub(crate) draft: Option<WriterAnswer>,
-    /// The plan-body verification gate, once it ran.
-    pub(crate) gate: Option<PlanGate>,
-    /// What became of a planning run's plan so far.
-    pub(crate) plan: Option<PlanOutcome>,
 }
 
 /// One run, from preparation to persistence.

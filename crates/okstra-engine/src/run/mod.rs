@@ -2,7 +2,8 @@
 //! the only writer of its state files; each phase is an `impl Run` block in a file of its own
 //! (`prepare`, `round_zero`, `converge`, `critic`, `plan_draft`, `plan_body`, `report`,
 //! `persist`, and `resume` to reopen one), helped by the files below them (`prompts`,
-//! `reverify`, `writer`, `roster`, `launch`, and the `dispatcher` that runs a round of workers); `preflight` holds the checks made before
+//! `reverify`, `writer`, `roster`, `launch`, and the `dispatcher` that runs a round of workers);
+//! what the phases found is `found`, held by the `Run`; `preflight` holds the checks made before
 //! anything is written, which `dry_run` reports; `lifecycle` is the task-type table of phases;
 //! `start` holds the blocking entry points.
 
@@ -10,6 +11,7 @@ mod converge;
 mod critic;
 mod dispatcher;
 mod dry_run;
+mod found;
 mod imp;
 mod launch;
 mod lifecycle;

@@ -14,20 +14,10 @@ use okstra_core::report::{Narrative, NoNarrative, parse_narrative};
 use okstra_core::run_paths::RoundTag;
 use okstra_core::status::WorkerStatus;
 
+use super::found::WriterAnswer;
 use super::imp::Run;
 use super::prompts::PromptKind;
 use crate::errors::RunError;
-
-/// What the report writer gave.
-#[derive(Clone, Debug)]
-pub(crate) struct WriterAnswer {
-    /// Its narrative, or why there is none.
-    pub(crate) narrative: Result<Narrative, NoNarrative>,
-    /// The notes the report carries about it (the writer's own failure).
-    pub(crate) notes: Vec<String>,
-    /// The rules its plan breaks (a planning run's writer, kept after its one re-dispatch).
-    pub(crate) violations: Vec<Violation>,
-}
 
 impl Run {
     /// Asks the report writer for its narrative under `contract` (`Narrative` or `Plan`),

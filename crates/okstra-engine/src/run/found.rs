@@ -1,0 +1,42 @@
+//! Owns what a run's phases found, kept on the `Run` for the later phases and the summary:
+//! round 0's results, the report and its validation, the budget, the run status, a planning
+//! run's draft (the report writer's answer, [`WriterAnswer`]), its gate and what became of its
+//! plan. Plain data: the phases fill it, `imp` holds it, `summary` is built from it.
+
+use std::path::PathBuf;
+
+use okstra_core::plan::{PlanGate, Violation};
+use okstra_core::report::{Narrative, NoNarrative};
+use okstra_core::status::RunStatus;
+
+use super::summary::{PlanOutcome, WorkerResult};
+use crate::validate::ValidationFailure;
+
+/// What the phases found, for the summary.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Findings {
+    /// Round 0 of the analysers.
+    pub(crate) analysis: Vec<WorkerResult>,
+    pub(crate) report: Option<PathBuf>,
+    /// The budget, when it was found reached as the report was written.
+    pub(crate) budget_reached: Option<okstra_core::budget::BudgetReached>,
+    pub(crate) validation: Vec<ValidationFailure>,
+    pub(crate) status: Option<RunStatus>,
+    /// The report writer's answer with the plan, once a planning run drafted it.
+    pub(crate) draft: Option<WriterAnswer>,
+    /// The plan-body verification gate, once it ran.
+    pub(crate) gate: Option<PlanGate>,
+    /// What became of a planning run's plan so far.
+    pub(crate) plan: Option<PlanOutcome>,
+}
+
+/// What the report writer gave.
+#[derive(Clone, Debug)]
+pub(crate) struct WriterAnswer {
+    /// Its narrative, or why there is none.
+    pub(crate) narrative: Result<Narrative, NoNarrative>,
+    /// The notes the report carries about it (the writer's own failure).
+    pub(crate) notes: Vec<String>,
+    /// The rules its plan breaks (a planning run's writer, kept after its one re-dispatch).
+    pub(crate) violations: Vec<Violation>,
+}
