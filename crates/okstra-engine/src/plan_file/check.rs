@@ -99,17 +99,6 @@ fn markdown_of(plan: &LoadedPlan) -> Result<(PathBuf, &str), PlanFileError> {
         })
 }
 
-/// Returns whether a plan is approved: its data's `approved`, else its markdown's.
-pub(super) fn is_approved(plan: &LoadedPlan) -> bool {
-    match &plan.data {
-        Some(data) => data.frontmatter.approved == Some(true),
-        None => plan
-            .markdown
-            .as_deref()
-            .is_some_and(|md| parse_markdown_plan(md).approved == Some(true)),
-    }
-}
-
 /// Returns every reason the plan cannot be approved, in this order: the approval mirror, the
 /// gate, open `Blocks=approval` items, then each rule violation (section 1 among them).
 pub(super) fn approval_refusals(plan: &LoadedPlan) -> Result<Vec<ApprovalBlocker>, PlanFileError> {

@@ -10,7 +10,7 @@ use okstra_core::plan::{
     PlanEditError, Section1, parse_markdown_plan, set_clarification_answer, set_markdown_approved,
 };
 
-use super::check::{approval_refusals, is_approved};
+use super::check::approval_refusals;
 use super::error::PlanFileError;
 use super::load::LoadedPlan;
 use crate::fs_atomic::write_text;
@@ -99,7 +99,7 @@ pub fn answer_clarification(
 pub fn approve_plan(plan: &LoadedPlan) -> Result<Approval, PlanFileError> {
     let main = plan.files.main_path().to_path_buf();
     let mirrored = plan.check_mirror().is_ok();
-    if mirrored && is_approved(plan) {
+    if mirrored && plan.approved() {
         return Ok(Approval::AlreadyApproved { plan: main });
     }
     let reasons = approval_refusals(plan)?;

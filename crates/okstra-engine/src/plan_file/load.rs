@@ -1,14 +1,15 @@
 //! Owns reading a plan's files and the approval mirror (SPEC §7.5): the report data (checked
-//! against its schema and version, as `okstra render` reads it) and the markdown, and the one
-//! check every command that consumes a plan makes — a markdown whose `approved` differs from
-//! its data.json's is refused, with the hint to use `okstra approve`.
+//! against its schema and version, as `okstra render` reads it) and the markdown, whether the
+//! plan is approved, and the one check every command that consumes a plan makes — a markdown
+//! whose `approved` differs from its data.json's is refused, with the hint to use
+//! `okstra approve`.
 //!
 //! Checking the plan's rules is `check`'s job; changing it is `edit`'s.
 
 use std::path::{Path, PathBuf};
 
 use okstra_core::TaskType;
-use okstra_core::plan::{PlanBody, PlanGate};
+use okstra_core::plan::{PlanBody, PlanGate, parse_markdown_plan};
 use okstra_core::report::{ReportData, parse_markdown_frontmatter};
 
 use super::error::PlanFileError;
@@ -82,7 +83,13 @@ impl LoadedPlan {
 
     /// Returns whether the plan is approved: its data's `approved`, else its markdown's.
     pub fn approved(&self) -> bool {
-        super::check::is_approved(self)
+        match &self.data {
+            Some(data) => data.frontmatter.approved == Some(true),
+            None => self
+                .markdown
+                .as_deref()
+                .is_some_and(|md| parse_markdown_plan(md).approved == Some(true)),
+        }
     }
 
     /// Returns the plan-body gate the report data records.
