@@ -254,9 +254,14 @@ fn answer_then_approve_turns_a_blocked_imported_plan_into_an_approved_one() {
     assert!(text.starts_with("---\napproved: true\n---\n"), "{text}");
     let valid = okstra(&env, &["validate", &run]);
     assert_eq!(valid.code, Some(0), "{valid}");
-    let again = okstra(&env, &["approve", &run]);
+    // The task's latest plan is the same one.
+    let again = okstra(&env, &["approve", "--task", "t/v"]);
     assert_eq!(again.code, Some(0), "{again}");
     assert!(again.stdout.starts_with("already approved: "), "{again}");
+    assert!(
+        again.stdout.trim_end().ends_with("final-report-implementation-planning-1.md"),
+        "{again}"
+    );
 }
 
 #[test]

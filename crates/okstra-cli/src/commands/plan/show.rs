@@ -10,7 +10,7 @@ use okstra_core::plan::progress::{StageProgress, render_dot, stage_progress};
 use okstra_engine::{check_plan, open_plan, plan_body};
 use serde_json::json;
 
-use super::target::{plan_files, shown, task_plan_files};
+use super::target::{shown, target_files};
 use crate::command_error::{CommandError, ExitStatus};
 use crate::context::CommandContext;
 use crate::json_out::print_json;
@@ -45,14 +45,7 @@ pub fn cmd_plan_show(
     ctx: &CommandContext,
     args: &PlanShowArgs,
 ) -> Result<ExitStatus, CommandError> {
-    let files = match (&args.plan, &args.task) {
-        (Some(plan), _) => plan_files(ctx, plan)?,
-        (None, Some(task)) => task_plan_files(ctx, task)?,
-        (None, None) => {
-            return Err(CommandError::user_message("no plan named")
-                .hint("name a plan, or pass --task <group>/<id>"));
-        }
-    };
+    let files = target_files(ctx, args.plan.as_deref(), args.task.as_deref())?;
     let plan = open_plan(files)?;
     let check = check_plan(&plan)?;
     let path = shown(ctx, &check.path);

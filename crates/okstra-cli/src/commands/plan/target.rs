@@ -22,6 +22,21 @@ pub(crate) fn task_plan_files(ctx: &CommandContext, task: &str) -> Result<PlanFi
     Ok(locate_task_plan(&ctx.run_project_root(), &group, &id)?)
 }
 
+/// Returns the files of the plan a command was pointed at: `plan` (a path, run id or manifest)
+/// or, without one, the latest plan of `task`.
+pub(crate) fn target_files(
+    ctx: &CommandContext,
+    plan: Option<&str>,
+    task: Option<&str>,
+) -> Result<PlanFiles, CommandError> {
+    match (plan, task) {
+        (Some(plan), _) => plan_files(ctx, plan),
+        (None, Some(task)) => task_plan_files(ctx, task),
+        (None, None) => Err(CommandError::user_message("no plan named")
+            .hint("name a plan, or pass --task <group>/<id>")),
+    }
+}
+
 /// Returns `path` as the plan commands show it: relative to the working folder when inside
 /// it, else as it is.
 pub(crate) fn shown(ctx: &CommandContext, path: &Path) -> String {

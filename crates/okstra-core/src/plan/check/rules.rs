@@ -51,6 +51,16 @@ fn is_blank(text: &str) -> bool {
     text.trim().is_empty()
 }
 
+/// Returns a title for a message: on one line, at most 60 characters, `untitled` when blank.
+fn title_of(title: &str) -> String {
+    let one: String = title.split_whitespace().collect::<Vec<_>>().join(" ");
+    match one.char_indices().nth(60) {
+        _ if one.is_empty() => "untitled".to_owned(),
+        Some((cut, _)) => format!("{}…", &one[..cut]),
+        None => one,
+    }
+}
+
 fn check_options(body: &PlanBody, sink: &mut Sink<'_>) {
     let count = body.options.len();
     if count < 2 {
@@ -65,7 +75,11 @@ fn check_options(body: &PlanBody, sink: &mut Sink<'_>) {
             sink.push(
                 Part::TradeOffs(i),
                 Rule::Options,
-                format!("Option {} has no trade-off", i + 1),
+                format!(
+                    "Option {} ({}) has no trade-off (give it a `Trade-off` list)",
+                    i + 1,
+                    title_of(&option.title)
+                ),
             );
         }
     }

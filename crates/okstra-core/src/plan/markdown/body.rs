@@ -3,6 +3,8 @@
 //! with their Trade-offs, Recommended Option, Validation Checklist) and the exact Stage Map
 //! heading (S1). The stages themselves are read by `stage`.
 
+use std::ops::Range;
+
 use crate::plan::check::{At, Rule, Violation};
 use crate::plan::clarifications::{Section1, parse_section_1};
 use crate::plan::keywords::missing_keywords_in;
@@ -14,7 +16,8 @@ use crate::plan::markdown::locate::{OptionLines, PlanLines};
 use crate::plan::markdown::parsed::MarkdownPlan;
 use crate::plan::markdown::stage::{is_exact_stage_map, read_stages};
 use crate::plan::markdown::text::{
-    cell_text, numbered_heading, parse_depends_on, says_none, take_code_span, unguard_block,
+    cell_text, label_value, numbered_heading, one_line, parse_depends_on, says_none,
+    take_code_span, unguard_block, unguard_line,
 };
 use crate::plan::model::{
     OptionCandidate, PlanBody, RecommendedOption, RequirementCoverage, ValidationItem,
@@ -170,9 +173,15 @@ fn read_options(
             }
             trade_offs.retain(|t| !says_none(t));
         }
+        let mut trade_line = trade.map(|h| h.line);
+        if trade.is_none() {
+            let (labelled, line) = labelled_trade_offs(doc, heading.block + 1..first_sub);
+            trade_offs = labelled;
+            trade_line = line;
+        }
         lines.option.push(OptionLines {
             heading: heading.line,
-            trade_off: trade.map(|h| h.line),
+            trade_off: trade_line,
         });
         body.options.push(OptionCandidate {
             title,
@@ -180,6 +189,136 @@ fn read_options(
             trade_offs,
         });
     }
+    shared_trade_offs(doc, headings, &options, body, lines);
+}
+
+/// The labels a hand-written option may give its trade-offs with, longest first.
+const TRADE_OFF_LABELS: [&str; 4] = ["Trade-offs", "Trade-off", "Tradeoffs", "Tradeoff"];
+
+/// Returns the value of a `Trade-off: …` label line (bold or in a list item tolerated).
+fn trade_off_label(line: &str) -> Option<&str> {
+    TRADE_OFF_LABELS
+        .iter()
+        .find_map(|label| label_value(line, label))
+}
+
+/// Returns the trade-offs an option without a `Trade-off` heading gives in its own text: the
+/// value of each `Trade-off: …` paragraph or list item, and the list right after a bare
+/// `**Trade-offs:**` line; with the line of the first.
+fn labelled_trade_offs(doc: &Doc<'_>, blocks: Range<usize>) -> (Vec<String>, Option<u32>) {
+    let mut found = Vec::new();
+    let mut first = None;
+    let mut list_follows = false;
+    for index in blocks {
+        let Some(block) = doc.blocks.get(index) else {
+            break;
+        };
+        match &block.kind {
+            Kind::Paragraph => {
+                list_follows = false;
+                let text = one_line(doc.text(&block.range));
+                if let Some(value) = trade_off_label(&text) {
+                    first = first.or(Some(block.line));
+                    if value.is_empty() {
+                        list_follows = true;
+                    } else {
+                        found.push(unguard_line(value).into_owned());
+                    }
+                }
+            }
+            Kind::List { .. } => {
+                for (text, line) in items(doc, index..index + 1) {
+                    if list_follows {
+                        found.push(text);
+                    } else if let Some(value) = trade_off_label(&text) {
+                        first = first.or(Some(line));
+                        found.push(value.to_owned());
+                    }
+                }
+                list_follows = false;
+            }
+            _ => list_follows = false,
+        }
+    }
+    found.retain(|t| !t.trim().is_empty() && !says_none(t));
+    (found, first)
+}
+
+/// Gives the options that have no trade-off of their own the entries of a shared `Trade-off`
+/// section (a heading outside every option, as older plans wrote `## 5.2 Trade-off`) that
+/// name them: list items and table rows that start with the option's label (`Option B`, `B:`,
+/// `2)` …) or mention its title.
+fn shared_trade_offs(
+    doc: &Doc<'_>,
+    headings: &[Heading<'_>],
+    options: &[(usize, Heading<'_>)],
+    body: &mut PlanBody,
+    lines: &mut PlanLines,
+) {
+    let inside_an_option = |block: usize| {
+        options
+            .iter()
+            .any(|(_, o)| block > o.block && block < doc.section_end(o.block + 1, o.level))
+    };
+    let Some(shared) = headings
+        .iter()
+        .find(|h| is_section(h.text, "Trade-off") && !inside_an_option(h.block))
+    else {
+        return;
+    };
+    let end = doc.section_end(shared.block + 1, shared.level);
+    let mut entries = items(doc, shared.block + 1..end);
+    for block in doc.blocks.get(shared.block + 1..end).unwrap_or(&[]) {
+        if let Kind::Table { rows } = &block.kind {
+            for (range, line) in rows.iter().skip(1) {
+                let row = doc.text(range);
+                let cells: Vec<String> = split_cells(row)
+                    .into_iter()
+                    .map(|r| cell_text(&cell_value(row.get(r).unwrap_or(""))))
+                    .filter(|c| !c.is_empty())
+                    .collect();
+                entries.push((cells.join(": "), *line));
+            }
+        }
+    }
+    for (number, option) in (1u32..).zip(body.options.iter_mut()) {
+        if !option.trade_offs.is_empty() {
+            continue;
+        }
+        let named: Vec<&(String, u32)> = entries
+            .iter()
+            .filter(|(text, _)| names_option(text, number, &option.title))
+            .collect();
+        if let (Some((_, line)), Some(slot)) =
+            (named.first(), lines.option.get_mut(number as usize - 1))
+        {
+            slot.trade_off = Some(*line);
+        }
+        option.trade_offs = named.into_iter().map(|(text, _)| text.clone()).collect();
+    }
+}
+
+/// Returns whether a shared trade-off entry is about option `number`: it starts with `Option
+/// <n|letter>` or with the bare label followed by `:`, `)`, `.` or ` -`, or it mentions the
+/// option's title (a title of at least 4 characters).
+fn names_option(text: &str, number: u32, title: &str) -> bool {
+    let text = text.trim().trim_start_matches(['*', '_']);
+    if numbered_heading(text, "Option", true).is_some_and(|n| n.number == number) {
+        return true;
+    }
+    let letter = char::from_u32(u32::from('A') + number - 1).unwrap_or('?');
+    let labels = [number.to_string(), letter.to_string()];
+    let starts_with_label = labels.iter().any(|label| {
+        text.strip_prefix(label.as_str()).is_some_and(|rest| {
+            let rest = rest.trim_start_matches(['*', '_']);
+            [":", ")", ".", " -", " —", " –"]
+                .iter()
+                .any(|sep| rest.starts_with(sep))
+        })
+    });
+    let title = title.trim();
+    starts_with_label
+        || (title.chars().count() >= 4 && text.to_lowercase().contains(&title.to_lowercase()))
 }
 
 fn read_recommended(

@@ -220,3 +220,52 @@ fn anything_at_all_reads_without_panicking() {
         let _ = plan.violations();
     }
 }
+
+#[test]
+fn trade_offs_written_as_labels_or_in_a_shared_section_are_read() {
+    // Option A gives its trade-off as a bold label line, option B as a bare label and a
+    // list; options C and D have theirs in a shared `Trade-off` section (older plans),
+    // by label and by title.
+    let md = HAND_WRITTEN.replace(
+        "### Option A: Guard it\n\nGuard the handler.\n\n#### Trade-offs\n\n- small\n\n### Option B — Type it\n\n#### Trade-off\n\nTouches callers.\n",
+        "### Option A: Guard it\n\nGuard the handler.\n\n**Trade-off**: small, loose types\n\n\
+         ### Option B — Type it\n\n**Trade-offs:**\n\n- touches callers\n- safe\n\n\
+         ### Option C: Wrap the session\n\nA wrapper.\n\n### Option D: Rewrite checkout\n\nBig.\n\n\
+         ### 5.2b Trade-off\n\n- C: one more type\n- Option A is covered above\n\n\
+         | option | cost |\n|---|---|\n| Rewrite checkout | weeks |\n",
+    );
+    let plan = parse_markdown_plan(&md);
+    let trade_offs: Vec<&[String]> = plan
+        .body
+        .options
+        .iter()
+        .map(|o| o.trade_offs.as_slice())
+        .collect();
+    assert_eq!(
+        trade_offs,
+        [
+            &["small, loose types".to_owned()][..],
+            &["touches callers".to_owned(), "safe".to_owned()][..],
+            &["C: one more type".to_owned()][..],
+            &["Rewrite checkout: weeks".to_owned()][..],
+        ]
+    );
+    let options: Vec<String> = check_markdown_plan(&md)
+        .iter()
+        .filter(|v| v.rule == crate::plan::check::Rule::Options)
+        .map(|v| v.display_in("plan.md"))
+        .collect();
+    assert_eq!(options, Vec::<String>::new());
+
+    // An option the shared section does not name still has none, and the message names it.
+    let md = md.replace("| Rewrite checkout | weeks |\n", "");
+    let options: Vec<String> = check_markdown_plan(&md)
+        .iter()
+        .filter(|v| v.rule == crate::plan::check::Rule::Options)
+        .map(|v| v.message.clone())
+        .collect();
+    assert_eq!(
+        options,
+        ["Option 4 (Rewrite checkout) has no trade-off (give it a `Trade-off` list)"]
+    );
+}

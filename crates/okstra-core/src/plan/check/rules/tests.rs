@@ -44,7 +44,7 @@ fn each_rule_points_at_its_field() {
     stage.rollback = "\n".to_owned();
     insta::assert_snapshot!(diagnostics(&body).join("\n"), @r"
     data.json:/narrative/plan/options: options at least 2 option candidates are needed, found 1
-    data.json:/narrative/plan/options/0/tradeOffs: options Option 1 has no trade-off
+    data.json:/narrative/plan/options/0/tradeOffs: options Option 1 (Guard the missing cart in the handler) has no trade-off (give it a `Trade-off` list)
     data.json:/narrative/plan/recommendedOption/option: options the recommended option 3 does not exist (the only option is Option 1)
     data.json:/narrative/plan/stages/1/acceptance: S10 Stage 3 has no `Acceptance:`
     data.json:/narrative/plan/stages/1/dependsOn/0: S5 Stage 3 depends on itself
