@@ -259,7 +259,10 @@ fn answer_then_approve_turns_a_blocked_imported_plan_into_an_approved_one() {
     assert_eq!(again.code, Some(0), "{again}");
     assert!(again.stdout.starts_with("already approved: "), "{again}");
     assert!(
-        again.stdout.trim_end().ends_with("final-report-implementation-planning-1.md"),
+        again
+            .stdout
+            .trim_end()
+            .ends_with("final-report-implementation-planning-1.md"),
         "{again}"
     );
 }
