@@ -1,7 +1,8 @@
-//! Owns the evidence of a stage (SPEC §8): what okstra itself ran and saw on a stage's head —
-//! validation commands with their exit codes, the TDD proof, the DB gate — as recorded in the
-//! carry sidecar and the implementation report. Nothing here is a model's claim: the engine
-//! fills these from processes it ran and git objects it read.
+//! Owns the recorded shapes of a stage's evidence (SPEC §8): what okstra itself ran and saw
+//! on a stage's head — validation commands with their exit codes, the TDD proof, the DB gate,
+//! okstra's own diff findings — as recorded in the carry sidecar and the implementation report.
+//! Nothing here is a model's claim: the engine fills these from processes it ran and git objects
+//! it read.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
