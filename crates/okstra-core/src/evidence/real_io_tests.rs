@@ -284,3 +284,16 @@ fn head_texts_are_wanted_for_tests_and_rust_sources() {
     assert!(!wants_head_text(".okstra/tasks/g/t/qa/test_a.py", QA));
     assert!(!wants_head_text("tests/data.json", QA));
 }
+
+#[test]
+fn the_readme_lists_every_real_io_pattern() {
+    let readme = include_str!("../../../../README.md");
+    let flat = readme.split_whitespace().collect::<Vec<_>>().join(" ");
+    for p in crate::evidence::io_patterns::IO_PATTERNS {
+        assert!(
+            flat.contains(&format!("`{}`", p.needle)),
+            "README.md's Real-IO tests list misses `{}`",
+            p.needle
+        );
+    }
+}
