@@ -46,7 +46,7 @@ pub use errors::{
 pub use event_sink::{EventSink, silent};
 pub use evidence::{
     CommandLimits, CommandRunner, DB_TEST_KEY, EvidenceError, MAX_DIFF_BYTES, StageEvidenceRequest,
-    StageRange, collect_stage_evidence, read_stage_range,
+    StageRange, collect_stage_evidence, read_stage_range, run_stage_validation,
 };
 pub use fs_atomic::write_text;
 pub use git::GitCommand;

@@ -13,7 +13,7 @@ mod stage;
 pub use command::{CommandLimits, CommandRunner};
 pub use error::EvidenceError;
 pub use git_facts::{MAX_DIFF_BYTES, StageRange, read_stage_range};
-pub use stage::{DB_TEST_KEY, StageEvidenceRequest, collect_stage_evidence};
+pub use stage::{DB_TEST_KEY, StageEvidenceRequest, collect_stage_evidence, run_stage_validation};
 
 #[cfg(test)]
 mod tests_command;

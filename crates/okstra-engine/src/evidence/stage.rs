@@ -64,14 +64,7 @@ pub async fn collect_stage_evidence(
         .map(|f| f.path.clone());
     let texts = head_texts(worktree, wanted)?;
 
-    let validation = run_all(
-        runner,
-        &request.stage.validation,
-        worktree,
-        &range.head,
-        false,
-    )
-    .await?;
+    let validation = run_stage_validation(runner, request.stage, worktree, &range.head).await?;
     let tdd_proof = tdd_proof(runner, request, &range, &validation).await?;
     let db_gate = db_gate(runner, request, &range, &files, &validation).await?;
 
@@ -110,6 +103,18 @@ fn check_worktree_at_head(dir: &Path, head: &str) -> Result<(), EvidenceError> {
         });
     }
     Ok(())
+}
+
+/// Runs a stage's Stage Validation commands in turn in `dir` (which holds `commit`), all of
+/// them whatever each gives: for a stage run with no stage worktree (outside git), where
+/// there is no range to take the rest of the evidence on.
+pub async fn run_stage_validation(
+    runner: &CommandRunner,
+    stage: &Stage,
+    dir: &Path,
+    commit: &str,
+) -> Result<Vec<CommandEvidence>, EvidenceError> {
+    run_all(runner, &stage.validation, dir, commit, false).await
 }
 
 /// Runs each command in turn (stopping at the first that does not pass, when asked).
