@@ -14,6 +14,7 @@ pub mod duration;
 pub mod env_vars;
 pub mod errors;
 pub mod events;
+pub mod evidence;
 pub mod findings;
 pub mod ids;
 pub mod index;

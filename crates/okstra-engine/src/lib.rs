@@ -16,6 +16,7 @@ mod appender;
 mod doctor;
 mod errors;
 mod event_sink;
+mod evidence;
 mod fs_atomic;
 mod git;
 mod home;
@@ -43,6 +44,10 @@ pub use errors::{
     ResultFileError, RunError, StoreError, WorktreeError,
 };
 pub use event_sink::{EventSink, silent};
+pub use evidence::{
+    CommandLimits, CommandRunner, DB_TEST_KEY, EvidenceError, MAX_DIFF_BYTES, StageEvidenceRequest,
+    StageRange, collect_stage_evidence, read_stage_range, run_stage_validation,
+};
 pub use fs_atomic::write_text;
 pub use git::GitCommand;
 pub use git::worktree::{RepoLayout, discover};

@@ -8,8 +8,9 @@ use std::process::{Command, Output, Stdio};
 
 use crate::errors::GitError;
 
-/// The variables a caller's environment may carry that would point git elsewhere.
-const SCRUBBED: &[&str] = &[
+/// The variables a caller's environment may carry that would point git elsewhere (also
+/// removed from the environment of the commands okstra runs as evidence in a worktree).
+pub(crate) const SCRUBBED: &[&str] = &[
     "GIT_DIR",
     "GIT_WORK_TREE",
     "GIT_INDEX_FILE",
@@ -49,8 +50,9 @@ impl GitCommand {
         argv
     }
 
-    /// Runs git and returns its raw output, whatever its status.
-    pub fn output<S: AsRef<OsStr>>(&self, args: &[S]) -> Result<Output, GitError> {
+    /// Returns `git -C <dir> args…` with okstra's git environment and stdin closed, for a
+    /// caller that reads its output as it comes (and registers the child as managed).
+    pub(crate) fn command<S: AsRef<OsStr>>(&self, args: &[S]) -> Command {
         let mut cmd = Command::new("git");
         cmd.arg("-C").arg(&self.dir).args(args);
         for var in SCRUBBED {
@@ -58,9 +60,19 @@ impl GitCommand {
         }
         cmd.env("LC_ALL", "C")
             .env("GIT_TERMINAL_PROMPT", "0")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
+            .stdin(Stdio::null());
+        cmd
+    }
+
+    /// Returns the argv of `git -C <dir> args…`, as errors show it.
+    pub(crate) fn argv_of<S: AsRef<OsStr>>(&self, args: &[S]) -> Vec<String> {
+        self.argv(args)
+    }
+
+    /// Runs git and returns its raw output, whatever its status.
+    pub fn output<S: AsRef<OsStr>>(&self, args: &[S]) -> Result<Output, GitError> {
+        let mut cmd = self.command(args);
+        cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
         let spawn_error = |source| GitError::Spawn {
             argv: self.argv(args),
             source,

@@ -5,3 +5,4 @@ mod command;
 pub(crate) mod worktree;
 
 pub use command::GitCommand;
+pub(crate) use command::SCRUBBED;
