@@ -11,7 +11,7 @@ mod push_guard;
 mod steps;
 
 pub use mode::{
-    ExecutionMode, InvocationCommits, StepModeReason, choose_execution_mode,
+    ExecutionMode, InvocationCommits, StepModeReason, adapter_cannot_commit, choose_execution_mode,
     executor_cannot_commit, git_write_denied,
 };
 pub use push_guard::{

@@ -1,13 +1,21 @@
 //! Owns the choice between driving a stage in one executor invocation and driving it one plan
 //! step per invocation (SPEC §8), and how okstra tells that an executor could not commit.
 //!
-//! Step mode is chosen when `executor.stepMode` is true, or when the executor showed it cannot
-//! commit. okstra does not guess the latter in advance (codex's sandbox may or may not let it
-//! write the git common dir it was given with `--add-dir`): after an invocation that was
-//! expected to commit, it is the executor's own record — no commit made, changes left in the
-//! worktree, and git refused a write under `.git` in what the executor printed. An executor
-//! that simply did not commit is not "unable": its work is committed by okstra as
+//! Step mode is chosen when `executor.stepMode` is true, when the executor's adapter is known
+//! to be unable to commit, or when an earlier invocation showed it cannot:
+//! - codex: its `workspace-write` sandbox keeps every `.git` folder read-only, even the git
+//!   common dir okstra adds with `--add-dir` — with codex 0.169 in a linked worktree,
+//!   `git commit` fails with `Unable to create '…/.git/worktrees/<name>/index.lock': Read-only
+//!   file system` (okstra's real-CLI test shows it), and its JSON events do not always carry
+//!   that message. So codex is driven one step at a time from the start;
+//! - any other executor (a `command` agent, a CLI whose sandbox changes): after an invocation
+//!   that was expected to commit, its own record — no commit made, changes left in the
+//!   worktree, and git refused a write under `.git` in what it printed.
+//!
+//! An executor that simply did not commit is not "unable": its work is committed by okstra as
 //! `okstra: uncommitted executor changes`, and the TDD proof judges the result.
+
+use crate::config::AdapterKind;
 
 /// How a stage's executor is driven.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -23,6 +31,8 @@ pub enum ExecutionMode {
 pub enum StepModeReason {
     /// `executor.stepMode: true` in project.json.
     Configured,
+    /// The executor's adapter cannot commit in its write sandbox (codex).
+    AdapterCannotCommit,
     /// An earlier invocation of this executor could not commit.
     ExecutorCannotCommit,
 }
@@ -32,6 +42,9 @@ impl StepModeReason {
     pub fn describe(self) -> &'static str {
         match self {
             StepModeReason::Configured => "executor.stepMode is true in .okstra/project.json",
+            StepModeReason::AdapterCannotCommit => {
+                "codex's workspace-write sandbox keeps .git read-only, so okstra commits"
+            }
             StepModeReason::ExecutorCannotCommit => {
                 "the executor could not commit (git was refused a write under .git)"
             }
@@ -39,12 +52,24 @@ impl StepModeReason {
     }
 }
 
-/// Returns how to drive a stage: `step_mode` is the `executor.stepMode` setting,
-/// `cannot_commit` whether this executor was seen unable to commit.
-pub fn choose_execution_mode(step_mode: bool, cannot_commit: bool) -> ExecutionMode {
+/// Returns whether an executor of adapter `kind` cannot commit in its write sandbox (codex).
+pub fn adapter_cannot_commit(kind: AdapterKind) -> bool {
+    kind == AdapterKind::Codex
+}
+
+/// Returns how to drive a stage: `step_mode` is the `executor.stepMode` setting, `kind` the
+/// executor's adapter, `seen_unable` whether an earlier invocation of this executor showed it
+/// cannot commit ([`executor_cannot_commit`]).
+pub fn choose_execution_mode(
+    step_mode: bool,
+    kind: AdapterKind,
+    seen_unable: bool,
+) -> ExecutionMode {
     if step_mode {
         ExecutionMode::StepByStep(StepModeReason::Configured)
-    } else if cannot_commit {
+    } else if adapter_cannot_commit(kind) {
+        ExecutionMode::StepByStep(StepModeReason::AdapterCannotCommit)
+    } else if seen_unable {
         ExecutionMode::StepByStep(StepModeReason::ExecutorCannotCommit)
     } else {
         ExecutionMode::WholeStage
@@ -95,18 +120,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_setting_wins_then_the_inability() {
+    fn the_setting_wins_then_the_adapter_then_what_was_seen() {
+        use AdapterKind::{Claude, Codex, Command, Gemini, Replay};
+        for kind in [Claude, Gemini, Command, Replay] {
+            assert_eq!(
+                choose_execution_mode(false, kind, false),
+                ExecutionMode::WholeStage
+            );
+            assert_eq!(
+                choose_execution_mode(false, kind, true),
+                ExecutionMode::StepByStep(StepModeReason::ExecutorCannotCommit)
+            );
+        }
         assert_eq!(
-            choose_execution_mode(false, false),
-            ExecutionMode::WholeStage
-        );
-        assert_eq!(
-            choose_execution_mode(true, true),
+            choose_execution_mode(true, Codex, true),
             ExecutionMode::StepByStep(StepModeReason::Configured)
         );
         assert_eq!(
-            choose_execution_mode(false, true),
-            ExecutionMode::StepByStep(StepModeReason::ExecutorCannotCommit)
+            choose_execution_mode(false, Codex, false),
+            ExecutionMode::StepByStep(StepModeReason::AdapterCannotCommit)
         );
     }
 
