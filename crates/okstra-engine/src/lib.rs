@@ -16,6 +16,7 @@ mod appender;
 mod doctor;
 mod errors;
 mod event_sink;
+mod executor;
 mod fs_atomic;
 mod git;
 mod home;
@@ -43,6 +44,10 @@ pub use errors::{
     ResultFileError, RunError, StoreError, WorktreeError,
 };
 pub use event_sink::{EventSink, silent};
+pub use executor::{
+    ExecutorError, StepCommit, commit_leftovers, commit_step, commits_since, executor_add_dirs,
+    has_uncommitted_changes, head, in_git_work_tree, push_guard_vars,
+};
 pub use fs_atomic::write_text;
 pub use git::GitCommand;
 pub use git::worktree::{RepoLayout, discover};

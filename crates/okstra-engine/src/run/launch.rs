@@ -1,7 +1,8 @@
 //! Owns how a worker process is launched (SPEC §5.1): its exact command line from the adapter,
 //! in the task (or stage) worktree, with okstra's environment minus every `OKSTRA_*` variable,
-//! plus `workerEnv` and the adapter's own variables, and a private `TMPDIR` — and the names (never
-//! the values) of the variables okstra set, for team state.
+//! plus `workerEnv` and the adapter's own variables, and a private `TMPDIR` — for the executor
+//! also the push guard's `GIT_CONFIG_*` entries (`crate::executor`) — and the names (never the
+//! values) of the variables okstra set, for team state.
 //!
 //! The same function serves a real attempt and `--dry-run`, so the dry run shows exactly what
 //! would run.
@@ -14,8 +15,12 @@ use okstra_core::config::AdapterKind;
 
 use super::roster::RosterEntry;
 use crate::errors::PlanError;
+use crate::executor::guard_pushes;
 use crate::probe::inherited_env;
 use crate::worker::unix::WORKER_TAG_VAR;
+
+#[cfg(test)]
+mod real_clis;
 
 /// The name of codex's last-message file inside the worker's TMPDIR.
 const LAST_MESSAGE_FILE: &str = "last-message.txt";
@@ -77,6 +82,10 @@ pub(crate) fn process_plan(
     }
     env.insert("TMPDIR".to_owned(), inputs.tmpdir.display().to_string());
     env_set.extend(["TMPDIR".to_owned(), WORKER_TAG_VAR.to_owned()]);
+    if entry.role.writes() {
+        // The executor never pushes (SPEC §8): after the user's own GIT_CONFIG_* entries.
+        env_set.extend(guard_pushes(&mut env, inputs.workdir)?);
+    }
     env_set.sort();
     env_set.dedup();
     Ok(ProcessPlan {
