@@ -95,3 +95,98 @@ pub(crate) fn process_plan(
         last_message_file,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use okstra_core::config::AgentConfig;
+    use okstra_core::worker_name::{Role, WorkerName};
+    use okstra_test_support::GitRepoBuilder;
+
+    use super::*;
+
+    fn entry(role: Role) -> RosterEntry {
+        RosterEntry {
+            worker: WorkerName::for_role(role),
+            agent: "local".to_owned(),
+            kind: AdapterKind::Command,
+            role,
+            model: None,
+            config: Some(AgentConfig {
+                adapter: AdapterKind::Command,
+                argv: vec!["cat".to_owned()],
+                fixture: None,
+                binary: None,
+                extra_args: Vec::new(),
+            }),
+            program: Ok(PathBuf::from("/bin/cat")),
+            fixture: None,
+            cli: None,
+        }
+    }
+
+    #[test]
+    fn only_the_executor_gets_the_push_guard_after_the_users_entries() {
+        let tmp = tempfile::tempdir().unwrap();
+        let repo = GitRepoBuilder::new(tmp.path().join("repo")).build();
+        let env: BTreeMap<String, String> = [
+            ("PATH", std::env::var("PATH").unwrap_or_default()),
+            ("HOME", tmp.path().display().to_string()),
+            ("GIT_CONFIG_GLOBAL", "/dev/null".to_owned()),
+            ("OKSTRA_HOME", "/secret".to_owned()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
+        let worker_env: BTreeMap<String, String> = [
+            ("GIT_CONFIG_COUNT", "1"),
+            ("GIT_CONFIG_KEY_0", "core.autocrlf"),
+            ("GIT_CONFIG_VALUE_0", "false"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        let inputs = LaunchInputs {
+            workdir: &repo,
+            add_dirs: &[],
+            tmpdir: tmp.path(),
+            worker_env: &worker_env,
+            env: &env,
+            is_root: false,
+        };
+        let program = PathBuf::from("/bin/cat");
+        let executor = process_plan(&entry(Role::Executor), &program, &inputs).unwrap();
+        assert_eq!(executor.env["GIT_CONFIG_COUNT"], "2");
+        assert_eq!(executor.env["GIT_CONFIG_KEY_0"], "core.autocrlf");
+        assert_eq!(
+            executor.env["GIT_CONFIG_KEY_1"],
+            "url./dev/null/okstra-executor-never-pushes/.pushInsteadOf"
+        );
+        assert!(executor.env_set.contains(&"GIT_CONFIG_KEY_1".to_owned()));
+        assert!(!executor.env.contains_key("OKSTRA_HOME"));
+        for role in [
+            Role::Analysis,
+            Role::Verifier,
+            Role::Critic,
+            Role::ReportWriter,
+        ] {
+            let plan = process_plan(&entry(role), &program, &inputs).unwrap();
+            assert_eq!(plan.env["GIT_CONFIG_COUNT"], "1", "{role}");
+            assert!(!plan.env.contains_key("GIT_CONFIG_KEY_1"), "{role}");
+        }
+        let bad = BTreeMap::from([("GIT_CONFIG_COUNT".to_owned(), "x".to_owned())]);
+        let err = process_plan(
+            &entry(Role::Executor),
+            &program,
+            &LaunchInputs {
+                worker_env: &bad,
+                ..inputs
+            },
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("cannot keep the executor from pushing: GIT_CONFIG_COUNT=\"x\""),
+            "{err}"
+        );
+    }
+}
