@@ -467,6 +467,10 @@ impl From<PlanError> for CommandError {
                 "point the agent's `fixture` in .okstra/project.json at a readable file, \
                  relative to the project root; {FORMAT}"
             ),
+            PlanError::PushGuard(_) => "fix or unset GIT_CONFIG_COUNT and GIT_CONFIG_KEY_<n> / \
+                                        GIT_CONFIG_VALUE_<n>, and check `git config --list` in \
+                                        the worktree"
+                .to_owned(),
             _ => "check --workers and .okstra/project.json".to_owned(),
         };
         CommandError::user(err).hint(hint)

@@ -140,6 +140,16 @@ pub struct BudgetConfig {
     pub max_cost_usd: Option<f64>,
 }
 
+/// `executor`: how the executor of an implementation run is driven.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExecutorConfig {
+    /// Drive the executor one plan step per invocation, okstra committing after each step
+    /// (SPEC §8); a JSON boolean.
+    #[serde(default)]
+    pub step_mode: Option<bool>,
+}
+
 /// The typed content of project.json (and of the embedded defaults). Every key is optional
 /// here; `projectId` is required of a project file by [`ProjectConfig::project_id`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -179,6 +189,8 @@ pub struct ProjectConfig {
     pub pr_template: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub work_category: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub executor: Option<ExecutorConfig>,
 }
 
 /// A key in a config document that okstra does not know; reported, never fatal.
@@ -206,11 +218,13 @@ const TOP_KEYS: &[&str] = &[
     "qaCommands",
     "prTemplate",
     "workCategory",
+    "executor",
 ];
 const AGENT_KEYS: &[&str] = &["adapter", "argv", "fixture", "binary", "extraArgs"];
 const CONVERGENCE_KEYS: &[&str] = &["maxRounds", "critic"];
 const CRITIC_KEYS: &[&str] = &["enabled", "provider"];
 const BUDGET_KEYS: &[&str] = &["maxTokens", "maxCostUsd"];
+const EXECUTOR_KEYS: &[&str] = &["stepMode"];
 
 impl ProjectConfig {
     /// Parses a project.json (or defaults) text: version check, typed fields, and the list of
@@ -244,6 +258,9 @@ impl ProjectConfig {
         }
         if let Some(Value::Object(budget)) = obj.get("budget") {
             unknown_keys(budget, BUDGET_KEYS, "budget.", &mut warnings);
+        }
+        if let Some(Value::Object(executor)) = obj.get("executor") {
+            unknown_keys(executor, EXECUTOR_KEYS, "executor.", &mut warnings);
         }
         let config = typed_fields(obj)?;
         Ok((config, warnings))
@@ -334,19 +351,22 @@ mod tests {
           "workerEnv": { "CLAUDE_CODE_MAX_RETRIES": "3" },
           "qaCommands": { "test": "cargo test", "lint": "cargo clippy", "db-test": null },
           "prTemplate": ".github/pull_request_template.md",
-          "workCategory": "feat" }"#;
+          "workCategory": "feat",
+          "executor":  { "stepMode": true } }"#;
         let (cfg, warnings) = ProjectConfig::parse(text).unwrap();
         assert!(warnings.is_empty(), "{warnings:?}");
         assert_eq!(cfg.project_id().unwrap().as_str(), "shop");
         assert_eq!(cfg.agents["local"].adapter, AdapterKind::Command);
         assert_eq!(cfg.qa_commands["db-test"], None);
         assert_eq!(cfg.convergence.unwrap().max_rounds, Some(2));
+        assert_eq!(cfg.executor.unwrap().step_mode, Some(true));
     }
 
     #[test]
     fn unknown_keys_warn() {
         let text = r#"{"projectId":"shop","colour":"red","convergence":{"maxRound":3,"critic":{"on":true}},
-            "agents":{"x":{"adapter":"replay","fixtures":"a"}},"budget":{"tokens":1}}"#;
+            "agents":{"x":{"adapter":"replay","fixtures":"a"}},"budget":{"tokens":1},
+            "executor":{"stepmode":true}}"#;
         let (_, warnings) = ProjectConfig::parse(text).unwrap();
         let keys: Vec<_> = warnings.iter().map(|w| w.key.as_str()).collect();
         assert_eq!(
@@ -356,7 +376,8 @@ mod tests {
                 "agents.x.fixtures",
                 "convergence.maxRound",
                 "convergence.critic.on",
-                "budget.tokens"
+                "budget.tokens",
+                "executor.stepmode"
             ]
         );
     }
@@ -365,6 +386,12 @@ mod tests {
     fn errors_name_field_or_position() {
         let err = ProjectConfig::parse(r#"{"projectId":"shop","retryLimit":"three"}"#).unwrap_err();
         assert!(matches!(err, DocumentError::Field { ref field, .. } if field == "retryLimit"));
+        let err = ProjectConfig::parse(r#"{"projectId":"shop","executor":{"stepMode":"yes"}}"#)
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "executor.stepMode: invalid type: string \"yes\", expected a boolean"
+        );
         let err = ProjectConfig::parse("{\n  \"projectId\": \"shop\",\n}").unwrap_err();
         assert!(
             matches!(err, DocumentError::Syntax { line: 3, .. }),

@@ -15,6 +15,7 @@ pub mod env_vars;
 pub mod errors;
 pub mod events;
 pub mod evidence;
+pub mod executor;
 pub mod findings;
 pub mod ids;
 pub mod index;

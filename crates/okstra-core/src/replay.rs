@@ -1,15 +1,20 @@
 //! Owns the `replay` adapter's fixture format and answer selection: per worker and round (and
-//! optionally per attempt), a scripted text, delay, usage, exit code, reported error, or hang.
-//! Replay stands in for models in `okstra demo` and in logic tests, and every artifact it
-//! produces says so.
+//! optionally per attempt), a scripted text, delay, usage, exit code, reported error, or hang;
+//! for an executor, also a scripted patch and the subject to commit it with. Replay stands in
+//! for models in `okstra demo` and in logic tests, and every artifact it produces says so.
 //!
 //! ```json
 //! { "schemaVersion": "replay-fixture/v1",
 //!   "workers": {
 //!     "claude-worker": { "0": { "text": "…", "delayMs": 10, "usage": { "inputTotal": 100, "output": 20 } },
 //!                        "1": [ { "exitCode": 1, "stderr": "boom" }, { "text": "second attempt" } ] },
-//!     "codex-worker":  { "0": { "hang": true } } } }
+//!     "codex-worker":  { "0": { "hang": true } },
+//!     "executor":      { "step-1": { "text": "red", "patch": "diff --git …", "commit": "RED: a test" },
+//!                        "step-2": { "text": "green", "patch": "diff --git …", "commit": "GREEN: code" } } } }
 //! ```
+//!
+//! Keys under a worker are rounds (`0`, `1` …, `pbv`) and, for an executor driven one plan
+//! step per invocation, steps (`step-<n>`, see [`step_key`]). Applying a patch is the engine's.
 
 use std::collections::BTreeMap;
 
@@ -47,6 +52,14 @@ pub struct ReplayAnswer {
     /// Never answer; the deadline decides.
     #[serde(default)]
     pub hang: bool,
+    /// Executor only: a unified diff the replay "executor" applies with `git apply` in its
+    /// folder (paths relative to that folder) before it answers.
+    #[serde(default)]
+    pub patch: Option<String>,
+    /// Executor only: the subject to commit the patch with (`RED: …`); without it the patch is
+    /// left uncommitted, as an executor that forgot to commit would leave it.
+    #[serde(default)]
+    pub commit: Option<String>,
 }
 
 /// Answers of a round: one for every attempt, or a list by attempt.
@@ -78,17 +91,49 @@ pub struct ReplayFixture {
     pub workers: BTreeMap<String, BTreeMap<String, RoundAnswers>>,
 }
 
+/// Returns the fixture key of step `number` (1-based) of an executor driven one plan step per
+/// invocation: `step-<n>`.
+pub fn step_key(number: u32) -> String {
+    format!("step-{number}")
+}
+
 impl ReplayFixture {
-    /// Parses a fixture text.
+    /// Parses a fixture text. A `commit` without a `patch` is refused: there would be nothing
+    /// to commit.
     pub fn parse(text: &str) -> Result<Self, DocumentError> {
-        parse_versioned(text, REPLAY_KIND)
+        let fixture: Self = parse_versioned(text, REPLAY_KIND)?;
+        for (worker, rounds) in &fixture.workers {
+            for (key, answers) in rounds {
+                for (i, answer) in answers.0.iter().enumerate() {
+                    if answer.commit.is_some() && answer.patch.is_none() {
+                        let at = if answers.0.len() > 1 {
+                            format!("[{i}]")
+                        } else {
+                            String::new()
+                        };
+                        return Err(DocumentError::Field {
+                            field: format!("workers.{worker}.{key}{at}.commit"),
+                            message: "a commit subject needs a patch to commit; add `patch` \
+                                      or remove `commit`"
+                                .to_owned(),
+                        });
+                    }
+                }
+            }
+        }
+        Ok(fixture)
     }
 
     /// Returns the answer for a worker, round and attempt: the attempt's own entry, else the
     /// last entry of the round. `None` when the fixture has nothing for that worker and round.
     pub fn answer(&self, worker: &str, round: RoundTag, attempt: u32) -> Option<&ReplayAnswer> {
-        let rounds = self.workers.get(worker)?;
-        let answers = &rounds.get(&round.to_string())?.0;
+        self.answer_at(worker, &round.to_string(), attempt)
+    }
+
+    /// Returns the answer for a worker, fixture key (a round, or [`step_key`]) and attempt, as
+    /// [`ReplayFixture::answer`] does.
+    pub fn answer_at(&self, worker: &str, key: &str, attempt: u32) -> Option<&ReplayAnswer> {
+        let answers = &self.workers.get(worker)?.get(key)?.0;
         let index = usize::try_from(attempt.saturating_sub(1)).unwrap_or(usize::MAX);
         answers.get(index).or_else(|| answers.last())
     }
@@ -140,5 +185,31 @@ mod tests {
         assert!(f.answer("codex-worker", RoundTag::PlanBody, 1).is_some());
         assert!(f.answer("gemini-worker", RoundTag::Round(0), 1).is_none());
         assert!(ReplayFixture::parse(r#"{"workers":{"x":{"0":{"txt":"typo"}}}}"#).is_err());
+    }
+
+    #[test]
+    fn executor_answers_by_step_with_patch_and_commit() {
+        let text = r#"{"workers":{"executor":{
+            "step-1":{"text":"red","patch":"diff --git a/t b/t\n","commit":"RED: t"},
+            "step-2":[{"error":"boom"},{"text":"green","patch":"diff --git a/c b/c\n"}]}}}"#;
+        let f = ReplayFixture::parse(text).unwrap();
+        let red = f.answer_at("executor", &step_key(1), 1).unwrap();
+        assert_eq!(red.commit.as_deref(), Some("RED: t"));
+        assert_eq!(red.patch.as_deref(), Some("diff --git a/t b/t\n"));
+        let green = f.answer_at("executor", &step_key(2), 2).unwrap();
+        assert_eq!(
+            (green.text.as_deref(), green.commit.as_deref()),
+            (Some("green"), None)
+        );
+        assert!(f.answer_at("executor", &step_key(3), 1).is_none());
+        let err = ReplayFixture::parse(
+            r#"{"workers":{"executor":{"step-1":[{"text":"a"},{"commit":"RED: t"}]}}}"#,
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "workers.executor.step-1[1].commit: a commit subject needs a patch to commit; add \
+             `patch` or remove `commit`"
+        );
     }
 }

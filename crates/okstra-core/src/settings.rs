@@ -95,6 +95,8 @@ pub struct SettingsLayer {
     pub worker_env: BTreeMap<String, String>,
     pub run_seq_override: Option<RunSeq>,
     pub work_category: Option<String>,
+    /// `executor.stepMode`.
+    pub step_mode: Option<bool>,
 }
 
 impl SettingsLayer {
@@ -165,6 +167,7 @@ impl SettingsLayer {
             worker_env: cfg.worker_env.clone(),
             run_seq_override: None,
             work_category: cfg.work_category.clone(),
+            step_mode: cfg.executor.as_ref().and_then(|e| e.step_mode),
         })
     }
 
@@ -221,6 +224,8 @@ pub struct RunSettings {
     pub worker_env: BTreeMap<String, Sourced<String>>,
     pub run_seq_override: Option<Sourced<RunSeq>>,
     pub work_category: Sourced<String>,
+    /// Whether the executor is driven one plan step per invocation (`executor.stepMode`).
+    pub step_mode: Sourced<bool>,
     /// The critic's agent when the critic is enabled: the configured provider, else the
     /// `critic` role.
     pub critic: Option<Sourced<String>>,
@@ -462,6 +467,10 @@ fn resolve(
         run_seq_override: pick(&layers, |l| l.run_seq_override),
         work_category: pick(&layers, |l| l.work_category.clone()).unwrap_or(Sourced {
             value: "feat".to_owned(),
+            source: SettingSource::Default,
+        }),
+        step_mode: pick(&layers, |l| l.step_mode).unwrap_or(Sourced {
+            value: false,
             source: SettingSource::Default,
         }),
         critic,

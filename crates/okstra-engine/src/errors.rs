@@ -369,4 +369,6 @@ pub enum PlanError {
     BadName { name: String, reason: String },
     #[error(transparent)]
     Adapter(#[from] okstra_core::adapter::AdapterError),
+    #[error("cannot keep the executor from pushing: {0}")]
+    PushGuard(#[from] crate::executor::ExecutorError),
 }

@@ -17,6 +17,7 @@ mod doctor;
 mod errors;
 mod event_sink;
 mod evidence;
+mod executor;
 mod fs_atomic;
 mod git;
 mod home;
@@ -47,6 +48,10 @@ pub use event_sink::{EventSink, silent};
 pub use evidence::{
     CommandLimits, CommandRunner, DB_TEST_KEY, EvidenceError, MAX_DIFF_BYTES, StageEvidenceRequest,
     StageRange, collect_stage_evidence, read_stage_range, run_stage_validation,
+};
+pub use executor::{
+    ExecutorError, StepCommit, commit_leftovers, commit_step, commits_since, executor_add_dirs,
+    has_uncommitted_changes, head, in_git_work_tree, push_guard_vars,
 };
 pub use fs_atomic::write_text;
 pub use git::GitCommand;

@@ -327,7 +327,7 @@ fn a_bad_replay_fixture_points_at_the_readme() {
     exit: 2
     ----- stdout -----
     ----- stderr -----
-    error: replay fixture [TMP]/project/fixture.json: workers.claude-worker.0: unknown field `txt`, expected one of `text`, `delayMs`, `usage`, `exitCode`, `stderr`, `error`, `hang`
+    error: replay fixture [TMP]/project/fixture.json: workers.claude-worker.0: unknown field `txt`, expected one of `text`, `delayMs`, `usage`, `exitCode`, `stderr`, `error`, `hang`, `patch`, `commit`
     hint: fix `workers.claude-worker.0` in fixture.json; its format is in README.md, "Replay fixtures"
     "#);
 }

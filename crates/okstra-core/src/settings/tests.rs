@@ -32,6 +32,8 @@ fn defaults_alone() {
     );
     assert_eq!(s.model_for(None, "codex").unwrap().value, "gpt-5.5");
     assert_eq!(s.work_category.value, "feat");
+    assert!(!s.step_mode.value);
+    assert_eq!(s.step_mode.source, SettingSource::Default);
     assert_eq!(
         resolve(
             &SettingsLayer::defaults(TaskType::RequirementsDiscovery),
@@ -43,6 +45,19 @@ fn defaults_alone() {
         .value,
         1
     );
+}
+
+#[test]
+fn step_mode_comes_from_the_project() {
+    let tt = TaskType::Implementation;
+    let s = resolve(
+        &SettingsLayer::defaults(tt),
+        &project(r#"{"projectId":"p","executor":{"stepMode":true}}"#, tt),
+        &SettingsLayer::default(),
+        &SettingsLayer::default(),
+    );
+    assert!(s.step_mode.value);
+    assert_eq!(s.step_mode.source, SettingSource::Project);
 }
 
 #[test]

@@ -14,13 +14,25 @@ use okstra_core::outcome::AttemptResult;
 use okstra_core::replay::ReplayAnswer;
 use okstra_core::settings::WorkerLimits;
 use okstra_core::tokens::TokenUsage;
+use okstra_core::worker_name::Role;
 use tokio::sync::mpsc;
 
 /// What to run for an attempt.
 #[derive(Clone, Debug)]
 pub(crate) enum Launch {
     Process(ProcessLaunch),
-    Replay(Option<ReplayAnswer>),
+    Replay(ReplayLaunch),
+}
+
+/// A replay attempt: the fixture's answer, and where an executor's scripted patch applies.
+#[derive(Clone, Debug)]
+pub(crate) struct ReplayLaunch {
+    /// `None` when the fixture has nothing for this worker and round.
+    pub(crate) answer: Option<ReplayAnswer>,
+    /// The worker's folder (the task or stage worktree, or its monorepo subfolder).
+    pub(crate) workdir: PathBuf,
+    /// Only a role that writes (the executor) may apply a patch, as only it may write.
+    pub(crate) role: Role,
 }
 
 /// A worker process to run.

@@ -17,6 +17,6 @@ pub(crate) async fn run_attempt(
     let reporter = Reporter::new(spec.slot, spec.attempt, tx);
     match spec.launch {
         Launch::Process(launch) => run_process(launch, spec.limits, reporter, cancel).await,
-        Launch::Replay(answer) => run_replay(answer, spec.limits, reporter, cancel).await,
+        Launch::Replay(launch) => run_replay(launch, spec.limits, reporter, cancel).await,
     }
 }

@@ -10,5 +10,7 @@ mod replay;
 mod spawn;
 pub(crate) mod unix;
 
-pub(crate) use attempt::{AttemptEnd, AttemptEvent, AttemptSpec, Envelope, Launch, ProcessLaunch};
+pub(crate) use attempt::{
+    AttemptEnd, AttemptEvent, AttemptSpec, Envelope, Launch, ProcessLaunch, ReplayLaunch,
+};
 pub(crate) use executor::run_attempt;

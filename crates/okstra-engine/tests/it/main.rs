@@ -1,6 +1,7 @@
 //! Engine integration tests: real git repositories in temp dirs, real files and locks.
 
 mod common;
+mod executor;
 mod home_index;
 mod preflight;
 mod prepare;

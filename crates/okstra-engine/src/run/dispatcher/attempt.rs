@@ -20,7 +20,7 @@ use crate::errors::RunError;
 use crate::fs_atomic::replace_text;
 use crate::run::launch::{LaunchInputs, process_plan};
 use crate::worker::unix::WORKER_TAG_VAR;
-use crate::worker::{AttemptEnd, AttemptSpec, Launch, ProcessLaunch, run_attempt};
+use crate::worker::{AttemptEnd, AttemptSpec, Launch, ProcessLaunch, ReplayLaunch, run_attempt};
 
 /// A prompt an attempt needs on disk before it starts.
 struct PromptFile {
@@ -196,11 +196,13 @@ impl Round<'_> {
         let entry = self.slots[i].planned.entry.clone();
         let round = self.slots[i].planned.round;
         let launch = match (&entry.fixture, &entry.program) {
-            (Some(fixture), _) => Launch::Replay(
-                fixture
+            (Some(fixture), _) => Launch::Replay(ReplayLaunch {
+                answer: fixture
                     .answer(entry.worker.as_str(), round, attempt)
                     .cloned(),
-            ),
+                workdir: self.run.inputs.workdir.clone(),
+                role: entry.role,
+            }),
             (None, Ok(program)) => {
                 let tmpdir = self.run.make_worker_tmpdir(&entry.worker, round, attempt)?;
                 let plan = process_plan(
