@@ -18,6 +18,30 @@ pub use edit::{PlanEditError, set_clarification_answer, set_markdown_approved};
 /// The columns section 1's table must have (matched case-insensitively; others are ignored).
 pub const CLARIFICATION_COLUMNS: [&str; 5] = ["id", "question", "answer", "Blocks", "Status"];
 
+/// Other names a hand-written (or Korean) section 1 gives each column, lowercase.
+const COLUMN_ALIASES: [(&str, &[&str]); 5] = [
+    ("id", &["#", "no", "no.", "번호", "item"]),
+    ("question", &["질문", "clarification", "item question"]),
+    ("answer", &["답변", "답", "resolution", "decision"]),
+    ("blocks", &["blocking", "blocks?", "차단"]),
+    ("status", &["상태", "state"]),
+];
+
+/// Returns whether a table header cell (lowercased) names the column `name`: the name itself,
+/// the name with a translation after it (`Question (질문)`), a translation with the name in
+/// parentheses (`질문 (Question)`), or one of the column's known other names.
+fn column_matches(header: &str, name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    let header = header.trim();
+    let head = header.split(" (").next().unwrap_or(header).trim();
+    head == name
+        || header.contains(&format!("({name})"))
+        || COLUMN_ALIASES
+            .iter()
+            .filter(|(column, _)| *column == name)
+            .any(|(_, aliases)| aliases.contains(&head))
+}
+
 /// Section 1 of a markdown plan.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Section1 {
@@ -30,17 +54,26 @@ pub enum Section1 {
 }
 
 /// Returns the items that block approval: `Blocks` names `approval` (case-insensitively) and
-/// the status is neither `resolved` nor `obsolete`.
+/// the status is neither `resolved` nor `obsolete` (its first word).
 pub fn approval_blockers(items: &[Clarification]) -> Vec<&Clarification> {
     items
         .iter()
         .filter(|item| {
-            let status = item.status.trim().to_ascii_lowercase();
-            item.blocks.to_ascii_lowercase().contains("approval")
-                && status != "resolved"
-                && status != "obsolete"
+            item.blocks.to_ascii_lowercase().contains("approval") && !is_settled(&item.status)
         })
         .collect()
+}
+
+/// Returns whether a status settles an item: its first word is `resolved` or `obsolete`
+/// (case-insensitively, emphasis and punctuation ignored), so `Resolved (2026-06-10)` does.
+fn is_settled(status: &str) -> bool {
+    let first = status
+        .split_whitespace()
+        .next()
+        .unwrap_or("")
+        .trim_matches(|c: char| !c.is_alphanumeric())
+        .to_ascii_lowercase();
+    first == "resolved" || first == "obsolete"
 }
 
 /// Section 1's table as found in the document, with the raw position of every row.
@@ -140,7 +173,7 @@ pub(crate) fn find_table(doc: &Doc<'_>) -> Result<Option<Table>, (u32, String)> 
     for (slot, name) in columns.iter_mut().zip(CLARIFICATION_COLUMNS) {
         *slot = header
             .iter()
-            .position(|h| h.eq_ignore_ascii_case(name))
+            .position(|h| column_matches(h, name))
             .ok_or_else(|| {
                 (
                     *header_line,

@@ -100,3 +100,45 @@ fn open_approval_items_block() {
         .collect();
     assert_eq!(ids, ["C-1", "C-2", "C-6"]);
 }
+
+#[test]
+fn translated_and_other_column_names_are_read() {
+    let md = "## 1. 확인 필요 항목 (Clarification Items)\n\n\
+              | 번호 | 질문 (Question) | Answer (답변) | Blocks | 상태 |\n|---|---|---|---|---|\n\
+              | Q-1 | 버전? | v2 | approval | Resolved |\n\
+              | Q-2 | 배포? | — | approval | open |\n";
+    let Section1::Items(items) = section(md) else {
+        panic!("{:?}", section(md))
+    };
+    assert_eq!(items.len(), 2);
+    assert_eq!(items[0].question, "버전?");
+    assert_eq!(items[0].answer.as_deref(), Some("v2"));
+    let blockers: Vec<&str> = approval_blockers(&items)
+        .iter()
+        .map(|i| i.id.as_str())
+        .collect();
+    assert_eq!(blockers, ["Q-2"]);
+    // A column that is not there under any name is still an error, never "no blockers".
+    let md = md.replace("| Blocks |", "| Impact |");
+    assert!(
+        matches!(section(&md), Section1::Unparsable { reason, .. } if reason.contains("`Blocks`")),
+        "{:?}",
+        section(&md)
+    );
+}
+
+#[test]
+fn a_status_settles_by_its_first_word() {
+    let items = [
+        item("C-1", "approval", "Resolved (2026-06-10)"),
+        item("C-2", "approval", "**obsolete**"),
+        item("C-3", "approval", "unresolved"),
+        item("C-4", "approval", "open: resolved later?"),
+        item("C-5", "Approval, release", ""),
+    ];
+    let blockers: Vec<&str> = approval_blockers(&items)
+        .iter()
+        .map(|i| i.id.as_str())
+        .collect();
+    assert_eq!(blockers, ["C-3", "C-4", "C-5"]);
+}
