@@ -7,6 +7,7 @@
 
 pub mod adapter;
 pub mod budget;
+pub mod carry;
 pub mod config;
 pub mod document;
 pub mod duration;
@@ -18,6 +19,7 @@ pub mod findings;
 pub mod ids;
 pub mod index;
 pub mod jsonl;
+pub mod ledger;
 pub mod manifest;
 pub mod outcome;
 pub mod plan;

@@ -2,6 +2,7 @@
 
 mod common;
 mod home_index;
+mod ledger;
 mod preflight;
 mod prepare;
 mod run;
