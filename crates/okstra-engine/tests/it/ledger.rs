@@ -127,7 +127,10 @@ fn sixteen_threads_at_once_reserve_sixteen_distinct_stages() {
 
 /// The child mode: reserves one stage once its stdin closes, and prints it.
 #[test]
-#[expect(clippy::print_stdout, reason = "the child reports to its parent on stdout")]
+#[expect(
+    clippy::print_stdout,
+    reason = "the child reports to its parent on stdout"
+)]
 fn child_reserves_one_stage() {
     let Ok(root) = std::env::var(CHILD_TASK_ROOT) else {
         return;
