@@ -71,9 +71,8 @@ pub fn cmd_approve(ctx: &CommandContext, args: &ApproveArgs) -> Result<ExitStatu
     {
         if already {
             ctx.ui.warn(&format!(
-                "this plan's stages do not count: {}; `okstra approve {} --supersede` switches the task to it",
-                replaced(need),
-                named
+                "this plan's stages do not count: {}; `okstra approve {named} --supersede` switches the task to it",
+                replaced(need)
             ));
         } else {
             return Err(CommandError::user_message(format!(
@@ -82,8 +81,7 @@ pub fn cmd_approve(ctx: &CommandContext, args: &ApproveArgs) -> Result<ExitStatu
                 replaced(need)
             ))
             .hint(format!(
-                "`okstra approve {} --supersede` switches the task to this plan; the other plan's carries are kept",
-                named
+                "`okstra approve {named} --supersede` switches the task to this plan; the other plan's carries are kept"
             )));
         }
     }
