@@ -8,7 +8,7 @@ use okstra_test_support::TestEnv;
 use okstra_test_support::git_repo::{commit_file, git};
 use serde_json::Value;
 
-use crate::common::{okstra, read_json};
+use crate::common::{okstra, okstra_in, read_json};
 use crate::run_stage::{
     FIVE, append_done, approved_plan, ledger_rows, prepare, run_id_of, stage_manifest,
     stage_worktree, task_root,
@@ -287,4 +287,55 @@ fn the_plan_can_be_named_and_must_be_the_tasks() {
     ");
     let v: Value = read_json(&env.root().join("home/.okstra/registry/worktrees.json"));
     assert!(v["tasks"]["project:t:v"]["stages"].get("1").is_some());
+}
+
+#[test]
+fn in_a_nested_worktree_a_stage_runs_in_it_from_its_head() {
+    let env = TestEnv::new();
+    let linked = env.root().join("linked");
+    git(
+        env.project(),
+        &[
+            "worktree",
+            "add",
+            "-q",
+            "-b",
+            "side",
+            linked.to_str().unwrap(),
+        ],
+    );
+    let head = git(&linked, &["rev-parse", "HEAD"]);
+    fs_err::write(linked.join("plan.md"), crate::ledger::plan_md(FIVE)).unwrap();
+    let out = okstra_in(
+        &env,
+        &linked,
+        &["plan", "import", "plan.md", "--task", "t/v"],
+    );
+    assert_eq!(out.code, Some(0), "{out}");
+    let out = okstra_in(&env, &linked, &["approve", "--task", "t/v"]);
+    assert_eq!(out.code, Some(0), "{out}");
+    let args = [
+        "run",
+        "implementation",
+        "--task",
+        "t/v",
+        "--prepare-only",
+        "--json",
+    ];
+    let out = okstra_in(&env, &linked, &args);
+    assert_eq!(out.code, Some(0), "{out}");
+    let v: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(v["stage"], 1);
+    assert_eq!(v["worktree"]["status"], "skipped-nested-worktree");
+    assert_eq!(v["stageRun"]["workdir"], linked.display().to_string());
+    assert_eq!(v["stageRun"]["base"], head.as_str());
+    assert_eq!(v["stageRun"].get("branch"), None);
+    // No stage branch was made; a second stage run there is refused.
+    assert_eq!(git(env.project(), &["branch", "--list", "*-stage-*"]), "");
+    let out = okstra_in(&env, &linked, &args);
+    assert_eq!(out.code, Some(2), "{out}");
+    assert!(
+        out.stderr.contains("one stage runs at a time there"),
+        "{out}"
+    );
 }
