@@ -518,15 +518,18 @@ impl From<RunError> for CommandError {
             RunError::Prepare(e) => e.into(),
             RunError::Store(e) => e.into(),
             RunError::Plan(e) => e.into(),
+            RunError::Stage(e) => e.into(),
+            RunError::StageRun(e) => e.into(),
             RunError::Brief { .. } => CommandError::user(err)
                 .hint("make the task's brief.md a readable UTF-8 file, or pass --brief FILE"),
             RunError::PriorReport(PriorReportError::Invalid { .. }) => CommandError::user(err)
                 .hint("fix that report (`okstra validate` names its problems) or move it aside"),
             RunError::Busy { .. } => CommandError::user(err)
                 .hint("wait for it to end, or stop it (Ctrl-C, or kill the okstra process) first"),
-            RunError::NotRunnable { .. } => CommandError::user(err).hint(
-                "run requirements-discovery, error-analysis, implementation-planning or final-verification",
-            ),
+            RunError::NotRunnable { task_type } => CommandError::user(err).hint(match task_type {
+                okstra_core::TaskType::Implementation => "--prepare-only prepares the stage's run (plan, selection, reservation, stage worktree); its phases come in a later version",
+                _ => "run requirements-discovery, error-analysis, implementation-planning or final-verification",
+            }),
             RunError::NoBrief { .. } => CommandError::user(err).hint(
                 "pass --brief FILE, or --brief-text \"…\": the brief is what the workers are paid to read",
             ),
@@ -570,7 +573,9 @@ impl From<crate::brief::BriefError> for CommandError {
     }
 }
 
+mod ledger;
 mod plan;
 mod refusal;
+mod stage;
 #[cfg(test)]
 mod tests;

@@ -23,6 +23,7 @@ mod git;
 mod home;
 mod jsonl;
 mod kill_hook;
+mod ledger;
 mod lock;
 mod plan_file;
 mod prepare;
@@ -58,6 +59,12 @@ pub use git::GitCommand;
 pub use git::worktree::{RepoLayout, discover};
 pub use home::Home;
 pub use kill_hook::{WORKERS_RUNNING, kill_points, set_test_kill_at};
+pub use ledger::{
+    Claim, ClaimRequest, Claimed, LedgerError, LedgerSnapshot, PlanChoice, Reservation,
+    ReserveError, ReserveRequest, RunLiveness, claim_stage, read_ledger_repaired,
+    record_stage_done, record_supersede, reserve_stage, run_liveness, stage_branch_trees,
+    supersede_check, task_plan_for_ledger, write_carry,
+};
 pub use plan_file::{
     Answered, Approval, ApprovalBlocker, ImportRequest, ImportedPlan, LoadedPlan, MarkdownCheck,
     PlanCheck, PlanFileError, PlanFiles, answer_clarification, approve_plan, check_markdown_text,
@@ -71,8 +78,8 @@ pub use project::{
 pub use report_file::render_report;
 pub use run::{
     DryRun, DryRunFolder, DryRunRequest, DryRunWorker, NewRun, PlanOutcome, ResumeOutcome,
-    ResumeRun, RunSummary, WorkerResult, check_brief, dry_run, is_runnable, prepare_only, resume,
-    run,
+    ResumeRun, RunSummary, StageAsk, StageError, StageRunError, WorkerResult, check_brief, dry_run,
+    is_runnable, prepare_only, resume, run,
 };
 pub use runs::{FindRunError, FoundRun, find_run, list_runs, load_manifest, load_team_state};
 pub use timer::set_test_lock_hold;

@@ -15,6 +15,7 @@ mod identity;
 mod init;
 mod input_messages;
 mod json_out;
+mod ledger;
 mod messages;
 mod plan;
 mod plan_data;
@@ -31,6 +32,9 @@ mod run_descendants;
 mod run_faults;
 mod run_policy;
 mod run_prepare;
+mod run_stage;
+mod run_stage_concurrency;
+mod run_stage_modes;
 mod security;
 mod validate;
 
