@@ -50,6 +50,8 @@ enum Command {
     Plan(commands::plan::PlanCommand),
     Approve(commands::approve::ApproveArgs),
     #[command(subcommand)]
+    Ledger(commands::ledger::LedgerCommand),
+    #[command(subcommand)]
     Ctl(commands::ctl::CtlCommand),
     Demo(commands::demo::DemoArgs),
     Doctor(commands::doctor::DoctorArgs),
@@ -121,6 +123,7 @@ fn run_command(cli: Cli, env: EnvSnapshot, ui: &Ui) -> Result<ExitStatus, Comman
         Command::Render(args) => commands::render::cmd_render(&ctx, &args),
         Command::Plan(cmd) => commands::plan::cmd_plan(&ctx, &cmd),
         Command::Approve(args) => commands::approve::cmd_approve(&ctx, &args),
+        Command::Ledger(cmd) => commands::ledger::cmd_ledger(&ctx, &cmd),
         Command::Ctl(cmd) => commands::ctl::cmd_ctl(&ctx, &cmd),
         Command::Demo(args) => commands::demo::cmd_demo(&ctx, &args),
         Command::Doctor(args) => commands::doctor::cmd_doctor(&ctx, &args),

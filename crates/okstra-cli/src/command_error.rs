@@ -570,6 +570,7 @@ impl From<crate::brief::BriefError> for CommandError {
     }
 }
 
+mod ledger;
 mod plan;
 mod refusal;
 #[cfg(test)]

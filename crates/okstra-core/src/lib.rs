@@ -8,6 +8,7 @@
 pub mod adapter;
 pub mod answer;
 pub mod budget;
+pub mod carry;
 pub mod config;
 pub mod document;
 pub mod duration;
@@ -20,6 +21,7 @@ pub mod findings;
 pub mod ids;
 pub mod index;
 pub mod jsonl;
+pub mod ledger;
 pub mod manifest;
 pub mod outcome;
 pub mod plan;

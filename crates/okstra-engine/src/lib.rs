@@ -23,6 +23,7 @@ mod git;
 mod home;
 mod jsonl;
 mod kill_hook;
+mod ledger;
 mod lock;
 mod plan_file;
 mod prepare;
@@ -58,6 +59,11 @@ pub use git::GitCommand;
 pub use git::worktree::{RepoLayout, discover};
 pub use home::Home;
 pub use kill_hook::{WORKERS_RUNNING, kill_points, set_test_kill_at};
+pub use ledger::{
+    LedgerError, LedgerSnapshot, PlanChoice, Reservation, ReserveError, ReserveRequest,
+    RunLiveness, read_ledger_repaired, record_stage_done, record_supersede, reserve_stage,
+    run_liveness, stage_branch_trees, supersede_check, task_plan_for_ledger, write_carry,
+};
 pub use plan_file::{
     Answered, Approval, ApprovalBlocker, ImportRequest, ImportedPlan, LoadedPlan, MarkdownCheck,
     PlanCheck, PlanFileError, PlanFiles, answer_clarification, approve_plan, check_markdown_text,

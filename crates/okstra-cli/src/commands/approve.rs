@@ -1,11 +1,16 @@
-//! `okstra approve <plan | run | --task g/id>` (SPEC §7.5): sets a plan's `approved: true` — in its data.json,
-//! re-rendering the markdown, or in the front matter of a markdown-only plan — unless something
-//! blocks it: a blocking plan-body gate, open `Blocks=approval` clarification items, a section 1
-//! that cannot be parsed, a failing Stage Map rule, or a markdown whose `approved` was edited
-//! away from its data's. Every reason is listed.
+//! `okstra approve <plan | run | --task g/id> [--supersede]` (SPEC §7.5, §8): sets a plan's
+//! `approved: true` — in its data.json, re-rendering the markdown, or in the front matter of a
+//! markdown-only plan — unless something blocks it: a blocking plan-body gate, open
+//! `Blocks=approval` clarification items, a section 1 that cannot be parsed, a failing Stage Map
+//! rule, or a markdown whose `approved` was edited away from its data's. Every reason is listed.
+//!
+//! Stage state belongs to one plan: approving a plan while stages of another plan of the task
+//! are started or done is refused unless `--supersede` is given, which records the switch
+//! (the ledger's `plan-switches.json`; the old plan's carries move to `carry/superseded-<k>/`).
 
 use clap::{ArgGroup, Args};
-use okstra_engine::{Approval, approve_plan, load_plan};
+use okstra_core::ledger::{SupersedeNeed, stage_list};
+use okstra_engine::{Approval, approve_plan, load_plan, record_supersede, supersede_check};
 
 use super::plan::target::{shown, target_files};
 use crate::command_error::{CommandError, ExitStatus};
@@ -16,7 +21,8 @@ use crate::context::CommandContext;
 /// Refused, with every reason, when the plan-body gate blocked the plan, a clarification item
 /// with Blocks=approval is still open, section 1 cannot be parsed, the plan fails `okstra plan
 /// check`, or its markdown's `approved` differs from its data.json. With --task, the task's
-/// latest implementation plan (by run seq).
+/// latest implementation plan (by run seq). Refused too while stages of another plan of the
+/// task are started or done, unless --supersede is given.
 #[derive(Debug, Args)]
 #[command(group(ArgGroup::new("which").required(true).args(["plan", "task"])))]
 pub struct ApproveArgs {
@@ -28,6 +34,12 @@ pub struct ApproveArgs {
     /// The task whose latest plan to approve, as <group>/<id>
     #[arg(long, value_name = "GROUP/ID")]
     task: Option<String>,
+
+    /// Switch the task to this plan even though stages of another plan are started or done:
+    /// from then on only this plan's stages count (the other plan's carries are kept under
+    /// runs/implementation/carry/superseded-<k>/)
+    #[arg(long)]
+    supersede: bool,
 }
 
 /// Runs `okstra approve`.
@@ -37,6 +49,41 @@ pub fn cmd_approve(ctx: &CommandContext, args: &ApproveArgs) -> Result<ExitStatu
         args.plan.as_deref(),
         args.task.as_deref(),
     )?)?;
+    // How the user named the plan, for the hints.
+    let named = match (&args.plan, &args.task) {
+        (Some(plan), _) => plan.clone(),
+        (None, Some(task)) => format!("--task {task}"),
+        (None, None) => shown(ctx, plan.files.main_path()),
+    };
+    // The task's ledger, for a plan that is a run of a task.
+    let ledger = plan.files.run.as_ref().map(|run| {
+        let m = &run.manifest;
+        (m.paths().task().clone(), m.run_id.to_string())
+    });
+    let need = match &ledger {
+        Some((task, plan_run_id)) => supersede_check(task, plan_run_id)?,
+        None => None,
+    };
+    let already = plan.approved() && plan.check_mirror().is_ok();
+    if let Some(need) = need.as_ref().filter(|n| n.has_stages())
+        && !args.supersede
+    {
+        if already {
+            ctx.ui.warn(&format!(
+                "this plan's stages do not count: {}; `okstra approve {named} --supersede` switches the task to it",
+                replaced(need),
+            ));
+        } else {
+            return Err(CommandError::user_message(format!(
+                "{} cannot be approved over another plan: {}",
+                shown(ctx, plan.files.main_path()),
+                replaced(need)
+            ))
+            .hint(format!(
+                "`okstra approve {named} --supersede` switches the task to this plan; the other plan's carries are kept"
+            )));
+        }
+    }
     match approve_plan(&plan)? {
         Approval::AlreadyApproved { plan } => {
             ctx.ui
@@ -50,5 +97,47 @@ pub fn cmd_approve(ctx: &CommandContext, args: &ApproveArgs) -> Result<ExitStatu
                 .data_line(&format!("approved: {}", shown(ctx, &plan)));
         }
     }
+    let switch_now = need
+        .as_ref()
+        .is_some_and(|n| args.supersede || !n.has_stages());
+    if let (true, Some((task, plan_run_id))) = (switch_now, &ledger)
+        && let Some(switch) = record_supersede(task, plan_run_id, jiff::Timestamp::now())?
+    {
+        let from = switch.from.as_deref().unwrap_or("(the original's rows)");
+        let mut line = format!("superseded: plan {from} by plan {}", switch.to);
+        if !switch.done.is_empty() || !switch.started.is_empty() {
+            line.push_str(&format!(
+                " ({})",
+                replaced(&SupersedeNeed {
+                    from: switch.from.clone(),
+                    started: switch.started.clone(),
+                    done: switch.done.clone(),
+                })
+            ));
+        }
+        ctx.ui.data_line(&line);
+        if let Some(archive) = &switch.carry_archive {
+            ctx.ui.status(&format!(
+                "moved {} carry sidecar(s) to {archive} (relative to the task folder)",
+                switch.archived.len()
+            ));
+        }
+    }
     Ok(ExitStatus::Success)
+}
+
+/// Returns `stages 1, 2 of plan X done, stage 3 started`.
+fn replaced(need: &SupersedeNeed) -> String {
+    let plan = need.from.as_deref().map_or_else(
+        || "the original okstra's ledger".to_owned(),
+        |p| format!("plan {p}"),
+    );
+    let mut parts = Vec::new();
+    if !need.done.is_empty() {
+        parts.push(format!("{} done", stage_list(&need.done)));
+    }
+    if !need.started.is_empty() {
+        parts.push(format!("{} started", stage_list(&need.started)));
+    }
+    format!("{} of {plan}", parts.join(", "))
 }

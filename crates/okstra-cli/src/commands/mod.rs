@@ -6,6 +6,7 @@ pub mod ctl;
 pub mod demo;
 pub mod doctor;
 pub mod init;
+pub mod ledger;
 pub mod plan;
 pub mod render;
 pub mod resume;

@@ -15,6 +15,7 @@ mod identity;
 mod init;
 mod input_messages;
 mod json_out;
+mod ledger;
 mod messages;
 mod plan;
 mod plan_data;

@@ -3,6 +3,7 @@
 mod common;
 mod executor;
 mod home_index;
+mod ledger;
 mod preflight;
 mod prepare;
 mod run;

@@ -1,13 +1,18 @@
 //! `okstra plan show <plan | --task g/id>`: a plan's stages with what each depends on and
-//! where it stands — not started, started or done (from the stage ledger, which comes with
-//! stage runs: until then every stage is not started) — and which are ready (no unmet
-//! dependency) or waiting on which stage; as a table, JSON, or a Graphviz DAG.
+//! where it stands — not started, started or done, from the task's stage ledger (repaired
+//! from carry first; a stale stage counts as done here, `okstra ledger show` tells them apart)
+//! for a plan of a task — and which are ready (no unmet dependency) or waiting on which stage;
+//! as a table, JSON, or a Graphviz DAG.
 
 use std::collections::BTreeSet;
 
 use clap::{ArgGroup, Args};
-use okstra_core::plan::progress::{StageProgress, render_dot, stage_progress};
-use okstra_engine::{check_plan, open_plan, plan_body};
+use okstra_core::ledger::StageState;
+use okstra_core::plan::PlanBody;
+use okstra_core::plan::progress::{
+    StageProgress, StageState as ProgressState, render_dot, stage_progress,
+};
+use okstra_engine::{LoadedPlan, check_plan, open_plan, plan_body, read_ledger_repaired};
 use serde_json::json;
 
 use super::target::{shown, target_files};
@@ -60,9 +65,14 @@ pub fn cmd_plan_show(
         ctx.ui.data(&render_dot(&body));
         return Ok(ExitStatus::Success);
     }
-    // The stage ledger comes with stage runs; until then no stage has started.
-    let (started, done) = (BTreeSet::new(), BTreeSet::new());
-    let stages = stage_progress(&body, &started, &done);
+    let (started, done) = ledger_state(ctx, &plan, &body)?;
+    let mut stages = stage_progress(&body, &started, &done);
+    // A started stage is taken: it is not the next one to run.
+    for stage in &mut stages {
+        if stage.state == ProgressState::Started {
+            stage.ready = false;
+        }
+    }
     let approved = plan.approved();
     if args.json {
         print_json(
@@ -96,6 +106,40 @@ pub fn cmd_plan_show(
         &rows,
     ));
     Ok(ExitStatus::Success)
+}
+
+/// Returns the started and done stages of a plan of a task, from the task's ledger (a plan
+/// that is no task's run has none).
+fn ledger_state(
+    ctx: &CommandContext,
+    plan: &LoadedPlan,
+    body: &PlanBody,
+) -> Result<(BTreeSet<u32>, BTreeSet<u32>), CommandError> {
+    let Some(run) = &plan.files.run else {
+        return Ok((BTreeSet::new(), BTreeSet::new()));
+    };
+    let m = &run.manifest;
+    let task = m.paths().task().clone();
+    let snapshot = read_ledger_repaired(&task)?;
+    for warning in &snapshot.warnings {
+        ctx.ui.warn(&format!(
+            "{}: {warning}",
+            shown(ctx, &task.consumers_ledger())
+        ));
+    }
+    let book = snapshot.book(
+        body,
+        Some(&m.run_id.to_string()),
+        &BTreeSet::new(),
+        &std::collections::BTreeMap::new(),
+    );
+    if let Some(conflict) = &book.conflict {
+        ctx.ui
+            .warn(&format!("this plan's stages do not count: {conflict}"));
+    }
+    let started = book.numbers_where(|s| matches!(s, StageState::Started { .. }));
+    let done = book.numbers_where(|s| matches!(s, StageState::Done(_) | StageState::Stale { .. }));
+    Ok((started, done))
 }
 
 /// Returns a stage's table row.

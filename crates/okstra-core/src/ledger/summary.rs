@@ -1,0 +1,150 @@
+//! Owns the fold of the ledger's rows into what every reader needs, so a reader keeps a few
+//! owned rows rather than the whole file: for each (plan, stage) the latest `started` or
+//! `done` row, which (plan, stage) pairs have any `done` row, and the task keys the carry
+//! repair falls back on (the first key each stage's rows name, the last key of all).
+//!
+//! Rows are taken in file order: the latest row of a stage decides its state (a `--redo`
+//! appends a `started` row after the `done` one; a recovered `done` row follows the `started`
+//! row of the run that wrote its carry).
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use crate::ledger::row::LedgerRow;
+
+/// The latest `started` or `done` row of a (plan, stage), and its position in the ledger.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LatestRow {
+    /// 0-based position among the ledger's rows.
+    pub seq: usize,
+    pub row: LedgerRow<'static>,
+}
+
+/// A (plan, stage) pair: the row's `plan_run_id` (`None` on the original's rows) and stage.
+pub type PlanStage = (Option<String>, u32);
+
+/// The ledger, folded.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LedgerSummary {
+    /// How many rows were folded.
+    pub rows: usize,
+    pub latest: BTreeMap<PlanStage, LatestRow>,
+    /// The (plan, stage) pairs with at least one `done` row.
+    pub done: BTreeSet<PlanStage>,
+    /// The key of each stage's first row that has one.
+    pub first_key: BTreeMap<u32, String>,
+    /// The key of the last row that has one.
+    pub last_key: Option<String>,
+}
+
+impl LedgerSummary {
+    /// Folds rows in file order.
+    pub fn fold(rows: &[LedgerRow<'_>]) -> Self {
+        let mut latest: HashMap<(Option<&str>, u32), usize> = HashMap::new();
+        let mut done: BTreeSet<(Option<&str>, u32)> = BTreeSet::new();
+        let mut first_key: BTreeMap<u32, &str> = BTreeMap::new();
+        let mut last_key = None;
+        for (seq, row) in rows.iter().enumerate() {
+            if let Some(key) = row.key() {
+                last_key = Some(key);
+                if let Some(stage) = row.stage {
+                    first_key.entry(stage).or_insert(key);
+                }
+            }
+            let Some(stage) = row.stage else { continue };
+            if !(row.is_done() || row.is_started()) {
+                continue;
+            }
+            let plan = row.plan_run_id.as_deref();
+            latest.insert((plan, stage), seq);
+            if row.is_done() {
+                done.insert((plan, stage));
+            }
+        }
+        Self {
+            rows: rows.len(),
+            latest: latest
+                .into_iter()
+                .map(|((plan, stage), seq)| {
+                    let row = rows[seq].clone().into_owned();
+                    ((plan.map(str::to_owned), stage), LatestRow { seq, row })
+                })
+                .collect(),
+            done: done
+                .into_iter()
+                .map(|(plan, stage)| (plan.map(str::to_owned), stage))
+                .collect(),
+            first_key: first_key
+                .into_iter()
+                .map(|(stage, key)| (stage, key.to_owned()))
+                .collect(),
+            last_key: last_key.map(str::to_owned),
+        }
+    }
+
+    /// Folds one more row, appended after the others.
+    pub fn push(&mut self, row: &LedgerRow<'_>) {
+        let seq = self.rows;
+        self.rows += 1;
+        if let Some(key) = row.key() {
+            self.last_key = Some(key.to_owned());
+            if let Some(stage) = row.stage {
+                self.first_key
+                    .entry(stage)
+                    .or_insert_with(|| key.to_owned());
+            }
+        }
+        let Some(stage) = row.stage else { return };
+        if !(row.is_done() || row.is_started()) {
+            return;
+        }
+        let plan = row.plan_run_id.as_deref().map(str::to_owned);
+        if row.is_done() {
+            self.done.insert((plan.clone(), stage));
+        }
+        self.latest.insert(
+            (plan, stage),
+            LatestRow {
+                seq,
+                row: row.clone().into_owned(),
+            },
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ledger::decode::decode_ledger;
+
+    const TEXT: &str = r#"{"impl_task_key":"k1","stage":1,"status":"started","run_id":"A"}
+{"impl_task_key":"k1","stage":1,"status":"done","head_commit":"h1"}
+{"impl_task_key":"k2","stage":2,"status":"started","plan_run_id":"P"}
+{"stage":3,"status":"other"}
+{"impl_task_key":"k1","stage":1,"status":"started","run_id":"B"}
+"#;
+
+    #[test]
+    fn the_latest_row_per_plan_and_stage_wins_and_keys_are_remembered() {
+        let decoded = decode_ledger(TEXT).unwrap();
+        let s = LedgerSummary::fold(&decoded.rows);
+        assert_eq!(s.rows, 5);
+        let one = &s.latest[&(None, 1)];
+        assert_eq!((one.seq, one.row.run_id.as_deref()), (4, Some("B")));
+        assert!(s.latest.contains_key(&(Some("P".into()), 2)));
+        assert!(!s.latest.keys().any(|(_, stage)| *stage == 3));
+        assert_eq!(s.done, BTreeSet::from([(None, 1)]));
+        assert_eq!(s.first_key[&1], "k1");
+        assert_eq!(s.first_key[&2], "k2");
+        assert_eq!(s.last_key.as_deref(), Some("k1"));
+    }
+
+    #[test]
+    fn pushing_rows_one_by_one_is_folding_them() {
+        let decoded = decode_ledger(TEXT).unwrap();
+        let mut pushed = LedgerSummary::default();
+        for row in &decoded.rows {
+            pushed.push(row);
+        }
+        assert_eq!(pushed, LedgerSummary::fold(&decoded.rows));
+    }
+}

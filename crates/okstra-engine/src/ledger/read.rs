@@ -1,0 +1,117 @@
+//! Owns reading the stage ledger the one way every reader does (SPEC §8: "before any gate
+//! reads the ledger, okstra appends a `done` row for every complete carry sidecar whose stage
+//! has no `done` row"): read the ledger (a torn last line is a warning), the switch record and
+//! the carry folder, repair from carry, append what the repair recovered under the task lock,
+//! and hand back the ledger folded.
+//!
+//! The common case recovers nothing and takes no lock. When there is something to recover,
+//! the lock is taken and everything is read again under it, so two readers never append the
+//! same row twice.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use okstra_core::carry::{ProbedCarry, probe_carries};
+use okstra_core::jsonl::JsonlWarning;
+use okstra_core::ledger::{
+    LedgerRow, LedgerSummary, PlanSwitches, SkippedCarry, StageBook, StageInputs, decode_ledger,
+    repair_from_carry, stage_book,
+};
+use okstra_core::plan::PlanBody;
+use okstra_core::run_paths::TaskPaths;
+
+use super::error::LedgerError;
+use super::files::{LedgerFiles, append_rows, read_ledger_text, read_switches, scan_carries};
+use crate::errors::StoreError;
+use crate::lock::lock_exclusive;
+
+/// The stage ledger of a task, repaired and folded.
+#[derive(Clone, Debug, Default)]
+pub struct LedgerSnapshot {
+    pub summary: LedgerSummary,
+    /// Every carry file, probed, in name order.
+    pub carries: Vec<ProbedCarry>,
+    pub switches: PlanSwitches,
+    /// The rows the repair appended on this read.
+    pub recovered: Vec<LedgerRow<'static>>,
+    /// The carry files the repair could not use.
+    pub skipped: Vec<SkippedCarry>,
+    /// The ledger's lines that were skipped (a torn last line, a corrupt line), with their
+    /// line numbers.
+    pub warnings: Vec<JsonlWarning>,
+}
+
+impl LedgerSnapshot {
+    /// Returns each stage of `plan` (whose run id is `plan_run_id`) with its state, given the
+    /// registry's reserved stages and the stage branches' current trees.
+    pub fn book(
+        &self,
+        plan: &PlanBody,
+        plan_run_id: Option<&str>,
+        reserved: &BTreeSet<u32>,
+        current_trees: &BTreeMap<u32, String>,
+    ) -> StageBook {
+        stage_book(
+            plan,
+            &StageInputs {
+                summary: &self.summary,
+                carries: &self.carries,
+                switches: &self.switches,
+                plan_run_id,
+                reserved,
+                current_trees,
+            },
+        )
+    }
+}
+
+/// Reads a task's ledger, repaired from carry: what every reader of the ledger calls.
+pub fn read_ledger_repaired(task: &TaskPaths) -> Result<LedgerSnapshot, LedgerError> {
+    let files = LedgerFiles::of(task);
+    let (snapshot, pending) = read_and_repair(&files)?;
+    if pending.is_empty() {
+        return Ok(snapshot);
+    }
+    let _lock = lock_exclusive(&files.lock).map_err(StoreError::from)?;
+    repaired_under_lock(&files)
+}
+
+/// Reads and repairs a task's ledger while the caller holds the task lock.
+pub(crate) fn repaired_under_lock(files: &LedgerFiles) -> Result<LedgerSnapshot, LedgerError> {
+    let (mut snapshot, pending) = read_and_repair(files)?;
+    append_rows(&files.ledger, &pending)?;
+    for row in &pending {
+        snapshot.summary.push(row);
+    }
+    snapshot.recovered = pending;
+    Ok(snapshot)
+}
+
+/// Reads the files and computes the repair; returns the snapshot without the recovered rows,
+/// and those rows.
+fn read_and_repair(
+    files: &LedgerFiles,
+) -> Result<(LedgerSnapshot, Vec<LedgerRow<'static>>), LedgerError> {
+    let text = read_ledger_text(&files.ledger).map_err(StoreError::from)?;
+    let decoded = decode_ledger(&text).map_err(|source| StoreError::Row {
+        path: files.ledger.clone(),
+        source,
+    })?;
+    let summary = LedgerSummary::fold(&decoded.rows);
+    let switches = read_switches(&files.switches)?;
+    let carries = probe_carries(scan_carries(&files.carry_dir).map_err(StoreError::from)?);
+    let recovery = repair_from_carry(
+        &summary,
+        &carries,
+        &switches,
+        &files.carry_dir_from_task_root(),
+    );
+    let snapshot = LedgerSnapshot {
+        summary,
+        carries,
+        switches,
+        recovered: Vec::new(),
+        skipped: recovery.skipped,
+        warnings: decoded.warnings,
+    };
+    Ok((snapshot, recovery.rows))
+}
