@@ -97,6 +97,8 @@ pub struct SettingsLayer {
     pub work_category: Option<String>,
     /// `executor.stepMode`.
     pub step_mode: Option<bool>,
+    /// `verifier.hexagonal`.
+    pub hexagonal: Option<bool>,
 }
 
 impl SettingsLayer {
@@ -168,6 +170,7 @@ impl SettingsLayer {
             run_seq_override: None,
             work_category: cfg.work_category.clone(),
             step_mode: cfg.executor.as_ref().and_then(|e| e.step_mode),
+            hexagonal: cfg.verifier.as_ref().and_then(|v| v.hexagonal),
         })
     }
 
@@ -226,6 +229,8 @@ pub struct RunSettings {
     pub work_category: Sourced<String>,
     /// Whether the executor is driven one plan step per invocation (`executor.stepMode`).
     pub step_mode: Sourced<bool>,
+    /// Whether the verifier checks the hexagonal overlay's rules (`verifier.hexagonal`).
+    pub hexagonal: Sourced<bool>,
     /// The critic's agent when the critic is enabled: the configured provider, else the
     /// `critic` role.
     pub critic: Option<Sourced<String>>,
@@ -470,6 +475,10 @@ fn resolve(
             source: SettingSource::Default,
         }),
         step_mode: pick(&layers, |l| l.step_mode).unwrap_or(Sourced {
+            value: false,
+            source: SettingSource::Default,
+        }),
+        hexagonal: pick(&layers, |l| l.hexagonal).unwrap_or(Sourced {
             value: false,
             source: SettingSource::Default,
         }),
