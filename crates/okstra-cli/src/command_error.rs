@@ -518,6 +518,8 @@ impl From<RunError> for CommandError {
             RunError::Prepare(e) => e.into(),
             RunError::Store(e) => e.into(),
             RunError::Plan(e) => e.into(),
+            RunError::Stage(e) => e.into(),
+            RunError::StageRun(e) => e.into(),
             RunError::Brief { .. } => CommandError::user(err)
                 .hint("make the task's brief.md a readable UTF-8 file, or pass --brief FILE"),
             RunError::PriorReport(PriorReportError::Invalid { .. }) => CommandError::user(err)
@@ -573,5 +575,6 @@ impl From<crate::brief::BriefError> for CommandError {
 mod ledger;
 mod plan;
 mod refusal;
+mod stage;
 #[cfg(test)]
 mod tests;

@@ -39,6 +39,7 @@ pub mod run_paths;
 pub mod schema;
 pub mod segment;
 pub mod settings;
+pub mod stage_record;
 pub mod status;
 pub mod task_type;
 pub mod team_state;

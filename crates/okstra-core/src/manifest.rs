@@ -18,6 +18,7 @@ use crate::events::{Checkpoint, ManifestEvent};
 use crate::ids::{RunId, RunSeq, Stage};
 use crate::run_paths::{ProjectPaths, RunPaths, relative_to};
 use crate::segment::{ProjectId, Segment, TaskKey, TaskName};
+use crate::stage_record::StageRecord;
 use crate::status::{RunStatus, WorktreeStatus};
 use crate::task_type::TaskType;
 use crate::version::schema_version;
@@ -67,6 +68,12 @@ pub struct RunRecipe {
     pub critic: Option<String>,
     #[serde(default)]
     pub report_writer: Option<String>,
+    /// The executor's agent (implementation runs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub executor: Option<String>,
+    /// The verifier's agent (implementation runs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verifier: Option<String>,
     /// Every model key (agent or role) → model.
     #[serde(default)]
     pub models: std::collections::BTreeMap<String, String>,
@@ -144,6 +151,8 @@ pub struct RunManifest {
     pub recipe: Option<RunRecipe>,
     /// How the run came to be; `None` for a run okstra drove (every manifest before imports).
     pub kind: Option<RunKind>,
+    /// The stage of an implementation run: what a resumed run needs to rebuild it.
+    pub stage_run: Option<StageRecord>,
 }
 
 /// The manifest as the file holds it: the truth plus its derived copies.
@@ -196,6 +205,8 @@ struct ManifestFile {
     recipe: Option<RunRecipe>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     kind: Option<RunKind>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    stage_run: Option<StageRecord>,
 }
 
 impl From<RunManifest> for ManifestFile {
@@ -228,6 +239,7 @@ impl From<RunManifest> for ManifestFile {
             replay: m.replay,
             recipe: m.recipe,
             kind: m.kind,
+            stage_run: m.stage_run,
         }
     }
 }
@@ -263,6 +275,7 @@ impl TryFrom<ManifestFile> for RunManifest {
             replay: f.replay,
             recipe: f.recipe,
             kind: f.kind,
+            stage_run: f.stage_run,
         })
     }
 }
@@ -368,6 +381,7 @@ pub(crate) mod testing {
             replay,
             recipe: None,
             kind: None,
+            stage_run: None,
         }
     }
 }

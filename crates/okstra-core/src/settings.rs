@@ -108,11 +108,14 @@ impl SettingsLayer {
             language: Some(recipe.language),
             workers: Some(recipe.analysers.clone()),
             models: recipe.models.clone(),
-            roles: recipe
-                .report_writer
-                .iter()
-                .map(|w| ("report-writer".to_owned(), w.clone()))
-                .collect(),
+            roles: [
+                ("report-writer", &recipe.report_writer),
+                ("executor", &recipe.executor),
+                ("verifier", &recipe.verifier),
+            ]
+            .into_iter()
+            .filter_map(|(role, agent)| Some((role.to_owned(), agent.clone()?)))
+            .collect(),
             deadline: Some(Duration::from_millis(recipe.deadline_ms)),
             stall_window: Some(Duration::from_millis(recipe.stall_window_ms)),
             kill_grace: Some(Duration::from_millis(recipe.kill_grace_ms)),
@@ -296,6 +299,8 @@ impl RunSettings {
             analysers: self.workers.value.clone(),
             critic: self.critic.as_ref().map(|c| c.value.clone()),
             report_writer: Some(self.report_writer.value.clone()),
+            executor: None,
+            verifier: None,
             models: self
                 .models
                 .iter()
@@ -354,6 +359,14 @@ impl RunSettings {
             "critic" => self.critic.as_ref().map(|c| c.value.as_str()),
             _ => self.roles.get(role).map(|r| r.value.as_str()),
         }
+    }
+
+    /// Returns the agent of a single-role worker that has no field of its own (`executor`,
+    /// `verifier`): the `roles` entry (project.json `roles`, or a flag), else `default`.
+    pub fn role_or(&self, role: &str, default: &str) -> String {
+        self.roles
+            .get(role)
+            .map_or_else(|| default.to_owned(), |r| r.value.clone())
     }
 
     /// Returns the model for a worker: the role key first (`report-writer`, …), then the agent

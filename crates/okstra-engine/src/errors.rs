@@ -271,6 +271,12 @@ pub enum RunError {
     Prompt(#[from] okstra_core::prompt::PromptError),
     #[error(transparent)]
     Plan(#[from] PlanError),
+    /// The stage of an implementation run: its plan, selection, base or worktree.
+    #[error(transparent)]
+    Stage(#[from] crate::run::StageError),
+    /// A resumed implementation run whose stage cannot be rebuilt from its manifest.
+    #[error(transparent)]
+    StageRun(#[from] crate::run::StageRunError),
     #[error("cannot read the brief {}: {source}", path.display())]
     Brief {
         path: PathBuf,

@@ -48,6 +48,8 @@ pub(crate) struct PrepareRequest {
     pub replay: bool,
     /// The resolved settings, recorded for `okstra resume`.
     pub recipe: Option<okstra_core::manifest::RunRecipe>,
+    /// The stage record of an implementation run (its manifest's `stageRun`).
+    pub stage_run: Option<okstra_core::stage_record::StageRecord>,
 }
 
 /// A prepared run.
@@ -148,6 +150,7 @@ pub(crate) fn prepare_run(
             replay: req.replay,
             recipe: req.recipe.clone(),
             kind: None,
+            stage_run: req.stage_run.clone(),
         };
         manifest.pass_checkpoint(okstra_core::events::Checkpoint::Prepare, now);
         let prepared = okstra_core::events::RunEvent::Prepared {

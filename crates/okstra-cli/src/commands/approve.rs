@@ -1,8 +1,9 @@
 //! `okstra approve <plan | run | --task g/id> [--supersede]` (SPEC §7.5, §8): sets a plan's
 //! `approved: true` — in its data.json, re-rendering the markdown, or in the front matter of a
 //! markdown-only plan — unless something blocks it: a blocking plan-body gate, open
-//! `Blocks=approval` clarification items, a section 1 that cannot be parsed, a failing Stage Map
-//! rule, or a markdown whose `approved` was edited away from its data's. Every reason is listed.
+//! `Blocks=approval` clarification items, a section 1 that cannot be parsed, a failing Stage
+//! Map rule, or a markdown whose `approved` was edited away from its data's. Every reason is
+//! listed.
 //!
 //! Stage state belongs to one plan: approving a plan while stages of another plan of the task
 //! are started or done is refused unless `--supersede` is given, which records the switch
@@ -53,7 +54,7 @@ pub fn cmd_approve(ctx: &CommandContext, args: &ApproveArgs) -> Result<ExitStatu
     let named = match (&args.plan, &args.task) {
         (Some(plan), _) => plan.clone(),
         (None, Some(task)) => format!("--task {task}"),
-        (None, None) => shown(ctx, plan.files.main_path()),
+        (None, None) => String::new(),
     };
     // The task's ledger, for a plan that is a run of a task.
     let ledger = plan.files.run.as_ref().map(|run| {
@@ -71,7 +72,7 @@ pub fn cmd_approve(ctx: &CommandContext, args: &ApproveArgs) -> Result<ExitStatu
         if already {
             ctx.ui.warn(&format!(
                 "this plan's stages do not count: {}; `okstra approve {named} --supersede` switches the task to it",
-                replaced(need),
+                replaced(need)
             ));
         } else {
             return Err(CommandError::user_message(format!(

@@ -162,6 +162,7 @@ fn imported_manifest(
         replay: false,
         recipe: None,
         kind: Some(RunKind::Imported),
+        stage_run: None,
     };
     manifest.push_event(ManifestEvent {
         at: now,

@@ -22,6 +22,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::found::Findings;
 use super::roster::Roster;
+use super::stage::StageRun;
 use crate::errors::{RunError, StoreError};
 use crate::event_sink::EventSink;
 use crate::fs_atomic::{PendingWrite, Spares, StateDigest, commit_all, write_json_if_changed};
@@ -55,6 +56,8 @@ pub(crate) struct Run {
     pub(crate) roster: Roster,
     pub(crate) inputs: PromptInputs,
     pub(crate) found: Findings,
+    /// The stage of an implementation run (`None` for every other task type).
+    stage: Option<StageRun>,
     sink: EventSink,
     manifest: RunManifest,
     team: TeamState,
@@ -88,6 +91,9 @@ pub(crate) struct RunParts {
     pub(crate) started: Instant,
     /// The brief and the prior reports (see `prompts::read_shared`).
     pub(crate) shared: (String, Vec<ContextSection>),
+    /// The stage of an implementation run: built by preparation, rebuilt from the manifest on
+    /// resume.
+    pub(crate) stage_run: Option<StageRun>,
 }
 
 impl Run {
@@ -119,6 +125,7 @@ impl Run {
             started: parts.started,
             roster: parts.roster,
             found: Findings::default(),
+            stage: parts.stage_run,
             sink: parts.sink,
             manifest: parts.manifest,
             convergence,
@@ -127,6 +134,14 @@ impl Run {
             spares: Spares::default(),
             _lock: parts.lock,
         }
+    }
+
+    /// Returns the stage of an implementation run (`None` for every other task type): the
+    /// plan's stage and the whole plan, the base, the stage worktree and branch, the mode, the
+    /// executor and the carry-in.
+    #[expect(dead_code, reason = "the implementation phases read it")]
+    pub(crate) fn stage_run(&self) -> Option<&StageRun> {
+        self.stage.as_ref()
     }
 
     /// Returns the manifest as the run holds it.

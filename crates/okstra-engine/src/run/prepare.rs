@@ -62,6 +62,7 @@ impl Run {
             sink: new.sink,
             started,
             shared,
+            stage_run: None,
         }))
     }
 
@@ -95,6 +96,7 @@ impl NewRun {
             pid: (status == RunStatus::Running).then(std::process::id),
             replay: roster.has_replay(),
             recipe: Some(self.settings.recipe()),
+            stage_run: None,
         }
     }
 }

@@ -20,6 +20,7 @@ use super::imp::{Run, RunParts};
 use super::prompts::read_shared;
 use super::request::ResumeRun;
 use super::roster::roster_of;
+use super::stage::StageRun;
 use crate::errors::RunError;
 use crate::fs_atomic::write_json;
 use crate::home::Home;
@@ -86,6 +87,7 @@ impl Run {
         }
         let roster = roster_of(&req.settings, &req.project, &req.env)?;
         let shared = read_shared(paths.task(), req.manifest.task_type, None)?;
+        let stage_run = StageRun::from_manifest(&req.manifest)?;
         let mut manifest = req.manifest;
         manifest.status = RunStatus::Running;
         manifest.pid = Some(std::process::id());
@@ -107,6 +109,7 @@ impl Run {
             sink: req.sink,
             started,
             shared,
+            stage_run,
         });
         run.save_manifest()?;
         run.save_team()?;
