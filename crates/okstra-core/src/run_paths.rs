@@ -155,12 +155,16 @@ impl TaskPaths {
     }
 }
 
-/// Which round a worker artifact belongs to: a convergence round (0 carries no suffix) or the
-/// plan-body verification round (`-pbv`). Serialized as the round number, or `"pbv"`.
+/// Which round a worker artifact belongs to: a convergence round (0 carries no suffix), the
+/// plan-body verification round (`-pbv`), or a step of an executor driven step by step
+/// (`-step-<n>`). Serialized as the round number, `"pbv"` or `"step-<n>"`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum RoundTag {
     Round(u32),
     PlanBody,
+    /// Step `n` (1-based) of an executor driven one plan step per invocation: written
+    /// `step-<n>`, the replay fixture's key of that step.
+    Step(u32),
 }
 
 impl std::fmt::Display for RoundTag {
@@ -168,6 +172,7 @@ impl std::fmt::Display for RoundTag {
         match self {
             RoundTag::Round(n) => write!(f, "{n}"),
             RoundTag::PlanBody => f.write_str("pbv"),
+            RoundTag::Step(n) => write!(f, "step-{n}"),
         }
     }
 }
@@ -177,6 +182,7 @@ impl serde::Serialize for RoundTag {
         match self {
             RoundTag::Round(n) => s.serialize_u32(*n),
             RoundTag::PlanBody => s.serialize_str("pbv"),
+            RoundTag::Step(n) => s.serialize_str(&format!("step-{n}")),
         }
     }
 }
@@ -187,7 +193,7 @@ impl<'de> serde::Deserialize<'de> for RoundTag {
         impl serde::de::Visitor<'_> for V {
             type Value = RoundTag;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a round number or \"pbv\"")
+                f.write_str("a round number, \"pbv\" or \"step-<n>\"")
             }
             fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<RoundTag, E> {
                 u32::try_from(v)
@@ -202,6 +208,12 @@ impl<'de> serde::Deserialize<'de> for RoundTag {
             fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<RoundTag, E> {
                 match v {
                     "pbv" => Ok(RoundTag::PlanBody),
+                    step if step.starts_with("step-") => step["step-".len()..]
+                        .parse()
+                        .ok()
+                        .filter(|n| *n >= 1)
+                        .map(RoundTag::Step)
+                        .ok_or_else(|| E::custom(format!("bad round {v:?}"))),
                     n => n
                         .parse()
                         .map(RoundTag::Round)
@@ -219,6 +231,7 @@ impl RoundTag {
             RoundTag::Round(0) => String::new(),
             RoundTag::Round(n) => format!("-r{n}"),
             RoundTag::PlanBody => "-pbv".to_owned(),
+            RoundTag::Step(n) => format!("-step-{n}"),
         }
     }
 }
@@ -370,7 +383,7 @@ impl RunPaths {
     }
 
     /// Returns the file name of a worker artifact:
-    /// `<worker>[-audit|-errors|-transcript]-<task-type>-<seq>[-r<round>|-pbv][-a<attempt>]<ext>`.
+    /// `<worker>[-audit|-errors|-transcript]-<task-type>-<seq>[-r<round>|-pbv|-step-<n>][-a<attempt>]<ext>`.
     pub fn artifact_name(
         &self,
         worker: &WorkerName,

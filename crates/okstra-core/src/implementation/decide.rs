@@ -1,14 +1,13 @@
 //! Owns okstra's decision on a stage (SPEC §8): from what okstra saw itself — how the executor
 //! ended, the evidence it took on the head — and the verifier's verdict, PASS or FAIL with
 //! every reason. okstra's own evidence failing is FAIL whatever the verifier says, and a PASS
-//! needs the verifier's PASS. Also the notes a stage carries (the DB part unverified, work
-//! okstra committed for the executor) and the carry sidecar of a stage that passed.
+//! needs the verifier's PASS. Also the carry sidecar of a stage that passed (its notes are the
+//! report's, `report::implementation`).
 
 use jiff::Timestamp;
 
 use crate::carry::{CarrySidecar, Verdict, VerifierVerdict};
-use crate::evidence::{DbGateStatus, StageCommit, StageEvidence};
-use crate::executor::LEFTOVER_SUBJECT;
+use crate::evidence::StageEvidence;
 use crate::ids::{RunId, Stage};
 use crate::status::WorkerStatus;
 
@@ -130,36 +129,6 @@ pub fn decide_stage(
         },
         reasons,
     }
-}
-
-/// Returns the notes a stage's carry and report hold besides the verdict: the DB part left
-/// unverified, and every commit okstra made of work the executor left uncommitted.
-pub fn stage_notes(
-    evidence: Option<&StageEvidence>,
-    okstra_commits: &[StageCommit],
-) -> Vec<String> {
-    let mut notes = Vec::new();
-    if let Some(e) = evidence
-        && e.db_gate.status == DbGateStatus::Unverified
-    {
-        notes.push(format!(
-            "dbGate: unverified — the diff touches DB code ({}) and neither a DB validation step \
-             of the plan nor qaCommands.db-test ran; final verification and hand-off refuse this \
-             stage until `okstra run implementation --reverify` records a real run",
-            e.db_gate.triggers.join(", ")
-        ));
-    }
-    for c in okstra_commits
-        .iter()
-        .filter(|c| c.subject == LEFTOVER_SUBJECT)
-    {
-        notes.push(format!(
-            "okstra committed what the executor left uncommitted: {} `{}`",
-            short(&c.sha),
-            c.subject
-        ));
-    }
-    notes
 }
 
 /// What the carry of a stage that passed is made of.

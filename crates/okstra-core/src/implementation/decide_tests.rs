@@ -3,7 +3,9 @@
 
 use super::*;
 use crate::carry::probe::probe_carry;
-use crate::evidence::{DbGate, DiffFinding, DiffSeverity, TddProof, TddVerdict};
+use crate::evidence::{
+    DbGate, DbGateStatus, DiffFinding, DiffSeverity, StageCommit, TddProof, TddVerdict,
+};
 use crate::implementation::verdict::VerifierFinding;
 
 fn evidence() -> StageEvidence {
@@ -168,40 +170,6 @@ fn an_executor_failure_or_missing_evidence_fails_the_stage() {
             "the executor ended `timeout`: the deadline of 40m passed",
             "okstra could not take the stage's evidence: the worktree has uncommitted changes"
         ]
-    );
-}
-
-#[test]
-fn notes_name_the_unverified_db_part_and_okstras_commits() {
-    let mut e = evidence();
-    assert!(stage_notes(Some(&e), &[]).is_empty());
-    e.db_gate = DbGate {
-        status: DbGateStatus::Unverified,
-        triggers: vec!["migrations/1.sql (migrations/**)".into()],
-        evidence: None,
-    };
-    let commits = [
-        StageCommit {
-            sha: "c".repeat(40),
-            subject: LEFTOVER_SUBJECT.into(),
-        },
-        StageCommit {
-            sha: "d".repeat(40),
-            subject: "RED: step commit".into(),
-        },
-    ];
-    let notes = stage_notes(Some(&e), &commits);
-    assert_eq!(notes.len(), 2, "{notes:?}");
-    assert!(
-        notes[0].starts_with("dbGate: unverified — the diff touches DB code (migrations/1.sql")
-    );
-    assert!(notes[0].contains("--reverify"));
-    assert_eq!(
-        notes[1],
-        format!(
-            "okstra committed what the executor left uncommitted: {} `{LEFTOVER_SUBJECT}`",
-            "c".repeat(12)
-        )
     );
 }
 

@@ -12,7 +12,7 @@ mod verdict;
 
 pub use decide::{
     CarryInput, ExecutorEnd, StageDecision, VerifierOutcome, decide_stage, own_failures, short,
-    stage_carry, stage_notes, verifier_needed,
+    stage_carry, verifier_needed,
 };
 pub use execution::{
     EXECUTION_KIND, ExecutionRecord, InvocationRecord, WHOLE_STAGE_KEY, mode_words, recorded_mode,

@@ -50,6 +50,7 @@ impl Run {
             notes: answer.notes,
             integrity,
             plan_gate: self.found.gate.clone(),
+            implementation: None,
             generated_at: Timestamp::now(),
         });
         let md = write_report(&self.paths.report_data(), &data)?;
@@ -96,6 +97,7 @@ impl Run {
         Ok(Integrity {
             convergence_sha256,
             results,
+            state: BTreeMap::new(),
         })
     }
 }
