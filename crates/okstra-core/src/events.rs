@@ -43,6 +43,16 @@ pub enum Checkpoint {
     /// Step 7: the plan-body verification gate ran.
     #[serde(rename = "plan-body-verification")]
     PlanBody,
+    /// Implementation: the executor finished the stage (or `--reverify` skipped it), and
+    /// okstra committed what it left.
+    Execute,
+    /// Implementation: okstra took its own evidence on the stage's head.
+    Evidence,
+    /// Implementation: the verifier judged the stage (or was not asked).
+    Verify,
+    /// Implementation: okstra decided the stage; on a PASS its carry and `done` row are
+    /// written.
+    Carry,
     /// Step 8: the report data and markdown are written.
     Report,
     /// Step 9: the run validator ran and the run was persisted (timeline, index `done` row).
@@ -51,7 +61,7 @@ pub enum Checkpoint {
 
 impl Checkpoint {
     /// Every checkpoint, in lifecycle order.
-    pub const ALL: [Checkpoint; 9] = [
+    pub const ALL: [Checkpoint; 13] = [
         Checkpoint::Prepare,
         Checkpoint::Prompts,
         Checkpoint::Collect,
@@ -59,6 +69,10 @@ impl Checkpoint {
         Checkpoint::Critic,
         Checkpoint::PlanDraft,
         Checkpoint::PlanBody,
+        Checkpoint::Execute,
+        Checkpoint::Evidence,
+        Checkpoint::Verify,
+        Checkpoint::Carry,
         Checkpoint::Report,
         Checkpoint::Persist,
     ];
@@ -73,6 +87,10 @@ impl Checkpoint {
             Checkpoint::Critic => "phase-5.6-critic",
             Checkpoint::PlanDraft => "plan-draft",
             Checkpoint::PlanBody => "plan-body-verification",
+            Checkpoint::Execute => "execute",
+            Checkpoint::Evidence => "evidence",
+            Checkpoint::Verify => "verify",
+            Checkpoint::Carry => "carry",
             Checkpoint::Report => "report",
             Checkpoint::Persist => "persist",
         }
@@ -120,6 +138,34 @@ impl KillSignal {
 pub enum RunEvent {
     /// The run is prepared.
     Prepared { run_dir: String, seq: RunSeq },
+    /// `execute stage=<N> mode=<whole-stage|step-by-step|skipped> invocations=<n> commits=<n>
+    /// okstra-commits=<n>`: the executor's part of a stage ended.
+    Executed {
+        stage: u32,
+        mode: String,
+        invocations: usize,
+        commits: usize,
+        okstra_commits: usize,
+    },
+    /// `evidence commits=<n> failures=<n>`, or `evidence error=<why>`.
+    Evidence {
+        commits: usize,
+        failures: Vec<String>,
+        error: Option<String>,
+    },
+    /// `verify verdict=<PASS|FAIL|none> findings=<n>` (`none`: with the reason).
+    Verified {
+        verdict: Option<crate::carry::Verdict>,
+        findings: usize,
+        reason: Option<String>,
+    },
+    /// `carry stage=<N> verdict=<PASS|FAIL> carry=<path|->`: okstra's decision.
+    Decided {
+        stage: u32,
+        verdict: crate::carry::Verdict,
+        carry: Option<String>,
+        reasons: usize,
+    },
     /// `phase-2-prompts preparing <N> worker prompts`
     Prompts { count: usize },
     /// `phase-4-dispatch worker=<role> model=<model>`
@@ -223,6 +269,10 @@ impl RunEvent {
             RunEvent::Critic { .. } => "phase-5.6-critic",
             RunEvent::PlanDrafted { .. } | RunEvent::NoPlan { .. } => "plan-draft",
             RunEvent::PlanBodyRound { .. } | RunEvent::PlanGate(_) => "plan-body-verification",
+            RunEvent::Executed { .. } => "execute",
+            RunEvent::Evidence { .. } => "evidence",
+            RunEvent::Verified { .. } => "verify",
+            RunEvent::Decided { .. } => "carry",
             RunEvent::Report { .. } => "report",
             RunEvent::Validated { .. } => "validate",
             RunEvent::Finished { .. } => "finished",
@@ -342,6 +392,43 @@ impl fmt::Display for RunEvent {
                 g.asked,
                 ids_or_dash(&g.rejected),
                 ids_or_dash(&g.disputed)
+            ),
+            RunEvent::Executed {
+                stage,
+                mode,
+                invocations,
+                commits,
+                okstra_commits,
+            } => write!(
+                f,
+                "execute stage={stage} mode={mode} invocations={invocations} commits={commits} \
+                 okstra-commits={okstra_commits}"
+            ),
+            RunEvent::Evidence {
+                error: Some(error), ..
+            } => write!(f, "evidence error={error}"),
+            RunEvent::Evidence {
+                commits, failures, ..
+            } => write!(f, "evidence commits={commits} failures={}", failures.len()),
+            RunEvent::Verified {
+                verdict: Some(verdict),
+                findings,
+                ..
+            } => write!(f, "verify verdict={verdict} findings={findings}"),
+            RunEvent::Verified { reason, .. } => write!(
+                f,
+                "verify verdict=none reason={}",
+                reason.as_deref().unwrap_or("-")
+            ),
+            RunEvent::Decided {
+                stage,
+                verdict,
+                carry,
+                reasons,
+            } => write!(
+                f,
+                "carry stage={stage} verdict={verdict} carry={} failures={reasons}",
+                carry.as_deref().unwrap_or("-")
             ),
             RunEvent::Report { path } => write!(f, "report path={path}"),
             RunEvent::Validated { failures } => write!(f, "validate failures={failures}"),

@@ -348,6 +348,18 @@ impl RunPaths {
         self.state_dir().join("plan-body-verification.json")
     }
 
+    /// Returns `state/evidence-<seq>.json`: the evidence okstra took on an implementation run's
+    /// stage head.
+    pub fn evidence(&self) -> PathBuf {
+        self.state_dir().join(format!("evidence-{}.json", self.seq))
+    }
+
+    /// Returns `state/execution-<seq>.json`: how an implementation run's executor was driven.
+    pub fn execution(&self) -> PathBuf {
+        self.state_dir()
+            .join(format!("execution-{}.json", self.seq))
+    }
+
     /// Returns `state/.run.lock`, held by the okstra process driving the run.
     pub fn run_lock(&self) -> PathBuf {
         self.state_dir().join(format!(".run-{}.lock", self.seq))

@@ -234,6 +234,8 @@ pub struct RunSettings {
     pub step_mode: Sourced<bool>,
     /// Whether the verifier checks the hexagonal overlay's rules (`verifier.hexagonal`).
     pub hexagonal: Sourced<bool>,
+    /// project.json's `qaCommands` (`db-test` is the DB gate's fallback, SPEC §8).
+    pub qa_commands: BTreeMap<String, Option<String>>,
     /// The critic's agent when the critic is enabled: the configured provider, else the
     /// `critic` role.
     pub critic: Option<Sourced<String>>,
@@ -253,11 +255,13 @@ impl RunSettings {
         env: &BTreeMap<String, String>,
     ) -> Result<RunSettings, ResolveError> {
         let agents = &project.agents;
+        let qa_commands = project.qa_commands.clone();
         let project = SettingsLayer::from_config(project, task_type)?;
         let env_layer = SettingsLayer::from_env(env)?;
         let defaults = SettingsLayer::defaults(task_type);
         let mut settings = resolve(&defaults, &project, &env_layer, flags);
         settings.drop_foreign_default_models(&defaults, agents);
+        settings.qa_commands = qa_commands;
         settings.tmp_base = env
             .get("TMPDIR")
             .filter(|v| !v.is_empty())
@@ -495,6 +499,7 @@ fn resolve(
             value: false,
             source: SettingSource::Default,
         }),
+        qa_commands: BTreeMap::new(),
         critic,
         report_writer,
         tmp_base: PathBuf::from("/tmp"),

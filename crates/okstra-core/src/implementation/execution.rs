@@ -1,4 +1,5 @@
-//! Owns the record of a stage run's executor (`state/execution-<seq>.json`, SPEC §8): how the
+//! Owns the state records of a stage run: the evidence okstra took (`state/evidence-<seq>.json`,
+//! [`EvidenceRecord`]) and the record of its executor (`state/execution-<seq>.json`): how the
 //! stage was driven (whole-stage or one plan step per invocation, and why), and per invocation
 //! the head it started from, how it ended and what became of its changes — committed by the
 //! executor, by okstra with the step's subject or as `okstra: uncommitted executor changes`,
@@ -7,13 +8,62 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::evidence::StageCommit;
+use crate::evidence::{StageCommit, StageEvidence};
 use crate::executor::{ExecutionMode, StepModeReason};
 use crate::status::WorkerStatus;
 use crate::version::schema_version;
 
 /// The `schemaVersion` kind of an execution record.
 pub const EXECUTION_KIND: &str = "execution";
+
+/// The `schemaVersion` kind of an evidence record.
+pub const EVIDENCE_KIND: &str = "stage-evidence";
+
+/// The evidence okstra took on a stage's head, or why it could not.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EvidenceRecord {
+    /// `stage-evidence/v1`.
+    pub schema_version: String,
+    pub run_id: String,
+    pub stage: u32,
+    #[serde(default)]
+    pub evidence: Option<StageEvidence>,
+    /// Why okstra could not take it.
+    #[serde(default)]
+    pub error: Option<String>,
+}
+
+impl EvidenceRecord {
+    /// Returns the record of evidence taken (`Ok`) or not (`Err` with why).
+    pub fn new(run_id: String, stage: u32, taken: Result<StageEvidence, String>) -> Self {
+        let (evidence, error) = match taken {
+            Ok(e) => (Some(e), None),
+            Err(why) => (None, Some(why)),
+        };
+        Self {
+            schema_version: schema_version(EVIDENCE_KIND),
+            run_id,
+            stage,
+            evidence,
+            error,
+        }
+    }
+
+    /// Returns the evidence, or why there is none.
+    pub fn taken(&self) -> Result<&StageEvidence, &str> {
+        match (&self.evidence, &self.error) {
+            (Some(e), _) => Ok(e),
+            (None, Some(why)) => Err(why),
+            (None, None) => Err("the record holds no evidence"),
+        }
+    }
+
+    /// Parses a record (a newer major is refused).
+    pub fn parse(text: &str) -> Result<Self, crate::errors::DocumentError> {
+        crate::document::parse_versioned(text, EVIDENCE_KIND)
+    }
+}
 
 /// The fixture and record key of a whole-stage invocation.
 pub const WHOLE_STAGE_KEY: &str = "whole-stage";
@@ -183,5 +233,17 @@ mod tests {
         assert_eq!(back.okstra_commits().len(), 1);
         let whole = ExecutionRecord::new("r".into(), 1, ExecutionMode::WholeStage);
         assert_eq!(recorded_mode(&whole), ExecutionMode::WholeStage);
+    }
+
+    #[test]
+    fn an_evidence_record_keeps_the_evidence_or_why_not() {
+        let missing = EvidenceRecord::new("r".into(), 1, Err("no worktree".into()));
+        let text = serde_json::to_string(&missing).unwrap();
+        assert!(
+            text.contains("\"schemaVersion\":\"stage-evidence/v1\""),
+            "{text}"
+        );
+        let back = EvidenceRecord::parse(&text).unwrap();
+        assert_eq!(back.taken(), Err("no worktree"));
     }
 }
