@@ -105,6 +105,9 @@ impl FromStr for RunSeq {
 pub struct Stage(u32);
 
 impl Stage {
+    /// The first stage of a Stage Map.
+    pub const FIRST: Stage = Stage(1);
+
     /// Returns the stage for a number, refusing 0.
     pub fn new(n: u32) -> Result<Self, IdError> {
         if n == 0 {

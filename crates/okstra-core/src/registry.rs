@@ -69,6 +69,33 @@ pub struct TaskWorktreeEntry {
     /// The commit `base_ref` named then: the task's fixed anchor.
     pub anchor_base_commit: String,
     pub created_at: Timestamp,
+    /// The task's implementation base: the task worktree's HEAD at its first stage selection,
+    /// fixed from then on (SPEC §8).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub implementation_base: Option<String>,
+    /// The task's stage worktrees, by stage number.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub stages: BTreeMap<String, StageWorktreeEntry>,
+}
+
+/// A stage worktree of a task as the registry records it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StageWorktreeEntry {
+    /// `okstra/<category>/<group-seg>-<id-seg>-stage-<N>`.
+    pub branch: String,
+    /// The stage worktree folder (absolute), beside the task worktree.
+    pub path: String,
+    /// The stage's base commit of its latest run.
+    pub base: String,
+    /// The implementation run that last took the stage.
+    pub run_id: String,
+    pub updated_at: Timestamp,
+}
+
+/// Returns a stage branch: the task branch plus `-stage-<N>`.
+pub fn stage_branch(task_branch: &str, stage: u32) -> String {
+    format!("{task_branch}-stage-{stage}")
 }
 
 /// What the registry records of one repository.
@@ -149,6 +176,11 @@ impl Registry {
                 .entry(branch)
                 .or_insert(owner);
         }
+    }
+
+    /// Returns the task's entry, to change (its implementation base, its stage worktrees).
+    pub fn task_mut(&mut self, canonical_key: &str) -> Option<&mut TaskWorktreeEntry> {
+        self.tasks.get_mut(canonical_key)
     }
 
     /// Returns the task's entry.
@@ -285,7 +317,37 @@ mod tests {
             base_ref: "main".into(),
             anchor_base_commit: "abc".into(),
             created_at: "2026-11-21T10:00:00Z".parse().unwrap(),
+            implementation_base: None,
+            stages: BTreeMap::new(),
         }
+    }
+
+    #[test]
+    fn stage_worktrees_and_the_implementation_base_are_optional_and_kept() {
+        let mut r = Registry::new();
+        r.insert_task("p:g:t", entry("p:g:t", "okstra/feat/g-t"))
+            .unwrap();
+        let text = serde_json::to_string(&r).unwrap();
+        assert!(!text.contains("stages") && !text.contains("implementationBase"));
+        let task = r.task_mut("p:g:t").unwrap();
+        task.implementation_base = Some("c0ffee".into());
+        task.stages.insert(
+            "2".into(),
+            StageWorktreeEntry {
+                branch: stage_branch("okstra/feat/g-t", 2),
+                path: "/h/w/stage-2".into(),
+                base: "c0ffee".into(),
+                run_id: "01JABCDEFGHJKMNPQRSTVWXYZ0".into(),
+                updated_at: "2026-11-21T10:00:00Z".parse().unwrap(),
+            },
+        );
+        let value = serde_json::to_value(&r).unwrap();
+        assert_eq!(value["tasks"]["p:g:t"]["implementationBase"], "c0ffee");
+        assert_eq!(
+            value["tasks"]["p:g:t"]["stages"]["2"]["branch"],
+            "okstra/feat/g-t-stage-2"
+        );
+        assert_eq!(Registry::parse(&value.to_string()).unwrap(), r);
     }
 
     #[test]

@@ -87,30 +87,30 @@ pub struct StageRecord {
     pub plan_run_id: RunId,
     /// The task's implementation base (fixed at its first stage selection); `None` outside
     /// git.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub implementation_base: Option<String>,
     /// The stage's base commit: the `started` row's `head_commit`; `None` outside git.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base: Option<String>,
     /// The stage worktree (absolute); `None` when the stage runs in the project root (outside
     /// git, or in a nested worktree).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub worktree: Option<String>,
     /// The folder the executor works in (absolute): the stage worktree, its subfolder
     /// matching the project root in a monorepo, or the project root.
     pub workdir: String,
     /// The stage branch `okstra/<category>/<group-seg>-<id-seg>-stage-<N>`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub branch: Option<String>,
     pub mode: StageMode,
     /// The executor's agent name (`roles.executor`, or `--executor`).
     pub executor: String,
     /// The verifier's agent name (`roles.verifier`).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verifier: Option<String>,
     /// The ref that keeps the previous attempt's head, when `--retry` / `--redo` reset the
     /// branch.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attempt_ref: Option<String>,
 }
 

@@ -60,9 +60,10 @@ pub use git::worktree::{RepoLayout, discover};
 pub use home::Home;
 pub use kill_hook::{WORKERS_RUNNING, kill_points, set_test_kill_at};
 pub use ledger::{
-    LedgerError, LedgerSnapshot, PlanChoice, Reservation, ReserveError, ReserveRequest,
-    RunLiveness, read_ledger_repaired, record_stage_done, record_supersede, reserve_stage,
-    run_liveness, stage_branch_trees, supersede_check, task_plan_for_ledger, write_carry,
+    Claim, ClaimRequest, Claimed, LedgerError, LedgerSnapshot, PlanChoice, Reservation,
+    ReserveError, ReserveRequest, RunLiveness, claim_stage, read_ledger_repaired,
+    record_stage_done, record_supersede, reserve_stage, run_liveness, stage_branch_trees,
+    supersede_check, task_plan_for_ledger, write_carry,
 };
 pub use plan_file::{
     Answered, Approval, ApprovalBlocker, ImportRequest, ImportedPlan, LoadedPlan, MarkdownCheck,
@@ -77,7 +78,7 @@ pub use project::{
 pub use report_file::render_report;
 pub use run::{
     DryRun, DryRunFolder, DryRunRequest, DryRunWorker, NewRun, PlanOutcome, ResumeOutcome,
-    ResumeRun, RunSummary, StageError, StageRunError, WorkerResult, check_brief, dry_run,
+    ResumeRun, RunSummary, StageAsk, StageError, StageRunError, WorkerResult, check_brief, dry_run,
     is_runnable, prepare_only, resume, run,
 };
 pub use runs::{FindRunError, FoundRun, find_run, list_runs, load_manifest, load_team_state};

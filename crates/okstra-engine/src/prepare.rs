@@ -1,6 +1,7 @@
 //! Owns run preparation (SPEC §4 step 1) as one function: identity → project meta → task
-//! worktree → (stage selection: the seam for implementation runs) → seq allocation under the
-//! per-task lock → brief → directories → manifest → timeline entry → index `started` row.
+//! worktree → stage (an implementation run's hook: selection, reservation, stage worktree —
+//! `run::stage_prepare`) → seq allocation under the per-task lock → brief → directories →
+//! manifest → timeline entry → index `started` row.
 //!
 //! The per-task lock is held only around seq allocation and the files that must agree with
 //! it (manifest, brief, timeline) — milliseconds, never the run.
@@ -70,14 +71,56 @@ impl PreparedRun {
     }
 }
 
-/// Prepares a run of `project`.
-pub(crate) fn prepare_run(
+/// What an implementation run's stage gives preparation: the stage, the folder its workers
+/// work in, and the manifest's record of it.
+#[derive(Clone, Debug)]
+pub(crate) struct StagePick {
+    pub stage: Stage,
+    /// The folder workers run in (absolute): the stage worktree's, or the project root.
+    pub workdir: String,
+    pub record: okstra_core::stage_record::StageRecord,
+}
+
+/// The hook that takes an implementation run's stage once the task worktree is provisioned
+/// (given the task key, the task worktree and the run id), before run paths exist.
+pub(crate) type StageHook<'a, T, E> =
+    Box<dyn FnOnce(&TaskKey, &WorktreeInfo, RunId) -> Result<(Option<StagePick>, T), E> + 'a>;
+
+/// Prepares a run of `project`, taking its stage with `stage` (SPEC §4 step 1: for an
+/// implementation run the stage is selected, reserved and given its worktree after the task
+/// worktree and before run paths, which are stage-scoped). Returns the hook's value too.
+pub(crate) fn prepare_run_with<T, E: From<PrepareError>>(
     home: &Home,
     project: &LoadedProject,
     req: &PrepareRequest,
     sink: &EventSink,
-) -> Result<PreparedRun, PrepareError> {
-    let root = project.root();
+    stage_hook: StageHook<'_, T, E>,
+) -> Result<(PreparedRun, T), E> {
+    let (task_key, task_worktree) = prepare_task(home, project, req)?;
+    let run_id = RunId::generate();
+    let (pick, value) = stage_hook(&task_key, &task_worktree, run_id)?;
+    let prepared = write_run(
+        home,
+        project,
+        req,
+        sink,
+        Prepared {
+            task_key,
+            worktree: task_worktree,
+            run_id,
+            pick,
+        },
+    )?;
+    Ok((prepared, value))
+}
+
+/// Resolves the task's first spellings, makes sure the project is on disk and registered, and
+/// provisions the task worktree.
+fn prepare_task(
+    home: &Home,
+    project: &LoadedProject,
+    req: &PrepareRequest,
+) -> Result<(TaskKey, WorktreeInfo), PrepareError> {
     let task_paths = project.paths.task(req.group.segment(), req.id.segment());
     let task_key = first_spelling(
         TaskKey::new(
@@ -95,15 +138,48 @@ pub(crate) fn prepare_run(
         home,
         &TaskWorktreeRequest {
             task_key: &task_key,
-            project_root: root,
+            project_root: project.root(),
             category: &req.category,
             base_ref: req.base_ref.as_deref(),
         },
     )?;
+    Ok((task_key, worktree))
+}
 
-    let stage = req.stage.filter(|_| req.task_type.is_stage_scoped());
+/// What is known of a run before its seq: its task, worktree, id and stage.
+struct Prepared {
+    task_key: TaskKey,
+    worktree: WorktreeInfo,
+    run_id: RunId,
+    pick: Option<StagePick>,
+}
+
+/// Allocates the run's seq under the per-task lock and writes what must agree with it (the
+/// directories, the brief, the manifest, the timeline), then appends the index `started` row.
+fn write_run(
+    home: &Home,
+    project: &LoadedProject,
+    req: &PrepareRequest,
+    sink: &EventSink,
+    known: Prepared,
+) -> Result<PreparedRun, PrepareError> {
+    let root = project.root();
+    let Prepared {
+        task_key,
+        mut worktree,
+        run_id,
+        pick,
+    } = known;
+    let task_paths = project.paths.task(req.group.segment(), req.id.segment());
+    let (stage, stage_run) = match pick {
+        Some(pick) => {
+            worktree.workdir = pick.workdir;
+            (Some(pick.stage), Some(pick.record))
+        }
+        None => (req.stage, req.stage_run.clone()),
+    };
+    let stage = stage.filter(|_| req.task_type.is_stage_scoped());
     let now = Timestamp::now();
-    let run_id = RunId::generate();
 
     let (paths, manifest, brief_archived) = {
         let _task_lock = lock_exclusive(&task_paths.lock())?;
@@ -150,7 +226,7 @@ pub(crate) fn prepare_run(
             replay: req.replay,
             recipe: req.recipe.clone(),
             kind: None,
-            stage_run: req.stage_run.clone(),
+            stage_run,
         };
         manifest.pass_checkpoint(okstra_core::events::Checkpoint::Prepare, now);
         let prepared = okstra_core::events::RunEvent::Prepared {

@@ -35,7 +35,7 @@ impl From<StageError> for CommandError {
             StageError::Failing { .. } => {
                 "fix each line named above, then run `okstra plan check` on the plan".to_owned()
             }
-            StageError::WrongState { mode, .. } => match mode.as_str() {
+            StageError::WrongState { mode, .. } | StageError::NoneFor { mode, .. } => match mode.as_str() {
                 "retry" => "--retry takes a started stage whose run failed or died; --redo reopens a done stage".to_owned(),
                 "redo" | "reverify" => "`okstra ledger show --task <group>/<id>` shows where each stage stands".to_owned(),
                 _ => "use --stage auto to take the next ready stage".to_owned(),

@@ -11,11 +11,13 @@ use std::time::Duration;
 
 use clap::Args;
 use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
+use okstra_core::ledger::StageChoice;
 use okstra_core::settings::{RunSettings, SettingsLayer};
+use okstra_core::stage_record::{StageMode, StageRecord};
 use okstra_core::{TaskKey, TaskName, TaskType};
 use okstra_engine::{
-    DryRunRequest, LoadedProject, NewRun, PreparedRun, RunError, RunSummary, check_brief, dry_run,
-    is_runnable, load_or_default_project, prepare_only, run,
+    DryRunRequest, LoadedProject, NewRun, PreparedRun, RunError, RunSummary, StageAsk, check_brief,
+    dry_run, is_runnable, load_or_default_project, prepare_only, run,
 };
 use serde_json::json;
 
@@ -29,8 +31,10 @@ use crate::settings::flag_value::{parse_deadline, parse_rounds, parse_usd};
 /// Prepares the run (task worktree, run seq, manifest), starts every analyser concurrently with
 /// its prompt on stdin, merges their findings, has them cross-verify each other's in convergence
 /// rounds (and the critic look for gaps, when enabled), has the report writer write the
-/// narrative, renders and validates the report, and prints a summary. Implementation and
-/// release-handoff runs come in a later version.
+/// narrative, renders and validates the report, and prints a summary. An implementation run
+/// takes one stage of the task's approved plan (--stage, --retry, --redo, --reverify) in a
+/// worktree of its own and prints `selected stages: <N>`; release-handoff runs come in a later
+/// version.
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// The task type (implementation and release-handoff cannot be run yet)
@@ -95,6 +99,77 @@ pub struct RunArgs {
     /// Print the outcome as JSON on stdout
     #[arg(long)]
     json: bool,
+
+    #[command(flatten)]
+    stage: Box<StageArgs>,
+}
+
+/// The flags of an implementation run (SPEC §8).
+#[derive(Debug, Default, Args)]
+#[command(next_help_heading = "Implementation")]
+pub struct StageArgs {
+    /// The plan to implement: a plan file of the task or one of its planning runs (default:
+    /// the task's latest approved plan)
+    #[arg(long, value_name = "PLAN")]
+    plan: Option<String>,
+
+    /// The stage to run: auto (the lowest ready one) or its number
+    #[arg(long, value_name = "auto|N", value_parser = parse_stage_choice)]
+    stage: Option<StageChoice>,
+
+    /// Run again a started stage whose last run failed or died, from its base (the old head is
+    /// kept under refs/okstra/attempts/)
+    #[arg(long, group = "stage_mode")]
+    retry: bool,
+
+    /// Reopen a done or stale stage and run it again from its base (the old head is kept under
+    /// refs/okstra/attempts/)
+    #[arg(long, group = "stage_mode")]
+    redo: bool,
+
+    /// Re-check a done or stale stage at its current head (okstra's evidence and the
+    /// verifier), without the executor
+    #[arg(long, group = "stage_mode")]
+    reverify: bool,
+
+    /// The executor: claude, codex, gemini or a configured agent (default: roles.executor in
+    /// project.json, else claude)
+    #[arg(long, value_name = "AGENT")]
+    executor: Option<String>,
+}
+
+impl StageArgs {
+    /// Returns the flags given, by name, for a run that is not an implementation run.
+    fn given(&self) -> Vec<&'static str> {
+        [
+            ("--plan", self.plan.is_some()),
+            ("--stage", self.stage.is_some()),
+            ("--retry", self.retry),
+            ("--redo", self.redo),
+            ("--reverify", self.reverify),
+            ("--executor", self.executor.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(flag, given)| given.then_some(flag))
+        .collect()
+    }
+
+    /// Returns how the stage is taken.
+    fn mode(&self) -> StageMode {
+        if self.retry {
+            StageMode::Retry
+        } else if self.redo {
+            StageMode::Redo
+        } else if self.reverify {
+            StageMode::Reverify
+        } else {
+            StageMode::New
+        }
+    }
+}
+
+fn parse_stage_choice(value: &str) -> Result<StageChoice, String> {
+    value.parse::<StageChoice>().map_err(|e| e.to_string())
 }
 
 /// Returns the parser of the task type: every type parses (one that cannot run yet is refused
@@ -136,6 +211,12 @@ impl RunArgs {
             max_rounds: self.max_rounds,
             max_cost_usd: self.max_cost_usd,
             language: self.language.as_deref().and_then(|l| l.parse().ok()),
+            roles: self
+                .stage
+                .executor
+                .iter()
+                .map(|agent| ("executor".to_owned(), agent.clone()))
+                .collect(),
             ..SettingsLayer::default()
         }
     }
@@ -158,6 +239,7 @@ impl RunArgs {
             dry_run: false,
             prepare_only: false,
             json: false,
+            stage: Box::default(),
         }
     }
 }
@@ -181,6 +263,7 @@ pub(crate) fn run_and_report(
             args.task
         ));
     }
+    let stage = stage_ask(ctx, args)?;
     let brief = match (&args.brief, &args.brief_text) {
         (Some(path), _) => Some(read_brief(&ctx.cwd.join(path))?),
         (None, text) => text.clone(),
@@ -224,6 +307,7 @@ pub(crate) fn run_and_report(
         base_ref: args.base_ref.clone(),
         env: ctx.env.vars().clone(),
         sink: ctx.live_sink(),
+        stage,
     };
     if args.prepare_only {
         // A prepared run starts no worker: a missing brief is only warned about, once the run
@@ -241,6 +325,9 @@ pub(crate) fn run_and_report(
         return Ok((ExitStatus::Success, None));
     }
     let summary = run(new)?;
+    if let (Some(stage), false) = (summary.manifest.stage, args.json) {
+        ctx.ui.data_line(&format!("selected stages: {stage}"));
+    }
     print_summary(ctx, project.root(), &summary, args.json)?;
     Ok((ExitStatus::from(summary.status), Some(summary)))
 }
@@ -261,6 +348,28 @@ pub(crate) fn print_summary(
     Ok(())
 }
 
+/// Returns what an implementation run asks of its stage; refuses the implementation flags on
+/// a run of another task type.
+fn stage_ask(ctx: &CommandContext, args: &RunArgs) -> Result<Option<StageAsk>, CommandError> {
+    if !args.task_type.is_stage_scoped() {
+        let given = args.stage.given();
+        if let Some(flag) = given.first() {
+            return Err(CommandError::user_message(format!(
+                "{flag} is for implementation runs, not {}",
+                args.task_type
+            ))
+            .hint("`okstra run implementation --task <group>/<id>` takes a stage of the task's approved plan"));
+        }
+        return Ok(None);
+    }
+    Ok(Some(StageAsk {
+        plan: args.stage.plan.clone(),
+        cwd: ctx.cwd.clone(),
+        choice: args.stage.stage.unwrap_or_default(),
+        mode: args.stage.mode(),
+    }))
+}
+
 fn print_prepared(
     ctx: &CommandContext,
     project: &LoadedProject,
@@ -275,6 +384,7 @@ fn print_prepared(
     }
     let run_dir = CommandContext::display_path(prepared.paths.run_dir(), project.root());
     let wt = &prepared.worktree;
+    let stage_run = prepared.manifest.stage_run.as_ref();
     if args.json {
         let out = json!({
             "runId": prepared.run_id().to_string(),
@@ -285,6 +395,8 @@ fn print_prepared(
             "runDir": prepared.paths.run_dir().display().to_string(),
             "manifest": prepared.paths.manifest().display().to_string(),
             "worktree": wt,
+            "stage": prepared.manifest.stage.map(okstra_core::Stage::get),
+            "stageRun": stage_run,
         });
         ctx.ui
             .data_line(&serde_json::to_string_pretty(&out).map_err(CommandError::internal)?);
@@ -293,13 +405,45 @@ fn print_prepared(
             (Some(path), Some(branch)) => format!("{path} ({}, branch {branch})", wt.status),
             _ => format!("{} ({})", wt.workdir, wt.status),
         };
+        if let Some(stage) = prepared.manifest.stage {
+            ctx.ui.data_line(&format!("selected stages: {stage}"));
+        }
         ctx.ui.data(&format!(
             "run:       {}\nseq:       {}\nrun dir:   {run_dir}\nworktree:  {worktree}\n",
             prepared.run_id(),
             prepared.manifest.run_seq,
         ));
+        if let Some(record) = stage_run {
+            ctx.ui.data(&stage_lines(record));
+        }
     }
     Ok(())
+}
+
+/// Returns the lines that show a prepared stage: its worktree and branch (or the project root),
+/// base, mode and executor, and the attempt ref that keeps a reset branch's old head.
+fn stage_lines(record: &StageRecord) -> String {
+    let short = |c: &str| c.get(..12).unwrap_or(c).to_owned();
+    let mut out = String::new();
+    match (&record.worktree, &record.branch) {
+        (Some(path), Some(branch)) => {
+            out.push_str(&format!("stage wt:  {path} (branch {branch})\n"));
+        }
+        _ => out.push_str(&format!("stage wt:  {} (project root)\n", record.workdir)),
+    }
+    if let Some(base) = &record.base {
+        out.push_str(&format!("base:      {}\n", short(base)));
+    }
+    out.push_str(&format!(
+        "mode:      {}\nexecutor:  {}\n",
+        record.mode, record.executor
+    ));
+    if let Some(kept) = &record.attempt_ref {
+        out.push_str(&format!(
+            "kept:      {kept} (the previous attempt's head)\n"
+        ));
+    }
+    out
 }
 
 /// Warns about what would refuse a real run, with its hints, adding what it means here.

@@ -32,6 +32,8 @@ mod run_descendants;
 mod run_faults;
 mod run_policy;
 mod run_prepare;
+mod run_stage;
+mod run_stage_modes;
 mod security;
 mod validate;
 

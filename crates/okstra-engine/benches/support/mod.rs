@@ -99,6 +99,7 @@ impl BenchProject {
             base_ref: Some("main".to_owned()),
             env: self.env.clone(),
             sink: okstra_engine::silent(),
+            stage: None,
         }
     }
 }

@@ -4,10 +4,8 @@
 //! the step's subject (`RED: …`). Also the reads those decisions need: the head, whether the
 //! worktree has changes, how many commits a range holds.
 //!
-//! Identity: the repository's configured `user.name` / `user.email` (and git's own
-//! `GIT_AUTHOR_*` / `GIT_COMMITTER_*` variables, which beat any configuration); each one that
-//! is not configured falls back to `okstra <okstra@localhost>` through `-c` on that one
-//! command, so the user's configuration is never changed. okstra's commits skip the
+//! Identity: `git::identity` (the configured one, else `okstra <okstra@localhost>` through
+//! `-c`, never changing the user's configuration). okstra's commits skip the
 //! repository's commit hooks (`--no-verify`): they record what the executor left exactly as it
 //! is, and judging it is the evidence's and the verifier's job.
 
@@ -17,12 +15,7 @@ use okstra_core::evidence::StageCommit;
 use okstra_core::executor::{LEFTOVER_SUBJECT, StepInvocation};
 
 use crate::errors::GitError;
-use crate::git::GitCommand;
-
-/// The name okstra commits with when the repository has none configured.
-const FALLBACK_NAME: &str = "okstra";
-/// The email okstra commits with when the repository has none configured.
-const FALLBACK_EMAIL: &str = "okstra@localhost";
+use crate::git::{GitCommand, identity_args};
 
 /// What okstra did after one step of step mode.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -106,19 +99,4 @@ pub(crate) fn commit_all(workdir: &Path, subject: &str) -> Result<StageCommit, G
         sha: head(workdir)?,
         subject: subject.to_owned(),
     })
-}
-
-/// Returns the `-c user.name=… -c user.email=…` arguments for whichever of the two the
-/// repository does not configure.
-fn identity_args(git: &GitCommand) -> Result<Vec<String>, GitError> {
-    let mut args = Vec::new();
-    for (key, fallback) in [("user.name", FALLBACK_NAME), ("user.email", FALLBACK_EMAIL)] {
-        let out = git.output(&["config", "--get", key])?;
-        let configured =
-            out.status.success() && !String::from_utf8_lossy(&out.stdout).trim().is_empty();
-        if !configured {
-            args.extend(["-c".to_owned(), format!("{key}={fallback}")]);
-        }
-    }
-    Ok(args)
 }

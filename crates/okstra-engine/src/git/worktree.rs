@@ -385,6 +385,8 @@ pub(crate) fn provision_task_worktree(
                     base_ref: base_ref.to_owned(),
                     anchor_base_commit: anchor,
                     created_at: Timestamp::now(),
+                    implementation_base: None,
+                    stages: std::collections::BTreeMap::new(),
                 };
                 registry
                     .insert_task(&registry_key, entry.clone())
@@ -432,7 +434,7 @@ fn ensure_checked_out(
 }
 
 /// Returns whether `path` is a registered, present worktree of the repository.
-fn is_worktree_of(git: &GitCommand, path: &Path) -> Result<bool, GitError> {
+pub(crate) fn is_worktree_of(git: &GitCommand, path: &Path) -> Result<bool, GitError> {
     if !path.exists() {
         return Ok(false);
     }

@@ -1,10 +1,12 @@
 //! Owns the stage ledger's effects (SPEC §2, §8): its files (`files`), the read every reader
 //! makes — repair from carry first, under the task lock when it recovers rows (`read`) —, the
-//! reservation of a stage with its `started` row in one locked step (`reserve`), the carry and
-//! `done` row of a stage that passed and the plan switch of `approve --supersede` (`record`),
-//! and the task's plan, stage branch trees and run liveness the ledger commands show
-//! (`task_plan`). The rules are `okstra_core::ledger`'s.
+//! reservation of a stage with its `started` row in one locked step (`reserve`; `claim` when
+//! the caller decides from the whole stage book), the carry and `done` row of a stage that
+//! passed and the plan switch of `approve --supersede` (`record`), and the task's plan, stage
+//! branch trees and run liveness the ledger commands show (`task_plan`). The rules are
+//! `okstra_core::ledger`'s.
 
+mod claim;
 mod error;
 mod files;
 mod read;
@@ -12,6 +14,7 @@ mod record;
 mod reserve;
 mod task_plan;
 
+pub use claim::{Claim, ClaimRequest, Claimed, claim_stage};
 pub use error::{LedgerError, ReserveError};
 pub use read::{LedgerSnapshot, read_ledger_repaired};
 pub use record::{record_stage_done, record_supersede, supersede_check, write_carry};

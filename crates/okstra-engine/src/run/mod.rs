@@ -5,7 +5,9 @@
 //! `reverify`, `writer`, `roster`, `launch`, and the `dispatcher` that runs a round of workers);
 //! what the phases found is `found`, held by the `Run`; `preflight` holds the checks made before
 //! anything is written, which `dry_run` reports; `lifecycle` is the task-type table of phases;
-//! `start` holds the blocking entry points.
+//! `start` holds the blocking entry points. An implementation run's stage is `stage` (the
+//! `StageRun` the run holds), prepared by `stage_prepare` from `stage_plan` (the plan) and
+//! `stage_claim` (the stage and its base), with its errors in `stage_error`.
 
 mod converge;
 mod critic;
@@ -28,7 +30,10 @@ mod reverify;
 mod roster;
 mod round_zero;
 mod stage;
+mod stage_claim;
 mod stage_error;
+mod stage_plan;
+mod stage_prepare;
 mod start;
 mod summary;
 mod writer;
@@ -36,7 +41,7 @@ mod writer;
 pub use dry_run::{DryRun, DryRunFolder, DryRunRequest, DryRunWorker, dry_run};
 pub use lifecycle::is_runnable;
 pub use preflight::check_brief;
-pub use request::{NewRun, ResumeRun};
+pub use request::{NewRun, ResumeRun, StageAsk};
 pub(crate) use roster::agent_program;
 pub use stage::StageRunError;
 pub use stage_error::StageError;

@@ -12,7 +12,9 @@ use super::lifecycle::phases;
 use super::prompts::read_brief;
 use super::request::NewRun;
 use super::roster::Roster;
+use super::stage_error::StageError;
 use crate::errors::RunError;
+use okstra_core::stage_record::StageMode;
 
 /// Refuses a task type this okstra cannot run yet.
 pub(crate) fn refuse_unrunnable(task_type: TaskType) -> Result<(), RunError> {
@@ -38,6 +40,32 @@ pub(crate) fn refuse_if_no_analyser_can_run(roster: &Roster) -> Result<(), RunEr
         Some(workers) if !workers.is_empty() => Err(RunError::NoAnalyserCanRun { workers }),
         _ => Ok(()),
     }
+}
+
+/// Refuses an implementation run whose executor (unless `--reverify` skips it) or verifier
+/// would be `not-run`.
+pub(crate) fn refuse_if_stage_team_cannot_run(
+    roster: &Roster,
+    mode: Option<StageMode>,
+) -> Result<(), RunError> {
+    let Some(team) = &roster.stage else {
+        return Ok(());
+    };
+    let runs_executor = mode.is_none_or(StageMode::runs_executor);
+    let needed = runs_executor
+        .then_some(&team.executor)
+        .into_iter()
+        .chain(std::iter::once(&team.verifier));
+    for entry in needed {
+        if let Err(reason) = &entry.program {
+            return Err(StageError::ExecutorCannotRun {
+                agent: format!("{} ({})", entry.agent, entry.role.as_str()),
+                reason: reason.to_string(),
+            }
+            .into());
+        }
+    }
+    Ok(())
 }
 
 /// Refuses a run whose workers would read no brief: `brief` is the text they would get (the

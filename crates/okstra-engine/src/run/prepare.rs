@@ -11,14 +11,19 @@ use okstra_core::team_state::TeamState;
 use tokio_util::sync::CancellationToken;
 
 use super::imp::{Run, RunParts};
-use super::preflight::{refuse_if_no_analyser_can_run, refuse_without_brief};
+use super::preflight::{
+    refuse_if_no_analyser_can_run, refuse_if_stage_team_cannot_run, refuse_without_brief,
+};
 use super::prompts::read_shared;
-use super::request::NewRun;
-use super::roster::{RosterEntry, probe_roster, roster_of};
+use super::request::{NewRun, StageAsk};
+use super::roster::{RosterEntry, probe_roster, roster_for, stage_agent};
+use super::stage::StageRun;
+use super::stage_prepare::{StageInputs, prepare_stage};
 use crate::errors::RunError;
 use crate::lock::try_lock_exclusive;
-use crate::prepare::{PrepareRequest, PreparedRun, prepare_run};
+use crate::prepare::{PrepareRequest, PreparedRun, StageHook, StagePick, prepare_run_with};
 use crate::worker::unix::become_subreaper;
+use okstra_core::worker_name::Role;
 
 impl Run {
     /// Prepares a new run and returns it, ready for its phases.
@@ -27,7 +32,7 @@ impl Run {
         become_subreaper();
         // Every check a run makes before anything of it is written (`preflight`): the cheap
         // ones first, then the CLIs' probes, which take seconds.
-        let mut roster = roster_of(&new.settings, &new.project, &new.env)?;
+        let mut roster = roster_for(new.task_type, &new.settings, &new.project, &new.env)?;
         let task = new
             .project
             .paths
@@ -36,8 +41,9 @@ impl Run {
         refuse_without_brief(&task, &new.task_key(), new.task_type, &shared.0)?;
         probe_roster(&mut roster, &new.env, &new.settings.worker_env()).await;
         refuse_if_no_analyser_can_run(&roster)?;
+        refuse_if_stage_team_cannot_run(&roster, new.stage.as_ref().map(|a| a.mode))?;
         let request = new.request(RunStatus::Running, &roster);
-        let prepared = prepare_run(&new.home, &new.project, &request, &new.sink)?;
+        let (prepared, stage_run) = new.prepare_on_disk(&request)?;
         let PreparedRun {
             paths, manifest, ..
         } = prepared;
@@ -62,7 +68,7 @@ impl Run {
             sink: new.sink,
             started,
             shared,
-            stage_run: None,
+            stage_run,
         }))
     }
 
@@ -73,6 +79,45 @@ impl Run {
 }
 
 impl NewRun {
+    /// Prepares the run on disk (SPEC §4 step 1); an implementation run takes its stage on the
+    /// way (`stage_prepare`), after the task worktree and before its run paths, and returns it.
+    pub(crate) fn prepare_on_disk(
+        &self,
+        request: &PrepareRequest,
+    ) -> Result<(PreparedRun, Option<StageRun>), RunError> {
+        let hook: StageHook<'_, Option<StageRun>, RunError> = if self.task_type.is_stage_scoped() {
+            Box::new(move |task_key, task_worktree, run_id| {
+                let ask = self.stage.clone().unwrap_or_else(|| StageAsk {
+                    plan: None,
+                    cwd: self.project.root().to_path_buf(),
+                    choice: okstra_core::ledger::StageChoice::Auto,
+                    mode: okstra_core::stage_record::StageMode::New,
+                });
+                let executor = stage_agent(&self.settings, Role::Executor);
+                let verifier = stage_agent(&self.settings, Role::Verifier);
+                let stage_run = prepare_stage(&StageInputs {
+                    home: &self.home,
+                    project: &self.project,
+                    task_key,
+                    task_worktree,
+                    ask: &ask,
+                    run_id,
+                    executor: &executor,
+                    verifier: Some(&verifier),
+                })?;
+                let pick = StagePick {
+                    stage: stage_run.stage,
+                    workdir: stage_run.workdir.display().to_string(),
+                    record: stage_run.record(self.project.root()),
+                };
+                Ok((Some(pick), Some(stage_run)))
+            })
+        } else {
+            Box::new(|_, _, _| Ok((None, None)))
+        };
+        prepare_run_with(&self.home, &self.project, request, &self.sink, hook)
+    }
+
     /// Returns the preparation request of this run, with `status` and its team.
     pub(crate) fn request(
         &self,
@@ -95,8 +140,19 @@ impl NewRun {
                 .collect(),
             pid: (status == RunStatus::Running).then(std::process::id),
             replay: roster.has_replay(),
-            recipe: Some(self.settings.recipe()),
+            recipe: Some(self.recipe()),
             stage_run: None,
         }
+    }
+
+    /// Returns the recipe of this run: its settings, and an implementation run's executor and
+    /// verifier.
+    fn recipe(&self) -> okstra_core::manifest::RunRecipe {
+        let mut recipe = self.settings.recipe();
+        if self.task_type.is_stage_scoped() {
+            recipe.executor = Some(stage_agent(&self.settings, Role::Executor));
+            recipe.verifier = Some(stage_agent(&self.settings, Role::Verifier));
+        }
+        recipe
     }
 }

@@ -1,6 +1,11 @@
-//! Owns what a caller asks the engine for: a run to start, or a run to continue.
+//! Owns what a caller asks the engine for: a run to start (and, for an implementation run,
+//! which plan, which stage and how), or a run to continue.
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use okstra_core::ledger::StageChoice;
+use okstra_core::stage_record::StageMode;
 
 use okstra_core::manifest::RunManifest;
 use okstra_core::settings::RunSettings;
@@ -26,6 +31,22 @@ pub struct NewRun {
     /// okstra's environment (workers inherit it minus `OKSTRA_*`).
     pub env: BTreeMap<String, String>,
     pub sink: EventSink,
+    /// What an implementation run asks of its stage (`None` for every other task type).
+    pub stage: Option<StageAsk>,
+}
+
+/// What an implementation run asks of its stage (SPEC §8).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StageAsk {
+    /// `--plan`: a plan file of the task, or one of its planning runs; `None` takes the plan
+    /// in force, else the task's latest approved plan.
+    pub plan: Option<String>,
+    /// The folder a relative `--plan` path is taken against.
+    pub cwd: PathBuf,
+    /// `--stage auto|N`.
+    pub choice: StageChoice,
+    /// `--retry`, `--redo`, `--reverify`, or a new stage.
+    pub mode: StageMode,
 }
 
 /// A run to continue.

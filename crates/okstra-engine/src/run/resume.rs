@@ -19,7 +19,7 @@ use tokio_util::sync::CancellationToken;
 use super::imp::{Run, RunParts};
 use super::prompts::read_shared;
 use super::request::ResumeRun;
-use super::roster::roster_of;
+use super::roster::roster_for;
 use super::stage::StageRun;
 use crate::errors::RunError;
 use crate::fs_atomic::write_json;
@@ -85,7 +85,12 @@ impl Run {
         if let Some(root) = team.tmp_root.take() {
             crate::tmp::remove_private_dir(std::path::Path::new(&root));
         }
-        let roster = roster_of(&req.settings, &req.project, &req.env)?;
+        let roster = roster_for(
+            req.manifest.task_type,
+            &req.settings,
+            &req.project,
+            &req.env,
+        )?;
         let shared = read_shared(paths.task(), req.manifest.task_type, None)?;
         let stage_run = StageRun::from_manifest(&req.manifest)?;
         let mut manifest = req.manifest;

@@ -56,15 +56,46 @@ pub(crate) struct Roster {
     /// The critic, when enabled.
     pub critic: Option<RosterEntry>,
     pub report_writer: RosterEntry,
+    /// The executor and the verifier of an implementation run (its whole team).
+    pub stage: Option<StageTeam>,
+}
+
+/// The team of an implementation run.
+#[derive(Clone, Debug)]
+pub(crate) struct StageTeam {
+    pub executor: RosterEntry,
+    pub verifier: RosterEntry,
 }
 
 impl Roster {
-    /// Returns every worker of the team: analysers, critic, report writer.
+    /// Returns every worker of the team: analysers, critic, report writer — or, for an
+    /// implementation run, its executor and verifier.
     pub(crate) fn everyone(&self) -> impl Iterator<Item = &RosterEntry> {
-        self.analysers
-            .iter()
-            .chain(self.critic.iter())
-            .chain(std::iter::once(&self.report_writer))
+        let (analysis, stage): (Vec<&RosterEntry>, Vec<&RosterEntry>) = match &self.stage {
+            Some(team) => (Vec::new(), vec![&team.executor, &team.verifier]),
+            None => (
+                self.analysers
+                    .iter()
+                    .chain(self.critic.iter())
+                    .chain(std::iter::once(&self.report_writer))
+                    .collect(),
+                Vec::new(),
+            ),
+        };
+        analysis.into_iter().chain(stage)
+    }
+
+    /// Returns every worker of the team, to change (see [`Roster::everyone`]).
+    fn everyone_mut(&mut self) -> Vec<&mut RosterEntry> {
+        match &mut self.stage {
+            Some(team) => vec![&mut team.executor, &mut team.verifier],
+            None => self
+                .analysers
+                .iter_mut()
+                .chain(self.critic.iter_mut())
+                .chain(std::iter::once(&mut self.report_writer))
+                .collect(),
+        }
     }
 
     /// Returns whether any worker answers from a replay fixture.
@@ -217,6 +248,53 @@ pub(crate) fn roster_of(
     })
 }
 
+/// Plans the team of a run of `task_type`: an implementation run's executor (`roles.executor`,
+/// or `--executor`) and verifier (`roles.verifier`), else [`roster_of`]'s.
+pub(crate) fn roster_for(
+    task_type: okstra_core::TaskType,
+    settings: &RunSettings,
+    project: &crate::project::LoadedProject,
+    env: &BTreeMap<String, String>,
+) -> Result<Roster, PlanError> {
+    if !task_type.is_stage_scoped() {
+        return roster_of(settings, project, env);
+    }
+    let plan = PlanInputs {
+        settings,
+        config: &project.config,
+        project_root: project.root(),
+        env,
+    };
+    let executor = plan_entry(
+        &plan,
+        &stage_agent(settings, Role::Executor),
+        Role::Executor,
+    )?;
+    let verifier = plan_entry(
+        &plan,
+        &stage_agent(settings, Role::Verifier),
+        Role::Verifier,
+    )?;
+    // The report writer is planned as for any run but is not part of this team (`everyone`).
+    let report_writer = plan_entry(&plan, &settings.report_writer.value, Role::ReportWriter)?;
+    Ok(Roster {
+        analysers: Vec::new(),
+        critic: None,
+        report_writer,
+        stage: Some(StageTeam { executor, verifier }),
+    })
+}
+
+/// Returns the agent of an implementation run's executor or verifier: the `roles` entry
+/// (project.json, or `--executor`), else the built-in default (`claude` executes, `codex`
+/// verifies).
+pub(crate) fn stage_agent(settings: &RunSettings, role: Role) -> String {
+    match role {
+        Role::Verifier => settings.role_or("verifier", "codex"),
+        _ => settings.role_or("executor", "claude"),
+    }
+}
+
 /// Plans the team of a run: the analysers of `settings.workers` (duplicates dropped), the
 /// critic when enabled, and the report writer. Probing the CLIs is [`probe_roster`]'s.
 fn plan_roster(plan: &PlanInputs<'_>) -> Result<Roster, PlanError> {
@@ -245,6 +323,7 @@ fn plan_roster(plan: &PlanInputs<'_>) -> Result<Roster, PlanError> {
         analysers,
         critic,
         report_writer,
+        stage: None,
     })
 }
 
@@ -301,12 +380,7 @@ pub(crate) async fn probe_roster(
     let mut all_env = env.clone();
     all_env.extend(worker_env.clone());
     let probes: Arc<Probes> = Arc::default();
-    let entries: Vec<&mut RosterEntry> = roster
-        .analysers
-        .iter_mut()
-        .chain(roster.critic.iter_mut())
-        .chain(std::iter::once(&mut roster.report_writer))
-        .collect();
+    let entries: Vec<&mut RosterEntry> = roster.everyone_mut();
     let mut tasks = tokio::task::JoinSet::new();
     for (i, entry) in entries.iter().enumerate() {
         let mut entry = (*entry).clone();

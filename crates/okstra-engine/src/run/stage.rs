@@ -86,7 +86,6 @@ pub enum StageRunError {
 }
 
 impl StageRun {
-    #[expect(dead_code, reason = "stage preparation writes it into the manifest")]
     /// Returns the record the manifest keeps of this stage run (paths relative to `root`
     /// where they are inside it).
     pub(crate) fn record(&self, root: &Path) -> StageRecord {

@@ -42,6 +42,12 @@ pub enum StageError {
         wanted: &'static str,
         state: String,
     },
+    #[error("--{mode} found no {wanted} stage: {summary}")]
+    NoneFor {
+        mode: StageMode,
+        wanted: &'static str,
+        summary: String,
+    },
     #[error("stage {stage} is still being run by run {run_id}")]
     StillRunning { stage: u32, run_id: String },
     #[error("stage {stage} was prepared by run {run_id}, which has not started")]

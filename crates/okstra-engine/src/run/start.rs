@@ -11,11 +11,10 @@ use super::imp::Run;
 use super::preflight::refuse_unrunnable;
 use super::request::{NewRun, ResumeRun};
 use super::resume::Reopened;
-use super::roster::roster_of;
+use super::roster::roster_for;
 use super::summary::{ResumeOutcome, RunSummary};
 use crate::errors::RunError;
-use crate::event_sink::silent;
-use crate::prepare::{PreparedRun, prepare_run};
+use crate::prepare::PreparedRun;
 
 /// Runs a task type on a task: prepares the run, then every phase of its task type. Blocks
 /// until the run ends.
@@ -32,12 +31,17 @@ pub fn run(new: NewRun) -> Result<RunSummary, RunError> {
 }
 
 /// Only prepares a run (`--prepare-only`): identity, worktree, seq, manifest with the recipe
-/// `resume` will use, index `started` row.
+/// `resume` will use, index `started` row — and for an implementation run its stage: plan,
+/// selection and reservation, stage worktree (status `prepared`). An implementation run is
+/// prepared even before this okstra can drive its phases: preparing it is this path's whole
+/// job.
 pub fn prepare_only(new: &NewRun) -> Result<PreparedRun, RunError> {
-    refuse_unrunnable(new.task_type)?;
-    let roster = roster_of(&new.settings, &new.project, &new.env)?;
+    if !new.task_type.is_stage_scoped() {
+        refuse_unrunnable(new.task_type)?;
+    }
+    let roster = roster_for(new.task_type, &new.settings, &new.project, &new.env)?;
     let request = new.request(RunStatus::Prepared, &roster);
-    Ok(prepare_run(&new.home, &new.project, &request, &silent())?)
+    Ok(new.prepare_on_disk(&request)?.0)
 }
 
 /// Continues a run an okstra left unfinished. Blocks until it ends.

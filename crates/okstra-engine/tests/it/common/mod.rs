@@ -97,6 +97,7 @@ impl Fixture {
             base_ref: ask.base_ref.map(str::to_owned),
             env,
             sink: okstra_engine::silent(),
+            stage: None,
         }
     }
 

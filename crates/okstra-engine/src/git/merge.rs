@@ -1,0 +1,115 @@
+//! Owns a stage's base when it depends on several stages (SPEC §8): their `done` heads merged
+//! without a worktree or an index — `git merge-tree --write-tree` computes each merge's tree
+//! (and its conflicts) and `git commit-tree` records the result as one merge commit whose
+//! parents are every head (a `--no-ff` style merge; more than two heads make an octopus
+//! commit). Nothing is checked out and no ref moves, so it is quick enough to run under the
+//! task lock, and a conflict leaves nothing behind but unreferenced objects.
+
+use crate::errors::GitError;
+use crate::git::{GitCommand, identity_args};
+
+/// What merging the heads gave.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum MergeOutcome {
+    /// The merge commit (or the one head, when there is only one distinct head).
+    Merged(String),
+    /// The heads conflict in these files (sorted, each once).
+    Conflict(Vec<String>),
+}
+
+/// Merges `heads` (in order) into one commit with `message`; a conflict names its files.
+pub(crate) fn merge_heads(
+    git: &GitCommand,
+    heads: &[String],
+    message: &str,
+) -> Result<MergeOutcome, GitError> {
+    let mut distinct: Vec<&String> = Vec::new();
+    for head in heads {
+        if !distinct.contains(&head) {
+            distinct.push(head);
+        }
+    }
+    let Some((first, rest)) = distinct.split_first() else {
+        return Ok(MergeOutcome::Conflict(Vec::new()));
+    };
+    if rest.is_empty() {
+        return Ok(MergeOutcome::Merged((*first).clone()));
+    }
+    let identity = identity_args(git)?;
+    // Each merge needs commits (merge-tree finds their merge base): the heads are merged one
+    // at a time, each step recorded as a throwaway commit, and the last tree is committed once
+    // with every head as a parent.
+    let mut acc = (*first).clone();
+    let mut tree = String::new();
+    for (i, head) in rest.iter().enumerate() {
+        tree = match merge_tree(git, &acc, head)? {
+            Ok(tree) => tree,
+            Err(files) => return Ok(MergeOutcome::Conflict(files)),
+        };
+        if i + 1 < rest.len() {
+            acc = commit_tree(
+                git,
+                &identity,
+                &tree,
+                &[acc.as_str(), head.as_str()],
+                message,
+            )?;
+        }
+    }
+    let parents: Vec<&str> = distinct.iter().map(|h| h.as_str()).collect();
+    Ok(MergeOutcome::Merged(commit_tree(
+        git, &identity, &tree, &parents, message,
+    )?))
+}
+
+/// Returns the tree of merging `ours` and `theirs`, or the files they conflict in.
+fn merge_tree(
+    git: &GitCommand,
+    ours: &str,
+    theirs: &str,
+) -> Result<Result<String, Vec<String>>, GitError> {
+    let args = [
+        "merge-tree",
+        "--write-tree",
+        "--name-only",
+        "--no-messages",
+        "-z",
+        ours,
+        theirs,
+    ];
+    let out = git.output(&args)?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut fields = text.split('\0').filter(|f| !f.is_empty());
+    match out.status.code() {
+        Some(0) => Ok(Ok(fields.next().unwrap_or_default().trim().to_owned())),
+        Some(1) => {
+            // The tree first, then each conflicted file (`--name-only`), NUL-terminated.
+            let mut files: Vec<String> = fields.skip(1).map(str::to_owned).collect();
+            files.sort();
+            files.dedup();
+            Ok(Err(files))
+        }
+        status => Err(GitError::Failed {
+            argv: git.argv_of(&args),
+            status,
+            stderr: String::from_utf8_lossy(&out.stderr).trim().to_owned(),
+        }),
+    }
+}
+
+/// Records `tree` as a commit with `parents` and `message`; returns it.
+fn commit_tree(
+    git: &GitCommand,
+    identity: &[String],
+    tree: &str,
+    parents: &[&str],
+    message: &str,
+) -> Result<String, GitError> {
+    let mut args: Vec<String> = identity.to_vec();
+    args.extend(["commit-tree".to_owned(), tree.to_owned()]);
+    for parent in parents {
+        args.extend(["-p".to_owned(), (*parent).to_owned()]);
+    }
+    args.extend(["-m".to_owned(), message.to_owned()]);
+    git.run(&args)
+}
