@@ -548,6 +548,7 @@ impl From<RunError> for CommandError {
             | RunError::Prompt(_)
             | RunError::PriorReport(PriorReportError::Io(_))
             | RunError::Runtime(_)
+            | RunError::StagePhase(_)
             | RunError::Task { .. } => CommandError::internal(err),
         }
     }

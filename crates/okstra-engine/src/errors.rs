@@ -277,6 +277,9 @@ pub enum RunError {
     /// A resumed implementation run whose stage cannot be rebuilt from its manifest.
     #[error(transparent)]
     StageRun(#[from] crate::run::StageRunError),
+    /// An implementation run's phase after preparation that cannot go on.
+    #[error(transparent)]
+    StagePhase(#[from] crate::run::StagePhaseError),
     #[error("cannot read the brief {}: {source}", path.display())]
     Brief {
         path: PathBuf,

@@ -12,6 +12,7 @@ mod doctor;
 mod hardening;
 mod help;
 mod identity;
+mod implementation_replay;
 mod init;
 mod input_messages;
 mod json_out;
@@ -35,6 +36,7 @@ mod run_prepare;
 mod run_stage;
 mod run_stage_modes;
 mod security;
+mod stage_kit;
 mod validate;
 
 /// Every `.rs` file in this folder must be a module of this binary, so no test is forgotten.
