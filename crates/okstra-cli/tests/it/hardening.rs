@@ -135,7 +135,7 @@ fn a_prepared_run_is_resumed_with_the_flags_it_was_prepared_with() {
 }
 
 #[test]
-fn an_implementation_run_is_refused_even_when_only_prepared() {
+fn an_implementation_run_without_a_plan_is_refused_and_prepares_nothing() {
     let env = TestEnv::new();
     let out = okstra(
         &env,
@@ -151,7 +151,8 @@ fn an_implementation_run_is_refused_even_when_only_prepared() {
     );
     assert_eq!(out.code, Some(2), "{out}");
     assert!(
-        out.stderr.contains("cannot run implementation yet"),
+        out.stderr
+            .contains("task i/x has no implementation-planning report"),
         "{out}"
     );
     assert!(

@@ -34,6 +34,7 @@ mod run_faults;
 mod run_policy;
 mod run_prepare;
 mod run_stage;
+mod run_stage_concurrency;
 mod run_stage_modes;
 mod security;
 mod stage_kit;

@@ -18,6 +18,7 @@ use super::prompts::read_shared;
 use super::request::{NewRun, StageAsk};
 use super::roster::{RosterEntry, probe_roster, roster_for, stage_agent};
 use super::stage::StageRun;
+use super::stage_plan::{PlanAsk, choose_plan};
 use super::stage_prepare::{StageInputs, prepare_stage};
 use crate::errors::RunError;
 use crate::lock::try_lock_exclusive;
@@ -43,7 +44,7 @@ impl Run {
         refuse_if_no_analyser_can_run(&roster)?;
         refuse_if_stage_team_cannot_run(&roster, new.stage.as_ref().map(|a| a.mode))?;
         let request = new.request(RunStatus::Running, &roster);
-        let (prepared, stage_run) = new.prepare_on_disk(&request)?;
+        let (prepared, stage_run) = new.prepare_on_disk(&request, &new.sink)?;
         let PreparedRun {
             paths, manifest, ..
         } = prepared;
@@ -84,18 +85,30 @@ impl NewRun {
     pub(crate) fn prepare_on_disk(
         &self,
         request: &PrepareRequest,
+        sink: &crate::event_sink::EventSink,
     ) -> Result<(PreparedRun, Option<StageRun>), RunError> {
         let hook: StageHook<'_, Option<StageRun>, RunError> = if self.task_type.is_stage_scoped() {
+            let ask = self.stage.clone().unwrap_or_else(|| StageAsk {
+                plan: None,
+                cwd: self.project.root().to_path_buf(),
+                choice: okstra_core::ledger::StageChoice::Auto,
+                mode: okstra_core::stage_record::StageMode::New,
+            });
+            // The plan is checked before anything is written: a run with no plan to implement
+            // leaves no worktree, seq or row behind.
+            let plan = choose_plan(&PlanAsk {
+                home: &self.home,
+                root: self.project.root(),
+                group: &self.group,
+                id: &self.id,
+                plan: ask.plan.as_deref(),
+                cwd: &ask.cwd,
+            })?;
             Box::new(move |task_key, task_worktree, run_id| {
-                let ask = self.stage.clone().unwrap_or_else(|| StageAsk {
-                    plan: None,
-                    cwd: self.project.root().to_path_buf(),
-                    choice: okstra_core::ledger::StageChoice::Auto,
-                    mode: okstra_core::stage_record::StageMode::New,
-                });
                 let executor = stage_agent(&self.settings, Role::Executor);
                 let verifier = stage_agent(&self.settings, Role::Verifier);
                 let stage_run = prepare_stage(&StageInputs {
+                    plan: &plan,
                     home: &self.home,
                     project: &self.project,
                     task_key,
@@ -115,7 +128,7 @@ impl NewRun {
         } else {
             Box::new(|_, _, _| Ok((None, None)))
         };
-        prepare_run_with(&self.home, &self.project, request, &self.sink, hook)
+        prepare_run_with(&self.home, &self.project, request, sink, hook)
     }
 
     /// Returns the preparation request of this run, with `status` and its team.

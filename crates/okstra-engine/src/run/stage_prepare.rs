@@ -1,6 +1,6 @@
 //! Owns preparing an implementation run's stage (SPEC §4 step 1, §8), once the task worktree
-//! is provisioned and before run paths exist (the run directory is stage-scoped): the plan
-//! chosen and checked (`stage_plan`), the stage claimed with its `started` row under the task
+//! is provisioned and before run paths exist (the run directory is stage-scoped): with the plan
+//! chosen and checked before anything was written (`stage_plan`), the stage claimed with its `started` row under the task
 //! lock (`stage_claim`), then — the lock released — the stage worktree and branch made or
 //! reset under the registry lock and recorded there (`git::stage_worktree`), the carry-in
 //! read, and the `StageRun` assembled.
@@ -22,7 +22,7 @@ use super::request::StageAsk;
 use super::stage::{StageRun, read_carry_in};
 use super::stage_claim::{Decide, Decided, Place, stage_of};
 use super::stage_error::StageError;
-use super::stage_plan::{ChosenPlan, PlanAsk, choose_plan};
+use super::stage_plan::ChosenPlan;
 use crate::git::GitCommand;
 use crate::git::stage_worktree::{BranchTarget, StageWorktree, provision_stage_worktree};
 use crate::git::worktree::repository_of;
@@ -36,6 +36,8 @@ use crate::registry::{read_registry, with_registry};
 /// What a stage is prepared from.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct StageInputs<'a> {
+    /// The plan, chosen and checked before anything was written (`stage_plan`).
+    pub(crate) plan: &'a ChosenPlan,
     pub(crate) home: &'a Home,
     pub(crate) project: &'a LoadedProject,
     /// The task key with its first spellings.
@@ -53,14 +55,7 @@ pub(crate) struct StageInputs<'a> {
 pub(crate) fn prepare_stage(inputs: &StageInputs<'_>) -> Result<StageRun, StageError> {
     let root = inputs.project.root();
     let key = inputs.task_key;
-    let chosen = choose_plan(&PlanAsk {
-        home: inputs.home,
-        root,
-        group: key.group(),
-        id: key.id(),
-        plan: inputs.ask.plan.as_deref(),
-        cwd: &inputs.ask.cwd,
-    })?;
+    let chosen = inputs.plan;
     let task = inputs
         .project
         .paths
@@ -224,7 +219,7 @@ fn provision(
 /// Returns the stage run, from the plan, the claim and the worktree.
 fn assemble(
     inputs: &StageInputs<'_>,
-    chosen: ChosenPlan,
+    chosen: &ChosenPlan,
     task: &okstra_core::run_paths::TaskPaths,
     decided: Decided,
     worktree: Option<StageWorktree>,
@@ -258,8 +253,8 @@ fn assemble(
     Ok(StageRun {
         stage: decided.stage,
         plan_stage,
-        plan: chosen.body,
-        plan_path: chosen.path,
+        plan: chosen.body.clone(),
+        plan_path: chosen.path.clone(),
         plan_run_id: chosen.run_id,
         implementation_base,
         base: decided.base,

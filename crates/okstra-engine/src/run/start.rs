@@ -14,6 +14,7 @@ use super::resume::Reopened;
 use super::roster::roster_for;
 use super::summary::{ResumeOutcome, RunSummary, StageOutcome};
 use crate::errors::RunError;
+use crate::event_sink::silent;
 use crate::prepare::PreparedRun;
 
 /// Runs a task type on a task: prepares the run, then every phase of its task type. Blocks
@@ -41,7 +42,7 @@ pub fn prepare_only(new: &NewRun) -> Result<PreparedRun, RunError> {
     }
     let roster = roster_for(new.task_type, &new.settings, &new.project, &new.env)?;
     let request = new.request(RunStatus::Prepared, &roster);
-    Ok(new.prepare_on_disk(&request)?.0)
+    Ok(new.prepare_on_disk(&request, &silent())?.0)
 }
 
 /// Continues a run an okstra left unfinished. Blocks until it ends.
