@@ -12,6 +12,7 @@ mod doctor;
 mod hardening;
 mod help;
 mod identity;
+mod implementation_failures;
 mod implementation_replay;
 mod init;
 mod input_messages;
