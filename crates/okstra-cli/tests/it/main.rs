@@ -14,6 +14,7 @@ mod help;
 mod identity;
 mod implementation_failures;
 mod implementation_replay;
+mod implementation_resume;
 mod init;
 mod input_messages;
 mod json_out;

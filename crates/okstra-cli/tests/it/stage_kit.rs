@@ -196,10 +196,10 @@ pub(crate) fn write_fixture(env: &TestEnv, name: &str, fixture: &Value) -> Strin
 }
 
 /// The programs the kit's program and tests run, linked into the env's `bin/`.
-const KIT_PROGRAMS: &[&str] = &["sh", "dirname"];
+const KIT_PROGRAMS: &[&str] = &["sh", "dirname", "cat", "mkdir", "head"];
 
-/// Returns a hermetic env whose PATH also has the shell and `dirname` the kit's program and
-/// tests run.
+/// Returns a hermetic env whose PATH also has the shell and the few programs the kit's
+/// program, tests and shell executor run.
 pub(crate) fn kit_env() -> TestEnv {
     let env = TestEnv::new();
     for program in KIT_PROGRAMS {
@@ -310,4 +310,42 @@ pub(crate) fn subjects(dir: &Path, range: &str) -> Vec<String> {
         .lines()
         .map(str::to_owned)
         .collect()
+}
+
+/// The shell executor of stage 1 (a `command` agent driven whole): it waits on the gate given
+/// as its first argument (when one is), writes and commits the RED test, then the GREEN code,
+/// then tries `git push` to `origin` and says whether the push went through.
+const SHELL_EXECUTOR: &str = r#"#!/bin/sh
+cat > /dev/null
+if [ -n "$1" ]; then head -c 1 "$1" > /dev/null; fi
+set -e
+if [ ! -f tests/t1.sh ]; then
+  mkdir -p tests
+  printf '%s\n' '#!/bin/sh' 'set -e' 'test "$(sh calc.sh add 2 3)" = 5' > tests/t1.sh
+  git add tests/t1.sh
+  git commit -q -m "RED: a failing test of op 1"
+fi
+if [ ! -f lib/add.sh ]; then
+  mkdir -p lib
+  printf '%s\n' '#!/bin/sh' 'op="$1"' 'shift' '. "$(dirname "$0")/lib/$op.sh"' '"$op" "$@"' > calc.sh
+  printf '%s\n' 'add() { echo $(( $1 + $2 )); }' > lib/add.sh
+  git add calc.sh lib/add.sh
+  git commit -q -m "GREEN: implement op 1"
+fi
+set +e
+if git push -q origin HEAD:refs/heads/pushed-by-executor 2>/dev/null; then
+  echo "push: went through"
+else
+  echo "push: refused"
+fi
+echo "Did stage 1."
+"#;
+
+/// Writes the shell executor and returns its agent entry (`command`), waiting on `gate` first
+/// when given.
+pub(crate) fn shell_executor(env: &TestEnv, gate: Option<&str>) -> Value {
+    let script = env.root().join("shell-executor.sh");
+    fs_err::write(&script, SHELL_EXECUTOR).unwrap();
+    json!({"adapter": "command",
+           "argv": ["sh", script.display().to_string(), gate.unwrap_or("")]})
 }
