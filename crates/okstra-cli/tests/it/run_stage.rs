@@ -293,3 +293,41 @@ fn a_stage_that_cannot_be_taken_is_refused_with_its_reason() {
         assert_eq!(count, n, "stage {stage}");
     }
 }
+
+#[test]
+fn a_named_plan_must_be_approved_and_pass_its_rules() {
+    let env = TestEnv::new();
+    let plan = imported_plan(&env, "t/v", FIVE);
+    let out = prepare(&env, "t/v", &["--plan", &plan]);
+    insta::assert_snapshot!(out, @r"
+    exit: 2
+    ----- stdout -----
+    ----- stderr -----
+    error: .okstra/tasks/t/v/runs/implementation-planning/reports/final-report-implementation-planning-1.md is not approved
+    hint: review the plan, then `okstra approve .okstra/tasks/t/v/runs/implementation-planning/reports/final-report-implementation-planning-1.md`
+    ");
+    // Approved, then edited by hand so that a stage lost its validation: refused, naming the
+    // line, before anything is written.
+    let out = okstra(&env, &["approve", &plan]);
+    assert_eq!(out.code, Some(0), "{out}");
+    let report = task_root(&env, "t/v")
+        .join("runs/implementation-planning/reports/final-report-implementation-planning-1.md");
+    let text = fs_err::read_to_string(&report).unwrap();
+    let broken = text.replacen("- `cargo test part_2`\n", "", 1);
+    assert_ne!(text, broken);
+    fs_err::write(&report, broken).unwrap();
+    let out = prepare(&env, "t/v", &[]);
+    assert_eq!(out.code, Some(2), "{out}");
+    assert!(
+        out.stderr.starts_with("error: ") && out.stderr.contains("fails plan check (1 violation):"),
+        "{out}"
+    );
+    assert!(out.stderr.contains(": S7"), "{out}");
+    assert!(
+        out.stderr
+            .contains("hint: fix each line named above, then run `okstra plan check` on the plan"),
+        "{out}"
+    );
+    assert!(!env.root().join("home/.okstra/worktrees").exists());
+    assert!(ledger_rows(&env, "t/v").is_empty());
+}

@@ -8,7 +8,7 @@ use okstra_test_support::TestEnv;
 use okstra_test_support::git_repo::{commit_file, git};
 use serde_json::Value;
 
-use crate::common::{okstra, read_json};
+use crate::common::{okstra, okstra_in, read_json};
 use crate::run_stage::{
     FIVE, append_done, approved_plan, ledger_rows, prepare, run_id_of, stage_manifest,
     stage_worktree, task_root,
@@ -219,7 +219,7 @@ fn dependencies_that_conflict_fail_the_selection_and_leave_nothing_behind() {
 #[test]
 fn outside_git_a_stage_runs_in_the_project_root_one_at_a_time() {
     let env = TestEnv::new_non_git();
-    approved_plan(&env, "t/v", FIVE);
+    let plan = approved_plan(&env, "t/v", FIVE);
     let out = prepare(&env, "t/v", &[]);
     assert_eq!(out.code, Some(0), "{out}");
     assert!(out.stdout.starts_with("selected stages: 1\n"), "{out}");
@@ -241,6 +241,33 @@ fn outside_git_a_stage_runs_in_the_project_root_one_at_a_time() {
     // Once that run has ended, the next stage may go.
     mark_failed(&env, "t/v", 1, 1);
     let out = prepare(&env, "t/v", &["--stage", "5"]);
+    assert_eq!(out.code, Some(0), "{out}");
+    mark_failed(&env, "t/v", 5, 1);
+    // A row whose run has no manifest yet is a run being prepared — unless it is old (that
+    // run died before writing it).
+    let ledger = task_root(&env, "t/v").join("runs/implementation-planning/consumers.jsonl");
+    let started = |at: &str| {
+        format!(
+            "{{\"v\":1,\"impl_task_key\":\"project:t:v\",\"stage\":2,\"status\":\"started\",\"started_at\":\"{at}\",\"head_commit\":\"\",\"plan_run_id\":\"{plan}\",\"run_id\":\"01JD0000000000000000000077\"}}\n"
+        )
+    };
+    let before = fs_err::read_to_string(&ledger).unwrap();
+    let now = jiff::Timestamp::now().to_string();
+    fs_err::write(&ledger, format!("{before}{}", started(&now))).unwrap();
+    let out = prepare(&env, "t/v", &["--stage", "1", "--retry"]);
+    assert_eq!(out.code, Some(2), "{out}");
+    assert!(
+        out.stderr.contains(
+            "error: stage 2 is being run by run 01JD0000000000000000000077 in the project root (it is being prepared)"
+        ),
+        "{out}"
+    );
+    fs_err::write(
+        &ledger,
+        format!("{before}{}", started("2026-01-01T00:00:00Z")),
+    )
+    .unwrap();
+    let out = prepare(&env, "t/v", &["--stage", "1", "--retry"]);
     assert_eq!(out.code, Some(0), "{out}");
 }
 
@@ -287,4 +314,55 @@ fn the_plan_can_be_named_and_must_be_the_tasks() {
     ");
     let v: Value = read_json(&env.root().join("home/.okstra/registry/worktrees.json"));
     assert!(v["tasks"]["project:t:v"]["stages"].get("1").is_some());
+}
+
+#[test]
+fn in_a_nested_worktree_a_stage_runs_in_it_from_its_head() {
+    let env = TestEnv::new();
+    let linked = env.root().join("linked");
+    git(
+        env.project(),
+        &[
+            "worktree",
+            "add",
+            "-q",
+            "-b",
+            "side",
+            linked.to_str().unwrap(),
+        ],
+    );
+    let head = git(&linked, &["rev-parse", "HEAD"]);
+    fs_err::write(linked.join("plan.md"), crate::ledger::plan_md(FIVE)).unwrap();
+    let out = okstra_in(
+        &env,
+        &linked,
+        &["plan", "import", "plan.md", "--task", "t/v"],
+    );
+    assert_eq!(out.code, Some(0), "{out}");
+    let out = okstra_in(&env, &linked, &["approve", "--task", "t/v"]);
+    assert_eq!(out.code, Some(0), "{out}");
+    let args = [
+        "run",
+        "implementation",
+        "--task",
+        "t/v",
+        "--prepare-only",
+        "--json",
+    ];
+    let out = okstra_in(&env, &linked, &args);
+    assert_eq!(out.code, Some(0), "{out}");
+    let v: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(v["stage"], 1);
+    assert_eq!(v["worktree"]["status"], "skipped-nested-worktree");
+    assert_eq!(v["stageRun"]["workdir"], linked.display().to_string());
+    assert_eq!(v["stageRun"]["base"], head.as_str());
+    assert_eq!(v["stageRun"].get("branch"), None);
+    // No stage branch was made; a second stage run there is refused.
+    assert_eq!(git(env.project(), &["branch", "--list", "*-stage-*"]), "");
+    let out = okstra_in(&env, &linked, &args);
+    assert_eq!(out.code, Some(2), "{out}");
+    assert!(
+        out.stderr.contains("one stage runs at a time there"),
+        "{out}"
+    );
 }

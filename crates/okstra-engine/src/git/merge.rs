@@ -113,3 +113,78 @@ fn commit_tree(
     args.extend(["-m".to_owned(), message.to_owned()]);
     git.run(&args)
 }
+
+#[cfg(test)]
+mod tests {
+    use okstra_test_support::git_repo::{GitRepoBuilder, commit_file, git};
+
+    use super::*;
+
+    /// A repository with a branch per `(name, file, text)`, each one commit off `main`.
+    fn repo(branches: &[(&str, &str, &str)]) -> (tempfile::TempDir, Vec<String>) {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = GitRepoBuilder::new(tmp.path().join("r")).build();
+        let heads = branches
+            .iter()
+            .map(|(name, file, text)| {
+                git(&dir, &["checkout", "-q", "-b", name, "main"]);
+                commit_file(&dir, file, text, &format!("GREEN: {name}"))
+            })
+            .collect();
+        (tmp, heads)
+    }
+
+    #[test]
+    fn several_heads_merge_into_one_commit_with_every_head_as_a_parent() {
+        let (tmp, heads) = repo(&[
+            ("s1", "one.txt", "1\n"),
+            ("s2", "two.txt", "2\n"),
+            ("s3", "three.txt", "3\n"),
+        ]);
+        let dir = tmp.path().join("r");
+        let git_cmd = GitCommand::new(&dir);
+        let MergeOutcome::Merged(commit) = merge_heads(&git_cmd, &heads, "okstra: merge").unwrap()
+        else {
+            panic!("the heads merge cleanly");
+        };
+        let parents = git(&dir, &["rev-list", "--parents", "-n", "1", &commit]);
+        assert_eq!(parents, format!("{commit} {}", heads.join(" ")));
+        let files = git(&dir, &["ls-tree", "--name-only", &commit]);
+        for file in ["README.md", "one.txt", "two.txt", "three.txt"] {
+            assert!(files.lines().any(|f| f == file), "{files}");
+        }
+        assert_eq!(
+            git(&dir, &["log", "-1", "--format=%s", &commit]),
+            "okstra: merge"
+        );
+        // Nothing was checked out and no ref moved.
+        assert_eq!(git(&dir, &["status", "--porcelain"]), "");
+        assert_eq!(git(&dir, &["rev-parse", "HEAD"]), heads[2]);
+        // One distinct head is its own base.
+        let one = vec![heads[0].clone(), heads[0].clone()];
+        assert_eq!(
+            merge_heads(&git_cmd, &one, "m").unwrap(),
+            MergeOutcome::Merged(heads[0].clone())
+        );
+    }
+
+    #[test]
+    fn heads_that_conflict_name_their_files() {
+        let (tmp, heads) = repo(&[
+            ("s1", "shared.txt", "from 1\n"),
+            ("s2", "shared.txt", "from 2\n"),
+            ("s3", "other.txt", "3\n"),
+        ]);
+        let git_cmd = GitCommand::new(tmp.path().join("r"));
+        assert_eq!(
+            merge_heads(&git_cmd, &heads, "m").unwrap(),
+            MergeOutcome::Conflict(vec!["shared.txt".to_owned()])
+        );
+        // The conflict is found however late it comes.
+        let late = vec![heads[2].clone(), heads[0].clone(), heads[1].clone()];
+        assert_eq!(
+            merge_heads(&git_cmd, &late, "m").unwrap(),
+            MergeOutcome::Conflict(vec!["shared.txt".to_owned()])
+        );
+    }
+}

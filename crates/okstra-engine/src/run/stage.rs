@@ -201,3 +201,129 @@ pub(crate) fn read_carry_in(
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use okstra_core::config::Language;
+    use okstra_core::plan::{Stage as PlanStage, render_plan_markdown};
+    use serde_json::json;
+
+    use super::*;
+
+    /// A plan of two stages, 2 depending on 1.
+    fn body() -> PlanBody {
+        let stage = |n: u32, deps: Vec<u32>| PlanStage {
+            number: n,
+            title: format!("Part {n}"),
+            depends_on: deps,
+            slice_value: format!("part {n} works"),
+            acceptance: format!("`cargo test part_{n}` passes"),
+            steps: vec![plan::Step {
+                action: format!("RED: a failing test of part {n}"),
+                files: vec![format!("tests/part_{n}.rs")],
+            }],
+            validation: vec![format!("cargo test part_{n}")],
+            exit_contract: vec![format!("Part {n} is tested.")],
+            rollback: "Revert it.".to_owned(),
+            ..PlanStage::default()
+        };
+        PlanBody {
+            stages: vec![stage(1, Vec::new()), stage(2, vec![1])],
+            ..PlanBody::default()
+        }
+    }
+
+    fn manifest(
+        root: &Path,
+        task_type: &str,
+        stage: Option<u32>,
+        record: &serde_json::Value,
+    ) -> RunManifest {
+        let mut value = json!({
+            "schemaVersion": "run-manifest/v1",
+            "runId": "01JD0000000000000000000009",
+            "projectId": "p",
+            "projectRoot": root.display().to_string(),
+            "taskGroup": "g",
+            "taskId": "t",
+            "taskType": task_type,
+            "runSeq": 1,
+            "status": "prepared",
+            "createdAt": "2026-06-10T08:00:00Z",
+            "updatedAt": "2026-06-10T08:00:00Z",
+            "worktree": {"status": "skipped-non-git", "workdir": root.display().to_string()},
+            "okstraVersion": "0.1.0",
+            "stageRun": record.clone(),
+        });
+        if let Some(stage) = stage {
+            value["stage"] = stage.into();
+        }
+        RunManifest::parse(&value.to_string()).unwrap()
+    }
+
+    #[test]
+    fn a_resumed_run_rebuilds_its_stage_from_the_manifest() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        let reports = root.join(".okstra/tasks/g/t/runs/implementation-planning/reports");
+        fs_err::create_dir_all(&reports).unwrap();
+        let md = render_plan_markdown(&body(), Language::En).unwrap();
+        let plan_file = reports.join("final-report-implementation-planning-1.md");
+        fs_err::write(&plan_file, format!("---\napproved: true\n---\n\n{md}")).unwrap();
+        let carry_dir = root.join(".okstra/tasks/g/t/runs/implementation/carry");
+        fs_err::create_dir_all(&carry_dir).unwrap();
+        let carry = r#"{"stage": 1, "status": "done", "head": "abc"}"#;
+        fs_err::write(carry_dir.join("stage-1.json"), carry).unwrap();
+        let record = json!({
+            "plan": ".okstra/tasks/g/t/runs/implementation-planning/reports/final-report-implementation-planning-1.md",
+            "planRunId": "01JD0000000000000000000001",
+            "implementationBase": "a".repeat(40),
+            "base": "b".repeat(40),
+            "worktree": "/h/w/stage-2",
+            "workdir": "/h/w/stage-2",
+            "branch": "okstra/feat/g-t-stage-2",
+            "mode": "retry",
+            "executor": "codex",
+            "verifier": "claude",
+            "attemptRef": "refs/okstra/attempts/stage-2-1",
+        });
+        let m = manifest(root, "implementation", Some(2), &record);
+        let run = StageRun::from_manifest(&m).unwrap().unwrap();
+        assert_eq!(run.stage.get(), 2);
+        assert_eq!(run.plan_stage.title, "Part 2");
+        assert_eq!(run.plan_stage.depends_on, vec![1]);
+        assert_eq!(run.plan.stages.len(), 2);
+        assert_eq!(run.plan_path, plan_file);
+        assert_eq!(run.plan_run_id.to_string(), "01JD0000000000000000000001");
+        assert_eq!(run.base.as_deref(), Some("b".repeat(40).as_str()));
+        assert_eq!(run.worktree.as_deref(), Some(Path::new("/h/w/stage-2")));
+        assert_eq!(run.branch.as_deref(), Some("okstra/feat/g-t-stage-2"));
+        assert_eq!(run.mode, StageMode::Retry);
+        assert_eq!(run.executor, "codex");
+        assert_eq!(
+            run.attempt_ref.as_deref(),
+            Some("refs/okstra/attempts/stage-2-1")
+        );
+        assert_eq!(run.carry_in.len(), 1);
+        assert_eq!(run.carry_in[0].stage.get(), 1);
+        assert_eq!(run.carry_in[0].text, carry);
+        assert_eq!(run.carry_in[0].sidecar, None, "not a carry/v1");
+        // The record it gives back is the one it was built from.
+        assert_eq!(serde_json::to_value(run.record(root)).unwrap(), record);
+
+        // Another task type has no stage; an implementation run without a record is refused;
+        // a plan that lost the stage is named.
+        let other = manifest(root, "error-analysis", None, &serde_json::Value::Null);
+        assert!(StageRun::from_manifest(&other).unwrap().is_none());
+        let bare = manifest(root, "implementation", Some(2), &serde_json::Value::Null);
+        assert!(matches!(
+            StageRun::from_manifest(&bare),
+            Err(StageRunError::NoStage { .. })
+        ));
+        let gone = manifest(root, "implementation", Some(3), &record);
+        assert!(matches!(
+            StageRun::from_manifest(&gone),
+            Err(StageRunError::NoSuchStage { .. })
+        ));
+    }
+}

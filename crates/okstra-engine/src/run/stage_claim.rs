@@ -24,6 +24,17 @@ use crate::home::Home;
 use crate::ledger::{Claim, LedgerError, RunLiveness, run_liveness};
 use crate::registry::with_registry;
 
+/// How long after its `started` row a run without a manifest is taken to be still preparing.
+const PREPARING: jiff::SignedDuration = jiff::SignedDuration::from_secs(60);
+
+/// How a started stage is held by its run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Occupied {
+    Running,
+    Prepared,
+    Preparing,
+}
+
 /// Where the stage runs, as the claim needs it.
 #[derive(Clone, Debug)]
 pub(crate) enum Place {
@@ -186,7 +197,8 @@ impl Decide<'_> {
         }
     }
 
-    /// Refuses `--retry` of a started stage whose run is still going or has not started.
+    /// Refuses `--retry` of a started stage whose run is still going, being prepared, or
+    /// prepared and not started.
     fn retryable(&self, entry: &StageEntry) -> Result<(), StageError> {
         let StageState::Started { run_id, .. } = &entry.state else {
             return Err(self.wrong(entry, "started"));
@@ -194,16 +206,41 @@ impl Decide<'_> {
         let Some(run_id) = run_id else {
             return Ok(());
         };
+        match self.occupancy(entry) {
+            Some(Occupied::Running | Occupied::Preparing) => Err(StageError::StillRunning {
+                stage: entry.stage,
+                run_id: run_id.clone(),
+            }),
+            Some(Occupied::Prepared) => Err(StageError::Prepared {
+                stage: entry.stage,
+                run_id: run_id.clone(),
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// Returns whether the run that started `entry` still holds it: running, prepared and not
+    /// started, or being prepared — its row is written before its manifest, so a row younger
+    /// than [`PREPARING`] whose run has no manifest yet is taken for one in flight (a run that
+    /// died there is free once the row is older).
+    fn occupancy(&self, entry: &StageEntry) -> Option<Occupied> {
+        let StageState::Started {
+            run_id: Some(run_id),
+            started_at,
+            ..
+        } = &entry.state
+        else {
+            return None;
+        };
         match run_liveness(self.task, stage_of(entry.stage), run_id) {
-            RunLiveness::Running => Err(StageError::StillRunning {
-                stage: entry.stage,
-                run_id: run_id.clone(),
-            }),
-            RunLiveness::Prepared => Err(StageError::Prepared {
-                stage: entry.stage,
-                run_id: run_id.clone(),
-            }),
-            RunLiveness::Dead | RunLiveness::Ended(_) | RunLiveness::NoManifest => Ok(()),
+            RunLiveness::Running => Some(Occupied::Running),
+            RunLiveness::Prepared => Some(Occupied::Prepared),
+            RunLiveness::NoManifest => {
+                let at = started_at.as_deref()?.parse::<jiff::Timestamp>().ok()?;
+                let age = jiff::Timestamp::now().duration_since(at);
+                (age < PREPARING).then_some(Occupied::Preparing)
+            }
+            RunLiveness::Dead | RunLiveness::Ended(_) => None,
         }
     }
 
@@ -220,10 +257,11 @@ impl Decide<'_> {
             if *run_id == self.run_id.to_string() {
                 continue;
             }
-            let why = match run_liveness(self.task, stage_of(entry.stage), run_id) {
-                RunLiveness::Running => "its okstra is running",
-                RunLiveness::Prepared => "it is prepared and not started",
-                _ => continue,
+            let why = match self.occupancy(entry) {
+                Some(Occupied::Running) => "its okstra is running",
+                Some(Occupied::Prepared) => "it is prepared and not started",
+                Some(Occupied::Preparing) => "it is being prepared",
+                None => continue,
             };
             return Err(StageError::OneAtATime {
                 running: entry.stage,
