@@ -162,8 +162,7 @@ impl TaskPaths {
 pub enum RoundTag {
     Round(u32),
     PlanBody,
-    /// Step `n` (1-based) of an executor driven one plan step per invocation: written
-    /// `step-<n>`, the replay fixture's key of that step.
+    /// Step `n` (1-based) of an executor driven step by step; its replay key is `step-<n>`.
     Step(u32),
 }
 
@@ -206,19 +205,12 @@ impl<'de> serde::Deserialize<'de> for RoundTag {
                     .map_err(|_| E::custom("round out of range"))
             }
             fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<RoundTag, E> {
-                match v {
-                    "pbv" => Ok(RoundTag::PlanBody),
-                    step if step.starts_with("step-") => step["step-".len()..]
-                        .parse()
-                        .ok()
-                        .filter(|n| *n >= 1)
-                        .map(RoundTag::Step)
-                        .ok_or_else(|| E::custom(format!("bad round {v:?}"))),
-                    n => n
-                        .parse()
-                        .map(RoundTag::Round)
-                        .map_err(|_| E::custom(format!("bad round {v:?}"))),
-                }
+                let tag = match v.strip_prefix("step-") {
+                    _ if v == "pbv" => Some(RoundTag::PlanBody),
+                    Some(n) => n.parse().ok().filter(|n| *n >= 1).map(RoundTag::Step),
+                    None => v.parse().ok().map(RoundTag::Round),
+                };
+                tag.ok_or_else(|| E::custom(format!("bad round {v:?}")))
             }
         }
         d.deserialize_any(V)
@@ -348,8 +340,7 @@ impl RunPaths {
         self.state_dir().join("plan-body-verification.json")
     }
 
-    /// Returns `state/evidence-<seq>.json`: the evidence okstra took on an implementation run's
-    /// stage head.
+    /// Returns `state/evidence-<seq>.json`: okstra's evidence on an implementation run's head.
     pub fn evidence(&self) -> PathBuf {
         self.state_dir().join(format!("evidence-{}.json", self.seq))
     }

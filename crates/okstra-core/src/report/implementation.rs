@@ -2,9 +2,8 @@
 //! how the executor was driven, the commits of `base..head` with their TDD action (RED / GREEN
 //! / REFACTOR) and whether okstra made them, okstra's evidence (the Stage Validation at the
 //! head, the TDD proof, the DB gate, its own diff findings), the verifier's verdict with its
-//! findings, and okstra's decision with every reason and the carry it wrote. Also the notes
-//! and the narrative okstra writes itself for such a report: no report writer is asked, the
-//! executor's own account is quoted as it is.
+//! findings, and okstra's decision with every reason and the carry it wrote, and its notes.
+//! The narrative okstra writes for such a report is `stage_narrative`'s.
 //!
 //! Every field is okstra's: built from the evidence it took, the execution record it kept and
 //! the verdict block it checked. Rendering is `render`'s.
@@ -14,15 +13,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::carry::Verdict;
 use crate::evidence::{
-    CommandEvidence, DbGate, DbGateStatus, DiffFinding, DiffSeverity, StageCommit, StageEvidence,
-    TddProof,
+    CommandEvidence, DbGate, DbGateStatus, DiffFinding, StageCommit, StageEvidence, TddProof,
 };
 use crate::executor::{LEFTOVER_SUBJECT, StepAction};
 use crate::implementation::{StageDecision, VerifierOutcome, short};
-use crate::report::data::Narrative;
-
-/// The most characters of the executor's account a report quotes.
-const MAX_ACCOUNT_CHARS: usize = 8000;
 
 /// An implementation run's stage, as its report shows it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -214,78 +208,6 @@ impl StageReport {
             ));
         }
         notes
-    }
-
-    /// Returns the narrative okstra writes for the report: the decision in one paragraph, the
-    /// executor's account quoted (redacted by the caller, cut to a bounded length), and the
-    /// verifier's advisory fixes as recommendations.
-    pub fn narrative(&self, executor_account: Option<&str>) -> Narrative {
-        let mut summary = format!(
-            "Stage {} ({}) {}.",
-            self.stage,
-            self.title.trim(),
-            match self.outcome {
-                Verdict::Pass => "passed",
-                Verdict::Fail => "failed",
-            }
-        );
-        let proof = self.tdd_proof.as_ref().map_or_else(
-            || "no TDD proof".to_owned(),
-            |p| format!("TDD proof {}", tdd_words(p)),
-        );
-        summary.push_str(&format!(
-            " {} commit{}, {proof}, verifier {}.",
-            self.commits.len(),
-            if self.commits.len() == 1 { "" } else { "s" },
-            self.verifier
-                .verdict
-                .map_or_else(|| self.verifier.status.clone(), |v| v.to_string())
-        ));
-        if !self.reasons.is_empty() {
-            summary.push_str(&format!(" Failures: {}.", self.reasons.join("; ")));
-        }
-        let analysis = match executor_account.map(str::trim).filter(|t| !t.is_empty()) {
-            Some(text) => {
-                let cut: String = text.chars().take(MAX_ACCOUNT_CHARS).collect();
-                let more = if cut.len() < text.len() {
-                    "\n\n(cut: the executor's whole account is its result file)"
-                } else {
-                    ""
-                };
-                format!(
-                    "The executor's own account (okstra checked the commits and ran the validation itself):\n\n{cut}{more}"
-                )
-            }
-            None => "The executor gave no account of its own.".to_owned(),
-        };
-        let recommendations = self
-            .verifier
-            .findings
-            .iter()
-            .chain(&self.okstra_findings)
-            .filter(|f| f.severity == DiffSeverity::Advisory)
-            .map(|f| format!("{} {}: {}", f.at, f.rule, f.fix))
-            .collect();
-        Narrative {
-            summary,
-            analysis,
-            recommendations,
-            plan_body: None,
-            plan: None,
-            clarifications: Vec::new(),
-        }
-    }
-}
-
-/// Returns the TDD proof's verdict in words.
-fn tdd_words(proof: &TddProof) -> &'static str {
-    use crate::evidence::TddVerdict;
-    match proof.verdict {
-        TddVerdict::Proven => "proven",
-        TddVerdict::Exempt => "exempt",
-        TddVerdict::NoRedCommit => "failed (no RED commit)",
-        TddVerdict::RedPassed => "failed (RED passes)",
-        TddVerdict::HeadFails => "failed (the head fails)",
     }
 }
 

@@ -2,7 +2,9 @@
 //! notes, and okstra's narrative.
 
 use super::*;
+use crate::evidence::DiffSeverity;
 use crate::implementation::{ExecutorEnd, StageVerdictBlock, decide_stage};
+use crate::report::stage_narrative::{MAX_ACCOUNT_CHARS, stage_narrative};
 
 fn evidence() -> StageEvidence {
     StageEvidence {
@@ -85,7 +87,7 @@ fn commits_carry_their_action_and_author_and_notes_follow() {
     assert!(
         notes[1].starts_with("okstra committed what the executor left uncommitted: eeeeeeeeeeee")
     );
-    let narrative = report.narrative(None);
+    let narrative = stage_narrative(&report, None);
     assert_eq!(
         narrative.summary,
         "Stage 3 (Totals) failed. 3 commits, TDD proof failed (no RED commit), verifier \
@@ -117,7 +119,7 @@ fn a_passing_stage_quotes_the_executor_and_lists_advice() {
     let report = stage_report(&input(Ok(&e), &[], &verifier, &decision));
     assert!(report.notes().is_empty());
     let long = "x".repeat(MAX_ACCOUNT_CHARS + 5);
-    let narrative = report.narrative(Some(&long));
+    let narrative = stage_narrative(&report, Some(&long));
     assert!(
         narrative
             .summary

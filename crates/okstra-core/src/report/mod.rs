@@ -12,6 +12,7 @@ pub mod fallback;
 pub mod headings;
 pub mod implementation;
 pub mod render;
+pub mod stage_narrative;
 
 #[cfg(test)]
 pub(crate) mod fixture;
@@ -32,3 +33,4 @@ pub use implementation::{
 pub use render::{
     FrontmatterError, MarkdownFrontmatter, parse_markdown_frontmatter, render_markdown, sha256_hex,
 };
+pub use stage_narrative::stage_narrative;

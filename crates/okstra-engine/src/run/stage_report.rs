@@ -28,7 +28,7 @@ impl Run {
         };
         let stage = self.stage_report(&decision, self.found.stage.carry.as_ref());
         let account = self.found.stage.account.join("\n\n");
-        let narrative = stage.narrative(Some(&account));
+        let narrative = okstra_core::report::stage_narrative(&stage, Some(&account));
         let mut integrity = self.integrity()?;
         integrity.state = self.state_hashes()?;
         let budget = self.settings.budget();
