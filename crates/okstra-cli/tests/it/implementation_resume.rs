@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use crate::common::{okstra, okstra_cmd, read_json, read_stderr_until, run_guarded, wait_guarded};
 use crate::run_stage::{ledger_rows, stage_worktree};
 use crate::stage_kit::{
-    approve_kit_plan, carry, four_stages, judge, kit_env, kit_project, run_stage, shell_executor,
+    approve_kit_plan, carry, four_stages, judge, kit_env, kit_project, run_stage, shell_project,
     stage_dir, subjects, verdict_answer,
 };
 
@@ -90,21 +90,8 @@ fn a_stage_run_killed_at_each_checkpoint_is_finished_by_resume() {
 #[test]
 fn an_executor_killed_while_it_runs_runs_again_in_the_same_worktree() {
     let env = kit_env();
-    let stages = four_stages();
     let mut gate = Gate::new(&env.root().join("gate"));
-    let agent = shell_executor(&env, Some(&gate.arg()));
-    kit_project(
-        &env,
-        &stages,
-        &judge("PASS"),
-        &json!({"executor": {"stepMode": false}}),
-    );
-    // The shell executor replaces s1 (project.json's agents, written again with it).
-    let path = env.project().join(".okstra/project.json");
-    let mut project: Value = read_json(&path);
-    project["agents"]["s1"] = agent;
-    fs_err::write(&path, project.to_string()).unwrap();
-    approve_kit_plan(&env, TASK, &stages);
+    shell_project(&env, Some(&gate.arg()), false);
     let mut cmd = okstra_cmd(
         &env,
         &[
@@ -161,19 +148,7 @@ fn the_executors_push_fails_and_the_stage_still_passes() {
         &["remote", "add", "origin", remote.to_str().unwrap()],
     );
     git(env.project(), &["push", "-q", "origin", "main"]);
-    let stages = four_stages();
-    let agent = shell_executor(&env, None);
-    kit_project(
-        &env,
-        &stages,
-        &judge("PASS"),
-        &json!({"executor": {"stepMode": false}}),
-    );
-    let path = env.project().join(".okstra/project.json");
-    let mut project: Value = read_json(&path);
-    project["agents"]["s1"] = agent;
-    fs_err::write(&path, project.to_string()).unwrap();
-    approve_kit_plan(&env, TASK, &stages);
+    shell_project(&env, None, false);
     let out = run_stage(&env, TASK, 1, &[]);
     assert_eq!(out.code, Some(0), "{out}");
     let result = fs_err::read_to_string(
@@ -264,4 +239,93 @@ fn the_verifier_reads_the_diff_and_okstras_evidence_never_the_executors_words() 
             "{prompt}"
         );
     }
+}
+
+#[test]
+fn what_the_executor_left_uncommitted_is_committed_by_okstra_and_reported() {
+    let env = kit_env();
+    shell_project(&env, None, true);
+    let out = run_stage(&env, TASK, 1, &[]);
+    assert_eq!(out.code, Some(0), "{out}");
+    assert!(
+        out.stderr
+            .contains("(whole-stage, 1 invocation, 2 commits; okstra committed 1)"),
+        "{out}"
+    );
+    assert!(
+        out.stdout
+            .contains("  note: okstra committed what the executor left uncommitted: "),
+        "{out}"
+    );
+    let c = carry(&env, TASK, 1).expect("a carry");
+    let subjects: Vec<&str> = c["commits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["subject"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        subjects,
+        [
+            "RED: a failing test of op 1",
+            "okstra: uncommitted executor changes"
+        ]
+    );
+    assert_eq!(c["tddProof"]["verdict"], "proven");
+    let data = read_json(
+        &stage_dir(&env, TASK, 1).join("reports/final-report-implementation-1.data.json"),
+    );
+    assert_eq!(data["implementation"]["commits"][1]["byOkstra"], true);
+    let run = manifest(&env, 1)["runId"].as_str().unwrap().to_owned();
+    let v = okstra(&env, &["validate", &run]);
+    assert_eq!(v.code, Some(0), "{v}");
+}
+
+#[test]
+fn validate_names_a_tampered_record_carry_or_ledger() {
+    let env = kit_env();
+    let stages = four_stages();
+    kit_project(&env, &stages, &judge("PASS"), &json!({}));
+    approve_kit_plan(&env, TASK, &stages);
+    let out = run_stage(&env, TASK, 1, &[]);
+    assert_eq!(out.code, Some(0), "{out}");
+    let run = manifest(&env, 1)["runId"].as_str().unwrap().to_owned();
+    let task = env.project().join(".okstra/tasks").join(TASK);
+    let ledger = task.join("runs/implementation-planning/consumers.jsonl");
+    let rows = fs_err::read_to_string(&ledger).unwrap();
+    // The done row gone, and the carry too (so no repair brings the row back).
+    let kept: String = rows
+        .lines()
+        .filter(|l| !l.contains("\"done\""))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    fs_err::write(&ledger, kept).unwrap();
+    let carry_path = task.join("runs/implementation/carry/stage-1.json");
+    let carry_text = fs_err::read_to_string(&carry_path).unwrap();
+    fs_err::remove_file(&carry_path).unwrap();
+    let v = okstra(&env, &["validate", &run]);
+    assert_ne!(v.code, Some(0), "{v}");
+    let all = format!("{}{}", v.stdout, v.stderr);
+    assert!(
+        all.contains("the stage passed but no carry of this run exists"),
+        "{v}"
+    );
+    assert!(
+        all.contains("the stage passed but no `done` row of run"),
+        "{v}"
+    );
+    fs_err::write(&ledger, rows).unwrap();
+    fs_err::write(&carry_path, carry_text).unwrap();
+    // The evidence record edited after the report.
+    let evidence = stage_dir(&env, TASK, 1).join("state/evidence-1.json");
+    let text = fs_err::read_to_string(&evidence).unwrap();
+    fs_err::write(&evidence, text.replace("\"proven\"", "\"exempt\"")).unwrap();
+    let v = okstra(&env, &["validate", &run]);
+    assert_ne!(v.code, Some(0), "{v}");
+    let all = format!("{}{}", v.stdout, v.stderr);
+    assert!(all.contains("changed after the report was written"), "{v}");
+    assert!(
+        all.contains("/implementation/tddProof differs from the evidence record"),
+        "{v}"
+    );
 }

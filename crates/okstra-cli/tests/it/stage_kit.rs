@@ -313,8 +313,9 @@ pub(crate) fn subjects(dir: &Path, range: &str) -> Vec<String> {
 }
 
 /// The shell executor of stage 1 (a `command` agent driven whole): it waits on the gate given
-/// as its first argument (when one is), writes and commits the RED test, then the GREEN code,
-/// then tries `git push` to `origin` and says whether the push went through.
+/// as its first argument (when one is), writes and commits the RED test, then the GREEN code —
+/// left uncommitted when its second argument is `leave` — then tries `git push` to `origin`
+/// and says whether the push went through.
 const SHELL_EXECUTOR: &str = r#"#!/bin/sh
 cat > /dev/null
 if [ -n "$1" ]; then head -c 1 "$1" > /dev/null; fi
@@ -329,8 +330,10 @@ if [ ! -f lib/add.sh ]; then
   mkdir -p lib
   printf '%s\n' '#!/bin/sh' 'op="$1"' 'shift' '. "$(dirname "$0")/lib/$op.sh"' '"$op" "$@"' > calc.sh
   printf '%s\n' 'add() { echo $(( $1 + $2 )); }' > lib/add.sh
-  git add calc.sh lib/add.sh
-  git commit -q -m "GREEN: implement op 1"
+  if [ "$2" != leave ]; then
+    git add calc.sh lib/add.sh
+    git commit -q -m "GREEN: implement op 1"
+  fi
 fi
 set +e
 if git push -q origin HEAD:refs/heads/pushed-by-executor 2>/dev/null; then
@@ -342,10 +345,27 @@ echo "Did stage 1."
 "#;
 
 /// Writes the shell executor and returns its agent entry (`command`), waiting on `gate` first
-/// when given.
-pub(crate) fn shell_executor(env: &TestEnv, gate: Option<&str>) -> Value {
+/// when given, leaving its GREEN code uncommitted when `leave`.
+pub(crate) fn shell_executor(env: &TestEnv, gate: Option<&str>, leave: bool) -> Value {
     let script = env.root().join("shell-executor.sh");
     fs_err::write(&script, SHELL_EXECUTOR).unwrap();
     json!({"adapter": "command",
-           "argv": ["sh", script.display().to_string(), gate.unwrap_or("")]})
+           "argv": ["sh", script.display().to_string(), gate.unwrap_or(""),
+                    if leave { "leave" } else { "" }]})
+}
+
+/// Sets the kit up with the shell executor as `s1`, driven whole; approves the plan.
+pub(crate) fn shell_project(env: &TestEnv, gate: Option<&str>, leave: bool) {
+    let stages = four_stages();
+    kit_project(
+        env,
+        &stages,
+        &judge("PASS"),
+        &json!({"executor": {"stepMode": false}}),
+    );
+    let path = env.project().join(".okstra/project.json");
+    let mut project: Value = serde_json::from_str(&fs_err::read_to_string(&path).unwrap()).unwrap();
+    project["agents"]["s1"] = shell_executor(env, gate, leave);
+    fs_err::write(&path, project.to_string()).unwrap();
+    approve_kit_plan(env, "calc/ops", &stages);
 }
