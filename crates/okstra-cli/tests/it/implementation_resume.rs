@@ -295,9 +295,8 @@ fn validate_names_a_tampered_record_carry_or_ledger() {
     let rows = fs_err::read_to_string(&ledger).unwrap();
     // The done row gone, and the carry too (so no repair brings the row back).
     let kept: String = rows
-        .lines()
+        .split_inclusive('\n')
         .filter(|l| !l.contains("\"done\""))
-        .map(|l| format!("{l}\n"))
         .collect();
     fs_err::write(&ledger, kept).unwrap();
     let carry_path = task.join("runs/implementation/carry/stage-1.json");
