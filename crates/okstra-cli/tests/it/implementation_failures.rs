@@ -300,3 +300,29 @@ fn redo_of_a_done_stage_and_reverify_of_a_stale_one() {
         validates(&env, seq);
     }
 }
+
+#[test]
+fn outside_git_a_stage_passes_on_its_validation_with_the_tdd_order_unproven() {
+    let env = TestEnv::new_non_git();
+    for program in ["sh", "dirname", "cat", "mkdir", "head"] {
+        let target = okstra_test_support::test_env::host_program(program);
+        std::os::unix::fs::symlink(target, env.bin().join(program)).unwrap();
+    }
+    setup(&env, &judge("PASS"), &json!({}));
+    let out = run_stage(&env, TASK, 1, &[]);
+    assert_eq!(out.code, Some(0), "{out}");
+    assert!(
+        env.project().join("lib/add.sh").is_file(),
+        "the patches landed in the root"
+    );
+    assert!(
+        out.stdout
+            .contains("  note: outside git: okstra could not prove the TDD order"),
+        "{out}"
+    );
+    let c = carry(&env, TASK, 1).expect("a carry");
+    assert_eq!(c["tddProof"]["verdict"], "no-git");
+    assert_eq!(c["commits"], json!([]));
+    assert_eq!(c["validationEvidence"][0]["exitCode"], 0);
+    validates(&env, 1);
+}

@@ -74,7 +74,8 @@ pub fn verifier_needed(executor: &ExecutorEnd, evidence: Result<&StageEvidence, 
 /// failure of the evidence (`StageEvidence::failures`).
 pub fn own_failures(evidence: &StageEvidence) -> Vec<String> {
     let mut out = Vec::new();
-    if evidence.commits.is_empty() {
+    // Outside git (no base) there are no commits to have.
+    if evidence.commits.is_empty() && !evidence.base.is_empty() {
         out.push(format!(
             "the stage has no commit: its head is its base {}",
             short(&evidence.base)

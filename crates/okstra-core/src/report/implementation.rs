@@ -196,6 +196,17 @@ impl StageReport {
                 gate.triggers.join(", ")
             ));
         }
+        if self
+            .tdd_proof
+            .as_ref()
+            .is_some_and(|p| p.verdict == crate::evidence::TddVerdict::NoGit)
+        {
+            notes.push(
+                "outside git: okstra could not prove the TDD order nor bind the evidence to a \
+                 tree; it ran the Stage Validation on the project root as the executor left it"
+                    .to_owned(),
+            );
+        }
         for c in self
             .commits
             .iter()

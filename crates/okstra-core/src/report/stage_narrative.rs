@@ -81,5 +81,6 @@ fn tdd_words(proof: &TddProof) -> &'static str {
         TddVerdict::NoRedCommit => "failed (no RED commit)",
         TddVerdict::RedPassed => "failed (RED passes)",
         TddVerdict::HeadFails => "failed (the head fails)",
+        TddVerdict::NoGit => "not provable (outside git)",
     }
 }

@@ -98,6 +98,11 @@ impl Run {
         };
         let (diff, truncated) = match &range {
             Ok(r) => (r.diff.as_str(), r.diff_truncated),
+            Err(_) if evidence.base.is_empty() => (
+                "(the project is not in git: there is no diff; read the files the stage names \
+                 in your working directory)",
+                false,
+            ),
             Err(_) => ("(okstra could not read the diff)", false),
         };
         let mut sections = vec![self.context_section()];
