@@ -314,7 +314,7 @@ pub enum RunError {
         )>,
     },
     #[error(
-        "this okstra cannot run {task_type} yet: it needs an approved plan with a Stage Map (implementation) or a verified task (release-handoff), which come in a later version"
+        "this okstra cannot run {task_type} yet: it needs a verified task (release-handoff), which comes in a later version"
     )]
     NotRunnable { task_type: okstra_core::TaskType },
     #[error("cannot start okstra's async runtime: {0}")]
