@@ -526,10 +526,9 @@ impl From<RunError> for CommandError {
                 .hint("fix that report (`okstra validate` names its problems) or move it aside"),
             RunError::Busy { .. } => CommandError::user(err)
                 .hint("wait for it to end, or stop it (Ctrl-C, or kill the okstra process) first"),
-            RunError::NotRunnable { task_type } => CommandError::user(err).hint(match task_type {
-                okstra_core::TaskType::Implementation => "--prepare-only prepares the stage's run (plan, selection, reservation, stage worktree); its phases come in a later version",
-                _ => "run requirements-discovery, error-analysis, implementation-planning or final-verification",
-            }),
+            RunError::NotRunnable { .. } => CommandError::user(err).hint(
+                "run requirements-discovery, error-analysis, implementation-planning, implementation or final-verification",
+            ),
             RunError::NoBrief { .. } => CommandError::user(err).hint(
                 "pass --brief FILE, or --brief-text \"…\": the brief is what the workers are paid to read",
             ),
@@ -549,6 +548,7 @@ impl From<RunError> for CommandError {
             | RunError::Prompt(_)
             | RunError::PriorReport(PriorReportError::Io(_))
             | RunError::Runtime(_)
+            | RunError::StagePhase(_)
             | RunError::Task { .. } => CommandError::internal(err),
         }
     }

@@ -109,6 +109,47 @@ impl Narrator {
                 plural(*analysers, "analyser", "analysers")
             ),
             RunEvent::PlanGate(gate) => format!("plan-body verification: {}", gate_words(gate)),
+            RunEvent::Executed {
+                stage,
+                mode,
+                invocations,
+                commits,
+                okstra_commits,
+            } => format!(
+                "stage {stage}: executor done ({mode}, {}, {}; okstra committed {okstra_commits})",
+                plural(*invocations, "invocation", "invocations"),
+                plural(*commits, "commit", "commits"),
+            ),
+            RunEvent::Evidence {
+                error: Some(error), ..
+            } => format!("evidence: could not be taken: {error}"),
+            RunEvent::Evidence { failures, .. } if failures.is_empty() => {
+                "evidence: okstra's checks hold".to_owned()
+            }
+            RunEvent::Evidence { failures, .. } => {
+                format!("evidence: {}", failures.join("; "))
+            }
+            RunEvent::Verified {
+                verdict: Some(verdict),
+                findings,
+                ..
+            } => format!(
+                "verifier: {verdict} ({})",
+                plural(*findings, "finding", "findings")
+            ),
+            RunEvent::Verified { reason, .. } => format!(
+                "verifier: no verdict ({})",
+                reason.as_deref().unwrap_or("not asked")
+            ),
+            RunEvent::Decided {
+                stage,
+                verdict,
+                carry,
+                ..
+            } => match carry {
+                Some(carry) => format!("stage {stage}: {verdict}, carry {carry}"),
+                None => format!("stage {stage}: {verdict}"),
+            },
             RunEvent::Report { path } => format!("report {path}"),
             RunEvent::Validated { failures: 0 } => "validate: every check passed".to_owned(),
             RunEvent::Validated { failures } => {

@@ -1,6 +1,7 @@
 //! Owns why a worker's final answer is refused: [`AnswerError`], the one error over every
 //! contract check — findings and verdicts blocks (`findings::check`), the report writer's
-//! narrative (`report`) and the answers about a plan (`plan::answer`). Its text is what the one
+//! narrative (`report`), the answers about a plan (`plan::answer`) and a stage verifier's
+//! verdict (`implementation`). Its text is what the one
 //! re-dispatch appends under `## Rejected answer`.
 //!
 //! The checks themselves live with what they check; this file only gathers their errors, so
@@ -10,6 +11,7 @@ use thiserror::Error;
 
 use crate::findings::check::FindingsAnswerError;
 use crate::findings::contract::ContractError;
+use crate::implementation::StageVerdictError;
 use crate::plan::answer::PlanAnswerError;
 use crate::plan::check::Violation;
 
@@ -26,6 +28,9 @@ pub enum AnswerError {
     /// An answer about a plan (`plan::answer`).
     #[error(transparent)]
     Plan(#[from] PlanAnswerError),
+    /// A stage verifier's verdict block (`implementation::verdict`).
+    #[error(transparent)]
+    StageVerdict(#[from] StageVerdictError),
 }
 
 impl AnswerError {
@@ -33,7 +38,9 @@ impl AnswerError {
     pub fn plan_violations(&self) -> Option<&[Violation]> {
         match self {
             AnswerError::Plan(e) => e.plan_violations(),
-            AnswerError::Contract(_) | AnswerError::Findings(_) => None,
+            AnswerError::Contract(_) | AnswerError::Findings(_) | AnswerError::StageVerdict(_) => {
+                None
+            }
         }
     }
 }

@@ -150,6 +150,16 @@ pub struct ExecutorConfig {
     pub step_mode: Option<bool>,
 }
 
+/// `verifier`: what the verifier of an implementation run checks.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VerifierConfig {
+    /// Add the hexagonal overlay's blocking rules (logic in a port, impure adapters, domain
+    /// objects outside `domain/`) to the verifier's rule catalog (SPEC §8); a JSON boolean.
+    #[serde(default)]
+    pub hexagonal: Option<bool>,
+}
+
 /// The typed content of project.json (and of the embedded defaults). Every key is optional
 /// here; `projectId` is required of a project file by [`ProjectConfig::project_id`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -191,6 +201,8 @@ pub struct ProjectConfig {
     pub work_category: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub executor: Option<ExecutorConfig>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verifier: Option<VerifierConfig>,
 }
 
 /// A key in a config document that okstra does not know; reported, never fatal.
@@ -219,12 +231,14 @@ const TOP_KEYS: &[&str] = &[
     "prTemplate",
     "workCategory",
     "executor",
+    "verifier",
 ];
 const AGENT_KEYS: &[&str] = &["adapter", "argv", "fixture", "binary", "extraArgs"];
 const CONVERGENCE_KEYS: &[&str] = &["maxRounds", "critic"];
 const CRITIC_KEYS: &[&str] = &["enabled", "provider"];
 const BUDGET_KEYS: &[&str] = &["maxTokens", "maxCostUsd"];
 const EXECUTOR_KEYS: &[&str] = &["stepMode"];
+const VERIFIER_KEYS: &[&str] = &["hexagonal"];
 
 impl ProjectConfig {
     /// Parses a project.json (or defaults) text: version check, typed fields, and the list of
@@ -261,6 +275,9 @@ impl ProjectConfig {
         }
         if let Some(Value::Object(executor)) = obj.get("executor") {
             unknown_keys(executor, EXECUTOR_KEYS, "executor.", &mut warnings);
+        }
+        if let Some(Value::Object(verifier)) = obj.get("verifier") {
+            unknown_keys(verifier, VERIFIER_KEYS, "verifier.", &mut warnings);
         }
         let config = typed_fields(obj)?;
         Ok((config, warnings))
@@ -352,7 +369,8 @@ mod tests {
           "qaCommands": { "test": "cargo test", "lint": "cargo clippy", "db-test": null },
           "prTemplate": ".github/pull_request_template.md",
           "workCategory": "feat",
-          "executor":  { "stepMode": true } }"#;
+          "executor":  { "stepMode": true },
+          "verifier":  { "hexagonal": true } }"#;
         let (cfg, warnings) = ProjectConfig::parse(text).unwrap();
         assert!(warnings.is_empty(), "{warnings:?}");
         assert_eq!(cfg.project_id().unwrap().as_str(), "shop");
@@ -360,13 +378,14 @@ mod tests {
         assert_eq!(cfg.qa_commands["db-test"], None);
         assert_eq!(cfg.convergence.unwrap().max_rounds, Some(2));
         assert_eq!(cfg.executor.unwrap().step_mode, Some(true));
+        assert_eq!(cfg.verifier.unwrap().hexagonal, Some(true));
     }
 
     #[test]
     fn unknown_keys_warn() {
         let text = r#"{"projectId":"shop","colour":"red","convergence":{"maxRound":3,"critic":{"on":true}},
             "agents":{"x":{"adapter":"replay","fixtures":"a"}},"budget":{"tokens":1},
-            "executor":{"stepmode":true}}"#;
+            "executor":{"stepmode":true},"verifier":{"hexagon":true}}"#;
         let (_, warnings) = ProjectConfig::parse(text).unwrap();
         let keys: Vec<_> = warnings.iter().map(|w| w.key.as_str()).collect();
         assert_eq!(
@@ -377,7 +396,8 @@ mod tests {
                 "convergence.maxRound",
                 "convergence.critic.on",
                 "budget.tokens",
-                "executor.stepmode"
+                "executor.stepmode",
+                "verifier.hexagon"
             ]
         );
     }

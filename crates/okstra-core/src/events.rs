@@ -43,6 +43,16 @@ pub enum Checkpoint {
     /// Step 7: the plan-body verification gate ran.
     #[serde(rename = "plan-body-verification")]
     PlanBody,
+    /// Implementation: the executor finished the stage (or `--reverify` skipped it), and
+    /// okstra committed what it left.
+    Execute,
+    /// Implementation: okstra took its own evidence on the stage's head.
+    Evidence,
+    /// Implementation: the verifier judged the stage (or was not asked).
+    Verify,
+    /// Implementation: okstra decided the stage; on a PASS its carry and `done` row are
+    /// written.
+    Carry,
     /// Step 8: the report data and markdown are written.
     Report,
     /// Step 9: the run validator ran and the run was persisted (timeline, index `done` row).
@@ -51,7 +61,7 @@ pub enum Checkpoint {
 
 impl Checkpoint {
     /// Every checkpoint, in lifecycle order.
-    pub const ALL: [Checkpoint; 9] = [
+    pub const ALL: [Checkpoint; 13] = [
         Checkpoint::Prepare,
         Checkpoint::Prompts,
         Checkpoint::Collect,
@@ -59,6 +69,10 @@ impl Checkpoint {
         Checkpoint::Critic,
         Checkpoint::PlanDraft,
         Checkpoint::PlanBody,
+        Checkpoint::Execute,
+        Checkpoint::Evidence,
+        Checkpoint::Verify,
+        Checkpoint::Carry,
         Checkpoint::Report,
         Checkpoint::Persist,
     ];
@@ -73,6 +87,10 @@ impl Checkpoint {
             Checkpoint::Critic => "phase-5.6-critic",
             Checkpoint::PlanDraft => "plan-draft",
             Checkpoint::PlanBody => "plan-body-verification",
+            Checkpoint::Execute => "execute",
+            Checkpoint::Evidence => "evidence",
+            Checkpoint::Verify => "verify",
+            Checkpoint::Carry => "carry",
             Checkpoint::Report => "report",
             Checkpoint::Persist => "persist",
         }
@@ -120,6 +138,34 @@ impl KillSignal {
 pub enum RunEvent {
     /// The run is prepared.
     Prepared { run_dir: String, seq: RunSeq },
+    /// `execute stage=<N> mode=<whole-stage|step-by-step|skipped> invocations=<n> commits=<n>
+    /// okstra-commits=<n>`: the executor's part of a stage ended.
+    Executed {
+        stage: u32,
+        mode: String,
+        invocations: usize,
+        commits: usize,
+        okstra_commits: usize,
+    },
+    /// `evidence commits=<n> failures=<n>`, or `evidence error=<why>`.
+    Evidence {
+        commits: usize,
+        failures: Vec<String>,
+        error: Option<String>,
+    },
+    /// `verify verdict=<PASS|FAIL|none> findings=<n>` (`none`: with the reason).
+    Verified {
+        verdict: Option<crate::carry::Verdict>,
+        findings: usize,
+        reason: Option<String>,
+    },
+    /// `carry stage=<N> verdict=<PASS|FAIL> carry=<path|->`: okstra's decision.
+    Decided {
+        stage: u32,
+        verdict: crate::carry::Verdict,
+        carry: Option<String>,
+        reasons: usize,
+    },
     /// `phase-2-prompts preparing <N> worker prompts`
     Prompts { count: usize },
     /// `phase-4-dispatch worker=<role> model=<model>`
@@ -223,6 +269,10 @@ impl RunEvent {
             RunEvent::Critic { .. } => "phase-5.6-critic",
             RunEvent::PlanDrafted { .. } | RunEvent::NoPlan { .. } => "plan-draft",
             RunEvent::PlanBodyRound { .. } | RunEvent::PlanGate(_) => "plan-body-verification",
+            RunEvent::Executed { .. } => "execute",
+            RunEvent::Evidence { .. } => "evidence",
+            RunEvent::Verified { .. } => "verify",
+            RunEvent::Decided { .. } => "carry",
             RunEvent::Report { .. } => "report",
             RunEvent::Validated { .. } => "validate",
             RunEvent::Finished { .. } => "finished",
@@ -343,6 +393,43 @@ impl fmt::Display for RunEvent {
                 ids_or_dash(&g.rejected),
                 ids_or_dash(&g.disputed)
             ),
+            RunEvent::Executed {
+                stage,
+                mode,
+                invocations,
+                commits,
+                okstra_commits,
+            } => write!(
+                f,
+                "execute stage={stage} mode={mode} invocations={invocations} commits={commits} \
+                 okstra-commits={okstra_commits}"
+            ),
+            RunEvent::Evidence {
+                error: Some(error), ..
+            } => write!(f, "evidence error={error}"),
+            RunEvent::Evidence {
+                commits, failures, ..
+            } => write!(f, "evidence commits={commits} failures={}", failures.len()),
+            RunEvent::Verified {
+                verdict: Some(verdict),
+                findings,
+                ..
+            } => write!(f, "verify verdict={verdict} findings={findings}"),
+            RunEvent::Verified { reason, .. } => write!(
+                f,
+                "verify verdict=none reason={}",
+                reason.as_deref().unwrap_or("-")
+            ),
+            RunEvent::Decided {
+                stage,
+                verdict,
+                carry,
+                reasons,
+            } => write!(
+                f,
+                "carry stage={stage} verdict={verdict} carry={} failures={reasons}",
+                carry.as_deref().unwrap_or("-")
+            ),
             RunEvent::Report { path } => write!(f, "report path={path}"),
             RunEvent::Validated { failures } => write!(f, "validate failures={failures}"),
             RunEvent::Finished { status } => write!(f, "finished status={status}"),
@@ -393,203 +480,4 @@ fn ids_or_dash(ids: &[String]) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn w(name: &str) -> WorkerName {
-        name.parse().unwrap()
-    }
-
-    #[test]
-    fn typed_data_makes_the_spec_lines() {
-        assert_eq!(
-            RunEvent::Dispatch {
-                worker: w("x-worker"),
-                model: None
-            }
-            .to_string(),
-            "phase-4-dispatch worker=x-worker model=-"
-        );
-        assert_eq!(
-            RunEvent::Retry {
-                worker: w("x-worker"),
-                status: Some(429),
-                count: 2
-            }
-            .to_string(),
-            "retry worker=x-worker status=429 count=2"
-        );
-        assert_eq!(
-            RunEvent::Retry {
-                worker: w("x-worker"),
-                status: None,
-                count: 1
-            }
-            .to_string(),
-            "retry worker=x-worker status=none count=1"
-        );
-        assert_eq!(
-            RunEvent::Signal {
-                worker: w("x-worker"),
-                attempt: 2,
-                signal: KillSignal::Kill
-            }
-            .to_string(),
-            "signal worker=x-worker attempt=2 signal=SIGKILL"
-        );
-        assert_eq!(
-            RunEvent::Stalled {
-                worker: w("x-worker"),
-                silent_for: Duration::from_millis(1500)
-            }
-            .to_string(),
-            format!(
-                "stalled worker=x-worker silent={}",
-                display_elapsed(Duration::from_millis(1500))
-            )
-        );
-        assert_eq!(
-            RunEvent::Budget {
-                reached: BudgetReached::Tokens { used: 12, max: 10 }
-            }
-            .to_string(),
-            "budget reached: 12 tokens used of a budget of 10"
-        );
-        assert_eq!(
-            RunEvent::Finished {
-                status: RunStatus::Interrupted
-            }
-            .to_string(),
-            "finished status=interrupted"
-        );
-        assert!(
-            !RunEvent::Progress {
-                worker: w("x-worker"),
-                tokens: TokenUsage::default()
-            }
-            .is_recorded()
-        );
-    }
-
-    #[test]
-    fn spec_lines() {
-        assert_eq!(
-            RunEvent::Prompts { count: 3 }.to_string(),
-            "phase-2-prompts preparing 3 worker prompts"
-        );
-        assert_eq!(
-            RunEvent::Dispatch {
-                worker: w("claude-worker"),
-                model: Some("opus".into())
-            }
-            .to_string(),
-            "phase-4-dispatch worker=claude-worker model=opus"
-        );
-        assert_eq!(
-            RunEvent::Poll {
-                pending: 2,
-                done: 1
-            }
-            .to_string(),
-            "phase-5-poll pending=2 done=1"
-        );
-        assert_eq!(
-            RunEvent::Collect {
-                worker: w("codex-worker"),
-                status: WorkerStatus::Timeout
-            }
-            .to_string(),
-            "phase-5-collect worker=codex-worker status=timeout"
-        );
-        assert_eq!(
-            RunEvent::Convergence { round: 1, queue: 4 }.to_string(),
-            "phase-5.5-convergence round=1 queue=4"
-        );
-        assert_eq!(
-            RunEvent::Critic {
-                provider: "codex".into(),
-                gaps: 2
-            }
-            .to_string(),
-            "phase-5.6-critic provider=codex gaps=2"
-        );
-        assert_eq!(
-            RunEvent::Validated { failures: 0 }.to_string(),
-            "validate failures=0"
-        );
-    }
-
-    #[test]
-    fn plan_lines_name_the_gate_and_its_items() {
-        use crate::findings::model::Verdict;
-        use crate::plan::gate::{GateAnswer, ItemVerdict, decide_gate};
-        use crate::plan::model::{PlanItem, PlanItemKind};
-
-        assert_eq!(
-            RunEvent::PlanDrafted {
-                items: 5,
-                violations: 0
-            }
-            .to_string(),
-            "plan-draft items=5 violations=0"
-        );
-        assert_eq!(
-            RunEvent::PlanBodyRound {
-                items: 5,
-                analysers: 3
-            }
-            .name(),
-            "plan-body-verification"
-        );
-        let items: Vec<PlanItem> = (1..=3)
-            .map(|n| PlanItem {
-                id: format!("P-{n}"),
-                kind: PlanItemKind::Stage,
-                number: n,
-                title: format!("Stage {n}: s"),
-            })
-            .collect();
-        let says = |verdicts: &[(&str, Verdict)]| {
-            GateAnswer::Answered(
-                verdicts
-                    .iter()
-                    .map(|(id, verdict)| ItemVerdict {
-                        item_id: (*id).to_owned(),
-                        verdict: *verdict,
-                        reason: String::new(),
-                    })
-                    .collect(),
-            )
-        };
-        let asked = ["a".to_owned(), "b".to_owned(), "c".to_owned()];
-        let answers = [
-            (
-                "a",
-                says(&[("P-1", Verdict::Disagree), ("P-2", Verdict::Disagree)]),
-            ),
-            ("b", says(&[("P-1", Verdict::Disagree)])),
-            ("c", says(&[("P-1", Verdict::Agree)])),
-        ]
-        .into_iter()
-        .map(|(w, a)| (w.to_owned(), a))
-        .collect();
-        let summary = GateSummary::of(&decide_gate(&items, &asked, &answers));
-        assert_eq!(summary.rejected, ["P-1", "P-2"]);
-        assert_eq!(summary.disputed, Vec::<String>::new());
-        assert_eq!(
-            RunEvent::PlanGate(summary).to_string(),
-            "plan-body-verification result=blocked-by-disagreement answered=3/3 \
-             rejected=P-1,P-2 disputed=-"
-        );
-    }
-
-    #[test]
-    fn checkpoint_names_serialize_as_spec() {
-        for c in Checkpoint::ALL {
-            assert_eq!(
-                serde_json::to_string(&c).unwrap(),
-                format!("\"{}\"", c.as_str())
-            );
-        }
-    }
-}
+mod tests;

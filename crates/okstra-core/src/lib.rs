@@ -19,6 +19,7 @@ pub mod evidence;
 pub mod executor;
 pub mod findings;
 pub mod ids;
+pub mod implementation;
 pub mod index;
 pub mod jsonl;
 pub mod ledger;

@@ -10,6 +10,7 @@ use crate::adapter::install_hint;
 use crate::answer::AnswerError;
 use crate::config::AdapterKind;
 use crate::findings::check::{check_findings_answer, check_verdicts_answer};
+use crate::implementation::check_stage_verdict_answer;
 use crate::plan::answer::{check_plan_answer, check_plan_verdicts_answer};
 use crate::report::parse_narrative;
 use crate::status::{RunStatus, WorkerStatus};
@@ -134,6 +135,12 @@ pub enum AnswerContract {
     /// A plan-body verification answer (SPEC §7.3) on a plan of `items` `P-` items: every
     /// verdict names one of them, none twice.
     PlanVerdicts { items: u32 },
+    /// An implementation run's executor (SPEC §8): any final text — what it did is judged by
+    /// okstra's evidence, never by its words.
+    Executor,
+    /// A stage verifier's verdict block (SPEC §8): `PASS|FAIL` with its findings, a FAIL
+    /// citing a blocking one and a PASS none.
+    StageVerdict,
 }
 
 impl AnswerContract {
@@ -153,6 +160,10 @@ impl AnswerContract {
                 .map(|_| ())
                 .map_err(AnswerError::from),
             AnswerContract::PlanVerdicts { items } => check_plan_verdicts_answer(text, items)
+                .map(|_| ())
+                .map_err(AnswerError::from),
+            AnswerContract::Executor => Ok(()),
+            AnswerContract::StageVerdict => check_stage_verdict_answer(text)
                 .map(|_| ())
                 .map_err(AnswerError::from),
         }
@@ -375,6 +386,27 @@ mod tests {
             assert!(d.reason.as_deref().is_some_and(|r| r.contains("no `plan`")));
         }
         assert!(AnswerContract::Narrative.accepts(no_plan, 2).is_ok());
+    }
+
+    #[test]
+    fn stage_contracts() {
+        assert!(AnswerContract::Executor.check("anything at all").is_ok());
+        let pass = "```json\n{\"verdict\": \"PASS\", \"findings\": []}\n```";
+        assert!(AnswerContract::StageVerdict.check(pass).is_ok());
+        let d = decide_attempt(
+            AttemptResult::Completed {
+                text: "looks good to me".into(),
+                usage: TokenUsage::default(),
+            },
+            Some(AnswerContract::StageVerdict),
+            1,
+        );
+        assert_eq!(d.cause, Some(FailCause::Unparsable));
+        assert!(
+            d.redispatches(1, false),
+            "one re-dispatch on an unparsable verdict"
+        );
+        assert!(!d.redispatches(2, false));
     }
 
     #[test]

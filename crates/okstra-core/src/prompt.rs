@@ -35,6 +35,33 @@ pub const PLAN_BODY_PROFILE: &str = include_str!("../templates/prompts/plan-body
 pub const PLAN_VERDICTS_CONTRACT: &str =
     include_str!("../templates/prompts/contract-plan-verdicts.md");
 
+/// The profile of an implementation run's executor (SPEC §8): test-first, one commit per plan
+/// step with the step's action as its subject, real-IO tests under the task's qa folder, never
+/// push.
+pub const EXECUTOR_PROFILE: &str =
+    include_str!("../templates/prompts/profiles/implementation-executor.md");
+/// The output contract of an implementation run's executor: an account, no JSON block.
+pub const EXECUTOR_CONTRACT: &str = include_str!("../templates/prompts/contract-executor.md");
+/// The verdict contract of a stage's verifier (SPEC §8).
+pub const STAGE_VERDICT_CONTRACT: &str =
+    include_str!("../templates/prompts/contract-stage-verdict.md");
+/// The verifier's profile template: the rule catalog of SPEC §8, with the hexagonal overlay
+/// when enabled.
+const VERIFIER_TEMPLATE: &str =
+    include_str!("../templates/prompts/profiles/implementation-verifier.md");
+
+/// Returns the profile of a stage's verifier: the rule catalog of SPEC §8, with the hexagonal
+/// overlay's rules only when `hexagonal` (`verifier.hexagonal` in project.json) is true.
+pub fn verifier_profile(hexagonal: bool) -> Result<String, PromptError> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.add_template("verifier", VERIFIER_TEMPLATE)
+        .map_err(|e| PromptError(e.to_string()))?;
+    env.get_template("verifier")
+        .and_then(|t| t.render(context! { hexagonal => hexagonal }))
+        .map_err(|e| PromptError(e.to_string()))
+}
+
 /// Returns the profile text of a task type.
 pub fn profile(task_type: TaskType) -> &'static str {
     match task_type {
@@ -45,7 +72,7 @@ pub fn profile(task_type: TaskType) -> &'static str {
         TaskType::ImplementationPlanning => {
             include_str!("../templates/prompts/profiles/implementation-planning.md")
         }
-        TaskType::Implementation => include_str!("../templates/prompts/profiles/implementation.md"),
+        TaskType::Implementation => EXECUTOR_PROFILE,
         TaskType::FinalVerification => {
             include_str!("../templates/prompts/profiles/final-verification.md")
         }
@@ -185,5 +212,53 @@ mod tests {
         assert!(text.contains("read-only"));
         assert!(text.contains("```json"));
         assert!(!has_anchor_headers("**Worker:** x\n**Run:** y"));
+    }
+
+    #[test]
+    fn the_verifier_gets_the_hexagonal_rules_only_when_enabled() {
+        let plain = verifier_profile(false).unwrap();
+        let hexagonal = verifier_profile(true).unwrap();
+        for rule in [
+            "plan-discrepancy",
+            "tautological-assertion",
+            "untruthful-name",
+            "real-io-test-in-source-tree",
+            "newly-orphaned-code",
+            "long-function",
+            "mixed-read-write",
+            "weak-name",
+        ] {
+            assert!(plain.contains(rule) && hexagonal.contains(rule), "{rule}");
+        }
+        assert!(!plain.contains("hexagonal-"), "{plain}");
+        for rule in [
+            "hexagonal-logic-in-port",
+            "hexagonal-impure-adapter",
+            "hexagonal-domain-outside-domain",
+        ] {
+            assert!(hexagonal.contains(rule), "{rule}");
+        }
+        assert!(!plain.contains("{%") && !hexagonal.contains("{%"));
+        assert!(
+            !plain.contains("\n\n\n") && !hexagonal.contains("\n\n\n"),
+            "{plain}"
+        );
+    }
+
+    #[test]
+    fn the_executor_profile_says_the_rules_okstra_checks() {
+        for rule in [
+            "RED:",
+            "GREEN:",
+            "REFACTOR:",
+            "okstra: uncommitted executor changes",
+            "qa folder",
+            "Never push",
+            "TDD exemption:",
+            "db-test",
+        ] {
+            assert!(EXECUTOR_PROFILE.contains(rule), "{rule}");
+        }
+        assert_eq!(profile(TaskType::Implementation), EXECUTOR_PROFILE);
     }
 }

@@ -155,12 +155,15 @@ impl TaskPaths {
     }
 }
 
-/// Which round a worker artifact belongs to: a convergence round (0 carries no suffix) or the
-/// plan-body verification round (`-pbv`). Serialized as the round number, or `"pbv"`.
+/// Which round a worker artifact belongs to: a convergence round (0 carries no suffix), the
+/// plan-body verification round (`-pbv`), or a step of an executor driven step by step
+/// (`-step-<n>`). Serialized as the round number, `"pbv"` or `"step-<n>"`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum RoundTag {
     Round(u32),
     PlanBody,
+    /// Step `n` (1-based) of an executor driven step by step; its replay key is `step-<n>`.
+    Step(u32),
 }
 
 impl std::fmt::Display for RoundTag {
@@ -168,6 +171,7 @@ impl std::fmt::Display for RoundTag {
         match self {
             RoundTag::Round(n) => write!(f, "{n}"),
             RoundTag::PlanBody => f.write_str("pbv"),
+            RoundTag::Step(n) => write!(f, "step-{n}"),
         }
     }
 }
@@ -177,6 +181,7 @@ impl serde::Serialize for RoundTag {
         match self {
             RoundTag::Round(n) => s.serialize_u32(*n),
             RoundTag::PlanBody => s.serialize_str("pbv"),
+            RoundTag::Step(n) => s.serialize_str(&format!("step-{n}")),
         }
     }
 }
@@ -187,7 +192,7 @@ impl<'de> serde::Deserialize<'de> for RoundTag {
         impl serde::de::Visitor<'_> for V {
             type Value = RoundTag;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a round number or \"pbv\"")
+                f.write_str("a round number, \"pbv\" or \"step-<n>\"")
             }
             fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<RoundTag, E> {
                 u32::try_from(v)
@@ -200,13 +205,12 @@ impl<'de> serde::Deserialize<'de> for RoundTag {
                     .map_err(|_| E::custom("round out of range"))
             }
             fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<RoundTag, E> {
-                match v {
-                    "pbv" => Ok(RoundTag::PlanBody),
-                    n => n
-                        .parse()
-                        .map(RoundTag::Round)
-                        .map_err(|_| E::custom(format!("bad round {v:?}"))),
-                }
+                let tag = match v.strip_prefix("step-") {
+                    _ if v == "pbv" => Some(RoundTag::PlanBody),
+                    Some(n) => n.parse().ok().filter(|n| *n >= 1).map(RoundTag::Step),
+                    None => v.parse().ok().map(RoundTag::Round),
+                };
+                tag.ok_or_else(|| E::custom(format!("bad round {v:?}")))
             }
         }
         d.deserialize_any(V)
@@ -219,6 +223,7 @@ impl RoundTag {
             RoundTag::Round(0) => String::new(),
             RoundTag::Round(n) => format!("-r{n}"),
             RoundTag::PlanBody => "-pbv".to_owned(),
+            RoundTag::Step(n) => format!("-step-{n}"),
         }
     }
 }
@@ -335,6 +340,17 @@ impl RunPaths {
         self.state_dir().join("plan-body-verification.json")
     }
 
+    /// Returns `state/evidence-<seq>.json`: okstra's evidence on an implementation run's head.
+    pub fn evidence(&self) -> PathBuf {
+        self.state_dir().join(format!("evidence-{}.json", self.seq))
+    }
+
+    /// Returns `state/execution-<seq>.json`: how an implementation run's executor was driven.
+    pub fn execution(&self) -> PathBuf {
+        self.state_dir()
+            .join(format!("execution-{}.json", self.seq))
+    }
+
     /// Returns `state/.run.lock`, held by the okstra process driving the run.
     pub fn run_lock(&self) -> PathBuf {
         self.state_dir().join(format!(".run-{}.lock", self.seq))
@@ -370,7 +386,7 @@ impl RunPaths {
     }
 
     /// Returns the file name of a worker artifact:
-    /// `<worker>[-audit|-errors|-transcript]-<task-type>-<seq>[-r<round>|-pbv][-a<attempt>]<ext>`.
+    /// `<worker>[-audit|-errors|-transcript]-<task-type>-<seq>[-r<round>|-pbv|-step-<n>][-a<attempt>]<ext>`.
     pub fn artifact_name(
         &self,
         worker: &WorkerName,

@@ -97,6 +97,8 @@ pub struct SettingsLayer {
     pub work_category: Option<String>,
     /// `executor.stepMode`.
     pub step_mode: Option<bool>,
+    /// `verifier.hexagonal`.
+    pub hexagonal: Option<bool>,
 }
 
 impl SettingsLayer {
@@ -171,6 +173,7 @@ impl SettingsLayer {
             run_seq_override: None,
             work_category: cfg.work_category.clone(),
             step_mode: cfg.executor.as_ref().and_then(|e| e.step_mode),
+            hexagonal: cfg.verifier.as_ref().and_then(|v| v.hexagonal),
         })
     }
 
@@ -229,6 +232,10 @@ pub struct RunSettings {
     pub work_category: Sourced<String>,
     /// Whether the executor is driven one plan step per invocation (`executor.stepMode`).
     pub step_mode: Sourced<bool>,
+    /// Whether the verifier checks the hexagonal overlay's rules (`verifier.hexagonal`).
+    pub hexagonal: Sourced<bool>,
+    /// project.json's `qaCommands` (`db-test` is the DB gate's fallback, SPEC §8).
+    pub qa_commands: BTreeMap<String, Option<String>>,
     /// The critic's agent when the critic is enabled: the configured provider, else the
     /// `critic` role.
     pub critic: Option<Sourced<String>>,
@@ -248,11 +255,13 @@ impl RunSettings {
         env: &BTreeMap<String, String>,
     ) -> Result<RunSettings, ResolveError> {
         let agents = &project.agents;
+        let qa_commands = project.qa_commands.clone();
         let project = SettingsLayer::from_config(project, task_type)?;
         let env_layer = SettingsLayer::from_env(env)?;
         let defaults = SettingsLayer::defaults(task_type);
         let mut settings = resolve(&defaults, &project, &env_layer, flags);
         settings.drop_foreign_default_models(&defaults, agents);
+        settings.qa_commands = qa_commands;
         settings.tmp_base = env
             .get("TMPDIR")
             .filter(|v| !v.is_empty())
@@ -486,6 +495,11 @@ fn resolve(
             value: false,
             source: SettingSource::Default,
         }),
+        hexagonal: pick(&layers, |l| l.hexagonal).unwrap_or(Sourced {
+            value: false,
+            source: SettingSource::Default,
+        }),
+        qa_commands: BTreeMap::new(),
         critic,
         report_writer,
         tmp_base: PathBuf::from("/tmp"),

@@ -277,6 +277,9 @@ pub enum RunError {
     /// A resumed implementation run whose stage cannot be rebuilt from its manifest.
     #[error(transparent)]
     StageRun(#[from] crate::run::StageRunError),
+    /// An implementation run's phase after preparation that cannot go on.
+    #[error(transparent)]
+    StagePhase(#[from] crate::run::StagePhaseError),
     #[error("cannot read the brief {}: {source}", path.display())]
     Brief {
         path: PathBuf,
@@ -311,7 +314,7 @@ pub enum RunError {
         )>,
     },
     #[error(
-        "this okstra cannot run {task_type} yet: it needs an approved plan with a Stage Map (implementation) or a verified task (release-handoff), which come in a later version"
+        "this okstra cannot run {task_type} yet: it needs a verified task (release-handoff), which comes in a later version"
     )]
     NotRunnable { task_type: okstra_core::TaskType },
     #[error("cannot start okstra's async runtime: {0}")]

@@ -78,8 +78,8 @@ pub use project::{
 pub use report_file::render_report;
 pub use run::{
     DryRun, DryRunFolder, DryRunRequest, DryRunWorker, NewRun, PlanOutcome, ResumeOutcome,
-    ResumeRun, RunSummary, StageAsk, StageError, StageRunError, WorkerResult, check_brief, dry_run,
-    is_runnable, prepare_only, resume, run,
+    ResumeRun, RunSummary, StageAsk, StageError, StageOutcome, StagePhaseError, StageRunError,
+    WorkerResult, check_brief, dry_run, is_runnable, prepare_only, resume, run,
 };
 pub use runs::{FindRunError, FoundRun, find_run, list_runs, load_manifest, load_team_state};
 pub use timer::set_test_lock_hold;

@@ -5,8 +5,10 @@
 //! every field okstra fills itself, assembled again from the run's state files and compared;
 //! and, for plans, the approval mirror, the required heading keywords, the plan-body gate
 //! record and the Stage Map rules (`validate/plan.rs`; an imported plan, which has no workers
-//! and no data, is validated from its markdown). Every failure names its path, and every check
-//! made is kept with the file it concerns, so a caller can show what passed too.
+//! and no data, is validated from its markdown); for implementation runs, the stage's
+//! evidence, decision, carry and ledger rows (`validate/implementation.rs`). Every failure
+//! names its path, and every check made is kept with the file it concerns, so a caller can
+//! show what passed too.
 
 use std::path::{Path, PathBuf};
 
@@ -25,6 +27,7 @@ use okstra_core::run_paths::RunPaths;
 use okstra_core::status::WorkerStatus;
 use okstra_core::team_state::TeamState;
 
+mod implementation;
 mod plan;
 
 /// One failed check.
@@ -311,7 +314,10 @@ fn run_checks(paths: &RunPaths, manifest: &RunManifest) -> Checks {
         plan::check_plan_data(&mut c, paths, &data_path, &data);
     }
     let conv_path = paths.convergence();
-    if let Some(bytes) = c.read(&conv_path, "convergence") {
+    if data.frontmatter.task_type == TaskType::Implementation {
+        // A stage run has no convergence: its own records are checked instead.
+        implementation::check_stage(&mut c, paths, manifest, &data_path, &data, team.as_ref());
+    } else if let Some(bytes) = c.read(&conv_path, "convergence") {
         match ConvergenceState::parse(&String::from_utf8_lossy(&bytes)) {
             Ok(state) => {
                 if let Some(expected) = &data.integrity.convergence_sha256
@@ -365,6 +371,18 @@ fn run_checks(paths: &RunPaths, manifest: &RunManifest) -> Checks {
                 }
             }
             Err(e) => c.fail(&conv_path, "convergence", e.to_string()),
+        }
+    }
+    for (rel, expected) in &data.integrity.state {
+        let path = root.join(rel);
+        if let Some(bytes) = c.read(&path, "state-file")
+            && sha256_hex(&bytes) != *expected
+        {
+            c.fail(
+                &path,
+                "state-file",
+                "changed after the report was written (its hash differs from the report's record)",
+            );
         }
     }
     for (rel, expected) in &data.integrity.results {

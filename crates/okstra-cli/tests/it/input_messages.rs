@@ -264,7 +264,8 @@ fn help_lists_only_what_this_okstra_can_do() {
         .join(" ");
     assert_eq!(
         values,
-        "requirements-discovery, error-analysis, implementation-planning, final-verification"
+        "requirements-discovery, error-analysis, implementation-planning, implementation, \
+         final-verification"
     );
     assert!(
         run.stdout

@@ -12,6 +12,9 @@ mod doctor;
 mod hardening;
 mod help;
 mod identity;
+mod implementation_failures;
+mod implementation_replay;
+mod implementation_resume;
 mod init;
 mod input_messages;
 mod json_out;
@@ -36,6 +39,7 @@ mod run_stage;
 mod run_stage_concurrency;
 mod run_stage_modes;
 mod security;
+mod stage_kit;
 mod validate;
 
 /// Every `.rs` file in this folder must be a module of this binary, so no test is forgotten.

@@ -65,12 +65,19 @@ pub enum TddVerdict {
     RedPassed,
     /// The validation fails at the head.
     HeadFails,
+    /// The project is not in git: there are no commits to prove the order on. The stage may
+    /// pass on its Stage Validation and the verifier, and its carry and report say the TDD
+    /// order is unproven.
+    NoGit,
 }
 
 impl TddVerdict {
-    /// Returns whether the proof holds (or is not asked for).
+    /// Returns whether the proof holds (or is not asked for, or cannot be made outside git).
     pub fn holds(self) -> bool {
-        matches!(self, TddVerdict::Proven | TddVerdict::Exempt)
+        matches!(
+            self,
+            TddVerdict::Proven | TddVerdict::Exempt | TddVerdict::NoGit
+        )
     }
 }
 

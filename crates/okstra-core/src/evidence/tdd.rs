@@ -37,6 +37,27 @@ pub fn no_red_commit() -> TddProof {
     }
 }
 
+/// Returns the proof of a stage run outside git: none can be made; the validation at the
+/// head is what okstra has (`at_head` failing is still a failure of the stage).
+pub fn no_git(at_head: &[CommandEvidence]) -> TddProof {
+    if let Some(failed) = at_head.iter().find(|c| !c.passed()) {
+        return TddProof {
+            verdict: TddVerdict::HeadFails,
+            red_commit: None,
+            at_red: vec![],
+            reason: format!("the Stage Validation fails: `{}`", failed.command),
+        };
+    }
+    TddProof {
+        verdict: TddVerdict::NoGit,
+        red_commit: None,
+        at_red: vec![],
+        reason: "the project is not in git: there are no commits, so okstra cannot prove the \
+                 test failed before the change; the Stage Validation passes"
+            .to_owned(),
+    }
+}
+
 /// Returns the first command of a validation that did not pass, described.
 pub fn first_failure(results: &[CommandEvidence]) -> Option<String> {
     results.iter().find(|c| !c.passed()).map(|c| {

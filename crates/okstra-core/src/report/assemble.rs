@@ -19,6 +19,7 @@ use crate::findings::{ConsensusClass, Verdict};
 use crate::manifest::RunManifest;
 use crate::plan::check::check_plan_body;
 use crate::plan::gate::PlanGate;
+use crate::report::implementation::StageReport;
 use crate::task_type::TaskType;
 use crate::team_state::TeamState;
 
@@ -40,6 +41,8 @@ pub struct ReportInput<'a> {
     pub integrity: Integrity,
     /// The plan-body verification gate of a plan, when it ran.
     pub plan_gate: Option<PlanGate>,
+    /// The stage of an implementation run.
+    pub implementation: Option<StageReport>,
     pub generated_at: Timestamp,
 }
 
@@ -217,6 +220,9 @@ pub fn assemble_report(input: ReportInput<'_>) -> ReportData {
     if input.manifest.task_type == TaskType::ImplementationPlanning {
         notes.extend(plan_notes(&input.narrative, input.plan_gate.as_ref()));
     }
+    if let Some(stage) = &input.implementation {
+        notes.extend(stage.notes());
+    }
     let m = input.manifest;
     ReportData {
         schema_version: ReportData::current_schema_version(),
@@ -242,6 +248,7 @@ pub fn assemble_report(input: ReportInput<'_>) -> ReportData {
         budget,
         critic,
         plan_gate: input.plan_gate,
+        implementation: input.implementation,
         notes,
         integrity: input.integrity,
     }

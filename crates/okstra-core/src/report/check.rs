@@ -81,6 +81,7 @@ pub fn bookkeeping_differences(
         notes,
         integrity: report.integrity.clone(),
         plan_gate: report.plan_gate.clone(),
+        implementation: report.implementation.clone(),
         generated_at: report.frontmatter.generated_at,
     });
     expected.frontmatter.approved = report.frontmatter.approved;

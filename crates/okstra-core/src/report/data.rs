@@ -18,6 +18,7 @@ use crate::findings::contract::{ContractError, decode_block};
 use crate::findings::model::{ConsensusClass, Severity, Verdict};
 use crate::plan::gate::PlanGate;
 use crate::plan::model::PlanBody;
+use crate::report::implementation::StageReport;
 use crate::run_paths::RoundTag;
 use crate::status::WorkerStatus;
 use crate::task_type::TaskType;
@@ -51,6 +52,10 @@ pub struct ReportData {
     /// The plan-body verification gate of a plan (SPEC §7.3): what `approve` reads.
     #[serde(default)]
     pub plan_gate: Option<PlanGate>,
+    /// The stage of an `implementation` run: its commits, okstra's evidence, the verifier's
+    /// verdict and okstra's decision (SPEC §8).
+    #[serde(default)]
+    pub implementation: Option<StageReport>,
     /// Free-form notes okstra adds (skipped workers, degraded steps …).
     pub notes: Vec<String>,
     /// Hashes of the records the report was made from, so the run validator notices any later
@@ -69,6 +74,10 @@ pub struct Integrity {
     /// Each result file of a completed worker, by its path relative to the project root.
     #[serde(default)]
     pub results: std::collections::BTreeMap<String, String>,
+    /// The other state files the report was made from (an implementation run's evidence and
+    /// execution record), by their path relative to the project root.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub state: std::collections::BTreeMap<String, String>,
 }
 
 impl ReportData {
@@ -317,14 +326,16 @@ pub struct CriticNote {
     pub gaps: u32,
 }
 
-/// Returns the schema of a [`RoundTag`]: a round number, or `"pbv"` for plan-body
-/// verification (as its custom serde writes it).
+/// Returns the schema of a [`RoundTag`]: a round number, `"pbv"` for plan-body verification,
+/// or `"step-<n>"` for a step of an executor driven step by step (as its custom serde writes
+/// it).
 fn round_tag_schema(_generator: &mut SchemaGenerator) -> Schema {
     json_schema!({
-        "description": "A convergence round number, or \"pbv\" for the plan-body verification round.",
+        "description": "A convergence round number, \"pbv\" for the plan-body verification round, or \"step-<n>\" for a step of an executor driven one plan step per invocation.",
         "anyOf": [
             {"type": "integer", "format": "uint32", "minimum": 0},
-            {"const": "pbv"}
+            {"const": "pbv"},
+            {"type": "string", "pattern": "^step-[1-9][0-9]*$"}
         ]
     })
 }

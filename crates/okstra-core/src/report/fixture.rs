@@ -3,12 +3,13 @@
 //! reports no tokens) whose round-0 findings merge into four, two convergence rounds in which
 //! codex times out twice and becomes a verification error, a critic whose gap is re-verified,
 //! plan-body verification for plans, a report writer, and a token budget that was not
-//! reached. Every figure and class in it follows from the script, so the report describes a
+//! reached; an implementation run's is its own script (`stage`). Every figure and class in it follows from the script, so the report describes a
 //! run that could happen. The empty report has nothing but a summary.
 //!
 //! This file plays the script; the fixed texts (frontmatter, narrative, plan body, round-0
 //! findings) are in `texts`.
 
+mod stage;
 mod texts;
 
 use std::collections::BTreeMap;
@@ -158,6 +159,10 @@ fn scripted_report(
     language: Language,
 ) -> (ReportData, RunManifest, ConvergenceState, TeamState) {
     let manifest = crate::manifest::testing::sample(task_type, true);
+    if task_type == TaskType::Implementation {
+        let (data, state, team) = stage::scripted(&manifest, language);
+        return (data, manifest, state, team);
+    }
     let claude = usage(48_210, 40_000, 3_102, None, Some(0.4821));
     let codex = usage(30_500, 12_000, 2_200, Some(1_024), None);
     let unknown = TokenUsage::default();
@@ -442,6 +447,7 @@ fn scripted_report(
         notes: Vec::new(),
         integrity: Integrity::default(),
         plan_gate: None,
+        implementation: None,
         generated_at: GENERATED_AT.parse().expect("a fixed valid timestamp"),
     });
     (data, manifest, state, script.team)
@@ -464,6 +470,7 @@ pub(crate) fn empty_report_data(task_type: TaskType, language: Language) -> Repo
         budget: None,
         critic: None,
         plan_gate: None,
+        implementation: None,
         notes: Vec::new(),
         integrity: Integrity::default(),
     }

@@ -10,7 +10,9 @@ pub mod data;
 pub mod data_schema;
 pub mod fallback;
 pub mod headings;
+pub mod implementation;
 pub mod render;
+pub mod stage_narrative;
 
 #[cfg(test)]
 pub(crate) mod fixture;
@@ -25,6 +27,10 @@ pub use data::{
 pub use data_schema::{REPORT_DATA_SCHEMA, validate_report_value};
 pub use fallback::{NoNarrative, fallback_narrative};
 pub use headings::RenderError;
+pub use implementation::{
+    ReportCommit, ReportVerifier, StageReport, StageReportInput, stage_report,
+};
 pub use render::{
     FrontmatterError, MarkdownFrontmatter, parse_markdown_frontmatter, render_markdown, sha256_hex,
 };
+pub use stage_narrative::stage_narrative;

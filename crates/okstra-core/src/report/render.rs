@@ -26,7 +26,7 @@ use crate::report::headings::{Catalog, RenderError, heading, heading_catalog};
 use crate::task_type::TaskType;
 
 /// Every report template and partial, by the name templates import it with.
-const TEMPLATES: [(&str, &str); 12] = [
+const TEMPLATES: [(&str, &str); 13] = [
     (
         "_common.md.j2",
         include_str!("../../templates/reports/_common.md.j2"),
@@ -50,6 +50,10 @@ const TEMPLATES: [(&str, &str); 12] = [
     (
         "_gate.md.j2",
         include_str!("../../templates/reports/_gate.md.j2"),
+    ),
+    (
+        "_stage.md.j2",
+        include_str!("../../templates/reports/_stage.md.j2"),
     ),
     (
         "requirements-discovery.md.j2",
@@ -336,6 +340,10 @@ fn environment(language: Language, catalog: Catalog) -> Result<Environment<'stat
     env.add_filter("num", num);
     env.add_filter("cost", cost);
     env.add_filter("duration", duration);
+    env.add_filter("sha", sha);
+    env.add_filter("code", code);
+    env.add_filter("exit", exit);
+    env.add_filter("indented", indented);
     Ok(env)
 }
 
@@ -426,6 +434,48 @@ fn codes(values: Vec<String>) -> String {
         })
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// Returns a commit id as a code span of its first 12 characters; `—` for none.
+fn sha(value: Option<String>) -> String {
+    value.map_or_else(
+        || DASH.to_owned(),
+        |v| format!("`{}`", v.get(..12).unwrap_or(&v)),
+    )
+}
+
+/// Returns one line as a table cell's code span (`|` escaped); `—` when empty.
+fn code(value: &str) -> String {
+    let v = inline(value);
+    if v == DASH {
+        return v;
+    }
+    let v = v.replace('|', "\\|");
+    if v.contains('`') {
+        format!("`` {v} ``")
+    } else {
+        format!("`{v}`")
+    }
+}
+
+/// Returns an exit code; `—` when the command did not finish.
+fn exit(value: Option<i32>) -> String {
+    value.map_or_else(|| DASH.to_owned(), |c| c.to_string())
+}
+
+/// Returns command output as an indented code block (four spaces on every line, so no line of
+/// it can open a heading, a fence or an HTML block); `(no output)` when empty.
+fn indented(value: &str) -> String {
+    let value = value.replace("\r\n", "\n");
+    let value = value.trim_matches('\n');
+    if value.trim().is_empty() {
+        return "    (no output)".to_owned();
+    }
+    value
+        .lines()
+        .map(|l| format!("    {}", l.trim_end()))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// Returns a token figure; `—` when the CLI did not report it (never 0 for unknown).

@@ -440,3 +440,32 @@ fn relative_paths() {
         PathBuf::from("/elsewhere/x")
     );
 }
+
+#[test]
+fn step_rounds_name_their_artifacts_and_round_trip() {
+    let paths = ProjectPaths::new("/p")
+        .task(
+            &Segment::from_slug("g").unwrap(),
+            &Segment::from_slug("t").unwrap(),
+        )
+        .run(
+            TaskType::Implementation,
+            RunSeq::new(1).unwrap(),
+            Some(Stage::new(2).unwrap()),
+        );
+    let executor = WorkerName::for_role(crate::worker_name::Role::Executor);
+    assert_eq!(
+        paths.artifact_name(&executor, ArtifactKind::Result, RoundTag::Step(3), 2),
+        "executor-implementation-1-step-3-a2.md"
+    );
+    assert_eq!(RoundTag::Step(3).to_string(), "step-3");
+    let json = serde_json::to_string(&RoundTag::Step(3)).unwrap();
+    assert_eq!(json, "\"step-3\"");
+    assert_eq!(
+        serde_json::from_str::<RoundTag>(&json).unwrap(),
+        RoundTag::Step(3)
+    );
+    for bad in ["\"step-0\"", "\"step-x\"", "\"step-\""] {
+        assert!(serde_json::from_str::<RoundTag>(bad).is_err(), "{bad}");
+    }
+}

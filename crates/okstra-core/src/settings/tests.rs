@@ -61,6 +61,26 @@ fn step_mode_comes_from_the_project() {
 }
 
 #[test]
+fn hexagonal_comes_from_the_project_and_is_off_by_default() {
+    let tt = TaskType::Implementation;
+    let off = resolve(
+        &SettingsLayer::defaults(tt),
+        &SettingsLayer::default(),
+        &SettingsLayer::default(),
+        &SettingsLayer::default(),
+    );
+    assert!(!off.hexagonal.value);
+    let on = resolve(
+        &SettingsLayer::defaults(tt),
+        &project(r#"{"projectId":"p","verifier":{"hexagonal":true}}"#, tt),
+        &SettingsLayer::default(),
+        &SettingsLayer::default(),
+    );
+    assert!(on.hexagonal.value);
+    assert_eq!(on.hexagonal.source, SettingSource::Project);
+}
+
+#[test]
 fn precedence_default_project_env_flag() {
     let tt = TaskType::ErrorAnalysis;
     let defaults = SettingsLayer::defaults(tt);

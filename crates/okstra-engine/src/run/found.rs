@@ -1,10 +1,15 @@
 //! Owns what a run's phases found, kept on the `Run` for the later phases and the summary:
 //! round 0's results, the report and its validation, the budget, the run status, a planning
 //! run's draft (the report writer's answer, [`WriterAnswer`]), its gate and what became of its
-//! plan. Plain data: the phases fill it, `imp` holds it, `summary` is built from it.
+//! plan, and an implementation run's stage ([`StageFound`]: the executor's end and account,
+//! okstra's evidence, the verifier's outcome, the decision and the carry). Plain data: the
+//! phases fill it, `imp` holds it, `summary` is built from it.
 
 use std::path::PathBuf;
 
+use okstra_core::implementation::{
+    EvidenceRecord, ExecutionRecord, ExecutorEnd, StageDecision, VerifierOutcome,
+};
 use okstra_core::plan::{PlanGate, Violation};
 use okstra_core::report::{Narrative, NoNarrative};
 use okstra_core::status::RunStatus;
@@ -28,6 +33,29 @@ pub(crate) struct Findings {
     pub(crate) gate: Option<PlanGate>,
     /// What became of a planning run's plan so far.
     pub(crate) plan: Option<PlanOutcome>,
+    /// What an implementation run's phases found of its stage.
+    pub(crate) stage: StageFound,
+}
+
+/// What an implementation run's phases found, in phase order.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct StageFound {
+    /// The executor's invocations and the verifier, as they ended.
+    pub(crate) workers: Vec<WorkerResult>,
+    /// How the executor's part ended (the execute phase).
+    pub(crate) executor: Option<ExecutorEnd>,
+    /// How it was driven.
+    pub(crate) execution: Option<ExecutionRecord>,
+    /// What the executor said it did, per invocation (redacted).
+    pub(crate) account: Vec<String>,
+    /// The evidence okstra took (the evidence phase).
+    pub(crate) evidence: Option<EvidenceRecord>,
+    /// What became of the verifier (the verify phase).
+    pub(crate) verifier: Option<VerifierOutcome>,
+    /// okstra's decision (the carry phase).
+    pub(crate) decision: Option<StageDecision>,
+    /// The carry written for a PASS.
+    pub(crate) carry: Option<PathBuf>,
 }
 
 /// What the report writer gave.

@@ -139,7 +139,6 @@ impl Run {
     /// Returns the stage of an implementation run (`None` for every other task type): the
     /// plan's stage and the whole plan, the base, the stage worktree and branch, the mode, the
     /// executor and the carry-in.
-    #[expect(dead_code, reason = "the implementation phases read it")]
     pub(crate) fn stage_run(&self) -> Option<&StageRun> {
         self.stage.as_ref()
     }

@@ -20,7 +20,17 @@ pub(crate) enum Phase {
     PlanDraft,
     /// The plan-body verification gate over the plan's `P-` items (`plan_body`).
     PlanBody,
-    /// The report writer's narrative and the report (`report`).
+    /// Implementation: the executor implements the stage, okstra commits what it left
+    /// (`execute`).
+    Execute,
+    /// Implementation: okstra's own evidence on the stage's head (`evidence_phase`).
+    Evidence,
+    /// Implementation: the verifier's verdict (`verify`).
+    Verify,
+    /// Implementation: okstra's decision, the carry and the `done` row (`carry_phase`).
+    Carry,
+    /// The report writer's narrative and the report (`report`; an implementation run's is
+    /// okstra's own, `stage_report`).
     Report,
     /// Validation, the run's status, timeline and index (`persist`).
     Persist,
@@ -47,6 +57,17 @@ const PLANNING: &[Phase] = &[
     Phase::Persist,
 ];
 
+/// The phases of `implementation`: one stage executed, okstra's evidence taken, the verifier
+/// asked, the stage decided (`--reverify` skips the executor inside its phase).
+const IMPLEMENTATION: &[Phase] = &[
+    Phase::Execute,
+    Phase::Evidence,
+    Phase::Verify,
+    Phase::Carry,
+    Phase::Report,
+    Phase::Persist,
+];
+
 /// Returns the phases of a task type, or `None` when this okstra cannot run it yet.
 pub(crate) fn phases(task_type: TaskType) -> Option<&'static [Phase]> {
     match task_type {
@@ -54,7 +75,8 @@ pub(crate) fn phases(task_type: TaskType) -> Option<&'static [Phase]> {
             Some(ANALYSIS)
         }
         TaskType::ImplementationPlanning => Some(PLANNING),
-        TaskType::Implementation | TaskType::ReleaseHandoff => None,
+        TaskType::Implementation => Some(IMPLEMENTATION),
+        TaskType::ReleaseHandoff => None,
     }
 }
 
@@ -76,6 +98,10 @@ impl Run {
                 Phase::Critic => self.critic().await?,
                 Phase::PlanDraft => self.plan_draft().await?,
                 Phase::PlanBody => self.plan_body().await?,
+                Phase::Execute => self.execute().await?,
+                Phase::Evidence => self.take_evidence().await?,
+                Phase::Verify => self.verify().await?,
+                Phase::Carry => self.carry()?,
                 Phase::Report => self.report().await?,
                 Phase::Persist => self.persist()?,
             }
@@ -93,7 +119,12 @@ mod tests {
         for task_type in TaskType::ALL {
             if let Some(phases) = phases(task_type) {
                 assert_eq!(phases.last(), Some(&Phase::Persist), "{task_type}");
-                assert_eq!(phases.first(), Some(&Phase::Analyse), "{task_type}");
+                let first = if task_type == TaskType::Implementation {
+                    Phase::Execute
+                } else {
+                    Phase::Analyse
+                };
+                assert_eq!(phases.first(), Some(&first), "{task_type}");
             }
         }
         let planning = phases(TaskType::ImplementationPlanning).unwrap_or_default();
@@ -105,7 +136,7 @@ mod tests {
             let phases = phases(other).unwrap_or_default();
             assert!(!phases.contains(&Phase::PlanDraft) && !phases.contains(&Phase::PlanBody));
         }
-        assert!(phases(TaskType::Implementation).is_none());
+        assert_eq!(phases(TaskType::Implementation), Some(IMPLEMENTATION));
         assert!(phases(TaskType::ReleaseHandoff).is_none());
     }
 }

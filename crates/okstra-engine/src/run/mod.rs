@@ -7,12 +7,17 @@
 //! anything is written, which `dry_run` reports; `lifecycle` is the task-type table of phases;
 //! `start` holds the blocking entry points. An implementation run's stage is `stage` (the
 //! `StageRun` the run holds), prepared by `stage_prepare` from `stage_plan` (the plan) and
-//! `stage_claim` (the stage and its base), with its errors in `stage_error`.
+//! `stage_claim` (the stage and its base), with its errors in `stage_error`; its phases are
+//! `execute`, `evidence_phase`, `verify`, `carry_phase` and `stage_report` (errors in
+//! `stage_phase_error`).
 
+mod carry_phase;
 mod converge;
 mod critic;
 mod dispatcher;
 mod dry_run;
+mod evidence_phase;
+mod execute;
 mod found;
 mod imp;
 mod launch;
@@ -32,10 +37,13 @@ mod round_zero;
 mod stage;
 mod stage_claim;
 mod stage_error;
+mod stage_phase_error;
 mod stage_plan;
 mod stage_prepare;
+mod stage_report;
 mod start;
 mod summary;
+mod verify;
 mod writer;
 
 pub use dry_run::{DryRun, DryRunFolder, DryRunRequest, DryRunWorker, dry_run};
@@ -45,5 +53,6 @@ pub use request::{NewRun, ResumeRun, StageAsk};
 pub(crate) use roster::agent_program;
 pub use stage::StageRunError;
 pub use stage_error::StageError;
+pub use stage_phase_error::StagePhaseError;
 pub use start::{prepare_only, resume, run};
-pub use summary::{PlanOutcome, ResumeOutcome, RunSummary, WorkerResult};
+pub use summary::{PlanOutcome, ResumeOutcome, RunSummary, StageOutcome, WorkerResult};

@@ -31,11 +31,18 @@ impl Run {
         } else {
             Vec::new()
         };
-        let mut status = RunStatus::decide(
-            interrupted,
-            self.any_analyser_completed(),
-            self.found.validation.is_empty(),
-        );
+        // An implementation run completes only when okstra passed its stage (a FAIL is exit 3,
+        // the stage staying started).
+        let answered = if self.stage_run().is_some() {
+            self.found
+                .stage
+                .decision
+                .as_ref()
+                .is_some_and(okstra_core::implementation::StageDecision::passed)
+        } else {
+            self.any_analyser_completed()
+        };
+        let mut status = RunStatus::decide(interrupted, answered, self.found.validation.is_empty());
         // A planning run whose plan is missing, breaks its rules or is blocked by its gate
         // finished but failed (SPEC §12, exit 3): its files are whole, so `okstra validate`
         // still passes on them where they are consistent.

@@ -8,8 +8,9 @@ use okstra_core::TaskType;
 use okstra_core::document::{parse_json, typed};
 use okstra_core::outcome::AnswerContract;
 use okstra_core::prompt::{
-    ContextSection, FINDINGS_CONTRACT, NARRATIVE_CONTRACT, PLAN_NARRATIVE_CONTRACT,
-    PLAN_VERDICTS_CONTRACT, PromptInput, VERDICTS_CONTRACT, render_prompt,
+    ContextSection, EXECUTOR_CONTRACT, FINDINGS_CONTRACT, NARRATIVE_CONTRACT,
+    PLAN_NARRATIVE_CONTRACT, PLAN_VERDICTS_CONTRACT, PromptInput, STAGE_VERDICT_CONTRACT,
+    VERDICTS_CONTRACT, render_prompt,
 };
 use okstra_core::report::ReportData;
 use okstra_core::run_paths::{ArtifactKind, RoundTag, TaskPaths};
@@ -47,6 +48,8 @@ fn contract_text(contract: AnswerContract) -> &'static str {
         AnswerContract::Narrative => NARRATIVE_CONTRACT,
         AnswerContract::Plan => PLAN_NARRATIVE_CONTRACT,
         AnswerContract::PlanVerdicts { .. } => PLAN_VERDICTS_CONTRACT,
+        AnswerContract::Executor => EXECUTOR_CONTRACT,
+        AnswerContract::StageVerdict => STAGE_VERDICT_CONTRACT,
     }
 }
 

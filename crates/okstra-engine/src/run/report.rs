@@ -1,7 +1,8 @@
 //! Owns the report phase (SPEC §4 step 8, §7.1): the report writer supplies only the
 //! narrative — asked here, or, for a plan, the draft the plan-draft phase collected — and core
 //! assembles the rest of the report data from okstra's own state, with a plan's gate; the
-//! report files are written by the one report writer of `report_file`.
+//! report files are written by the one report writer of `report_file`. An implementation run
+//! asks no report writer: its report is `stage_report`'s.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -27,6 +28,10 @@ impl Run {
         if self.interrupted() {
             return Ok(());
         }
+        if self.stage_run().is_some() {
+            // An implementation run's report is okstra's own (`stage_report`).
+            return self.report_stage();
+        }
         let answer = match self.found.draft.clone() {
             Some(draft) => draft,
             None => self.writer_answer(AnswerContract::Narrative).await?,
@@ -50,6 +55,7 @@ impl Run {
             notes: answer.notes,
             integrity,
             plan_gate: self.found.gate.clone(),
+            implementation: None,
             generated_at: Timestamp::now(),
         });
         let md = write_report(&self.paths.report_data(), &data)?;
@@ -74,7 +80,7 @@ impl Run {
 
     /// Returns the hashes of the convergence record and of every completed worker's result
     /// file, as they are now.
-    fn integrity(&self) -> Result<Integrity, RunError> {
+    pub(super) fn integrity(&self) -> Result<Integrity, RunError> {
         let root = Path::new(&self.manifest().project_root);
         let conv = self.paths.convergence();
         let convergence_sha256 = match fs_err::read(&conv) {
@@ -96,6 +102,7 @@ impl Run {
         Ok(Integrity {
             convergence_sha256,
             results,
+            state: BTreeMap::new(),
         })
     }
 }

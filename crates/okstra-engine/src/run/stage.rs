@@ -33,13 +33,6 @@ pub(crate) struct CarryIn {
 
 /// The stage an implementation run implements.
 #[derive(Clone, Debug)]
-#[cfg_attr(
-    not(test),
-    expect(
-        dead_code,
-        reason = "the implementation phases (execute, evidence, verify, carry) read it"
-    )
-)]
 pub(crate) struct StageRun {
     pub(crate) stage: Stage,
     /// The stage of the plan (steps, validation, exit contract, rollback …).

@@ -12,7 +12,7 @@ use super::preflight::refuse_unrunnable;
 use super::request::{NewRun, ResumeRun};
 use super::resume::Reopened;
 use super::roster::roster_for;
-use super::summary::{ResumeOutcome, RunSummary};
+use super::summary::{ResumeOutcome, RunSummary, StageOutcome};
 use crate::errors::RunError;
 use crate::event_sink::silent;
 use crate::prepare::PreparedRun;
@@ -116,7 +116,11 @@ impl Run {
             run_id: self.manifest().run_id,
             paths: self.paths.clone(),
             manifest: self.manifest().clone(),
-            workers: self.found.analysis.clone(),
+            workers: if self.stage_run().is_some() {
+                self.found.stage.workers.clone()
+            } else {
+                self.found.analysis.clone()
+            },
             status: self.found.status.unwrap_or(self.manifest().status),
             wall: self.started.elapsed(),
             tokens: self.team().total_tokens(),
@@ -125,6 +129,22 @@ impl Run {
             validation: self.found.validation.clone(),
             stopped: stop_reason(state, self.found.budget_reached),
             plan: self.found.plan.clone(),
+            stage: self.stage_outcome(),
         }
+    }
+
+    /// Returns what an implementation run decided of its stage, once it decided.
+    fn stage_outcome(&self) -> Option<StageOutcome> {
+        let stage = self.stage_run()?;
+        let decision = self.found.stage.decision.as_ref()?;
+        let report = self.stage_report(decision, self.found.stage.carry.as_ref());
+        Some(StageOutcome {
+            stage: stage.stage.get(),
+            mode: stage.mode.as_str().to_owned(),
+            verdict: decision.verdict,
+            reasons: decision.reasons.clone(),
+            carry: self.found.stage.carry.clone(),
+            notes: report.notes(),
+        })
     }
 }

@@ -1,11 +1,13 @@
 //! Owns what a run returns to its caller: each worker's outcome in a round, and the run's
-//! summary (workers, status, wall time, tokens, report, findings by class, validation).
+//! summary (workers, status, wall time, tokens, report, findings by class, validation, a
+//! plan's outcome, a stage's decision).
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use jiff::Timestamp;
 use okstra_core::RunId;
+use okstra_core::carry::Verdict;
 use okstra_core::config::AdapterKind;
 use okstra_core::manifest::RunManifest;
 use okstra_core::plan::{PlanGate, Violation};
@@ -62,6 +64,25 @@ pub struct RunSummary {
     /// What became of the plan of an `implementation-planning` run; `None` for other task
     /// types, and for a planning run interrupted before its plan was drafted.
     pub plan: Option<PlanOutcome>,
+    /// What an `implementation` run decided of its stage; `None` for other task types, and
+    /// for an implementation run interrupted before its decision.
+    pub stage: Option<StageOutcome>,
+}
+
+/// What an implementation run decided of its stage (SPEC §8).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StageOutcome {
+    pub stage: u32,
+    /// How the stage was taken: `new`, `retry`, `redo` or `reverify`.
+    pub mode: String,
+    /// okstra's decision.
+    pub verdict: Verdict,
+    /// Why it is FAIL, each on one line.
+    pub reasons: Vec<String>,
+    /// The carry written for a PASS (absolute).
+    pub carry: Option<PathBuf>,
+    /// The stage's notes (the DB part unverified, okstra's commits of leftovers).
+    pub notes: Vec<String>,
 }
 
 /// What became of a planning run's plan (SPEC §4 step 7, §7.3). A plan that is missing,

@@ -369,7 +369,8 @@ fn bad_inputs_are_typed_errors_that_name_the_file() {
         &json!({"projectId": "shop", "roles": {"report-writer": "writer"},
             "agents": {"x": fake(&["--text", FINDINGS]), "writer": fake(&["--text", NARRATIVE])}}),
     );
-    // An implementation run is not runnable yet.
+    // An implementation run whose executor cannot run is refused before anything is written
+    // of it.
     let err = okstra_engine::run(fx.new_run(
         "t/bad",
         TaskType::Implementation,
@@ -380,9 +381,7 @@ fn bad_inputs_are_typed_errors_that_name_the_file() {
     assert!(
         matches!(
             err,
-            RunError::NotRunnable {
-                task_type: TaskType::Implementation
-            }
+            RunError::Stage(okstra_engine::StageError::ExecutorCannotRun { .. })
         ),
         "{err:?}"
     );

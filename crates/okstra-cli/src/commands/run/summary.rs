@@ -90,6 +90,14 @@ pub(crate) fn json_of(summary: &RunSummary) -> Value {
         "stopped": summary.stopped,
         "validation": summary.validation.iter().map(ToString::to_string).collect::<Vec<_>>(),
         "plan": summary.plan.as_ref().map(plan_json),
+        "stage": summary.stage.as_ref().map(|s| json!({
+            "stage": s.stage,
+            "mode": s.mode,
+            "verdict": s.verdict,
+            "reasons": s.reasons,
+            "carry": s.carry.as_ref().map(|p| absolute(p, root)),
+            "notes": s.notes,
+        })),
     })
 }
 
@@ -217,13 +225,29 @@ pub(super) fn print(
         .iter()
         .map(|class| format!("{} {class}", summary.classes.of(*class)))
         .collect();
-    text.push_str(&format!("findings: {}\n", findings.join(", ")));
+    if !m.task_type.is_stage_scoped() {
+        // A stage run has no analysers' findings: its verdict is the `stage:` line.
+        text.push_str(&format!("findings: {}\n", findings.join(", ")));
+    }
     text.push_str(&format!("tokens:  {}\n", tokens_line(&summary.tokens)));
     if let Some(stopped) = &summary.stopped {
         text.push_str(&format!("stopped: {stopped}\n"));
     }
     if let Some(plan) = &summary.plan {
         text.push_str(&format!("plan:    {}\n", plan_line(plan)));
+    }
+    if let Some(stage) = &summary.stage {
+        text.push_str(&format!("stage:   {} {}", stage.stage, stage.verdict));
+        if let Some(carry) = &stage.carry {
+            text.push_str(&format!(" (carry {})", shown(ctx, root, carry)));
+        }
+        text.push('\n');
+        for reason in &stage.reasons {
+            text.push_str(&format!("  failure: {reason}\n"));
+        }
+        for note in &stage.notes {
+            text.push_str(&format!("  note: {note}\n"));
+        }
     }
     if replay {
         text.push_str("replay:  answers came from scripted replay fixtures, not from models\n");
@@ -278,6 +302,36 @@ fn next_step(
             "next: `{}` continues the run (finished workers are not asked again)",
             okstra.command(&["resume", &id])
         )),
+        RunStatus::Failed
+            if summary
+                .stage
+                .as_ref()
+                .is_some_and(|s| !s.reasons.is_empty()) =>
+        {
+            let stage = summary.stage.as_ref().map_or(0, |s| s.stage).to_string();
+            let task = format!(
+                "{}/{}",
+                summary.manifest.task_group.raw(),
+                summary.manifest.task_id.raw()
+            );
+            let mut line = format!(
+                "next: the stage stays started; fix what failed, then `{}` runs it again from \
+                 its base (this attempt is kept under refs/okstra/attempts/)",
+                okstra.command(&[
+                    "run",
+                    "implementation",
+                    "--task",
+                    &task,
+                    "--stage",
+                    &stage,
+                    "--retry"
+                ])
+            );
+            if let Some(report) = report {
+                line.push_str(&format!("; the report is {report}"));
+            }
+            Some(line)
+        }
         RunStatus::Failed if answered && blocker.is_some() => {
             let mut line = format!(
                 "next: the plan cannot be approved: {}; read the report, then revise the brief \

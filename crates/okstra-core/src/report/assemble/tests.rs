@@ -153,6 +153,7 @@ fn input<'a>(
         notes: vec!["the report writer ended error: boom".into()],
         integrity: Integrity::default(),
         plan_gate: None,
+        implementation: None,
         generated_at: "2026-06-10T09:30:00Z".parse().unwrap(),
     }
 }

@@ -17,6 +17,7 @@ use super::imp::{PlannedWorker, Round, Slot};
 use super::record::reserve_result_files;
 
 use crate::errors::RunError;
+use crate::executor::executor_add_dirs;
 use crate::fs_atomic::replace_text;
 use crate::run::launch::{LaunchInputs, process_plan};
 use crate::worker::unix::WORKER_TAG_VAR;
@@ -205,12 +206,19 @@ impl Round<'_> {
             }),
             (None, Ok(program)) => {
                 let tmpdir = self.run.make_worker_tmpdir(&entry.worker, round, attempt)?;
+                // Codex as executor gets the git common dir, so commits in a linked worktree
+                // can write the repository (SPEC §5.1); outside git, nothing.
+                let add_dirs = if entry.role.writes() {
+                    executor_add_dirs(entry.kind, &self.run.inputs.workdir).unwrap_or_default()
+                } else {
+                    Vec::new()
+                };
                 let plan = process_plan(
                     &entry,
                     program,
                     &LaunchInputs {
                         workdir: &self.run.inputs.workdir,
-                        add_dirs: &[],
+                        add_dirs: &add_dirs,
                         tmpdir: &tmpdir,
                         worker_env: &self.run.worker_env,
                         env: &self.run.env,
