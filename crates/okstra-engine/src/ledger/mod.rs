@@ -1,10 +1,12 @@
-//! Owns the stage ledger's effects (SPEC §2, §8): its files (`files`), the read every reader
+//! Owns the stage ledger's effects (SPEC §2, §8): its files (`files`; the carry folder, with
+//! its probe cache, is read by `carry_scan`), the read every reader
 //! makes — repair from carry first, under the task lock when it recovers rows (`read`) —, the
 //! reservation of a stage with its `started` row in one locked step (`reserve`), the carry and
 //! `done` row of a stage that passed and the plan switch of `approve --supersede` (`record`),
 //! and the task's plan, stage branch trees and run liveness the ledger commands show
 //! (`task_plan`). The rules are `okstra_core::ledger`'s.
 
+mod carry_scan;
 mod error;
 mod files;
 mod read;
