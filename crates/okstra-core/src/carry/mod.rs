@@ -3,18 +3,22 @@
 //! truth of the stage ledger. `sidecar` is the `carry/v1` shape okstra writes; `probe` reads
 //! any carry — okstra's or the original okstra's — as leniently as the original's carry repair
 //! does, keeping only what the repair and the stage state need; `scan` names and orders the
-//! files of the carry folder.
+//! files of the carry folder; `cache` keeps what each file gave, keyed by its stamp.
 //!
 //! Reading and writing the files is the engine's job.
 
+mod cache;
 pub mod probe;
 mod scan;
 mod sidecar;
 
+pub use cache::{CARRY_CACHE_FILE, CARRY_CACHE_KIND, CachedCarry, CarryCache, FileStamp};
 pub use probe::{
     CarryHead, CarryProbe, CarryStage, FAILED_CARRY_STATUSES, ProbeError, Truthy, probe_carry,
 };
-pub use scan::{CarryFile, CarryUnreadable, ProbedCarry, is_carry_file_name, probe_carries};
+pub use scan::{
+    CarryFile, CarryUnreadable, ProbedCarry, is_carry_file_name, probe_carries, sort_carries,
+};
 pub use sidecar::{
     CARRY_KIND, CarrySidecar, CarryStatus, CommitRange, Verdict, VerifierVerdict, carry_file_name,
 };

@@ -15,14 +15,15 @@
 
 use std::fmt;
 
-use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Serialize};
 
 /// The statuses that mark a carry as not complete (compared lowercased).
 pub const FAILED_CARRY_STATUSES: [&str; 5] = ["fail", "failed", "blocked", "error", "aborted"];
 
 /// A JSON value at a place the repair reads, by Python truthiness.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Truthy {
     /// Absent, `null`, `false`, `0`, `""`, `[]` or `{}`.
     #[default]
@@ -34,6 +35,10 @@ pub enum Truthy {
 }
 
 impl Truthy {
+    fn is_falsy(&self) -> bool {
+        matches!(self, Truthy::Falsy)
+    }
+
     /// Returns the string, when it is one.
     pub fn as_str(&self) -> Option<&str> {
         match self {
@@ -44,13 +49,20 @@ impl Truthy {
 }
 
 /// A `stage` / `stageNumber` field.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub enum CarryStage {
     /// Absent, or not an integer (a string, a float, …): the next source is tried.
     #[default]
     NotInt,
     /// An integer (`true`/`false` count as 1/0, as in Python).
     Int(i64),
+}
+
+impl CarryStage {
+    fn is_not_int(&self) -> bool {
+        matches!(self, CarryStage::NotInt)
+    }
 }
 
 /// Where a carry's head commit came from, or why it has none.
@@ -67,31 +79,46 @@ pub enum CarryHead {
     Missing,
 }
 
-/// What the repair and the stage state read from a carry sidecar.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// What the repair and the stage state read from a carry sidecar. Serialized (absent values
+/// left out) in the carry folder's probe cache.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
 pub struct CarryProbe {
+    #[serde(skip_serializing_if = "CarryStage::is_not_int")]
     pub stage_field: CarryStage,
+    #[serde(skip_serializing_if = "CarryStage::is_not_int")]
     pub stage_number_field: CarryStage,
     /// `status` when it is a string (a status of any other type is never a failure).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// `stageCommitRange.head`, when `stageCommitRange` is an object.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub range_head: Option<Truthy>,
+    #[serde(skip_serializing_if = "Truthy::is_falsy")]
     pub head_sha: Truthy,
+    #[serde(skip_serializing_if = "Truthy::is_falsy")]
     pub head_commit: Truthy,
+    #[serde(skip_serializing_if = "Truthy::is_falsy")]
     pub head: Truthy,
     /// The last element's `sha` when `commits` is a non-empty list whose last element is an
     /// object.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_commit_sha: Option<Truthy>,
+    #[serde(skip_serializing_if = "Truthy::is_falsy")]
     pub impl_task_key: Truthy,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub plan_run_id: Option<String>,
     /// okstra's `headTree` (the original's carries have none).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub head_tree: Option<String>,
     /// okstra's `runId`: the run that verified the stage.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub run_id: Option<String>,
 }
 
 /// Why a carry's text is not a carry at all.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub enum ProbeError {
     /// Not JSON.
     NotJson(String),

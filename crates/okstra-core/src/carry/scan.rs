@@ -20,7 +20,8 @@ pub struct ProbedCarry {
 }
 
 /// Why a carry file gives no carry.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub enum CarryUnreadable {
     Io(String),
     Json(ProbeError),
@@ -44,19 +45,33 @@ pub fn is_carry_file_name(name: &str) -> bool {
 pub fn probe_carries(files: Vec<CarryFile>) -> Vec<ProbedCarry> {
     let mut out: Vec<ProbedCarry> = files
         .into_iter()
-        .map(|file| ProbedCarry {
-            probe: match &file.text {
-                Ok(text) => probe_carry(text).map_err(CarryUnreadable::Json),
-                Err(e) => Err(CarryUnreadable::Io(e.clone())),
-            },
-            name: file.name,
-        })
+        .map(|file| ProbedCarry::from_text(file.name, file.text.as_deref().map_err(Clone::clone)))
         .collect();
-    out.sort_by(|a, b| a.name.cmp(&b.name));
+    sort_carries(&mut out);
     out
 }
 
+/// Sorts probed carries by file name: the order the repair takes them in. A probe is a few
+/// hundred bytes, so the order is found over indices and each carry moved once.
+pub fn sort_carries(carries: &mut Vec<ProbedCarry>) {
+    let mut order: Vec<usize> = (0..carries.len()).collect();
+    order.sort_unstable_by(|&a, &b| carries[a].name.cmp(&carries[b].name));
+    let mut slots: Vec<Option<ProbedCarry>> = carries.drain(..).map(Some).collect();
+    carries.extend(order.into_iter().filter_map(|i| slots[i].take()));
+}
+
 impl ProbedCarry {
+    /// Probes one carry file's text (or keeps why it could not be read).
+    pub fn from_text(name: String, text: Result<&str, String>) -> Self {
+        Self {
+            probe: match text {
+                Ok(text) => probe_carry(text).map_err(CarryUnreadable::Json),
+                Err(e) => Err(CarryUnreadable::Io(e)),
+            },
+            name,
+        }
+    }
+
     /// Returns the stage the carry names (see [`CarryProbe::stage`]), when it is readable.
     pub fn stage(&self) -> Option<i64> {
         self.probe.as_ref().ok()?.stage(&self.name)

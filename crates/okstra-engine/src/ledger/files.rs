@@ -2,13 +2,13 @@
 //! consumers.jsonl` (task-type level, never stage-scoped), the carry folder
 //! `runs/implementation/carry/`, the switch record `runs/implementation-planning/
 //! plan-switches.json`, and the task lock `.okstra/tasks/<g>/<i>/.lock` every change holds.
-//! It reads them raw and appends rows; what they mean is `okstra_core::ledger`'s.
+//! It reads them raw and appends rows; what they mean is `okstra_core::ledger`'s. The carry
+//! folder is read by `carry_scan`.
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use okstra_core::TaskType;
-use okstra_core::carry::{CarryFile, is_carry_file_name};
 use okstra_core::ledger::{LedgerRow, PLAN_SWITCHES_FILE, PlanSwitches};
 use okstra_core::run_paths::{TaskPaths, relative_to};
 
@@ -66,44 +66,8 @@ pub(crate) fn read_switches(path: &Path) -> Result<PlanSwitches, StoreError> {
     }
 }
 
-/// Reads every carry file of the folder (`stage-*.json`); a missing folder has none. A file
-/// that cannot be read — a folder, bad permissions, not UTF-8 — is kept with its error, for
-/// the repair to skip and name.
-pub(crate) fn scan_carries(dir: &Path) -> Result<Vec<CarryFile>, PathError> {
-    let entries = match fs_err::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(PathError::at(dir)(e)),
-    };
-    let mut files = Vec::new();
-    let mut buffer = Vec::new();
-    for entry in entries {
-        let entry = entry.map_err(PathError::at(dir))?;
-        // A name that is not UTF-8 cannot be `stage-<N>.json`.
-        let Ok(name) = entry.file_name().into_string() else {
-            continue;
-        };
-        if !is_carry_file_name(&name) {
-            continue;
-        }
-        let text = read_text(&entry.path(), &mut buffer);
-        files.push(CarryFile { name, text });
-    }
-    Ok(files)
-}
-
-/// Reads a small text file into `buffer` (reused between files); the error is a message.
-fn read_text(path: &Path, buffer: &mut Vec<u8>) -> Result<String, String> {
-    buffer.clear();
-    let mut file = fs_err::File::open(path).map_err(|e| cause(&e))?;
-    file.read_to_end(buffer).map_err(|e| cause(&e))?;
-    std::str::from_utf8(buffer)
-        .map(str::to_owned)
-        .map_err(|_| "not UTF-8".to_owned())
-}
-
 /// Returns an I/O error's cause without the path fs_err adds (the caller names the file).
-fn cause(e: &std::io::Error) -> String {
+pub(crate) fn cause(e: &std::io::Error) -> String {
     std::error::Error::source(e).map_or_else(|| e.to_string(), ToString::to_string)
 }
 

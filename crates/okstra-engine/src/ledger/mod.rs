@@ -1,4 +1,5 @@
-//! Owns the stage ledger's effects (SPEC §2, §8): its files (`files`), the read every reader
+//! Owns the stage ledger's effects (SPEC §2, §8): its files (`files`; the carry folder, with
+//! its probe cache, is read by `carry_scan`), the read every reader
 //! makes — repair from carry first, under the task lock when it recovers rows (`read`) —, the
 //! reservation of a stage with its `started` row in one locked step (`reserve`; `claim` when
 //! the caller decides from the whole stage book), the carry and `done` row of a stage that
@@ -6,6 +7,7 @@
 //! branch trees and run liveness the ledger commands show (`task_plan`). The rules are
 //! `okstra_core::ledger`'s.
 
+mod carry_scan;
 mod claim;
 mod error;
 mod files;

@@ -10,7 +10,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use okstra_core::carry::{ProbedCarry, probe_carries};
+use okstra_core::carry::ProbedCarry;
 use okstra_core::jsonl::JsonlWarning;
 use okstra_core::ledger::{
     LedgerRow, LedgerSummary, PlanSwitches, SkippedCarry, StageBook, StageInputs, decode_ledger,
@@ -19,8 +19,9 @@ use okstra_core::ledger::{
 use okstra_core::plan::PlanBody;
 use okstra_core::run_paths::TaskPaths;
 
+use super::carry_scan::scan_carries;
 use super::error::LedgerError;
-use super::files::{LedgerFiles, append_rows, read_ledger_text, read_switches, scan_carries};
+use super::files::{LedgerFiles, append_rows, read_ledger_text, read_switches};
 use crate::errors::StoreError;
 use crate::lock::lock_exclusive;
 
@@ -91,14 +92,18 @@ pub(crate) fn repaired_under_lock(files: &LedgerFiles) -> Result<LedgerSnapshot,
 fn read_and_repair(
     files: &LedgerFiles,
 ) -> Result<(LedgerSnapshot, Vec<LedgerRow<'static>>), LedgerError> {
-    let text = read_ledger_text(&files.ledger).map_err(StoreError::from)?;
-    let decoded = decode_ledger(&text).map_err(|source| StoreError::Row {
-        path: files.ledger.clone(),
-        source,
-    })?;
-    let summary = LedgerSummary::fold(&decoded.rows);
+    // The carry folder is read (system calls, mostly) while the ledger is decoded and folded.
+    let (carries, folded) = std::thread::scope(|scope| {
+        let carries = scope.spawn(|| scan_carries(&files.carry_dir));
+        let folded = fold_ledger(files);
+        let carries = carries
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (carries, folded)
+    });
+    let (summary, warnings) = folded?;
+    let carries = carries.map_err(StoreError::from)?;
     let switches = read_switches(&files.switches)?;
-    let carries = probe_carries(scan_carries(&files.carry_dir).map_err(StoreError::from)?);
     let recovery = repair_from_carry(
         &summary,
         &carries,
@@ -111,7 +116,17 @@ fn read_and_repair(
         switches,
         recovered: Vec::new(),
         skipped: recovery.skipped,
-        warnings: decoded.warnings,
+        warnings,
     };
     Ok((snapshot, recovery.rows))
+}
+
+/// Reads, decodes and folds the ledger.
+fn fold_ledger(files: &LedgerFiles) -> Result<(LedgerSummary, Vec<JsonlWarning>), LedgerError> {
+    let text = read_ledger_text(&files.ledger).map_err(StoreError::from)?;
+    let decoded = decode_ledger(&text).map_err(|source| StoreError::Row {
+        path: files.ledger.clone(),
+        source,
+    })?;
+    Ok((LedgerSummary::fold(&decoded.rows), decoded.warnings))
 }
