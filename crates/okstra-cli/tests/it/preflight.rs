@@ -382,3 +382,38 @@ fn a_cli_that_serves_several_roles_is_probed_once() {
     asked.sort();
     assert_eq!(asked, ["--version", "auth status"], "{out}");
 }
+
+#[test]
+fn an_implementation_dry_run_shows_its_executor_and_verifier() {
+    // TestEnv's PATH holds no worker CLI: the stage team (claude executor, codex verifier by
+    // default) cannot run, and the dry run says so instead of planning analysers.
+    let env = TestEnv::new();
+    let out = okstra(
+        &env,
+        &[
+            "run",
+            "implementation",
+            "--task",
+            "t/v",
+            "--base-ref",
+            "main",
+            "--dry-run",
+            "--json",
+        ],
+    );
+    assert_eq!(out.code, Some(2), "{out}");
+    let v: Value = serde_json::from_str(&out.stdout).unwrap();
+    let roles: Vec<&str> = v["workers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["role"].as_str().unwrap_or("?"))
+        .collect();
+    assert_eq!(roles, ["executor", "verifier"], "{v}");
+    assert!(
+        v["refused"]
+            .as_str()
+            .is_some_and(|r| r.contains("the executor claude (executor) cannot run")),
+        "{v}"
+    );
+}

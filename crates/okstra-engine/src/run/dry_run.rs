@@ -16,9 +16,12 @@ use okstra_core::worker_name::{Role, WorkerName};
 use okstra_core::{TaskKey, TaskName, TaskType};
 
 use super::launch::{LaunchInputs, process_plan};
-use super::preflight::{refuse_if_no_analyser_can_run, refuse_unrunnable, refuse_without_brief};
+use super::preflight::{
+    refuse_if_no_analyser_can_run, refuse_if_stage_team_cannot_run, refuse_unrunnable,
+    refuse_without_brief,
+};
 use super::prompts::read_shared;
-use super::roster::{RosterEntry, probe_roster, roster_of};
+use super::roster::{RosterEntry, probe_roster, roster_for};
 use crate::errors::{PrepareError, RunError};
 use crate::git::worktree::{TaskWorktreeRequest, WorktreeDecision, plan_task_worktree};
 use crate::home::Home;
@@ -94,7 +97,7 @@ const TMP_PLACEHOLDER: &str = "okstra-<run-id>";
 /// not be made at all (an unusable worker configuration, a task type okstra cannot run).
 pub fn dry_run(req: &DryRunRequest<'_>) -> Result<DryRun, RunError> {
     refuse_unrunnable(req.task_type)?;
-    let mut roster = roster_of(req.settings, req.project, req.env)?;
+    let mut roster = roster_for(req.task_type, req.settings, req.project, req.env)?;
     let key = TaskKey::new(
         req.project.project_id.clone(),
         req.group.clone(),
@@ -121,7 +124,15 @@ pub fn dry_run(req: &DryRunRequest<'_>) -> Result<DryRun, RunError> {
         req.env,
         &req.settings.worker_env(),
     ));
-    refusals.extend(refuse_if_no_analyser_can_run(&roster).err());
+    // A stage run's team is its executor and verifier; the others' is their analysers.
+    refusals.extend(
+        if req.task_type.is_stage_scoped() {
+            refuse_if_stage_team_cannot_run(&roster, None)
+        } else {
+            refuse_if_no_analyser_can_run(&roster)
+        }
+        .err(),
+    );
     let planned = plan_task_worktree(
         req.home,
         &TaskWorktreeRequest {
