@@ -432,8 +432,17 @@ fn kill_and_resume(i: usize, point: &str) -> Vec<String> {
 #[ignore = "needs worker CLIs: cargo xtask test"]
 fn a_run_killed_at_every_kill_point_is_finished_by_resume() {
     // Only implementation-planning runs draft a plan and run its gate (their kill points are
-    // in `plan_redispatch`); checked below that no error-analysis run passes them.
-    const PLAN_POINTS: [&str; 2] = ["plan-draft", "plan-body-verification"];
+    // in `plan_redispatch`), and only implementation runs execute, take evidence, verify and
+    // carry (theirs are in `implementation_resume`); checked below that no error-analysis run
+    // passes them.
+    const PLAN_POINTS: [&str; 6] = [
+        "plan-draft",
+        "plan-body-verification",
+        "execute",
+        "evidence",
+        "verify",
+        "carry",
+    ];
     let mut reached: BTreeSet<String> = BTreeSet::new();
     let mut skipped = Vec::new();
     for (i, point) in kill_points().into_iter().enumerate() {
