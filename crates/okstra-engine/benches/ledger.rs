@@ -24,15 +24,15 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::time::Duration;
 
+#[path = "support/carry.rs"]
+mod carry_fixture;
+
+use carry_fixture::{carry, sha};
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
-use okstra_core::carry::{CarrySidecar, Verdict, VerifierVerdict};
-use okstra_core::evidence::{
-    CommandEvidence, DbGate, DbGateStatus, StageCommit, StageEvidence, TddProof, TddVerdict,
-};
 use okstra_core::ledger::StageChoice;
 use okstra_core::plan::{PlanBody, Stage as PlanStage};
 use okstra_core::run_paths::{ProjectPaths, TaskPaths};
-use okstra_core::{RunId, Segment, Stage};
+use okstra_core::{RunId, Segment};
 use okstra_engine::{ReserveError, ReserveRequest, reserve_stage, write_carry};
 
 const STAGES: u32 = 200;
@@ -65,65 +65,6 @@ fn plan() -> PlanBody {
             .collect(),
         ..PlanBody::default()
     }
-}
-
-fn sha(n: usize) -> String {
-    format!("{n:040x}")
-}
-
-/// Returns a carry sidecar of about 2 KB.
-fn carry(stage: u32, plan_run_id: RunId) -> CarrySidecar {
-    let n = stage as usize;
-    let command = |commit: &str| CommandEvidence {
-        command: format!("cargo test -p shop module_{n}"),
-        cwd: ".".into(),
-        commit: commit.to_owned(),
-        exit_code: Some(0),
-        duration_ms: 1234,
-        output_tail: "test result: ok. 42 passed; 0 failed; 0 ignored\n".repeat(8),
-        note: None,
-    };
-    let evidence = StageEvidence {
-        base: sha(n * 10),
-        head: sha(n * 10 + 3),
-        head_tree: sha(n * 10 + 9),
-        commits: (1..=3)
-            .map(|i| StageCommit {
-                sha: sha(n * 10 + i),
-                subject: format!(
-                    "{}: module {n} step {i}",
-                    ["RED", "GREEN", "REFACTOR"][i - 1]
-                ),
-            })
-            .collect(),
-        files_changed: vec![format!("src/module_{n}.rs"), format!("tests/module_{n}.rs")],
-        validation: vec![command(&sha(n * 10 + 3))],
-        tdd_proof: TddProof {
-            verdict: TddVerdict::Proven,
-            red_commit: Some(sha(n * 10 + 1)),
-            at_red: vec![command(&sha(n * 10 + 1))],
-            reason: "RED failed, the head passes".into(),
-        },
-        db_gate: DbGate {
-            status: DbGateStatus::NotApplicable,
-            triggers: vec![],
-            evidence: None,
-        },
-        findings: vec![],
-    };
-    CarrySidecar::from_evidence(
-        Stage::new(stage).expect("stage"),
-        KEY.into(),
-        plan_run_id,
-        RunId::generate(),
-        &evidence,
-        VerifierVerdict {
-            verdict: Verdict::Pass,
-            findings: vec![],
-            worker: Some("verifier".into()),
-        },
-        "2026-11-29T12:00:00Z".parse().expect("time"),
-    )
 }
 
 /// Writes the ledger and the carries; returns the ledger's length.
@@ -166,7 +107,7 @@ fn build(task: &TaskPaths, plan_run_id: RunId) -> u64 {
     fs_err::create_dir_all(path.parent().expect("folder")).expect("mkdir");
     fs_err::write(&path, &text).expect("write ledger");
     for stage in 1..=100 {
-        write_carry(task, &carry(stage, plan_run_id)).expect("carry");
+        write_carry(task, &carry(stage, KEY, plan_run_id)).expect("carry");
     }
     text.len() as u64
 }

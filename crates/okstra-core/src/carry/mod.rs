@@ -10,7 +10,7 @@
 mod cache;
 pub mod probe;
 mod scan;
-mod sidecar;
+pub(crate) mod sidecar;
 
 pub use cache::{CARRY_CACHE_FILE, CARRY_CACHE_KIND, CachedCarry, CarryCache, FileStamp};
 pub use probe::{

@@ -3,42 +3,10 @@
 
 use super::*;
 use crate::carry::probe::probe_carry;
-use crate::evidence::{
-    DbGate, DbGateStatus, DiffFinding, DiffSeverity, StageCommit, TddProof, TddVerdict,
-};
+use crate::evidence::{DiffFinding, DiffSeverity, TddVerdict};
 use crate::implementation::verdict::VerifierFinding;
 
-fn evidence() -> StageEvidence {
-    StageEvidence {
-        base: "b".repeat(40),
-        head: "h".repeat(40),
-        head_tree: "t".repeat(40),
-        commits: vec![
-            StageCommit {
-                sha: "1".repeat(40),
-                subject: "RED: a failing test".into(),
-            },
-            StageCommit {
-                sha: "h".repeat(40),
-                subject: "GREEN: make it pass".into(),
-            },
-        ],
-        files_changed: vec!["src/lib.rs".into()],
-        validation: vec![],
-        tdd_proof: TddProof {
-            verdict: TddVerdict::Proven,
-            red_commit: Some("1".repeat(40)),
-            at_red: vec![],
-            reason: "RED failed, the head passes".into(),
-        },
-        db_gate: DbGate {
-            status: DbGateStatus::NotApplicable,
-            triggers: vec![],
-            evidence: None,
-        },
-        findings: vec![],
-    }
-}
+use crate::carry::sidecar::tests::evidence;
 
 fn pass() -> VerifierOutcome {
     VerifierOutcome::Answered(StageVerdictBlock {
