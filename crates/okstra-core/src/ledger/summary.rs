@@ -78,6 +78,7 @@ impl LedgerSummary {
     pub fn fold(rows: &[LedgerRow<'_>]) -> Self {
         // Plans are few: each gets a number (0: no plan), so the maps key on integers.
         let mut plans: Vec<&str> = Vec::new();
+        let mut last_plan: Option<(&str, usize)> = None;
         let mut latest: BTreeMap<(usize, u32), usize> = BTreeMap::new();
         let mut done: BTreeSet<(usize, u32)> = BTreeSet::new();
         let mut first_key: BTreeMap<u32, &str> = BTreeMap::new();
@@ -95,13 +96,19 @@ impl LedgerSummary {
             }
             let plan = match row.plan_run_id.as_deref() {
                 None => 0,
+                // Rows of one plan follow each other: the last plan seen is tried first.
+                Some(p) if last_plan.is_some_and(|(known, _)| known == p) => {
+                    last_plan.map_or(0, |(_, i)| i)
+                }
                 Some(p) => {
-                    if let Some(i) = plans.iter().rposition(|known| *known == p) {
+                    let i = if let Some(i) = plans.iter().position(|known| *known == p) {
                         i + 1
                     } else {
                         plans.push(p);
                         plans.len()
-                    }
+                    };
+                    last_plan = Some((p, i));
+                    i
                 }
             };
             latest.insert((plan, stage), seq);
