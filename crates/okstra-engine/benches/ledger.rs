@@ -7,7 +7,9 @@
 //! - select: the reservation stops at the base (the caller's base refuses), so nothing is
 //!   appended and every call does the same work;
 //! - reserve: the same plus the `started` row appended and fsynced (the ledger is cut back to
-//!   its 100,000 rows before each call, untimed).
+//!   its 100,000 rows before each call, untimed);
+//! - and, for scale, core's decode and fold of the 100,000 rows on one thread (the engine
+//!   decodes a large ledger in parts on several threads).
 //!
 //! The ledger: stages 1–100 done (each ~600 `started` rows of earlier attempts, then its
 //! `done` row; one row in twenty is the original okstra's, with no `v` or plan), stages
@@ -163,6 +165,16 @@ fn bench_select(c: &mut Criterion) {
                     Err::<String, u32>(sel.stage)
                 });
                 assert!(matches!(r, Err(ReserveError::Base(151))));
+            });
+        },
+    );
+    let text = fs_err::read_to_string(task.consumers_ledger()).expect("ledger");
+    group.bench_function(
+        "of which: decode + fold the 100k rows (core, no I/O)",
+        |b| {
+            b.iter(|| {
+                let decoded = okstra_core::ledger::decode_ledger(&text).expect("decoded");
+                okstra_core::ledger::LedgerSummary::fold(&decoded.rows)
             });
         },
     );

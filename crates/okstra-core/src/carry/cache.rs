@@ -10,8 +10,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::carry::probe::CarryProbe;
-use crate::carry::scan::CarryUnreadable;
+use crate::carry::facts::CarryFacts;
+use crate::carry::scan::{CarryUnreadable, ProbedCarry};
 use crate::version::{check_schema_version, schema_version};
 
 /// The cache's file name, in the carry folder.
@@ -24,9 +24,13 @@ pub const CARRY_CACHE_KIND: &str = "carry-probes";
 /// nanoseconds).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileStamp {
+    #[serde(rename = "i")]
     pub ino: u64,
+    #[serde(rename = "l")]
     pub len: u64,
+    #[serde(rename = "m")]
     pub mtime: (i64, i64),
+    #[serde(rename = "c")]
     pub ctime: (i64, i64),
 }
 
@@ -37,12 +41,41 @@ impl FileStamp {
     }
 }
 
-/// One cached carry file.
+/// One cached carry file: its facts, or why it gives none.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CachedCarry {
+    #[serde(rename = "n")]
     pub name: String,
+    #[serde(rename = "s")]
     pub stamp: FileStamp,
-    pub probe: Result<CarryProbe, CarryUnreadable>,
+    #[serde(rename = "f", default, skip_serializing_if = "Option::is_none")]
+    pub facts: Option<CarryFacts>,
+    #[serde(rename = "e", default, skip_serializing_if = "Option::is_none")]
+    pub unreadable: Option<CarryUnreadable>,
+}
+
+impl CachedCarry {
+    /// Returns the cache entry of a probed carry with its file's stamp.
+    pub fn of(carry: &ProbedCarry, stamp: FileStamp) -> Self {
+        Self {
+            name: carry.name.clone(),
+            stamp,
+            facts: carry.facts.as_ref().ok().cloned(),
+            unreadable: carry.facts.as_ref().err().cloned(),
+        }
+    }
+
+    /// Returns the probed carry the entry holds.
+    pub fn into_probed(self) -> ProbedCarry {
+        ProbedCarry {
+            name: self.name,
+            facts: match (self.facts, self.unreadable) {
+                (Some(facts), _) => Ok(facts),
+                (None, Some(e)) => Err(e),
+                (None, None) => Ok(CarryFacts::default()),
+            },
+        }
+    }
 }
 
 /// The cache.
@@ -79,7 +112,7 @@ impl CarryCache {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::carry::probe::{ProbeError, probe_carry};
+    use crate::carry::probe::ProbeError;
 
     #[test]
     fn a_cache_round_trips_and_another_version_is_not_used() {
@@ -89,23 +122,23 @@ mod tests {
             mtime: (1_700_000_000, 5),
             ctime: (1_700_000_000, 9),
         };
-        let probe = probe_carry(
-            r#"{"stage": true, "status": "done", "stageCommitRange": {"head": 5},
+        let one = ProbedCarry::from_text(
+            "stage-1.json".into(),
+            Ok(
+                r#"{"stage": true, "status": "done", "stageCommitRange": {"head": 5},
                 "commits": [{"sha": "c"}], "impl_task_key": "k", "headTree": "t"}"#,
-        )
-        .unwrap();
+            ),
+        );
+        let two = ProbedCarry {
+            name: "stage-2.json".into(),
+            facts: Err(CarryUnreadable::Json(ProbeError::NotAnObject)),
+        };
         let cache = CarryCache::new(vec![
-            CachedCarry {
-                name: "stage-1.json".into(),
-                stamp,
-                probe: Ok(probe),
-            },
-            CachedCarry {
-                name: "stage-2.json".into(),
-                stamp,
-                probe: Err(CarryUnreadable::Json(ProbeError::NotAnObject)),
-            },
+            CachedCarry::of(&one, stamp),
+            CachedCarry::of(&two, stamp),
         ]);
+        assert_eq!(cache.files[0].clone().into_probed(), one);
+        assert_eq!(cache.files[1].clone().into_probed(), two);
         let text = cache.to_json().unwrap();
         assert_eq!(CarryCache::parse(&text), Some(cache));
         assert_eq!(CarryCache::parse(&text.replace("/v1", "/v2")), None);

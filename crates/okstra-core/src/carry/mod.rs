@@ -8,13 +8,16 @@
 //! Reading and writing the files is the engine's job.
 
 mod cache;
+mod facts;
 pub mod probe;
 mod scan;
 pub(crate) mod sidecar;
 
 pub use cache::{CARRY_CACHE_FILE, CARRY_CACHE_KIND, CachedCarry, CarryCache, FileStamp};
+pub use facts::CarryFacts;
 pub use probe::{
-    CarryHead, CarryProbe, CarryStage, FAILED_CARRY_STATUSES, ProbeError, Truthy, probe_carry,
+    CarryHead, CarryProbe, CarryStage, FAILED_CARRY_STATUSES, HEAD_FIELDS, ProbeError, Truthy,
+    probe_carry,
 };
 pub use scan::{
     CarryFile, CarryUnreadable, ProbedCarry, is_carry_file_name, probe_carries, sort_carries,

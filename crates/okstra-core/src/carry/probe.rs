@@ -18,12 +18,20 @@ use std::fmt;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 
+/// The fields a carry's head commit is read from, in order.
+pub const HEAD_FIELDS: [&str; 5] = [
+    "stageCommitRange.head",
+    "head_sha",
+    "head_commit",
+    "head",
+    "commits[].sha",
+];
+
 /// The statuses that mark a carry as not complete (compared lowercased).
 pub const FAILED_CARRY_STATUSES: [&str; 5] = ["fail", "failed", "blocked", "error", "aborted"];
 
 /// A JSON value at a place the repair reads, by Python truthiness.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub enum Truthy {
     /// Absent, `null`, `false`, `0`, `""`, `[]` or `{}`.
     #[default]
@@ -35,10 +43,6 @@ pub enum Truthy {
 }
 
 impl Truthy {
-    fn is_falsy(&self) -> bool {
-        matches!(self, Truthy::Falsy)
-    }
-
     /// Returns the string, when it is one.
     pub fn as_str(&self) -> Option<&str> {
         match self {
@@ -49,20 +53,13 @@ impl Truthy {
 }
 
 /// A `stage` / `stageNumber` field.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum CarryStage {
     /// Absent, or not an integer (a string, a float, …): the next source is tried.
     #[default]
     NotInt,
     /// An integer (`true`/`false` count as 1/0, as in Python).
     Int(i64),
-}
-
-impl CarryStage {
-    fn is_not_int(&self) -> bool {
-        matches!(self, CarryStage::NotInt)
-    }
 }
 
 /// Where a carry's head commit came from, or why it has none.
@@ -79,40 +76,26 @@ pub enum CarryHead {
     Missing,
 }
 
-/// What the repair and the stage state read from a carry sidecar. Serialized (absent values
-/// left out) in the carry folder's probe cache.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+/// What the repair and the stage state read from a carry sidecar (`CarryFacts` resolves it).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CarryProbe {
-    #[serde(skip_serializing_if = "CarryStage::is_not_int")]
     pub stage_field: CarryStage,
-    #[serde(skip_serializing_if = "CarryStage::is_not_int")]
     pub stage_number_field: CarryStage,
     /// `status` when it is a string (a status of any other type is never a failure).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// `stageCommitRange.head`, when `stageCommitRange` is an object.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub range_head: Option<Truthy>,
-    #[serde(skip_serializing_if = "Truthy::is_falsy")]
     pub head_sha: Truthy,
-    #[serde(skip_serializing_if = "Truthy::is_falsy")]
     pub head_commit: Truthy,
-    #[serde(skip_serializing_if = "Truthy::is_falsy")]
     pub head: Truthy,
     /// The last element's `sha` when `commits` is a non-empty list whose last element is an
     /// object.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_commit_sha: Option<Truthy>,
-    #[serde(skip_serializing_if = "Truthy::is_falsy")]
     pub impl_task_key: Truthy,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub plan_run_id: Option<String>,
     /// okstra's `headTree` (the original's carries have none).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub head_tree: Option<String>,
     /// okstra's `runId`: the run that verified the stage.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub run_id: Option<String>,
 }
 
@@ -169,20 +152,14 @@ impl CarryProbe {
     /// `head_commit`, `head` and the last `commits[].sha`.
     pub fn head_lookup(&self) -> CarryHead {
         let empty = Truthy::Falsy;
-        let candidates = [
-            (
-                "stageCommitRange.head",
-                self.range_head.as_ref().unwrap_or(&empty),
-            ),
-            ("head_sha", &self.head_sha),
-            ("head_commit", &self.head_commit),
-            ("head", &self.head),
-            (
-                "commits[].sha",
-                self.last_commit_sha.as_ref().unwrap_or(&empty),
-            ),
+        let values = [
+            self.range_head.as_ref().unwrap_or(&empty),
+            &self.head_sha,
+            &self.head_commit,
+            &self.head,
+            self.last_commit_sha.as_ref().unwrap_or(&empty),
         ];
-        for (field, value) in candidates {
+        for (field, value) in HEAD_FIELDS.into_iter().zip(values) {
             match value {
                 Truthy::Falsy => {}
                 Truthy::Str(head) => {

@@ -2,7 +2,8 @@
 //! original's glob `stage-*.json`), in which order they are taken (sorted by name, as the
 //! original's `sorted(glob(...))`), and each file probed once for every reader.
 
-use crate::carry::probe::{CarryProbe, ProbeError, probe_carry};
+use crate::carry::facts::CarryFacts;
+use crate::carry::probe::{ProbeError, probe_carry};
 
 /// A carry file as the engine found it: its name in the carry folder and its text, or why it
 /// could not be read (an I/O error, not UTF-8, a folder).
@@ -12,11 +13,11 @@ pub struct CarryFile {
     pub text: Result<String, String>,
 }
 
-/// A carry file, probed.
+/// A carry file, probed: its facts, or why it gives none.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ProbedCarry {
     pub name: String,
-    pub probe: Result<CarryProbe, CarryUnreadable>,
+    pub facts: Result<CarryFacts, CarryUnreadable>,
 }
 
 /// Why a carry file gives no carry.
@@ -64,17 +65,19 @@ impl ProbedCarry {
     /// Probes one carry file's text (or keeps why it could not be read).
     pub fn from_text(name: String, text: Result<&str, String>) -> Self {
         Self {
-            probe: match text {
-                Ok(text) => probe_carry(text).map_err(CarryUnreadable::Json),
+            facts: match text {
+                Ok(text) => probe_carry(text)
+                    .map(|probe| CarryFacts::of(&probe, &name))
+                    .map_err(CarryUnreadable::Json),
                 Err(e) => Err(CarryUnreadable::Io(e)),
             },
             name,
         }
     }
 
-    /// Returns the stage the carry names (see [`CarryProbe::stage`]), when it is readable.
+    /// Returns the stage the carry names (see [`CarryFacts::stage`]), when it is readable.
     pub fn stage(&self) -> Option<i64> {
-        self.probe.as_ref().ok()?.stage(&self.name)
+        self.facts.as_ref().ok()?.stage
     }
 }
 
@@ -124,7 +127,7 @@ mod tests {
             ]
         );
         assert_eq!(
-            probed[0].probe,
+            probed[0].facts,
             Err(CarryUnreadable::Json(ProbeError::NotAnObject))
         );
         assert_eq!(probed[1].stage(), Some(10));

@@ -185,7 +185,7 @@ pub fn stage_book(plan: &PlanBody, inputs: &StageInputs<'_>) -> StageBook {
             } else if let Some(owner) = owner
                 && scope.in_force.is_none()
             {
-                others.entry(owner.clone()).or_default().insert(*stage);
+                others.entry(owner.to_string()).or_default().insert(*stage);
             }
         }
     }
@@ -194,12 +194,12 @@ pub fn stage_book(plan: &PlanBody, inputs: &StageInputs<'_>) -> StageBook {
     for stage in &plan.stages {
         let n = stage.number;
         let state = match latest.get(&n) {
-            Some(l) if l.row.is_done() => {
+            Some(l) if l.done => {
                 let done = DoneStage {
-                    head: l.row.head_commit.as_deref().map(str::to_owned),
-                    carry_path: l.row.carry_path.as_deref().map(str::to_owned),
-                    run_id: l.row.run_id.as_deref().map(str::to_owned),
-                    source: l.row.source.as_deref().map(str::to_owned),
+                    head: l.head_commit.clone(),
+                    carry_path: l.carry_path.clone(),
+                    run_id: l.run_id.clone(),
+                    source: l.source.clone(),
                     recorded_tree: trees.get(&n).cloned(),
                 };
                 match (&done.recorded_tree, inputs.current_trees.get(&n)) {
@@ -211,9 +211,9 @@ pub fn stage_book(plan: &PlanBody, inputs: &StageInputs<'_>) -> StageBook {
                 }
             }
             Some(l) => StageState::Started {
-                run_id: l.row.run_id.as_deref().map(str::to_owned),
-                base: l.row.head_commit.as_deref().map(str::to_owned),
-                started_at: l.row.started_at.as_deref().map(str::to_owned),
+                run_id: l.run_id.clone(),
+                base: l.head_commit.clone(),
+                started_at: l.started_at.clone(),
             },
             None if inputs.reserved.contains(&n) => StageState::Reserved,
             None => StageState::Ready,
@@ -271,7 +271,7 @@ fn carry_trees(inputs: &StageInputs<'_>, scope: &PlanScope<'_>) -> BTreeMap<u32,
     let mut trees = BTreeMap::new();
     let mut seen = BTreeSet::new();
     for carry in inputs.carries {
-        let Ok(probe) = &carry.probe else { continue };
+        let Ok(probe) = &carry.facts else { continue };
         if !probe.is_complete() || !scope.counts(probe.plan_run_id.as_deref()) {
             continue;
         }

@@ -20,13 +20,23 @@ pub struct DecodedLedger<'a> {
 
 /// Decodes a ledger text.
 pub fn decode_ledger(text: &str) -> Result<DecodedLedger<'_>, JsonlLineError> {
+    decode_ledger_part(text, 1)
+}
+
+/// Decodes a part of a ledger text whose first line is line `first_line` of the file. A part
+/// that is not the file's last ends with its last line's newline, so only the last part can
+/// have a torn line: a large ledger is decoded in parts, in parallel, by the engine.
+pub fn decode_ledger_part(
+    text: &str,
+    first_line: usize,
+) -> Result<DecodedLedger<'_>, JsonlLineError> {
     let mut out = DecodedLedger {
         rows: Vec::with_capacity(text.len() / 200 + 1),
         warnings: Vec::new(),
     };
     let ends_with_newline = text.is_empty() || text.ends_with('\n');
     let mut lines = text.split('\n').peekable();
-    let mut line = 0;
+    let mut line = first_line - 1;
     while let Some(raw) = lines.next() {
         line += 1;
         let is_last = lines
@@ -98,6 +108,16 @@ mod tests {
         assert_eq!(d.rows.len(), 2);
         assert!(d.warnings.is_empty());
         assert!(decode_ledger("").unwrap().rows.is_empty());
+    }
+
+    #[test]
+    fn a_part_counts_lines_from_its_first() {
+        let d = decode_ledger_part("{\"stage\":1}\nnot json\n", 41).unwrap();
+        assert_eq!(d.rows.len(), 1);
+        assert!(matches!(
+            d.warnings[..],
+            [JsonlWarning::Corrupt { line: 42, .. }]
+        ));
     }
 
     #[test]

@@ -15,7 +15,7 @@ pub mod switch;
 pub use book::{
     DoneStage, PlanConflict, StageBook, StageEntry, StageInputs, StageState, stage_book, stage_list,
 };
-pub use decode::{DecodedLedger, decode_ledger};
+pub use decode::{DecodedLedger, decode_ledger, decode_ledger_part};
 pub use repair::{Recovery, SkipReason, SkippedCarry, repair_from_carry};
 pub use row::{LEDGER_KIND, LedgerRow, SOURCE_CARRY_BACKFILL, STATUS_DONE, STATUS_STARTED};
 pub use select::{SelectError, Selected, StageChoice, StageChoiceError, select_stage};

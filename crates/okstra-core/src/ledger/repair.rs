@@ -140,8 +140,8 @@ fn seed_pass(
             file: carry.name.clone(),
             reason,
         };
-        let probe = match &carry.probe {
-            Ok(probe) => probe,
+        let probe = match &carry.facts {
+            Ok(facts) => facts,
             Err(e) => {
                 out.skipped.push(skip(SkipReason::Unreadable(e.clone())));
                 continue;
@@ -156,7 +156,7 @@ fn seed_pass(
             }));
             continue;
         }
-        let Some(number) = probe.stage(&carry.name) else {
+        let Some(number) = probe.stage else {
             out.skipped.push(skip(SkipReason::NoStage));
             continue;
         };
@@ -167,8 +167,7 @@ fn seed_pass(
         if done.contains(&stage) {
             continue;
         }
-        if !probe.is_complete() {
-            let status = probe.status.clone().unwrap_or_default();
+        if let Some(status) = probe.failed_status.clone() {
             out.skipped.push(skip(SkipReason::Incomplete(status)));
             continue;
         }
@@ -186,7 +185,7 @@ fn seed_pass(
         let key = summary
             .first_key
             .get(&stage)
-            .map(String::as_str)
+            .map(|k| &**k)
             .or_else(|| probe.key())
             .or(summary.last_key.as_deref());
         let Some(key) = key else {

@@ -8,19 +8,43 @@
 //! row of the run that wrote its carry).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
 use crate::ledger::row::LedgerRow;
 
-/// The latest `started` or `done` row of a (plan, stage), and its position in the ledger.
+/// The latest `started` or `done` row of a (plan, stage): what the stage state reads of it,
+/// and its position in the ledger.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LatestRow {
     /// 0-based position among the ledger's rows.
     pub seq: usize,
-    pub row: LedgerRow<'static>,
+    /// `done` (else `started`).
+    pub done: bool,
+    pub head_commit: Option<String>,
+    pub carry_path: Option<String>,
+    pub run_id: Option<String>,
+    pub started_at: Option<String>,
+    pub source: Option<String>,
+}
+
+impl LatestRow {
+    fn of(seq: usize, row: &LedgerRow<'_>) -> Self {
+        let own = |c: &Option<std::borrow::Cow<'_, str>>| c.as_deref().map(str::to_owned);
+        Self {
+            seq,
+            done: row.is_done(),
+            head_commit: own(&row.head_commit),
+            carry_path: own(&row.carry_path),
+            run_id: own(&row.run_id),
+            started_at: own(&row.started_at),
+            source: own(&row.source),
+        }
+    }
 }
 
 /// A (plan, stage) pair: the row's `plan_run_id` (`None` on the original's rows) and stage.
-pub type PlanStage = (Option<String>, u32);
+/// A ledger names few plans and one task key, so both are shared (`Arc<str>`).
+pub type PlanStage = (Option<Arc<str>>, u32);
 
 /// The ledger, folded.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -31,16 +55,32 @@ pub struct LedgerSummary {
     /// The (plan, stage) pairs with at least one `done` row.
     pub done: BTreeSet<PlanStage>,
     /// The key of each stage's first row that has one.
-    pub first_key: BTreeMap<u32, String>,
+    pub first_key: BTreeMap<u32, Arc<str>>,
     /// The key of the last row that has one.
-    pub last_key: Option<String>,
+    pub last_key: Option<Arc<str>>,
+}
+
+/// Shares the few distinct strings (plan ids, task keys) of a ledger.
+#[derive(Default)]
+struct Interner<'a>(HashMap<&'a str, Arc<str>>);
+
+impl<'a> Interner<'a> {
+    fn get(&mut self, text: &'a str) -> Arc<str> {
+        self.0
+            .entry(text)
+            .or_insert_with(|| Arc::from(text))
+            .clone()
+    }
 }
 
 impl LedgerSummary {
     /// Folds rows in file order.
     pub fn fold(rows: &[LedgerRow<'_>]) -> Self {
-        let mut latest: HashMap<(Option<&str>, u32), usize> = HashMap::new();
-        let mut done: BTreeSet<(Option<&str>, u32)> = BTreeSet::new();
+        // Plans are few: each gets a number (0: no plan), so the maps key on integers.
+        let mut plans: Vec<&str> = Vec::new();
+        let mut last_plan: Option<(&str, usize)> = None;
+        let mut latest: BTreeMap<(usize, u32), usize> = BTreeMap::new();
+        let mut done: BTreeSet<(usize, u32)> = BTreeSet::new();
         let mut first_key: BTreeMap<u32, &str> = BTreeMap::new();
         let mut last_key = None;
         for (seq, row) in rows.iter().enumerate() {
@@ -54,30 +94,49 @@ impl LedgerSummary {
             if !(row.is_done() || row.is_started()) {
                 continue;
             }
-            let plan = row.plan_run_id.as_deref();
+            let plan = match row.plan_run_id.as_deref() {
+                None => 0,
+                // Rows of one plan follow each other: the last plan seen is tried first.
+                Some(p) if last_plan.is_some_and(|(known, _)| known == p) => {
+                    last_plan.map_or(0, |(_, i)| i)
+                }
+                Some(p) => {
+                    let i = if let Some(i) = plans.iter().position(|known| *known == p) {
+                        i + 1
+                    } else {
+                        plans.push(p);
+                        plans.len()
+                    };
+                    last_plan = Some((p, i));
+                    i
+                }
+            };
             latest.insert((plan, stage), seq);
             if row.is_done() {
                 done.insert((plan, stage));
             }
         }
+        let mut strings = Interner::default();
+        let names: Vec<Option<Arc<str>>> = std::iter::once(None)
+            .chain(plans.iter().map(|p| Some(strings.get(p))))
+            .collect();
         Self {
             rows: rows.len(),
             latest: latest
                 .into_iter()
                 .map(|((plan, stage), seq)| {
-                    let row = rows[seq].clone().into_owned();
-                    ((plan.map(str::to_owned), stage), LatestRow { seq, row })
+                    ((names[plan].clone(), stage), LatestRow::of(seq, &rows[seq]))
                 })
                 .collect(),
             done: done
                 .into_iter()
-                .map(|(plan, stage)| (plan.map(str::to_owned), stage))
+                .map(|(plan, stage)| (names[plan].clone(), stage))
                 .collect(),
             first_key: first_key
                 .into_iter()
-                .map(|(stage, key)| (stage, key.to_owned()))
+                .map(|(stage, key)| (stage, strings.get(key)))
                 .collect(),
-            last_key: last_key.map(str::to_owned),
+            last_key: last_key.map(|key| strings.get(key)),
         }
     }
 
@@ -86,28 +145,21 @@ impl LedgerSummary {
         let seq = self.rows;
         self.rows += 1;
         if let Some(key) = row.key() {
-            self.last_key = Some(key.to_owned());
+            let key: Arc<str> = Arc::from(key);
+            self.last_key = Some(key.clone());
             if let Some(stage) = row.stage {
-                self.first_key
-                    .entry(stage)
-                    .or_insert_with(|| key.to_owned());
+                self.first_key.entry(stage).or_insert(key);
             }
         }
         let Some(stage) = row.stage else { return };
         if !(row.is_done() || row.is_started()) {
             return;
         }
-        let plan = row.plan_run_id.as_deref().map(str::to_owned);
+        let plan: Option<Arc<str>> = row.plan_run_id.as_deref().map(Arc::from);
         if row.is_done() {
             self.done.insert((plan.clone(), stage));
         }
-        self.latest.insert(
-            (plan, stage),
-            LatestRow {
-                seq,
-                row: row.clone().into_owned(),
-            },
-        );
+        self.latest.insert((plan, stage), LatestRow::of(seq, row));
     }
 }
 
@@ -129,12 +181,15 @@ mod tests {
         let s = LedgerSummary::fold(&decoded.rows);
         assert_eq!(s.rows, 5);
         let one = &s.latest[&(None, 1)];
-        assert_eq!((one.seq, one.row.run_id.as_deref()), (4, Some("B")));
+        assert_eq!(
+            (one.seq, one.done, one.run_id.as_deref()),
+            (4, false, Some("B"))
+        );
         assert!(s.latest.contains_key(&(Some("P".into()), 2)));
         assert!(!s.latest.keys().any(|(_, stage)| *stage == 3));
         assert_eq!(s.done, BTreeSet::from([(None, 1)]));
-        assert_eq!(s.first_key[&1], "k1");
-        assert_eq!(s.first_key[&2], "k2");
+        assert_eq!(&*s.first_key[&1], "k1");
+        assert_eq!(&*s.first_key[&2], "k2");
         assert_eq!(s.last_key.as_deref(), Some("k1"));
     }
 

@@ -159,14 +159,14 @@ pub fn supersede_need(
         if !replaced(owner.as_deref()) {
             continue;
         }
-        if latest.row.is_done() {
+        if latest.done {
             need.done.push(*stage);
         } else {
             need.started.push(*stage);
         }
         if current.is_none() && last_seq.is_none_or(|s| latest.seq > s) {
             last_seq = Some(latest.seq);
-            need.from.clone_from(owner);
+            need.from = owner.as_deref().map(str::to_owned);
         }
     }
     for list in [&mut need.started, &mut need.done] {

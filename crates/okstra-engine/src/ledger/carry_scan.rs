@@ -72,10 +72,7 @@ fn scan_at(dir: &Path, started: (i64, i64)) -> Result<Vec<ProbedCarry>, PathErro
         while cached.next_if(|c| c.name < *name).is_some() {}
         let hit = cached
             .next_if(|c| c.name == *name && Some(c.stamp) == *stamp)
-            .map(|c| ProbedCarry {
-                name: c.name,
-                probe: c.probe,
-            });
+            .map(CachedCarry::into_probed);
         if hit.is_some() {
             hits += 1;
         } else {
@@ -141,11 +138,7 @@ fn write_cache(
         .zip(listed)
         .filter_map(|(carry, (_, stamp))| {
             let stamp = (*stamp)?;
-            (!stamp.changed_since(racy_from)).then(|| CachedCarry {
-                name: carry.name.clone(),
-                stamp,
-                probe: carry.probe.clone(),
-            })
+            (!stamp.changed_since(racy_from)).then(|| CachedCarry::of(carry, stamp))
         })
         .collect();
     if let Ok(text) = CarryCache::new(files).to_json() {
@@ -259,7 +252,7 @@ mod tests {
         let names: Vec<&str> = first.iter().map(|c| c.name.as_str()).collect();
         assert_eq!(names, ["stage-1.json", "stage-2.json", "stage-3.json"]);
         assert!(matches!(
-            &first[2].probe,
+            &first[2].facts,
             Err(okstra_core::carry::CarryUnreadable::Io(_))
         ));
         let cache = CarryCache::parse(&fs_err::read_to_string(dir.join(CARRY_CACHE_FILE)).unwrap())
@@ -275,17 +268,15 @@ mod tests {
         let mut cache =
             CarryCache::parse(&fs_err::read_to_string(dir.join(CARRY_CACHE_FILE)).unwrap())
                 .unwrap();
-        cache.files[1].probe = Err(okstra_core::carry::CarryUnreadable::Io("cached".into()));
+        cache.files[1].facts = None;
+        cache.files[1].unreadable = Some(okstra_core::carry::CarryUnreadable::Io("cached".into()));
         write(dir, CARRY_CACHE_FILE, &cache.to_json().unwrap());
         let from_cache = scan_at(dir, later()).unwrap();
-        assert_eq!(from_cache[1].probe, cache.files[1].probe);
+        assert_eq!(from_cache[1], cache.files[1].clone().into_probed());
         // Rewritten in place (same inode, same size): read again.
         write(dir, "stage-1.json", r#"{"head": "b"}"#);
         let again = scan_at(dir, later()).unwrap();
-        assert_eq!(
-            again[0].probe.as_ref().unwrap().head_commit().as_deref(),
-            Some("b")
-        );
+        assert_eq!(again[0].facts.as_ref().unwrap().head_commit(), Some("b"));
         // Removed: gone from the result and the cache.
         fs_err::remove_file(dir.join("stage-2.json")).unwrap();
         assert_eq!(scan_at(dir, later()).unwrap().len(), 2);

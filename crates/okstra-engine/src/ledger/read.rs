@@ -11,10 +11,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use okstra_core::carry::ProbedCarry;
+use okstra_core::errors::JsonlLineError;
 use okstra_core::jsonl::JsonlWarning;
 use okstra_core::ledger::{
-    LedgerRow, LedgerSummary, PlanSwitches, SkippedCarry, StageBook, StageInputs, decode_ledger,
-    repair_from_carry, stage_book,
+    DecodedLedger, LedgerRow, LedgerSummary, PlanSwitches, SkippedCarry, StageBook, StageInputs,
+    decode_ledger_part, repair_from_carry, stage_book,
 };
 use okstra_core::plan::PlanBody;
 use okstra_core::run_paths::TaskPaths;
@@ -121,12 +122,104 @@ fn read_and_repair(
     Ok((snapshot, recovery.rows))
 }
 
-/// Reads, decodes and folds the ledger.
+/// The ledger size from which it is decoded in parts on several threads.
+const PARALLEL_DECODE_FROM: usize = 1 << 20;
+
+/// Reads, decodes and folds the ledger. A large ledger is decoded in parts (split at line
+/// ends) on several threads, then folded in file order.
 fn fold_ledger(files: &LedgerFiles) -> Result<(LedgerSummary, Vec<JsonlWarning>), LedgerError> {
     let text = read_ledger_text(&files.ledger).map_err(StoreError::from)?;
-    let decoded = decode_ledger(&text).map_err(|source| StoreError::Row {
-        path: files.ledger.clone(),
-        source,
-    })?;
-    Ok((LedgerSummary::fold(&decoded.rows), decoded.warnings))
+    let threads = if text.len() < PARALLEL_DECODE_FROM {
+        1
+    } else {
+        std::thread::available_parallelism()
+            .map_or(1, std::num::NonZeroUsize::get)
+            .min(8)
+    };
+    let parts = split_at_lines(&text, threads);
+    let decoded: Vec<Result<DecodedLedger<'_>, JsonlLineError>> = if parts.len() == 1 {
+        parts
+            .iter()
+            .map(|(first, part)| decode_ledger_part(part, *first))
+            .collect()
+    } else {
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = parts
+                .iter()
+                .map(|(first, part)| scope.spawn(move || decode_ledger_part(part, *first)))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                })
+                .collect()
+        })
+    };
+    let mut rows = Vec::new();
+    let mut warnings = Vec::new();
+    for part in decoded {
+        let part = part.map_err(|source| StoreError::Row {
+            path: files.ledger.clone(),
+            source,
+        })?;
+        if rows.is_empty() {
+            rows = part.rows;
+        } else {
+            rows.extend(part.rows);
+        }
+        warnings.extend(part.warnings);
+    }
+    Ok((LedgerSummary::fold(&rows), warnings))
+}
+
+/// Splits `text` into about `parts` parts, each but the last ending with a newline; returns
+/// each with the number of its first line.
+fn split_at_lines(text: &str, parts: usize) -> Vec<(usize, &str)> {
+    let mut out = Vec::with_capacity(parts);
+    let mut rest = text;
+    let mut first_line = 1;
+    let size = text.len().div_ceil(parts.max(1));
+    while out.len() + 1 < parts && rest.len() > size {
+        // Bytes, not chars: `size` may fall inside a character; a newline never does.
+        let Some(end) = rest.as_bytes()[size..]
+            .iter()
+            .position(|b| *b == b'\n')
+            .map(|i| size + i + 1)
+        else {
+            break;
+        };
+        let (part, tail) = rest.split_at(end);
+        out.push((first_line, part));
+        first_line += part.bytes().filter(|b| *b == b'\n').count();
+        rest = tail;
+    }
+    out.push((first_line, rest));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_ledger_splits_at_line_ends_with_its_line_numbers() {
+        let text = "a\nbé\nccc\néééé\ne";
+        for parts in 1..6 {
+            let split = split_at_lines(text, parts);
+            let joined: String = split.iter().map(|(_, p)| *p).collect();
+            assert_eq!(joined, text, "{parts}");
+            for (first, part) in &split {
+                let before = &text[..text.find(part).unwrap()];
+                assert_eq!(*first, before.matches('\n').count() + 1);
+            }
+            assert!(
+                split[..split.len() - 1]
+                    .iter()
+                    .all(|(_, p)| p.ends_with('\n'))
+            );
+        }
+        assert_eq!(split_at_lines("", 4), [(1, "")]);
+    }
 }

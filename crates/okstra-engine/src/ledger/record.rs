@@ -91,7 +91,7 @@ pub fn record_supersede(
     let mut archived = Vec::new();
     for carry in &snapshot.carries {
         let own = carry
-            .probe
+            .facts
             .as_ref()
             .is_ok_and(|p| p.plan_run_id.as_deref() == Some(plan_run_id));
         if own {

@@ -76,15 +76,18 @@ pub fn cmd_ledger_repair(
             .data_line("no rows recovered: every complete carry sidecar already has its done row");
         return Ok(ExitStatus::Success);
     }
+    // One write for every row: a repair can recover thousands.
+    let mut out = String::new();
     for row in &snapshot.recovered {
-        ctx.ui.data_line(&format!(
-            "stage {}: done at {} from {} (impl_task_key {})",
+        out.push_str(&format!(
+            "stage {}: done at {} from {} (impl_task_key {})\n",
             row.stage.unwrap_or_default(),
             short(row.head_commit.as_deref().unwrap_or_default()),
             row.carry_path.as_deref().unwrap_or_default(),
             row.key().unwrap_or_default(),
         ));
     }
+    ctx.ui.data(&out);
     let n = snapshot.recovered.len();
     ctx.ui.status(&format!(
         "recovered {n} row{} into {}",
