@@ -37,29 +37,16 @@ pub(crate) fn scan_carries(dir: &Path) -> Result<Vec<ProbedCarry>, PathError> {
 
 /// `scan_carries` at the time `started` (seconds, nanoseconds since the epoch).
 fn scan_at(dir: &Path, started: (i64, i64)) -> Result<Vec<ProbedCarry>, PathError> {
-    let entries = match fs_err::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(PathError::at(dir)(e)),
-    };
-    let mut found: Vec<(String, fs_err::DirEntry)> = Vec::new();
-    for entry in entries {
-        let entry = entry.map_err(PathError::at(dir))?;
-        // A name that is not UTF-8 cannot be `stage-<N>.json`.
-        if let Ok(name) = entry.file_name().into_string()
-            && is_carry_file_name(&name)
-        {
-            found.push((name, entry));
-        }
-    }
     let cache_path = dir.join(CARRY_CACHE_FILE);
-    // The cache is parsed while the files are stat'ed: one is user time, the other system
-    // calls.
-    let (cached, mut listed) = std::thread::scope(|scope| {
+    // The cache is parsed while the folder is listed and its files stat'ed: one is user time,
+    // the other system calls.
+    let (cached, listed) = std::thread::scope(|scope| {
         let cache = scope.spawn(|| load_cache(&cache_path));
-        let listed = on_threads(found, |chunk| chunk.into_iter().map(stamp_of).collect());
+        let listed = list_carry_files(dir)
+            .map(|found| on_threads(found, |chunk| chunk.into_iter().map(stamp_of).collect()));
         (cache.join().unwrap_or_default(), listed)
     });
+    let mut listed = listed?;
     listed.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     // Both lists are in name order: walk them together. A hit takes its probe from the
     // cache; a miss leaves its slot for the file to be read.
@@ -89,6 +76,27 @@ fn scan_at(dir: &Path, started: (i64, i64)) -> Result<Vec<ProbedCarry>, PathErro
         write_cache(&cache_path, &carries, &listed, started);
     }
     Ok(carries)
+}
+
+/// Returns the folder's carry files (`stage-*.json`) with their entries; a missing folder has
+/// none.
+fn list_carry_files(dir: &Path) -> Result<Vec<(String, fs_err::DirEntry)>, PathError> {
+    let entries = match fs_err::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(PathError::at(dir)(e)),
+    };
+    let mut found = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(PathError::at(dir))?;
+        // A name that is not UTF-8 cannot be `stage-<N>.json`.
+        if let Ok(name) = entry.file_name().into_string()
+            && is_carry_file_name(&name)
+        {
+            found.push((name, entry));
+        }
+    }
+    Ok(found)
 }
 
 /// Returns a carry file's name and stamp; only a regular file has one (a symlink's own stamp
