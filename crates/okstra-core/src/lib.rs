@@ -17,6 +17,7 @@ pub mod errors;
 pub mod events;
 pub mod evidence;
 pub mod executor;
+pub mod final_verification;
 pub mod findings;
 pub mod ids;
 pub mod implementation;
