@@ -1,8 +1,8 @@
 //! The failure cases of an implementation run (issue 11), each with its status and message, on
 //! the kit's real program: an executor that writes no RED commit, a RED that already passes,
 //! a validation that fails at the head, a verifier FAIL (exit 3, the stage stays started, no
-//! carry, no `done` row), a DB change with no `db-test` (passes, `dbGate: unverified`), then
-//! `--retry` after a FAIL (the old commits under `refs/okstra/attempts/`, not in the new
+//! carry, no `done` row), a budget reached between steps or before the verifier, a DB change
+//! with no `db-test` (passes, `dbGate: unverified`), then `--retry` after a FAIL (the old commits under `refs/okstra/attempts/`, not in the new
 //! carry), `--redo` of a done stage and `--reverify` of a stale one. `okstra validate` passes
 //! on every run, failed ones included.
 
@@ -325,4 +325,43 @@ fn outside_git_a_stage_passes_on_its_validation_with_the_tdd_order_unproven() {
     assert_eq!(c["commits"], json!([]));
     assert_eq!(c["validationEvidence"][0]["exitCode"], 0);
     validates(&env, 1);
+}
+
+#[test]
+fn a_reached_budget_starts_no_further_step_and_no_verifier() {
+    // Each step costs 110 tokens, the verifier 55. A budget of 100 is reached after step 1:
+    // step 2 never starts, and the stage fails saying why.
+    let env = kit_env();
+    setup(&env, &judge("PASS"), &json!({"budget": {"maxTokens": 100}}));
+    let out = run_stage(&env, TASK, 1, &[]);
+    failed_with(
+        &env,
+        &out,
+        1,
+        "the executor ended `not-run`: not started: budget reached: 110 tokens used of a budget of 100",
+    );
+    let wt = stage_worktree(&env, TASK, 1);
+    assert_eq!(
+        subjects(&wt, "main..HEAD"),
+        ["RED: a failing test of op 1"],
+        "only step 1 ran"
+    );
+
+    // A budget of 200 is reached after both steps (220): the verifier is not asked.
+    let env = kit_env();
+    setup(&env, &judge("PASS"), &json!({"budget": {"maxTokens": 200}}));
+    let out = run_stage(&env, TASK, 1, &[]);
+    failed_with(
+        &env,
+        &out,
+        1,
+        "the verifier was not asked: budget reached: 220 tokens used of a budget of 200",
+    );
+    let data = read_json(
+        &stage_dir(&env, TASK, 1).join("reports/final-report-implementation-1.data.json"),
+    );
+    assert!(
+        data.to_string().contains("budget"),
+        "the report data says the budget was reached: {data}"
+    );
 }

@@ -89,6 +89,10 @@ pub struct ExecutionRecord {
     /// `.git`); the next run of the stage is driven step by step.
     #[serde(default)]
     pub cannot_commit: bool,
+    /// Why okstra started no further invocation though the stage had more steps: the budget
+    /// was reached (SPEC §11).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stopped: Option<String>,
 }
 
 /// One invocation of the executor.
@@ -136,6 +140,7 @@ impl ExecutionRecord {
             skipped: None,
             invocations: Vec::new(),
             cannot_commit: false,
+            stopped: None,
         }
     }
 

@@ -110,10 +110,15 @@ impl Run {
         .awaiting(awaiting)
     }
 
+    /// Returns why the run's budget is reached by the tokens its workers used, if it is.
+    pub(crate) fn budget_reached(&self) -> Option<okstra_core::budget::BudgetReached> {
+        self.settings.budget().reached(&self.team().total_tokens())
+    }
+
     /// Records that the budget stopped the run's rounds, when it is reached; returns whether
     /// it is.
     pub(crate) fn stop_if_budget_reached(&mut self) -> Result<bool, RunError> {
-        let Some(reached) = self.settings.budget().reached(&self.team().total_tokens()) else {
+        let Some(reached) = self.budget_reached() else {
             return Ok(false);
         };
         if self.convergence().stopped.is_none() {

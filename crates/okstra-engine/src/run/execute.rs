@@ -122,6 +122,20 @@ impl Run {
                 }
                 continue;
             }
+            // A reached budget starts no new invocation (SPEC §11); one already started is
+            // driven again on resume.
+            if record.invocation(&inv.key).is_none()
+                && let Some(reached) = self.budget_reached()
+            {
+                let reason = format!("not started: budget reached: {reached}");
+                record.stopped = Some(reason.clone());
+                write_json(&self.paths.execution(), &record)?;
+                end = ExecutorEnd::Failed {
+                    status: WorkerStatus::NotRun,
+                    reason,
+                };
+                break;
+            }
             let head_before = match record.invocation(&inv.key) {
                 Some(started) => started.head_before.clone(),
                 None if git => head(&stage.workdir).map_err(StagePhaseError::from)?,

@@ -41,10 +41,13 @@ impl Run {
             .as_ref()
             .and_then(|r| r.evidence.clone());
         let outcome = match &evidence {
-            Some(e) if verifier_needed(&executor, Ok(e)) => match self.ask_verifier(e).await? {
-                Some(outcome) => outcome,
-                // Its interrupted verifier answers on resume.
-                None => return Ok(()),
+            Some(e) if verifier_needed(&executor, Ok(e)) => match self.budget_stops_verifier() {
+                Some(why) => VerifierOutcome::NotAsked(why),
+                None => match self.ask_verifier(e).await? {
+                    Some(outcome) => outcome,
+                    // Its interrupted verifier answers on resume.
+                    None => return Ok(()),
+                },
             },
             _ => VerifierOutcome::NotAsked(match executor {
                 ExecutorEnd::Failed { .. } => "the executor failed".to_owned(),
@@ -67,6 +70,19 @@ impl Run {
         self.found.stage.verifier = Some(outcome);
         self.pass(Checkpoint::Verify)?;
         Ok(())
+    }
+
+    /// Returns why the verifier is not started: the budget is reached (SPEC §11) and it has not
+    /// started yet (a resumed run's verifier answers whatever the budget).
+    fn budget_stops_verifier(&self) -> Option<String> {
+        let reached = self.budget_reached()?;
+        let verifier = &self.roster.stage.as_ref()?.verifier;
+        let started = self
+            .team()
+            .workers
+            .iter()
+            .any(|w| w.worker == verifier.worker);
+        (!started).then(|| format!("budget reached: {reached}"))
     }
 
     /// Runs the verifier; `None` when the run was interrupted meanwhile.

@@ -174,7 +174,13 @@ fn check_decision(
                     .and_then(|w| w.reason().map(str::to_owned))
                     .unwrap_or_else(|| "no reason recorded".to_owned()),
             },
-            None => ExecutorEnd::Completed,
+            None => match &x.stopped {
+                Some(reason) => ExecutorEnd::Failed {
+                    status: WorkerStatus::NotRun,
+                    reason: reason.clone(),
+                },
+                None => ExecutorEnd::Completed,
+            },
         },
         None => {
             c.fail(
