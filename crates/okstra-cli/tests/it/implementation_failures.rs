@@ -365,3 +365,81 @@ fn a_reached_budget_starts_no_further_step_and_no_verifier() {
         "the report data says the budget was reached: {data}"
     );
 }
+
+/// A `command` executor whose git cannot write (it says so the way git does, and commits
+/// nothing): its first invocation writes the whole stage, each later one the next step's files
+/// (the test, then the code).
+const UNCOMMITTING_EXECUTOR: &str = r#"#!/bin/sh
+cat > /dev/null
+count_file="$1"
+n=$(cat "$count_file" 2>/dev/null || echo 0)
+n=$((n + 1))
+echo "$n" > "$count_file"
+write_test() {
+  mkdir -p tests
+  printf '%s\n' '#!/bin/sh' 'set -e' 'test "$(sh calc.sh add 2 3)" = 5' > tests/t1.sh
+}
+write_code() {
+  mkdir -p lib
+  printf '%s\n' '#!/bin/sh' 'op="$1"' 'shift' '. "$(dirname "$0")/lib/$op.sh"' '"$op" "$@"' > calc.sh
+  printf '%s\n' 'add() { echo $(( $1 + $2 )); }' > lib/add.sh
+}
+case "$n" in
+  1) write_test; write_code ;;
+  2) write_test ;;
+  *) write_code ;;
+esac
+echo "fatal: Unable to create '$PWD/.git/index.lock': Read-only file system" >&2
+echo "I could not commit: git says the file system is read-only."
+"#;
+
+#[test]
+fn an_executor_that_cannot_commit_is_driven_step_by_step_on_its_retry() {
+    let env = kit_env();
+    let stages = setup(
+        &env,
+        &judge("PASS"),
+        &json!({"executor": {"stepMode": false}}),
+    );
+    let script = env.root().join("uncommitting-executor.sh");
+    fs_err::write(&script, UNCOMMITTING_EXECUTOR).unwrap();
+    let count = env.root().join("invocations");
+    let path = env.project().join(".okstra/project.json");
+    let mut project: Value = serde_json::from_str(&fs_err::read_to_string(&path).unwrap()).unwrap();
+    project["agents"]["s1"] = json!({"adapter": "command",
+        "argv": ["sh", script.display().to_string(), count.display().to_string()]});
+    fs_err::write(&path, project.to_string()).unwrap();
+    drop(stages);
+
+    // Driven whole, it commits nothing: okstra commits what it left, and with no RED commit
+    // the TDD proof fails.
+    let out = run_stage(&env, TASK, 1, &[]);
+    assert_eq!(out.code, Some(3), "{out}");
+    let x1 = read_json(&stage_dir(&env, TASK, 1).join("state/execution-1.json"));
+    assert_eq!(x1["mode"], "whole-stage", "{x1}");
+    assert_eq!(x1["cannotCommit"], true, "{x1}");
+    let wt = stage_worktree(&env, TASK, 1);
+    assert_eq!(
+        subjects(&wt, "main..HEAD"),
+        ["okstra: uncommitted executor changes"]
+    );
+    validates(&env, 1);
+
+    // Its retry is driven one plan step per invocation, okstra committing each step under
+    // the step's prefix: the proof holds and the stage is done.
+    let out = run_stage(&env, TASK, 1, &["--retry"]);
+    assert_eq!(out.code, Some(0), "{out}");
+    let x2 = read_json(&stage_dir(&env, TASK, 1).join("state/execution-2.json"));
+    assert_eq!(x2["mode"], "step-by-step", "{x2}");
+    assert!(
+        x2["modeReason"].as_str().unwrap_or("").contains("commit"),
+        "{x2}"
+    );
+    let subjects = subjects(&wt, "main..HEAD");
+    assert_eq!(subjects.len(), 2, "{subjects:?}");
+    assert!(subjects[0].starts_with("RED: "), "{subjects:?}");
+    assert!(subjects[1].starts_with("GREEN: "), "{subjects:?}");
+    let c = carry(&env, TASK, 1).expect("a carry");
+    assert_eq!(c["tddProof"]["verdict"], "proven", "{c}");
+    validates(&env, 2);
+}
