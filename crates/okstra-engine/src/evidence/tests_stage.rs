@@ -485,3 +485,29 @@ async fn an_interruption_at_the_red_commit_still_removes_the_scratch_worktree() 
     assert_eq!(live_pids(&pids), Vec::<u32>::new());
     p.assert_no_scratch_left();
 }
+
+#[tokio::test]
+async fn the_red_checkout_has_the_stage_worktrees_ignored_dependency_folders() {
+    let p = Project::new();
+    p.commit(
+        ".gitignore",
+        "node_modules/\n",
+        "chore: ignore installed packages",
+    );
+    // An installed package the tests load, as `npm install` leaves one: ignored, untracked.
+    let lib = p.stage.join("node_modules/check");
+    fs_err::create_dir_all(&lib).unwrap();
+    fs_err::write(lib.join("index.sh"), "echo 'check loaded'\n").unwrap();
+    let uses_dep = format!(". node_modules/check/index.sh\n{TEST_MUL}");
+    p.commit("test.sh", &uses_dep, "RED: mul is tested");
+    p.commit("calc.sh", CALC_MUL, "GREEN: mul");
+    let e = p.evidence().await;
+    assert_eq!(e.tdd_proof.verdict, TddVerdict::Proven, "{:?}", e.tdd_proof);
+    let at_red = &e.tdd_proof.at_red[0].output_tail;
+    // It fails at RED for the right reason: mul is missing, not the package.
+    assert!(at_red.contains("check loaded"), "{at_red}");
+    assert!(at_red.contains("FAIL mul"), "{at_red}");
+    // The package is still there, and no scratch checkout is left.
+    assert!(lib.join("index.sh").is_file());
+    p.assert_no_scratch_left();
+}
