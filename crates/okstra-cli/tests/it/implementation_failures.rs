@@ -14,7 +14,7 @@ use crate::common::{okstra, read_json};
 use crate::run_stage::{ledger_rows, stage_worktree};
 use crate::stage_kit::{
     KitStage, add_patch, approve_kit_plan, carry, four_stages, judge, kit_env, kit_project,
-    run_stage, stage_dir, step_answer, subjects, write_fixture,
+    run_stage, shell_executor, stage_dir, step_answer, subjects, write_fixture,
 };
 
 const TASK: &str = "calc/ops";
@@ -442,4 +442,65 @@ fn an_executor_that_cannot_commit_is_driven_step_by_step_on_its_retry() {
     let c = carry(&env, TASK, 1).expect("a carry");
     assert_eq!(c["tddProof"]["verdict"], "proven", "{c}");
     validates(&env, 2);
+}
+
+/// A `command` executor that makes stage 1's RED and GREEN commits after moving the stage
+/// worktree off its branch (`switch`) or rewriting the base commit itself (`amend`).
+const UNRULY_EXECUTOR: &str = r#"#!/bin/sh
+cat > /dev/null
+set -e
+case "$1" in
+  switch) git checkout -q -b elsewhere ;;
+  amend) git commit -q --amend --allow-empty -m "rewritten base" ;;
+esac
+mkdir -p tests lib
+printf '%s\n' '#!/bin/sh' 'set -e' 'test "$(sh calc.sh add 2 3)" = 5' > tests/t1.sh
+git add tests/t1.sh
+git commit -q -m "RED: a failing test of op 1"
+printf '%s\n' '#!/bin/sh' 'op="$1"' 'shift' '. "$(dirname "$0")/lib/$op.sh"' '"$op" "$@"' > calc.sh
+printf '%s\n' 'add() { echo $(( $1 + $2 )); }' > lib/add.sh
+git add calc.sh lib/add.sh
+git commit -q -m "GREEN: implement op 1"
+echo "Did stage 1."
+"#;
+
+#[test]
+fn a_head_off_the_stage_branch_or_below_its_base_fails_the_stage() {
+    for (mode, reason) in [
+        ("switch", "not on the stage branch"),
+        ("amend", "does not descend from the stage's base"),
+    ] {
+        let env = kit_env();
+        setup(
+            &env,
+            &judge("PASS"),
+            &json!({"executor": {"stepMode": false}}),
+        );
+        let script = env.root().join("unruly-executor.sh");
+        fs_err::write(&script, UNRULY_EXECUTOR).unwrap();
+        let path = env.project().join(".okstra/project.json");
+        let mut project: Value =
+            serde_json::from_str(&fs_err::read_to_string(&path).unwrap()).unwrap();
+        project["agents"]["s1"] =
+            json!({"adapter": "command", "argv": ["sh", script.display().to_string(), mode]});
+        fs_err::write(&path, project.to_string()).unwrap();
+        let out = run_stage(&env, TASK, 1, &[]);
+        assert_eq!(out.code, Some(3), "{mode}: {out}");
+        assert!(out.stdout.contains(reason), "{mode}: {out}");
+        assert!(carry(&env, TASK, 1).is_none(), "{mode}: no carry");
+        validates(&env, 1);
+
+        // `--retry` puts the stage worktree back on its branch, at its base.
+        project["agents"]["s1"] = shell_executor(&env, None, false);
+        fs_err::write(&path, project.to_string()).unwrap();
+        let out = run_stage(&env, TASK, 1, &["--retry"]);
+        assert_eq!(out.code, Some(0), "{mode}: {out}");
+        let wt = stage_worktree(&env, TASK, 1);
+        assert_eq!(
+            subjects(&wt, "main..HEAD"),
+            ["RED: a failing test of op 1", "GREEN: implement op 1"],
+            "{mode}"
+        );
+        validates(&env, 2);
+    }
 }

@@ -27,6 +27,27 @@ pub enum EvidenceError {
         found: String,
     },
     #[error(
+        "{}: the stage head {head} does not descend from the stage's base {base}: history below \
+         the base was rewritten, so the stage's commits cannot be told apart; `--retry` starts \
+         again from the base",
+        dir.display()
+    )]
+    HeadNotDescendant {
+        dir: PathBuf,
+        base: String,
+        head: String,
+    },
+    #[error(
+        "{}: the stage worktree is on {found}, not on the stage branch {expected}: evidence is \
+         taken on the stage branch (check it out again, or `--retry`)",
+        dir.display()
+    )]
+    OffStageBranch {
+        dir: PathBuf,
+        expected: String,
+        found: String,
+    },
+    #[error(
         "{}: the worktree has uncommitted changes to tracked files; evidence is bound to a commit",
         dir.display()
     )]

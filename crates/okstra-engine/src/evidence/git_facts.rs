@@ -50,11 +50,21 @@ pub(crate) fn resolve(git: &GitCommand, rev: &str) -> Result<String, EvidenceErr
         })
 }
 
-/// Returns the git facts of `base..head` in the repository (or worktree) at `dir`.
+/// Returns the git facts of `base..head` in the repository (or worktree) at `dir`; refuses a
+/// head that does not descend from the base.
 pub fn read_stage_range(dir: &Path, base: &str, head: &str) -> Result<StageRange, EvidenceError> {
     let git = GitCommand::new(dir);
     let base = resolve(&git, base)?;
     let head = resolve(&git, head)?;
+    // `base..head` is the stage's work only when the head descends from the base.
+    let ancestry = git.output(&["merge-base", "--is-ancestor", &base, &head])?;
+    if ancestry.status.code() == Some(1) {
+        return Err(EvidenceError::HeadNotDescendant {
+            dir: dir.to_owned(),
+            base,
+            head,
+        });
+    }
     let head_tree = git.run(&["rev-parse", "--verify", &format!("{head}^{{tree}}")])?;
     let range = format!("{base}..{head}");
     let log = git.run(&[

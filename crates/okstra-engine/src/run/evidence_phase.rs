@@ -109,6 +109,9 @@ impl Run {
                 ),
             }));
         };
+        if let Some(branch) = &stage.branch {
+            on_stage_branch(&stage.workdir, branch)?;
+        }
         let head = head(&stage.workdir)?;
         let qa_dir = self.qa_dir_in_worktree(stage);
         collect_stage_evidence(
@@ -165,4 +168,25 @@ impl Run {
             .unwrap_or_default();
         prefix.join(qa).display().to_string()
     }
+}
+
+/// Refuses a stage worktree the executor moved off its stage branch (another branch, or a
+/// detached HEAD): the branch is what the carry, later stages and final verification use.
+fn on_stage_branch(workdir: &Path, branch: &str) -> Result<(), EvidenceError> {
+    let git = crate::git::GitCommand::new(workdir);
+    let found = git
+        .output(&["symbolic-ref", "-q", "--short", "HEAD"])
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())?;
+    if found == branch {
+        return Ok(());
+    }
+    Err(EvidenceError::OffStageBranch {
+        dir: workdir.to_owned(),
+        expected: branch.to_owned(),
+        found: if found.is_empty() {
+            "a detached HEAD".to_owned()
+        } else {
+            format!("branch {found}")
+        },
+    })
 }
