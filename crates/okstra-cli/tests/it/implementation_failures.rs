@@ -14,7 +14,8 @@ use crate::common::{okstra, read_json};
 use crate::run_stage::{ledger_rows, stage_worktree};
 use crate::stage_kit::{
     KitStage, add_patch, approve_kit_plan, carry, four_stages, judge, kit_env, kit_project,
-    run_stage, shell_executor, stage_dir, step_answer, subjects, write_fixture,
+    run_stage, script_agent, set_agent, shell_executor, stage_dir, step_answer, subjects,
+    write_fixture,
 };
 
 const TASK: &str = "calc/ops";
@@ -396,20 +397,19 @@ echo "I could not commit: git says the file system is read-only."
 #[test]
 fn an_executor_that_cannot_commit_is_driven_step_by_step_on_its_retry() {
     let env = kit_env();
-    let stages = setup(
+    setup(
         &env,
         &judge("PASS"),
         &json!({"executor": {"stepMode": false}}),
     );
-    let script = env.root().join("uncommitting-executor.sh");
-    fs_err::write(&script, UNCOMMITTING_EXECUTOR).unwrap();
-    let count = env.root().join("invocations");
-    let path = env.project().join(".okstra/project.json");
-    let mut project: Value = serde_json::from_str(&fs_err::read_to_string(&path).unwrap()).unwrap();
-    project["agents"]["s1"] = json!({"adapter": "command",
-        "argv": ["sh", script.display().to_string(), count.display().to_string()]});
-    fs_err::write(&path, project.to_string()).unwrap();
-    drop(stages);
+    let count = env.root().join("invocations").display().to_string();
+    let agent = script_agent(
+        &env,
+        "uncommitting-executor.sh",
+        UNCOMMITTING_EXECUTOR,
+        &[&count],
+    );
+    set_agent(&env, "s1", agent);
 
     // Driven whole, it commits nothing: okstra commits what it left, and with no RED commit
     // the TDD proof fails.
@@ -476,14 +476,8 @@ fn a_head_off_the_stage_branch_or_below_its_base_fails_the_stage() {
             &judge("PASS"),
             &json!({"executor": {"stepMode": false}}),
         );
-        let script = env.root().join("unruly-executor.sh");
-        fs_err::write(&script, UNRULY_EXECUTOR).unwrap();
-        let path = env.project().join(".okstra/project.json");
-        let mut project: Value =
-            serde_json::from_str(&fs_err::read_to_string(&path).unwrap()).unwrap();
-        project["agents"]["s1"] =
-            json!({"adapter": "command", "argv": ["sh", script.display().to_string(), mode]});
-        fs_err::write(&path, project.to_string()).unwrap();
+        let agent = script_agent(&env, "unruly-executor.sh", UNRULY_EXECUTOR, &[mode]);
+        set_agent(&env, "s1", agent);
         let out = run_stage(&env, TASK, 1, &[]);
         assert_eq!(out.code, Some(3), "{mode}: {out}");
         assert!(out.stdout.contains(reason), "{mode}: {out}");
@@ -491,8 +485,7 @@ fn a_head_off_the_stage_branch_or_below_its_base_fails_the_stage() {
         validates(&env, 1);
 
         // `--retry` puts the stage worktree back on its branch, at its base.
-        project["agents"]["s1"] = shell_executor(&env, None, false);
-        fs_err::write(&path, project.to_string()).unwrap();
+        set_agent(&env, "s1", shell_executor(&env, None, false));
         let out = run_stage(&env, TASK, 1, &["--retry"]);
         assert_eq!(out.code, Some(0), "{mode}: {out}");
         let wt = stage_worktree(&env, TASK, 1);

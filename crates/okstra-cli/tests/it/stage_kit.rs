@@ -347,11 +347,12 @@ echo "Did stage 1."
 /// Writes the shell executor and returns its agent entry (`command`), waiting on `gate` first
 /// when given, leaving its GREEN code uncommitted when `leave`.
 pub(crate) fn shell_executor(env: &TestEnv, gate: Option<&str>, leave: bool) -> Value {
-    let script = env.root().join("shell-executor.sh");
-    fs_err::write(&script, SHELL_EXECUTOR).unwrap();
-    json!({"adapter": "command",
-           "argv": ["sh", script.display().to_string(), gate.unwrap_or(""),
-                    if leave { "leave" } else { "" }]})
+    script_agent(
+        env,
+        "shell-executor.sh",
+        SHELL_EXECUTOR,
+        &[gate.unwrap_or(""), if leave { "leave" } else { "" }],
+    )
 }
 
 /// Sets the kit up with the shell executor as `s1`, driven whole; approves the plan.
@@ -363,9 +364,24 @@ pub(crate) fn shell_project(env: &TestEnv, gate: Option<&str>, leave: bool) {
         &judge("PASS"),
         &json!({"executor": {"stepMode": false}}),
     );
+    set_agent(env, "s1", shell_executor(env, gate, leave));
+    approve_kit_plan(env, "calc/ops", &stages);
+}
+
+/// Sets the agent `name` of the project's `project.json` to `agent`.
+pub(crate) fn set_agent(env: &TestEnv, name: &str, agent: Value) {
     let path = env.project().join(".okstra/project.json");
     let mut project: Value = serde_json::from_str(&fs_err::read_to_string(&path).unwrap()).unwrap();
-    project["agents"]["s1"] = shell_executor(env, gate, leave);
+    project["agents"][name] = agent;
     fs_err::write(&path, project.to_string()).unwrap();
-    approve_kit_plan(env, "calc/ops", &stages);
+}
+
+/// Writes `script` as a file of the env and returns a `command` agent running it with `sh`
+/// and `args`.
+pub(crate) fn script_agent(env: &TestEnv, file: &str, script: &str, args: &[&str]) -> Value {
+    let path = env.root().join(file);
+    fs_err::write(&path, script).unwrap();
+    let mut argv = vec!["sh".to_owned(), path.display().to_string()];
+    argv.extend(args.iter().map(|a| (*a).to_owned()));
+    json!({"adapter": "command", "argv": argv})
 }
