@@ -12,10 +12,12 @@
 use clap::{ArgGroup, Args};
 use okstra_core::ledger::{SupersedeNeed, stage_list};
 use okstra_engine::{Approval, approve_plan, load_plan, record_supersede, supersede_check};
+use serde_json::json;
 
 use super::plan::target::{shown, target_files};
 use crate::command_error::{CommandError, ExitStatus};
 use crate::context::CommandContext;
+use crate::json_out::print_json;
 
 /// Approve an implementation plan, so its stages can be implemented
 ///
@@ -41,6 +43,11 @@ pub struct ApproveArgs {
     /// runs/implementation/carry/superseded-<k>/)
     #[arg(long)]
     supersede: bool,
+
+    /// Print what was done as JSON on stdout: the plan, whether it was already approved, the
+    /// files written, the switch recorded
+    #[arg(long)]
+    json: bool,
 }
 
 /// Runs `okstra approve`.
@@ -85,25 +92,45 @@ pub fn cmd_approve(ctx: &CommandContext, args: &ApproveArgs) -> Result<ExitStatu
             )));
         }
     }
-    match approve_plan(&plan)? {
-        Approval::AlreadyApproved { plan } => {
-            ctx.ui
-                .data_line(&format!("already approved: {}", shown(ctx, &plan)));
+    let (approved_path, already, written) = match approve_plan(&plan)? {
+        Approval::AlreadyApproved { plan } => (plan, true, Vec::new()),
+        Approval::Approved { plan, written } => (plan, false, written),
+    };
+    if !args.json {
+        for path in &written {
+            ctx.ui.status(&format!("wrote {}", shown(ctx, path)));
         }
-        Approval::Approved { plan, written } => {
-            for path in &written {
-                ctx.ui.status(&format!("wrote {}", shown(ctx, path)));
-            }
-            ctx.ui
-                .data_line(&format!("approved: {}", shown(ctx, &plan)));
-        }
+        let word = if already {
+            "already approved"
+        } else {
+            "approved"
+        };
+        ctx.ui
+            .data_line(&format!("{word}: {}", shown(ctx, &approved_path)));
     }
     let switch_now = need
         .as_ref()
         .is_some_and(|n| args.supersede || !n.has_stages());
-    if let (true, Some((task, plan_run_id))) = (switch_now, &ledger)
-        && let Some(switch) = record_supersede(task, plan_run_id, jiff::Timestamp::now())?
-    {
+    let switch = match (switch_now, &ledger) {
+        (true, Some((task, plan_run_id))) => {
+            record_supersede(task, plan_run_id, jiff::Timestamp::now())?
+        }
+        _ => None,
+    };
+    if args.json {
+        print_json(
+            &ctx.ui,
+            &json!({
+                "plan": approved_path.display().to_string(),
+                "planRunId": ledger.as_ref().map(|(_, id)| id),
+                "alreadyApproved": already,
+                "written": written.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
+                "superseded": switch,
+            }),
+        )?;
+        return Ok(ExitStatus::Success);
+    }
+    if let Some(switch) = switch {
         let from = switch.from.as_deref().unwrap_or("(the original's rows)");
         let mut line = format!("superseded: plan {from} by plan {}", switch.to);
         if !switch.done.is_empty() || !switch.started.is_empty() {

@@ -430,6 +430,26 @@ fn approving_a_plan_over_another_plans_stages_needs_supersede() {
         again.stdout_normalized().trim(),
         "already approved: .okstra/tasks/t/v/runs/implementation-planning/reports/final-report-implementation-planning-2.md"
     );
+    let again = okstra(&env, &["approve", &new, "--supersede", "--json"]);
+    let v: Value = serde_json::from_str(&again.stdout).unwrap();
+    assert_eq!(v["alreadyApproved"], true, "{v}");
+    assert_eq!(v["planRunId"], new, "{v}");
+    assert_eq!(v["written"], json!([]), "{v}");
+    assert_eq!(v["superseded"], Value::Null, "{v}");
+    // Switching back to the old plan, as JSON: the switch names both plans.
+    let back = okstra(&env, &["approve", &old, "--supersede", "--json"]);
+    assert_eq!(back.code, Some(0), "{back}");
+    let v: Value = serde_json::from_str(&back.stdout).unwrap();
+    assert_eq!(v["alreadyApproved"], true, "{v}");
+    assert_eq!(v["superseded"]["from"], new, "{v}");
+    assert_eq!(v["superseded"]["to"], old, "{v}");
+    assert!(
+        v["plan"]
+            .as_str()
+            .unwrap()
+            .ends_with("final-report-implementation-planning-1.md"),
+        "{v}"
+    );
 }
 
 #[test]
