@@ -248,6 +248,29 @@ fn answer_then_approve_turns_a_blocked_imported_plan_into_an_approved_one() {
         text.contains("| C-1 | Keep the cart of a guest who logs in to an account that has a cart? | Yes \\| merge both carts | approval | resolved |"),
         "{text}"
     );
+    // Answering again, as JSON: the item as the plan spells it, and the files rewritten.
+    let answered = okstra(
+        &env,
+        &[
+            "plan",
+            "answer",
+            &run,
+            "c-1",
+            "Yes, merge both carts",
+            "--json",
+        ],
+    );
+    assert_eq!(answered.code, Some(0), "{answered}");
+    let v: serde_json::Value = serde_json::from_str(&answered.stdout).unwrap();
+    assert_eq!(v["id"], "C-1", "{v}");
+    assert_eq!(v["status"], "resolved", "{v}");
+    // An imported markdown plan: its markdown is the plan, rewritten in place.
+    assert_eq!(v["plan"], report.display().to_string(), "{v}");
+    assert_eq!(
+        v["written"],
+        serde_json::json!([report.display().to_string()]),
+        "{v}"
+    );
     let approved = okstra(&env, &["approve", &run]);
     assert_eq!(approved.code, Some(0), "{approved}");
     let text = fs_err::read_to_string(&report).unwrap();

@@ -8,6 +8,7 @@ use okstra_engine::{answer_clarification, open_plan};
 use super::target::{plan_files, shown};
 use crate::command_error::{CommandError, ExitStatus};
 use crate::context::CommandContext;
+use crate::json_out::print_json;
 
 /// Record the answer to a clarification item (section 1) of a plan
 ///
@@ -31,6 +32,10 @@ pub struct PlanAnswerArgs {
     /// The item's status once answered
     #[arg(long, value_enum, default_value_t = AnswerStatus::Resolved)]
     status: AnswerStatus,
+
+    /// Print the item, its status, the plan and the files written as JSON on stdout
+    #[arg(long)]
+    json: bool,
 }
 
 /// A clarification item's status.
@@ -68,6 +73,18 @@ pub fn cmd_plan_answer(
     }
     let plan = open_plan(plan_files(ctx, &args.plan)?)?;
     let answered = answer_clarification(&plan, &args.id, &args.answer, args.status.as_str())?;
+    if args.json {
+        print_json(
+            &ctx.ui,
+            &serde_json::json!({
+                "id": answered.id,
+                "status": args.status.as_str(),
+                "plan": answered.plan.display().to_string(),
+                "written": answered.written.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
+            }),
+        )?;
+        return Ok(ExitStatus::Success);
+    }
     for path in &answered.written {
         ctx.ui.status(&format!("wrote {}", shown(ctx, path)));
     }
