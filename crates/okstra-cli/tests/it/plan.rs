@@ -393,3 +393,38 @@ fn the_core_fixtures_import_and_approve_or_are_refused() {
     assert_eq!(out.code, Some(0), "{out}");
     assert_eq!(okstra(&env, &["validate", run]).code, Some(0));
 }
+
+#[test]
+fn import_takes_the_seq_override_once() {
+    let mut env = TestEnv::new_non_git();
+    write_plan(&env, "plan.md", PLAN);
+    env.set_env("OKSTRA_RUN_SEQ_OVERRIDE", "7");
+    let args = ["plan", "import", "plan.md", "--task", "t/v", "--json"];
+    let out = okstra(&env, &args);
+    assert_eq!(out.code, Some(0), "{out}");
+    let v: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(v["runSeq"], 7, "{v}");
+    assert!(
+        v["report"]
+            .as_str()
+            .unwrap()
+            .ends_with("final-report-implementation-planning-7.md"),
+        "{v}"
+    );
+    let again = okstra(&env, &args);
+    assert_eq!(again.code, Some(2), "{again}");
+    assert!(
+        again
+            .stderr
+            .contains("run seq 7 of implementation-planning already exists"),
+        "{again}"
+    );
+    assert!(
+        again.stderr.contains("unset OKSTRA_RUN_SEQ_OVERRIDE"),
+        "{again}"
+    );
+    env.set_env("OKSTRA_RUN_SEQ_OVERRIDE", "seven");
+    let bad = okstra(&env, &args);
+    assert_eq!(bad.code, Some(2), "{bad}");
+    assert!(bad.stderr.contains("OKSTRA_RUN_SEQ_OVERRIDE"), "{bad}");
+}

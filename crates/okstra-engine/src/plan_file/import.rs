@@ -33,6 +33,8 @@ pub struct ImportRequest {
     pub id: TaskName,
     /// The markdown plan to import.
     pub source: PathBuf,
+    /// `OKSTRA_RUN_SEQ_OVERRIDE`: the run's seq (refused when it exists).
+    pub seq_override: Option<RunSeq>,
 }
 
 /// An imported plan's run.
@@ -97,7 +99,7 @@ fn write_run(
     let now = Timestamp::now();
     let manifest = {
         let _task_lock = lock_exclusive(&task_paths.lock())?;
-        let seq = allocate_seq(&task_paths, &task_key, task_type, None, None)?;
+        let seq = allocate_seq(&task_paths, &task_key, task_type, None, req.seq_override)?;
         let paths = task_paths.run(task_type, seq, None);
         for dir in paths.directories() {
             crate::private::create_dir_all(&dir)?;

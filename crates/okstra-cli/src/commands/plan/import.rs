@@ -6,11 +6,12 @@ use std::path::PathBuf;
 
 use clap::Args;
 use okstra_core::TaskKey;
+use okstra_core::settings::SettingsLayer;
 use okstra_engine::{ImportRequest, import_plan, load_or_default_project};
 use serde_json::json;
 
 use super::target::shown;
-use crate::command_error::{CommandError, ExitStatus};
+use crate::command_error::{CommandError, ExitStatus, settings_error};
 use crate::context::CommandContext;
 use crate::json_out::print_json;
 
@@ -44,7 +45,19 @@ pub fn cmd_plan_import(
     let home = ctx.home()?;
     let project = load_or_default_project(&home, &ctx.run_project_root())?;
     ctx.warn_unknown_keys(&project);
-    let imported = import_plan(&home, &project, &ImportRequest { group, id, source })?;
+    let seq_override = SettingsLayer::from_env(ctx.env.vars())
+        .map_err(|e| settings_error(e, &project.paths.project_json()))?
+        .run_seq_override;
+    let imported = import_plan(
+        &home,
+        &project,
+        &ImportRequest {
+            group,
+            id,
+            source,
+            seq_override,
+        },
+    )?;
     let m = &imported.manifest;
     if args.json {
         print_json(
