@@ -2,10 +2,12 @@
 //! `state/final-verification-<seq>.json`, which release-handoff reads back; what it asks of the
 //! plan's stages before it starts (`readiness`) and how it decides (`verdict`).
 
+mod commands;
 mod readiness;
 mod record;
 mod verdict;
 
+pub use commands::{QA_KEYS, verification_commands};
 pub use readiness::{DoneHead, Unready, UnreadyStage, check_stages_ready, merge_order};
 pub use record::{FINAL_VERIFICATION_KIND, FinalVerdict, FinalVerificationRecord, MergedStage};
 pub use verdict::{

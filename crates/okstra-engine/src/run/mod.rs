@@ -9,7 +9,9 @@
 //! `StageRun` the run holds), prepared by `stage_prepare` from `stage_plan` (the plan) and
 //! `stage_claim` (the stage and its base), with its errors in `stage_error`; its phases are
 //! `execute`, `evidence_phase`, `verify`, `carry_phase` and `stage_report` (errors in
-//! `stage_phase_error`).
+//! `stage_phase_error`). A final-verification run's phases are `fv_merge`, `fv_commands`,
+//! `fv_review` and `fv_verdict`, on the task `fv_ready` reads (`fv_refuse`: before anything is
+//! written, and again in the merge phase).
 
 mod carry_phase;
 mod converge;
@@ -19,6 +21,12 @@ mod dry_run;
 mod evidence_phase;
 mod execute;
 mod found;
+mod fv_commands;
+mod fv_merge;
+mod fv_ready;
+mod fv_refuse;
+mod fv_review;
+mod fv_verdict;
 mod imp;
 mod launch;
 mod lifecycle;
