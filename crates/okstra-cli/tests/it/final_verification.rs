@@ -321,6 +321,23 @@ fn a_critical_worker_unique_finding_nobody_disputed_rejects() {
         "the next step names the fix: {out}"
     );
     assert_valid(&env, 1);
+
+    // A record edited to say accepted no longer validates.
+    let path = fv_dir(&env).join("state/final-verification-1.json");
+    let mut edited = r.clone();
+    edited["verdict"] = json!("accepted");
+    fs_err::write(&path, serde_json::to_string_pretty(&edited).unwrap()).unwrap();
+    let m = read_json(&fv_dir(&env).join("manifests/run-manifest-final-verification-1.json"));
+    let v = okstra(&env, &["validate", m["runId"].as_str().unwrap()]);
+    assert_ne!(v.code, Some(0), "{v}");
+    assert!(
+        v.stdout.contains(
+            "[final-verification-verdict] the verdict is accepted, but its commands, verifiers \
+             and the report's findings give rejected"
+        ),
+        "{v}"
+    );
+    assert!(v.stdout.contains("[final-verification-report]"), "{v}");
 }
 
 #[test]

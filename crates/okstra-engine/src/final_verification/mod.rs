@@ -9,4 +9,5 @@ mod merge;
 
 pub use error::FinalVerificationError;
 pub use latest::latest_final_verification;
+pub(crate) use latest::parse_record;
 pub(crate) use merge::{StagesMerge, merge_stages};
