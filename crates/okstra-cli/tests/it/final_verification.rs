@@ -5,7 +5,9 @@
 //! done and a `dbGate: unverified` stage refused before anything is written (exit 2), a
 //! critical worker-unique finding nobody disputed, a high-severity converged finding and a
 //! failing qa command rejected (exit 3), fewer than two verifiers aborted (exit 3), and stages
-//! whose branches conflict rejected with the task branch left as it was.
+//! whose branches conflict rejected with the task branch left as it was; a run killed after its
+//! verifiers answered finished by `okstra resume`, and a task worktree in the merge's way
+//! refused (exit 2) with its branch and files kept.
 
 use std::path::PathBuf;
 
@@ -463,4 +465,87 @@ fn stages_whose_branches_conflict_reject_and_leave_the_task_branch_as_it_was() {
         "{out}"
     );
     assert_valid(&env, 1);
+}
+
+#[test]
+fn a_verification_killed_after_its_verifiers_answered_is_finished_by_resume() {
+    let env = kit_env();
+    all_done(&env, &four_stages());
+    set_verifiers(&env, &clean_verifiers(), &json!({}));
+    let mut cmd = okstra_cmd(
+        &env,
+        &[
+            "run",
+            "final-verification",
+            "--task",
+            TASK,
+            "--brief-text",
+            "calc computes",
+        ],
+    );
+    cmd.env("OKSTRA_TEST_KILL_AT", "phase-5-collect");
+    let out = run_guarded(&env, cmd);
+    assert_eq!(out.code, None, "okstra was not killed: {out}");
+    assert!(
+        !fv_dir(&env)
+            .join("state/final-verification-1.json")
+            .exists(),
+        "no verdict before the kill"
+    );
+    // The stages were merged before the verifiers ran.
+    let wt = task_worktree(&env, 1);
+    let merged = git(&wt, &["rev-parse", "HEAD"]);
+    assert!(wt.join("lib/mulsub.sh").is_file());
+    let m = read_json(&fv_dir(&env).join("manifests/run-manifest-final-verification-1.json"));
+    let out = run_guarded(
+        &env,
+        okstra_cmd(&env, &["resume", m["runId"].as_str().unwrap()]),
+    );
+    assert_eq!(out.code, Some(0), "{out}");
+    let r = record(&env, 1);
+    assert_eq!(r["verdict"], "accepted");
+    // Merging again found every stage in the branch: the head is the one merged before.
+    assert_eq!(r["verifiedHead"], merged.as_str());
+    assert_eq!(git(&wt, &["rev-parse", "HEAD"]), merged);
+    assert_valid(&env, 1);
+}
+
+#[test]
+fn a_task_worktree_in_the_way_of_the_merge_is_refused_and_keeps_its_branch() {
+    let env = kit_env();
+    all_done(&env, &four_stages());
+    set_verifiers(&env, &clean_verifiers(), &json!({}));
+    // An untracked file where the merge would write one.
+    let stage1 = crate::run_stage::stage_worktree(&env, TASK, 1);
+    let wt = fs_err::read_dir(stage1.parent().unwrap())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            !p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("stage-")
+        })
+        .expect("the task worktree");
+    let before = git(&wt, &["rev-parse", "HEAD"]);
+    fs_err::create_dir_all(wt.join("lib")).unwrap();
+    fs_err::write(wt.join("lib/add.sh"), "mine\n").unwrap();
+    let out = run_fv(&env, &[]);
+    assert_eq!(out.code, Some(2), "{out}");
+    assert!(
+        out.stderr.contains("cannot move to the merged head"),
+        "{out}"
+    );
+    assert!(out.stderr.contains("commit or stash"), "{out}");
+    assert_eq!(git(&wt, &["rev-parse", "HEAD"]), before);
+    assert_eq!(
+        fs_err::read_to_string(wt.join("lib/add.sh")).unwrap(),
+        "mine\n"
+    );
+    assert!(
+        !fv_dir(&env)
+            .join("state/final-verification-1.json")
+            .exists(),
+        "no verdict"
+    );
 }
