@@ -200,6 +200,15 @@ fn every_stage_merged_and_verified_is_accepted_and_a_second_run_merges_nothing()
     ] {
         assert!(prompt.contains(needle), "{needle}:\n{prompt}");
     }
+    // The report writer explains okstra's verdict; it does not decide one.
+    let writer = fs_err::read_to_string(
+        fv_dir(&env).join("prompts/report-writer-final-verification-1.prompt.md"),
+    )
+    .unwrap();
+    assert!(
+        writer.contains("okstra decided the verdict: **accepted**"),
+        "{writer}"
+    );
     // The report carries the verdict, and okstra validate agrees.
     let data = read_json(&fv_dir(&env).join("reports/final-report-final-verification-1.data.json"));
     assert_eq!(data["finalVerification"], r);

@@ -4,9 +4,12 @@
 //! is about as `state/final-verification-<seq>.json`, which the report carries and
 //! release-handoff reads. An interrupted run records no verdict.
 
+use std::fmt::Write as _;
+
 use okstra_core::final_verification::{
     FinalVerificationRecord, VerdictInputs, WeighedFinding, decide_final_verdict,
 };
+use okstra_core::prompt::ContextSection;
 
 use super::imp::Run;
 use crate::errors::RunError;
@@ -74,5 +77,25 @@ impl Run {
         write_json(&self.paths.final_verification_record(), &record)?;
         self.found.fv.record = Some(record);
         Ok(())
+    }
+}
+
+/// Returns the report writer's section on okstra's verdict: the verdict is decided; the
+/// narrative explains it and states no other.
+pub(crate) fn verdict_section(record: &FinalVerificationRecord) -> ContextSection {
+    let mut body = format!(
+        "okstra decided the verdict: **{}** (head {}). Your summary and analysis explain this \
+         verdict from the findings and okstra's commands; they never state another one.\n",
+        record.verdict, record.verified_head
+    );
+    for reason in &record.reasons {
+        let _ = writeln!(body, "- reason: {reason}");
+    }
+    for warning in &record.warnings {
+        let _ = writeln!(body, "- warning: {warning}");
+    }
+    ContextSection {
+        title: "okstra's verdict".to_owned(),
+        body,
     }
 }
