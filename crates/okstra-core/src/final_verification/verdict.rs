@@ -102,7 +102,10 @@ pub fn decide_final_verdict(inputs: &VerdictInputs<'_>) -> VerdictOutcome {
         }
         let line = format!(
             "{} ({}, {}): {}",
-            finding.id, finding.severity, finding.class, finding.title
+            finding.id,
+            finding.severity,
+            finding.class,
+            one_line(finding.title)
         );
         if finding.class == ConsensusClass::Disputed {
             warnings.push(line);
@@ -130,6 +133,21 @@ pub fn decide_final_verdict(inputs: &VerdictInputs<'_>) -> VerdictOutcome {
         reasons,
         warnings,
     }
+}
+
+/// The most characters of a finding's title a reason or warning keeps.
+const TITLE_CHARS: usize = 160;
+
+/// Returns a worker's title on one line (its whitespace runs made one space), cut to
+/// [`TITLE_CHARS`]: a reason is one line wherever it is shown.
+fn one_line(title: &str) -> String {
+    let line = title.split_whitespace().collect::<Vec<_>>().join(" ");
+    if line.chars().count() <= TITLE_CHARS {
+        return line;
+    }
+    let mut cut: String = line.chars().take(TITLE_CHARS).collect();
+    cut.push('…');
+    cut
 }
 
 /// Returns the reason a command gives: what exited how.
@@ -279,6 +297,28 @@ mod tests {
         let out = decide(1, &[command("t", Some(2))], &[]);
         assert_eq!(out.verdict, FinalVerdict::AbortedNonResult);
         assert_eq!(out.reasons.len(), 2, "{out:?}");
+    }
+
+    #[test]
+    fn a_worker_title_becomes_one_short_line() {
+        let long = "x".repeat(300);
+        let titles = ["two\nlines\r\n  here", long.as_str()];
+        let findings: Vec<WeighedFinding<'_>> = titles
+            .iter()
+            .map(|t| WeighedFinding {
+                id: "F-1",
+                title: t,
+                severity: Severity::High,
+                class: ConsensusClass::WorkerUnique,
+            })
+            .collect();
+        let out = decide(2, &[command("t", Some(0))], &findings);
+        assert_eq!(out.reasons[0], "F-1 (high, worker-unique): two lines here");
+        assert_eq!(
+            out.reasons[1].chars().count(),
+            "F-1 (high, worker-unique): ".len() + 161
+        );
+        assert!(out.reasons[1].ends_with('…'));
     }
 
     #[test]
