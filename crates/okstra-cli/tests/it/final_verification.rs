@@ -2,7 +2,7 @@
 //! implementation runs of the kit's stages (issue 12): the stage branches merged into the task
 //! branch in Stage Map order, okstra's own commands on the merged head, replay analysers as
 //! verifiers, and okstra's verdict — accepted (and a second run merging nothing), a stage not
-//! done and a `dbGate: unverified` stage refused before anything is written (exit 2), a
+//! done, a stale stage and a `dbGate: unverified` stage refused before anything is written (exit 2), a
 //! critical worker-unique finding nobody disputed, a high-severity converged finding and a
 //! failing qa command rejected (exit 3), fewer than two verifiers aborted (exit 3), and stages
 //! whose branches conflict rejected with the task branch left as it was; a run killed after its
@@ -265,6 +265,25 @@ fn a_stage_not_done_is_refused_naming_it_before_anything_is_written() {
     assert!(
         out.stderr
             .contains("stage 4 (Op 4): not done (waits on stage 3)"),
+        "{out}"
+    );
+    assert!(!fv_dir(&env).exists(), "nothing of the run was written");
+}
+
+#[test]
+fn a_stage_whose_branch_moved_after_its_evidence_is_refused_as_stale() {
+    let env = kit_env();
+    all_done(&env, &four_stages());
+    let wt2 = crate::run_stage::stage_worktree(&env, TASK, 2);
+    okstra_test_support::git_repo::commit_file(&wt2, "lib/extra.sh", "x\n", "later change");
+    set_verifiers(&env, &clean_verifiers(), &json!({}));
+    let out = run_fv(&env, &[]);
+    assert_eq!(out.code, Some(2), "{out}");
+    assert!(
+        out.stderr.contains(
+            "stage 2 (Op 2): stale (its branch moved after its evidence was taken); fix: \
+             `okstra run implementation --task calc/ops --stage 2 --reverify`"
+        ),
         "{out}"
     );
     assert!(!fv_dir(&env).exists(), "nothing of the run was written");
