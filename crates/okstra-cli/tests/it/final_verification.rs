@@ -449,6 +449,7 @@ fn fewer_than_two_verifiers_answering_is_an_aborted_non_result() {
         "1 of 3 verifiers answered; a verdict needs at least 2"
     );
     assert_eq!(r["verifiersAnswered"], json!(["claude-worker"]));
+    assert!(out.stderr.contains("there is no verdict"), "{out}");
     assert_valid(&env, 1);
 }
 

@@ -353,19 +353,30 @@ fn next_step(
                 summary.manifest.task_id.raw()
             );
             let again = okstra.command(&["run", "final-verification", "--task", &task]);
-            let mut line = format!(
-                "next: fix what the reasons name — `{}` redoes a stage (or revise the plan) — \
+            let aborted = summary.final_verification.as_ref().is_some_and(|r| {
+                r.verdict == okstra_core::final_verification::FinalVerdict::AbortedNonResult
+            });
+            let mut line = if aborted {
+                format!(
+                    "next: fewer than two verifiers answered, so there is no verdict; `{}` \
+                     checks the worker CLIs, then `{again}` verifies the task again",
+                    okstra.command(&["doctor"])
+                )
+            } else {
+                format!(
+                    "next: fix what the reasons name — `{}` redoes a stage (or revise the plan) — \
                  then `{again}` verifies the task again",
-                okstra.command(&[
-                    "run",
-                    "implementation",
-                    "--task",
-                    &task,
-                    "--stage",
-                    "<N>",
-                    "--redo"
-                ])
-            );
+                    okstra.command(&[
+                        "run",
+                        "implementation",
+                        "--task",
+                        &task,
+                        "--stage",
+                        "<N>",
+                        "--redo"
+                    ])
+                )
+            };
             if let Some(report) = report {
                 line.push_str(&format!("; the report is {report}"));
             }
