@@ -56,7 +56,7 @@ fn verifiers_fixture(workers: Value) -> Value {
 }
 
 /// Three verifiers that find nothing.
-fn clean_verifiers() -> Value {
+pub(crate) fn clean_verifiers() -> Value {
     let clean = json!({"0": findings_answer(&json!([]))});
     verifiers_fixture(json!({"claude-worker": clean, "codex-worker": clean,
                               "gemini-worker": clean}))
@@ -64,7 +64,7 @@ fn clean_verifiers() -> Value {
 
 /// Makes claude, codex and gemini replay verifiers answering `fixture`, with `qa` as the
 /// project's `qaCommands`.
-fn set_verifiers(env: &TestEnv, fixture: &Value, qa: &Value) {
+pub(crate) fn set_verifiers(env: &TestEnv, fixture: &Value, qa: &Value) {
     let rel = write_fixture(env, "verifiers", fixture);
     let path = env.project().join(".okstra/project.json");
     let mut project: Value = serde_json::from_str(&fs_err::read_to_string(&path).unwrap()).unwrap();
@@ -76,7 +76,7 @@ fn set_verifiers(env: &TestEnv, fixture: &Value, qa: &Value) {
 }
 
 /// Sets the kit up with `stages`, approves its plan and runs every stage in order.
-fn all_done(env: &TestEnv, stages: &[KitStage]) {
+pub(crate) fn all_done(env: &TestEnv, stages: &[KitStage]) {
     kit_project(env, stages, &judge("PASS"), &json!({}));
     approve_kit_plan(env, TASK, stages);
     for s in stages {
@@ -86,7 +86,7 @@ fn all_done(env: &TestEnv, stages: &[KitStage]) {
 }
 
 /// Runs `okstra run final-verification` on the task, with `extra` arguments.
-fn run_fv(env: &TestEnv, extra: &[&str]) -> CommandOutput {
+pub(crate) fn run_fv(env: &TestEnv, extra: &[&str]) -> CommandOutput {
     let mut args = vec![
         "run",
         "final-verification",
@@ -100,7 +100,7 @@ fn run_fv(env: &TestEnv, extra: &[&str]) -> CommandOutput {
 }
 
 /// Returns the final-verification run directory.
-fn fv_dir(env: &TestEnv) -> PathBuf {
+pub(crate) fn fv_dir(env: &TestEnv) -> PathBuf {
     env.project()
         .join(".okstra/tasks")
         .join(TASK)
@@ -108,7 +108,7 @@ fn fv_dir(env: &TestEnv) -> PathBuf {
 }
 
 /// Returns the record of final-verification run `seq`.
-fn record(env: &TestEnv, seq: u32) -> Value {
+pub(crate) fn record(env: &TestEnv, seq: u32) -> Value {
     read_json(&fv_dir(env).join(format!("state/final-verification-{seq}.json")))
 }
 
@@ -121,7 +121,7 @@ fn task_worktree(env: &TestEnv, seq: u32) -> PathBuf {
 }
 
 /// Asserts `okstra validate` passes on final-verification run `seq`.
-fn assert_valid(env: &TestEnv, seq: u32) {
+pub(crate) fn assert_valid(env: &TestEnv, seq: u32) {
     let m = read_json(&fv_dir(env).join(format!(
         "manifests/run-manifest-final-verification-{seq}.json"
     )));

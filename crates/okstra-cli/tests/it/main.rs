@@ -10,6 +10,7 @@ mod data_out;
 mod demo;
 mod doctor;
 mod final_verification;
+mod final_verification_outside_git;
 mod hardening;
 mod help;
 mod identity;

@@ -7,13 +7,14 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use okstra_core::final_verification::{DoneHead, Unready, check_stages_ready};
+use okstra_core::final_verification::{DoneHead, ReadyInputs, Unready, check_stages_ready};
 use okstra_core::ledger::StageState;
 use okstra_core::run_paths::{ProjectPaths, TaskPaths};
 use okstra_core::{ProjectId, Stage, TaskName};
 
 use super::stage_plan::{ChosenPlan, PlanAsk, choose_plan};
 use crate::errors::RunError;
+use crate::executor::in_git_work_tree;
 use crate::final_verification::FinalVerificationError;
 use crate::home::Home;
 use crate::ledger::{read_ledger_repaired, stage_branch_trees};
@@ -72,7 +73,12 @@ pub(crate) fn read_ready_task(ask: &TaskAsk<'_>) -> Result<ReadyTask, RunError> 
         }
         carries.push((entry.stage, path, text));
     }
-    match check_stages_ready(&plan.body, &book, &db_unverified, &shown) {
+    let inputs = ReadyInputs {
+        db_unverified: &db_unverified,
+        task: &shown,
+        in_git: in_git_work_tree(ask.root),
+    };
+    match check_stages_ready(&plan.body, &book, &inputs) {
         Ok(heads) => Ok(ReadyTask {
             plan,
             heads,
