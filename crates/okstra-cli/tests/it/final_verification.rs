@@ -268,6 +268,11 @@ fn a_stage_not_done_is_refused_naming_it_before_anything_is_written() {
         "{out}"
     );
     assert!(!fv_dir(&env).exists(), "nothing of the run was written");
+    // A dry run says the same, and writes nothing either.
+    let dry = run_fv(&env, &["--dry-run"]);
+    assert_eq!(dry.code, Some(2), "{dry}");
+    assert!(dry.stderr.contains("stage 3 (Op 3): not done"), "{dry}");
+    assert!(!fv_dir(&env).exists(), "the dry run wrote nothing");
 }
 
 #[test]
