@@ -219,6 +219,23 @@ fn every_stage_merged_and_verified_is_accepted_and_a_second_run_merges_nothing()
     );
     assert!(md.contains("## 3. Merged Stages"), "{md}");
     assert_valid(&env, 1);
+    // The manifest keeps the final verification's steps.
+    let m = read_json(&fv_dir(&env).join("manifests/run-manifest-final-verification-1.json"));
+    let messages: Vec<&str> = m["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["message"].as_str().unwrap())
+        .filter(|e| e.starts_with("fv-"))
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            "fv-merge merged=4 already=0",
+            "fv-commands ran=2 failed=0",
+            "fv-verdict verdict=accepted reasons=0"
+        ]
+    );
 
     // Again: every stage is already merged; nothing moves, the verdict stands.
     let out = run_fv(&env, &[]);
