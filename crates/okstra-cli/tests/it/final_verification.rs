@@ -3,10 +3,10 @@
 //! branch in Stage Map order, okstra's own commands on the merged head, replay analysers as
 //! verifiers, and okstra's verdict — accepted (and a second run merging nothing); a critical
 //! worker-unique finding nobody disputed, a high-severity converged finding, a critical gap the
-//! opt-in critic found and a failing qa
-//! command rejected (exit 3); fewer than two verifiers aborted (exit 3); stages whose branches
-//! conflict rejected with the task branch left as it was; a run killed after its verifiers
-//! answered finished by `okstra resume`. The refusals are `final_verification_refusals`.
+//! opt-in critic found and a failing qa command rejected (exit 3); fewer than two verifiers
+//! aborted (exit 3); stages whose branches conflict rejected with the task branch left as it
+//! was; a run killed after its verifiers answered finished by `okstra resume`. The refusals are
+//! `final_verification_refusals`.
 
 use std::path::PathBuf;
 
