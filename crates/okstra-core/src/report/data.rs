@@ -56,6 +56,10 @@ pub struct ReportData {
     /// verdict and okstra's decision (SPEC §8).
     #[serde(default)]
     pub implementation: Option<StageReport>,
+    /// The hand-off of a `release-handoff` run: the PR title and body, the final verification
+    /// it rests on, the push and the PR (SPEC §3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handoff: Option<crate::handoff::HandoffReport>,
     /// Free-form notes okstra adds (skipped workers, degraded steps …).
     pub notes: Vec<String>,
     /// Hashes of the records the report was made from, so the run validator notices any later
