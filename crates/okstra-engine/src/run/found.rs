@@ -2,7 +2,8 @@
 //! round 0's results, the report and its validation, the budget, the run status, a planning
 //! run's draft (the report writer's answer, [`WriterAnswer`]), its gate and what became of its
 //! plan, and an implementation run's stage ([`StageFound`]: the executor's end and account,
-//! okstra's evidence, the verifier's outcome, the decision and the carry). Plain data: the
+//! okstra's evidence, the verifier's outcome, the decision and the carry), and a release
+//! hand-off's ([`HandoffFound`]). Plain data: the
 //! phases fill it, `imp` holds it, `summary` is built from it.
 
 use std::path::PathBuf;
@@ -35,6 +36,25 @@ pub(crate) struct Findings {
     pub(crate) plan: Option<PlanOutcome>,
     /// What an implementation run's phases found of its stage.
     pub(crate) stage: StageFound,
+    /// What a release-handoff run was asked and found.
+    pub(crate) handoff: HandoffFound,
+}
+
+/// What a release-handoff run was asked, and what its hand-off phase found.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct HandoffFound {
+    /// `--push`, `--remote`, `--open-pr`, `--draft` (`None` on resume: nothing is pushed).
+    pub(crate) ask: Option<crate::handoff::HandoffAsk>,
+    /// `prTemplate` of project.json.
+    pub(crate) pr_template: Option<String>,
+    /// The writer, as it ended.
+    pub(crate) workers: Vec<WorkerResult>,
+    /// The writer's block (redacted), or okstra's plain one.
+    pub(crate) block: Option<okstra_core::handoff::HandoffBlock>,
+    /// The final-verification record it rests on: its path and SHA-256.
+    pub(crate) record: Option<(String, String)>,
+    pub(crate) report: Option<okstra_core::handoff::HandoffReport>,
+    pub(crate) notes: Vec<String>,
 }
 
 /// What an implementation run's phases found, in phase order.

@@ -29,6 +29,9 @@ pub(crate) enum Phase {
     Verify,
     /// Implementation: okstra's decision, the carry and the `done` row (`carry_phase`).
     Carry,
+    /// Release hand-off: the gate again, the writer, the PR body, the push and the PR when
+    /// asked (`handoff_phase`).
+    Handoff,
     /// The report writer's narrative and the report (`report`; an implementation run's is
     /// okstra's own, `stage_report`).
     Report,
@@ -68,7 +71,15 @@ const IMPLEMENTATION: &[Phase] = &[
     Phase::Persist,
 ];
 
+/// The phases of `release-handoff`: the PR body written (and pushed, opened when asked),
+/// then okstra's own report (`handoff_report`).
+const RELEASE_HANDOFF: &[Phase] = &[Phase::Handoff, Phase::Report, Phase::Persist];
+
 /// Returns the phases of a task type, or `None` when this okstra cannot run it yet.
+#[expect(
+    clippy::unnecessary_wraps,
+    reason = "every task type runs today; a new one starts as `None` until its phases exist"
+)]
 pub(crate) fn phases(task_type: TaskType) -> Option<&'static [Phase]> {
     match task_type {
         TaskType::RequirementsDiscovery | TaskType::ErrorAnalysis | TaskType::FinalVerification => {
@@ -76,7 +87,7 @@ pub(crate) fn phases(task_type: TaskType) -> Option<&'static [Phase]> {
         }
         TaskType::ImplementationPlanning => Some(PLANNING),
         TaskType::Implementation => Some(IMPLEMENTATION),
-        TaskType::ReleaseHandoff => None,
+        TaskType::ReleaseHandoff => Some(RELEASE_HANDOFF),
     }
 }
 
@@ -102,6 +113,7 @@ impl Run {
                 Phase::Evidence => self.take_evidence().await?,
                 Phase::Verify => self.verify().await?,
                 Phase::Carry => self.carry()?,
+                Phase::Handoff => self.hand_off().await?,
                 Phase::Report => self.report().await?,
                 Phase::Persist => self.persist()?,
             }
@@ -119,10 +131,10 @@ mod tests {
         for task_type in TaskType::ALL {
             if let Some(phases) = phases(task_type) {
                 assert_eq!(phases.last(), Some(&Phase::Persist), "{task_type}");
-                let first = if task_type == TaskType::Implementation {
-                    Phase::Execute
-                } else {
-                    Phase::Analyse
+                let first = match task_type {
+                    TaskType::Implementation => Phase::Execute,
+                    TaskType::ReleaseHandoff => Phase::Handoff,
+                    _ => Phase::Analyse,
                 };
                 assert_eq!(phases.first(), Some(&first), "{task_type}");
             }
@@ -137,6 +149,6 @@ mod tests {
             assert!(!phases.contains(&Phase::PlanDraft) && !phases.contains(&Phase::PlanBody));
         }
         assert_eq!(phases(TaskType::Implementation), Some(IMPLEMENTATION));
-        assert!(phases(TaskType::ReleaseHandoff).is_none());
+        assert_eq!(phases(TaskType::ReleaseHandoff), Some(RELEASE_HANDOFF));
     }
 }

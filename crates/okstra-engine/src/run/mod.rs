@@ -9,7 +9,7 @@
 //! `StageRun` the run holds), prepared by `stage_prepare` from `stage_plan` (the plan) and
 //! `stage_claim` (the stage and its base), with its errors in `stage_error`; its phases are
 //! `execute`, `evidence_phase`, `verify`, `carry_phase` and `stage_report` (errors in
-//! `stage_phase_error`).
+//! `stage_phase_error`). A release hand-off's phases are `handoff_phase` and `handoff_report`.
 
 mod carry_phase;
 mod converge;
@@ -19,6 +19,8 @@ mod dry_run;
 mod evidence_phase;
 mod execute;
 mod found;
+mod handoff_phase;
+mod handoff_report;
 mod imp;
 mod launch;
 mod lifecycle;

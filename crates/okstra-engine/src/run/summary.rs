@@ -67,6 +67,8 @@ pub struct RunSummary {
     /// What an `implementation` run decided of its stage; `None` for other task types, and
     /// for an implementation run interrupted before its decision.
     pub stage: Option<StageOutcome>,
+    /// What a release-handoff run handed off: the PR body, the push and the PR.
+    pub handoff: Option<okstra_core::handoff::HandoffReport>,
 }
 
 /// What an implementation run decided of its stage (SPEC §8).

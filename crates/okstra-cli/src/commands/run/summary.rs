@@ -90,6 +90,7 @@ pub(crate) fn json_of(summary: &RunSummary) -> Value {
         "stopped": summary.stopped,
         "validation": summary.validation.iter().map(ToString::to_string).collect::<Vec<_>>(),
         "plan": summary.plan.as_ref().map(plan_json),
+        "handoff": summary.handoff,
         "stage": summary.stage.as_ref().map(|s| json!({
             "stage": s.stage,
             "mode": s.mode,
@@ -248,6 +249,11 @@ pub(super) fn print(
         for note in &stage.notes {
             text.push_str(&format!("  note: {note}\n"));
         }
+    }
+    if let Some(h) = &summary.handoff {
+        text.push_str(&super::handoff::lines(h, |p| {
+            shown(ctx, root, &root.join(p))
+        }));
     }
     if replay {
         text.push_str("replay:  answers came from scripted replay fixtures, not from models\n");
