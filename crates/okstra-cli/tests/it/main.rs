@@ -29,6 +29,7 @@ mod progress;
 mod real_analysis;
 mod real_clis;
 mod real_plan;
+mod release_handoff;
 mod resume;
 mod retry_storm;
 mod run_descendants;

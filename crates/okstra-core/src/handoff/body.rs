@@ -246,6 +246,17 @@ pub fn build_pr_content(input: &PrInputs<'_>) -> PrContent {
             findings.push_str(&format!("- {}\n", item(r)));
         }
     }
+    if input.tokens.is_empty() {
+        // Nothing recorded yet (a task whose runs kept no team state): say so, not zeros.
+        return PrContent {
+            title: item(&block.title),
+            summary,
+            changes,
+            testing,
+            findings,
+            cost: "No run of the task recorded its tokens.\n".to_owned(),
+        };
+    }
     let mut cost = String::from("| run | input | output | cost |\n|---|---|---|---|\n");
     let mut total = TokenUsage::default();
     for (run, t) in input.tokens {

@@ -199,5 +199,5 @@ fn the_writers_text_is_bounded() {
             .starts_with("No converged finding remains.")
     );
     assert!(content.testing.contains("(no command was configured)"));
-    assert!(content.cost.contains("| **total** | ? | ? | ? |"));
+    assert_eq!(content.cost, "No run of the task recorded its tokens.\n");
 }

@@ -19,7 +19,7 @@ pub(crate) struct HandoffArgs {
     #[arg(long)]
     push: bool,
 
-    /// The remote to push to
+    /// The remote to push to (default: origin)
     #[arg(long, value_name = "REMOTE", requires = "push")]
     remote: Option<String>,
 

@@ -226,8 +226,9 @@ pub(super) fn print(
         .iter()
         .map(|class| format!("{} {class}", summary.classes.of(*class)))
         .collect();
-    if !m.task_type.is_stage_scoped() {
-        // A stage run has no analysers' findings: its verdict is the `stage:` line.
+    if !m.task_type.is_stage_scoped() && m.task_type != okstra_core::TaskType::ReleaseHandoff {
+        // A stage run has no analysers' findings: its verdict is the `stage:` line (a
+        // hand-off's outcome is its `push:`/`pr:` lines).
         text.push_str(&format!("findings: {}\n", findings.join(", ")));
     }
     text.push_str(&format!("tokens:  {}\n", tokens_line(&summary.tokens)));
