@@ -329,6 +329,12 @@ fn refused_with_no_accepted_final_verification() {
             .contains("task calc:calc:ops has no final verification"),
         "{out}"
     );
+    let dry = h.hand_off(&["--dry-run"]);
+    assert_eq!(dry.code, Some(2), "{dry}");
+    assert!(
+        format!("{dry}").contains("has no final verification"),
+        "{dry}"
+    );
     assert!(
         out.stderr.contains("okstra run final-verification"),
         "{out}"
@@ -514,4 +520,26 @@ fn handoff_flags_are_refused_on_other_task_types() {
             .contains("--push is for release-handoff runs, not error-analysis"),
         "{out}"
     );
+}
+
+#[test]
+fn a_resumed_hand_off_writes_its_body_and_pushes_nothing() {
+    let h = ready(&json!({}));
+    h.verify(1, "accepted", &h.head());
+    let mut cmd = okstra_cmd(
+        &h.env,
+        &["run", "release-handoff", "--task", TASK, "--push"],
+    );
+    cmd.env("OKSTRA_TEST_KILL_AT", "prepare");
+    let out = run_guarded(&h.env, cmd);
+    assert_eq!(out.code, None, "okstra was not killed: {out}");
+    let dir = run_dir(&h.env, TASK, "release-handoff");
+    assert!(!dir.join("reports/pr-body-1.md").exists());
+    let manifest = read_json(&dir.join("manifests/run-manifest-release-handoff-1.json"));
+    let run_id = manifest["runId"].as_str().unwrap().to_owned();
+    let out = run_guarded(&h.env, okstra_cmd(&h.env, &["resume", &run_id]));
+    assert_eq!(out.code, Some(0), "{out}");
+    assert!(dir.join("reports/pr-body-1.md").is_file());
+    assert_eq!(h.data(1)["handoff"]["push"]["status"], "not-asked");
+    assert_eq!(h.remote_branches(), "", "a resumed hand-off never pushes");
 }

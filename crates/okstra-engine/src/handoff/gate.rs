@@ -80,3 +80,21 @@ pub(crate) fn check_ready(
     }
     Ok(Ready { paths, record })
 }
+
+/// Refuses a hand-off of `task` (key `task_key`) in `project` whose latest final verification
+/// does not accept the task branch's current head, or whose `prTemplate` cannot be read —
+/// what a run checks before anything is written, and `--dry-run` reports.
+pub(crate) fn refuse_unready(
+    project: &crate::project::LoadedProject,
+    task: &TaskPaths,
+    task_key: &str,
+) -> Result<(), HandoffError> {
+    let root = project.root();
+    check_ready(task, task_key, root)?;
+    super::read_template(
+        root,
+        project.config.pr_template.as_deref(),
+        &project.paths.project_json(),
+    )?;
+    Ok(())
+}

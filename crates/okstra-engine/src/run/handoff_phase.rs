@@ -23,7 +23,7 @@ use super::request::NewRun;
 use crate::errors::RunError;
 use crate::handoff::{
     PrAsk, Ready, check_ready, open_pr, push_branch, read_findings, read_stages, read_template,
-    read_tokens,
+    read_tokens, refuse_unready,
 };
 
 impl Run {
@@ -262,13 +262,10 @@ impl NewRun {
             .project
             .paths
             .task(self.group.segment(), self.id.segment());
-        let root = self.project.root();
-        check_ready(&task, &self.task_key().to_string(), root)?;
-        read_template(
-            root,
-            self.project.config.pr_template.as_deref(),
-            &self.project.paths.project_json(),
-        )?;
-        Ok(())
+        Ok(refuse_unready(
+            &self.project,
+            &task,
+            &self.task_key().to_string(),
+        )?)
     }
 }
