@@ -9,6 +9,7 @@ mod ctl;
 mod data_out;
 mod demo;
 mod doctor;
+mod final_verification;
 mod hardening;
 mod help;
 mod identity;

@@ -250,6 +250,7 @@ pub fn assemble_report(input: ReportInput<'_>) -> ReportData {
         plan_gate: input.plan_gate,
         implementation: input.implementation,
         handoff: None,
+        final_verification: None,
         notes,
         integrity: input.integrity,
     }

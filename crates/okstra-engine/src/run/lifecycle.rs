@@ -37,6 +37,14 @@ pub(crate) enum Phase {
     Report,
     /// Validation, the run's status, timeline and index (`persist`).
     Persist,
+    /// Final verification: the stage branches merged into the task branch (`fv_merge`).
+    FvMerge,
+    /// Final verification: okstra's own commands on the merged head (`fv_commands`).
+    FvCommands,
+    /// Final verification: the verifiers' review, converged (`fv_review`).
+    FvReview,
+    /// Final verification: okstra's verdict and its record (`fv_verdict`).
+    FvVerdict,
 }
 
 /// The phases of the task types that run a team of analysers.
@@ -74,6 +82,16 @@ const IMPLEMENTATION: &[Phase] = &[
 /// The phases of `release-handoff`: the PR body written (and pushed, opened when asked),
 /// then okstra's own report (`handoff_report`).
 const RELEASE_HANDOFF: &[Phase] = &[Phase::Handoff, Phase::Report, Phase::Persist];
+/// The phases of `final-verification`: the stages merged, okstra's commands run on the merged
+/// head, the verifiers' review converged, okstra's verdict, then the report.
+const FINAL_VERIFICATION: &[Phase] = &[
+    Phase::FvMerge,
+    Phase::FvCommands,
+    Phase::FvReview,
+    Phase::FvVerdict,
+    Phase::Report,
+    Phase::Persist,
+];
 
 /// Returns the phases of a task type, or `None` when this okstra cannot run it yet.
 #[expect(
@@ -82,9 +100,8 @@ const RELEASE_HANDOFF: &[Phase] = &[Phase::Handoff, Phase::Report, Phase::Persis
 )]
 pub(crate) fn phases(task_type: TaskType) -> Option<&'static [Phase]> {
     match task_type {
-        TaskType::RequirementsDiscovery | TaskType::ErrorAnalysis | TaskType::FinalVerification => {
-            Some(ANALYSIS)
-        }
+        TaskType::RequirementsDiscovery | TaskType::ErrorAnalysis => Some(ANALYSIS),
+        TaskType::FinalVerification => Some(FINAL_VERIFICATION),
         TaskType::ImplementationPlanning => Some(PLANNING),
         TaskType::Implementation => Some(IMPLEMENTATION),
         TaskType::ReleaseHandoff => Some(RELEASE_HANDOFF),
@@ -116,6 +133,10 @@ impl Run {
                 Phase::Handoff => self.hand_off().await?,
                 Phase::Report => self.report().await?,
                 Phase::Persist => self.persist()?,
+                Phase::FvMerge => self.fv_merge()?,
+                Phase::FvCommands => self.fv_commands().await?,
+                Phase::FvReview => self.fv_review().await?,
+                Phase::FvVerdict => self.fv_verdict()?,
             }
         }
         Ok(())
@@ -134,6 +155,7 @@ mod tests {
                 let first = match task_type {
                     TaskType::Implementation => Phase::Execute,
                     TaskType::ReleaseHandoff => Phase::Handoff,
+                    TaskType::FinalVerification => Phase::FvMerge,
                     _ => Phase::Analyse,
                 };
                 assert_eq!(phases.first(), Some(&first), "{task_type}");
@@ -150,5 +172,9 @@ mod tests {
         }
         assert_eq!(phases(TaskType::Implementation), Some(IMPLEMENTATION));
         assert_eq!(phases(TaskType::ReleaseHandoff), Some(RELEASE_HANDOFF));
+        assert_eq!(
+            phases(TaskType::FinalVerification),
+            Some(FINAL_VERIFICATION)
+        );
     }
 }

@@ -69,6 +69,9 @@ pub struct RunSummary {
     pub stage: Option<StageOutcome>,
     /// What a release-handoff run handed off: the PR body, the push and the PR.
     pub handoff: Option<okstra_core::handoff::HandoffReport>,
+    /// The verdict record of a `final-verification` run; `None` for other task types, and
+    /// for a final verification interrupted before its verdict.
+    pub final_verification: Option<okstra_core::final_verification::FinalVerificationRecord>,
 }
 
 /// What an implementation run decided of its stage (SPEC §8).
