@@ -384,6 +384,15 @@ fn refused_after_a_commit_added_to_the_task_branch_since_verification() {
     h.verify(2, "accepted", &h.head());
     let out = h.hand_off(&[]);
     assert_eq!(out.code, Some(0), "{out}");
+    // A branch rewritten under the verification (not added to) is refused as such.
+    git(&h.worktree, &["reset", "-q", "--hard", "main"]);
+    let out = h.hand_off(&[]);
+    assert_eq!(out.code, Some(2), "{out}");
+    assert!(
+        out.stderr
+            .contains("which does not contain the verified head (rewritten)"),
+        "{out}"
+    );
 }
 
 #[test]

@@ -115,12 +115,30 @@ fn bounded(text: &str, max: usize) -> String {
     cut
 }
 
-/// Returns a worker's line as one list item: one line, bounded.
+/// Returns a worker's line as one list item: one line, bounded, inert.
 fn item(text: &str) -> String {
-    bounded(
+    inert(&bounded(
         &text.split_whitespace().collect::<Vec<_>>().join(" "),
         MAX_ITEM_CHARS,
-    )
+    ))
+}
+
+/// Returns worker text that cannot change the PR body's structure: a line that would open a
+/// heading, a fence or an HTML block (a comment that hides the rest) is escaped.
+fn inert(text: &str) -> String {
+    text.lines()
+        .map(|line| {
+            let t = line.trim_start();
+            if t.starts_with('#') || t.starts_with("```") || t.starts_with("~~~") {
+                format!("\\{t}")
+            } else if let Some(rest) = t.strip_prefix('<') {
+                format!("&lt;{rest}")
+            } else {
+                line.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// Returns text safe in a markdown table cell: one line, `|` escaped.
@@ -145,7 +163,7 @@ fn figure(n: Option<u64>) -> String {
 pub fn build_pr_content(input: &PrInputs<'_>) -> PrContent {
     let block = input.block;
     let v = input.verification;
-    let mut summary = bounded(&block.summary, MAX_SUMMARY_CHARS);
+    let mut summary = inert(&bounded(&block.summary, MAX_SUMMARY_CHARS));
     if input.replay {
         summary.push_str(
             "\n\n_This narrative was written by a replay worker (scripted answers), not a model._",

@@ -201,3 +201,42 @@ fn the_writers_text_is_bounded() {
     assert!(content.testing.contains("(no command was configured)"));
     assert_eq!(content.cost, "No run of the task recorded its tokens.\n");
 }
+
+#[test]
+fn worker_text_cannot_add_headings_fences_or_comments() {
+    let block = HandoffBlock {
+        title: "t".into(),
+        summary: "Fine.\n## Checklist\n```\n<!-- hide the rest".into(),
+        changes: vec!["# not a heading".into()],
+        risks: vec![],
+    };
+    let v = record();
+    let content = build_pr_content(&PrInputs {
+        block: &block,
+        verification: &v,
+        stages: &[],
+        findings: &[],
+        tokens: &[],
+        replay: false,
+    });
+    assert_eq!(
+        content.summary,
+        "Fine.\n\\## Checklist\n\\```\n&lt;!-- hide the rest"
+    );
+    assert!(
+        content.changes.starts_with("- \\# not a heading\n"),
+        "{}",
+        content.changes
+    );
+    let body = fill_template("", &content);
+    assert_eq!(
+        headings_of(&body),
+        [
+            "Summary",
+            "Changes",
+            "Testing",
+            "Remaining findings",
+            "Cost"
+        ]
+    );
+}
