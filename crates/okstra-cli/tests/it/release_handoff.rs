@@ -123,6 +123,11 @@ impl Handoff {
 /// prepared (its worktree and branch) with two stages committed on the task branch and their
 /// carry sidecars, and `project` merged into project.json.
 fn ready(project: &Value) -> Handoff {
+    ready_with(project, WRITER)
+}
+
+/// Returns [`ready`]'s task with a writer that answers `writer`.
+fn ready_with(project: &Value, writer: &str) -> Handoff {
     let env = TestEnv::new();
     let origin = env.root().join("origin.git");
     git(
@@ -135,7 +140,7 @@ fn ready(project: &Value) -> Handoff {
     );
     let fixture = json!({
         "schemaVersion": "replay-fixture/v1",
-        "workers": {"report-writer": {"0": {"text": WRITER, "usage": {"inputTotal": 300, "output": 60}}}}
+        "workers": {"report-writer": {"0": {"text": writer, "usage": {"inputTotal": 300, "output": 60}}}}
     });
     fs_err::write(env.project().join("fixture.json"), fixture.to_string()).unwrap();
     let mut config = json!({
@@ -551,4 +556,23 @@ fn a_resumed_hand_off_writes_its_body_and_pushes_nothing() {
     assert!(dir.join("reports/pr-body-1.md").is_file());
     assert_eq!(h.data(1)["handoff"]["push"]["status"], "not-asked");
     assert_eq!(h.remote_branches(), "", "a resumed hand-off never pushes");
+}
+
+#[test]
+fn a_writer_with_no_valid_block_leaves_okstras_records_and_a_note() {
+    let narrative =
+        "```json\n{\"summary\": \"s\", \"analysis\": \"a\", \"recommendations\": []}\n```";
+    let h = ready_with(&json!({}), narrative);
+    h.verify(1, "accepted", &h.head());
+    let out = h.hand_off(&[]);
+    assert_eq!(out.code, Some(0), "{out}");
+    let data = h.data(1);
+    assert_eq!(data["handoff"]["title"], "calc:calc:ops: verified changes");
+    let notes = data["notes"].to_string();
+    assert!(notes.contains("the writer gave no PR narrative"), "{notes}");
+    let body = data["handoff"]["prBody"].as_str().unwrap();
+    assert!(body.contains("GREEN: implement mul"), "{body}");
+    let run_id = data["frontmatter"]["runId"].as_str().unwrap().to_owned();
+    let v = okstra(&h.env, &["validate", &run_id]);
+    assert_eq!(v.code, Some(0), "{v}");
 }
