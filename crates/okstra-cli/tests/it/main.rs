@@ -10,6 +10,8 @@ mod data_out;
 mod demo;
 mod doctor;
 mod final_verification;
+mod final_verification_outside_git;
+mod final_verification_refusals;
 mod hardening;
 mod help;
 mod identity;
