@@ -17,6 +17,9 @@ impl From<HandoffError> for CommandError {
             HandoffError::HeadMoved { .. } => {
                 "run `okstra run final-verification --task <group>/<id>` again so it verifies the branch as it is now"
             }
+            HandoffError::NoBranch { .. } => {
+                "run okstra in a git repository: the hand-off pushes the task branch and opens its PR"
+            }
             HandoffError::BranchMissing { .. } => {
                 "restore the task branch, or run final-verification again"
             }

@@ -576,3 +576,32 @@ fn a_writer_with_no_valid_block_leaves_okstras_records_and_a_note() {
     let v = okstra(&h.env, &["validate", &run_id]);
     assert_eq!(v.code, Some(0), "{v}");
 }
+
+#[test]
+fn a_verification_of_a_folder_that_is_not_git_is_refused_by_name() {
+    let env = TestEnv::new_non_git();
+    write_project(&env, &json!({"projectId": "calc"}));
+    fs_err::create_dir_all(env.project().join(".okstra/tasks/calc/ops")).unwrap();
+    fs_err::write(
+        env.project().join(".okstra/tasks/calc/ops/brief.md"),
+        "# ops\n",
+    )
+    .unwrap();
+    let dir = run_dir(&env, TASK, "final-verification").join("state");
+    fs_err::create_dir_all(&dir).unwrap();
+    let record = json!({
+        "schemaVersion": "final-verification/v1", "runId": "FV-1", "runSeq": 1,
+        "planRunId": "PLAN", "taskBranch": "", "anchor": "", "verifiedHead": "",
+        "verdict": "accepted", "reasons": [], "warnings": [], "stages": [], "commands": [],
+        "verifiersAsked": ["claude", "codex"], "verifiersAnswered": ["claude", "codex"],
+    });
+    fs_err::write(dir.join("final-verification-1.json"), record.to_string()).unwrap();
+    let out = okstra(&env, &["run", "release-handoff", "--task", TASK]);
+    assert_eq!(out.code, Some(2), "{out}");
+    assert!(
+        out.stderr
+            .contains("final verification FV-1 verified no task branch"),
+        "{out}"
+    );
+    assert!(!run_dir(&env, TASK, "release-handoff").exists());
+}

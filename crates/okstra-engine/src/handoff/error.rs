@@ -39,6 +39,12 @@ pub enum HandoffError {
         /// rewritten rather than added to).
         commits: Vec<String>,
     },
+    /// The verification verified a folder, not a branch (a project that is not a git
+    /// repository): there is nothing to hand off as a branch or PR.
+    #[error(
+        "final verification {run_id} verified no task branch (the project is not a git repository): a hand-off needs a branch"
+    )]
+    NoBranch { run_id: String },
     #[error(
         "the task branch {branch} that final verification {run_id} verified does not exist in {}",
         repo.display()

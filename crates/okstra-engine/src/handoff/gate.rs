@@ -41,6 +41,11 @@ pub(crate) fn check_ready(
             reasons: record.reasons.clone(),
         });
     }
+    if record.task_branch.is_empty() || record.verified_head.is_empty() {
+        return Err(HandoffError::NoBranch {
+            run_id: record.run_id.clone(),
+        });
+    }
     let git = GitCommand::new(repo);
     let Some(head) = git.resolve_commit(&format!("refs/heads/{}", record.task_branch))? else {
         return Err(HandoffError::BranchMissing {
