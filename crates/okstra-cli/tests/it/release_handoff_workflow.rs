@@ -122,6 +122,15 @@ fn planning_to_stages_to_accepted_verification_to_a_pushed_hand_off() {
         "{body}"
     );
     assert!(body.contains("| `sh tests/t4.sh` | 0 |"), "{body}");
+    // The cost table has a row per run of the task, and the total.
+    for row in [
+        "| implementation stage 1 #1 |",
+        "| implementation stage 4 #1 |",
+        "| final-verification #1 |",
+        "| **total** |",
+    ] {
+        assert!(body.contains(row), "{row} missing: {body}");
+    }
     for n in 1..=4 {
         let c = carry(&env, TASK, n).unwrap();
         for commit in c["commits"].as_array().unwrap() {
