@@ -17,6 +17,9 @@ impl From<HandoffError> for CommandError {
             HandoffError::HeadMoved { .. } => {
                 "run `okstra run final-verification --task <group>/<id>` again so it verifies the branch as it is now"
             }
+            HandoffError::DbUnverified { .. } => {
+                "set qaCommands.db-test in .okstra/project.json to a real or replica DB run, then `okstra run implementation --stage N --reverify`"
+            }
             HandoffError::NoBranch { .. } => {
                 "run okstra in a git repository: the hand-off pushes the task branch and opens its PR"
             }
@@ -27,7 +30,7 @@ impl From<HandoffError> for CommandError {
                 "fix prTemplate in .okstra/project.json, or remove it to use .github/pull_request_template.md or the built-in template"
             }
             HandoffError::Store(_) => return store(err),
-            HandoffError::Git(_) => return CommandError::internal(err),
+            HandoffError::Git(_) | HandoffError::Io(_) => return CommandError::internal(err),
         };
         CommandError::user(err).hint(hint)
     }

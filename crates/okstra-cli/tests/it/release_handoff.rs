@@ -605,3 +605,27 @@ fn a_verification_of_a_folder_that_is_not_git_is_refused_by_name() {
     );
     assert!(!run_dir(&env, TASK, "release-handoff").exists());
 }
+
+#[test]
+fn a_stage_whose_db_gate_is_unverified_is_refused() {
+    let h = ready(&json!({}));
+    h.verify(1, "accepted", &h.head());
+    let carry = h
+        .env
+        .project()
+        .join(".okstra/tasks")
+        .join(TASK)
+        .join("runs/implementation/carry/stage-2.json");
+    let mut c = read_json(&carry);
+    c["dbGate"]["status"] = json!("unverified");
+    fs_err::write(&carry, c.to_string()).unwrap();
+    let out = h.hand_off(&["--push"]);
+    assert_eq!(out.code, Some(2), "{out}");
+    assert!(
+        out.stderr
+            .contains("stage 2 is not handed off: its carry says `dbGate: unverified`"),
+        "{out}"
+    );
+    assert!(out.stderr.contains("--reverify"), "{out}");
+    assert_eq!(h.remote_branches(), "");
+}

@@ -39,6 +39,15 @@ pub enum HandoffError {
         /// rewritten rather than added to).
         commits: Vec<String>,
     },
+    /// A stage's carry says its DB change was never validated against a real DB (SPEC §8):
+    /// the hand-off refuses it until `--reverify` records a real run.
+    #[error(
+        "stage{} {} {}: its carry says `dbGate: unverified` (a DB change no real DB run validated)",
+        if stages.len() == 1 { "" } else { "s" },
+        stages.iter().map(u32::to_string).collect::<Vec<_>>().join(", "),
+        if stages.len() == 1 { "is not handed off" } else { "are not handed off" }
+    )]
+    DbUnverified { stages: Vec<u32> },
     /// The verification verified a folder, not a branch (a project that is not a git
     /// repository): there is nothing to hand off as a branch or PR.
     #[error(
@@ -64,6 +73,8 @@ pub enum HandoffError {
     },
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Io(#[from] crate::errors::PathError),
     #[error(transparent)]
     Git(#[from] GitError),
 }

@@ -83,6 +83,15 @@ pub(crate) fn check_ready(
             commits,
         });
     }
+    // A stage re-verified since with an unverified DB gate is refused, whatever the verdict.
+    let unverified: Vec<u32> = super::read_stages(task)?
+        .into_iter()
+        .filter(|s| s.db_gate.as_deref() == Some("unverified"))
+        .map(|s| s.stage)
+        .collect();
+    if !unverified.is_empty() {
+        return Err(HandoffError::DbUnverified { stages: unverified });
+    }
     Ok(Ready { paths, record })
 }
 
