@@ -2,10 +2,11 @@
 //! implementation runs of the kit's stages (issue 12): the stage branches merged into the task
 //! branch in Stage Map order, okstra's own commands on the merged head, replay analysers as
 //! verifiers, and okstra's verdict — accepted (and a second run merging nothing); a critical
-//! worker-unique finding nobody disputed, a high-severity converged finding and a failing qa
-//! command rejected (exit 3); fewer than two verifiers aborted (exit 3); stages whose branches
-//! conflict rejected with the task branch left as it was; a run killed after its verifiers
-//! answered finished by `okstra resume`. The refusals are `final_verification_refusals`.
+//! worker-unique finding nobody disputed, a high-severity converged finding, a critical gap the
+//! opt-in critic found and a failing qa command rejected (exit 3); fewer than two verifiers
+//! aborted (exit 3); stages whose branches conflict rejected with the task branch left as it
+//! was; a run killed after its verifiers answered finished by `okstra resume`. The refusals are
+//! `final_verification_refusals`.
 
 use std::path::PathBuf;
 
@@ -219,6 +220,23 @@ fn every_stage_merged_and_verified_is_accepted_and_a_second_run_merges_nothing()
     );
     assert!(md.contains("## 3. Merged Stages"), "{md}");
     assert_valid(&env, 1);
+    // The manifest keeps the final verification's steps.
+    let m = read_json(&fv_dir(&env).join("manifests/run-manifest-final-verification-1.json"));
+    let messages: Vec<&str> = m["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["message"].as_str().unwrap())
+        .filter(|e| e.starts_with("fv-"))
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            "fv-merge merged=4 already=0",
+            "fv-commands ran=2 failed=0",
+            "fv-verdict verdict=accepted reasons=0"
+        ]
+    );
 
     // Again: every stage is already merged; nothing moves, the verdict stands.
     let out = run_fv(&env, &[]);
@@ -452,5 +470,28 @@ fn a_verification_killed_after_its_verifiers_answered_is_finished_by_resume() {
     // Merging again found every stage in the branch: the head is the one merged before.
     assert_eq!(r["verifiedHead"], merged.as_str());
     assert_eq!(git(&wt, &["rev-parse", "HEAD"]), merged);
+    assert_valid(&env, 1);
+}
+
+#[test]
+fn a_critical_gap_the_critic_found_and_the_verifiers_confirmed_rejects() {
+    let env = kit_env();
+    all_done(&env, &four_stages());
+    let gap = finding("K-1", "mulsub is not in the plan's coverage", "critical");
+    let confirm = verdicts_answer(&[("F-1", "AGREE")]);
+    let fixture = verifiers_fixture(json!({
+        "claude-worker": {"0": findings_answer(&json!([])), "2": confirm},
+        "codex-worker": {"0": findings_answer(&json!([])), "2": confirm},
+        "gemini-worker": {"0": findings_answer(&json!([])), "2": confirm},
+        "critic": {"2": findings_answer(&json!([gap]))}}));
+    set_verifiers(&env, &fixture, &json!({}));
+    let out = run_fv(&env, &["--critic", "codex"]);
+    assert_eq!(out.code, Some(3), "{out}");
+    let r = record(&env, 1);
+    assert_eq!(r["verdict"], "rejected");
+    assert_eq!(
+        r["reasons"],
+        json!(["F-1 (critical, full-consensus): mulsub is not in the plan's coverage"])
+    );
     assert_valid(&env, 1);
 }
