@@ -33,6 +33,7 @@ mod real_analysis;
 mod real_clis;
 mod real_plan;
 mod release_handoff;
+mod release_handoff_refusals;
 mod release_handoff_workflow;
 mod resume;
 mod retry_storm;
