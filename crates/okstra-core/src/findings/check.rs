@@ -5,12 +5,10 @@
 
 use std::collections::BTreeSet;
 
-use serde_json::Value;
 use thiserror::Error;
 
-use super::contract::{ContractError, decode_block};
+use super::contract::{BlockError, decode_checked};
 use super::model::{FindingsBlock, VerdictsBlock};
-use crate::schema::{SchemaViolation, join_violations};
 
 /// The committed JSON Schema of a findings block.
 pub const FINDINGS_SCHEMA: &str = include_str!("../../schemas/findings-block.schema.json");
@@ -22,38 +20,11 @@ pub const VERDICTS_SCHEMA: &str = include_str!("../../schemas/verdicts-block.sch
 #[derive(Clone, Debug, Error, PartialEq, Eq)]
 pub enum FindingsAnswerError {
     #[error(transparent)]
-    Contract(#[from] ContractError),
-    #[error(
-        "the {block} block does not match its schema: {}",
-        join_violations(violations)
-    )]
-    Schema {
-        block: &'static str,
-        violations: Vec<SchemaViolation>,
-    },
-    #[error("the {block} block does not match the contract: {message}")]
-    Shape {
-        block: &'static str,
-        message: String,
-    },
+    Block(#[from] BlockError),
     #[error("finding id {id:?} is used twice")]
     DuplicateFinding { id: String },
     #[error("finding {id:?} has two verdicts")]
     DuplicateVerdict { id: String },
-}
-
-fn decode_checked<T: serde::de::DeserializeOwned>(
-    text: &str,
-    block: &'static str,
-    schema: &str,
-) -> Result<T, FindingsAnswerError> {
-    let value: Value = decode_block(text)?;
-    crate::schema::check_against(schema, &value)
-        .map_err(|violations| FindingsAnswerError::Schema { block, violations })?;
-    serde_json::from_value(value).map_err(|e| FindingsAnswerError::Shape {
-        block,
-        message: e.to_string(),
-    })
 }
 
 /// Returns the findings block an analyser ended its answer with, or what is wrong with it.

@@ -1,9 +1,14 @@
 //! Owns the contract blocks workers end their answers with (SPEC §6.1, §6.3, §7.1): finding
 //! the last fenced ```json block of a final text and decoding it, with an error precise enough
-//! to send back in the one re-dispatch (`## Rejected answer`).
+//! to send back in the one re-dispatch (`## Rejected answer`) — and, for every block that has
+//! a committed JSON Schema, checking it against the schema before reading it as its type
+//! ([`BlockError`], which each contract's own error wraps beside the rules a schema cannot
+//! say).
 
 use serde::de::DeserializeOwned;
 use thiserror::Error;
+
+use crate::schema::{SchemaViolation, join_violations};
 
 /// Why a final text has no valid contract block.
 #[derive(Clone, Debug, Error, PartialEq, Eq)]
@@ -16,6 +21,50 @@ pub enum ContractError {
     Json(String),
     #[error("the last ```json block does not match the contract: {0}")]
     Shape(String),
+}
+
+/// Why a worker's block is not its contract's: no readable block, a block that breaks its
+/// committed schema, or one that does not read as its type.
+#[derive(Clone, Debug, Error, PartialEq, Eq)]
+pub enum BlockError {
+    #[error(transparent)]
+    Contract(#[from] ContractError),
+    #[error(
+        "the {block} block does not match its schema: {}",
+        join_violations(violations)
+    )]
+    Schema {
+        block: &'static str,
+        violations: Vec<SchemaViolation>,
+    },
+    #[error("the {block} block does not match the contract: {message}")]
+    Shape {
+        block: &'static str,
+        message: String,
+    },
+}
+
+/// Checks a decoded `block` against its committed `schema`, then reads it as `T`.
+pub fn check_block<T: DeserializeOwned>(
+    value: serde_json::Value,
+    block: &'static str,
+    schema: &str,
+) -> Result<T, BlockError> {
+    crate::schema::check_against(schema, &value)
+        .map_err(|violations| BlockError::Schema { block, violations })?;
+    serde_json::from_value(value).map_err(|e| BlockError::Shape {
+        block,
+        message: e.to_string(),
+    })
+}
+
+/// Decodes the last ```json block of `text` and checks it as [`check_block`] does.
+pub fn decode_checked<T: DeserializeOwned>(
+    text: &str,
+    block: &'static str,
+    schema: &str,
+) -> Result<T, BlockError> {
+    check_block(decode_block(text)?, block, schema)
 }
 
 /// Returns the body of the last fenced ```json block of `text` (the fence may be indented; a

@@ -5,11 +5,9 @@
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use thiserror::Error;
 
-use crate::findings::contract::{ContractError, decode_block};
-use crate::schema::{SchemaViolation, join_violations};
+use crate::findings::contract::{BlockError, decode_checked};
 
 /// The committed JSON Schema of the hand-off block.
 pub const HANDOFF_SCHEMA: &str = include_str!("../../schemas/handoff-block.schema.json");
@@ -36,14 +34,7 @@ pub struct HandoffBlock {
 #[derive(Clone, Debug, Error, PartialEq, Eq)]
 pub enum HandoffAnswerError {
     #[error(transparent)]
-    Contract(#[from] ContractError),
-    #[error(
-        "the hand-off block does not match its schema: {}",
-        join_violations(violations)
-    )]
-    Schema { violations: Vec<SchemaViolation> },
-    #[error("the hand-off block does not match the contract: {0}")]
-    Shape(String),
+    Block(#[from] BlockError),
     #[error("`{field}` is empty")]
     Empty { field: &'static str },
     #[error("`title` spans several lines: a PR title is one line")]
@@ -54,11 +45,7 @@ pub enum HandoffAnswerError {
 
 /// Returns the hand-off block a writer ended its answer with, or what is wrong with it.
 pub fn check_handoff_answer(text: &str) -> Result<HandoffBlock, HandoffAnswerError> {
-    let value: Value = decode_block(text)?;
-    crate::schema::check_against(HANDOFF_SCHEMA, &value)
-        .map_err(|violations| HandoffAnswerError::Schema { violations })?;
-    let block: HandoffBlock =
-        serde_json::from_value(value).map_err(|e| HandoffAnswerError::Shape(e.to_string()))?;
+    let block: HandoffBlock = decode_checked(text, "hand-off", HANDOFF_SCHEMA)?;
     let title = block.title.trim();
     if title.is_empty() {
         return Err(HandoffAnswerError::Empty { field: "title" });

@@ -2,6 +2,9 @@
 //! is an exact instance of it, and each refusal says what is wrong.
 
 use super::*;
+use serde_json::Value;
+
+use crate::findings::contract::decode_block;
 use crate::prompt::HANDOFF_CONTRACT;
 
 /// Set to exactly `1` to rewrite a stale committed schema; the test still fails that time.
@@ -89,6 +92,6 @@ fn each_refusal_names_what_is_wrong() {
     );
     assert!(matches!(
         check_handoff_answer("no block at all"),
-        Err(HandoffAnswerError::Contract(_))
+        Err(HandoffAnswerError::Block(BlockError::Contract(_)))
     ));
 }

@@ -9,13 +9,11 @@
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use thiserror::Error;
 
 use crate::carry::{Verdict, VerifierVerdict};
 use crate::evidence::{DiffFinding, DiffSeverity};
-use crate::findings::contract::{ContractError, decode_block};
-use crate::schema::{SchemaViolation, join_violations};
+use crate::findings::contract::{BlockError, decode_checked};
 
 /// The committed JSON Schema of the verifier's verdict block.
 pub const STAGE_VERDICT_SCHEMA: &str =
@@ -92,14 +90,7 @@ impl StageVerdictBlock {
 #[derive(Clone, Debug, Error, PartialEq, Eq)]
 pub enum StageVerdictError {
     #[error(transparent)]
-    Contract(#[from] ContractError),
-    #[error(
-        "the stage verdict block does not match its schema: {}",
-        join_violations(violations)
-    )]
-    Schema { violations: Vec<SchemaViolation> },
-    #[error("the stage verdict block does not match the contract: {0}")]
-    Shape(String),
+    Block(#[from] BlockError),
     #[error("finding {index} cites {at:?}: `at` must be `path:line` (or `path:line-line`)")]
     BadLocation { index: usize, at: String },
     #[error("finding {index} has an empty `{field}`")]
@@ -116,11 +107,7 @@ pub enum StageVerdictError {
 
 /// Returns the verdict block a verifier ended its answer with, or what is wrong with it.
 pub fn check_stage_verdict_answer(text: &str) -> Result<StageVerdictBlock, StageVerdictError> {
-    let value: Value = decode_block(text)?;
-    crate::schema::check_against(STAGE_VERDICT_SCHEMA, &value)
-        .map_err(|violations| StageVerdictError::Schema { violations })?;
-    let block: StageVerdictBlock =
-        serde_json::from_value(value).map_err(|e| StageVerdictError::Shape(e.to_string()))?;
+    let block: StageVerdictBlock = decode_checked(text, "stage verdict", STAGE_VERDICT_SCHEMA)?;
     for (index, f) in block.findings.iter().enumerate() {
         if !is_location(&f.at) {
             return Err(StageVerdictError::BadLocation {

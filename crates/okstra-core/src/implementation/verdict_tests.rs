@@ -2,6 +2,9 @@
 //! contract's example is an exact instance of the block, and each refusal says what is wrong.
 
 use super::*;
+use serde_json::Value;
+
+use crate::findings::contract::decode_block;
 use crate::prompt::STAGE_VERDICT_CONTRACT;
 
 /// Set to exactly `1` to rewrite a stale committed schema; the test still fails that time.

@@ -18,9 +18,8 @@ use thiserror::Error;
 use super::check::{Violation, check_plan_body};
 use super::gate::ItemVerdict;
 use super::model::PlanBody;
-use crate::findings::contract::{ContractError, decode_block};
+use crate::findings::contract::{BlockError, ContractError, check_block, decode_block};
 use crate::report::data::{Clarification, Narrative};
-use crate::schema::{SchemaViolation, join_violations};
 
 /// The committed JSON Schema of the plan narrative block.
 pub const PLAN_NARRATIVE_SCHEMA: &str =
@@ -78,20 +77,7 @@ pub struct PlanVerdictsBlock {
 #[derive(Clone, Debug, Error, PartialEq, Eq)]
 pub enum PlanAnswerError {
     #[error(transparent)]
-    Contract(#[from] ContractError),
-    #[error(
-        "the {block} block does not match its schema: {}",
-        join_violations(violations)
-    )]
-    Schema {
-        block: &'static str,
-        violations: Vec<SchemaViolation>,
-    },
-    #[error("the {block} block does not match the contract: {message}")]
-    Shape {
-        block: &'static str,
-        message: String,
-    },
+    Block(#[from] BlockError),
     #[error(
         "the block has no `plan`: the report writer of an implementation-planning run returns \
          the structured plan as `plan`, as the contract's example shows"
@@ -129,6 +115,12 @@ impl fmt::Display for RulesList<'_> {
     }
 }
 
+impl From<ContractError> for PlanAnswerError {
+    fn from(e: ContractError) -> Self {
+        PlanAnswerError::Block(e.into())
+    }
+}
+
 impl PlanAnswerError {
     /// Returns the rule violations of a plan that parsed, when that is all that is wrong.
     pub fn plan_violations(&self) -> Option<&[Violation]> {
@@ -139,20 +131,6 @@ impl PlanAnswerError {
     }
 }
 
-/// Checks a decoded block against `schema`, then reads it as `T`.
-fn decode_checked<T: serde::de::DeserializeOwned>(
-    value: Value,
-    block: &'static str,
-    schema: &str,
-) -> Result<T, PlanAnswerError> {
-    crate::schema::check_against(schema, &value)
-        .map_err(|violations| PlanAnswerError::Schema { block, violations })?;
-    serde_json::from_value(value).map_err(|e| PlanAnswerError::Shape {
-        block,
-        message: e.to_string(),
-    })
-}
-
 /// Returns the narrative and plan a planning run's report writer ended its answer with, and
 /// every rule the plan breaks (S2, S4–S10, options; pointers under `/plan`). A block that does
 /// not parse, has no plan or does not match the schema is an error.
@@ -161,7 +139,7 @@ pub fn parse_plan_narrative(text: &str) -> Result<(Narrative, Vec<Violation>), P
     if value.get("plan").is_none_or(Value::is_null) && value.is_object() {
         return Err(PlanAnswerError::NoPlan);
     }
-    let block: PlanNarrativeBlock = decode_checked(value, "plan narrative", PLAN_NARRATIVE_SCHEMA)?;
+    let block: PlanNarrativeBlock = check_block(value, "plan narrative", PLAN_NARRATIVE_SCHEMA)?;
     if block.summary.trim().is_empty() {
         return Err(ContractError::Shape("`summary` is empty".to_owned()).into());
     }
@@ -188,7 +166,7 @@ pub fn check_plan_verdicts_answer(
     count: u32,
 ) -> Result<Vec<ItemVerdict>, PlanAnswerError> {
     let value: Value = decode_block(text)?;
-    let block: PlanVerdictsBlock = decode_checked(value, "plan verdicts", PLAN_VERDICTS_SCHEMA)?;
+    let block: PlanVerdictsBlock = check_block(value, "plan verdicts", PLAN_VERDICTS_SCHEMA)?;
     let items: BTreeSet<String> = (1..=count).map(|n| format!("P-{n}")).collect();
     let unknown: Vec<String> = block
         .verdicts

@@ -127,7 +127,9 @@ fn plan_answers_are_refused_with_what_is_wrong() {
     );
     assert!(matches!(
         check_plan_answer("no block"),
-        Err(PlanAnswerError::Contract(ContractError::NoBlock))
+        Err(PlanAnswerError::Block(BlockError::Contract(
+            ContractError::NoBlock
+        )))
     ));
 }
 
