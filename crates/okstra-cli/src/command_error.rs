@@ -520,6 +520,7 @@ impl From<RunError> for CommandError {
             RunError::Plan(e) => e.into(),
             RunError::Stage(e) => e.into(),
             RunError::StageRun(e) => e.into(),
+            RunError::FinalVerification(e) => e.into(),
             RunError::Brief { .. } => CommandError::user(err)
                 .hint("make the task's brief.md a readable UTF-8 file, or pass --brief FILE"),
             RunError::PriorReport(PriorReportError::Invalid { .. }) => CommandError::user(err)
@@ -573,6 +574,7 @@ impl From<crate::brief::BriefError> for CommandError {
     }
 }
 
+mod final_verification;
 mod ledger;
 mod plan;
 mod refusal;

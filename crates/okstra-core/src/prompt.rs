@@ -261,4 +261,19 @@ mod tests {
         }
         assert_eq!(profile(TaskType::Implementation), EXECUTOR_PROFILE);
     }
+
+    #[test]
+    fn the_final_verification_profile_says_what_decides_the_verdict() {
+        let text = profile(TaskType::FinalVerification);
+        for rule in [
+            "read-only",
+            "Requirement Coverage",
+            "Stage Exit Contract",
+            "carry sidecars",
+            "Do not\n  re-run them",
+            "high or critical finding that no other verifier disputes",
+        ] {
+            assert!(text.contains(rule), "{rule}");
+        }
+    }
 }

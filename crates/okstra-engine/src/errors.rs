@@ -280,6 +280,9 @@ pub enum RunError {
     /// An implementation run's phase after preparation that cannot go on.
     #[error(transparent)]
     StagePhase(#[from] crate::run::StagePhaseError),
+    /// A final-verification run whose stages are not ready, or whose merge cannot land.
+    #[error(transparent)]
+    FinalVerification(#[from] crate::final_verification::FinalVerificationError),
     #[error("cannot read the brief {}: {source}", path.display())]
     Brief {
         path: PathBuf,

@@ -18,6 +18,7 @@ mod errors;
 mod event_sink;
 mod evidence;
 mod executor;
+mod final_verification;
 mod fs_atomic;
 mod git;
 mod home;
@@ -54,6 +55,7 @@ pub use executor::{
     ExecutorError, StepCommit, commit_leftovers, commit_step, commits_since, executor_add_dirs,
     has_uncommitted_changes, head, in_git_work_tree, push_guard_vars,
 };
+pub use final_verification::{FinalVerificationError, latest_final_verification};
 pub use fs_atomic::write_text;
 pub use git::GitCommand;
 pub use git::worktree::{RepoLayout, discover};

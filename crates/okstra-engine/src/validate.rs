@@ -6,7 +6,8 @@
 //! and, for plans, the approval mirror, the required heading keywords, the plan-body gate
 //! record and the Stage Map rules (`validate/plan.rs`; an imported plan, which has no workers
 //! and no data, is validated from its markdown); for implementation runs, the stage's
-//! evidence, decision, carry and ledger rows (`validate/implementation.rs`). Every failure
+//! evidence, decision, carry and ledger rows (`validate/implementation.rs`); for final
+//! verifications, the verdict record (`validate/final_verification.rs`). Every failure
 //! names its path, and every check made is kept with the file it concerns, so a caller can
 //! show what passed too.
 
@@ -27,6 +28,7 @@ use okstra_core::run_paths::RunPaths;
 use okstra_core::status::WorkerStatus;
 use okstra_core::team_state::TeamState;
 
+mod final_verification;
 mod implementation;
 mod plan;
 
@@ -312,6 +314,9 @@ fn run_checks(paths: &RunPaths, manifest: &RunManifest) -> Checks {
     }
     if data.frontmatter.task_type == TaskType::ImplementationPlanning {
         plan::check_plan_data(&mut c, paths, &data_path, &data);
+    }
+    if data.frontmatter.task_type == TaskType::FinalVerification {
+        final_verification::check_final_verification(&mut c, paths, manifest, &data_path, &data);
     }
     let conv_path = paths.convergence();
     if data.frontmatter.task_type == TaskType::Implementation {

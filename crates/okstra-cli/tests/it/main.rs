@@ -10,6 +10,7 @@ mod data_out;
 mod demo;
 mod demo_workflow;
 mod doctor;
+mod final_verification;
 mod hardening;
 mod help;
 mod identity;

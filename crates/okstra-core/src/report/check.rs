@@ -2,8 +2,9 @@
 //! frontmatter, findings with their classes and verdicts, class counts, the worker table,
 //! rounds, tokens, budget and critic notes, okstra's own notes, the replay mark — is assembled
 //! again from the run's own state files and compared with the report, field by field. Only the
-//! report writer's narrative, the integrity record, the time it was made and the approval (which
-//! `okstra approve` changes) are taken from the report as they are.
+//! report writer's narrative, the integrity record, the time it was made, the approval (which
+//! `okstra approve` changes) and a final verification's verdict (checked against its own record)
+//! are taken from the report as they are.
 
 use serde_json::Value;
 
@@ -85,6 +86,10 @@ pub fn bookkeeping_differences(
         generated_at: report.frontmatter.generated_at,
     });
     expected.frontmatter.approved = report.frontmatter.approved;
+    // A final verification's verdict is checked against its own record (the run validator).
+    expected
+        .final_verification
+        .clone_from(&report.final_verification);
     let (Ok(found), Ok(expected)) = (
         serde_json::to_value(report),
         serde_json::to_value(&expected),

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::{AdapterKind, Language};
 use crate::errors::VersionError;
+use crate::final_verification::FinalVerificationRecord;
 use crate::findings::contract::{ContractError, decode_block};
 use crate::findings::model::{ConsensusClass, Severity, Verdict};
 use crate::plan::gate::PlanGate;
@@ -56,6 +57,10 @@ pub struct ReportData {
     /// verdict and okstra's decision (SPEC §8).
     #[serde(default)]
     pub implementation: Option<StageReport>,
+    /// The whole-task verdict of a `final-verification` run: what okstra merged and ran, and
+    /// its verdict (the run's `state/final-verification-<seq>.json`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub final_verification: Option<FinalVerificationRecord>,
     /// Free-form notes okstra adds (skipped workers, degraded steps …).
     pub notes: Vec<String>,
     /// Hashes of the records the report was made from, so the run validator notices any later

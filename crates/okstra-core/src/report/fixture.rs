@@ -9,6 +9,7 @@
 //! This file plays the script; the fixed texts (frontmatter, narrative, plan body, round-0
 //! findings) are in `texts`.
 
+mod final_verification;
 mod stage;
 mod texts;
 
@@ -143,7 +144,11 @@ impl Script {
 
 /// Returns the full fixture report of `task_type` in `language`.
 pub(crate) fn report_data(task_type: TaskType, language: Language) -> ReportData {
-    scripted_report(task_type, language).0
+    let mut data = scripted_report(task_type, language).0;
+    if task_type == TaskType::FinalVerification {
+        data.final_verification = Some(final_verification::record());
+    }
+    data
 }
 
 /// Runs the script: the report of `task_type`, with the manifest, convergence state and team
@@ -471,6 +476,7 @@ pub(crate) fn empty_report_data(task_type: TaskType, language: Language) -> Repo
         critic: None,
         plan_gate: None,
         implementation: None,
+        final_verification: None,
         notes: Vec::new(),
         integrity: Integrity::default(),
     }

@@ -26,7 +26,7 @@ use crate::report::headings::{Catalog, RenderError, heading, heading_catalog};
 use crate::task_type::TaskType;
 
 /// Every report template and partial, by the name templates import it with.
-const TEMPLATES: [(&str, &str); 13] = [
+const TEMPLATES: [(&str, &str); 14] = [
     (
         "_common.md.j2",
         include_str!("../../templates/reports/_common.md.j2"),
@@ -54,6 +54,10 @@ const TEMPLATES: [(&str, &str); 13] = [
     (
         "_stage.md.j2",
         include_str!("../../templates/reports/_stage.md.j2"),
+    ),
+    (
+        "_final.md.j2",
+        include_str!("../../templates/reports/_final.md.j2"),
     ),
     (
         "requirements-discovery.md.j2",

@@ -62,6 +62,42 @@ pub(crate) fn merge_heads(
     )?))
 }
 
+/// Merges `theirs` into `ours` as one commit with both as parents (a `--no-ff` merge), made
+/// without a worktree; a conflict names its files. No ref moves.
+pub(crate) fn merge_into(
+    git: &GitCommand,
+    ours: &str,
+    theirs: &str,
+    message: &str,
+) -> Result<MergeOutcome, GitError> {
+    let identity = identity_args(git)?;
+    Ok(match merge_tree(git, ours, theirs)? {
+        Ok(tree) => MergeOutcome::Merged(commit_tree(
+            git,
+            &identity,
+            &tree,
+            &[ours, theirs],
+            message,
+        )?),
+        Err(files) => MergeOutcome::Conflict(files),
+    })
+}
+
+/// Returns whether `commit` is an ancestor of (or is) `of`.
+pub(crate) fn is_ancestor(git: &GitCommand, commit: &str, of: &str) -> Result<bool, GitError> {
+    let args = ["merge-base", "--is-ancestor", commit, of];
+    let out = git.output(&args)?;
+    match out.status.code() {
+        Some(0) => Ok(true),
+        Some(1) => Ok(false),
+        status => Err(GitError::Failed {
+            argv: git.argv_of(&args),
+            status,
+            stderr: String::from_utf8_lossy(&out.stderr).trim().to_owned(),
+        }),
+    }
+}
+
 /// Returns the tree of merging `ours` and `theirs`, or the files they conflict in.
 fn merge_tree(
     git: &GitCommand,

@@ -2,7 +2,8 @@
 //! round 0's results, the report and its validation, the budget, the run status, a planning
 //! run's draft (the report writer's answer, [`WriterAnswer`]), its gate and what became of its
 //! plan, and an implementation run's stage ([`StageFound`]: the executor's end and account,
-//! okstra's evidence, the verifier's outcome, the decision and the carry). Plain data: the
+//! okstra's evidence, the verifier's outcome, the decision and the carry), and a final-verification
+//! run's merge, commands, prompt context and record ([`FvFound`]). Plain data: the
 //! phases fill it, `imp` holds it, `summary` is built from it.
 
 use std::path::PathBuf;
@@ -14,6 +15,11 @@ use okstra_core::plan::{PlanGate, Violation};
 use okstra_core::report::{Narrative, NoNarrative};
 use okstra_core::status::RunStatus;
 
+use okstra_core::evidence::CommandEvidence;
+use okstra_core::final_verification::{FinalVerificationRecord, MergeConflict, MergedStage};
+use okstra_core::prompt::ContextSection;
+
+use super::fv_ready::ReadyTask;
 use super::summary::{PlanOutcome, WorkerResult};
 use crate::validate::ValidationFailure;
 
@@ -35,6 +41,28 @@ pub(crate) struct Findings {
     pub(crate) plan: Option<PlanOutcome>,
     /// What an implementation run's phases found of its stage.
     pub(crate) stage: StageFound,
+    /// What a final-verification run's phases found (`fv_*`).
+    pub(crate) fv: FvFound,
+}
+
+/// What a final-verification run's phases found, in phase order.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct FvFound {
+    /// The plan, the stages' done heads and carries (the merge phase).
+    pub(crate) ready: Option<ReadyTask>,
+    /// The task branch, when the task has a worktree.
+    pub(crate) task_branch: Option<String>,
+    /// The task branch's head once the stages merged (unchanged after a conflict).
+    pub(crate) head: Option<String>,
+    pub(crate) merged: Vec<MergedStage>,
+    /// The stage that did not merge.
+    pub(crate) conflict: Option<MergeConflict>,
+    /// okstra's own commands on the merged worktree (the commands phase).
+    pub(crate) commands: Vec<CommandEvidence>,
+    /// What the verifiers' prompts carry beside the brief (the review phase).
+    pub(crate) context: Vec<ContextSection>,
+    /// The record the verdict phase wrote.
+    pub(crate) record: Option<FinalVerificationRecord>,
 }
 
 /// What an implementation run's phases found, in phase order.

@@ -34,6 +34,14 @@ pub(crate) enum Phase {
     Report,
     /// Validation, the run's status, timeline and index (`persist`).
     Persist,
+    /// Final verification: the stage branches merged into the task branch (`fv_merge`).
+    FvMerge,
+    /// Final verification: okstra's own commands on the merged head (`fv_commands`).
+    FvCommands,
+    /// Final verification: the verifiers' review, converged (`fv_review`).
+    FvReview,
+    /// Final verification: okstra's verdict and its record (`fv_verdict`).
+    FvVerdict,
 }
 
 /// The phases of the task types that run a team of analysers.
@@ -68,12 +76,22 @@ const IMPLEMENTATION: &[Phase] = &[
     Phase::Persist,
 ];
 
+/// The phases of `final-verification`: the stages merged, okstra's commands run on the merged
+/// head, the verifiers' review converged, okstra's verdict, then the report.
+const FINAL_VERIFICATION: &[Phase] = &[
+    Phase::FvMerge,
+    Phase::FvCommands,
+    Phase::FvReview,
+    Phase::FvVerdict,
+    Phase::Report,
+    Phase::Persist,
+];
+
 /// Returns the phases of a task type, or `None` when this okstra cannot run it yet.
 pub(crate) fn phases(task_type: TaskType) -> Option<&'static [Phase]> {
     match task_type {
-        TaskType::RequirementsDiscovery | TaskType::ErrorAnalysis | TaskType::FinalVerification => {
-            Some(ANALYSIS)
-        }
+        TaskType::RequirementsDiscovery | TaskType::ErrorAnalysis => Some(ANALYSIS),
+        TaskType::FinalVerification => Some(FINAL_VERIFICATION),
         TaskType::ImplementationPlanning => Some(PLANNING),
         TaskType::Implementation => Some(IMPLEMENTATION),
         TaskType::ReleaseHandoff => None,
@@ -104,6 +122,10 @@ impl Run {
                 Phase::Carry => self.carry()?,
                 Phase::Report => self.report().await?,
                 Phase::Persist => self.persist()?,
+                Phase::FvMerge => self.fv_merge()?,
+                Phase::FvCommands => self.fv_commands().await?,
+                Phase::FvReview => self.fv_review().await?,
+                Phase::FvVerdict => self.fv_verdict()?,
             }
         }
         Ok(())
@@ -119,10 +141,10 @@ mod tests {
         for task_type in TaskType::ALL {
             if let Some(phases) = phases(task_type) {
                 assert_eq!(phases.last(), Some(&Phase::Persist), "{task_type}");
-                let first = if task_type == TaskType::Implementation {
-                    Phase::Execute
-                } else {
-                    Phase::Analyse
+                let first = match task_type {
+                    TaskType::Implementation => Phase::Execute,
+                    TaskType::FinalVerification => Phase::FvMerge,
+                    _ => Phase::Analyse,
                 };
                 assert_eq!(phases.first(), Some(&first), "{task_type}");
             }
@@ -138,5 +160,9 @@ mod tests {
         }
         assert_eq!(phases(TaskType::Implementation), Some(IMPLEMENTATION));
         assert!(phases(TaskType::ReleaseHandoff).is_none());
+        assert_eq!(
+            phases(TaskType::FinalVerification),
+            Some(FINAL_VERIFICATION)
+        );
     }
 }

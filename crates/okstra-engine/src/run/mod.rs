@@ -1,15 +1,11 @@
 //! Owns a run from preparation to persistence. A `Run` (`imp`) holds the run's context and is
 //! the only writer of its state files; each phase is an `impl Run` block in a file of its own
 //! (`prepare`, `round_zero`, `converge`, `critic`, `plan_draft`, `plan_body`, `report`,
-//! `persist`, and `resume` to reopen one), helped by the files below them (`prompts`,
-//! `reverify`, `writer`, `roster`, `launch`, and the `dispatcher` that runs a round of workers);
-//! what the phases found is `found`, held by the `Run`; `preflight` holds the checks made before
-//! anything is written, which `dry_run` reports; `lifecycle` is the task-type table of phases;
-//! `start` holds the blocking entry points. An implementation run's stage is `stage` (the
-//! `StageRun` the run holds), prepared by `stage_prepare` from `stage_plan` (the plan) and
-//! `stage_claim` (the stage and its base), with its errors in `stage_error`; its phases are
-//! `execute`, `evidence_phase`, `verify`, `carry_phase` and `stage_report` (errors in
-//! `stage_phase_error`).
+//! `persist`; `resume` reopens one), helped by `prompts`, `reverify`, `writer`, `roster`,
+//! `launch` and the round `dispatcher`; `found` is what the phases found, `preflight` the checks
+//! made before anything is written (`dry_run` shows them), `lifecycle` the phases of each task
+//! type, `start` the entry points. Implementation runs: `stage*`, `execute`, `evidence_phase`,
+//! `verify`, `carry_phase`; final verification: `fv_*` (`fv_ready` read by `fv_refuse`).
 
 mod carry_phase;
 mod converge;
@@ -19,6 +15,12 @@ mod dry_run;
 mod evidence_phase;
 mod execute;
 mod found;
+mod fv_commands;
+mod fv_merge;
+mod fv_ready;
+mod fv_refuse;
+mod fv_review;
+mod fv_verdict;
 mod imp;
 mod launch;
 mod lifecycle;

@@ -55,6 +55,16 @@ impl Run {
         {
             status = RunStatus::Failed;
         }
+        // A final-verification run completes only when okstra accepted the task: a rejection
+        // or an aborted non-result finished but failed (exit 3).
+        if status == RunStatus::Completed
+            && self.manifest().task_type == okstra_core::TaskType::FinalVerification
+            && !self.found.fv.record.as_ref().is_some_and(|r| {
+                r.verdict == okstra_core::final_verification::FinalVerdict::Accepted
+            })
+        {
+            status = RunStatus::Failed;
+        }
         self.found.status = Some(status);
         self.finish(status)?;
         self.remove_tmp_root()?;

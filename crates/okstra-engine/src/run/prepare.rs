@@ -40,6 +40,7 @@ impl Run {
             .task(new.group.segment(), new.id.segment());
         let shared = read_shared(&task, new.task_type, new.brief.as_deref())?;
         refuse_without_brief(&task, &new.task_key(), new.task_type, &shared.0)?;
+        new.refuse_unready_stages()?;
         probe_roster(&mut roster, &new.env, &new.settings.worker_env()).await;
         refuse_if_no_analyser_can_run(&roster)?;
         refuse_if_stage_team_cannot_run(&roster, new.stage.as_ref().map(|a| a.mode))?;

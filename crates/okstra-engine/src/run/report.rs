@@ -44,7 +44,7 @@ impl Run {
             .narrative
             .unwrap_or_else(|why| fallback_narrative(&why, self.convergence().findings.len()));
         let integrity = self.integrity()?;
-        let data = assemble_report(ReportInput {
+        let mut data = assemble_report(ReportInput {
             manifest: self.manifest(),
             language: self.settings.language.value,
             convergence: self.convergence(),
@@ -58,6 +58,8 @@ impl Run {
             implementation: None,
             generated_at: Timestamp::now(),
         });
+        // A final-verification run's verdict, as its record holds it.
+        data.final_verification.clone_from(&self.found.fv.record);
         let md = write_report(&self.paths.report_data(), &data)?;
         self.emit(&RunEvent::Report {
             path: self.rel(&md),

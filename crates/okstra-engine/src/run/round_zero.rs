@@ -16,6 +16,8 @@ impl Run {
         let round = RoundTag::Round(0);
         let mut context = vec![self.context_section()];
         context.extend(self.inputs.prior.iter().cloned());
+        // A final-verification run's verifiers also get the plan, carries and evidence.
+        context.extend(self.found.fv.context.iter().cloned());
         let task_type = self.manifest().task_type;
         let kind = PromptKind {
             title: title(task_type),

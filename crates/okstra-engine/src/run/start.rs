@@ -40,6 +40,7 @@ pub fn prepare_only(new: &NewRun) -> Result<PreparedRun, RunError> {
     if !new.task_type.is_stage_scoped() {
         refuse_unrunnable(new.task_type)?;
     }
+    new.refuse_unready_stages()?;
     let roster = roster_for(new.task_type, &new.settings, &new.project, &new.env)?;
     let request = new.request(RunStatus::Prepared, &roster);
     Ok(new.prepare_on_disk(&request, &silent())?.0)
@@ -130,6 +131,7 @@ impl Run {
             stopped: stop_reason(state, self.found.budget_reached),
             plan: self.found.plan.clone(),
             stage: self.stage_outcome(),
+            final_verification: self.found.fv.record.clone(),
         }
     }
 

@@ -67,6 +67,9 @@ pub struct RunSummary {
     /// What an `implementation` run decided of its stage; `None` for other task types, and
     /// for an implementation run interrupted before its decision.
     pub stage: Option<StageOutcome>,
+    /// The verdict record of a `final-verification` run; `None` for other task types, and
+    /// for a final verification interrupted before its verdict.
+    pub final_verification: Option<okstra_core::final_verification::FinalVerificationRecord>,
 }
 
 /// What an implementation run decided of its stage (SPEC §8).

@@ -62,7 +62,7 @@ impl Run {
         contract: AnswerContract,
     ) -> Result<Result<(Narrative, Vec<Violation>), NoNarrative>, RunError> {
         let language = self.settings.language.value;
-        let context = vec![
+        let mut context = vec![
             ContextSection {
                 title: "Report language".to_owned(),
                 body: format!(
@@ -79,6 +79,10 @@ impl Run {
                 body: render_converged(self.convergence()),
             },
         ];
+        if let Some(record) = &self.found.fv.record {
+            // A final verification's verdict is okstra's: the narrative explains it.
+            context.push(super::fv_verdict::verdict_section(record));
+        }
         let kind = PromptKind {
             title: "Report writer",
             profile: REPORT_WRITER_PROFILE,

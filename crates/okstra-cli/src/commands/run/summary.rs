@@ -98,6 +98,7 @@ pub(crate) fn json_of(summary: &RunSummary) -> Value {
             "carry": s.carry.as_ref().map(|p| absolute(p, root)),
             "notes": s.notes,
         })),
+        "finalVerification": summary.final_verification,
     })
 }
 
@@ -249,6 +250,19 @@ pub(super) fn print(
             text.push_str(&format!("  note: {note}\n"));
         }
     }
+    if let Some(fv) = &summary.final_verification {
+        text.push_str(&format!(
+            "verdict: {} (head {})\n",
+            fv.verdict,
+            fv.verified_head.get(..12).unwrap_or(&fv.verified_head)
+        ));
+        for reason in &fv.reasons {
+            text.push_str(&format!("  reason: {reason}\n"));
+        }
+        for warning in &fv.warnings {
+            text.push_str(&format!("  warning: {warning}\n"));
+        }
+    }
     if replay {
         text.push_str("replay:  answers came from scripted replay fixtures, not from models\n");
     }
@@ -327,6 +341,42 @@ fn next_step(
                     "--retry"
                 ])
             );
+            if let Some(report) = report {
+                line.push_str(&format!("; the report is {report}"));
+            }
+            Some(line)
+        }
+        RunStatus::Failed if summary.final_verification.is_some() => {
+            let task = format!(
+                "{}/{}",
+                summary.manifest.task_group.raw(),
+                summary.manifest.task_id.raw()
+            );
+            let again = okstra.command(&["run", "final-verification", "--task", &task]);
+            let aborted = summary.final_verification.as_ref().is_some_and(|r| {
+                r.verdict == okstra_core::final_verification::FinalVerdict::AbortedNonResult
+            });
+            let mut line = if aborted {
+                format!(
+                    "next: fewer than two verifiers answered, so there is no verdict; `{}` \
+                     checks the worker CLIs, then `{again}` verifies the task again",
+                    okstra.command(&["doctor"])
+                )
+            } else {
+                format!(
+                    "next: fix what the reasons name — `{}` redoes a stage (or revise the plan) — \
+                 then `{again}` verifies the task again",
+                    okstra.command(&[
+                        "run",
+                        "implementation",
+                        "--task",
+                        &task,
+                        "--stage",
+                        "<N>",
+                        "--redo"
+                    ])
+                )
+            };
             if let Some(report) = report {
                 line.push_str(&format!("; the report is {report}"));
             }

@@ -1,0 +1,58 @@
+//! Owns the first phase of a final-verification run (SPEC §8, issue 12): the task read again —
+//! its plan, every stage done with its head, the carries — then the stage branches merged into
+//! the task branch in topological order of the Stage Map (`final_verification::merge`). A
+//! conflict is recorded for the verdict (the run is rejected naming the files; nothing moved);
+//! outside git, or in a nested worktree, there is nothing to merge and the stages' heads are
+//! recorded as they are.
+
+use std::path::{Path, PathBuf};
+
+use okstra_core::final_verification::MergedStage;
+
+use super::imp::Run;
+use crate::errors::RunError;
+use crate::executor::{head, in_git_work_tree};
+use crate::final_verification::{StagesMerge, merge_stages};
+
+impl Run {
+    /// Merges the task's stages into its task branch.
+    pub(crate) fn fv_merge(&mut self) -> Result<(), RunError> {
+        if self.interrupted() {
+            return Ok(());
+        }
+        let ready = self.read_ready_task()?;
+        let wt = self.manifest().worktree.clone();
+        if let (Some(path), Some(branch)) = (wt.path, wt.branch) {
+            match merge_stages(Path::new(&path), &branch, &ready.heads)? {
+                StagesMerge::Merged { head, stages } => {
+                    self.found.fv.head = Some(head);
+                    self.found.fv.merged = stages;
+                }
+                StagesMerge::Conflict { head, conflict } => {
+                    self.found.fv.head = Some(head);
+                    self.found.fv.conflict = Some(conflict);
+                }
+            }
+            self.found.fv.task_branch = Some(branch);
+        } else {
+            let workdir = PathBuf::from(&wt.workdir);
+            self.found.fv.head = if in_git_work_tree(&workdir) {
+                head(&workdir).ok()
+            } else {
+                None
+            };
+            self.found.fv.merged = ready
+                .heads
+                .iter()
+                .map(|h| MergedStage {
+                    stage: h.stage,
+                    branch: String::new(),
+                    head: h.head.clone(),
+                    merge_commit: None,
+                })
+                .collect();
+        }
+        self.found.fv.ready = Some(ready);
+        Ok(())
+    }
+}
