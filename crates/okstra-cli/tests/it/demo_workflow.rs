@@ -101,12 +101,13 @@ fn the_whole_workflow_runs_test_first_in_order_and_every_run_validates() {
     );
     let steps: Vec<&str> = out.stderr.lines().filter(|l| l.starts_with('[')).collect();
     let labels = [
-        "[1/6] error-analysis: completed",
-        "[2/6] implementation-planning: completed",
-        "[3/6] approve: ",
-        "[4/6] implementation stage 1: completed",
-        "[5/6] implementation stage 2: completed",
-        "[6/6] implementation stage 3: completed",
+        "[1/7] error-analysis: completed",
+        "[2/7] implementation-planning: completed",
+        "[3/7] approve: ",
+        "[4/7] implementation stage 1: completed",
+        "[5/7] implementation stage 2: completed",
+        "[6/7] implementation stage 3: completed",
+        "[7/7] final-verification: completed",
     ];
     assert_eq!(steps.len(), labels.len(), "{out}");
     for (line, label) in steps.iter().zip(labels) {
@@ -122,7 +123,7 @@ fn the_whole_workflow_runs_test_first_in_order_and_every_run_validates() {
         "{}",
         steps[2]
     );
-    for line in &steps[3..] {
+    for line in &steps[3..6] {
         assert!(
             line.ends_with(
                 "PASS: commits RED → GREEN, tests 1/1 passed at the head, TDD proof proven, verifier PASS"
@@ -130,6 +131,15 @@ fn the_whole_workflow_runs_test_first_in_order_and_every_run_validates() {
             "{line}"
         );
     }
+
+    assert!(
+        steps[6].contains(
+            "accepted: stages 1, 2, 3 merged into okstra/feat/checkout-cent-short, \
+             commands 1/1 passed on the merged head, 3/3 verifiers answered"
+        ),
+        "{}",
+        steps[6]
+    );
 
     // The table: every run, completed, with a report that exists.
     let rows = table(&out);
@@ -141,7 +151,8 @@ fn the_whole_workflow_runs_test_first_in_order_and_every_run_validates() {
             "implementation-planning",
             "implementation stage 1",
             "implementation stage 2",
-            "implementation stage 3"
+            "implementation stage 3",
+            "final-verification",
         ]
     );
     for (step, _, status, report) in &rows {
@@ -206,6 +217,30 @@ fn the_whole_workflow_runs_test_first_in_order_and_every_run_validates() {
         assert!(parents.contains(&head), "stage {n}: {parents:?}");
     }
 
+    // Final verification accepted the task branch with every stage merged, and ran the
+    // project's tests on it.
+    let record = read_json(&task.join("runs/final-verification/state/final-verification-1.json"));
+    assert_eq!(record["verdict"], "accepted");
+    assert_eq!(
+        record["commands"][0]["command"],
+        "python3 -m unittest discover -s tests"
+    );
+    assert_eq!(record["commands"][0]["exitCode"], 0);
+    let branch = record["taskBranch"].as_str().unwrap();
+    assert_eq!(
+        git(&dir.join("shop"), &["rev-parse", branch]),
+        record["verifiedHead"].as_str().unwrap()
+    );
+    for n in 1..=3 {
+        let c = read_json(&task.join(format!("runs/implementation/carry/stage-{n}.json")));
+        let head = c["stageCommitRange"]["head"].as_str().unwrap();
+        let merged = git(
+            &dir.join("shop"),
+            &["merge-base", "--is-ancestor", head, branch],
+        );
+        assert_eq!(merged, "", "stage {n} is in {branch}");
+    }
+
     // The printed remove command removes the folder.
     let rm = out
         .stdout
@@ -239,7 +274,7 @@ fn without_python3_the_demo_says_so_and_stops_before_implementation() {
     let rows = table(&out);
     let names: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
     assert_eq!(names, ["error-analysis", "implementation-planning"]);
-    assert!(out.stderr.contains("[3/6] approve: "), "{out}");
+    assert!(out.stderr.contains("[3/7] approve: "), "{out}");
     let task = dir.join(TASK_DIR);
     assert!(!task.join("runs/implementation").exists());
     let ledger = task.join("runs/implementation-planning/consumers.jsonl");

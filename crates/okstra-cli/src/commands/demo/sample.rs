@@ -52,6 +52,10 @@ const FIXTURES: &[(&str, &str)] = &[
         "stage-verifier.json",
         include_str!("../../../demo/fixtures/stage-verifier.json"),
     ),
+    (
+        "final-verification.json",
+        include_str!("../../../demo/fixtures/final-verification.json"),
+    ),
 ];
 /// The demo's task.
 pub(super) const TASK: &str = "checkout/cent-short";
@@ -167,14 +171,17 @@ fn replay(fixture: &str) -> Value {
 /// Returns the sample project's project.json: the analysers `claude`, `codex`, `gemini`
 /// (error-analysis, and its report writer), `plan-*` (implementation-planning, its writer
 /// `plan-writer`), one executor per stage (`stage-<n>`) driven step by step, the stage
-/// verifier, and the project's test command as `qaCommands.test`.
+/// verifier, `fv-*` (final-verification, its writer `fv-writer`), and the project's test
+/// command as `qaCommands.test`.
 fn project_json() -> Value {
     let mut agents = serde_json::Map::new();
     for name in ["claude", "codex", "gemini"] {
         agents.insert(name.to_owned(), replay("analysis.json"));
         agents.insert(format!("plan-{name}"), replay("planning.json"));
+        agents.insert(format!("fv-{name}"), replay("final-verification.json"));
     }
     agents.insert("plan-writer".to_owned(), replay("planning.json"));
+    agents.insert("fv-writer".to_owned(), replay("final-verification.json"));
     for stage in STAGES {
         let agent = executor_agent(stage.number);
         agents.insert(agent.clone(), replay(&format!("{agent}.json")));
@@ -188,6 +195,7 @@ fn project_json() -> Value {
         "workers": {
             "error-analysis": ["claude", "codex", "gemini"],
             "implementation-planning": ["plan-claude", "plan-codex", "plan-gemini"],
+            "final-verification": ["fv-claude", "fv-codex", "fv-gemini"],
         },
         "roles": {"report-writer": "claude", "verifier": "stage-verifier"},
         "executor": {"stepMode": true},

@@ -9,20 +9,25 @@ use okstra_engine::{PlanOutcome, RunSummary};
 
 /// Returns the detail of an analysis run: its findings by class.
 pub(super) fn run_detail(summary: &RunSummary) -> String {
+    format!(
+        "{} analysers, findings: {}",
+        summary.workers.len(),
+        class_list(summary)
+    )
+}
+
+/// Returns `1 full-consensus, 1 disputed` (the classes that have findings), or `none`.
+fn class_list(summary: &RunSummary) -> String {
     let classes: Vec<String> = ConsensusClass::ALL
         .iter()
         .filter(|c| summary.classes.of(**c) > 0)
         .map(|c| format!("{} {c}", summary.classes.of(*c)))
         .collect();
-    format!(
-        "{} analysers, findings: {}",
-        summary.workers.len(),
-        if classes.is_empty() {
-            "none".to_owned()
-        } else {
-            classes.join(", ")
-        }
-    )
+    if classes.is_empty() {
+        "none".to_owned()
+    } else {
+        classes.join(", ")
+    }
 }
 
 /// Returns the detail of a planning run: its plan and the plan-body gate.
@@ -74,6 +79,35 @@ pub(super) fn stage_detail(summary: &RunSummary) -> String {
             .unwrap_or_default(),
         carry.verifier.verdict
     )
+}
+
+/// Returns the detail of a final-verification run: okstra's verdict, the stages merged, its
+/// own commands and the verifiers.
+pub(super) fn fv_detail(summary: &RunSummary) -> String {
+    let Some(record) = &summary.final_verification else {
+        return "no verdict".to_owned();
+    };
+    let stages: Vec<String> = record.stages.iter().map(|s| s.stage.to_string()).collect();
+    let passed = record
+        .commands
+        .iter()
+        .filter(|c| c.exit_code == Some(0))
+        .count();
+    let mut line = format!(
+        "{}: stages {} merged into {}, commands {passed}/{} passed on the merged head, \
+         {}/{} verifiers answered, findings: {}",
+        record.verdict,
+        stages.join(", "),
+        record.task_branch,
+        record.commands.len(),
+        record.verifiers_answered.len(),
+        record.verifiers_asked.len(),
+        class_list(summary)
+    );
+    if !record.reasons.is_empty() {
+        line.push_str(&format!(" — {}", record.reasons.join("; ")));
+    }
+    line
 }
 
 /// Returns the stages' numbers in dependency order: each after the stages it depends on, the

@@ -1,7 +1,8 @@
 //! `okstra demo`: the whole workflow on the sample project, one line per step as it goes —
 //! error-analysis → implementation-planning → approve → each stage of the plan in dependency
 //! order (replay executors make the RED and GREEN commits; okstra runs the project's real
-//! tests for the validation and the TDD proof) — then the table of the runs (`closing`).
+//! tests for the validation and the TDD proof) → final-verification of the merged task branch
+//! — then the table of the runs (`closing`).
 //! The sample project's test runner is checked first: without it the demo stops before
 //! implementation, saying which program is missing.
 
@@ -23,13 +24,15 @@ use okstra_engine::{
 use super::closing::{Row, print_closing};
 use super::sample::{Demo, TASK, TEST_COMMAND, TEST_PROGRAMS};
 use super::stage_fixtures::{STAGES, executor_agent};
-use super::steps::{dependency_order, plan_detail, run_detail, stage_detail, stage_map};
+use super::steps::{dependency_order, fv_detail, plan_detail, run_detail, stage_detail, stage_map};
 use crate::command_error::{CommandError, ExitStatus, settings_error};
 use crate::context::CommandContext;
 use crate::settings::EnvSnapshot;
 
 /// The steps before the stages: error-analysis, implementation-planning, approve.
 const STEPS_BEFORE_STAGES: usize = 3;
+/// The steps after the stages: final-verification.
+const STEPS_AFTER_STAGES: usize = 1;
 
 /// The demo being driven: where it is, the steps done so far.
 struct Driver<'a> {
@@ -63,7 +66,7 @@ pub(super) fn run(ctx: &CommandContext, demo: &Demo) -> Result<ExitStatus, Comma
             .with(OKSTRA_HOME, &demo.home.display().to_string()),
         rows: Vec::new(),
         step: 0,
-        steps: STEPS_BEFORE_STAGES + STAGES.len(),
+        steps: STEPS_BEFORE_STAGES + STAGES.len() + STEPS_AFTER_STAGES,
     };
     let status = d.drive(&missing)?;
     print_closing(ctx, demo, &d.rows, started.elapsed());
@@ -117,7 +120,7 @@ impl Driver<'_> {
             return Ok(stop);
         }
         let order = self.approve(&planning)?;
-        self.steps = STEPS_BEFORE_STAGES + order.len();
+        self.steps = STEPS_BEFORE_STAGES + order.len() + STEPS_AFTER_STAGES;
         if !missing.is_empty() {
             self.ctx.ui.status(&format!(
                 "stop: {} not on PATH — the sample project's tests cannot run, so no stage is implemented",
@@ -132,6 +135,10 @@ impl Driver<'_> {
             if let Some(stop) = self.record(&label, &summary, &stage_detail(&summary)) {
                 return Ok(stop);
             }
+        }
+        let fv = self.run_type(TaskType::FinalVerification, Some("fv-writer"), None)?;
+        if let Some(stop) = self.record("final-verification", &fv, &fv_detail(&fv)) {
+            return Ok(stop);
         }
         Ok(ExitStatus::Success)
     }
