@@ -150,6 +150,28 @@ impl Narrator {
                 Some(carry) => format!("stage {stage}: {verdict}, carry {carry}"),
                 None => format!("stage {stage}: {verdict}"),
             },
+            RunEvent::FvMerged {
+                conflict: Some(conflict),
+                ..
+            } => format!("merge: {conflict}"),
+            RunEvent::FvMerged {
+                merged, already, ..
+            } => format!(
+                "merge: {} into the task branch, {} already in it",
+                plural(*merged, "stage", "stages"),
+                already
+            ),
+            RunEvent::FvCommands { ran, failed: 0 } => {
+                format!("commands: {} passed", plural(*ran, "command", "commands"))
+            }
+            RunEvent::FvCommands { ran, failed } => format!(
+                "commands: {failed} of {} failed",
+                plural(*ran, "command", "commands")
+            ),
+            RunEvent::FvVerdict { verdict, reasons } => match reasons {
+                0 => format!("verdict: {verdict}"),
+                n => format!("verdict: {verdict} ({})", plural(*n, "reason", "reasons")),
+            },
             RunEvent::Report { path } => format!("report {path}"),
             RunEvent::Validated { failures: 0 } => "validate: every check passed".to_owned(),
             RunEvent::Validated { failures } => {
@@ -212,6 +234,56 @@ mod tests {
 
     fn step(text: &str) -> Line {
         Line::Step(text.to_owned())
+    }
+
+    #[test]
+    fn a_final_verification_says_what_it_merged_ran_and_decided() {
+        use okstra_core::final_verification::FinalVerdict;
+        let mut n = Narrator::default();
+        let t0 = Instant::now();
+        let cases = [
+            (
+                RunEvent::FvMerged {
+                    merged: 3,
+                    already: 1,
+                    conflict: None,
+                },
+                "merge: 3 stages into the task branch, 1 already in it",
+            ),
+            (
+                RunEvent::FvMerged {
+                    merged: 0,
+                    already: 0,
+                    conflict: Some("stage 3 does not merge into b: conflicting files x".into()),
+                },
+                "merge: stage 3 does not merge into b: conflicting files x",
+            ),
+            (
+                RunEvent::FvCommands { ran: 1, failed: 0 },
+                "commands: 1 command passed",
+            ),
+            (
+                RunEvent::FvCommands { ran: 3, failed: 1 },
+                "commands: 1 of 3 commands failed",
+            ),
+            (
+                RunEvent::FvVerdict {
+                    verdict: FinalVerdict::Accepted,
+                    reasons: 0,
+                },
+                "verdict: accepted",
+            ),
+            (
+                RunEvent::FvVerdict {
+                    verdict: FinalVerdict::Rejected,
+                    reasons: 2,
+                },
+                "verdict: rejected (2 reasons)",
+            ),
+        ];
+        for (event, line) in cases {
+            assert_eq!(n.describe(&event, t0), step(line), "{event}");
+        }
     }
 
     #[test]

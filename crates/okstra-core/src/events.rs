@@ -166,6 +166,20 @@ pub enum RunEvent {
         carry: Option<String>,
         reasons: usize,
     },
+    /// `fv-merge merged=<n> already=<n>`, or `fv-merge conflict=<stage and files>`: the stage
+    /// branches merged into the task branch by a final verification.
+    FvMerged {
+        merged: usize,
+        already: usize,
+        conflict: Option<String>,
+    },
+    /// `fv-commands ran=<n> failed=<n>`: okstra's commands on the merged head.
+    FvCommands { ran: usize, failed: usize },
+    /// `fv-verdict verdict=<verdict> reasons=<n>`: okstra's whole-task verdict.
+    FvVerdict {
+        verdict: crate::final_verification::FinalVerdict,
+        reasons: usize,
+    },
     /// `phase-2-prompts preparing <N> worker prompts`
     Prompts { count: usize },
     /// `phase-4-dispatch worker=<role> model=<model>`
@@ -273,6 +287,9 @@ impl RunEvent {
             RunEvent::Evidence { .. } => "evidence",
             RunEvent::Verified { .. } => "verify",
             RunEvent::Decided { .. } => "carry",
+            RunEvent::FvMerged { .. } => "fv-merge",
+            RunEvent::FvCommands { .. } => "fv-commands",
+            RunEvent::FvVerdict { .. } => "fv-verdict",
             RunEvent::Report { .. } => "report",
             RunEvent::Validated { .. } => "validate",
             RunEvent::Finished { .. } => "finished",
@@ -430,6 +447,19 @@ impl fmt::Display for RunEvent {
                 "carry stage={stage} verdict={verdict} carry={} failures={reasons}",
                 carry.as_deref().unwrap_or("-")
             ),
+            RunEvent::FvMerged {
+                conflict: Some(conflict),
+                ..
+            } => write!(f, "fv-merge conflict={conflict}"),
+            RunEvent::FvMerged {
+                merged, already, ..
+            } => write!(f, "fv-merge merged={merged} already={already}"),
+            RunEvent::FvCommands { ran, failed } => {
+                write!(f, "fv-commands ran={ran} failed={failed}")
+            }
+            RunEvent::FvVerdict { verdict, reasons } => {
+                write!(f, "fv-verdict verdict={verdict} reasons={reasons}")
+            }
             RunEvent::Report { path } => write!(f, "report path={path}"),
             RunEvent::Validated { failures } => write!(f, "validate failures={failures}"),
             RunEvent::Finished { status } => write!(f, "finished status={status}"),

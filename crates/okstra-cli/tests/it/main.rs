@@ -11,6 +11,8 @@ mod demo;
 mod demo_workflow;
 mod doctor;
 mod final_verification;
+mod final_verification_outside_git;
+mod final_verification_refusals;
 mod hardening;
 mod help;
 mod identity;

@@ -8,7 +8,9 @@ mod record;
 mod verdict;
 
 pub use commands::{QA_KEYS, verification_commands};
-pub use readiness::{DoneHead, Unready, UnreadyStage, check_stages_ready, merge_order};
+pub use readiness::{
+    DoneHead, ReadyInputs, Unready, UnreadyStage, check_stages_ready, merge_order,
+};
 pub use record::{FINAL_VERIFICATION_KIND, FinalVerdict, FinalVerificationRecord, MergedStage};
 pub use verdict::{
     MIN_VERIFIERS, MergeConflict, VerdictInputs, VerdictOutcome, WeighedFinding,

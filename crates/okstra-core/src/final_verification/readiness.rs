@@ -50,15 +50,25 @@ pub enum Unready {
     Stages(Vec<UnreadyStage>),
 }
 
+/// Where the stages were done.
+#[derive(Clone, Copy, Debug)]
+pub struct ReadyInputs<'a> {
+    /// The stages whose carry records `dbGate: unverified`.
+    pub db_unverified: &'a BTreeSet<u32>,
+    /// The `<group>/<id>` the fixes name.
+    pub task: &'a str,
+    /// Whether the project is in git: outside it a done stage has no head commit (and there
+    /// is nothing to merge).
+    pub in_git: bool,
+}
+
 /// Returns every stage's `done` head in merge order, or why the task cannot be verified.
-/// `task` is the `<group>/<id>` the fixes name; `db_unverified` holds the stages whose carry
-/// records `dbGate: unverified`.
 pub fn check_stages_ready(
     plan: &PlanBody,
     book: &StageBook,
-    db_unverified: &BTreeSet<u32>,
-    task: &str,
+    inputs: &ReadyInputs<'_>,
 ) -> Result<Vec<DoneHead>, Unready> {
+    let (db_unverified, task) = (inputs.db_unverified, inputs.task);
     if let Some(conflict) = &book.conflict {
         return Err(Unready::Plan(conflict.clone()));
     }
@@ -71,7 +81,7 @@ pub fn check_stages_ready(
         let n = entry.stage;
         let (problem, fix) = match &entry.state {
             StageState::Done(done) => match &done.head {
-                Some(_) if db_unverified.contains(&n) => (
+                _ if db_unverified.contains(&n) => (
                     "dbGate: unverified (its DB change was never validated)".to_owned(),
                     format!(
                         "set `qaCommands.db-test` in .okstra/project.json, then {}",
@@ -82,6 +92,13 @@ pub fn check_stages_ready(
                     heads.push(DoneHead {
                         stage: n,
                         head: head.clone(),
+                    });
+                    continue;
+                }
+                None if !inputs.in_git => {
+                    heads.push(DoneHead {
+                        stage: n,
+                        head: String::new(),
                     });
                     continue;
                 }
@@ -182,6 +199,14 @@ mod tests {
         }
     }
 
+    fn inputs(db_unverified: &BTreeSet<u32>, in_git: bool) -> ReadyInputs<'_> {
+        ReadyInputs {
+            db_unverified,
+            task: "calc/ops",
+            in_git,
+        }
+    }
+
     fn done(head: &str) -> StageState {
         StageState::Done(DoneStage {
             head: Some(head.to_owned()),
@@ -220,7 +245,7 @@ mod tests {
     fn every_stage_done_gives_the_heads_in_merge_order() {
         let p = plan(&[(1, &[]), (2, &[3]), (3, &[1])]);
         let b = book(vec![(1, done("h1")), (2, done("h2")), (3, done("h3"))]);
-        let heads = check_stages_ready(&p, &b, &BTreeSet::new(), "calc/ops").unwrap();
+        let heads = check_stages_ready(&p, &b, &inputs(&BTreeSet::new(), true)).unwrap();
         let order: Vec<(u32, &str)> = heads.iter().map(|h| (h.stage, h.head.as_str())).collect();
         assert_eq!(order, [(1, "h1"), (3, "h3"), (2, "h2")]);
     }
@@ -241,7 +266,7 @@ mod tests {
             (4, StageState::Blocked { by: vec![2, 3] }),
         ]);
         let Err(Unready::Stages(stages)) =
-            check_stages_ready(&p, &b, &BTreeSet::from([1]), "calc/ops")
+            check_stages_ready(&p, &b, &inputs(&BTreeSet::from([1]), true))
         else {
             panic!("refused");
         };
@@ -263,6 +288,26 @@ mod tests {
     }
 
     #[test]
+    fn a_done_stage_without_a_head_is_ready_only_outside_git() {
+        let p = plan(&[(1, &[])]);
+        let b = book(vec![(1, StageState::Done(DoneStage::default()))]);
+        let heads = check_stages_ready(&p, &b, &inputs(&BTreeSet::new(), false)).unwrap();
+        assert_eq!(
+            heads,
+            [DoneHead {
+                stage: 1,
+                head: String::new()
+            }]
+        );
+        let Err(Unready::Stages(stages)) =
+            check_stages_ready(&p, &b, &inputs(&BTreeSet::new(), true))
+        else {
+            panic!("refused in git");
+        };
+        assert!(stages[0].problem.contains("no head commit"), "{stages:?}");
+    }
+
+    #[test]
     fn a_plan_conflict_refuses_the_whole_task() {
         let p = plan(&[(1, &[])]);
         let mut b = book(vec![(1, done("h1"))]);
@@ -270,7 +315,7 @@ mod tests {
             in_force: "Q".to_owned(),
         });
         assert!(matches!(
-            check_stages_ready(&p, &b, &BTreeSet::new(), "t/i"),
+            check_stages_ready(&p, &b, &inputs(&BTreeSet::new(), true)),
             Err(Unready::Plan(_))
         ));
     }

@@ -18,6 +18,7 @@ mod task_plan;
 
 pub use claim::{Claim, ClaimRequest, Claimed, claim_stage};
 pub use error::{LedgerError, ReserveError};
+pub(crate) use read::read_ledger_as_repaired;
 pub use read::{LedgerSnapshot, read_ledger_repaired};
 pub use record::{record_stage_done, record_supersede, supersede_check, write_carry};
 pub use reserve::{Reservation, ReserveRequest, reserve_stage};

@@ -77,6 +77,17 @@ pub fn read_ledger_repaired(task: &TaskPaths) -> Result<LedgerSnapshot, LedgerEr
     repaired_under_lock(&files)
 }
 
+/// Reads a task's ledger as its repair from carry would leave it, without appending the rows
+/// the repair recovers (a dry run writes nothing).
+pub(crate) fn read_ledger_as_repaired(task: &TaskPaths) -> Result<LedgerSnapshot, LedgerError> {
+    let (mut snapshot, pending) = read_and_repair(&LedgerFiles::of(task))?;
+    for row in &pending {
+        snapshot.summary.push(row);
+    }
+    snapshot.recovered = pending;
+    Ok(snapshot)
+}
+
 /// Reads and repairs a task's ledger while the caller holds the task lock.
 pub(crate) fn repaired_under_lock(files: &LedgerFiles) -> Result<LedgerSnapshot, LedgerError> {
     let (mut snapshot, pending) = read_and_repair(files)?;

@@ -115,6 +115,18 @@ pub fn dry_run(req: &DryRunRequest<'_>) -> Result<DryRun, RunError> {
         }
         Err(e) => refusals.push(e),
     }
+    if req.task_type == okstra_core::TaskType::FinalVerification
+        && let Err(e) = super::fv_ready::read_ready_task(&super::fv_ready::TaskAsk {
+            home: req.home,
+            root: req.project.root(),
+            project_id: &req.project.project_id,
+            group: req.group,
+            id: req.id,
+            repair: false,
+        })
+    {
+        refusals.push(e);
+    }
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

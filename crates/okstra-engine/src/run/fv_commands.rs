@@ -6,6 +6,7 @@
 
 use std::path::Path;
 
+use okstra_core::events::RunEvent;
 use okstra_core::final_verification::verification_commands;
 
 use super::imp::Run;
@@ -53,7 +54,13 @@ impl Run {
             }
             ran.push(runner.run(&command, &workdir, &commit).await);
         }
+        let event = RunEvent::FvCommands {
+            ran: ran.len(),
+            failed: ran.iter().filter(|c| !c.passed()).count(),
+        };
         self.found.fv.commands = ran;
+        self.emit(&event);
+        self.save_manifest()?;
         Ok(())
     }
 }

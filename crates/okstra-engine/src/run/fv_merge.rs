@@ -7,6 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
+use okstra_core::events::RunEvent;
 use okstra_core::final_verification::MergedStage;
 
 use super::imp::Run;
@@ -53,6 +54,19 @@ impl Run {
                 .collect();
         }
         self.found.fv.ready = Some(ready);
+        let fv = &self.found.fv;
+        let merged = fv
+            .merged
+            .iter()
+            .filter(|s| s.merge_commit.is_some())
+            .count();
+        let event = RunEvent::FvMerged {
+            merged,
+            already: fv.merged.len() - merged,
+            conflict: fv.conflict.as_ref().map(ToString::to_string),
+        };
+        self.emit(&event);
+        self.save_manifest()?;
         Ok(())
     }
 }

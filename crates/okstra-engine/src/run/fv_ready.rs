@@ -7,16 +7,17 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use okstra_core::final_verification::{DoneHead, Unready, check_stages_ready};
+use okstra_core::final_verification::{DoneHead, ReadyInputs, Unready, check_stages_ready};
 use okstra_core::ledger::StageState;
 use okstra_core::run_paths::{ProjectPaths, TaskPaths};
 use okstra_core::{ProjectId, Stage, TaskName};
 
 use super::stage_plan::{ChosenPlan, PlanAsk, choose_plan};
 use crate::errors::RunError;
+use crate::executor::in_git_work_tree;
 use crate::final_verification::FinalVerificationError;
 use crate::home::Home;
-use crate::ledger::{read_ledger_repaired, stage_branch_trees};
+use crate::ledger::{read_ledger_as_repaired, read_ledger_repaired, stage_branch_trees};
 
 /// A task whose every stage is done: the plan, the stages' `done` heads in merge order, and
 /// each stage's carry (path and text) for the verifiers.
@@ -35,6 +36,8 @@ pub(crate) struct TaskAsk<'a> {
     pub(crate) project_id: &'a ProjectId,
     pub(crate) group: &'a TaskName,
     pub(crate) id: &'a TaskName,
+    /// Whether the rows carry repair recovers are appended (not by a dry run).
+    pub(crate) repair: bool,
 }
 
 /// Returns the task's plan and done heads, or refuses naming each stage that is not ready.
@@ -50,7 +53,12 @@ pub(crate) fn read_ready_task(ask: &TaskAsk<'_>) -> Result<ReadyTask, RunError> 
     let task = ProjectPaths::new(ask.root).task(ask.group.segment(), ask.id.segment());
     let shown = format!("{}/{}", ask.group.segment(), ask.id.segment());
     let fv = |e: FinalVerificationError| RunError::from(e);
-    let snapshot = read_ledger_repaired(&task).map_err(|e| fv(e.into()))?;
+    let snapshot = if ask.repair {
+        read_ledger_repaired(&task)
+    } else {
+        read_ledger_as_repaired(&task)
+    }
+    .map_err(|e| fv(e.into()))?;
     let trees = stage_branch_trees(ask.home, ask.root, ask.project_id, ask.group, ask.id)
         .map_err(|e| fv(e.into()))?;
     let plan_run_id = plan.run_id.to_string();
@@ -72,7 +80,12 @@ pub(crate) fn read_ready_task(ask: &TaskAsk<'_>) -> Result<ReadyTask, RunError> 
         }
         carries.push((entry.stage, path, text));
     }
-    match check_stages_ready(&plan.body, &book, &db_unverified, &shown) {
+    let inputs = ReadyInputs {
+        db_unverified: &db_unverified,
+        task: &shown,
+        in_git: in_git_work_tree(ask.root),
+    };
+    match check_stages_ready(&plan.body, &book, &inputs) {
         Ok(heads) => Ok(ReadyTask {
             plan,
             heads,

@@ -24,6 +24,7 @@ impl NewRun {
             project_id: &self.project.project_id,
             group: &self.group,
             id: &self.id,
+            repair: true,
         })
         .map(|_| ())
     }
@@ -40,6 +41,7 @@ impl Run {
             project_id: &m.project_id,
             group: &m.task_group,
             id: &m.task_id,
+            repair: true,
         })
     }
 }

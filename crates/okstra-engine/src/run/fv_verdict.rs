@@ -6,6 +6,7 @@
 
 use std::fmt::Write as _;
 
+use okstra_core::events::RunEvent;
 use okstra_core::final_verification::{
     FinalVerificationRecord, VerdictInputs, WeighedFinding, decide_final_verdict,
 };
@@ -75,6 +76,10 @@ impl Run {
             verifiers_answered: answered,
         };
         write_json(&self.paths.final_verification_record(), &record)?;
+        self.emit(&RunEvent::FvVerdict {
+            verdict: record.verdict,
+            reasons: record.reasons.len(),
+        });
         self.found.fv.record = Some(record);
         Ok(())
     }

@@ -77,11 +77,13 @@ const IMPLEMENTATION: &[Phase] = &[
 ];
 
 /// The phases of `final-verification`: the stages merged, okstra's commands run on the merged
-/// head, the verifiers' review converged, okstra's verdict, then the report.
+/// head, the verifiers' review converged (and the opt-in critic's gaps), okstra's verdict,
+/// then the report.
 const FINAL_VERIFICATION: &[Phase] = &[
     Phase::FvMerge,
     Phase::FvCommands,
     Phase::FvReview,
+    Phase::Critic,
     Phase::FvVerdict,
     Phase::Report,
     Phase::Persist,
