@@ -528,8 +528,9 @@ impl From<RunError> for CommandError {
             RunError::Busy { .. } => CommandError::user(err)
                 .hint("wait for it to end, or stop it (Ctrl-C, or kill the okstra process) first"),
             RunError::NotRunnable { .. } => CommandError::user(err).hint(
-                "run requirements-discovery, error-analysis, implementation-planning, implementation or final-verification",
+                "run requirements-discovery, error-analysis, implementation-planning, implementation, final-verification or release-handoff",
             ),
+            RunError::Handoff(e) => (*e).into(),
             RunError::NoBrief { .. } => CommandError::user(err).hint(
                 "pass --brief FILE, or --brief-text \"…\": the brief is what the workers are paid to read",
             ),
@@ -575,6 +576,7 @@ impl From<crate::brief::BriefError> for CommandError {
 }
 
 mod final_verification;
+mod handoff;
 mod ledger;
 mod plan;
 mod refusal;

@@ -1,8 +1,8 @@
 //! Owns why a worker's final answer is refused: [`AnswerError`], the one error over every
 //! contract check — findings and verdicts blocks (`findings::check`), the report writer's
-//! narrative (`report`), the answers about a plan (`plan::answer`) and a stage verifier's
-//! verdict (`implementation`). Its text is what the one
-//! re-dispatch appends under `## Rejected answer`.
+//! narrative (`report`), the answers about a plan (`plan::answer`), a stage verifier's
+//! verdict (`implementation`) and the hand-off writer's block (`handoff`). Its text is what
+//! the one re-dispatch appends under `## Rejected answer`.
 //!
 //! The checks themselves live with what they check; this file only gathers their errors, so
 //! that findings never know about plans.
@@ -11,6 +11,7 @@ use thiserror::Error;
 
 use crate::findings::check::FindingsAnswerError;
 use crate::findings::contract::ContractError;
+use crate::handoff::HandoffAnswerError;
 use crate::implementation::StageVerdictError;
 use crate::plan::answer::PlanAnswerError;
 use crate::plan::check::Violation;
@@ -31,6 +32,9 @@ pub enum AnswerError {
     /// A stage verifier's verdict block (`implementation::verdict`).
     #[error(transparent)]
     StageVerdict(#[from] StageVerdictError),
+    /// The release hand-off writer's block (`handoff::answer`).
+    #[error(transparent)]
+    Handoff(#[from] HandoffAnswerError),
 }
 
 impl AnswerError {
@@ -38,9 +42,10 @@ impl AnswerError {
     pub fn plan_violations(&self) -> Option<&[Violation]> {
         match self {
             AnswerError::Plan(e) => e.plan_violations(),
-            AnswerError::Contract(_) | AnswerError::Findings(_) | AnswerError::StageVerdict(_) => {
-                None
-            }
+            AnswerError::Contract(_)
+            | AnswerError::Findings(_)
+            | AnswerError::StageVerdict(_)
+            | AnswerError::Handoff(_) => None,
         }
     }
 }

@@ -141,6 +141,8 @@ pub enum AnswerContract {
     /// A stage verifier's verdict block (SPEC §8): `PASS|FAIL` with its findings, a FAIL
     /// citing a blocking one and a PASS none.
     StageVerdict,
+    /// The release hand-off writer's block: the PR title and body narrative.
+    Handoff,
 }
 
 impl AnswerContract {
@@ -164,6 +166,9 @@ impl AnswerContract {
                 .map_err(AnswerError::from),
             AnswerContract::Executor => Ok(()),
             AnswerContract::StageVerdict => check_stage_verdict_answer(text)
+                .map(|_| ())
+                .map_err(AnswerError::from),
+            AnswerContract::Handoff => crate::handoff::check_handoff_answer(text)
                 .map(|_| ())
                 .map_err(AnswerError::from),
         }

@@ -29,6 +29,8 @@ pub const NARRATIVE_CONTRACT: &str = include_str!("../templates/prompts/contract
 /// narrative with the structured plan, shown as an exact example of its schema.
 pub const PLAN_NARRATIVE_CONTRACT: &str =
     include_str!("../templates/prompts/contract-plan-narrative.md");
+/// The contract of the release hand-off's writer: the PR title and body narrative.
+pub const HANDOFF_CONTRACT: &str = include_str!("../templates/prompts/contract-handoff.md");
 /// The profile of the plan-body verification round (SPEC §7.3).
 pub const PLAN_BODY_PROFILE: &str = include_str!("../templates/prompts/plan-body.md");
 /// The verdicts contract of the plan-body verification round.

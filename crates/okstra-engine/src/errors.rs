@@ -316,9 +316,10 @@ pub enum RunError {
             okstra_core::outcome::NotRunReason,
         )>,
     },
-    #[error(
-        "this okstra cannot run {task_type} yet: it needs a verified task (release-handoff), which comes in a later version"
-    )]
+    /// A release hand-off with no accepted final verification of the task branch's head.
+    #[error(transparent)]
+    Handoff(Box<crate::handoff::HandoffError>),
+    #[error("this okstra cannot run {task_type} yet")]
     NotRunnable { task_type: okstra_core::TaskType },
     #[error("cannot start okstra's async runtime: {0}")]
     Runtime(#[source] io::Error),
@@ -383,4 +384,10 @@ pub enum PlanError {
     Adapter(#[from] okstra_core::adapter::AdapterError),
     #[error("cannot keep the executor from pushing: {0}")]
     PushGuard(#[from] crate::executor::ExecutorError),
+}
+
+impl From<crate::handoff::HandoffError> for RunError {
+    fn from(err: crate::handoff::HandoffError) -> Self {
+        RunError::Handoff(Box::new(err))
+    }
 }

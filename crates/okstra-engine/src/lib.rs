@@ -21,6 +21,7 @@ mod executor;
 mod final_verification;
 mod fs_atomic;
 mod git;
+mod handoff;
 mod home;
 mod jsonl;
 mod kill_hook;
@@ -59,6 +60,7 @@ pub use final_verification::{FinalVerificationError, latest_final_verification};
 pub use fs_atomic::write_text;
 pub use git::GitCommand;
 pub use git::worktree::{RepoLayout, discover};
+pub use handoff::{HandoffAsk, HandoffError};
 pub use home::Home;
 pub use kill_hook::{WORKERS_RUNNING, kill_points, set_test_kill_at};
 pub use ledger::{

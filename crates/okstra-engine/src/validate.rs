@@ -7,7 +7,8 @@
 //! record and the Stage Map rules (`validate/plan.rs`; an imported plan, which has no workers
 //! and no data, is validated from its markdown); for implementation runs, the stage's
 //! evidence, decision, carry and ledger rows (`validate/implementation.rs`); for final
-//! verifications, the verdict record (`validate/final_verification.rs`). Every failure
+//! verifications, the verdict record (`validate/final_verification.rs`); for release hand-offs,
+//! the PR body and the verification it rests on (`validate/handoff.rs`). Every failure
 //! names its path, and every check made is kept with the file it concerns, so a caller can
 //! show what passed too.
 
@@ -29,6 +30,7 @@ use okstra_core::status::WorkerStatus;
 use okstra_core::team_state::TeamState;
 
 mod final_verification;
+mod handoff;
 mod implementation;
 mod plan;
 
@@ -322,6 +324,10 @@ fn run_checks(paths: &RunPaths, manifest: &RunManifest) -> Checks {
     if data.frontmatter.task_type == TaskType::Implementation {
         // A stage run has no convergence: its own records are checked instead.
         implementation::check_stage(&mut c, paths, manifest, &data_path, &data, team.as_ref());
+    } else if data.frontmatter.task_type == TaskType::ReleaseHandoff {
+        // A hand-off has no convergence: its PR body and the verification it rests on are
+        // checked instead.
+        handoff::check_handoff(&mut c, paths, &data_path, &data);
     } else if let Some(bytes) = c.read(&conv_path, "convergence") {
         match ConvergenceState::parse(&String::from_utf8_lossy(&bytes)) {
             Ok(state) => {

@@ -1,6 +1,7 @@
 //! `okstra run <task-type> --task <group>/<id>`: prepare a run and drive its workers.
 
 mod dry_run;
+mod handoff;
 mod summary;
 
 pub(crate) use summary::{json_of as summary_json, tokens_line};
@@ -33,11 +34,12 @@ use crate::settings::flag_value::{parse_deadline, parse_rounds, parse_usd};
 /// rounds (and the critic look for gaps, when enabled), has the report writer write the
 /// narrative, renders and validates the report, and prints a summary. An implementation run
 /// takes one stage of the task's approved plan (--stage, --retry, --redo, --reverify) in a
-/// worktree of its own and prints `selected stages: <N>`; release-handoff runs come in a later
-/// version.
+/// worktree of its own and prints `selected stages: <N>`. A release-handoff run writes the PR
+/// body from the project's PR template once final verification accepted the task branch's
+/// head, and pushes (--push) or opens the PR (--open-pr) only when told.
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// The task type (implementation and release-handoff cannot be run yet)
+    /// The task type
     #[arg(value_name = "TASK_TYPE", value_parser = task_type_parser())]
     task_type: TaskType,
 
@@ -102,6 +104,9 @@ pub struct RunArgs {
 
     #[command(flatten)]
     stage: Box<StageArgs>,
+
+    #[command(flatten)]
+    handoff: handoff::HandoffArgs,
 }
 
 /// The flags of an implementation run (SPEC §8).
@@ -240,6 +245,7 @@ impl RunArgs {
             prepare_only: false,
             json: false,
             stage: Box::default(),
+            handoff: handoff::HandoffArgs::default(),
         }
     }
 }
@@ -264,6 +270,7 @@ pub(crate) fn run_and_report(
         ));
     }
     let stage = stage_ask(ctx, args)?;
+    let handoff = args.handoff.ask(args.task_type)?;
     let brief = match (&args.brief, &args.brief_text) {
         (Some(path), _) => Some(read_brief(&ctx.cwd.join(path))?),
         (None, text) => text.clone(),
@@ -308,6 +315,7 @@ pub(crate) fn run_and_report(
         env: ctx.env.vars().clone(),
         sink: ctx.live_sink(),
         stage,
+        handoff,
     };
     if args.prepare_only {
         // A prepared run starts no worker: a missing brief is only warned about, once the run

@@ -33,6 +33,8 @@ mod progress;
 mod real_analysis;
 mod real_clis;
 mod real_plan;
+mod release_handoff;
+mod release_handoff_workflow;
 mod resume;
 mod retry_storm;
 mod run_descendants;

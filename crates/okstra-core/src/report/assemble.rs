@@ -249,6 +249,7 @@ pub fn assemble_report(input: ReportInput<'_>) -> ReportData {
         critic,
         plan_gate: input.plan_gate,
         implementation: input.implementation,
+        handoff: None,
         final_verification: None,
         notes,
         integrity: input.integrity,

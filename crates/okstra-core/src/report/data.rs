@@ -57,6 +57,10 @@ pub struct ReportData {
     /// verdict and okstra's decision (SPEC §8).
     #[serde(default)]
     pub implementation: Option<StageReport>,
+    /// The hand-off of a `release-handoff` run: the PR title and body, the final verification
+    /// it rests on, the push and the PR (SPEC §3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handoff: Option<crate::handoff::HandoffReport>,
     /// The whole-task verdict of a `final-verification` run: what okstra merged and ran, and
     /// its verdict (the run's `state/final-verification-<seq>.json`).
     #[serde(default, skip_serializing_if = "Option::is_none")]

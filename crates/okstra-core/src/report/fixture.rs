@@ -438,7 +438,7 @@ fn scripted_report(
         &[(ok, None, 65_000, claude)],
     );
 
-    let data = assemble_report(ReportInput {
+    let mut data = assemble_report(ReportInput {
         manifest: &manifest,
         language,
         convergence: &state,
@@ -455,6 +455,27 @@ fn scripted_report(
         implementation: None,
         generated_at: GENERATED_AT.parse().expect("a fixed valid timestamp"),
     });
+    if task_type == TaskType::ReleaseHandoff {
+        data.handoff = Some(crate::handoff::HandoffReport {
+            title: "Round discounted totals | to the cent".to_owned(),
+            pr_body_path: ".okstra/tasks/g/id/runs/release-handoff/reports/pr-body-1.md".to_owned(),
+            pr_body_sha256: "0".repeat(64),
+            pr_body: "## Summary\n\nRounds.\n".to_owned(),
+            template: "built-in".to_owned(),
+            task_branch: "okstra/feat/g-id".to_owned(),
+            head: "a".repeat(40),
+            final_verification_run_id: "FV".to_owned(),
+            final_verification_seq: 1,
+            push: crate::handoff::PushOutcome::Rejected {
+                remote: "origin".to_owned(),
+                branch: "okstra/feat/g-id".to_owned(),
+                message: "pre-receive hook declined".to_owned(),
+            },
+            pr: crate::handoff::PrOutcome::GhMissing {
+                command: "gh pr create --title T --body-file B".to_owned(),
+            },
+        });
+    }
     (data, manifest, state, script.team)
 }
 
@@ -476,6 +497,7 @@ pub(crate) fn empty_report_data(task_type: TaskType, language: Language) -> Repo
         critic: None,
         plan_gate: None,
         implementation: None,
+        handoff: None,
         final_verification: None,
         notes: Vec::new(),
         integrity: Integrity::default(),

@@ -100,6 +100,7 @@ impl BenchProject {
             env: self.env.clone(),
             sink: okstra_engine::silent(),
             stage: None,
+            handoff: None,
         }
     }
 }

@@ -115,6 +115,11 @@ pub fn dry_run(req: &DryRunRequest<'_>) -> Result<DryRun, RunError> {
         }
         Err(e) => refusals.push(e),
     }
+    if req.task_type == okstra_core::TaskType::ReleaseHandoff
+        && let Err(e) = crate::handoff::refuse_unready(req.project, &task, &key.to_string())
+    {
+        refusals.push(e.into());
+    }
     if req.task_type == okstra_core::TaskType::FinalVerification
         && let Err(e) = super::fv_ready::read_ready_task(&super::fv_ready::TaskAsk {
             home: req.home,

@@ -2,8 +2,9 @@
 //! round 0's results, the report and its validation, the budget, the run status, a planning
 //! run's draft (the report writer's answer, [`WriterAnswer`]), its gate and what became of its
 //! plan, and an implementation run's stage ([`StageFound`]: the executor's end and account,
-//! okstra's evidence, the verifier's outcome, the decision and the carry), and a final-verification
-//! run's merge, commands, prompt context and record ([`FvFound`]). Plain data: the
+//! okstra's evidence, the verifier's outcome, the decision and the carry), a final-verification
+//! run's merge, commands, prompt context and record ([`FvFound`]), and a release hand-off's
+//! ([`HandoffFound`]). Plain data: the
 //! phases fill it, `imp` holds it, `summary` is built from it.
 
 use std::path::PathBuf;
@@ -41,6 +42,8 @@ pub(crate) struct Findings {
     pub(crate) plan: Option<PlanOutcome>,
     /// What an implementation run's phases found of its stage.
     pub(crate) stage: StageFound,
+    /// What a release-handoff run was asked and found.
+    pub(crate) handoff: HandoffFound,
     /// What a final-verification run's phases found (`fv_*`).
     pub(crate) fv: FvFound,
 }
@@ -63,6 +66,23 @@ pub(crate) struct FvFound {
     pub(crate) context: Vec<ContextSection>,
     /// The record the verdict phase wrote.
     pub(crate) record: Option<FinalVerificationRecord>,
+}
+
+/// What a release-handoff run was asked, and what its hand-off phase found.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct HandoffFound {
+    /// `--push`, `--remote`, `--open-pr`, `--draft` (`None` on resume: nothing is pushed).
+    pub(crate) ask: Option<crate::handoff::HandoffAsk>,
+    /// `prTemplate` of project.json.
+    pub(crate) pr_template: Option<String>,
+    /// The writer, as it ended.
+    pub(crate) workers: Vec<WorkerResult>,
+    /// The writer's block (redacted), or okstra's plain one.
+    pub(crate) block: Option<okstra_core::handoff::HandoffBlock>,
+    /// The final-verification record it rests on: its path and SHA-256.
+    pub(crate) record: Option<(String, String)>,
+    pub(crate) report: Option<okstra_core::handoff::HandoffReport>,
+    pub(crate) notes: Vec<String>,
 }
 
 /// What an implementation run's phases found, in phase order.

@@ -29,6 +29,9 @@ pub(crate) enum Phase {
     Verify,
     /// Implementation: okstra's decision, the carry and the `done` row (`carry_phase`).
     Carry,
+    /// Release hand-off: the gate again, the writer, the PR body, the push and the PR when
+    /// asked (`handoff_phase`).
+    Handoff,
     /// The report writer's narrative and the report (`report`; an implementation run's is
     /// okstra's own, `stage_report`).
     Report,
@@ -76,6 +79,9 @@ const IMPLEMENTATION: &[Phase] = &[
     Phase::Persist,
 ];
 
+/// The phases of `release-handoff`: the PR body written (and pushed, opened when asked),
+/// then okstra's own report (`handoff_report`).
+const RELEASE_HANDOFF: &[Phase] = &[Phase::Handoff, Phase::Report, Phase::Persist];
 /// The phases of `final-verification`: the stages merged, okstra's commands run on the merged
 /// head, the verifiers' review converged (and the opt-in critic's gaps), okstra's verdict,
 /// then the report.
@@ -90,13 +96,17 @@ const FINAL_VERIFICATION: &[Phase] = &[
 ];
 
 /// Returns the phases of a task type, or `None` when this okstra cannot run it yet.
+#[expect(
+    clippy::unnecessary_wraps,
+    reason = "every task type runs today; a new one starts as `None` until its phases exist"
+)]
 pub(crate) fn phases(task_type: TaskType) -> Option<&'static [Phase]> {
     match task_type {
         TaskType::RequirementsDiscovery | TaskType::ErrorAnalysis => Some(ANALYSIS),
         TaskType::FinalVerification => Some(FINAL_VERIFICATION),
         TaskType::ImplementationPlanning => Some(PLANNING),
         TaskType::Implementation => Some(IMPLEMENTATION),
-        TaskType::ReleaseHandoff => None,
+        TaskType::ReleaseHandoff => Some(RELEASE_HANDOFF),
     }
 }
 
@@ -122,6 +132,7 @@ impl Run {
                 Phase::Evidence => self.take_evidence().await?,
                 Phase::Verify => self.verify().await?,
                 Phase::Carry => self.carry()?,
+                Phase::Handoff => self.hand_off().await?,
                 Phase::Report => self.report().await?,
                 Phase::Persist => self.persist()?,
                 Phase::FvMerge => self.fv_merge()?,
@@ -145,6 +156,7 @@ mod tests {
                 assert_eq!(phases.last(), Some(&Phase::Persist), "{task_type}");
                 let first = match task_type {
                     TaskType::Implementation => Phase::Execute,
+                    TaskType::ReleaseHandoff => Phase::Handoff,
                     TaskType::FinalVerification => Phase::FvMerge,
                     _ => Phase::Analyse,
                 };
@@ -161,7 +173,7 @@ mod tests {
             assert!(!phases.contains(&Phase::PlanDraft) && !phases.contains(&Phase::PlanBody));
         }
         assert_eq!(phases(TaskType::Implementation), Some(IMPLEMENTATION));
-        assert!(phases(TaskType::ReleaseHandoff).is_none());
+        assert_eq!(phases(TaskType::ReleaseHandoff), Some(RELEASE_HANDOFF));
         assert_eq!(
             phases(TaskType::FinalVerification),
             Some(FINAL_VERIFICATION)

@@ -1,11 +1,9 @@
-//! Owns a run from preparation to persistence. A `Run` (`imp`) holds the run's context and is
-//! the only writer of its state files; each phase is an `impl Run` block in a file of its own
-//! (`prepare`, `round_zero`, `converge`, `critic`, `plan_draft`, `plan_body`, `report`,
-//! `persist`; `resume` reopens one), helped by `prompts`, `reverify`, `writer`, `roster`,
-//! `launch` and the round `dispatcher`; `found` is what the phases found, `preflight` the checks
-//! made before anything is written (`dry_run` shows them), `lifecycle` the phases of each task
-//! type, `start` the entry points. Implementation runs: `stage*`, `execute`, `evidence_phase`,
-//! `verify`, `carry_phase`; final verification: `fv_*` (`fv_ready` read by `fv_refuse`).
+//! Owns a run from preparation to persistence: a `Run` (`imp`) is the only writer of its state
+//! files; each phase is an `impl Run` block of its own file (`prepare`, `round_zero`, `converge`,
+//! `critic`, `plan_*`, `report`, `persist`; `resume` reopens) over `prompts`, `reverify`, `writer`,
+//! `roster`, `launch`, `dispatcher`; `found`, `preflight` (`dry_run`), `lifecycle`, `start`.
+//! Implementation: `stage*`, `execute`, `evidence_phase`, `verify`, `carry_phase`; final
+//! verification: `fv_*`; release hand-off: `handoff_*`.
 
 mod carry_phase;
 mod converge;
@@ -21,6 +19,8 @@ mod fv_ready;
 mod fv_refuse;
 mod fv_review;
 mod fv_verdict;
+mod handoff_phase;
+mod handoff_report;
 mod imp;
 mod launch;
 mod lifecycle;

@@ -33,7 +33,11 @@ impl Run {
         };
         // An implementation run completes only when okstra passed its stage (a FAIL is exit 3,
         // the stage staying started).
-        let answered = if self.stage_run().is_some() {
+        // A hand-off completes only when its PR body is written and no asked push or PR
+        // failed (a rejected push is exit 3, nothing lost locally).
+        let answered = if let Some(handed_off) = self.handed_off() {
+            handed_off
+        } else if self.stage_run().is_some() {
             self.found
                 .stage
                 .decision

@@ -58,7 +58,7 @@ impl Run {
             manifest.run_seq,
             Timestamp::now(),
         );
-        Ok(Run::new(RunParts {
+        let mut run = Run::new(RunParts {
             home: new.home,
             settings: new.settings,
             env: new.env,
@@ -71,7 +71,13 @@ impl Run {
             started,
             shared,
             stage_run,
-        }))
+        });
+        run.found.handoff.ask.clone_from(&new.handoff);
+        run.found
+            .handoff
+            .pr_template
+            .clone_from(&new.project.config.pr_template);
+        Ok(run)
     }
 
     /// Probes the team's CLIs (versions, logins) before any worker of a reopened run starts.
@@ -88,6 +94,10 @@ impl NewRun {
         request: &PrepareRequest,
         sink: &crate::event_sink::EventSink,
     ) -> Result<(PreparedRun, Option<StageRun>), RunError> {
+        if self.task_type == okstra_core::TaskType::ReleaseHandoff {
+            // Refused before anything is written (SPEC §3).
+            self.refuse_unready_handoff()?;
+        }
         let hook: StageHook<'_, Option<StageRun>, RunError> = if self.task_type.is_stage_scoped() {
             let ask = self.stage.clone().unwrap_or_else(|| StageAsk {
                 plan: None,

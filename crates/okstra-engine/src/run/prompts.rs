@@ -50,6 +50,7 @@ fn contract_text(contract: AnswerContract) -> &'static str {
         AnswerContract::PlanVerdicts { .. } => PLAN_VERDICTS_CONTRACT,
         AnswerContract::Executor => EXECUTOR_CONTRACT,
         AnswerContract::StageVerdict => STAGE_VERDICT_CONTRACT,
+        AnswerContract::Handoff => okstra_core::prompt::HANDOFF_CONTRACT,
     }
 }
 

@@ -32,6 +32,10 @@ impl Run {
             // An implementation run's report is okstra's own (`stage_report`).
             return self.report_stage();
         }
+        if self.manifest().task_type == okstra_core::TaskType::ReleaseHandoff {
+            // A hand-off's report is okstra's own (`handoff_report`).
+            return self.report_handoff();
+        }
         let answer = match self.found.draft.clone() {
             Some(draft) => draft,
             None => self.writer_answer(AnswerContract::Narrative).await?,

@@ -33,6 +33,9 @@ pub struct NewRun {
     pub sink: EventSink,
     /// What an implementation run asks of its stage (`None` for every other task type).
     pub stage: Option<StageAsk>,
+    /// What a release-handoff run is asked beyond the PR body (`--push`, `--open-pr`); `None`
+    /// pushes and opens nothing.
+    pub handoff: Option<crate::handoff::HandoffAsk>,
 }
 
 /// What an implementation run asks of its stage (SPEC §8).

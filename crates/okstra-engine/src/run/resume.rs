@@ -102,6 +102,7 @@ impl Run {
             checkpoint: "resume".to_owned(),
             message: format!("resume pid={} stopped={stopped}", std::process::id()),
         });
+        let pr_template = req.project.config.pr_template.clone();
         let mut run = Run::new(RunParts {
             home: req.home,
             settings: req.settings,
@@ -116,6 +117,8 @@ impl Run {
             shared,
             stage_run,
         });
+        // A resumed hand-off writes its PR body from the same template, and pushes nothing.
+        run.found.handoff.pr_template = pr_template;
         run.save_manifest()?;
         run.save_team()?;
         run.probe().await;

@@ -256,15 +256,24 @@ pub(crate) fn roster_for(
     project: &crate::project::LoadedProject,
     env: &BTreeMap<String, String>,
 ) -> Result<Roster, PlanError> {
-    if !task_type.is_stage_scoped() {
-        return roster_of(settings, project, env);
-    }
     let plan = PlanInputs {
         settings,
         config: &project.config,
         project_root: project.root(),
         env,
     };
+    if task_type == okstra_core::TaskType::ReleaseHandoff {
+        // One writer is the whole team of a hand-off (SPEC §3).
+        return Ok(Roster {
+            analysers: Vec::new(),
+            critic: None,
+            report_writer: plan_entry(&plan, &settings.report_writer.value, Role::ReportWriter)?,
+            stage: None,
+        });
+    }
+    if !task_type.is_stage_scoped() {
+        return roster_of(settings, project, env);
+    }
     let executor = plan_entry(
         &plan,
         &stage_agent(settings, Role::Executor),

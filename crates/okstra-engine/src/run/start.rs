@@ -119,6 +119,8 @@ impl Run {
             manifest: self.manifest().clone(),
             workers: if self.stage_run().is_some() {
                 self.found.stage.workers.clone()
+            } else if self.manifest().task_type == okstra_core::TaskType::ReleaseHandoff {
+                self.found.handoff.workers.clone()
             } else {
                 self.found.analysis.clone()
             },
@@ -131,6 +133,7 @@ impl Run {
             stopped: stop_reason(state, self.found.budget_reached),
             plan: self.found.plan.clone(),
             stage: self.stage_outcome(),
+            handoff: self.found.handoff.report.clone(),
             final_verification: self.found.fv.record.clone(),
         }
     }

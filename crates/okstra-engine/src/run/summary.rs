@@ -67,6 +67,8 @@ pub struct RunSummary {
     /// What an `implementation` run decided of its stage; `None` for other task types, and
     /// for an implementation run interrupted before its decision.
     pub stage: Option<StageOutcome>,
+    /// What a release-handoff run handed off: the PR body, the push and the PR.
+    pub handoff: Option<okstra_core::handoff::HandoffReport>,
     /// The verdict record of a `final-verification` run; `None` for other task types, and
     /// for a final verification interrupted before its verdict.
     pub final_verification: Option<okstra_core::final_verification::FinalVerificationRecord>,

@@ -90,6 +90,7 @@ pub(crate) fn json_of(summary: &RunSummary) -> Value {
         "stopped": summary.stopped,
         "validation": summary.validation.iter().map(ToString::to_string).collect::<Vec<_>>(),
         "plan": summary.plan.as_ref().map(plan_json),
+        "handoff": summary.handoff,
         "stage": summary.stage.as_ref().map(|s| json!({
             "stage": s.stage,
             "mode": s.mode,
@@ -226,8 +227,9 @@ pub(super) fn print(
         .iter()
         .map(|class| format!("{} {class}", summary.classes.of(*class)))
         .collect();
-    if !m.task_type.is_stage_scoped() {
-        // A stage run has no analysers' findings: its verdict is the `stage:` line.
+    if !m.task_type.is_stage_scoped() && m.task_type != okstra_core::TaskType::ReleaseHandoff {
+        // A stage run has no analysers' findings: its verdict is the `stage:` line (a
+        // hand-off's outcome is its `push:`/`pr:` lines).
         text.push_str(&format!("findings: {}\n", findings.join(", ")));
     }
     text.push_str(&format!("tokens:  {}\n", tokens_line(&summary.tokens)));
@@ -249,6 +251,11 @@ pub(super) fn print(
         for note in &stage.notes {
             text.push_str(&format!("  note: {note}\n"));
         }
+    }
+    if let Some(h) = &summary.handoff {
+        text.push_str(&super::handoff::lines(h, |p| {
+            shown(ctx, root, &root.join(p))
+        }));
     }
     if let Some(fv) = &summary.final_verification {
         text.push_str(&format!(

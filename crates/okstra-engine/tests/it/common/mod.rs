@@ -98,6 +98,7 @@ impl Fixture {
             env,
             sink: okstra_engine::silent(),
             stage: None,
+            handoff: None,
         }
     }
 
