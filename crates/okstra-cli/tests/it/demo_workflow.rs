@@ -63,7 +63,7 @@ fn table(out: &CommandOutput) -> Vec<(String, String, String, String)> {
         .unwrap_or_else(|| panic!("no table: {out}"));
     lines[header + 1..]
         .iter()
-        .take_while(|l| !l.starts_with("replay:"))
+        .take_while(|l| !l.starts_with("PR body:") && !l.starts_with("replay:"))
         .map(|l| {
             // The step may hold spaces ("implementation stage 1"); the run id is the first
             // 26-character word.
@@ -101,13 +101,14 @@ fn the_whole_workflow_runs_test_first_in_order_and_every_run_validates() {
     );
     let steps: Vec<&str> = out.stderr.lines().filter(|l| l.starts_with('[')).collect();
     let labels = [
-        "[1/7] error-analysis: completed",
-        "[2/7] implementation-planning: completed",
-        "[3/7] approve: ",
-        "[4/7] implementation stage 1: completed",
-        "[5/7] implementation stage 2: completed",
-        "[6/7] implementation stage 3: completed",
-        "[7/7] final-verification: completed",
+        "[1/8] error-analysis: completed",
+        "[2/8] implementation-planning: completed",
+        "[3/8] approve: ",
+        "[4/8] implementation stage 1: completed",
+        "[5/8] implementation stage 2: completed",
+        "[6/8] implementation stage 3: completed",
+        "[7/8] final-verification: completed",
+        "[8/8] release-handoff: completed",
     ];
     assert_eq!(steps.len(), labels.len(), "{out}");
     for (line, label) in steps.iter().zip(labels) {
@@ -141,6 +142,15 @@ fn the_whole_workflow_runs_test_first_in_order_and_every_run_validates() {
         steps[6]
     );
 
+    assert!(
+        steps[7].ends_with(
+            "PR \"Charge discounted cart lines to the cent\", body from the \
+             .github/pull_request_template.md template, nothing pushed (no --push)"
+        ),
+        "{}",
+        steps[7]
+    );
+
     // The table: every run, completed, with a report that exists.
     let rows = table(&out);
     let names: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
@@ -153,6 +163,7 @@ fn the_whole_workflow_runs_test_first_in_order_and_every_run_validates() {
             "implementation stage 2",
             "implementation stage 3",
             "final-verification",
+            "release-handoff",
         ]
     );
     for (step, _, status, report) in &rows {
@@ -241,6 +252,40 @@ fn the_whole_workflow_runs_test_first_in_order_and_every_run_validates() {
         assert_eq!(merged, "", "stage {n} is in {branch}");
     }
 
+    // The hand-off wrote the PR body from the sample project's template, its headings kept
+    // first and in order, and pushed nothing (the sample project has no remote at all).
+    let pr_body = out
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("PR body: "))
+        .and_then(|l| l.strip_suffix(" (nothing was pushed)"))
+        .unwrap_or_else(|| panic!("no PR body line: {out}"));
+    assert_eq!(
+        Path::new(pr_body),
+        task.join("runs/release-handoff/reports/pr-body-1.md")
+    );
+    let body = fs_err::read_to_string(pr_body).unwrap();
+    let headings: Vec<&str> = body.lines().filter(|l| l.starts_with("## ")).collect();
+    assert_eq!(
+        headings[..3],
+        [
+            "## Description",
+            "## How has this been tested?",
+            "## Checklist"
+        ],
+        "{body}"
+    );
+    assert!(body.contains("RED: test order #1042"), "{body}");
+    assert!(
+        body.contains("| `python3 -m unittest discover -s tests` | 0 |"),
+        "{body}"
+    );
+    let data = read_json(
+        &task.join("runs/release-handoff/reports/final-report-release-handoff-1.data.json"),
+    );
+    assert_eq!(data["handoff"]["push"]["status"], "not-asked", "{data}");
+    assert_eq!(git(&dir.join("shop"), &["remote"]), "");
+
     // The printed remove command removes the folder.
     let rm = out
         .stdout
@@ -274,7 +319,7 @@ fn without_python3_the_demo_says_so_and_stops_before_implementation() {
     let rows = table(&out);
     let names: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
     assert_eq!(names, ["error-analysis", "implementation-planning"]);
-    assert!(out.stderr.contains("[3/7] approve: "), "{out}");
+    assert!(out.stderr.contains("[3/8] approve: "), "{out}");
     let task = dir.join(TASK_DIR);
     assert!(!task.join("runs/implementation").exists());
     let ledger = task.join("runs/implementation-planning/consumers.jsonl");

@@ -52,10 +52,16 @@ impl Row {
     }
 }
 
-/// Prints the closing part on stdout: the table of the runs with their reports, that replay
-/// answered, the whole demo's wall time, the command that validates each run and the one that
+/// Prints the closing part on stdout: the table of the runs with their reports, the PR body
+/// the hand-off wrote, that replay answered, the whole demo's wall time, the command that validates each run and the one that
 /// removes the folder.
-pub(super) fn print_closing(ctx: &CommandContext, demo: &Demo, rows: &[Row], wall: Duration) {
+pub(super) fn print_closing(
+    ctx: &CommandContext,
+    demo: &Demo,
+    rows: &[Row],
+    pr_body: Option<&Path>,
+    wall: Duration,
+) {
     let table: Vec<Vec<String>> = rows
         .iter()
         .map(|r| {
@@ -74,6 +80,12 @@ pub(super) fn print_closing(ctx: &CommandContext, demo: &Demo, rows: &[Row], wal
         &["STEP", "RUN", "STATUS", "WALL", "REPORT"],
         &table,
     ));
+    if let Some(pr_body) = pr_body {
+        ctx.ui.data_line(&format!(
+            "PR body: {} (nothing was pushed)",
+            pr_body.display()
+        ));
+    }
     ctx.ui
         .data_line("replay:  every answer came from scripted replay fixtures, not from models");
     ctx.ui.data_line(&format!(

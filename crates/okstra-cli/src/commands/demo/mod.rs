@@ -1,6 +1,7 @@
 //! `okstra demo [DIR] [--only analysis]`: the README's first command — a sample project with a
-//! real bug, and the whole workflow run on it by scripted replay workers (`workflow`), or only
-//! today's short error-analysis (`analysis`). The sample project and its fixtures are `sample`.
+//! real bug, and the whole workflow run on it by scripted replay workers (`workflow`: analysis
+//! to hand-off), or only the short error-analysis (`analysis`). The sample project and its
+//! fixtures are `sample`.
 
 mod analysis;
 mod closing;
@@ -22,8 +23,9 @@ use crate::context::CommandContext;
 /// Creates a small git project with a real bug, a Python `unittest` suite and a brief in DIR
 /// (default $TMPDIR/okstra-demo-<id>, with its own OKSTRA_HOME), then runs error-analysis,
 /// implementation-planning, approves the plan, implements each stage test-first (okstra runs
-/// the project's real tests), and prints a table of the runs, their reports and the commands
-/// that validate them. Every worker is a replay worker. --only analysis runs the short demo:
+/// the project's real tests), verifies the merged task branch and hands it off without
+/// pushing, and prints a table of the runs, their reports, the PR body and the commands that
+/// validate them. Every worker is a replay worker. --only analysis runs the short demo:
 /// error-analysis alone, with its whole progress.
 #[derive(Debug, Args)]
 pub struct DemoArgs {

@@ -1,7 +1,7 @@
-//! Owns the demo's folder: the sample project (a tiny Python shop with a real bug and a
-//! `unittest` suite) committed on `main` in a new git repository, the brief, a private
-//! `OKSTRA_HOME`, and the project's `.okstra/project.json` naming one replay agent per part of
-//! the workflow with its fixture under `.okstra/demo/`.
+//! Owns the demo's folder: the sample project (a tiny Python shop with a real bug, a
+//! `unittest` suite and a pull-request template) committed on `main` in a new git
+//! repository, the brief, a private `OKSTRA_HOME`, and the project's `.okstra/project.json`
+//! naming one replay agent per part of the workflow with its fixture under `.okstra/demo/`.
 
 use std::path::{Path, PathBuf};
 
@@ -18,6 +18,10 @@ const PROJECT: &[(&str, &str)] = &[
     (
         ".gitignore",
         include_str!("../../../demo/project/.gitignore"),
+    ),
+    (
+        ".github/pull_request_template.md",
+        include_str!("../../../demo/project/.github/pull_request_template.md"),
     ),
     ("README.md", include_str!("../../../demo/project/README.md")),
     (
@@ -55,6 +59,10 @@ const FIXTURES: &[(&str, &str)] = &[
     (
         "final-verification.json",
         include_str!("../../../demo/fixtures/final-verification.json"),
+    ),
+    (
+        "release-handoff.json",
+        include_str!("../../../demo/fixtures/release-handoff.json"),
     ),
 ];
 /// The demo's task.
@@ -171,8 +179,8 @@ fn replay(fixture: &str) -> Value {
 /// Returns the sample project's project.json: the analysers `claude`, `codex`, `gemini`
 /// (error-analysis, and its report writer), `plan-*` (implementation-planning, its writer
 /// `plan-writer`), one executor per stage (`stage-<n>`) driven step by step, the stage
-/// verifier, `fv-*` (final-verification, its writer `fv-writer`), and the project's test
-/// command as `qaCommands.test`.
+/// verifier, `fv-*` (final-verification, its writer `fv-writer`), the release-handoff writer
+/// `handoff-writer`, and the project's test command as `qaCommands.test`.
 fn project_json() -> Value {
     let mut agents = serde_json::Map::new();
     for name in ["claude", "codex", "gemini"] {
@@ -182,6 +190,7 @@ fn project_json() -> Value {
     }
     agents.insert("plan-writer".to_owned(), replay("planning.json"));
     agents.insert("fv-writer".to_owned(), replay("final-verification.json"));
+    agents.insert("handoff-writer".to_owned(), replay("release-handoff.json"));
     for stage in STAGES {
         let agent = executor_agent(stage.number);
         agents.insert(agent.clone(), replay(&format!("{agent}.json")));

@@ -4,6 +4,7 @@
 
 use okstra_core::carry::CarrySidecar;
 use okstra_core::findings::ConsensusClass;
+use okstra_core::handoff::PushOutcome;
 use okstra_core::plan::model::Stage;
 use okstra_engine::{PlanOutcome, RunSummary};
 
@@ -108,6 +109,23 @@ pub(super) fn fv_detail(summary: &RunSummary) -> String {
         line.push_str(&format!(" — {}", record.reasons.join("; ")));
     }
     line
+}
+
+/// Returns the detail of a release-handoff run: the PR title, the template its body follows,
+/// and what was pushed (nothing, without `--push`).
+pub(super) fn handoff_detail(summary: &RunSummary) -> String {
+    let Some(handoff) = &summary.handoff else {
+        return "no hand-off".to_owned();
+    };
+    let push = match &handoff.push {
+        PushOutcome::NotAsked => "nothing pushed (no --push)".to_owned(),
+        PushOutcome::Pushed { remote, branch } => format!("pushed {branch} to {remote}"),
+        PushOutcome::Rejected { .. } => "the push was rejected".to_owned(),
+    };
+    format!(
+        "PR \"{}\", body from the {} template, {push}",
+        handoff.title, handoff.template
+    )
 }
 
 /// Returns the stages' numbers in dependency order: each after the stages it depends on, the

@@ -2,7 +2,7 @@
 //! error-analysis → implementation-planning → approve → each stage of the plan in dependency
 //! order (replay executors make the RED and GREEN commits; okstra runs the project's real
 //! tests for the validation and the TDD proof) → final-verification of the merged task branch
-//! — then the table of the runs (`closing`).
+//! → release-handoff without push (the PR body only) — then the table of the runs (`closing`).
 //! The sample project's test runner is checked first: without it the demo stops before
 //! implementation, saying which program is missing.
 
@@ -24,15 +24,17 @@ use okstra_engine::{
 use super::closing::{Row, print_closing};
 use super::sample::{Demo, TASK, TEST_COMMAND, TEST_PROGRAMS};
 use super::stage_fixtures::{STAGES, executor_agent};
-use super::steps::{dependency_order, fv_detail, plan_detail, run_detail, stage_detail, stage_map};
+use super::steps::{
+    dependency_order, fv_detail, handoff_detail, plan_detail, run_detail, stage_detail, stage_map,
+};
 use crate::command_error::{CommandError, ExitStatus, settings_error};
 use crate::context::CommandContext;
 use crate::settings::EnvSnapshot;
 
 /// The steps before the stages: error-analysis, implementation-planning, approve.
 const STEPS_BEFORE_STAGES: usize = 3;
-/// The steps after the stages: final-verification.
-const STEPS_AFTER_STAGES: usize = 1;
+/// The steps after the stages: final-verification, release-handoff.
+const STEPS_AFTER_STAGES: usize = 2;
 
 /// The demo being driven: where it is, the steps done so far.
 struct Driver<'a> {
@@ -40,6 +42,8 @@ struct Driver<'a> {
     demo: &'a Demo,
     env: EnvSnapshot,
     rows: Vec<Row>,
+    /// The PR body the hand-off wrote (absolute).
+    pr_body: Option<PathBuf>,
     step: usize,
     steps: usize,
 }
@@ -65,11 +69,12 @@ pub(super) fn run(ctx: &CommandContext, demo: &Demo) -> Result<ExitStatus, Comma
             .clone()
             .with(OKSTRA_HOME, &demo.home.display().to_string()),
         rows: Vec::new(),
+        pr_body: None,
         step: 0,
         steps: STEPS_BEFORE_STAGES + STAGES.len() + STEPS_AFTER_STAGES,
     };
     let status = d.drive(&missing)?;
-    print_closing(ctx, demo, &d.rows, started.elapsed());
+    print_closing(ctx, demo, &d.rows, d.pr_body.as_deref(), started.elapsed());
     if let Some(program) = missing.first() {
         return Err(CommandError::user_message(format!(
             "`{program}` is not on PATH: the sample project's tests (`{TEST_COMMAND}`) need it, \
@@ -140,6 +145,14 @@ impl Driver<'_> {
         if let Some(stop) = self.record("final-verification", &fv, &fv_detail(&fv)) {
             return Ok(stop);
         }
+        let handoff = self.run_type(TaskType::ReleaseHandoff, Some("handoff-writer"), None)?;
+        self.pr_body = handoff
+            .handoff
+            .as_ref()
+            .map(|h| self.demo.project.join(&h.pr_body_path));
+        if let Some(stop) = self.record("release-handoff", &handoff, &handoff_detail(&handoff)) {
+            return Ok(stop);
+        }
         Ok(ExitStatus::Success)
     }
 
@@ -190,6 +203,8 @@ impl Driver<'_> {
             base_ref: Some("main".to_owned()),
             env: self.env.vars().clone(),
             sink: silent(),
+            // The hand-off writes the PR body and pushes nothing: no `--push`, no `--open-pr`.
+            handoff: None,
             stage: stage.map(|(n, _)| StageAsk {
                 plan: None,
                 cwd: self.demo.project.clone(),
