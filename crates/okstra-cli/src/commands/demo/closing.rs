@@ -53,8 +53,8 @@ impl Row {
 }
 
 /// Prints the closing part on stdout: the table of the runs with their reports, the PR body
-/// the hand-off wrote, that replay answered, the whole demo's wall time, the command that validates each run and the one that
-/// removes the folder.
+/// the hand-off wrote, that replay answered, the whole demo's wall time, the command that
+/// validates each run and the one that removes the folder.
 pub(super) fn print_closing(
     ctx: &CommandContext,
     demo: &Demo,
