@@ -315,6 +315,12 @@ fn without_python3_the_demo_says_so_and_stops_before_implementation() {
         "{out}"
     );
     assert!(out.stderr.contains("okstra demo --only analysis"), "{out}");
+    // Said first, before any run.
+    let warned = out
+        .stderr
+        .find("warning: python3 not on PATH: the demo will stop before implementation")
+        .unwrap_or_else(|| panic!("no early warning: {out}"));
+    assert!(warned < out.stderr.find("[1/8]").unwrap(), "{out}");
     // Analysis and planning ran, the plan is approved; no stage was started.
     let rows = table(&out);
     let names: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();

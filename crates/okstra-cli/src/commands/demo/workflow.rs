@@ -61,6 +61,13 @@ pub(super) fn run(ctx: &CommandContext, demo: &Demo) -> Result<ExitStatus, Comma
         "the workers are REPLAY workers: scripted answers from fixtures, not models — no network, no credentials",
     );
     let missing = missing_programs(&ctx.env);
+    if !missing.is_empty() {
+        ctx.ui.warn(&format!(
+            "{} not on PATH: the demo will stop before implementation (the sample project's \
+             tests need it)",
+            missing.join(", ")
+        ));
+    }
     let mut d = Driver {
         ctx,
         demo,
