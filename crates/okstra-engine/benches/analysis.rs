@@ -34,7 +34,7 @@ use okstra_engine::RunSummary;
 use serde_json::json;
 use support::{BenchProject, fake, percentile};
 
-const FIXTURE: &str = include_str!("../../okstra-cli/demo/fixture.json");
+const FIXTURE: &str = include_str!("../../okstra-cli/demo/fixtures/analysis.json");
 const DEMO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../okstra-cli/demo/project");
 
 fn setup() -> BenchProject {

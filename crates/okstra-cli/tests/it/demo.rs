@@ -1,5 +1,6 @@
-//! `okstra demo`'s whole terminal output: the progress lines in the README's words, the run's
-//! summary once (absolute paths), and closing commands that work where the user stands.
+//! The short demo's (`okstra demo --only analysis`) whole terminal output: the progress lines
+//! in the README's words, the run's summary once (absolute paths), and closing commands that
+//! work where the user stands. The whole workflow's demo is `demo_workflow`.
 
 use okstra_test_support::{CommandOutput, TestEnv};
 
@@ -39,7 +40,10 @@ fn sh(env: &TestEnv, dir: &std::path::Path, line: &str) -> CommandOutput {
 fn the_demo_shows_steps_a_summary_once_and_commands_that_work() {
     let env = TestEnv::new();
     let dir = env.root().join("demo");
-    let out = run_guarded(&env, okstra_cmd(&env, &["demo", dir.to_str().unwrap()]));
+    let out = run_guarded(
+        &env,
+        okstra_cmd(&env, &["demo", dir.to_str().unwrap(), "--only", "analysis"]),
+    );
     assert_eq!(out.code, Some(0), "{out}");
     insta::with_settings!({filters => vec![
         (r"\b\d+\.\ds\b", "[DUR]"),
@@ -87,7 +91,10 @@ fn the_validate_command_names_okstra_when_it_is_on_path() {
     std::os::unix::fs::symlink(okstra_bin(), bin.join("okstra")).unwrap();
     env.prepend_path(&bin);
     let dir = env.root().join("demo");
-    let out = run_guarded(&env, okstra_cmd(&env, &["demo", dir.to_str().unwrap()]));
+    let out = run_guarded(
+        &env,
+        okstra_cmd(&env, &["demo", dir.to_str().unwrap(), "--only", "analysis"]),
+    );
     assert_eq!(out.code, Some(0), "{out}");
     let validate = out
         .stderr_normalized()
@@ -111,7 +118,10 @@ fn the_validate_command_names_okstra_when_it_is_on_path() {
     .unwrap();
     env.prepend_path(&other);
     let dir = env.root().join("demo2");
-    let out = run_guarded(&env, okstra_cmd(&env, &["demo", dir.to_str().unwrap()]));
+    let out = run_guarded(
+        &env,
+        okstra_cmd(&env, &["demo", dir.to_str().unwrap(), "--only", "analysis"]),
+    );
     assert_eq!(out.code, Some(0), "{out}");
     assert!(
         out.stderr_normalized().contains(" [OKSTRA] validate [RUN]"),

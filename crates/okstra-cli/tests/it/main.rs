@@ -8,6 +8,7 @@ mod common;
 mod ctl;
 mod data_out;
 mod demo;
+mod demo_workflow;
 mod doctor;
 mod final_verification;
 mod final_verification_outside_git;

@@ -25,7 +25,7 @@ use crate::common::{Ask, Fixture};
 
 const DEMO_FIXTURE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../okstra-cli/demo/fixture.json"
+    "/../okstra-cli/demo/fixtures/analysis.json"
 );
 
 const FINDINGS: &str = "Found it.\n```json\n{\"findings\": [{\"id\": \"A-1\", \"title\": \"Total rounds down\", \"severity\": \"high\", \"evidence\": [\"README.md:1\"], \"claim\": \"c\", \"reasoning\": \"r\"}], \"summary\": \"s\"}\n```";
