@@ -2,8 +2,9 @@
 //! the stages implemented test-first in dependency order with the sample project's real
 //! `unittest` suite run by okstra (validation and TDD proof), the closing table whose report
 //! paths exist, `okstra validate` passing on every run it made (with the commands it
-//! printed), the wall-time bound; and the stop before implementation when `python3` is not on
-//! PATH.
+//! printed), the wall-time bound, then the same task handed off again with `--push` to a local
+//! bare `origin` (which gets every stage's commits); and the stop before implementation when
+//! `python3` is not on PATH.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -285,6 +286,60 @@ fn the_whole_workflow_runs_test_first_in_order_and_every_run_validates() {
     );
     assert_eq!(data["handoff"]["push"]["status"], "not-asked", "{data}");
     assert_eq!(git(&dir.join("shop"), &["remote"]), "");
+
+    // The same task handed off again with `--push`, to a local bare repository as `origin`:
+    // the whole way from planning to a pushed branch that has every stage's commits.
+    let shop = dir.join("shop");
+    let origin = env.root().join("origin.git");
+    git(
+        &env.root(),
+        &["init", "-q", "--bare", origin.to_str().unwrap()],
+    );
+    git(
+        &shop,
+        &["remote", "add", "origin", origin.to_str().unwrap()],
+    );
+    let project_json = shop.join(".okstra/project.json");
+    let mut project: Value =
+        serde_json::from_str(&fs_err::read_to_string(&project_json).unwrap()).unwrap();
+    project["roles"]["report-writer"] = "handoff-writer".into();
+    fs_err::write(&project_json, project.to_string()).unwrap();
+    let mut push = okstra_cmd(
+        &env,
+        &[
+            "run",
+            "release-handoff",
+            "--task",
+            "checkout/cent-short",
+            "--push",
+        ],
+    );
+    push.current_dir(&shop)
+        .env("OKSTRA_HOME", dir.join("okstra-home"));
+    let pushed = run_guarded(&env, push);
+    assert_eq!(pushed.code, Some(0), "{pushed}");
+    let remote_head = git(&origin, &["rev-parse", &format!("refs/heads/{branch}")]);
+    assert_eq!(remote_head, record["verifiedHead"].as_str().unwrap());
+    for n in 1..=3 {
+        let c = read_json(&task.join(format!("runs/implementation/carry/stage-{n}.json")));
+        for commit in c["commits"].as_array().unwrap() {
+            let sha = commit["sha"].as_str().unwrap();
+            assert_eq!(
+                git(&origin, &["merge-base", "--is-ancestor", sha, branch]),
+                "",
+                "stage {n}'s {sha} is in the pushed branch"
+            );
+        }
+    }
+    let data = read_json(
+        &task.join("runs/release-handoff/reports/final-report-release-handoff-2.data.json"),
+    );
+    assert_eq!(data["handoff"]["push"]["status"], "pushed", "{data}");
+    let manifest = task.join("runs/release-handoff/manifests/run-manifest-release-handoff-2.json");
+    let mut validate = okstra_cmd(&env, &["validate", manifest.to_str().unwrap()]);
+    validate.env("OKSTRA_HOME", dir.join("okstra-home"));
+    let valid = run_guarded(&env, validate);
+    assert_eq!(valid.code, Some(0), "{valid}");
 
     // The printed remove command removes the folder.
     let rm = out
