@@ -100,6 +100,9 @@ fn shorten(message: &str) -> String {
 }
 
 #[cfg(test)]
+pub(crate) mod drift;
+
+#[cfg(test)]
 mod tests {
     use serde_json::json;
 

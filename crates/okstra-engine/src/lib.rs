@@ -37,6 +37,7 @@ mod registry;
 mod report_file;
 mod run;
 mod runs;
+mod seq_files;
 mod timer;
 mod tmp;
 mod validate;

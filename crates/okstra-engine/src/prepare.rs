@@ -278,31 +278,10 @@ pub(crate) fn allocate_seq(
         return Ok(seq);
     }
     let dir = task.run(task_type, RunSeq::FIRST, stage).manifests_dir();
-    let prefix = format!("run-manifest-{task_type}-");
-    let mut max = 0u32;
-    match fs_err::read_dir(&dir) {
-        Ok(entries) => {
-            for entry in entries {
-                let entry = entry.map_err(PathError::at(&dir))?;
-                let name = entry.file_name().to_string_lossy().into_owned();
-                if let Some(n) = name
-                    .strip_prefix(&prefix)
-                    .and_then(|rest| rest.strip_suffix(".json"))
-                    .and_then(|n| n.parse::<u32>().ok())
-                {
-                    max = max.max(n);
-                }
-            }
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => {
-            return Err(PathError {
-                path: dir,
-                source: e,
-            }
-            .into());
-        }
-    }
+    let max =
+        crate::seq_files::numbered_files(&dir, &format!("run-manifest-{task_type}-"), ".json")?
+            .last()
+            .map_or(0, |(n, _)| *n);
     Ok(RunSeq::new(max.saturating_add(1)).unwrap_or(RunSeq::FIRST))
 }
 

@@ -56,59 +56,22 @@ pub fn check_verdicts_answer(text: &str) -> Result<VerdictsBlock, FindingsAnswer
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// Set to exactly `1` to rewrite a stale committed schema; the test still fails that time
-    /// (saying so), so a rewrite is never silent. Any other value is ignored.
-    const UPDATE_VAR: &str = "OKSTRA_UPDATE_SCHEMAS";
+    use crate::schema::drift::{assert_committed, generated};
 
     #[test]
     fn committed_schemas_match_the_types() {
-        let update = std::env::var_os(UPDATE_VAR).is_some_and(|v| v == "1");
-        let mut rewritten = Vec::new();
-        for (name, committed, generated) in [
+        assert_committed(&[
             (
                 "findings-block.schema.json",
                 FINDINGS_SCHEMA,
-                schemars::schema_for!(FindingsBlock),
+                generated::<FindingsBlock>(),
             ),
             (
                 "verdicts-block.schema.json",
                 VERDICTS_SCHEMA,
-                schemars::schema_for!(VerdictsBlock),
+                generated::<VerdictsBlock>(),
             ),
-        ] {
-            let mut text = serde_json::to_string_pretty(&generated).expect("schema");
-            text.push('\n');
-            if committed == text {
-                continue;
-            }
-            if update {
-                let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                    .join("schemas")
-                    .join(name);
-                fs_write(&path, &text);
-                rewritten.push(format!("schemas/{name}"));
-                continue;
-            }
-            assert_eq!(
-                committed, text,
-                "schemas/{name} drifted from the Rust types: rerun this test with {UPDATE_VAR}=1"
-            );
-        }
-        assert!(
-            rewritten.is_empty(),
-            "rewrote {}, which had drifted from the Rust types ({UPDATE_VAR}=1); \
-             review and commit them, then rerun without {UPDATE_VAR}",
-            rewritten.join(", ")
-        );
-    }
-
-    #[expect(
-        clippy::disallowed_methods,
-        reason = "a test refreshing a committed file on request"
-    )]
-    fn fs_write(path: &std::path::Path, text: &str) {
-        std::fs::write(path, text).expect("write schema");
+        ]);
     }
 
     #[test]

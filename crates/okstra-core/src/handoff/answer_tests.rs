@@ -2,42 +2,19 @@
 //! is an exact instance of it, and each refusal says what is wrong.
 
 use super::*;
+use crate::schema::drift::{assert_committed, generated};
 use serde_json::Value;
 
 use crate::findings::contract::decode_block;
 use crate::prompt::HANDOFF_CONTRACT;
 
-/// Set to exactly `1` to rewrite a stale committed schema; the test still fails that time.
-const UPDATE_VAR: &str = "OKSTRA_UPDATE_SCHEMAS";
-
-#[expect(
-    clippy::disallowed_methods,
-    reason = "a test refreshing a committed file on request"
-)]
-fn fs_write(path: &std::path::Path, text: &str) {
-    std::fs::write(path, text).expect("write schema");
-}
-
 #[test]
 fn the_committed_schema_matches_the_type() {
-    let name = "handoff-block.schema.json";
-    let mut text =
-        serde_json::to_string_pretty(&schemars::schema_for!(HandoffBlock)).expect("schema");
-    text.push('\n');
-    if HANDOFF_SCHEMA == text {
-        return;
-    }
-    if std::env::var_os(UPDATE_VAR).is_some_and(|v| v == "1") {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("schemas")
-            .join(name);
-        fs_write(&path, &text);
-        panic!("rewrote schemas/{name}, which had drifted from the type; review and commit it");
-    }
-    assert_eq!(
-        HANDOFF_SCHEMA, text,
-        "schemas/{name} drifted from the type: rerun this test with {UPDATE_VAR}=1"
-    );
+    assert_committed(&[(
+        "handoff-block.schema.json",
+        HANDOFF_SCHEMA,
+        generated::<HandoffBlock>(),
+    )]);
 }
 
 #[test]

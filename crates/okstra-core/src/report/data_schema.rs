@@ -27,39 +27,16 @@ mod tests {
     use crate::config::Language;
     use crate::report::data::ReportData;
     use crate::report::fixture;
+    use crate::schema::drift::{assert_committed, generated};
     use crate::task_type::TaskType;
-
-    /// Set to exactly `1` to rewrite the committed schema when it is stale; the test still
-    /// fails that time (saying so), so a rewrite is never silent. Any other value is ignored.
-    const UPDATE_VAR: &str = "OKSTRA_UPDATE_SCHEMAS";
-    const SCHEMA_PATH: &str = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/schemas/report-data.schema.json"
-    );
 
     #[test]
     fn committed_schema_is_current() {
-        let schema = schemars::schema_for!(ReportData);
-        let mut generated = serde_json::to_string_pretty(&schema).expect("a schema serializes");
-        generated.push('\n');
-        if generated == REPORT_DATA_SCHEMA {
-            return;
-        }
-        if std::env::var_os(UPDATE_VAR).is_some_and(|v| v == "1") {
-            #[expect(
-                clippy::disallowed_methods,
-                reason = "a test-only refresh of a committed source file, asked for explicitly"
-            )]
-            std::fs::write(SCHEMA_PATH, generated).expect("the schema file is writable");
-            panic!(
-                "{SCHEMA_PATH} was out of date with the ReportData types and has been rewritten \
-                 ({UPDATE_VAR}=1); review and commit it, then rerun without {UPDATE_VAR}"
-            );
-        }
-        panic!(
-            "{SCHEMA_PATH} is out of date with the ReportData types; refresh it with \
-             `{UPDATE_VAR}=1 cargo test -p okstra-core report::data_schema` and commit it"
-        );
+        assert_committed(&[(
+            "report-data.schema.json",
+            REPORT_DATA_SCHEMA,
+            generated::<ReportData>(),
+        )]);
     }
 
     fn fixture_value() -> serde_json::Value {

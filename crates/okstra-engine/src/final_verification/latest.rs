@@ -53,32 +53,12 @@ pub(crate) fn parse_record(text: &str) -> Result<FinalVerificationRecord, Docume
     Ok(record)
 }
 
-/// Returns the seqs of the records in `dir` (none when it is missing).
+/// Returns the seqs of the records in `dir` (none when it is missing), in seq order.
 fn record_seqs(dir: &Path) -> Result<Vec<RunSeq>, PathError> {
-    let entries = match fs_err::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => {
-            return Err(PathError {
-                path: dir.to_path_buf(),
-                source: e,
-            });
-        }
-    };
-    let mut seqs = Vec::new();
-    for entry in entries {
-        let entry = entry.map_err(PathError::at(dir))?;
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if let Some(seq) = name
-            .strip_prefix(PREFIX)
-            .and_then(|rest| rest.strip_suffix(".json"))
-            .and_then(|n| n.parse::<u32>().ok())
-            .and_then(|n| RunSeq::new(n).ok())
-        {
-            seqs.push(seq);
-        }
-    }
-    Ok(seqs)
+    Ok(crate::seq_files::numbered_files(dir, PREFIX, ".json")?
+        .into_iter()
+        .filter_map(|(n, _)| RunSeq::new(n).ok())
+        .collect())
 }
 
 #[cfg(test)]

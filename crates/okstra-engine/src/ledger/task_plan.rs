@@ -75,24 +75,7 @@ fn planning_manifests(task: &TaskPaths) -> Result<Vec<PathBuf>, LedgerError> {
         .run(TaskType::ImplementationPlanning, RunSeq::FIRST, None)
         .manifests_dir();
     let prefix = format!("run-manifest-{}-", TaskType::ImplementationPlanning);
-    let mut found: Vec<(u32, PathBuf)> = Vec::new();
-    let entries = match fs_err::read_dir(&dir) {
-        Ok(entries) => entries,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(crate::errors::PathError::at(&dir)(e).into()),
-    };
-    for entry in entries {
-        let entry = entry.map_err(crate::errors::PathError::at(&dir))?;
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if let Some(seq) = name
-            .strip_prefix(&prefix)
-            .and_then(|rest| rest.strip_suffix(".json"))
-            .and_then(|n| n.parse::<u32>().ok())
-        {
-            found.push((seq, entry.path()));
-        }
-    }
-    found.sort();
+    let found = crate::seq_files::numbered_files(&dir, &prefix, ".json")?;
     Ok(found.into_iter().map(|(_, path)| path).collect())
 }
 

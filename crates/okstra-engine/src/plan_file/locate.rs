@@ -105,32 +105,13 @@ fn task_run(task: &TaskPaths, seq: RunSeq) -> okstra_core::run_paths::RunPaths {
 }
 
 /// Returns the seqs of the implementation-planning manifests in `dir` (none when it is
-/// missing).
+/// missing), in seq order.
 fn manifest_seqs(dir: &Path) -> Result<Vec<u32>, PathError> {
     let prefix = format!("run-manifest-{}-", TaskType::ImplementationPlanning);
-    let entries = match fs_err::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => {
-            return Err(PathError {
-                path: dir.to_path_buf(),
-                source: e,
-            });
-        }
-    };
-    let mut seqs = Vec::new();
-    for entry in entries {
-        let entry = entry.map_err(PathError::at(dir))?;
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if let Some(n) = name
-            .strip_prefix(&prefix)
-            .and_then(|rest| rest.strip_suffix(".json"))
-            .and_then(|n| n.parse::<u32>().ok())
-        {
-            seqs.push(n);
-        }
-    }
-    Ok(seqs)
+    Ok(crate::seq_files::numbered_files(dir, &prefix, ".json")?
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect())
 }
 
 /// Returns the plan files of a run: its report data and markdown, whichever exist.

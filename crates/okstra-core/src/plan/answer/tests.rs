@@ -7,59 +7,22 @@ use super::*;
 use crate::findings::model::Verdict;
 use crate::plan::check::{At, Rule};
 use crate::prompt::PLAN_NARRATIVE_CONTRACT;
-
-/// Set to exactly `1` to rewrite a stale committed schema; the test still fails that time
-/// (saying so), so a rewrite is never silent. Any other value is ignored.
-const UPDATE_VAR: &str = "OKSTRA_UPDATE_SCHEMAS";
-
-#[expect(
-    clippy::disallowed_methods,
-    reason = "a test refreshing a committed file on request"
-)]
-fn fs_write(path: &std::path::Path, text: &str) {
-    std::fs::write(path, text).expect("write schema");
-}
+use crate::schema::drift::{assert_committed, generated};
 
 #[test]
 fn committed_schemas_match_the_types() {
-    let update = std::env::var_os(UPDATE_VAR).is_some_and(|v| v == "1");
-    let mut rewritten = Vec::new();
-    for (name, committed, generated) in [
+    assert_committed(&[
         (
             "plan-narrative-block.schema.json",
             PLAN_NARRATIVE_SCHEMA,
-            schemars::schema_for!(PlanNarrativeBlock),
+            generated::<PlanNarrativeBlock>(),
         ),
         (
             "plan-verdicts-block.schema.json",
             PLAN_VERDICTS_SCHEMA,
-            schemars::schema_for!(PlanVerdictsBlock),
+            generated::<PlanVerdictsBlock>(),
         ),
-    ] {
-        let mut text = serde_json::to_string_pretty(&generated).expect("schema");
-        text.push('\n');
-        if committed == text {
-            continue;
-        }
-        if update {
-            let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("schemas")
-                .join(name);
-            fs_write(&path, &text);
-            rewritten.push(format!("schemas/{name}"));
-            continue;
-        }
-        assert_eq!(
-            committed, text,
-            "schemas/{name} drifted from the Rust types: rerun this test with {UPDATE_VAR}=1"
-        );
-    }
-    assert!(
-        rewritten.is_empty(),
-        "rewrote {}, which had drifted from the Rust types ({UPDATE_VAR}=1); review and commit \
-         them, then rerun without {UPDATE_VAR}",
-        rewritten.join(", ")
-    );
+    ]);
 }
 
 #[test]
