@@ -14,6 +14,9 @@ impl From<HandoffError> for CommandError {
             HandoffError::NotAccepted { .. } => {
                 "fix what it found through `okstra run implementation --stage N --redo` (or a revised plan), then run final-verification again"
             }
+            HandoffError::RunNotCompleted { .. } => {
+                "finish it with `okstra resume <run>`, or run `okstra run final-verification --task <group>/<id>` again"
+            }
             HandoffError::HeadMoved { .. } => {
                 "run `okstra run final-verification --task <group>/<id>` again so it verifies the branch as it is now"
             }

@@ -101,6 +101,25 @@ fn planning_to_stages_to_accepted_verification_to_a_pushed_hand_off() {
     let branch = record["taskBranch"].as_str().unwrap().to_owned();
     let head = record["verifiedHead"].as_str().unwrap().to_owned();
 
+    // A verification whose run did not end `completed` (its report failed, or it was
+    // interrupted after its verdict) hands nothing off.
+    let manifest = run_dir(&env, TASK, "final-verification")
+        .join("manifests/run-manifest-final-verification-1.json");
+    let completed = fs_err::read_to_string(&manifest).unwrap();
+    let mut failed: Value = serde_json::from_str(&completed).unwrap();
+    failed["status"] = json!("failed");
+    fs_err::write(&manifest, failed.to_string()).unwrap();
+    let refused = okstra(&env, &["run", "release-handoff", "--task", TASK]);
+    assert_eq!(refused.code, Some(2), "{refused}");
+    assert!(
+        refused
+            .stderr
+            .contains("but its run ended failed, not completed"),
+        "{refused}"
+    );
+    assert!(refused.stderr.contains("okstra resume"), "{refused}");
+    fs_err::write(&manifest, completed).unwrap();
+
     let out = run_guarded(
         &env,
         okstra_cmd(&env, &["run", "release-handoff", "--task", TASK]),

@@ -25,6 +25,16 @@ pub enum HandoffError {
         reasons: Vec<String>,
     },
     #[error(
+        "final verification {run_id} (seq {seq}) of task {task_key} accepted, but its run ended \
+         {status}, not completed: its verdict is not final"
+    )]
+    RunNotCompleted {
+        task_key: String,
+        run_id: String,
+        seq: u32,
+        status: String,
+    },
+    #[error(
         "the task branch {branch} moved since final verification {run_id} (seq {seq}) verified {}: {}",
         short(verified),
         moved_text(head, commits)

@@ -7,6 +7,7 @@ use std::path::Path;
 
 use okstra_core::final_verification::{FinalVerdict, FinalVerificationRecord};
 use okstra_core::run_paths::{RunPaths, TaskPaths};
+use okstra_core::status::RunStatus;
 
 use super::error::HandoffError;
 use crate::final_verification::latest_final_verification;
@@ -39,6 +40,23 @@ pub(crate) fn check_ready(
             seq: record.run_seq,
             verdict: record.verdict.to_string(),
             reasons: record.reasons.clone(),
+        });
+    }
+    // The record is written before the run's report: a run that then failed or was
+    // interrupted did not finish verifying. (A record with no manifest beside it is judged by
+    // itself; `okstra validate` is what checks a run's files belong together.)
+    let manifest = paths.manifest();
+    let status = if manifest.is_file() {
+        Some(crate::runs::load_manifest(&manifest)?.status)
+    } else {
+        None
+    };
+    if let Some(status) = status.filter(|s| *s != RunStatus::Completed) {
+        return Err(HandoffError::RunNotCompleted {
+            task_key: task_key.to_owned(),
+            run_id: record.run_id.clone(),
+            seq: record.run_seq,
+            status: status.to_string(),
         });
     }
     if record.task_branch.is_empty() || record.verified_head.is_empty() {

@@ -25,9 +25,10 @@ fn bounded(text: &str) -> String {
     format!("…{}", text.chars().skip(skip).collect::<String>())
 }
 
-/// Pushes `branch` of the repository at `repo` to `remote` under the same name.
-pub(crate) fn push_branch(repo: &Path, remote: &str, branch: &str) -> PushOutcome {
-    let refspec = format!("refs/heads/{branch}:refs/heads/{branch}");
+/// Pushes the commit `head` — the one final verification accepted — of the repository at
+/// `repo` to `remote` as `branch`: a commit added to the branch since is never pushed.
+pub(crate) fn push_branch(repo: &Path, remote: &str, branch: &str, head: &str) -> PushOutcome {
+    let refspec = format!("{head}:refs/heads/{branch}");
     let git = GitCommand::new(repo);
     let rejected = |message: String| PushOutcome::Rejected {
         remote: remote.to_owned(),

@@ -51,6 +51,10 @@ impl Run {
             &root.join(".okstra").join("project.json"),
         )?;
         let block = self.ask_handoff_writer(&ready, &stages, &findings).await?;
+        // Interrupted while the writer worked: nothing is written, pushed or opened.
+        if self.interrupted() {
+            return Ok(());
+        }
         let content = build_pr_content(&PrInputs {
             block: &block,
             verification: &ready.record,
@@ -65,7 +69,8 @@ impl Run {
         let ask = self.found.handoff.ask.clone().unwrap_or_default();
         let branch = ready.record.task_branch.clone();
         let push = if ask.push {
-            push_branch(&root, &ask.remote, &branch)
+            // The verified head itself, not whatever the branch points at by now.
+            push_branch(&root, &ask.remote, &branch, &ready.record.verified_head)
         } else {
             PushOutcome::NotAsked
         };
