@@ -27,6 +27,33 @@ impl From<FinalVerificationError> for CommandError {
             FinalVerificationError::PlanConflict { .. } => CommandError::user(err).hint(
                 "`okstra ledger show --task <group>/<id>` shows which plan the stages belong to",
             ),
+            FinalVerificationError::OffTaskBranch {
+                ref path,
+                ref branch,
+                ..
+            } => {
+                let fix = format!(
+                    "`git -C {} switch {branch}`, then run final verification again",
+                    path.display()
+                );
+                CommandError::user(err).hint(fix)
+            }
+            FinalVerificationError::DirtyTaskWorktree { .. } => CommandError::user(err).hint(
+                "commit or stash the changes in the task worktree, then run final verification again",
+            ),
+            FinalVerificationError::StageMergedBefore {
+                ref path,
+                ref before,
+                ..
+            } => {
+                let fix = format!(
+                    "move the task branch back to before okstra's stage merges — `git -C {} reset \
+                     --hard {before}` (the stages' commits stay on their own branches) — then run \
+                     final verification again",
+                    path.display()
+                );
+                CommandError::user(err).hint(fix)
+            }
             FinalVerificationError::TaskWorktree { .. } => CommandError::user(err).hint(
                 "commit or stash the changes in the task worktree, then run final verification \
                  again (the stages merged cleanly; nothing was lost)",

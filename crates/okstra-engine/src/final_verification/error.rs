@@ -39,6 +39,36 @@ pub enum FinalVerificationError {
         head: String,
         stderr: String,
     },
+    #[error(
+        "the task worktree {} is on {found}, not on the task branch {branch}: final verification \
+         merges the stages into the task branch",
+        path.display()
+    )]
+    OffTaskBranch {
+        path: PathBuf,
+        branch: String,
+        found: String,
+    },
+    #[error(
+        "the task worktree {} has uncommitted changes to tracked files ({}): final verification \
+         verifies commits, and they would be checked with these changes in the tree",
+        path.display(),
+        files.join(", ")
+    )]
+    DirtyTaskWorktree { path: PathBuf, files: Vec<String> },
+    #[error(
+        "the task branch {branch} already holds an earlier version of stage {stage} (merged by \
+         {merge_commit}); the stage was redone since, and final verification would verify both \
+         versions"
+    )]
+    StageMergedBefore {
+        path: PathBuf,
+        branch: String,
+        stage: u32,
+        merge_commit: String,
+        /// The task branch before okstra's first stage merge.
+        before: String,
+    },
     #[error(transparent)]
     Ledger(#[from] LedgerError),
     #[error(transparent)]

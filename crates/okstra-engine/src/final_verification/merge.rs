@@ -4,6 +4,12 @@
 //! task branch already contains is skipped, so a second run merges nothing. Only when every
 //! stage merged does the task worktree move, by `git merge --ff-only` to the last merge; a
 //! conflict names its files and leaves the task branch and its worktree as they were.
+//!
+//! Refused first, with nothing moved: a task worktree not on the task branch, one with
+//! uncommitted changes to tracked files (the commands would check them, the verdict would name
+//! only the commit), and a task branch that holds okstra's merge of an earlier version of a
+//! stage redone since (both versions would be verified; the fix names the commit before
+//! okstra's merges).
 
 use std::path::Path;
 
@@ -36,7 +42,9 @@ pub(crate) fn merge_stages(
     heads: &[DoneHead],
 ) -> Result<StagesMerge, FinalVerificationError> {
     let git = GitCommand::new(task_worktree);
+    check_task_worktree(&git, task_worktree, task_branch)?;
     let start = git.run(&["rev-parse", "HEAD"])?;
+    check_no_stage_merged_before(&git, task_worktree, task_branch, &start, heads)?;
     let mut acc = start.clone();
     let mut stages = Vec::with_capacity(heads.len());
     for done in heads {
@@ -88,6 +96,97 @@ pub(crate) fn merge_stages(
         }
     }
     Ok(StagesMerge::Merged { head: acc, stages })
+}
+
+/// Refuses a task worktree that is not on the task branch, or whose tracked files have
+/// uncommitted changes: what is merged and verified is the task branch's commits.
+fn check_task_worktree(
+    git: &GitCommand,
+    path: &Path,
+    branch: &str,
+) -> Result<(), FinalVerificationError> {
+    let found = git.output(&["symbolic-ref", "-q", "--short", "HEAD"])?;
+    let found = String::from_utf8_lossy(&found.stdout).trim().to_owned();
+    if found != branch {
+        return Err(FinalVerificationError::OffTaskBranch {
+            path: path.to_path_buf(),
+            branch: branch.to_owned(),
+            found: if found.is_empty() {
+                "a detached HEAD".to_owned()
+            } else {
+                format!("branch {found}")
+            },
+        });
+    }
+    let status = git.run(&["status", "--porcelain", "--untracked-files=no"])?;
+    let files: Vec<String> = status
+        .lines()
+        .filter_map(|l| l.get(3..))
+        .map(str::to_owned)
+        .collect();
+    if !files.is_empty() {
+        return Err(FinalVerificationError::DirtyTaskWorktree {
+            path: path.to_path_buf(),
+            files,
+        });
+    }
+    Ok(())
+}
+
+/// The subject prefix of okstra's stage merges.
+const MERGE_SUBJECT: &str = "okstra: merge stage ";
+
+/// Refuses a task branch that holds okstra's merge of an earlier version of a stage whose done
+/// head it does not contain (a stage redone after a verification merged it): merging the new
+/// version too would verify both.
+fn check_no_stage_merged_before(
+    git: &GitCommand,
+    path: &Path,
+    branch: &str,
+    start: &str,
+    heads: &[DoneHead],
+) -> Result<(), FinalVerificationError> {
+    // okstra's merges on the branch's first-parent line, oldest first: `<merge> <first parent>
+    // <subject>`.
+    let log = git.run(&[
+        "log",
+        "--first-parent",
+        "--reverse",
+        "--format=%H %P%x00%s",
+        "--end-of-options",
+        start,
+    ])?;
+    let merges: Vec<(String, String, String)> = log
+        .lines()
+        .filter_map(|line| {
+            let (ids, subject) = line.split_once('\0')?;
+            subject.starts_with(MERGE_SUBJECT).then(|| {
+                let mut ids = ids.split(' ');
+                let commit = ids.next().unwrap_or_default().to_owned();
+                let parent = ids.next().unwrap_or_default().to_owned();
+                (commit, parent, subject.to_owned())
+            })
+        })
+        .collect();
+    let Some((_, before, _)) = merges.first() else {
+        return Ok(());
+    };
+    for done in heads {
+        if is_ancestor(git, &done.head, start)? {
+            continue;
+        }
+        let ours = format!("{MERGE_SUBJECT}{} (", done.stage);
+        if let Some((commit, _, _)) = merges.iter().find(|(_, _, s)| s.starts_with(&ours)) {
+            return Err(FinalVerificationError::StageMergedBefore {
+                path: path.to_path_buf(),
+                branch: branch.to_owned(),
+                stage: done.stage,
+                merge_commit: commit.clone(),
+                before: before.clone(),
+            });
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -176,5 +275,57 @@ mod tests {
         assert_eq!(git(&dir, &["rev-parse", "HEAD"]), before);
         assert_eq!(git(&dir, &["status", "--porcelain"]), "");
         assert!(!dir.join("shared.txt").exists());
+    }
+
+    #[test]
+    fn a_worktree_off_the_task_branch_or_with_changes_is_refused_and_nothing_moves() {
+        let (_tmp, dir) = repo();
+        let s1 = stage(&dir, 1, "main", "one.txt", "1\n");
+        let before = git(&dir, &["rev-parse", "main"]);
+        git(&dir, &["checkout", "-q", "--detach"]);
+        let err = merge_stages(&dir, "main", std::slice::from_ref(&s1)).unwrap_err();
+        assert!(
+            matches!(&err, FinalVerificationError::OffTaskBranch { found, .. } if found == "a detached HEAD"),
+            "{err}"
+        );
+        git(&dir, &["checkout", "-q", "-b", "other"]);
+        let err = merge_stages(&dir, "main", std::slice::from_ref(&s1)).unwrap_err();
+        assert!(err.to_string().contains("is on branch other"), "{err}");
+        git(&dir, &["checkout", "-q", "main"]);
+        fs_err::write(dir.join("README.md"), "changed, not committed\n").unwrap();
+        let err = merge_stages(&dir, "main", std::slice::from_ref(&s1)).unwrap_err();
+        assert!(
+            matches!(&err, FinalVerificationError::DirtyTaskWorktree { files, .. } if files == &["README.md"]),
+            "{err}"
+        );
+        assert_eq!(git(&dir, &["rev-parse", "main"]), before);
+    }
+
+    #[test]
+    fn a_stage_redone_after_its_merge_is_refused_with_the_branch_before_the_merges() {
+        let (_tmp, dir) = repo();
+        let before = git(&dir, &["rev-parse", "main"]);
+        let s1 = stage(&dir, 1, "main", "one.txt", "1\n");
+        let s2 = stage(&dir, 2, "main", "two.txt", "2\n");
+        let StagesMerge::Merged { head, .. } =
+            merge_stages(&dir, "main", &[s1.clone(), s2.clone()]).unwrap()
+        else {
+            panic!("the stages merge");
+        };
+        // Stage 2 redone from its base: a new head the task branch does not contain.
+        git(&dir, &["branch", "-q", "-D", "main-stage-2"]);
+        let redone = stage(&dir, 2, &before, "two.txt", "2, redone\n");
+        let err = merge_stages(&dir, "main", &[s1, redone]).unwrap_err();
+        let FinalVerificationError::StageMergedBefore {
+            stage,
+            before: found_before,
+            ..
+        } = &err
+        else {
+            panic!("{err}");
+        };
+        assert_eq!(*stage, 2);
+        assert_eq!(*found_before, before);
+        assert_eq!(git(&dir, &["rev-parse", "main"]), head, "nothing moved");
     }
 }
