@@ -128,3 +128,28 @@ fn the_validate_command_names_okstra_when_it_is_on_path() {
         "{out}"
     );
 }
+
+#[test]
+fn the_demo_refuses_a_folder_that_is_not_empty_or_not_a_folder() {
+    let env = TestEnv::new();
+    let full = env.root().join("full");
+    fs_err::create_dir_all(&full).unwrap();
+    fs_err::write(full.join("keep.txt"), "mine\n").unwrap();
+    let file = env.root().join("a-file");
+    fs_err::write(&file, "mine\n").unwrap();
+    for (dir, says) in [(&full, "is not empty"), (&file, "is not a folder")] {
+        let out = run_guarded(&env, okstra_cmd(&env, &["demo", dir.to_str().unwrap()]));
+        assert_eq!(out.code, Some(2), "{out}");
+        assert!(out.stderr.contains(says), "{out}");
+        assert!(
+            out.stderr
+                .contains("hint: run `okstra demo` with no folder"),
+            "{out}"
+        );
+    }
+    assert_eq!(
+        fs_err::read_to_string(full.join("keep.txt")).unwrap(),
+        "mine\n"
+    );
+    assert_eq!(fs_err::read_to_string(&file).unwrap(), "mine\n");
+}

@@ -106,6 +106,13 @@ pub(super) fn make(ctx: &CommandContext, dir: Option<&Path>) -> Result<Demo, Com
                 .join(format!("okstra-demo-{}", ulid_suffix())),
         ),
     };
+    if dir.exists() && !dir.is_dir() {
+        return Err(CommandError::user_message(format!(
+            "{} is not a folder: the demo needs an empty or new folder",
+            dir.display()
+        ))
+        .hint("run `okstra demo` with no folder, or name a new one"));
+    }
     if dir.exists()
         && fs_err::read_dir(&dir)
             .map_err(CommandError::internal)?
