@@ -17,7 +17,7 @@ pub use cache::{CARRY_CACHE_FILE, CARRY_CACHE_KIND, CachedCarry, CarryCache, Fil
 pub use facts::CarryFacts;
 pub use probe::{
     CarryHead, CarryProbe, CarryStage, FAILED_CARRY_STATUSES, HEAD_FIELDS, ProbeError, Truthy,
-    probe_carry,
+    db_gate_word, probe_carry,
 };
 pub use scan::{
     CarryFile, CarryUnreadable, ProbedCarry, is_carry_file_name, probe_carries, sort_carries,

@@ -454,6 +454,17 @@ lenient!(CommitsValue, Option<Truthy>, default: None,
     seq(seq) => last_commit(&mut seq)?,
     map(map) => { skip_map(&mut map)?; None });
 
+/// Returns a carry's DB gate as a lower-case word: okstra's `dbGate.status`, or the original
+/// okstra's `dbGate` string (`"UNVERIFIED"`); `None` when the carry records none. Final
+/// verification and the hand-off both refuse a stage whose word is `unverified`.
+pub fn db_gate_word(carry: &serde_json::Value) -> Option<String> {
+    let gate = carry.get("dbGate")?;
+    gate.get("status")
+        .and_then(serde_json::Value::as_str)
+        .or_else(|| gate.as_str())
+        .map(str::to_ascii_lowercase)
+}
+
 #[cfg(test)]
 #[path = "probe_tests.rs"]
 mod tests;

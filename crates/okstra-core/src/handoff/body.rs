@@ -25,7 +25,7 @@ pub struct HandoffStage {
     /// `stageCommitRange` of the carry, when it has one.
     pub range: Option<(String, String)>,
     pub commits: Vec<StageCommit>,
-    /// `dbGate.status` when the carry records one.
+    /// The carry's DB gate, lower case (`crate::carry::db_gate_word`), when it records one.
     pub db_gate: Option<String>,
 }
 
@@ -56,7 +56,7 @@ pub fn stage_of_carry(text: &str, file_stage: Option<u32>) -> Option<HandoffStag
                 .collect()
         })
         .unwrap_or_default();
-    let db_gate = value.get("dbGate").and_then(|g| s(g, "status"));
+    let db_gate = crate::carry::db_gate_word(&value);
     Some(HandoffStage {
         stage,
         range,

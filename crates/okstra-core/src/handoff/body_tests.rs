@@ -75,6 +75,9 @@ fn the_body_holds_stages_commits_evidence_findings_and_cost() {
     let stages = vec![stage_of_carry(carry, None).unwrap()];
     assert_eq!(stages[0].commits.len(), 2);
     assert_eq!(stages[0].db_gate.as_deref(), Some("verified"));
+    // The original okstra's string form of the gate reads the same, in lower case.
+    let legacy = stage_of_carry(r#"{"stage": 2, "dbGate": "UNVERIFIED"}"#, None).unwrap();
+    assert_eq!(legacy.db_gate.as_deref(), Some("unverified"));
     // A carry of another shape still names its stage from the file name.
     assert_eq!(stage_of_carry("{}", Some(3)).unwrap().stage, 3);
     assert!(stage_of_carry("not json", Some(3)).is_none());

@@ -6,6 +6,7 @@
 use std::path::Path;
 
 use okstra_core::Stage;
+use okstra_core::carry::is_carry_file_name;
 use okstra_core::carry::probe::stage_in_file_name;
 use okstra_core::handoff::{HandoffStage, stage_of_carry};
 use okstra_core::ids::RunSeq;
@@ -34,28 +35,31 @@ pub(crate) fn read_stages(task: &TaskPaths) -> Result<Vec<HandoffStage>, PathErr
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(e) => return Err(PathError::at(&dir)(e)),
     };
-    let mut stages = Vec::new();
+    // Only the carry files okstra reads (`stage-*.json`, never a superseded plan's folder nor
+    // the probe cache), in name order, so that two files of one stage resolve the same way
+    // every time.
+    let mut found: Vec<(u32, String, HandoffStage)> = Vec::new();
     for entry in entries {
         let path = entry.map_err(PathError::at(&dir))?.path();
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
+        if !is_carry_file_name(&name) || !path.is_file() {
+            continue;
+        }
         let Some(file_stage) = stage_in_file_name(&name).and_then(|n| u32::try_from(n).ok()) else {
             continue;
         };
-        if !name.ends_with(".json") {
-            continue;
-        }
         if let Some(text) = read_optional(&path)?
             && let Some(stage) = stage_of_carry(&text, Some(file_stage))
         {
-            stages.push(stage);
+            found.push((stage.stage, name, stage));
         }
     }
-    stages.sort_by_key(|s| s.stage);
-    stages.dedup_by_key(|s| s.stage);
-    Ok(stages)
+    found.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+    found.dedup_by_key(|(n, _, _)| *n);
+    Ok(found.into_iter().map(|(_, _, stage)| stage).collect())
 }
 
 /// Returns the converged findings of the final verification's report, or `None` when it has

@@ -123,9 +123,7 @@ fn says_db_unverified(text: &str) -> bool {
     let Ok(value) = serde_json::from_str::<serde_json::Value>(text) else {
         return false;
     };
-    let gate = &value["dbGate"];
-    let word = gate["status"].as_str().or_else(|| gate.as_str());
-    word.is_some_and(|w| w.eq_ignore_ascii_case("unverified"))
+    okstra_core::carry::db_gate_word(&value).as_deref() == Some("unverified")
 }
 
 #[cfg(test)]
