@@ -124,12 +124,17 @@ fn item(text: &str) -> String {
 }
 
 /// Returns worker text that cannot change the PR body's structure: a line that would open a
-/// heading, a fence or an HTML block (a comment that hides the rest) is escaped.
+/// heading (`#`, or a setext underline of `=` / `-` that makes the line above one), a thematic
+/// break, a fence or an HTML block (a comment that hides the rest) is escaped.
 fn inert(text: &str) -> String {
     text.lines()
         .map(|line| {
             let t = line.trim_start();
-            if t.starts_with('#') || t.starts_with("```") || t.starts_with("~~~") {
+            if t.starts_with('#')
+                || t.starts_with("```")
+                || t.starts_with("~~~")
+                || is_underline_or_break(t)
+            {
                 format!("\\{t}")
             } else if let Some(rest) = t.strip_prefix('<') {
                 format!("&lt;{rest}")
@@ -139,6 +144,18 @@ fn inert(text: &str) -> String {
         })
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// Returns whether `line` (trimmed at its start) is a setext heading underline (`===`, `---`)
+/// or a thematic break (`***`, `___`, `- - -`).
+fn is_underline_or_break(line: &str) -> bool {
+    let marks: String = line.chars().filter(|c| !c.is_whitespace()).collect();
+    let Some(first) = marks.chars().next() else {
+        return false;
+    };
+    matches!(first, '=' | '-' | '*' | '_')
+        && marks.chars().all(|c| c == first)
+        && (first == '=' || first == '-' || marks.len() >= 3)
 }
 
 /// Returns text safe in a markdown table cell: one line, `|` escaped.

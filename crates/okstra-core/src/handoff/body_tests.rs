@@ -209,7 +209,8 @@ fn the_writers_text_is_bounded() {
 fn worker_text_cannot_add_headings_fences_or_comments() {
     let block = HandoffBlock {
         title: "t".into(),
-        summary: "Fine.\n## Checklist\n```\n<!-- hide the rest".into(),
+        summary: "Fine.\n## Checklist\nTesting\n-------\nAlso\n===\n***\n- a real item\n```\n<!-- hide the rest"
+            .into(),
         changes: vec!["# not a heading".into()],
         risks: vec![],
     };
@@ -224,7 +225,7 @@ fn worker_text_cannot_add_headings_fences_or_comments() {
     });
     assert_eq!(
         content.summary,
-        "Fine.\n\\## Checklist\n\\```\n&lt;!-- hide the rest"
+        "Fine.\n\\## Checklist\nTesting\n\\-------\nAlso\n\\===\n\\***\n- a real item\n\\```\n&lt;!-- hide the rest"
     );
     assert!(
         content.changes.starts_with("- \\# not a heading\n"),
