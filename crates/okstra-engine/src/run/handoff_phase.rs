@@ -48,7 +48,7 @@ impl Run {
         let (template_source, template) = read_template(
             &root,
             self.found.handoff.pr_template.as_deref(),
-            &root.join(".okstra").join("project.json"),
+            &okstra_core::run_paths::ProjectPaths::new(&root).project_json(),
         )?;
         let block = self.ask_handoff_writer(&ready, &stages, &findings).await?;
         // Interrupted while the writer worked: nothing is written, pushed or opened.

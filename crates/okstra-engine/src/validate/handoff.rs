@@ -13,7 +13,7 @@ use okstra_core::report::{ReportData, sha256_hex};
 use okstra_core::run_paths::{RunPaths, relative_to};
 
 use super::Checks;
-use okstra_core::final_verification::FinalVerificationRecord;
+use crate::final_verification::parse_record;
 
 /// The check of the PR body.
 const BODY: &str = "pr-body";
@@ -78,16 +78,13 @@ pub(super) fn check_handoff(c: &mut Checks, paths: &RunPaths, data_path: &Path, 
     let Some(bytes) = c.read(&record_path, RECORD) else {
         return;
     };
-    let record: FinalVerificationRecord = match serde_json::from_slice(&bytes) {
+    let record = match parse_record(&String::from_utf8_lossy(&bytes)) {
         Ok(record) => record,
         Err(e) => {
             c.fail(&record_path, RECORD, e.to_string());
             return;
         }
     };
-    if let Err(e) = record.check_version() {
-        c.fail(&record_path, RECORD, e.to_string());
-    }
     if record.verdict != FinalVerdict::Accepted {
         c.fail(
             &record_path,
