@@ -14,7 +14,10 @@
 //! ```
 //!
 //! Keys under a worker are rounds (`0`, `1` …, `pbv`) and, for an executor driven one plan
-//! step per invocation, steps (`step-<n>`, see [`step_key`]). Applying a patch is the engine's.
+//! step per invocation, steps (`step-<n>`, see [`step_key`]). A round key may name the task
+//! type it is for — `"release-handoff/0"` — and then wins over the plain `"0"` in a run of that
+//! type, so one fixture can script one worker (a report writer) across task types. Applying a
+//! patch is the engine's.
 
 use std::collections::BTreeMap;
 
@@ -130,6 +133,19 @@ impl ReplayFixture {
         self.answer_at(worker, &round.to_string(), attempt)
     }
 
+    /// Returns the answer for a worker in a run of `task_type`: its `"<task-type>/<round>"`
+    /// key when the fixture has one, else [`ReplayFixture::answer`]'s.
+    pub fn answer_for(
+        &self,
+        worker: &str,
+        task_type: crate::TaskType,
+        round: RoundTag,
+        attempt: u32,
+    ) -> Option<&ReplayAnswer> {
+        self.answer_at(worker, &format!("{task_type}/{round}"), attempt)
+            .or_else(|| self.answer(worker, round, attempt))
+    }
+
     /// Returns the answer for a worker, fixture key (a round, or [`step_key`]) and attempt, as
     /// [`ReplayFixture::answer`] does.
     pub fn answer_at(&self, worker: &str, key: &str, attempt: u32) -> Option<&ReplayAnswer> {
@@ -142,6 +158,34 @@ impl ReplayFixture {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_round_key_of_the_runs_task_type_wins_over_the_plain_one() {
+        let text = r#"{"schemaVersion":"replay-fixture/v1","workers":{
+            "report-writer":{"0":{"text":"any"},"release-handoff/0":{"text":"hand-off"}}}}"#;
+        let f = ReplayFixture::parse(text).unwrap();
+        let text_for = |task_type| {
+            f.answer_for("report-writer", task_type, RoundTag::Round(0), 1)
+                .and_then(|a| a.text.clone())
+        };
+        assert_eq!(
+            text_for(crate::TaskType::ReleaseHandoff).as_deref(),
+            Some("hand-off")
+        );
+        assert_eq!(
+            text_for(crate::TaskType::ErrorAnalysis).as_deref(),
+            Some("any")
+        );
+        assert!(
+            f.answer_for(
+                "report-writer",
+                crate::TaskType::ReleaseHandoff,
+                RoundTag::Round(1),
+                1
+            )
+            .is_none()
+        );
+    }
 
     #[test]
     fn answers_by_round_and_attempt() {

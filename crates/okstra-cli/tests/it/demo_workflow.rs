@@ -299,11 +299,8 @@ fn the_whole_workflow_runs_test_first_in_order_and_every_run_validates() {
         &shop,
         &["remote", "add", "origin", origin.to_str().unwrap()],
     );
-    let project_json = shop.join(".okstra/project.json");
-    let mut project: Value =
-        serde_json::from_str(&fs_err::read_to_string(&project_json).unwrap()).unwrap();
-    project["roles"]["report-writer"] = "handoff-writer".into();
-    fs_err::write(&project_json, project.to_string()).unwrap();
+    // Typed by hand in the demo folder, with its project.json as the demo left it: the writer
+    // is the project's (`claude`, a replay agent), whose fixture scripts each task type.
     let mut push = okstra_cmd(
         &env,
         &[
@@ -335,6 +332,10 @@ fn the_whole_workflow_runs_test_first_in_order_and_every_run_validates() {
         &task.join("runs/release-handoff/reports/final-report-release-handoff-2.data.json"),
     );
     assert_eq!(data["handoff"]["push"]["status"], "pushed", "{data}");
+    assert_eq!(
+        data["handoff"]["title"], "Charge discounted cart lines to the cent",
+        "the writer's own title, not okstra's fallback: {data}"
+    );
     let manifest = task.join("runs/release-handoff/manifests/run-manifest-release-handoff-2.json");
     let mut validate = okstra_cmd(&env, &["validate", manifest.to_str().unwrap()]);
     validate.env("OKSTRA_HOME", dir.join("okstra-home"));

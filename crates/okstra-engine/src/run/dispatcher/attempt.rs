@@ -199,7 +199,12 @@ impl Round<'_> {
         let launch = match (&entry.fixture, &entry.program) {
             (Some(fixture), _) => Launch::Replay(ReplayLaunch {
                 answer: fixture
-                    .answer(entry.worker.as_str(), round, attempt)
+                    .answer_for(
+                        entry.worker.as_str(),
+                        self.run.manifest().task_type,
+                        round,
+                        attempt,
+                    )
                     .cloned(),
                 workdir: self.run.inputs.workdir.clone(),
                 role: entry.role,
