@@ -253,6 +253,55 @@ fn json_summary_and_cli_versions_in_team_state() {
 }
 
 #[test]
+fn dry_run_says_which_rounds_each_task_type_makes() {
+    let env = TestEnv::new();
+    for (task_type, rounds) in [
+        (
+            "implementation-planning",
+            "up to 2 convergence rounds, then the plan-body verification round (-pbv)",
+        ),
+        ("requirements-discovery", "up to 1 convergence round"),
+    ] {
+        let out = okstra(
+            &env,
+            &[
+                "run",
+                task_type,
+                "--task",
+                "payments/dev-1",
+                "--base-ref",
+                "main",
+                "--brief-text",
+                "# Checkout fails",
+                "--dry-run",
+            ],
+        );
+        assert!(
+            out.stdout
+                .contains(&format!("budget:   no limit; {rounds}\n")),
+            "{task_type}: {out}"
+        );
+    }
+    let out = okstra(
+        &env,
+        &[
+            "run",
+            "implementation-planning",
+            "--task",
+            "payments/dev-1",
+            "--base-ref",
+            "main",
+            "--brief-text",
+            "# Checkout fails",
+            "--dry-run",
+            "--json",
+        ],
+    );
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(v["planBodyRound"], true, "{v}");
+}
+
+#[test]
 fn dry_run_prints_each_worker_and_writes_nothing() {
     let env = TestEnv::new();
     let before = TestEnv::files_under(&env.root());

@@ -3,9 +3,9 @@
 //! report writer; the budget — with nothing written, then fails (exit 2) with every refusal
 //! the real run would meet. A missing brief is only warned about.
 
-use okstra_core::TaskName;
 use okstra_core::budget::Budget;
 use okstra_core::duration::format_duration;
+use okstra_core::{TaskName, TaskType};
 use okstra_engine::{DryRun, DryRunFolder, DryRunWorker, LoadedProject};
 use serde_json::json;
 
@@ -91,6 +91,7 @@ pub(super) fn print(
             "folder": workdir,
             "deadline": deadline,
             "maxRounds": dry.max_rounds,
+            "planBodyRound": args.task_type == TaskType::ImplementationPlanning,
             "budget": {"maxTokens": dry.budget.max_tokens, "maxCostUsd": dry.budget.max_cost_usd},
             "workers": workers,
             "refused": refused.as_ref().map(|e| e.error.to_string()),
@@ -100,13 +101,12 @@ pub(super) fn print(
             .data_line(&serde_json::to_string_pretty(&out).map_err(CommandError::internal)?);
     } else {
         let mut text = format!(
-            "dry run: {} on {} — nothing is written\nfolder:   {workdir} ({})\nbudget:   {}; up to {} convergence round{}\n",
+            "dry run: {} on {} — nothing is written\nfolder:   {workdir} ({})\nbudget:   {}; {}\n",
             args.task_type,
             super::names(group, id),
             folder_note(&dry.folder),
             budget_text(&dry.budget),
-            dry.max_rounds,
-            if dry.max_rounds == 1 { "" } else { "s" },
+            rounds_text(args.task_type, dry.max_rounds),
         );
         for w in &dry.workers {
             text.push_str(&format!(
@@ -133,5 +133,22 @@ pub(super) fn print(
     match refused {
         Some(err) => Err(err),
         None => Ok(ExitStatus::Success),
+    }
+}
+
+/// Returns the rounds a run of `task_type` would make, in words: up to `max_rounds`
+/// convergence rounds — then, for a plan, the plan-body verification round — or none for the
+/// task types whose team is one executor and one verifier, or one writer.
+fn rounds_text(task_type: TaskType, max_rounds: u32) -> String {
+    let plural = if max_rounds == 1 { "" } else { "s" };
+    match task_type {
+        TaskType::Implementation => {
+            "no convergence round (one executor, then one verifier)".to_owned()
+        }
+        TaskType::ReleaseHandoff => "no convergence round (one writer)".to_owned(),
+        TaskType::ImplementationPlanning => format!(
+            "up to {max_rounds} convergence round{plural}, then the plan-body verification round (-pbv)"
+        ),
+        _ => format!("up to {max_rounds} convergence round{plural}"),
     }
 }
