@@ -495,3 +495,47 @@ fn a_critical_gap_the_critic_found_and_the_verifiers_confirmed_rejects() {
     );
     assert_valid(&env, 1);
 }
+
+#[test]
+fn two_verifications_started_at_once_merge_the_stages_once() {
+    let env = kit_env();
+    let stages = four_stages();
+    all_done(&env, &stages);
+    set_verifiers(&env, &clean_verifiers(), &json!({"test": "sh tests/t4.sh"}));
+    let args = [
+        "run",
+        "final-verification",
+        "--task",
+        TASK,
+        "--brief-text",
+        "calc computes add, mul, sub and mulsub",
+    ];
+    let children: Vec<_> = (0..2)
+        .map(|_| {
+            okstra_cmd(&env, &args)
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("spawn okstra")
+        })
+        .collect();
+    for child in children {
+        let out = env.output(&crate::common::wait_guarded(child));
+        assert_eq!(out.code, Some(0), "{out}");
+        assert!(out.stdout.contains("verdict: accepted"), "{out}");
+    }
+    let (one, two) = (record(&env, 1), record(&env, 2));
+    assert_eq!(one["verifiedHead"], two["verifiedHead"]);
+    let branch = one["taskBranch"].as_str().unwrap();
+    let merges = git(
+        env.project(),
+        &["log", "--first-parent", "--format=%s", branch],
+    );
+    let merges = merges
+        .lines()
+        .filter(|s| s.starts_with("okstra: merge stage "))
+        .count();
+    assert_eq!(merges, stages.len(), "each stage merged once");
+    assert_valid(&env, 1);
+    assert_valid(&env, 2);
+}

@@ -3,7 +3,8 @@
 //! the task branch in topological order of the Stage Map (`final_verification::merge`). A
 //! conflict is recorded for the verdict (the run is rejected naming the files; nothing moved);
 //! outside git, or in a nested worktree, there is nothing to merge and the stages' heads are
-//! recorded as they are.
+//! recorded as they are. The merge holds the task lock, so two final verifications of one task
+//! never move its branch at once.
 
 use std::path::{Path, PathBuf};
 
@@ -24,7 +25,13 @@ impl Run {
         let ready = self.read_ready_task()?;
         let wt = self.manifest().worktree.clone();
         if let (Some(path), Some(branch)) = (wt.path, wt.branch) {
-            match merge_stages(Path::new(&path), &branch, &ready.heads)? {
+            // Under the task lock: two final verifications of one task never move its branch
+            // at once (the second finds the stages merged).
+            let merged = {
+                let _lock = crate::lock::lock_exclusive(&self.paths.task().lock())?;
+                merge_stages(Path::new(&path), &branch, &ready.heads)?
+            };
+            match merged {
                 StagesMerge::Merged { head, stages } => {
                     self.found.fv.head = Some(head);
                     self.found.fv.merged = stages;
