@@ -2,7 +2,9 @@
 //! headings and its own text are kept, in order, and okstra's content is placed under the
 //! matching heading — the summary under `Summary`/`Description`, the stages under `Changes`,
 //! the evidence under `Testing`/`How has this been tested?`, the remaining findings under
-//! `Risks`/`Known issues`/`Notes`, the cost under `Cost`/`Tokens`. A part no heading matches
+//! `Risks`/`Known issues`/`Notes`, the cost under `Cost`/`Tokens` (and the Korean headings a
+//! `language: ko` team writes: `개요`, `변경 사항`, `테스트`, `참고 사항`, `비용` …). A part no
+//! heading matches
 //! is added: the summary before the first heading, the others after the template. Headings
 //! are ATX (`## Title`) or a line that is only bold text (`**Title**`), never inside a fenced
 //! block or an HTML comment. The template is trusted text; only the content is okstra's.
@@ -57,6 +59,13 @@ impl Part {
                 "why",
                 "purpose",
                 "about",
+                // Korean templates (`language: ko` teams): overview, summary, description,
+                // background, purpose.
+                "개요",
+                "요약",
+                "설명",
+                "배경",
+                "목적",
             ],
             Part::Changes => &[
                 "change",
@@ -65,6 +74,10 @@ impl Part {
                 "commits",
                 "what's new",
                 "what was done",
+                "변경",
+                "작업 내용",
+                "구현",
+                "커밋",
             ],
             Part::Testing => &[
                 "test",
@@ -73,6 +86,8 @@ impl Part {
                 "verify",
                 "evidence",
                 "qa",
+                "테스트",
+                "검증",
             ],
             Part::Findings => &[
                 "risk",
@@ -85,8 +100,14 @@ impl Part {
                 "follow up",
                 "notes",
                 "additional",
+                "리스크",
+                "위험",
+                "주의",
+                "참고",
+                "리뷰",
+                "후속",
             ],
-            Part::Cost => &["cost", "token", "spend"],
+            Part::Cost => &["cost", "token", "spend", "비용", "토큰"],
         }
     }
 }
@@ -107,6 +128,9 @@ const NEVER: &[&str] = &[
     "types of changes",
     "breaking change",
     "checklist",
+    "체크리스트",
+    "변경 유형",
+    "변경 종류",
 ];
 
 /// okstra's content, one markdown text per part (an empty text is not placed).
@@ -124,8 +148,8 @@ pub fn part_of_heading(heading: &str) -> Option<Part> {
     MATCH_ORDER.into_iter().find(|part| {
         part.keywords().iter().any(|k| {
             // Short words match whole words only (`qa` not in `quality`, `why` anywhere as a
-            // word).
-            if k.len() <= 3 {
+            // word); the length is in characters, so a Korean word matches inside a phrase.
+            if k.chars().count() <= 3 && k.is_ascii() {
                 lower.split(|c: char| !c.is_alphanumeric()).any(|w| w == *k)
             } else {
                 lower.contains(k)

@@ -216,6 +216,14 @@ fn headings_match_their_parts() {
         ("Quality", None),
         ("Related issues", None),
         ("Why?", Some(Part::Summary)),
+        ("개요", Some(Part::Summary)),
+        ("작업 설명", Some(Part::Summary)),
+        ("변경 사항", Some(Part::Changes)),
+        ("테스트 방법", Some(Part::Testing)),
+        ("리뷰어 참고 사항", Some(Part::Findings)),
+        ("비용", Some(Part::Cost)),
+        ("변경 유형", None),
+        ("체크리스트", None),
     ] {
         assert_eq!(part_of_heading(heading), want, "{heading}");
     }
@@ -225,4 +233,35 @@ fn headings_match_their_parts() {
     assert_eq!(heading_text("## Closed ##").as_deref(), Some("Closed"));
     assert_eq!(heading_text("**Label:**").as_deref(), Some("Label"));
     assert_eq!(heading_text("**a** and **b**"), None);
+}
+
+#[test]
+fn a_korean_template_gets_each_part_under_its_heading() {
+    let template = "## 개요\n\n<!-- 무엇을 왜 -->\n\n## 변경 유형\n\n- [ ] 버그 수정\n\n\
+                    ## 변경 사항\n\n## 테스트 방법\n\n## 체크리스트\n\n- [ ] 테스트 추가\n\n\
+                    ## 리뷰어 참고 사항\n";
+    let body = fill_template(template, &Content);
+    assert_eq!(under(&body, "SUMMARY-TEXT").as_deref(), Some("개요"));
+    assert_eq!(under(&body, "CHANGES-TEXT").as_deref(), Some("변경 사항"));
+    assert_eq!(under(&body, "TESTING-TEXT").as_deref(), Some("테스트 방법"));
+    assert_eq!(
+        under(&body, "FINDINGS-TEXT").as_deref(),
+        Some("리뷰어 참고 사항")
+    );
+    // No heading asks for the cost: it comes after the template, under its own heading.
+    assert_eq!(under(&body, "COST-TEXT").as_deref(), Some("Cost"));
+    let headings: Vec<String> = headings_of(&body);
+    let wanted: Vec<String> = [
+        "개요",
+        "변경 유형",
+        "변경 사항",
+        "테스트 방법",
+        "체크리스트",
+        "리뷰어 참고 사항",
+    ]
+    .iter()
+    .map(|h| (*h).to_owned())
+    .collect();
+    assert!(is_subsequence(&wanted, &headings), "{headings:?}");
+    assert!(body.contains("- [ ] 버그 수정"), "{body}");
 }
