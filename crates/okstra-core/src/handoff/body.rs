@@ -4,6 +4,7 @@
 //! (the final verification's own commands), the converged findings that remain (its report)
 //! with its warnings, and the task's token and cost totals. `template` places it.
 
+use crate::config::Language;
 use crate::evidence::StageCommit;
 use crate::final_verification::FinalVerificationRecord;
 use crate::handoff::answer::HandoffBlock;
@@ -79,6 +80,8 @@ pub struct PrInputs<'a> {
     pub tokens: &'a [(String, TokenUsage)],
     /// Whether a replay worker wrote the narrative (said in the body).
     pub replay: bool,
+    /// The project's report language: okstra's own words in the body follow it.
+    pub language: Language,
 }
 
 /// The PR body's content, one markdown text per part.
@@ -90,9 +93,14 @@ pub struct PrContent {
     pub testing: String,
     pub findings: String,
     pub cost: String,
+    pub language: Language,
 }
 
 impl PartText for PrContent {
+    fn language(&self) -> Language {
+        self.language
+    }
+
     fn text(&self, part: Part) -> &str {
         match part {
             Part::Summary => &self.summary,
@@ -103,6 +111,73 @@ impl PartText for PrContent {
         }
     }
 }
+
+/// okstra's own words in a PR body, in the project's language.
+struct Words {
+    replay: &'static str,
+    /// `(task branch, verified head)` → the line above the stages.
+    stages_into: fn(&str, &str) -> String,
+    stage: &'static str,
+    no_commits: &'static str,
+    no_carry: &'static str,
+    /// `(run id, seq, verdict, head)` → the line above the commands.
+    verification: fn(&str, u32, &str, &str) -> String,
+    no_command: &'static str,
+    command_header: &'static str,
+    no_finding: &'static str,
+    finding_header: &'static str,
+    warning: &'static str,
+    look_at: &'static str,
+    no_tokens: &'static str,
+    cost_header: &'static str,
+    total: &'static str,
+}
+
+const EN: Words = Words {
+    replay: "_This narrative was written by a replay worker (scripted answers), not a model._",
+    stages_into: |branch, head| format!("Stages merged into `{branch}` (verified head `{head}`):"),
+    stage: "Stage",
+    no_commits: "(the carry lists no commits)",
+    no_carry: "(no carry sidecar found)",
+    verification: |run, seq, verdict, head| {
+        format!(
+            "Final verification `{run}` (run {seq}) **{verdict}** on `{head}`; okstra ran these \
+             commands on the merged task branch:"
+        )
+    },
+    no_command: "(no command was configured)",
+    command_header: "| command | exit | duration |",
+    no_finding: "No converged finding remains.",
+    finding_header: "| id | severity | class | title |",
+    warning: "warning",
+    look_at: "What a reviewer should look at:",
+    no_tokens: "No run of the task recorded its tokens.",
+    cost_header: "| run | input | output | cost |",
+    total: "total",
+};
+
+const KO: Words = Words {
+    replay: "_이 설명은 모델이 아니라 replay 워커(스크립트된 응답)가 작성했습니다._",
+    stages_into: |branch, head| format!("`{branch}`에 병합된 스테이지 (검증된 head `{head}`):"),
+    stage: "스테이지",
+    no_commits: "(carry에 커밋이 없습니다)",
+    no_carry: "(carry 사이드카가 없습니다)",
+    verification: |run, seq, verdict, head| {
+        format!(
+            "최종 검증 `{run}` (실행 {seq}): `{head}`에서 **{verdict}** — okstra가 병합된 태스크 \
+             브랜치에서 실행한 명령:"
+        )
+    },
+    no_command: "(설정된 명령이 없습니다)",
+    command_header: "| 명령 | 종료 코드 | 소요 시간 |",
+    no_finding: "남은 수렴 발견 사항이 없습니다.",
+    finding_header: "| id | 심각도 | 분류 | 제목 |",
+    warning: "경고",
+    look_at: "리뷰어가 살펴볼 점:",
+    no_tokens: "토큰을 기록한 실행이 없습니다.",
+    cost_header: "| 실행 | 입력 | 출력 | 비용 |",
+    total: "합계",
+};
 
 /// Returns the first `max` characters of `text` (with `…` when cut).
 fn bounded(text: &str, max: usize) -> String {
@@ -180,11 +255,13 @@ fn figure(n: Option<u64>) -> String {
 pub fn build_pr_content(input: &PrInputs<'_>) -> PrContent {
     let block = input.block;
     let v = input.verification;
+    let w = match input.language {
+        Language::En => &EN,
+        Language::Ko => &KO,
+    };
     let mut summary = inert(&bounded(&block.summary, MAX_SUMMARY_CHARS));
     if input.replay {
-        summary.push_str(
-            "\n\n_This narrative was written by a replay worker (scripted answers), not a model._",
-        );
+        summary.push_str(&format!("\n\n{}", w.replay));
     }
     let mut changes = String::new();
     for line in block.changes.iter().take(MAX_ITEMS) {
@@ -193,11 +270,8 @@ pub fn build_pr_content(input: &PrInputs<'_>) -> PrContent {
     if !changes.is_empty() {
         changes.push('\n');
     }
-    changes.push_str(&format!(
-        "Stages merged into `{}` (verified head `{}`):\n\n",
-        v.task_branch,
-        short(&v.verified_head)
-    ));
+    changes.push_str(&(w.stages_into)(&v.task_branch, short(&v.verified_head)));
+    changes.push_str("\n\n");
     let mut stage_numbers: Vec<u32> = v.stages.iter().map(|s| s.stage).collect();
     for s in input.stages {
         if !stage_numbers.contains(&s.stage) {
@@ -215,7 +289,7 @@ pub fn build_pr_content(input: &PrInputs<'_>) -> PrContent {
             .filter(|g| *g != "not-applicable")
             .map(|g| format!(" (DB gate: {g})"))
             .unwrap_or_default();
-        changes.push_str(&format!("- Stage {n}{range}{gate}\n"));
+        changes.push_str(&format!("- {} {n}{range}{gate}\n", w.stage));
         match carry {
             Some(c) if !c.commits.is_empty() => {
                 for commit in &c.commits {
@@ -226,22 +300,21 @@ pub fn build_pr_content(input: &PrInputs<'_>) -> PrContent {
                     ));
                 }
             }
-            Some(_) => changes.push_str("  - (the carry lists no commits)\n"),
-            None => changes.push_str("  - (no carry sidecar found)\n"),
+            Some(_) => changes.push_str(&format!("  - {}\n", w.no_commits)),
+            None => changes.push_str(&format!("  - {}\n", w.no_carry)),
         }
     }
-    let mut testing = format!(
-        "Final verification `{}` (run {}) **{}** on `{}`; okstra ran these commands on the \
-         merged task branch:\n\n",
-        v.run_id,
+    let mut testing = (w.verification)(
+        &v.run_id,
         v.run_seq,
-        v.verdict,
-        short(&v.verified_head)
+        v.verdict.as_str(),
+        short(&v.verified_head),
     );
+    testing.push_str("\n\n");
     if v.commands.is_empty() {
-        testing.push_str("(no command was configured)\n");
+        testing.push_str(&format!("{}\n", w.no_command));
     } else {
-        testing.push_str("| command | exit | duration |\n|---|---|---|\n");
+        testing.push_str(&format!("{}\n|---|---|---|\n", w.command_header));
         for c in &v.commands {
             let exit = c.exit_code.map_or_else(
                 || c.note.clone().unwrap_or_else(|| "none".to_owned()),
@@ -259,9 +332,9 @@ pub fn build_pr_content(input: &PrInputs<'_>) -> PrContent {
     let mut findings = String::new();
     let left = input.findings;
     if left.is_empty() {
-        findings.push_str("No converged finding remains.\n");
+        findings.push_str(&format!("{}\n", w.no_finding));
     } else {
-        findings.push_str("| id | severity | class | title |\n|---|---|---|---|\n");
+        findings.push_str(&format!("{}\n|---|---|---|---|\n", w.finding_header));
         for f in left {
             findings.push_str(&format!(
                 "| {} | {} | {} | {} |\n",
@@ -272,11 +345,11 @@ pub fn build_pr_content(input: &PrInputs<'_>) -> PrContent {
             ));
         }
     }
-    for w in &v.warnings {
-        findings.push_str(&format!("\n> warning: {}\n", item(w)));
+    for warning in &v.warnings {
+        findings.push_str(&format!("\n> {}: {}\n", w.warning, item(warning)));
     }
     if !block.risks.is_empty() {
-        findings.push_str("\nWhat a reviewer should look at:\n\n");
+        findings.push_str(&format!("\n{}\n\n", w.look_at));
         for r in block.risks.iter().take(MAX_ITEMS) {
             findings.push_str(&format!("- {}\n", item(r)));
         }
@@ -289,10 +362,11 @@ pub fn build_pr_content(input: &PrInputs<'_>) -> PrContent {
             changes,
             testing,
             findings,
-            cost: "No run of the task recorded its tokens.\n".to_owned(),
+            cost: format!("{}\n", w.no_tokens),
+            language: input.language,
         };
     }
-    let mut cost = String::from("| run | input | output | cost |\n|---|---|---|---|\n");
+    let mut cost = format!("{}\n|---|---|---|---|\n", w.cost_header);
     let mut total = TokenUsage::default();
     for (run, t) in input.tokens {
         total = total.plus(t);
@@ -305,7 +379,8 @@ pub fn build_pr_content(input: &PrInputs<'_>) -> PrContent {
         ));
     }
     cost.push_str(&format!(
-        "| **total** | {} | {} | {} |\n",
+        "| **{}** | {} | {} | {} |\n",
+        w.total,
         figure(total.input_total),
         figure(total.output),
         usd(total.cost_usd)
@@ -317,6 +392,7 @@ pub fn build_pr_content(input: &PrInputs<'_>) -> PrContent {
         testing,
         findings,
         cost,
+        language: input.language,
     }
 }
 

@@ -2,6 +2,7 @@
 //! and flattened, and the whole body through a template.
 
 use super::*;
+use crate::config::Language;
 use crate::evidence::CommandEvidence;
 use crate::final_verification::{FinalVerdict, MergedStage};
 use crate::findings::model::{ConsensusClass, Severity};
@@ -105,6 +106,7 @@ fn the_body_holds_stages_commits_evidence_findings_and_cost() {
         findings: &findings,
         tokens: &tokens,
         replay: true,
+        language: Language::En,
     });
     assert_eq!(content.title, "Add ops");
     assert!(content.summary.contains("replay worker"));
@@ -166,6 +168,77 @@ fn the_body_holds_stages_commits_evidence_findings_and_cost() {
 }
 
 #[test]
+fn a_korean_project_gets_okstras_words_and_headings_in_korean() {
+    let block = HandoffBlock {
+        title: "연산 추가".into(),
+        summary: "add와 mul을 추가합니다.".into(),
+        changes: vec![],
+        risks: vec!["오버플로".into()],
+    };
+    let v = record();
+    let content = build_pr_content(&PrInputs {
+        block: &block,
+        verification: &v,
+        stages: &[],
+        findings: &[],
+        tokens: &[],
+        replay: true,
+        language: Language::Ko,
+    });
+    assert!(
+        content.summary.contains("replay 워커"),
+        "{}",
+        content.summary
+    );
+    assert!(
+        content
+            .changes
+            .contains("에 병합된 스테이지 (검증된 head `"),
+        "{}",
+        content.changes
+    );
+    assert!(
+        content.testing.starts_with("최종 검증 `FV-RUN` (실행 2)"),
+        "{}",
+        content.testing
+    );
+    assert!(
+        content.testing.contains("| 명령 | 종료 코드 | 소요 시간 |"),
+        "{}",
+        content.testing
+    );
+    assert!(
+        content
+            .findings
+            .starts_with("남은 수렴 발견 사항이 없습니다."),
+        "{}",
+        content.findings
+    );
+    assert!(
+        content.findings.contains("> 경고: "),
+        "{}",
+        content.findings
+    );
+    assert!(
+        content.findings.contains("리뷰어가 살펴볼 점:"),
+        "{}",
+        content.findings
+    );
+    assert_eq!(content.cost, "토큰을 기록한 실행이 없습니다.\n");
+    // With no template, the built-in one is Korean too, and so are the headings added.
+    let body = fill_template("", &content);
+    assert_eq!(
+        headings_of(&body),
+        ["요약", "변경 사항", "테스트", "남은 발견 사항", "비용"]
+    );
+    let body = fill_template("## 개요\n", &content);
+    assert_eq!(
+        headings_of(&body),
+        ["개요", "변경 사항", "테스트", "남은 발견 사항", "비용"]
+    );
+}
+
+#[test]
 fn the_writers_text_is_bounded() {
     let block = HandoffBlock {
         title: "t".into(),
@@ -187,6 +260,7 @@ fn the_writers_text_is_bounded() {
         findings: &[],
         tokens: &[],
         replay: false,
+        language: Language::En,
     });
     assert_eq!(content.summary.chars().count(), MAX_SUMMARY_CHARS + 1);
     assert_eq!(content.changes.matches("- c").count(), MAX_ITEMS);
@@ -222,6 +296,7 @@ fn worker_text_cannot_add_headings_fences_or_comments() {
         findings: &[],
         tokens: &[],
         replay: false,
+        language: Language::En,
     });
     assert_eq!(
         content.summary,

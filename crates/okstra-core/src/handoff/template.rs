@@ -9,9 +9,15 @@
 //! are ATX (`## Title`) or a line that is only bold text (`**Title**`), never inside a fenced
 //! block or an HTML comment. The template is trusted text; only the content is okstra's.
 
+use crate::config::Language;
+
 /// The template used when the project has none: one heading per part.
 pub const BUILTIN_TEMPLATE: &str =
     "## Summary\n\n## Changes\n\n## Testing\n\n## Remaining findings\n\n## Cost\n";
+
+/// [`BUILTIN_TEMPLATE`] for a `language: ko` project.
+pub const BUILTIN_TEMPLATE_KO: &str =
+    "## 요약\n\n## 변경 사항\n\n## 테스트\n\n## 남은 발견 사항\n\n## 비용\n";
 
 /// A part of okstra's content, in the order it is added when no heading matches it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -34,13 +40,18 @@ impl Part {
     ];
 
     /// Returns the heading a part gets when the template has none for it.
-    pub fn heading(self) -> &'static str {
-        match self {
-            Part::Summary => "Summary",
-            Part::Changes => "Changes",
-            Part::Testing => "Testing",
-            Part::Findings => "Remaining findings",
-            Part::Cost => "Cost",
+    pub fn heading(self, language: Language) -> &'static str {
+        match (self, language) {
+            (Part::Summary, Language::En) => "Summary",
+            (Part::Changes, Language::En) => "Changes",
+            (Part::Testing, Language::En) => "Testing",
+            (Part::Findings, Language::En) => "Remaining findings",
+            (Part::Cost, Language::En) => "Cost",
+            (Part::Summary, Language::Ko) => "요약",
+            (Part::Changes, Language::Ko) => "변경 사항",
+            (Part::Testing, Language::Ko) => "테스트",
+            (Part::Findings, Language::Ko) => "남은 발견 사항",
+            (Part::Cost, Language::Ko) => "비용",
         }
     }
 
@@ -106,6 +117,7 @@ impl Part {
                 "참고",
                 "리뷰",
                 "후속",
+                "발견",
             ],
             Part::Cost => &["cost", "token", "spend", "비용", "토큰"],
         }
@@ -137,6 +149,12 @@ const NEVER: &[&str] = &[
 pub trait PartText {
     /// Returns the markdown of a part.
     fn text(&self, part: Part) -> &str;
+
+    /// Returns the language of the headings okstra adds (the built-in template's, and those
+    /// of parts the template has no heading for).
+    fn language(&self) -> Language {
+        Language::En
+    }
 }
 
 /// Returns the part a heading's text stands for, if any.
@@ -248,7 +266,10 @@ fn is_lead(line: &str, in_comment: &mut bool) -> bool {
 /// module doc). A blank template is the built-in one.
 pub fn fill_template(template: &str, content: &dyn PartText) -> String {
     let template = if template.trim().is_empty() {
-        BUILTIN_TEMPLATE
+        match content.language() {
+            Language::En => BUILTIN_TEMPLATE,
+            Language::Ko => BUILTIN_TEMPLATE_KO,
+        }
     } else {
         template
     };
@@ -331,7 +352,7 @@ pub fn fill_template(template: &str, content: &dyn PartText) -> String {
             out.pop();
         }
         out.push(String::new());
-        out.push(format!("{hashes} {}", part.heading()));
+        out.push(format!("{hashes} {}", part.heading(content.language())));
         out.push(String::new());
         out.push(text.to_owned());
     }

@@ -62,6 +62,7 @@ impl Run {
             findings: &findings,
             tokens: &tokens,
             replay: self.manifest().replay,
+            language: self.settings.language.value,
         });
         let body = fill_template(&template, &content);
         let body_path = self.paths.pr_body();
