@@ -477,3 +477,43 @@ fn a_writer_with_no_valid_block_leaves_okstras_records_and_a_note() {
     let v = okstra(&h.env, &["validate", &run_id]);
     assert_eq!(v.code, Some(0), "{v}");
 }
+
+#[test]
+fn open_pr_without_push_needs_the_verified_head_on_the_remote() {
+    let mut h = ready(&json!({}));
+    let fake = h.env.root().join("fake-gh");
+    fs_err::create_dir_all(&fake).unwrap();
+    let argv = fake.join("argv");
+    let script = format!(
+        "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\" >> '{}'; done\necho https://example.invalid/calc/pull/8\n",
+        argv.display()
+    );
+    fs_err::write(fake.join("gh"), script).unwrap();
+    fs_err::set_permissions(fake.join("gh"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    h.env.prepend_path(&fake);
+    let head = h.head();
+    h.verify(1, "accepted", &head);
+    // The branch is not on origin: gh is not run, and the run says what to do.
+    let out = h.hand_off(&["--open-pr"]);
+    assert_eq!(out.code, Some(3), "{out}");
+    assert!(out.stdout.contains("run the hand-off with --push"), "{out}");
+    assert!(!argv.exists(), "gh was not run");
+    assert_eq!(h.remote_branches(), "", "nothing was pushed");
+    // Pushed by hand at the verified head: the PR opens without --push.
+    git(
+        &h.worktree,
+        &[
+            "push",
+            "-q",
+            "origin",
+            &format!("{head}:refs/heads/{}", h.branch),
+        ],
+    );
+    let out = h.hand_off(&["--open-pr"]);
+    assert_eq!(out.code, Some(0), "{out}");
+    assert!(
+        out.stdout
+            .contains("pr:      opened https://example.invalid/calc/pull/8"),
+        "{out}"
+    );
+}

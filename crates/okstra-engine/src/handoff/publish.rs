@@ -25,6 +25,25 @@ fn bounded(text: &str) -> String {
     format!("…{}", text.chars().skip(skip).collect::<String>())
 }
 
+/// Returns whether `remote` has `branch` at `head` (`git ls-remote`; an unreachable remote
+/// has nothing).
+fn remote_has(repo: &Path, remote: &str, branch: &str, head: &str) -> bool {
+    GitCommand::new(repo)
+        .output(&[
+            "ls-remote",
+            "--heads",
+            "--end-of-options",
+            remote,
+            &format!("refs/heads/{branch}"),
+        ])
+        .is_ok_and(|out| {
+            out.status.success()
+                && String::from_utf8_lossy(&out.stdout)
+                    .lines()
+                    .any(|l| l.split_whitespace().next() == Some(head))
+        })
+}
+
 /// Pushes the commit `head` — the one final verification accepted — of the repository at
 /// `repo` to `remote` as `branch`: a commit added to the branch since is never pushed.
 pub(crate) fn push_branch(repo: &Path, remote: &str, branch: &str, head: &str) -> PushOutcome {
@@ -69,6 +88,9 @@ pub(crate) struct PrAsk<'a> {
     pub(crate) body_file: &'a Path,
     pub(crate) branch: &'a str,
     pub(crate) draft: bool,
+    /// Without `--push`, the remote the branch must already be on, at `head`: gh opens the PR
+    /// from the remote's branch.
+    pub(crate) unpushed: Option<(&'a str, &'a str)>,
     /// okstra's environment (gh is found on its `PATH` and inherits it).
     pub(crate) env: &'a BTreeMap<String, String>,
 }
@@ -126,6 +148,18 @@ pub(crate) fn open_pr(ask: &PrAsk<'_>) -> PrOutcome {
             command: ask.command_line(),
         };
     };
+    if let Some((remote, head)) = ask.unpushed
+        && !remote_has(ask.repo, remote, ask.branch, head)
+    {
+        return PrOutcome::Failed {
+            message: format!(
+                "not opened: {remote} has no {} at the verified head {}; run the hand-off with \
+                 --push (or push that commit yourself), then open the PR",
+                ask.branch,
+                head.get(..12).unwrap_or(head)
+            ),
+        };
+    }
     let mut cmd = Command::new(&gh);
     cmd.args(ask.args())
         .current_dir(ask.repo)

@@ -88,6 +88,8 @@ impl Run {
                 body_file: &body_path,
                 branch: &branch,
                 draft: ask.draft,
+                unpushed: (!ask.push)
+                    .then_some((ask.remote.as_str(), ready.record.verified_head.as_str())),
                 env: &self.env,
             })
         };
