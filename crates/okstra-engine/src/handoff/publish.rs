@@ -219,6 +219,7 @@ mod tests {
             body_file: Path::new("/p/.okstra/pr body.md"),
             branch: "okstra/feat/g-id",
             draft: true,
+            unpushed: None,
             env: &env,
         };
         assert_eq!(
