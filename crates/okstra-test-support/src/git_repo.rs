@@ -91,3 +91,40 @@ pub fn commit_file(dir: &Path, path: &str, content: &str, message: &str) -> Stri
     git(dir, &["commit", "-q", "-m", message]);
     git(dir, &["rev-parse", "HEAD"])
 }
+
+/// A repository under `root` (`root/repo`, on `main`) whose `origin` is a local bare
+/// repository (`root/remote.git`, `main` pushed), and a linked worktree of it at
+/// `root/stage-1` on the new branch `branch`, as a stage worktree is.
+pub struct RepoWithOrigin {
+    pub bare: PathBuf,
+    pub repo: PathBuf,
+    pub worktree: PathBuf,
+}
+
+impl RepoWithOrigin {
+    /// Makes the repository, its bare `origin` and the linked worktree under `root`.
+    pub fn new(root: &Path, branch: &str) -> Self {
+        let bare = root.join("remote.git");
+        git(root, &["init", "-q", "--bare", "-b", "main", "remote.git"]);
+        let repo = GitRepoBuilder::new(root.join("repo")).build();
+        git(&repo, &["remote", "add", "origin", bare.to_str().unwrap()]);
+        git(&repo, &["push", "-q", "origin", "main"]);
+        let worktree = root.join("stage-1");
+        git(
+            &repo,
+            &[
+                "worktree",
+                "add",
+                "-q",
+                "-b",
+                branch,
+                worktree.to_str().unwrap(),
+            ],
+        );
+        Self {
+            bare,
+            repo,
+            worktree,
+        }
+    }
+}

@@ -14,8 +14,7 @@ use okstra_engine::{
     StepCommit, commit_leftovers, commit_step, commits_since, has_uncommitted_changes, head,
     push_guard_vars,
 };
-use okstra_test_support::GitRepoBuilder;
-use okstra_test_support::git_repo::{commit_file, git};
+use okstra_test_support::git_repo::{RepoWithOrigin, commit_file, git};
 use tempfile::TempDir;
 
 /// A repository with a stage worktree and a bare remote it fetches from and would push to.
@@ -32,23 +31,11 @@ impl Remote {
     fn new() -> Self {
         let tmp = tempfile::tempdir().unwrap();
         let root = fs_err::canonicalize(tmp.path()).unwrap();
-        let bare = root.join("remote.git");
-        git(&root, &["init", "-q", "--bare", "-b", "main", "remote.git"]);
-        let repo = GitRepoBuilder::new(root.join("repo")).build();
-        git(&repo, &["remote", "add", "origin", bare.to_str().unwrap()]);
-        git(&repo, &["push", "-q", "origin", "main"]);
-        let worktree = root.join("stage-1");
-        git(
-            &repo,
-            &[
-                "worktree",
-                "add",
-                "-q",
-                "-b",
-                "okstra/feat/g-t-stage-1",
-                worktree.to_str().unwrap(),
-            ],
-        );
+        let RepoWithOrigin {
+            bare,
+            repo,
+            worktree,
+        } = RepoWithOrigin::new(&root, "okstra/feat/g-t-stage-1");
         let home = root.join("home");
         fs_err::create_dir_all(&home).unwrap();
         Self {

@@ -26,8 +26,7 @@ use okstra_core::executor::{
 use okstra_core::outcome::AttemptResult;
 use okstra_core::settings::{RunSettings, SettingsLayer, WorkerLimits};
 use okstra_core::worker_name::Role;
-use okstra_test_support::GitRepoBuilder;
-use okstra_test_support::git_repo::git;
+use okstra_test_support::git_repo::{RepoWithOrigin, git};
 use okstra_test_support::model_server::{ModelServer, Protocol, Reply, Rule, Script, Usage};
 use serde_json::json;
 use tempfile::TempDir;
@@ -83,23 +82,8 @@ impl Stage {
             .tempdir()
             .unwrap();
         let root = fs_err::canonicalize(tmp.path()).unwrap();
-        let bare = root.join("remote.git");
-        git(&root, &["init", "-q", "--bare", "-b", "main", "remote.git"]);
-        let repo = GitRepoBuilder::new(root.join("repo")).build();
-        git(&repo, &["remote", "add", "origin", bare.to_str().unwrap()]);
-        git(&repo, &["push", "-q", "origin", "main"]);
-        let worktree = root.join("stage-1");
-        git(
-            &repo,
-            &[
-                "worktree",
-                "add",
-                "-q",
-                "-b",
-                "okstra/feat/real-exec-stage-1",
-                worktree.to_str().unwrap(),
-            ],
-        );
+        let RepoWithOrigin { bare, worktree, .. } =
+            RepoWithOrigin::new(&root, "okstra/feat/real-exec-stage-1");
         for dir in ["home/.gemini", "tmp"] {
             fs_err::create_dir_all(root.join(dir)).unwrap();
         }
