@@ -105,17 +105,12 @@ fn check_task_worktree(
     path: &Path,
     branch: &str,
 ) -> Result<(), FinalVerificationError> {
-    let found = git.output(&["symbolic-ref", "-q", "--short", "HEAD"])?;
-    let found = String::from_utf8_lossy(&found.stdout).trim().to_owned();
-    if found != branch {
+    let found = git.current_branch()?;
+    if found.as_deref() != Some(branch) {
         return Err(FinalVerificationError::OffTaskBranch {
             path: path.to_path_buf(),
             branch: branch.to_owned(),
-            found: if found.is_empty() {
-                "a detached HEAD".to_owned()
-            } else {
-                format!("branch {found}")
-            },
+            found: GitCommand::describe_head(found.as_deref()),
         });
     }
     let status = git.run(&["status", "--porcelain", "--untracked-files=no"])?;

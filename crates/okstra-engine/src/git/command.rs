@@ -117,6 +117,18 @@ impl GitCommand {
         }
     }
 
+    /// Returns the branch checked out here, or `None` on a detached HEAD.
+    pub fn current_branch(&self) -> Result<Option<String>, GitError> {
+        let out = self.output(&["symbolic-ref", "-q", "--short", "HEAD"])?;
+        let branch = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+        Ok((out.status.success() && !branch.is_empty()).then_some(branch))
+    }
+
+    /// Returns how the checkout stands, in words: `branch <name>` or `a detached HEAD`.
+    pub fn describe_head(branch: Option<&str>) -> String {
+        branch.map_or_else(|| "a detached HEAD".to_owned(), |b| format!("branch {b}"))
+    }
+
     /// Returns whether the local branch exists.
     pub fn branch_exists(&self, branch: &str) -> Result<bool, GitError> {
         let out = self.output(&[

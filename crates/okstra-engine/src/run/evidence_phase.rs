@@ -173,20 +173,13 @@ impl Run {
 /// Refuses a stage worktree the executor moved off its stage branch (another branch, or a
 /// detached HEAD): the branch is what the carry, later stages and final verification use.
 fn on_stage_branch(workdir: &Path, branch: &str) -> Result<(), EvidenceError> {
-    let git = crate::git::GitCommand::new(workdir);
-    let found = git
-        .output(&["symbolic-ref", "-q", "--short", "HEAD"])
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())?;
-    if found == branch {
+    let found = crate::git::GitCommand::new(workdir).current_branch()?;
+    if found.as_deref() == Some(branch) {
         return Ok(());
     }
     Err(EvidenceError::OffStageBranch {
         dir: workdir.to_owned(),
         expected: branch.to_owned(),
-        found: if found.is_empty() {
-            "a detached HEAD".to_owned()
-        } else {
-            format!("branch {found}")
-        },
+        found: crate::git::GitCommand::describe_head(found.as_deref()),
     })
 }
