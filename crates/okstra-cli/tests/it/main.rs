@@ -37,6 +37,7 @@ mod release_handoff;
 mod release_handoff_refusals;
 mod release_handoff_workflow;
 mod resume;
+mod resume_prepared;
 mod retry_storm;
 mod run_descendants;
 mod run_faults;

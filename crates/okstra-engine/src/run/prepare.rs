@@ -166,17 +166,23 @@ impl NewRun {
             replay: roster.has_replay(),
             recipe: Some(self.recipe()),
             stage_run: None,
+            detached: false,
         }
     }
 
-    /// Returns the recipe of this run: its settings, and an implementation run's executor and
-    /// verifier.
+    /// Returns the recipe of this run: its settings, an implementation run's executor and
+    /// verifier, the directive and related tasks, and what a hand-off is asked (so a run
+    /// prepared now and run by `okstra resume` later does what was asked now).
     fn recipe(&self) -> okstra_core::manifest::RunRecipe {
         let mut recipe = self.settings.recipe();
         if self.task_type.is_stage_scoped() {
             recipe.executor = Some(stage_agent(&self.settings, Role::Executor));
             recipe.verifier = Some(stage_agent(&self.settings, Role::Verifier));
         }
+        recipe.handoff = self
+            .handoff
+            .as_ref()
+            .map(crate::handoff::HandoffAsk::recipe);
         recipe
     }
 }

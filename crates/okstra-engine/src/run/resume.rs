@@ -94,6 +94,9 @@ impl Run {
         let shared = read_shared(paths.task(), req.manifest.task_type, None)?;
         let stage_run = StageRun::from_manifest(&req.manifest)?;
         let mut manifest = req.manifest;
+        // A run only prepared (`--prepare-only`, `--detach`) has done nothing yet: it does all
+        // it was asked. A run that had started does not push or open a PR on resume.
+        let never_started = manifest.status == RunStatus::Prepared;
         manifest.status = RunStatus::Running;
         manifest.pid = Some(std::process::id());
         manifest.finished_at = None;
@@ -117,8 +120,17 @@ impl Run {
             shared,
             stage_run,
         });
-        // A resumed hand-off writes its PR body from the same template, and pushes nothing.
+        // A resumed hand-off writes its PR body from the same template; it pushes and opens
+        // the PR only when it had not started (see `never_started`).
         run.found.handoff.pr_template = pr_template;
+        if never_started {
+            run.found.handoff.ask = run
+                .manifest()
+                .recipe
+                .as_ref()
+                .and_then(|r| r.handoff.as_ref())
+                .map(crate::handoff::HandoffAsk::from_recipe);
+        }
         run.save_manifest()?;
         run.save_team()?;
         run.probe().await;
