@@ -36,6 +36,32 @@ pub struct NewRun {
     /// What a release-handoff run is asked beyond the PR body (`--push`, `--open-pr`); `None`
     /// pushes and opens nothing.
     pub handoff: Option<crate::handoff::HandoffAsk>,
+    /// The user's directive (`--directive`), given to every worker of the run.
+    pub directive: Option<String>,
+    /// The related tasks (`--related`), whose latest reports join every prompt's context.
+    pub related: Vec<RelatedTask>,
+}
+
+/// A task of the project whose latest reports join every prompt of a run (`--related`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RelatedTask {
+    pub group: TaskName,
+    pub id: TaskName,
+}
+
+impl RelatedTask {
+    /// Parses `<group>/<id>` (the `--task` rules).
+    pub fn parse(value: &str) -> Result<Self, okstra_core::errors::SegmentError> {
+        let (group, id) = okstra_core::TaskKey::parse_task_arg(value)?;
+        Ok(Self { group, id })
+    }
+}
+
+impl std::fmt::Display for RelatedTask {
+    /// Writes `<group>/<id>` with the names as given.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.group.raw(), self.id.raw())
+    }
 }
 
 /// What an implementation run asks of its stage (SPEC §8).

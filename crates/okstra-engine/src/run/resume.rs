@@ -17,7 +17,7 @@ use okstra_core::team_state::TeamState;
 use tokio_util::sync::CancellationToken;
 
 use super::imp::{Run, RunParts};
-use super::prompts::read_shared;
+use super::prompts::{read_guidance, read_shared};
 use super::request::ResumeRun;
 use super::roster::roster_for;
 use super::stage::StageRun;
@@ -92,6 +92,7 @@ impl Run {
             &req.env,
         )?;
         let shared = read_shared(paths.task(), req.manifest.task_type, None)?;
+        let guidance = read_guidance(&req.project.paths, req.manifest.recipe.as_ref())?;
         let stage_run = StageRun::from_manifest(&req.manifest)?;
         let mut manifest = req.manifest;
         // A run only prepared (`--prepare-only`, `--detach`) has done nothing yet: it does all
@@ -118,6 +119,7 @@ impl Run {
             sink: req.sink,
             started,
             shared,
+            guidance,
             stage_run,
         });
         // A resumed hand-off writes its PR body from the same template; it pushes and opens

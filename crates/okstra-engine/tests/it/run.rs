@@ -316,6 +316,7 @@ fn the_dry_run_plans_each_worker_and_writes_nothing() {
         id: &id,
         base_ref: Some("main"),
         brief: Some("# The total is a cent short\n"),
+        related: &[],
         env: &env,
     })
     .unwrap();
