@@ -1,8 +1,10 @@
 //! `okstra run --detach` with real tmux on a private server (`OKSTRA_TMUX_SOCKET`, its socket
 //! in the test's own folder, the server killed when the test ends): a detached error-analysis
 //! replay run runs to `completed` in its session `okstra-<short id>`, named in the manifest; an
-//! implementation run runs detached (its session lives while its executor works); with no tmux
-//! on PATH, or a refusal the run meets, nothing is prepared and the exit is 2.
+//! implementation run runs detached (its session lives while its executor works); a run that
+//! fails keeps its session open until Enter; with no tmux on PATH, or a refusal the run meets,
+//! nothing is prepared and the exit is 2; a tmux that fails leaves the run prepared for
+//! `okstra resume` and shows the environment by name only.
 
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -79,6 +81,54 @@ impl PrivateTmux {
         wait_guarded(child);
         drop(stdin);
         assert!(!self.has_session(session), "{session} still exists");
+    }
+}
+
+impl PrivateTmux {
+    /// Waits until `session`'s pane shows `needle`: the pane is read once a control-mode
+    /// client is attached, then again at each output it reports. Under the watchdog.
+    pub(crate) fn wait_for_text(&self, session: &str, needle: &str) -> String {
+        use std::io::{BufRead, BufReader};
+        let target = format!("={session}");
+        let mut child = self
+            .command(&["-C", "attach-session", "-t", &target])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdin = child.stdin.take();
+        let mut events = BufReader::new(child.stdout.take().unwrap());
+        let pid = child.id();
+        let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
+        let watchdog = std::thread::spawn(move || {
+            if done_rx.recv_timeout(crate::common::WATCHDOG).is_err() {
+                let _ = nix::sys::signal::kill(
+                    nix::unistd::Pid::from_raw(i32::try_from(pid).unwrap_or(0)),
+                    nix::sys::signal::Signal::SIGKILL,
+                );
+            }
+        });
+        let mut line = String::new();
+        let screen = loop {
+            let out = self
+                .command(&["capture-pane", "-p", "-J", "-t", &format!("{target}:")])
+                .output()
+                .unwrap();
+            let screen = String::from_utf8_lossy(&out.stdout).into_owned();
+            if screen.contains(needle) {
+                break screen;
+            }
+            line.clear();
+            let read = events.read_line(&mut line).unwrap_or(0);
+            assert!(read > 0, "{session} never showed {needle:?}:\n{screen}");
+        };
+        let _ = done_tx.send(());
+        drop(stdin);
+        let _ = child.kill();
+        let _ = child.wait();
+        let _ = watchdog.join();
+        screen
     }
 }
 
@@ -273,4 +323,90 @@ fn a_refused_detached_run_is_refused_here_and_starts_no_session() {
     assert!(!run_dir(&env, "t/v", "error-analysis").exists(), "{out}");
     let ls = tmux.command(&["list-sessions"]).output().unwrap();
     assert!(!ls.status.success(), "no server, so no session: {ls:?}");
+}
+
+#[test]
+fn a_failed_detached_run_keeps_its_session_open_until_enter() {
+    let mut env = TestEnv::new();
+    let tmux = PrivateTmux::new(&mut env);
+    let brief = write_brief(&env);
+    let failing = crate::common::fake(&["--exit", "1"]);
+    write_project(
+        &env,
+        &json!({"projectId": "shop", "workers": {"error-analysis": ["a", "b"]},
+                "roles": {"report-writer": "w"},
+                "agents": {"a": failing, "b": failing, "w": crate::common::writer()}}),
+    );
+    let out = okstra(
+        &env,
+        &[
+            "run",
+            "error-analysis",
+            "--task",
+            "t/v",
+            "--brief",
+            brief.to_str().unwrap(),
+            "--base-ref",
+            "main",
+            "--detach",
+            "--json",
+        ],
+    );
+    assert_eq!(out.code, Some(0), "{out}");
+    let v: Value = serde_json::from_str(&out.stdout).unwrap();
+    let session = v["sessionName"].as_str().unwrap().to_owned();
+    let screen = tmux.wait_for_text(&session, "press Enter to close this session");
+    assert!(screen.contains("exited with status 3"), "{screen}");
+    assert_eq!(analysis_manifest(&env, 1)["status"], "failed");
+    assert!(tmux.has_session(&session));
+    let target = format!("={session}:");
+    let sent = tmux
+        .command(&["send-keys", "-t", &target, "Enter"])
+        .output()
+        .unwrap();
+    assert!(sent.status.success(), "{sent:?}");
+    tmux.wait_ended(&session);
+}
+
+#[test]
+fn a_tmux_that_fails_leaves_the_run_prepared_for_resume() {
+    use std::os::unix::fs::PermissionsExt;
+    let mut env = TestEnv::new();
+    env.set_env("API_TOKEN", "s3cr3t-value");
+    let brief = replay_project(&env);
+    let tmux = env.bin().join("tmux");
+    fs_err::write(&tmux, "#!/bin/sh\necho 'server exploded' >&2\nexit 1\n").unwrap();
+    fs_err::set_permissions(&tmux, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let out = okstra(
+        &env,
+        &[
+            "run",
+            "error-analysis",
+            "--task",
+            "t/v",
+            "--brief",
+            brief.to_str().unwrap(),
+            "--base-ref",
+            "main",
+            "--detach",
+        ],
+    );
+    assert_eq!(out.code, Some(1), "{out}");
+    let m = analysis_manifest(&env, 1);
+    let run_id = m["runId"].as_str().unwrap().to_owned();
+    assert_eq!(m["status"], "prepared");
+    assert!(out.stderr.contains("new-session -d -s okstra-"), "{out}");
+    assert!(out.stderr.contains("server exploded"), "{out}");
+    // The environment is named, never shown.
+    assert!(out.stderr.contains(" -e API_TOKEN=… "), "{out}");
+    assert!(!out.stderr.contains("s3cr3t-value"), "{out}");
+    assert!(
+        out.stderr.contains(&format!(
+            "hint: run {run_id} is prepared: `okstra resume {run_id}` runs it in the foreground"
+        )),
+        "{out}"
+    );
+    let resumed = okstra(&env, &["resume", &run_id]);
+    assert_eq!(resumed.code, Some(0), "{resumed}");
+    assert_eq!(analysis_manifest(&env, 1)["status"], "completed");
 }
