@@ -90,5 +90,5 @@ pub use run::{
 };
 pub use runs::{FindRunError, FoundRun, find_run, list_runs, load_manifest, load_team_state};
 pub use timer::set_test_lock_hold;
-pub use tmux::{Launch, Tmux, TmuxError};
+pub use tmux::{Launch, ResumeLaunch, Tmux, TmuxError, session_of};
 pub use validate::{ValidationCheck, ValidationFailure, validate_run, validate_run_checks};

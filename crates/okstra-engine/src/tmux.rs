@@ -4,15 +4,19 @@
 //! shell of the caller's making) in a given folder with an environment given explicitly, and
 //! lives on a private tmux server when `OKSTRA_TMUX_SOCKET` names one (`tmux -L <name>`), else
 //! on the user's default server. A session whose command fails stays open until Enter, so its
-//! error can be read after attaching; one whose command succeeds closes. It never prints.
+//! error can be read after attaching; one whose command succeeds closes. A prepared run is
+//! started with [`Tmux::launch_resume`]: `okstra resume <run>` in the run's session. It never
+//! prints.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use okstra_core::env_vars::OKSTRA_TMUX_SOCKET;
+use okstra_core::env_vars::{OKSTRA_HOME, OKSTRA_TMUX_SOCKET};
+use okstra_core::manifest::RunManifest;
 use thiserror::Error;
 
+use crate::home::Home;
 use crate::probe::find_program;
 
 /// What the launcher could not do.
@@ -63,6 +67,27 @@ pub struct Launch<'a> {
     /// Its whole environment, passed to the session explicitly (tmux's own `TMUX`,
     /// `TMUX_PANE` and `TERM` are left to tmux).
     pub env: &'a BTreeMap<String, String>,
+}
+
+/// A prepared run to start in its session with `okstra resume <run>`.
+#[derive(Clone, Copy, Debug)]
+pub struct ResumeLaunch<'a> {
+    /// The okstra program that resumes it (the running one: `std::env::current_exe`).
+    pub okstra: &'a Path,
+    /// The prepared run's manifest.
+    pub manifest: &'a RunManifest,
+    /// The central home it was prepared in (the session gets it as `OKSTRA_HOME`).
+    pub home: &'a Home,
+    /// okstra's environment, passed to the session.
+    pub env: &'a BTreeMap<String, String>,
+}
+
+/// Returns the session of a run: the one its manifest names, else `okstra-<short id>`.
+pub fn session_of(manifest: &RunManifest) -> String {
+    manifest
+        .tmux_session
+        .clone()
+        .unwrap_or_else(|| manifest.run_id.session_name())
 }
 
 /// The variables tmux sets in its panes itself.
@@ -127,6 +152,30 @@ impl Tmux {
         ]);
         args.extend(launch.argv.iter().cloned());
         self.run(&args).map(drop)
+    }
+
+    /// Starts `okstra resume <run>` of a prepared run in the run's session ([`session_of`]),
+    /// in the project root, with okstra's environment and the run's central home; returns the
+    /// session's name. What `okstra run --detach` and `ctl rerun` do once a run is prepared.
+    pub fn launch_resume(&self, run: &ResumeLaunch<'_>) -> Result<String, TmuxError> {
+        let session = session_of(run.manifest);
+        let argv = [
+            run.okstra.display().to_string(),
+            "resume".to_owned(),
+            run.manifest.run_id.to_string(),
+        ];
+        let mut env = run.env.clone();
+        env.insert(
+            OKSTRA_HOME.to_owned(),
+            run.home.paths().home().display().to_string(),
+        );
+        self.launch(&Launch {
+            session: &session,
+            argv: &argv,
+            cwd: Path::new(&run.manifest.project_root),
+            env: &env,
+        })?;
+        Ok(session)
     }
 
     /// Returns whether `session` exists on this server (no server running: it does not).

@@ -4,8 +4,7 @@
 //! through the engine's one tmux launcher. Prints the run id, the session name and the
 //! command that attaches to it (`--json`: `{runId, sessionName, attach}`).
 
-use okstra_core::env_vars::OKSTRA_HOME;
-use okstra_engine::{Launch, LoadedProject, NewRun, Tmux, prepare_detached};
+use okstra_engine::{LoadedProject, NewRun, ResumeLaunch, Tmux, prepare_detached};
 use serde_json::json;
 
 use super::RunArgs;
@@ -29,35 +28,19 @@ pub(super) fn start(
         ));
     }
     let run_id = prepared.run_id().to_string();
-    let session = prepared
-        .manifest
-        .tmux_session
-        .clone()
-        .unwrap_or_else(|| prepared.run_id().session_name());
-    let exe = std::env::current_exe().map_err(CommandError::internal)?;
-    let argv = [
-        exe.display().to_string(),
-        "resume".to_owned(),
-        run_id.clone(),
-    ];
-    // The session gets okstra's environment, with the central home this run was prepared in
-    // said explicitly.
-    let mut env = ctx.env.vars().clone();
-    env.insert(
-        OKSTRA_HOME.to_owned(),
-        new.home.paths().home().display().to_string(),
-    );
-    tmux.launch(&Launch {
-        session: &session,
-        argv: &argv,
-        cwd: project.root(),
-        env: &env,
-    })
-    .map_err(|e| {
-        CommandError::from(e).hint(format!(
-            "run {run_id} is prepared: `okstra resume {run_id}` runs it in the foreground"
-        ))
-    })?;
+    let okstra = std::env::current_exe().map_err(CommandError::internal)?;
+    let session = tmux
+        .launch_resume(&ResumeLaunch {
+            okstra: &okstra,
+            manifest: &prepared.manifest,
+            home: &new.home,
+            env: ctx.env.vars(),
+        })
+        .map_err(|e| {
+            CommandError::from(e).hint(format!(
+                "run {run_id} is prepared: `okstra resume {run_id}` runs it in the foreground"
+            ))
+        })?;
     let attach = tmux.attach_command(&session);
     if args.json {
         let out = json!({"runId": run_id, "sessionName": session, "attach": attach});
