@@ -229,6 +229,8 @@ fn an_implementation_run_runs_detached_while_its_session_lives() {
             "1",
             "--executor",
             "s1",
+            "--directive",
+            "Keep the public API unchanged.",
             "--detach",
         ],
     );
@@ -266,6 +268,22 @@ fn an_implementation_run_runs_detached_while_its_session_lives() {
     let c = carry(&env, "calc/ops", 1).expect("a carry");
     assert_eq!(c["runId"], run_id.as_str());
     assert_eq!(c["status"], "done", "{c}");
+    // The directive, recorded at preparation, reached the executor and the verifier.
+    let prompts: Vec<PathBuf> = fs_err::read_dir(stage_dir(&env, "calc/ops", 1).join("prompts"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    for role in ["executor", "verifier"] {
+        let path = prompts
+            .iter()
+            .find(|p| p.file_name().unwrap().to_string_lossy().starts_with(role))
+            .unwrap_or_else(|| panic!("no {role} prompt in {prompts:?}"));
+        let text = fs_err::read_to_string(path).unwrap();
+        assert!(
+            text.contains("## Directive from the user\n\nKeep the public API unchanged.\n"),
+            "{role}: {text}"
+        );
+    }
 }
 
 #[test]
