@@ -90,5 +90,7 @@ pub use run::{
 };
 pub use runs::{FindRunError, FoundRun, find_run, list_runs, load_manifest, load_team_state};
 pub use timer::set_test_lock_hold;
-pub use tmux::{Launch, ResumeLaunch, Tmux, TmuxError, session_of};
+pub use tmux::{
+    Launch, ResumeLaunch, SessionEnvError, Tmux, TmuxError, session_of, take_session_env,
+};
 pub use validate::{ValidationCheck, ValidationFailure, validate_run, validate_run_checks};

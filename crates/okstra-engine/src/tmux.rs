@@ -5,8 +5,10 @@
 //! lives on a private tmux server when `OKSTRA_TMUX_SOCKET` names one (`tmux -L <name>`), else
 //! on the user's default server. A session whose command fails stays open until Enter, so its
 //! error can be read after attaching; one whose command succeeds closes. A prepared run is
-//! started with [`Tmux::launch_resume`]: `okstra resume <run>` in the run's session. It never
-//! prints.
+//! started with [`Tmux::launch_resume`]: `okstra resume <run>` in the run's session, its
+//! environment handed over in a private file (`<home>/detached/<run-id>.env`, 0600, read and
+//! removed by that okstra: [`take_session_env`]) rather than on tmux's command line, where any
+//! user's `ps` could read its secrets. It never prints.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -16,6 +18,7 @@ use okstra_core::env_vars::{OKSTRA_HOME, OKSTRA_TMUX_SOCKET};
 use okstra_core::manifest::RunManifest;
 use thiserror::Error;
 
+use crate::errors::PathError;
 use crate::home::Home;
 use crate::probe::find_program;
 
@@ -26,7 +29,7 @@ pub enum TmuxError {
     #[error("tmux is not on PATH: a detached run runs in a tmux session")]
     NotFound,
     /// `OKSTRA_TMUX_SOCKET` is not a socket name tmux takes with `-L`.
-    #[error("OKSTRA_TMUX_SOCKET={value:?} is not a tmux socket name (no `/`, not empty)")]
+    #[error("OKSTRA_TMUX_SOCKET={value:?} is not a tmux socket name (it holds a `/`)")]
     BadSocket { value: String },
     /// tmux could not be started.
     #[error("cannot run {}: {source}", program.display())]
@@ -35,6 +38,9 @@ pub enum TmuxError {
         #[source]
         source: std::io::Error,
     },
+    /// The session's environment file could not be written.
+    #[error(transparent)]
+    EnvFile(#[from] PathError),
     /// tmux ran and failed.
     #[error("`{}` failed ({status}): {stderr}", argv.join(" "))]
     Failed {
@@ -64,8 +70,9 @@ pub struct Launch<'a> {
     pub argv: &'a [String],
     /// The folder it starts in.
     pub cwd: &'a Path,
-    /// Its whole environment, passed to the session explicitly (tmux's own `TMUX`,
-    /// `TMUX_PANE` and `TERM` are left to tmux).
+    /// The variables set in the session, over the tmux server's own environment (tmux's
+    /// `TMUX`, `TMUX_PANE` and `TERM` are left to tmux). They go on tmux's command line:
+    /// secrets go through [`Tmux::launch_resume`]'s private file instead.
     pub env: &'a BTreeMap<String, String>,
 }
 
@@ -103,8 +110,9 @@ impl Tmux {
     /// Returns the tmux of an environment: `tmux` on its `PATH`, and the server
     /// `OKSTRA_TMUX_SOCKET` names. No tmux is [`TmuxError::NotFound`].
     pub fn locate(env: &BTreeMap<String, String>) -> Result<Self, TmuxError> {
-        let socket = match env.get(OKSTRA_TMUX_SOCKET) {
-            Some(value) if value.is_empty() || value.contains('/') => {
+        // An empty value counts as unset, as for every okstra variable.
+        let socket = match env.get(OKSTRA_TMUX_SOCKET).filter(|v| !v.is_empty()) {
+            Some(value) if value.contains('/') => {
                 return Err(TmuxError::BadSocket {
                     value: value.clone(),
                 });
@@ -154,28 +162,39 @@ impl Tmux {
         self.run(&args).map(drop)
     }
 
-    /// Starts `okstra resume <run>` of a prepared run in the run's session ([`session_of`]),
-    /// in the project root, with okstra's environment and the run's central home; returns the
-    /// session's name. What `okstra run --detach` and `ctl rerun` do once a run is prepared.
+    /// Starts `okstra resume <run> --env-file <file>` of a prepared run in the run's session
+    /// ([`session_of`]), in the project root; returns the session's name. What `okstra run
+    /// --detach` and `ctl rerun` do once a run is prepared. The session's okstra runs with
+    /// okstra's environment and the run's central home: the whole of it goes through the
+    /// private file, and tmux's command line carries only `PATH`, `HOME` and `OKSTRA_HOME`.
     pub fn launch_resume(&self, run: &ResumeLaunch<'_>) -> Result<String, TmuxError> {
         let session = session_of(run.manifest);
+        let home = run.home.paths().home().display().to_string();
+        let mut env = run.env.clone();
+        env.insert(OKSTRA_HOME.to_owned(), home);
+        let file = run.home.paths().session_env(&run.manifest.run_id);
+        write_session_env(&file, &env)?;
         let argv = [
             run.okstra.display().to_string(),
             "resume".to_owned(),
             run.manifest.run_id.to_string(),
+            "--env-file".to_owned(),
+            file.display().to_string(),
         ];
-        let mut env = run.env.clone();
-        env.insert(
-            OKSTRA_HOME.to_owned(),
-            run.home.paths().home().display().to_string(),
-        );
-        self.launch(&Launch {
+        let public: BTreeMap<String, String> = env
+            .into_iter()
+            .filter(|(k, _)| ["PATH", "HOME", OKSTRA_HOME].contains(&k.as_str()))
+            .collect();
+        let launched = self.launch(&Launch {
             session: &session,
             argv: &argv,
             cwd: Path::new(&run.manifest.project_root),
-            env: &env,
-        })?;
-        Ok(session)
+            env: &public,
+        });
+        if launched.is_err() {
+            let _ = fs_err::remove_file(&file);
+        }
+        launched.map(|()| session)
     }
 
     /// Returns whether `session` exists on this server (no server running: it does not).
@@ -261,6 +280,57 @@ impl Tmux {
     }
 }
 
+/// Writes a session's environment file: `KEY=VALUE` entries, each ended by a NUL (no variable
+/// holds one), in a 0700 folder, the file 0600.
+fn write_session_env(path: &Path, env: &BTreeMap<String, String>) -> Result<(), PathError> {
+    if let Some(dir) = path.parent() {
+        crate::private::create_dir_all(dir)?;
+    }
+    let mut bytes = Vec::new();
+    for (key, value) in env {
+        bytes.extend_from_slice(key.as_bytes());
+        bytes.push(b'=');
+        bytes.extend_from_slice(value.as_bytes());
+        bytes.push(0);
+    }
+    crate::fs_atomic::write_bytes(path, &bytes)
+}
+
+/// A session's environment file that cannot be taken.
+#[derive(Debug, Error)]
+pub enum SessionEnvError {
+    #[error(transparent)]
+    Io(#[from] PathError),
+    #[error("{}: not an okstra session environment (entry {entry} is not KEY=VALUE)", path.display())]
+    Invalid { path: PathBuf, entry: usize },
+}
+
+/// Reads and removes the environment file [`Tmux::launch_resume`] wrote for a session, and
+/// returns its variables.
+pub fn take_session_env(path: &Path) -> Result<BTreeMap<String, String>, SessionEnvError> {
+    let bytes = fs_err::read(path).map_err(PathError::at(path))?;
+    fs_err::remove_file(path).map_err(PathError::at(path))?;
+    let mut env = BTreeMap::new();
+    for (n, entry) in bytes
+        .split(|b| *b == 0)
+        .filter(|e| !e.is_empty())
+        .enumerate()
+    {
+        let text = std::str::from_utf8(entry).ok();
+        let Some((key, value)) = text
+            .and_then(|t| t.split_once('='))
+            .filter(|(k, _)| !k.is_empty())
+        else {
+            return Err(SessionEnvError::Invalid {
+                path: path.to_path_buf(),
+                entry: n + 1,
+            });
+        };
+        env.insert(key.to_owned(), value.to_owned());
+    }
+    Ok(env)
+}
+
 /// Returns the target that names exactly `session` (tmux otherwise takes a prefix).
 fn exact(session: &str) -> String {
     format!("={session}")
@@ -291,16 +361,35 @@ mod tests {
     }
 
     #[test]
-    fn a_socket_name_with_a_slash_or_empty_is_refused_and_no_tmux_is_said() {
-        for bad in ["", "a/b"] {
-            let env = BTreeMap::from([(OKSTRA_TMUX_SOCKET.to_owned(), bad.to_owned())]);
-            assert!(matches!(
-                Tmux::locate(&env),
-                Err(TmuxError::BadSocket { .. })
-            ));
-        }
+    fn a_socket_name_with_a_slash_is_refused_and_no_tmux_is_said() {
+        let env = BTreeMap::from([(OKSTRA_TMUX_SOCKET.to_owned(), "a/b".to_owned())]);
+        assert!(matches!(
+            Tmux::locate(&env),
+            Err(TmuxError::BadSocket { .. })
+        ));
         let env = BTreeMap::from([("PATH".to_owned(), String::new())]);
         assert!(matches!(Tmux::locate(&env), Err(TmuxError::NotFound)));
+    }
+
+    #[test]
+    fn a_session_env_file_is_taken_once_with_every_variable() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("detached/run.env");
+        let env = BTreeMap::from([
+            ("A".to_owned(), "1=2 with spaces\nand a line".to_owned()),
+            ("EMPTY".to_owned(), String::new()),
+        ]);
+        write_session_env(&path, &env).unwrap();
+        let mode = fs_err::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        assert_eq!(take_session_env(&path).unwrap(), env);
+        assert!(!path.exists(), "taken once");
+        fs_err::write(&path, b"NOEQUALS\0").unwrap();
+        assert!(matches!(
+            take_session_env(&path),
+            Err(SessionEnvError::Invalid { entry: 1, .. })
+        ));
     }
 
     #[test]

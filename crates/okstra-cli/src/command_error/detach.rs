@@ -2,7 +2,7 @@
 //! the project, and a detached run with no tmux on PATH or a bad `OKSTRA_TMUX_SOCKET`, are the
 //! user's (exit 2); tmux failing when it ran is okstra's (exit 1).
 
-use okstra_engine::{RelatedTaskError, TmuxError};
+use okstra_engine::{RelatedTaskError, SessionEnvError, TmuxError};
 
 use crate::command_error::CommandError;
 
@@ -27,7 +27,16 @@ impl From<TmuxError> for CommandError {
                 .hint("install tmux, or run without --detach to run in the foreground"),
             TmuxError::BadSocket { .. } => CommandError::user(err)
                 .hint("set OKSTRA_TMUX_SOCKET to a plain name such as okstra, or unset it"),
-            TmuxError::Spawn { .. } | TmuxError::Failed { .. } => CommandError::internal(err),
+            TmuxError::Spawn { .. } | TmuxError::Failed { .. } | TmuxError::EnvFile(_) => {
+                CommandError::internal(err)
+            }
         }
+    }
+}
+
+impl From<SessionEnvError> for CommandError {
+    /// The environment file is okstra's own hand-over to a session: a bad one is okstra's.
+    fn from(err: SessionEnvError) -> Self {
+        CommandError::internal(err)
     }
 }

@@ -195,6 +195,12 @@ fn a_detached_replay_run_runs_to_completed_in_its_session() {
     assert_eq!(analysis_manifest(&env, 1)["tmuxSession"], session.as_str());
 
     tmux.wait_ended(&session);
+    assert!(
+        !env.okstra_home()
+            .join(format!("detached/{run_id}.env"))
+            .exists(),
+        "the session's okstra took its environment file"
+    );
     let m = analysis_manifest(&env, 1);
     assert_eq!(m["status"], "completed", "{m}");
     assert_eq!(m["runId"], run_id.as_str());
@@ -415,9 +421,16 @@ fn a_tmux_that_fails_leaves_the_run_prepared_for_resume() {
     assert_eq!(m["status"], "prepared");
     assert!(out.stderr.contains("new-session -d -s okstra-"), "{out}");
     assert!(out.stderr.contains("server exploded"), "{out}");
-    // The environment is named, never shown.
-    assert!(out.stderr.contains(" -e API_TOKEN=… "), "{out}");
-    assert!(!out.stderr.contains("s3cr3t-value"), "{out}");
+    // The environment goes in a private file, never on tmux's command line; the file of a
+    // session that never started is removed.
+    assert!(out.stderr.contains(" -e PATH=… "), "{out}");
+    assert!(!out.stderr.contains("API_TOKEN"), "{out}");
+    assert!(out.stderr.contains(" --env-file "), "{out}");
+    assert!(
+        !env.okstra_home()
+            .join(format!("detached/{run_id}.env"))
+            .exists()
+    );
     assert!(
         out.stderr.contains(&format!(
             "hint: run {run_id} is prepared: `okstra resume {run_id}` runs it in the foreground"
