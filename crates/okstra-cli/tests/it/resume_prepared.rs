@@ -109,6 +109,9 @@ fn a_prepared_run_of_every_task_type_is_run_whole_by_resume() {
         "{m}"
     );
 
+    let id = prepare(&demo, "requirements-discovery", &[]);
+    resume_completes(&demo, "requirements-discovery", &id);
+
     let id = prepare(&demo, "implementation-planning", &[]);
     resume_completes(&demo, "implementation-planning", &id);
     let approved = demo.okstra(&["approve", &id]);
