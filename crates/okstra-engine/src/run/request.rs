@@ -42,6 +42,47 @@ pub struct NewRun {
     pub related: Vec<RelatedTask>,
 }
 
+impl NewRun {
+    /// Returns a new run of `manifest`'s task and task type, asked what its recipe records —
+    /// the directive, the related tasks, a hand-off's push and PR — with `settings` resolved
+    /// from that recipe by the caller (`SettingsLayer::from_recipe`): what `ctl rerun` prepares
+    /// (with [`crate::prepare_detached`]) and starts in its session. The brief and the worktree
+    /// are the task's; an implementation run takes the lowest ready stage anew.
+    pub fn again(
+        manifest: &RunManifest,
+        home: Home,
+        project: LoadedProject,
+        settings: RunSettings,
+        env: BTreeMap<String, String>,
+        sink: EventSink,
+    ) -> Self {
+        let recipe = manifest.recipe.clone().unwrap_or_default();
+        Self {
+            home,
+            project,
+            settings,
+            task_type: manifest.task_type,
+            group: manifest.task_group.clone(),
+            id: manifest.task_id.clone(),
+            brief: None,
+            base_ref: None,
+            env,
+            sink,
+            stage: None,
+            handoff: recipe
+                .handoff
+                .as_ref()
+                .map(crate::handoff::HandoffAsk::from_recipe),
+            directive: recipe.directive,
+            related: recipe
+                .related
+                .iter()
+                .filter_map(|r| RelatedTask::parse(r).ok())
+                .collect(),
+        }
+    }
+}
+
 /// A task of the project whose latest reports join every prompt of a run (`--related`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RelatedTask {
