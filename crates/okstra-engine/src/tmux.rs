@@ -303,13 +303,39 @@ pub enum SessionEnvError {
     Io(#[from] PathError),
     #[error("{}: not an okstra session environment (entry {entry} is not KEY=VALUE)", path.display())]
     Invalid { path: PathBuf, entry: usize },
+    #[error("{} is not the environment file of this run's session (detached/<run-id>.env)", path.display())]
+    NotSessionEnv { path: PathBuf },
 }
 
-/// Reads and removes the environment file [`Tmux::launch_resume`] wrote for a session, and
-/// returns its variables.
-pub fn take_session_env(path: &Path) -> Result<BTreeMap<String, String>, SessionEnvError> {
+/// Reads the environment file [`Tmux::launch_resume`] wrote for the session of run `run_id`
+/// and, once it is read whole, removes it; returns its variables. Any other file — not
+/// `detached/<run-id>.env`, or not such a file's contents — is refused and left alone.
+pub fn take_session_env(
+    path: &Path,
+    run_id: &str,
+) -> Result<BTreeMap<String, String>, SessionEnvError> {
+    let named = path.file_name().and_then(|n| n.to_str()) == Some(&format!("{run_id}.env"))
+        && path
+            .parent()
+            .and_then(Path::file_name)
+            .and_then(|n| n.to_str())
+            == Some("detached");
+    if !named {
+        return Err(SessionEnvError::NotSessionEnv {
+            path: path.to_path_buf(),
+        });
+    }
     let bytes = fs_err::read(path).map_err(PathError::at(path))?;
+    let env = parse_session_env(path, &bytes)?;
     fs_err::remove_file(path).map_err(PathError::at(path))?;
+    Ok(env)
+}
+
+/// Returns the variables of a session environment file's bytes.
+fn parse_session_env(
+    path: &Path,
+    bytes: &[u8],
+) -> Result<BTreeMap<String, String>, SessionEnvError> {
     let mut env = BTreeMap::new();
     for (n, entry) in bytes
         .split(|b| *b == 0)
@@ -375,7 +401,7 @@ mod tests {
     fn a_session_env_file_is_taken_once_with_every_variable() {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("detached/run.env");
+        let path = dir.path().join("detached/RUN.env");
         let env = BTreeMap::from([
             ("A".to_owned(), "1=2 with spaces\nand a line".to_owned()),
             ("EMPTY".to_owned(), String::new()),
@@ -383,13 +409,18 @@ mod tests {
         write_session_env(&path, &env).unwrap();
         let mode = fs_err::metadata(&path).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
-        assert_eq!(take_session_env(&path).unwrap(), env);
+        assert!(matches!(
+            take_session_env(&path, "OTHER"),
+            Err(SessionEnvError::NotSessionEnv { .. })
+        ));
+        assert_eq!(take_session_env(&path, "RUN").unwrap(), env);
         assert!(!path.exists(), "taken once");
         fs_err::write(&path, b"NOEQUALS\0").unwrap();
         assert!(matches!(
-            take_session_env(&path),
+            take_session_env(&path, "RUN"),
             Err(SessionEnvError::Invalid { entry: 1, .. })
         ));
+        assert!(path.exists(), "a file that is not one is left alone");
     }
 
     #[test]

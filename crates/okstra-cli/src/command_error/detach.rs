@@ -35,8 +35,13 @@ impl From<TmuxError> for CommandError {
 }
 
 impl From<SessionEnvError> for CommandError {
-    /// The environment file is okstra's own hand-over to a session: a bad one is okstra's.
+    /// The environment file is okstra's own hand-over to a session: a bad one is okstra's,
+    /// unless it was never one.
     fn from(err: SessionEnvError) -> Self {
-        CommandError::internal(err)
+        match err {
+            SessionEnvError::NotSessionEnv { .. } => CommandError::user(err)
+                .hint("--env-file is for the tmux session of `okstra run --detach`; omit it"),
+            SessionEnvError::Io(_) | SessionEnvError::Invalid { .. } => CommandError::internal(err),
+        }
     }
 }

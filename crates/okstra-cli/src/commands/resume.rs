@@ -42,7 +42,7 @@ pub fn cmd_resume(ctx: &CommandContext, args: &ResumeArgs) -> Result<ExitStatus,
     match &args.env_file {
         // A detached run's session: the environment it was started with is okstra's.
         Some(file) => {
-            let vars = take_session_env(file)?;
+            let vars = take_session_env(file, &args.run)?;
             let ctx = CommandContext {
                 env: EnvSnapshot::handed_over(vars, ctx.env.start_dir().to_path_buf()),
                 cwd: ctx.cwd.clone(),

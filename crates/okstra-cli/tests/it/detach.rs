@@ -441,3 +441,43 @@ fn a_tmux_that_fails_leaves_the_run_prepared_for_resume() {
     assert_eq!(resumed.code, Some(0), "{resumed}");
     assert_eq!(analysis_manifest(&env, 1)["status"], "completed");
 }
+
+#[test]
+fn resume_takes_no_environment_file_but_its_sessions() {
+    let env = TestEnv::new();
+    let brief = replay_project(&env);
+    let out = okstra(
+        &env,
+        &[
+            "run",
+            "error-analysis",
+            "--task",
+            "t/v",
+            "--brief",
+            brief.to_str().unwrap(),
+            "--base-ref",
+            "main",
+            "--prepare-only",
+            "--json",
+        ],
+    );
+    assert_eq!(out.code, Some(0), "{out}");
+    let run_id = serde_json::from_str::<Value>(&out.stdout).unwrap()["runId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let precious = env.root().join("notes.env");
+    fs_err::write(&precious, "A=1\0").unwrap();
+    let out = okstra(
+        &env,
+        &["resume", &run_id, "--env-file", precious.to_str().unwrap()],
+    );
+    assert_eq!(out.code, Some(2), "{out}");
+    assert!(
+        out.stderr
+            .contains("is not the environment file of this run's session"),
+        "{out}"
+    );
+    assert!(precious.exists(), "left alone");
+    assert_eq!(analysis_manifest(&env, 1)["status"], "prepared");
+}
