@@ -4,7 +4,8 @@
 //! implementation run runs detached (its session lives while its executor works); a run that
 //! fails keeps its session open until Enter; with no tmux on PATH, or a refusal the run meets,
 //! nothing is prepared and the exit is 2; a tmux that fails leaves the run prepared for
-//! `okstra resume` and shows the environment by name only.
+//! `okstra resume` and never puts the environment on its command line; and `resume` takes no
+//! environment file but its own session's.
 
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
