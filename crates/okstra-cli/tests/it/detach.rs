@@ -294,7 +294,7 @@ fn an_implementation_run_runs_detached_while_its_session_lives() {
 }
 
 #[test]
-fn without_tmux_on_path_nothing_is_prepared_and_the_exit_is_2() {
+fn without_tmux_on_path_or_with_a_bad_socket_nothing_is_prepared_and_the_exit_is_2() {
     let env = TestEnv::new();
     let brief = replay_project(&env);
     let out = okstra(
@@ -316,6 +316,30 @@ fn without_tmux_on_path_nothing_is_prepared_and_the_exit_is_2() {
     error: tmux is not on PATH: a detached run runs in a tmux session
     hint: install tmux, or run without --detach to run in the foreground
     ");
+    assert!(!env.project().join(".okstra/tasks").exists(), "{out}");
+
+    let mut env = env;
+    let _tmux = PrivateTmux::new(&mut env);
+    env.set_env("OKSTRA_TMUX_SOCKET", "a/b");
+    let out = okstra(
+        &env,
+        &[
+            "run",
+            "error-analysis",
+            "--task",
+            "t/v",
+            "--brief",
+            brief.to_str().unwrap(),
+            "--base-ref",
+            "main",
+            "--detach",
+        ],
+    );
+    assert_eq!(out.code, Some(2), "{out}");
+    insta::assert_snapshot!(out.stderr, @r#"
+    error: OKSTRA_TMUX_SOCKET="a/b" is not a tmux socket name (it holds a `/`)
+    hint: set OKSTRA_TMUX_SOCKET to a plain name such as okstra, or unset it
+    "#);
     assert!(!env.project().join(".okstra/tasks").exists(), "{out}");
 }
 
