@@ -166,7 +166,8 @@ impl Tmux {
     /// ([`session_of`]), in the project root; returns the session's name. What `okstra run
     /// --detach` and `ctl rerun` do once a run is prepared. The session's okstra runs with
     /// okstra's environment and the run's central home: the whole of it goes through the
-    /// private file, and tmux's command line carries only `PATH`, `HOME` and `OKSTRA_HOME`.
+    /// private file, none of it on tmux's command line (so no `-e`, which older tmux lacks;
+    /// the programs are named by absolute paths).
     pub fn launch_resume(&self, run: &ResumeLaunch<'_>) -> Result<String, TmuxError> {
         let session = session_of(run.manifest);
         let home = run.home.paths().home().display().to_string();
@@ -181,15 +182,11 @@ impl Tmux {
             "--env-file".to_owned(),
             file.display().to_string(),
         ];
-        let public: BTreeMap<String, String> = env
-            .into_iter()
-            .filter(|(k, _)| ["PATH", "HOME", OKSTRA_HOME].contains(&k.as_str()))
-            .collect();
         let launched = self.launch(&Launch {
             session: &session,
             argv: &argv,
             cwd: Path::new(&run.manifest.project_root),
-            env: &public,
+            env: &BTreeMap::new(),
         });
         if launched.is_err() {
             let _ = fs_err::remove_file(&file);

@@ -448,7 +448,7 @@ fn a_tmux_that_fails_leaves_the_run_prepared_for_resume() {
     assert!(out.stderr.contains("server exploded"), "{out}");
     // The environment goes in a private file, never on tmux's command line; the file of a
     // session that never started is removed.
-    assert!(out.stderr.contains(" -e PATH=… "), "{out}");
+    assert!(!out.stderr.contains(" -e "), "{out}");
     assert!(!out.stderr.contains("API_TOKEN"), "{out}");
     assert!(out.stderr.contains(" --env-file "), "{out}");
     assert!(
