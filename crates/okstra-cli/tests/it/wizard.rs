@@ -242,3 +242,34 @@ fn a_replay_plan_is_approved_by_the_confirm_and_a_blocked_one_refused() {
         "{message}"
     );
 }
+
+#[test]
+fn two_agents_answering_at_once_do_not_interleave() {
+    let mut env = TestEnv::new();
+    analysis_project(&env);
+    // Each call holds the state lock 300 ms once it has it: without the lock both calls would
+    // read the fresh state and both answers would be taken.
+    env.set_env("OKSTRA_TEST_LOCK_HOLD_MS", "300");
+    let spawn = |value: &str| {
+        okstra_cmd(&env, &["wizard", "--json", "submit", "task_type", value])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let a = spawn("error-analysis");
+    let b = spawn("implementation");
+    let outs = [a, b].map(crate::common::wait_guarded);
+    let mut codes: Vec<_> = outs.iter().map(|o| o.status.code()).collect();
+    codes.sort_unstable();
+    assert_eq!(
+        codes,
+        [Some(0), Some(2)],
+        "one answer is taken, the other refused"
+    );
+    let refused = outs.iter().find(|o| o.status.code() == Some(2)).unwrap();
+    let reply: Value = serde_json::from_slice(&refused.stdout).unwrap();
+    assert_eq!(reply["error"]["valid"], json!(["task_new"]), "{reply}");
+    let state = read_json(&state_file(&env));
+    assert_eq!(state["answered"], json!(["task_type"]));
+}
