@@ -104,6 +104,20 @@ fn the_wizard_starts_an_analysis_that_runs_to_the_end() {
         reply["next"]["step"], "critic_pick",
         "no base ref once the worktree exists"
     );
+    wizard(&env, &["submit", "critic_pick", "none"]);
+    let (_, reply) = wizard(&env, &["submit", "workers", "claude,codex"]);
+    let prompt = &reply["next"];
+    assert_eq!(prompt["step"], "reuse_previous", "{prompt}");
+    let label = prompt["label"].as_str().unwrap();
+    assert!(
+        label.contains(summary["runId"].as_str().unwrap()),
+        "{label}"
+    );
+    let (_, reply) = wizard(&env, &["submit", "reuse_previous", "yes"]);
+    assert_eq!(
+        reply["next"]["step"], "branch_confirm",
+        "reusing skips the model questions"
+    );
 }
 
 #[test]
