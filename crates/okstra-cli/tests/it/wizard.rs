@@ -287,3 +287,53 @@ fn two_agents_answering_at_once_do_not_interleave() {
     let state = read_json(&state_file(&env));
     assert_eq!(state["answered"], json!(["task_type"]));
 }
+
+#[test]
+fn a_refused_run_gives_the_answers_back_and_a_started_one_uses_them_up() {
+    let env = TestEnv::new();
+    analysis_project(&env);
+    let brief = env.project().join("brief.md");
+    fs_err::write(&brief, "# Checkout\n\nThe total is off by one cent.\n").unwrap();
+    drive(
+        &env,
+        &[
+            ("task_type", "error-analysis"),
+            ("task_new", "pay/cent"),
+            ("brief_pick", "file"),
+            ("brief_file", "brief.md"),
+            ("base_ref_pick", "current"),
+            ("critic_pick", "none"),
+            ("workers", "claude"),
+            ("defaults_or_custom", "defaults"),
+            ("branch_confirm", "yes"),
+            ("confirm", "yes"),
+        ],
+    );
+    fs_err::remove_file(&brief).unwrap();
+    let out = run_guarded(&env, okstra_cmd(&env, &["wizard", "--json", "run"]));
+    assert_eq!(out.code, Some(2), "{out}");
+    let reply: Value = serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {out}"));
+    assert!(
+        reply["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("brief.md"),
+        "{reply}"
+    );
+    let (_, state) = wizard(&env, &["state"]);
+    assert_eq!(
+        state["state"]["confirmed"], true,
+        "the answers are back: {state}"
+    );
+    assert_eq!(
+        state["command"],
+        "okstra run error-analysis --task pay/cent --brief brief.md --base-ref main --workers claude"
+    );
+    fs_err::write(&brief, "# Checkout\n\nThe total is off by one cent.\n").unwrap();
+    let out = run_guarded(&env, okstra_cmd(&env, &["wizard", "--json", "run"]));
+    assert_eq!(out.code, Some(0), "{out}");
+    assert!(!state_file(&env).exists());
+    let (code, reply) = wizard(&env, &["run"]);
+    assert_eq!(code, Some(2), "nothing left to start: {reply}");
+    assert_eq!(reply["error"]["step"], "task_type");
+}

@@ -3,10 +3,12 @@
 //! object on stdout. A refused answer prints the error object and exits 2; `run` parses the
 //! confirmed invocation with the same command line a person would type and runs it here.
 
+use std::path::Path;
+
 use okstra_core::config::Language;
 use okstra_core::wizard::{
-    Catalog, Invocation, WizardError, back, back_reply, current_step, error_reply, next,
-    next_reply, submit, submit_reply,
+    Catalog, Invocation, WizardError, WizardState, back, back_reply, current_step, error_reply,
+    next, next_reply, submit, submit_reply,
 };
 use okstra_engine::{
     LoadedProject, ProjectFacts, clear_state, load_or_default_project, read_state, with_state,
@@ -65,55 +67,93 @@ pub(super) fn run(
             let removed = clear_state(&root)?;
             print(ctx, &json!({ "reset": true, "removed": removed }))
         }
-        WizardAction::Run { detach } => {
-            let state = with_state(&root, |s| s.clone())?;
-            if !state.confirmed {
-                let step = current_step(&state, &facts, cat).ok();
-                let message = match step {
-                    Some(step) => {
-                        format!("the run is not confirmed yet: the wizard asks {step} now")
-                    }
-                    None => "the run is not confirmed yet".to_owned(),
-                };
-                return refused(
-                    ctx,
-                    &WizardError {
-                        step,
-                        message,
-                        valid: Vec::new(),
-                    },
-                );
-            }
-            let mut argv = Invocation::of(&state).argv;
-            argv.push("--json".into());
-            if *detach {
-                argv.push("--detach".into());
-            }
-            let args = match crate::cli::parse_run(&argv) {
-                Ok(args) => args,
-                Err(e) => {
-                    let message = e.to_string();
-                    let message = message.lines().next().unwrap_or_default();
-                    let message = message.trim_start_matches("error: ").to_owned();
-                    return refused(
-                        ctx,
-                        &WizardError {
-                            step: None,
-                            message,
-                            valid: Vec::new(),
-                        },
-                    );
-                }
-            };
-            let result = crate::commands::run::cmd_run(ctx, &args);
-            // A run that started (whatever its end) used the answers up; a refused one keeps
-            // them, to change and start again.
-            if !matches!(&result, Err(e) if e.kind == ErrorKind::User) {
-                clear_state(&root)?;
-            }
-            result
-        }
+        WizardAction::Run { detach } => start(ctx, &root, &facts, cat, *detach),
     }
+}
+
+/// Starts the confirmed run. Its answers are taken out of the state file under the lock first,
+/// so a second `run` cannot start it again; a run that is refused (exit 2) gives them back, to
+/// change and start again.
+fn start(
+    ctx: &CommandContext,
+    root: &Path,
+    facts: &ProjectFacts,
+    cat: &Catalog,
+    detach: bool,
+) -> Result<ExitStatus, CommandError> {
+    let state = with_state(root, |s| {
+        if s.confirmed {
+            std::mem::take(s)
+        } else {
+            s.clone()
+        }
+    })?;
+    if !state.confirmed {
+        let step = current_step(&state, facts, cat).ok();
+        let message = match step {
+            Some(step) => format!("the run is not confirmed yet: the wizard asks {step} now"),
+            None => "the run is not confirmed yet".to_owned(),
+        };
+        return refused(
+            ctx,
+            &WizardError {
+                step,
+                message,
+                valid: Vec::new(),
+            },
+        );
+    }
+    let give_back = || {
+        with_state(root, |s| {
+            if *s == WizardState::default() {
+                *s = state.clone();
+            }
+        })
+    };
+    let mut argv = Invocation::of(&state).argv;
+    argv.push("--json".into());
+    if detach {
+        argv.push("--detach".into());
+    }
+    let args = match crate::cli::parse_run(&argv) {
+        Ok(args) => args,
+        Err(e) => {
+            give_back()?;
+            let message = e.to_string();
+            let message = message.lines().next().unwrap_or_default();
+            let message = message.trim_start_matches("error: ").to_owned();
+            return refused(
+                ctx,
+                &WizardError {
+                    step: None,
+                    message,
+                    valid: Vec::new(),
+                },
+            );
+        }
+    };
+    let result = crate::commands::run::cmd_run(ctx, &args);
+    if matches!(&result, Err(e) if e.kind == ErrorKind::User) {
+        give_back()?;
+    } else {
+        clear_state(root)?;
+    }
+    // A run that could not start printed nothing: the reply is then its error.
+    if let Err(e) = &result {
+        let message = std::iter::once(e.error.to_string())
+            .chain(e.hints.iter().map(|h| format!("hint: {h}")))
+            .collect::<Vec<_>>()
+            .join("\n");
+        print(
+            ctx,
+            &error_reply(&WizardError {
+                step: None,
+                message,
+                valid: Vec::new(),
+            }),
+        )?;
+    }
+    result
 }
 
 /// Returns the prompts' language: `--language`, else the project's.
