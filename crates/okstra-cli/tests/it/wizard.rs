@@ -165,6 +165,19 @@ fn refusals_are_json_errors_with_exit_2_and_the_state_survives_them() {
 }
 
 #[test]
+fn a_project_that_cannot_be_read_still_gets_one_json_reply() {
+    let env = TestEnv::new();
+    let dir = env.project().join(".okstra");
+    fs_err::create_dir_all(&dir).unwrap();
+    fs_err::write(dir.join("project.json"), "{ not json").unwrap();
+    let (code, reply) = wizard(&env, &["next"]);
+    assert_eq!(code, Some(2), "{reply}");
+    let message = reply["error"]["message"].as_str().unwrap();
+    assert!(message.contains("project.json"), "{message}");
+    assert_eq!(reply["error"]["step"], Value::Null);
+}
+
+#[test]
 fn the_project_language_chooses_the_catalog() {
     let env = TestEnv::new();
     write_project(&env, &json!({"projectId": "shop", "language": "ko"}));

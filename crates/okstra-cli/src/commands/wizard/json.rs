@@ -3,6 +3,7 @@
 //! object on stdout. A refused answer prints the error object and exits 2; `run` parses the
 //! confirmed invocation with the same command line a person would type and runs it here.
 
+use std::cell::Cell;
 use std::path::Path;
 
 use okstra_core::config::Language;
@@ -19,12 +20,43 @@ use super::WizardAction;
 use crate::command_error::{CommandError, ErrorKind, ExitStatus};
 use crate::context::CommandContext;
 
-/// Runs one call of the protocol.
+/// Runs one call of the protocol. Whatever fails, the reply is one JSON object: a failure that
+/// printed nothing (a project.json that cannot be read, a state file that cannot be written)
+/// replies with its error.
 pub(super) fn run(
     ctx: &CommandContext,
     language: Option<&str>,
     action: &WizardAction,
 ) -> Result<ExitStatus, CommandError> {
+    let out = Out {
+        ctx,
+        printed: Cell::new(false),
+    };
+    let result = answer(&out, language, action);
+    if let Err(e) = &result
+        && !out.printed.get()
+    {
+        out.print(&error_reply(&WizardError {
+            step: None,
+            message: described(e),
+            valid: Vec::new(),
+        }))?;
+    }
+    result
+}
+
+/// Where the replies go, and whether one was printed.
+struct Out<'a> {
+    ctx: &'a CommandContext,
+    printed: Cell<bool>,
+}
+
+fn answer(
+    out: &Out<'_>,
+    language: Option<&str>,
+    action: &WizardAction,
+) -> Result<ExitStatus, CommandError> {
+    let ctx = out.ctx;
     let home = ctx.home()?;
     let root = ctx.run_project_root();
     let project = load_or_default_project(&home, &root)?;
@@ -32,8 +64,8 @@ pub(super) fn run(
     let mut facts = ProjectFacts::new(home, project, ctx.cwd.clone(), ctx.env.vars().clone());
     match action {
         WizardAction::Next => match with_state(&root, |s| next(s, &facts, cat))? {
-            Ok(n) => print(ctx, &next_reply(&n)),
-            Err(e) => refused(ctx, &e),
+            Ok(n) => out.print(&next_reply(&n)),
+            Err(e) => out.refused(&e),
         },
         WizardAction::Submit { step, value } => {
             let (answer, after) = with_state(&root, |s| {
@@ -43,9 +75,9 @@ pub(super) fn run(
             })?;
             match (answer, after) {
                 (Ok(submitted), Some(after)) => {
-                    print(ctx, &submit_reply(&submitted, after.as_ref()))
+                    out.print(&submit_reply(&submitted, after.as_ref()))
                 }
-                (Err(e), _) => refused(ctx, &e),
+                (Err(e), _) => out.refused(&e),
                 (Ok(_), None) => Err(CommandError::internal(std::io::Error::other(
                     "the wizard accepted an answer but has no next step",
                 ))),
@@ -56,18 +88,18 @@ pub(super) fn run(
                 let undone = back(s);
                 (undone, next(s, &facts, cat))
             })?;
-            print(ctx, &back_reply(undone, after.as_ref()))
+            out.print(&back_reply(undone, after.as_ref()))
         }
         WizardAction::State => {
             let state = read_state(&root)?;
             let command = Invocation::of(&state).command_line();
-            print(ctx, &json!({ "state": state, "command": command }))
+            out.print(&json!({ "state": state, "command": command }))
         }
         WizardAction::Reset => {
             let removed = clear_state(&root)?;
-            print(ctx, &json!({ "reset": true, "removed": removed }))
+            out.print(&json!({ "reset": true, "removed": removed }))
         }
-        WizardAction::Run { detach } => start(ctx, &root, &facts, cat, *detach),
+        WizardAction::Run { detach } => start(out, &root, &facts, cat, *detach),
     }
 }
 
@@ -75,12 +107,13 @@ pub(super) fn run(
 /// so a second `run` cannot start it again; a run that is refused (exit 2) gives them back, to
 /// change and start again.
 fn start(
-    ctx: &CommandContext,
+    out: &Out<'_>,
     root: &Path,
     facts: &ProjectFacts,
     cat: &Catalog,
     detach: bool,
 ) -> Result<ExitStatus, CommandError> {
+    let ctx = out.ctx;
     let state = with_state(root, |s| {
         if s.confirmed {
             std::mem::take(s)
@@ -94,14 +127,11 @@ fn start(
             Some(step) => format!("the run is not confirmed yet: the wizard asks {step} now"),
             None => "the run is not confirmed yet".to_owned(),
         };
-        return refused(
-            ctx,
-            &WizardError {
-                step,
-                message,
-                valid: Vec::new(),
-            },
-        );
+        return out.refused(&WizardError {
+            step,
+            message,
+            valid: Vec::new(),
+        });
     }
     let give_back = || {
         with_state(root, |s| {
@@ -122,14 +152,11 @@ fn start(
             let message = e.to_string();
             let message = message.lines().next().unwrap_or_default();
             let message = message.trim_start_matches("error: ").to_owned();
-            return refused(
-                ctx,
-                &WizardError {
-                    step: None,
-                    message,
-                    valid: Vec::new(),
-                },
-            );
+            return out.refused(&WizardError {
+                step: None,
+                message,
+                valid: Vec::new(),
+            });
         }
     };
     let result = crate::commands::run::cmd_run(ctx, &args);
@@ -138,21 +165,7 @@ fn start(
     } else {
         clear_state(root)?;
     }
-    // A run that could not start printed nothing: the reply is then its error.
-    if let Err(e) = &result {
-        let message = std::iter::once(e.error.to_string())
-            .chain(e.hints.iter().map(|h| format!("hint: {h}")))
-            .collect::<Vec<_>>()
-            .join("\n");
-        print(
-            ctx,
-            &error_reply(&WizardError {
-                step: None,
-                message,
-                valid: Vec::new(),
-            }),
-        )?;
-    }
+    // A run that could not start printed nothing: `run` replies with its error.
     result
 }
 
@@ -163,14 +176,25 @@ fn language_of(flag: Option<&str>, project: &LoadedProject) -> Language {
         .unwrap_or_default()
 }
 
-fn print(ctx: &CommandContext, reply: &Value) -> Result<ExitStatus, CommandError> {
-    let text = serde_json::to_string(reply).map_err(CommandError::internal)?;
-    ctx.ui.data_line(&text);
-    Ok(ExitStatus::Success)
+impl Out<'_> {
+    fn print(&self, reply: &Value) -> Result<ExitStatus, CommandError> {
+        let text = serde_json::to_string(reply).map_err(CommandError::internal)?;
+        self.ctx.ui.data_line(&text);
+        self.printed.set(true);
+        Ok(ExitStatus::Success)
+    }
+
+    /// Prints the error object and exits 2 with its message.
+    fn refused(&self, err: &WizardError) -> Result<ExitStatus, CommandError> {
+        self.print(&error_reply(err))?;
+        Err(CommandError::user_message(err.to_string()))
+    }
 }
 
-/// Prints the error object and exits 2 with its message.
-fn refused(ctx: &CommandContext, err: &WizardError) -> Result<ExitStatus, CommandError> {
-    print(ctx, &error_reply(err))?;
-    Err(CommandError::user_message(err.to_string()))
+/// Returns a command error as one message: the error, then its hints.
+fn described(e: &CommandError) -> String {
+    std::iter::once(e.error.to_string())
+        .chain(e.hints.iter().map(|h| format!("hint: {h}")))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
