@@ -17,7 +17,7 @@ fn wizard(env: &TestEnv, args: &[&str]) -> (Option<i32>, Value) {
     let mut all = vec!["wizard", "--json"];
     all.extend_from_slice(args);
     let out = okstra(env, &all);
-    assert_eq!(out.stdout.lines().count(), 1, "one reply: {out}");
+    // One JSON object (from_str refuses anything after it).
     let reply = serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {out}"));
     (out.code, reply)
 }
@@ -349,4 +349,72 @@ fn a_refused_run_gives_the_answers_back_and_a_started_one_uses_them_up() {
     let (code, reply) = wizard(&env, &["run"]);
     assert_eq!(code, Some(2), "nothing left to start: {reply}");
     assert_eq!(reply["error"]["step"], "task_type");
+}
+
+#[test]
+fn a_customised_run_starts_detached_with_its_directive_and_related_task() {
+    let mut env = TestEnv::new();
+    let tmux = crate::detach::PrivateTmux::new(&mut env);
+    analysis_project(&env);
+    let out = run_guarded(
+        &env,
+        okstra_cmd(
+            &env,
+            &[
+                "run",
+                "error-analysis",
+                "--task",
+                "pay/other",
+                "--brief-text",
+                "An earlier look.",
+                "--base-ref",
+                "main",
+            ],
+        ),
+    );
+    assert_eq!(out.code, Some(0), "{out}");
+    let transcript = drive(
+        &env,
+        &[
+            ("task_type", "error-analysis"),
+            ("task_pick", "new"),
+            ("task_new", "pay/cent"),
+            ("brief_pick", "text"),
+            ("brief_text", "The total is off by one cent."),
+            ("base_ref_pick", "current"),
+            ("critic_pick", "none"),
+            ("workers", "claude,codex"),
+            ("defaults_or_custom", "custom"),
+            ("custom_models", "claude=sonnet"),
+            ("directive", "Keep to the pricing module."),
+            ("related_tasks", "pay/other"),
+            ("branch_confirm", "yes"),
+            ("confirm", "yes"),
+        ],
+    );
+    let last = &transcript.as_array().unwrap().last().unwrap()["reply"]["next"];
+    assert_eq!(
+        last["command"],
+        "okstra run error-analysis --task pay/cent --brief-text 'The total is off by one cent.' \
+         --base-ref main --workers claude,codex --model claude=sonnet \
+         --directive 'Keep to the pricing module.' --related pay/other"
+    );
+    let (code, started) = wizard(&env, &["run", "--detach"]);
+    assert_eq!(code, Some(0), "{started}");
+    let session = started["sessionName"].as_str().unwrap();
+    assert!(started["attach"].as_str().unwrap().contains(session));
+    tmux.wait_ended(session);
+    let m = read_json(&env.project().join(
+        ".okstra/tasks/pay/cent/runs/error-analysis/manifests/run-manifest-error-analysis-1.json",
+    ));
+    assert_eq!(m["status"], "completed", "{m}");
+    assert_eq!(m["tmuxSession"], session);
+    let recipe = &m["recipe"];
+    assert_eq!(
+        recipe["directive"], "Keep to the pricing module.",
+        "{recipe}"
+    );
+    assert_eq!(recipe["models"]["claude"], "sonnet");
+    assert!(recipe["related"].to_string().contains("other"), "{recipe}");
+    assert!(!state_file(&env).exists());
 }
