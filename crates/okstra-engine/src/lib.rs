@@ -42,6 +42,7 @@ mod timer;
 mod tmp;
 mod tmux;
 mod validate;
+mod wizard;
 mod worker;
 
 pub use doctor::{AgentReport, CliReport, check_agents, check_clis};
@@ -94,3 +95,4 @@ pub use tmux::{
     Launch, ResumeLaunch, SessionEnvError, Tmux, TmuxError, session_of, take_session_env,
 };
 pub use validate::{ValidationCheck, ValidationFailure, validate_run, validate_run_checks};
+pub use wizard::{ProjectFacts, WizardStoreError, clear_state, read_state, state_path, with_state};

@@ -12,3 +12,4 @@ pub mod render;
 pub mod resume;
 pub mod run;
 pub mod validate;
+pub mod wizard;

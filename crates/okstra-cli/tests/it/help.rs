@@ -25,6 +25,7 @@ const COMMANDS: &[&[&str]] = &[
     &["ctl", "show"],
     &["demo"],
     &["doctor"],
+    &["wizard"],
 ];
 
 #[test]
