@@ -28,6 +28,7 @@ pub fn current_step(
         state,
         facts,
         cat: catalog,
+        shown: true,
     };
     for step in StepId::ALL {
         if !state.is_behind(step) && applies(step, &cx)? {
@@ -51,6 +52,7 @@ pub fn next(
         state,
         facts,
         cat: catalog,
+        shown: true,
     };
     build(step, &cx).map(Next::Prompt)
 }

@@ -6,8 +6,8 @@ mod fake;
 use fake::{FakeFacts, plan, stage, standing};
 use okstra_core::config::Language;
 use okstra_core::wizard::{
-    Catalog, Next, PreviousRun, StepId, WizardState, back, back_reply, error_reply, next,
-    next_reply, submit, submit_reply,
+    Catalog, Next, PreviousRun, StepId, WizardState, back, back_reply, current_step, error_reply,
+    next, next_reply, submit, submit_reply,
 };
 use serde_json::{Value, json};
 
@@ -446,4 +446,43 @@ fn an_answer_that_makes_the_task_exist_does_not_reopen_the_task_step() {
     );
     while back(&mut state).is_some() {}
     assert_eq!(state, WizardState::default());
+}
+
+#[test]
+fn an_answer_is_checked_without_asking_for_doctors_verdicts() {
+    // Doctor's verdicts run the CLIs (seconds): only a shown prompt labels its options with
+    // them, so each `submit` of the JSON protocol stays fast.
+    let cat = Catalog::get(Language::En);
+    let mut f = FakeFacts::project();
+    let mut state = WizardState::default();
+    submit(&mut state, &mut f, cat, "task_type", "error-analysis").unwrap();
+    submit(&mut state, &mut f, cat, "task_pick", "pay/dev-1").unwrap();
+    let Next::Prompt(p) = next(&state, &f, cat).unwrap() else {
+        panic!("not ready yet")
+    };
+    let mut step = p.step;
+    while step != StepId::CriticPick {
+        let value = match step {
+            StepId::BriefPick => "text",
+            StepId::BriefText => "the checkout fails",
+            StepId::BaseRefPick => "current",
+            _ => panic!("unexpected step {step:?}"),
+        };
+        submit(&mut state, &mut f, cat, step.as_str(), value).unwrap();
+        step = current_step(&state, &f, cat).unwrap();
+    }
+    let Next::Prompt(p) = next(&state, &f, cat).unwrap() else {
+        panic!("not ready yet")
+    };
+    assert!(
+        f.take_asked().contains(&"agent_verdicts"),
+        "shown: labelled"
+    );
+    assert!(p.options.iter().any(|o| o.label.contains(" — ")), "{p:?}");
+    submit(&mut state, &mut f, cat, "critic_pick", "codex").unwrap();
+    submit(&mut state, &mut f, cat, "workers", "claude,codex").unwrap();
+    assert!(
+        !f.take_asked().contains(&"agent_verdicts"),
+        "answers are checked against the values alone"
+    );
 }

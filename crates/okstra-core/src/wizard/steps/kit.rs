@@ -15,6 +15,10 @@ pub(crate) struct Ctx<'a> {
     pub(crate) state: &'a WizardState,
     pub(crate) facts: &'a dyn WizardFacts,
     pub(crate) cat: &'a Catalog,
+    /// Whether the prompt is shown to someone: only then are its options labelled with what
+    /// costs time to learn (doctor's verdicts run the CLIs); an answer is checked against the
+    /// options' values alone.
+    pub(crate) shown: bool,
 }
 
 /// What a step's answer changes.
@@ -31,6 +35,7 @@ impl Answer<'_> {
             state: self.state,
             facts: self.facts,
             cat: self.cat,
+            shown: false,
         }
     }
 }

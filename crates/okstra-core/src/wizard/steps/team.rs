@@ -35,8 +35,15 @@ fn defaults(cx: &Ctx<'_>, step: StepId) -> Result<RunDefaults, WizardError> {
     fact(step, cx.facts.defaults(t))
 }
 
-/// Returns an option per agent, labelled with doctor's verdict.
+/// Returns an option per agent, labelled with doctor's verdict when the prompt is shown.
 fn agent_options(cx: &Ctx<'_>, d: &RunDefaults) -> Vec<PromptOption> {
+    if !cx.shown {
+        return d
+            .agents
+            .iter()
+            .map(|name| option(name.clone(), name.clone()))
+            .collect();
+    }
     let verdicts = cx.facts.agent_verdicts();
     d.agents
         .iter()
