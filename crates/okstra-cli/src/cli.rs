@@ -55,6 +55,10 @@ enum Command {
     Ctl(commands::ctl::CtlCommand),
     Demo(commands::demo::DemoArgs),
     Doctor(commands::doctor::DoctorArgs),
+    #[command(subcommand)]
+    Install(commands::install::InstallCommand),
+    #[command(subcommand)]
+    Uninstall(commands::uninstall::UninstallCommand),
 }
 
 /// Parses `args`, runs the command, reports errors, and returns the exit code.
@@ -127,5 +131,7 @@ fn run_command(cli: Cli, env: EnvSnapshot, ui: &Ui) -> Result<ExitStatus, Comman
         Command::Ctl(cmd) => commands::ctl::cmd_ctl(&ctx, &cmd),
         Command::Demo(args) => commands::demo::cmd_demo(&ctx, &args),
         Command::Doctor(args) => commands::doctor::cmd_doctor(&ctx, &args),
+        Command::Install(cmd) => commands::install::cmd_install(&ctx, &cmd),
+        Command::Uninstall(cmd) => commands::uninstall::cmd_uninstall(&ctx, &cmd),
     }
 }

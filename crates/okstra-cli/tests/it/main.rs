@@ -4,6 +4,7 @@
 mod analysis_replay;
 mod budget;
 mod central_home;
+mod claude_skill;
 mod common;
 mod ctl;
 mod data_out;
