@@ -34,6 +34,7 @@ mod progress;
 mod real_analysis;
 mod real_clis;
 mod real_plan;
+mod real_skill;
 mod release_handoff;
 mod release_handoff_refusals;
 mod release_handoff_workflow;
