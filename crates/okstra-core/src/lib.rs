@@ -48,6 +48,7 @@ pub mod team_state;
 pub mod timeline;
 pub mod tokens;
 pub mod version;
+pub mod wizard;
 pub mod worker_name;
 
 pub use ids::{RunId, RunSeq, Stage};
