@@ -59,6 +59,20 @@ enum Command {
     Install(commands::install::InstallCommand),
     #[command(subcommand)]
     Uninstall(commands::uninstall::UninstallCommand),
+    Wizard(commands::wizard::WizardArgs),
+}
+
+/// Parses `okstra <argv>` exactly as a person's command line, for the wizard's run; refuses
+/// an argv that is not `run …`.
+pub(crate) fn parse_run(argv: &[String]) -> Result<commands::run::RunArgs, clap::Error> {
+    let words = std::iter::once("okstra".to_owned()).chain(argv.iter().cloned());
+    match Cli::try_parse_from(words)?.command {
+        Command::Run(args) => Ok(args),
+        _ => Err(clap::Error::raw(
+            clap::error::ErrorKind::InvalidSubcommand,
+            "the wizard's command is not `okstra run`",
+        )),
+    }
 }
 
 /// Parses `args`, runs the command, reports errors, and returns the exit code.
@@ -133,5 +147,6 @@ fn run_command(cli: Cli, env: EnvSnapshot, ui: &Ui) -> Result<ExitStatus, Comman
         Command::Doctor(args) => commands::doctor::cmd_doctor(&ctx, &args),
         Command::Install(cmd) => commands::install::cmd_install(&ctx, &cmd),
         Command::Uninstall(cmd) => commands::uninstall::cmd_uninstall(&ctx, &cmd),
+        Command::Wizard(args) => commands::wizard::cmd_wizard(&ctx, &args),
     }
 }

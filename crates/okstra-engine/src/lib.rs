@@ -42,6 +42,7 @@ mod seq_files;
 mod timer;
 mod tmp;
 mod validate;
+mod wizard;
 mod worker;
 
 pub use claude_skill::{
@@ -94,3 +95,4 @@ pub use run::{
 pub use runs::{FindRunError, FoundRun, find_run, list_runs, load_manifest, load_team_state};
 pub use timer::set_test_lock_hold;
 pub use validate::{ValidationCheck, ValidationFailure, validate_run, validate_run_checks};
+pub use wizard::{ProjectFacts, WizardStoreError, clear_state, read_state, state_path, with_state};

@@ -14,3 +14,4 @@ pub mod resume;
 pub mod run;
 pub mod uninstall;
 pub mod validate;
+pub mod wizard;

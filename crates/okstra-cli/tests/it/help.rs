@@ -29,6 +29,7 @@ const COMMANDS: &[&[&str]] = &[
     &["install", "claude-skill"],
     &["uninstall"],
     &["uninstall", "claude-skill"],
+    &["wizard"],
 ];
 
 #[test]

@@ -50,6 +50,7 @@ mod run_stage_modes;
 mod security;
 mod stage_kit;
 mod validate;
+mod wizard;
 
 /// Every `.rs` file in this folder must be a module of this binary, so no test is forgotten.
 #[test]

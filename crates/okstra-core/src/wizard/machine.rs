@@ -1,5 +1,6 @@
 //! Owns the machine: the current step is the first step, in order, that applies and is not
-//! answered; `next` builds its prompt (or, once confirmed, returns the run); `submit` takes an
+//! behind (answered, or passed as not applying when a later step was answered); `next` builds
+//! its prompt (or, once confirmed, returns the run); `submit` takes an
 //! answer for the current step only; `back` undoes the last answer.
 
 use super::catalog::Catalog;
@@ -29,7 +30,7 @@ pub fn current_step(
         cat: catalog,
     };
     for step in StepId::ALL {
-        if !state.is_answered(step) && applies(step, &cx)? {
+        if !state.is_behind(step) && applies(step, &cx)? {
             return Ok(step);
         }
     }
@@ -80,6 +81,11 @@ pub fn submit(
         cat: catalog,
     };
     let echo = accept(step, &mut answer, value)?;
+    for earlier in StepId::ALL.into_iter().take(step.index()) {
+        if !state.is_behind(earlier) {
+            state.passed.push(earlier);
+        }
+    }
     state.answered.push(step);
     Ok(Submitted { step, echo })
 }
@@ -88,5 +94,10 @@ pub fn submit(
 pub fn back(state: &mut WizardState) -> Option<StepId> {
     let step = state.answered.pop()?;
     state.clear(step);
+    // The steps passed when it was answered come after the answer before it.
+    let last = state.answered.last().map(|s| s.index());
+    state
+        .passed
+        .retain(|p| last.is_some_and(|last| p.index() < last));
     Some(step)
 }

@@ -67,6 +67,11 @@ pub struct WizardState {
     /// The steps answered, in order.
     #[serde(default)]
     pub answered: Vec<StepId>,
+    /// The steps that did not apply when a later step was answered: passed for good (until
+    /// `back` undoes that answer), so an answer that changes the project (a plan imported
+    /// makes its task exist) never reopens an earlier step.
+    #[serde(default)]
+    pub passed: Vec<StepId>,
     #[serde(default)]
     pub task_type: Option<TaskType>,
     /// `task_pick` chose a new task: `task_new` asks its name.
@@ -140,6 +145,7 @@ impl Default for WizardState {
         Self {
             schema_version: crate::version::schema_version(WIZARD_STATE_KIND),
             answered: Vec::new(),
+            passed: Vec::new(),
             task_type: None,
             new_task: false,
             task: None,
@@ -175,6 +181,11 @@ impl WizardState {
     /// Returns whether `step` has been answered.
     pub fn is_answered(&self, step: StepId) -> bool {
         self.answered.contains(&step)
+    }
+
+    /// Returns whether `step` is behind the wizard: answered, or passed as not applying.
+    pub fn is_behind(&self, step: StepId) -> bool {
+        self.answered.contains(&step) || self.passed.contains(&step)
     }
 
     /// Clears the fields `step` owns.

@@ -97,6 +97,13 @@ impl StepId {
     }
 }
 
+impl StepId {
+    /// Returns the step's position in the machine's order.
+    pub(crate) fn index(self) -> usize {
+        Self::ALL.iter().position(|s| *s == self).unwrap_or(0)
+    }
+}
+
 impl fmt::Display for StepId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())

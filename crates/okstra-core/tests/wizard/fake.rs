@@ -192,8 +192,12 @@ impl WizardFacts for FakeFacts {
             .cloned()
             .ok_or_else(|| format!("{path}: no such file"))
     }
-    fn approve(&mut self, _task: &TaskRef, plan: &PlanStanding) -> Result<String, String> {
+    fn approve(&mut self, task: &TaskRef, plan: &PlanStanding) -> Result<String, String> {
         self.ask("approve");
+        // Importing a plan makes its task exist.
+        if plan.import && !self.tasks.contains(task) {
+            self.tasks.push(task.clone());
+        }
         if let Some(reasons) = self.refuse_approval.get(&plan.path) {
             return Err(reasons.clone());
         }

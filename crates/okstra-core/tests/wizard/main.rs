@@ -402,3 +402,46 @@ fn step_names_are_the_seeds_and_unknown_ones_are_refused() {
     assert_eq!(err.valid.len(), 24);
     assert_eq!(back(&mut state), None);
 }
+
+#[test]
+fn an_answer_that_makes_the_task_exist_does_not_reopen_the_task_step() {
+    use StepId as S;
+    let cat = Catalog::get(Language::En);
+    let mut f = foreign_plans();
+    f.tasks.clear();
+    let mut state = WizardState::default();
+    for (step, value) in [
+        ("task_type", "implementation"),
+        ("task_new", "calc/ops"),
+        ("base_ref_pick", "current"),
+        ("approved_plan", "../plans/auth.md"),
+        ("approve_plan_confirm", "yes"),
+    ] {
+        submit(&mut state, &mut f, cat, step, value).unwrap();
+    }
+    assert_eq!(f.tasks.len(), 1, "the import made the task");
+    let Next::Prompt(p) = next(&state, &f, cat).unwrap() else {
+        panic!("not ready yet")
+    };
+    assert_eq!(p.step, StepId::StagePick);
+    assert_eq!(
+        state.passed,
+        [
+            S::TaskPick,
+            S::BriefPick,
+            S::BriefFile,
+            S::BriefText,
+            S::BaseRefText,
+            S::ApprovedPlanPick
+        ]
+    );
+    back(&mut state);
+    back(&mut state);
+    assert_eq!(
+        state.passed,
+        [S::TaskPick, S::BriefPick, S::BriefFile, S::BriefText],
+        "undoing an answer unpasses what it passed"
+    );
+    while back(&mut state).is_some() {}
+    assert_eq!(state, WizardState::default());
+}

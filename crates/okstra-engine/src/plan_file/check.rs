@@ -101,7 +101,7 @@ fn markdown_of(plan: &LoadedPlan) -> Result<(PathBuf, &str), PlanFileError> {
 
 /// Returns every reason the plan cannot be approved, in this order: the approval mirror, the
 /// gate, open `Blocks=approval` items, then each rule violation (section 1 among them).
-pub(super) fn approval_refusals(plan: &LoadedPlan) -> Result<Vec<ApprovalBlocker>, PlanFileError> {
+pub(crate) fn approval_refusals(plan: &LoadedPlan) -> Result<Vec<ApprovalBlocker>, PlanFileError> {
     let mut reasons = Vec::new();
     match plan.check_mirror() {
         Ok(()) => {}

@@ -11,6 +11,7 @@ mod import;
 mod load;
 mod locate;
 
+pub(crate) use check::approval_refusals;
 pub use check::{MarkdownCheck, PlanCheck, check_markdown_text, check_plan, plan_body};
 pub use edit::{Answered, Approval, answer_clarification, approve_plan};
 pub use error::{ApprovalBlocker, PlanFileError};

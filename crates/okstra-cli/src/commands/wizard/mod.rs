@@ -1,0 +1,9 @@
+//! `okstra wizard`: ask step by step what a run needs, then start it (SPEC §9). `--json` is
+//! the protocol for agent UIs (`json`); without it, the terminal front (`tty`).
+
+mod args;
+mod json;
+mod tty;
+
+pub(crate) use args::WizardAction;
+pub use args::{WizardArgs, cmd_wizard};
