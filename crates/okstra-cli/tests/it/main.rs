@@ -51,6 +51,7 @@ mod security;
 mod stage_kit;
 mod validate;
 mod wizard;
+mod wizard_tty;
 
 /// Every `.rs` file in this folder must be a module of this binary, so no test is forgotten.
 #[test]
