@@ -21,7 +21,7 @@ const KEY: &str = "dummy-not-a-real-key";
 /// What the user asks Claude; the script's rule matches it.
 const ASK: &str = "Please start an okstra run for this project.";
 /// The command the scripted model runs through Bash.
-const COMMAND: &str = "okstra ctl list --json";
+const COMMAND: &str = "okstra wizard --json next";
 /// The skill as this okstra ships it.
 const SKILL: &str = include_str!("../../skill/okstra-run/SKILL.md");
 
@@ -174,7 +174,7 @@ fn claude_loads_the_installed_skill_and_the_wizards_json_reaches_the_model() {
     // not change the wizard's state).
     let printed = wizard_reply(&env, env.project());
     let reply: Value = serde_json::from_str(&printed).expect("one JSON object");
-    assert!(reply.is_object() || reply.is_array(), "{reply}");
+    assert_eq!(reply["step"], "task_type", "{reply}");
     let results = tool_results(&turn[1]);
     assert_eq!(results.len(), 1, "{results:?}");
     assert_eq!(results[0].trim_end(), printed.trim_end());
