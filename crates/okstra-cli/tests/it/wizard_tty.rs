@@ -352,3 +352,42 @@ fn the_terminal_wizard_refuses_without_a_terminal() {
     hint: `okstra wizard --json next` prints the first step of the same wizard
     ");
 }
+
+#[test]
+fn a_refused_answer_is_shown_and_the_step_asked_again() {
+    let env = TestEnv::new();
+    replay_project(&env);
+    let pane = Pane::start(&env, &[okstra_bin(), "wizard"]);
+    pane.wait_for("What should okstra do?");
+    pick(&pane, "error-an");
+    pane.wait_for("Name the new task as group/id");
+    answer(&pane, "no-slash");
+    // The machine's message, then the same step again.
+    let screen = pane.wait_for_nth("Name the new task as group/id", 2);
+    assert!(
+        screen.contains(
+            "warning: \"no-slash\" is not a task: expected <group>/<id>, e.g. payments/dev-9495"
+        ),
+        "{screen}"
+    );
+    answer(&pane, "checkout/cent-short");
+    pane.wait_for("task: checkout/cent-short");
+    pane.keys(&["C-c"]);
+    let (code, screen) = pane.wait_exit();
+    assert_eq!(code, 130, "{screen}");
+}
+
+#[test]
+fn the_terminal_wizard_speaks_the_chosen_language() {
+    let env = TestEnv::new();
+    let pane = Pane::start(&env, &[okstra_bin(), "wizard", "--language", "ko"]);
+    let screen = pane.wait_for("okstra 로 무엇을 할까요?");
+    assert!(screen.contains("Esc 이전 단계"), "{screen}");
+    pane.keys(&["C-c"]);
+    let (code, screen) = pane.wait_exit();
+    assert_eq!(code, 130, "{screen}");
+    assert!(
+        screen.contains("마법사를 종료했습니다: 아무것도 쓰지 않았습니다"),
+        "{screen}"
+    );
+}
