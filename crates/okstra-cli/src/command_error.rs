@@ -531,6 +531,7 @@ impl From<RunError> for CommandError {
                 "run requirements-discovery, error-analysis, implementation-planning, implementation, final-verification or release-handoff",
             ),
             RunError::Handoff(e) => (*e).into(),
+            RunError::Related(e) => e.into(),
             RunError::NoBrief { .. } => CommandError::user(err).hint(
                 "pass --brief FILE, or --brief-text \"…\": the brief is what the workers are paid to read",
             ),
@@ -575,6 +576,7 @@ impl From<crate::brief::BriefError> for CommandError {
     }
 }
 
+mod detach;
 mod final_verification;
 mod handoff;
 mod ledger;

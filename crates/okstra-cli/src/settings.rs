@@ -105,6 +105,12 @@ impl EnvSnapshot {
         }
     }
 
+    /// Returns the snapshot of a whole environment handed over to this okstra (a detached
+    /// run's session), started in `start_dir`.
+    pub fn handed_over(vars: BTreeMap<String, String>, start_dir: PathBuf) -> Self {
+        Self { vars, start_dir }
+    }
+
     /// Returns this snapshot taken in `dir`, the folder okstra was started in (before `-C`).
     pub fn started_in(mut self, dir: PathBuf) -> Self {
         self.start_dir = dir;

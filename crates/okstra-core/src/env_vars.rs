@@ -8,6 +8,10 @@ pub const OKSTRA_HOME: &str = "OKSTRA_HOME";
 /// Forces the run seq of the next prepared run; a seq that already exists is refused (exit 2).
 pub const OKSTRA_RUN_SEQ_OVERRIDE: &str = "OKSTRA_RUN_SEQ_OVERRIDE";
 
+/// The private tmux server detached runs start their sessions on (`tmux -L <name>`); unset:
+/// the user's default server. Tests set it so their sessions never touch the user's tmux.
+pub const OKSTRA_TMUX_SOCKET: &str = "OKSTRA_TMUX_SOCKET";
+
 /// Turns off colour in every output.
 pub const NO_COLOR: &str = "NO_COLOR";
 

@@ -157,7 +157,23 @@ impl RunId {
     pub fn from_ulid(ulid: Ulid) -> Self {
         Self(ulid)
     }
+
+    /// Returns the id's short form for names: its last 8 characters, lowercase. They are
+    /// random bits, so runs made in the same second still differ — the first 10 characters,
+    /// the timestamp, would not.
+    pub fn short(&self) -> String {
+        let text = self.0.to_string();
+        text[text.len() - SHORT_LEN..].to_ascii_lowercase()
+    }
+
+    /// Returns the name of the tmux session a detached run runs in: `okstra-<short id>`.
+    pub fn session_name(&self) -> String {
+        format!("okstra-{}", self.short())
+    }
 }
+
+/// The length of [`RunId::short`].
+const SHORT_LEN: usize = 8;
 
 impl fmt::Display for RunId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -232,6 +248,19 @@ mod tests {
 
     fn id(s: &str) -> RunId {
         s.parse().unwrap()
+    }
+
+    #[test]
+    fn the_short_id_tells_apart_runs_made_in_the_same_millisecond() {
+        let now = std::time::SystemTime::now();
+        let ids: Vec<RunId> = (0..64)
+            .map(|_| RunId::from_ulid(Ulid::from_datetime(now)))
+            .collect();
+        let shorts: std::collections::BTreeSet<String> = ids.iter().map(RunId::short).collect();
+        assert_eq!(shorts.len(), ids.len());
+        let a = id("01JD0000000000000000000009");
+        assert_eq!(a.short(), "00000009");
+        assert_eq!(a.session_name(), "okstra-00000009");
     }
 
     #[test]

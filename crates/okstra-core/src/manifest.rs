@@ -87,6 +87,30 @@ pub struct RunRecipe {
     #[serde(default)]
     pub max_cost_usd: Option<f64>,
     pub language: crate::config::Language,
+    /// The user's directive (`--directive`), given to every worker of the run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub directive: Option<String>,
+    /// The related tasks (`--related`), as `<group>/<id>` with their first spellings; their
+    /// latest reports join every prompt's context.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub related: Vec<String>,
+    /// What a release-handoff run was asked beyond the PR body (`--push`, `--open-pr`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handoff: Option<HandoffRecipe>,
+}
+
+/// What a release-handoff run was asked beyond the PR body, as its recipe records it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HandoffRecipe {
+    /// `--push`.
+    pub push: bool,
+    /// `--remote`.
+    pub remote: String,
+    /// `--open-pr`.
+    pub open_pr: bool,
+    /// `--draft`.
+    pub draft: bool,
 }
 
 /// How a run came to be, when not by okstra driving its workers.
@@ -153,6 +177,8 @@ pub struct RunManifest {
     pub kind: Option<RunKind>,
     /// The stage of an implementation run: what a resumed run needs to rebuild it.
     pub stage_run: Option<StageRecord>,
+    /// The tmux session a detached run (`okstra run --detach`) runs in.
+    pub tmux_session: Option<String>,
 }
 
 /// The manifest as the file holds it: the truth plus its derived copies.
@@ -207,6 +233,8 @@ struct ManifestFile {
     kind: Option<RunKind>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     stage_run: Option<StageRecord>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    tmux_session: Option<String>,
 }
 
 impl From<RunManifest> for ManifestFile {
@@ -240,6 +268,7 @@ impl From<RunManifest> for ManifestFile {
             recipe: m.recipe,
             kind: m.kind,
             stage_run: m.stage_run,
+            tmux_session: m.tmux_session,
         }
     }
 }
@@ -276,6 +305,7 @@ impl TryFrom<ManifestFile> for RunManifest {
             recipe: f.recipe,
             kind: f.kind,
             stage_run: f.stage_run,
+            tmux_session: f.tmux_session,
         })
     }
 }
@@ -382,6 +412,7 @@ pub(crate) mod testing {
             recipe: None,
             kind: None,
             stage_run: None,
+            tmux_session: None,
         }
     }
 }

@@ -444,6 +444,12 @@ impl HomePaths {
         self.home.join("registry").join(".lock")
     }
 
+    /// Returns `detached/<run-id>.env`: the environment a detached run's session takes over
+    /// (written 0600 by the launcher, read and removed by the session's `okstra resume`).
+    pub fn session_env(&self, run_id: &crate::ids::RunId) -> PathBuf {
+        self.home.join("detached").join(format!("{run_id}.env"))
+    }
+
     /// Returns `batches/<batch-id>.json`.
     pub fn batch(&self, batch_id: &Segment) -> PathBuf {
         self.home.join("batches").join(format!("{batch_id}.json"))

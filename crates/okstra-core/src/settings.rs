@@ -318,6 +318,9 @@ impl RunSettings {
             max_tokens: self.max_tokens.as_ref().map(|s| s.value),
             max_cost_usd: self.max_cost_usd.as_ref().map(|s| s.value),
             language: self.language.value,
+            directive: None,
+            related: Vec::new(),
+            handoff: None,
         }
     }
 

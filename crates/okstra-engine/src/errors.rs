@@ -193,6 +193,20 @@ pub enum ResultFileError {
     Io(#[from] PathError),
 }
 
+/// A `--related` task the run cannot take.
+#[derive(Debug, Error)]
+pub enum RelatedTaskError {
+    #[error("related task {task} does not exist in project {project_id} (no {})", path.display())]
+    Unknown {
+        task: String,
+        project_id: String,
+        /// The task folder it would have.
+        path: PathBuf,
+    },
+    #[error("related task {task} is the run's own task")]
+    Own { task: String },
+}
+
 /// A prior report of the task that could not be read for the prompts' context.
 #[derive(Debug, Error)]
 pub enum PriorReportError {
@@ -291,6 +305,8 @@ pub enum RunError {
     },
     #[error("cannot read a prior report of the task: {0}")]
     PriorReport(#[from] PriorReportError),
+    #[error(transparent)]
+    Related(#[from] RelatedTaskError),
     #[error("run {run_id} is being driven by another okstra (its run lock is held)")]
     Busy { run_id: String },
     /// Its workers would have no brief to read (SPEC §4: a brief is what they are paid to read).

@@ -41,6 +41,7 @@ mod runs;
 mod seq_files;
 mod timer;
 mod tmp;
+mod tmux;
 mod validate;
 mod wizard;
 mod worker;
@@ -51,8 +52,8 @@ pub use claude_skill::{
 };
 pub use doctor::{AgentReport, CliReport, check_agents, check_clis};
 pub use errors::{
-    GitError, PathError, PlanError, PrepareError, PriorReportError, ProjectError, ReportError,
-    ResultFileError, RunError, StoreError, WorktreeError,
+    GitError, PathError, PlanError, PrepareError, PriorReportError, ProjectError, RelatedTaskError,
+    ReportError, ResultFileError, RunError, StoreError, WorktreeError,
 };
 pub use event_sink::{EventSink, silent};
 pub use evidence::{
@@ -88,11 +89,15 @@ pub use project::{
 };
 pub use report_file::render_report;
 pub use run::{
-    DryRun, DryRunFolder, DryRunRequest, DryRunWorker, NewRun, PlanOutcome, ResumeOutcome,
-    ResumeRun, RunSummary, StageAsk, StageError, StageOutcome, StagePhaseError, StageRunError,
-    WorkerResult, check_brief, dry_run, is_runnable, prepare_only, resume, run,
+    DryRun, DryRunFolder, DryRunRequest, DryRunWorker, NewRun, PlanOutcome, RelatedTask,
+    ResumeOutcome, ResumeRun, RunSummary, StageAsk, StageError, StageOutcome, StagePhaseError,
+    StageRunError, WorkerResult, check_brief, dry_run, is_runnable, prepare_detached, prepare_only,
+    resume, run,
 };
 pub use runs::{FindRunError, FoundRun, find_run, list_runs, load_manifest, load_team_state};
 pub use timer::set_test_lock_hold;
+pub use tmux::{
+    Launch, ResumeLaunch, SessionEnvError, Tmux, TmuxError, session_of, take_session_env,
+};
 pub use validate::{ValidationCheck, ValidationFailure, validate_run, validate_run_checks};
 pub use wizard::{ProjectFacts, WizardStoreError, clear_state, read_state, state_path, with_state};

@@ -51,6 +51,9 @@ pub(crate) struct PrepareRequest {
     pub recipe: Option<okstra_core::manifest::RunRecipe>,
     /// The stage record of an implementation run (its manifest's `stageRun`).
     pub stage_run: Option<okstra_core::stage_record::StageRecord>,
+    /// Whether the run will run detached, in its tmux session (`okstra-<short id>`, recorded
+    /// as the manifest's `tmuxSession`).
+    pub detached: bool,
 }
 
 /// A prepared run.
@@ -227,6 +230,7 @@ fn write_run(
             recipe: req.recipe.clone(),
             kind: None,
             stage_run,
+            tmux_session: req.detached.then(|| run_id.session_name()),
         };
         manifest.pass_checkpoint(okstra_core::events::Checkpoint::Prepare, now);
         let prepared = okstra_core::events::RunEvent::Prepared {

@@ -6,13 +6,16 @@ use clap::Args;
 use okstra_core::manifest::RunManifest;
 use okstra_core::settings::{RunSettings, SettingsLayer};
 use okstra_core::status::RunStatus;
-use okstra_engine::{ResumeOutcome, ResumeRun, RunSummary, find_run, load_project, resume};
+use okstra_engine::{
+    ResumeOutcome, ResumeRun, RunSummary, find_run, load_project, resume, take_session_env,
+};
 use serde_json::{Value, json};
 
 use crate::command_error::{CommandError, ExitStatus, settings_error};
 use crate::commands::run::{print_summary, summary_json};
 use crate::context::CommandContext;
 use crate::json_out::{absolute, print_json};
+use crate::settings::EnvSnapshot;
 
 /// Continue a run that was killed or interrupted
 ///
@@ -27,10 +30,32 @@ pub struct ResumeArgs {
     /// Print the outcome as JSON on stdout (also when there is nothing to resume)
     #[arg(long)]
     json: bool,
+
+    /// Take okstra's environment from this file, and remove it (how a detached run's tmux
+    /// session gets its environment; not for people)
+    #[arg(long, value_name = "FILE", hide = true)]
+    env_file: Option<std::path::PathBuf>,
 }
 
 /// Runs `okstra resume`.
 pub fn cmd_resume(ctx: &CommandContext, args: &ResumeArgs) -> Result<ExitStatus, CommandError> {
+    match &args.env_file {
+        // A detached run's session: the environment it was started with is okstra's.
+        Some(file) => {
+            let vars = take_session_env(file, &args.run)?;
+            let ctx = CommandContext {
+                env: EnvSnapshot::handed_over(vars, ctx.env.start_dir().to_path_buf()),
+                cwd: ctx.cwd.clone(),
+                ui: ctx.ui.clone(),
+            };
+            resume_run(&ctx, args)
+        }
+        None => resume_run(ctx, args),
+    }
+}
+
+/// Resumes the run of `args` with `ctx`.
+fn resume_run(ctx: &CommandContext, args: &ResumeArgs) -> Result<ExitStatus, CommandError> {
     let home = ctx.home()?;
     let manifest = find_run(&home, &args.run)?.manifest;
     let project = load_project(Path::new(&manifest.project_root))?;

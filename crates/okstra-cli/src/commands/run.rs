@@ -1,5 +1,6 @@
 //! `okstra run <task-type> --task <group>/<id>`: prepare a run and drive its workers.
 
+mod detach;
 mod dry_run;
 mod handoff;
 mod summary;
@@ -17,8 +18,8 @@ use okstra_core::settings::{RunSettings, SettingsLayer};
 use okstra_core::stage_record::{StageMode, StageRecord};
 use okstra_core::{TaskKey, TaskName, TaskType};
 use okstra_engine::{
-    DryRunRequest, LoadedProject, NewRun, PreparedRun, RunError, RunSummary, StageAsk, check_brief,
-    dry_run, is_runnable, load_or_default_project, prepare_only, run,
+    DryRunRequest, LoadedProject, NewRun, PreparedRun, RelatedTask, RunError, RunSummary, StageAsk,
+    check_brief, dry_run, is_runnable, load_or_default_project, prepare_only, run,
 };
 use serde_json::json;
 
@@ -89,6 +90,9 @@ pub struct RunArgs {
     #[arg(long, value_name = "LANG", value_parser = ["en", "ko"])]
     language: Option<String>,
 
+    #[command(flatten)]
+    guidance: Box<GuidanceArgs>,
+
     /// Print each worker's command line, folder, sandbox, model and deadline, and what would
     /// refuse the run (exit 2); write nothing
     #[arg(long)]
@@ -102,11 +106,29 @@ pub struct RunArgs {
     #[arg(long)]
     json: bool,
 
+    /// Prepare the run here, then run it in its own tmux session (`okstra-<short run id>`) and
+    /// print the run id, the session name and the command that attaches to it
+    #[arg(long, conflicts_with_all = ["dry_run", "prepare_only"])]
+    detach: bool,
+
     #[command(flatten)]
     stage: Box<StageArgs>,
 
     #[command(flatten)]
-    handoff: handoff::HandoffArgs,
+    handoff: Box<handoff::HandoffArgs>,
+}
+
+/// What every prompt of the run adds: the user's directive and the related tasks' reports.
+#[derive(Debug, Default, Args)]
+struct GuidanceArgs {
+    /// Give every worker of the run this directive (kept for `okstra resume`)
+    #[arg(long, value_name = "TEXT", value_parser = parse_directive)]
+    directive: Option<String>,
+
+    /// Add the latest reports of this task of the project to every prompt's context (can be
+    /// repeated)
+    #[arg(long = "related", value_name = "GROUP/ID", value_parser = parse_related)]
+    related: Vec<RelatedTask>,
 }
 
 /// The flags of an implementation run (SPEC §8).
@@ -193,6 +215,17 @@ fn parse_brief_text(value: &str) -> Result<String, String> {
     Ok(value.to_owned())
 }
 
+fn parse_directive(value: &str) -> Result<String, String> {
+    if value.trim().is_empty() {
+        return Err("the directive is blank: write what every worker should keep to".to_owned());
+    }
+    Ok(value.to_owned())
+}
+
+fn parse_related(value: &str) -> Result<RelatedTask, String> {
+    RelatedTask::parse(value).map_err(|e| format!("{e} (e.g. --related payments/dev-9495)"))
+}
+
 fn parse_model(value: &str) -> Result<(String, String), String> {
     match value.split_once('=') {
         Some((k, v)) if !k.trim().is_empty() && !v.trim().is_empty() => {
@@ -226,6 +259,17 @@ impl RunArgs {
         }
     }
 
+    /// Returns `--related`, each task once, in the order given.
+    fn related_tasks(&self) -> Vec<RelatedTask> {
+        let mut out: Vec<RelatedTask> = Vec::new();
+        for task in &self.guidance.related {
+            if !out.contains(task) {
+                out.push(task.clone());
+            }
+        }
+        out
+    }
+
     /// Returns the arguments of `okstra demo`'s run.
     pub(crate) fn for_demo(task: &str, brief: PathBuf) -> Self {
         Self {
@@ -241,11 +285,13 @@ impl RunArgs {
             max_rounds: None,
             max_cost_usd: None,
             language: None,
+            guidance: Box::default(),
             dry_run: false,
             prepare_only: false,
             json: false,
+            detach: false,
             stage: Box::default(),
-            handoff: handoff::HandoffArgs::default(),
+            handoff: Box::default(),
         }
     }
 }
@@ -275,6 +321,7 @@ pub(crate) fn run_and_report(
         (Some(path), _) => Some(read_brief(&ctx.cwd.join(path))?),
         (None, text) => text.clone(),
     };
+    let related = args.related_tasks();
     let home = ctx.home()?;
     let root = ctx.run_project_root();
     let project = load_or_default_project(&home, &root)?;
@@ -299,6 +346,7 @@ pub(crate) fn run_and_report(
             id: &id,
             base_ref: args.base_ref.as_deref(),
             brief: brief.as_deref(),
+            related: &related,
             env: ctx.env.vars(),
         })?;
         return dry_run::print(ctx, &project, dry, &group, &id, args).map(|s| (s, None));
@@ -316,7 +364,12 @@ pub(crate) fn run_and_report(
         sink: ctx.live_sink(),
         stage,
         handoff,
+        directive: args.guidance.directive.clone(),
+        related,
     };
+    if args.detach {
+        return detach::start(ctx, &project, &new, args).map(|s| (s, None));
+    }
     if args.prepare_only {
         // A prepared run starts no worker: a missing brief is only warned about, once the run
         // is prepared.

@@ -17,7 +17,7 @@ fn wizard(env: &TestEnv, args: &[&str]) -> (Option<i32>, Value) {
     let mut all = vec!["wizard", "--json"];
     all.extend_from_slice(args);
     let out = okstra(env, &all);
-    assert_eq!(out.stdout.lines().count(), 1, "one reply: {out}");
+    // One JSON object (from_str refuses anything after it).
     let reply = serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {out}"));
     (out.code, reply)
 }
@@ -104,6 +104,20 @@ fn the_wizard_starts_an_analysis_that_runs_to_the_end() {
         reply["next"]["step"], "critic_pick",
         "no base ref once the worktree exists"
     );
+    wizard(&env, &["submit", "critic_pick", "none"]);
+    let (_, reply) = wizard(&env, &["submit", "workers", "claude,codex"]);
+    let prompt = &reply["next"];
+    assert_eq!(prompt["step"], "reuse_previous", "{prompt}");
+    let label = prompt["label"].as_str().unwrap();
+    assert!(
+        label.contains(summary["runId"].as_str().unwrap()),
+        "{label}"
+    );
+    let (_, reply) = wizard(&env, &["submit", "reuse_previous", "yes"]);
+    assert_eq!(
+        reply["next"]["step"], "branch_confirm",
+        "reusing skips the model questions"
+    );
 }
 
 #[test]
@@ -148,6 +162,19 @@ fn refusals_are_json_errors_with_exit_2_and_the_state_survives_them() {
     let out = okstra(&env, &["wizard", "next"]);
     assert_eq!(out.code, Some(2), "{out}");
     assert!(out.stderr.contains("add --json"), "{out}");
+}
+
+#[test]
+fn a_project_that_cannot_be_read_still_gets_one_json_reply() {
+    let env = TestEnv::new();
+    let dir = env.project().join(".okstra");
+    fs_err::create_dir_all(&dir).unwrap();
+    fs_err::write(dir.join("project.json"), "{ not json").unwrap();
+    let (code, reply) = wizard(&env, &["next"]);
+    assert_eq!(code, Some(2), "{reply}");
+    let message = reply["error"]["message"].as_str().unwrap();
+    assert!(message.contains("project.json"), "{message}");
+    assert_eq!(reply["error"]["step"], Value::Null);
 }
 
 #[test]
@@ -241,4 +268,153 @@ fn a_replay_plan_is_approved_by_the_confirm_and_a_blocked_one_refused() {
             && message.contains("- the plan-body gate is blocked-by-disagreement"),
         "{message}"
     );
+}
+
+#[test]
+fn two_agents_answering_at_once_do_not_interleave() {
+    let mut env = TestEnv::new();
+    analysis_project(&env);
+    // Each call holds the state lock 300 ms once it has it: without the lock both calls would
+    // read the fresh state and both answers would be taken.
+    env.set_env("OKSTRA_TEST_LOCK_HOLD_MS", "300");
+    let spawn = |value: &str| {
+        okstra_cmd(&env, &["wizard", "--json", "submit", "task_type", value])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let a = spawn("error-analysis");
+    let b = spawn("implementation");
+    let outs = [a, b].map(crate::common::wait_guarded);
+    let mut codes: Vec<_> = outs.iter().map(|o| o.status.code()).collect();
+    codes.sort_unstable();
+    assert_eq!(
+        codes,
+        [Some(0), Some(2)],
+        "one answer is taken, the other refused"
+    );
+    let refused = outs.iter().find(|o| o.status.code() == Some(2)).unwrap();
+    let reply: Value = serde_json::from_slice(&refused.stdout).unwrap();
+    assert_eq!(reply["error"]["valid"], json!(["task_new"]), "{reply}");
+    let state = read_json(&state_file(&env));
+    assert_eq!(state["answered"], json!(["task_type"]));
+}
+
+#[test]
+fn a_refused_run_gives_the_answers_back_and_a_started_one_uses_them_up() {
+    let env = TestEnv::new();
+    analysis_project(&env);
+    let brief = env.project().join("brief.md");
+    fs_err::write(&brief, "# Checkout\n\nThe total is off by one cent.\n").unwrap();
+    drive(
+        &env,
+        &[
+            ("task_type", "error-analysis"),
+            ("task_new", "pay/cent"),
+            ("brief_pick", "file"),
+            ("brief_file", "brief.md"),
+            ("base_ref_pick", "current"),
+            ("critic_pick", "none"),
+            ("workers", "claude"),
+            ("defaults_or_custom", "defaults"),
+            ("branch_confirm", "yes"),
+            ("confirm", "yes"),
+        ],
+    );
+    fs_err::remove_file(&brief).unwrap();
+    let out = run_guarded(&env, okstra_cmd(&env, &["wizard", "--json", "run"]));
+    assert_eq!(out.code, Some(2), "{out}");
+    let reply: Value = serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {out}"));
+    assert!(
+        reply["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("brief.md"),
+        "{reply}"
+    );
+    let (_, state) = wizard(&env, &["state"]);
+    assert_eq!(
+        state["state"]["confirmed"], true,
+        "the answers are back: {state}"
+    );
+    assert_eq!(
+        state["command"],
+        "okstra run error-analysis --task pay/cent --brief brief.md --base-ref main --workers claude"
+    );
+    fs_err::write(&brief, "# Checkout\n\nThe total is off by one cent.\n").unwrap();
+    let out = run_guarded(&env, okstra_cmd(&env, &["wizard", "--json", "run"]));
+    assert_eq!(out.code, Some(0), "{out}");
+    assert!(!state_file(&env).exists());
+    let (code, reply) = wizard(&env, &["run"]);
+    assert_eq!(code, Some(2), "nothing left to start: {reply}");
+    assert_eq!(reply["error"]["step"], "task_type");
+}
+
+#[test]
+fn a_customised_run_starts_detached_with_its_directive_and_related_task() {
+    let mut env = TestEnv::new();
+    let tmux = crate::detach::PrivateTmux::new(&mut env);
+    analysis_project(&env);
+    let out = run_guarded(
+        &env,
+        okstra_cmd(
+            &env,
+            &[
+                "run",
+                "error-analysis",
+                "--task",
+                "pay/other",
+                "--brief-text",
+                "An earlier look.",
+                "--base-ref",
+                "main",
+            ],
+        ),
+    );
+    assert_eq!(out.code, Some(0), "{out}");
+    let transcript = drive(
+        &env,
+        &[
+            ("task_type", "error-analysis"),
+            ("task_pick", "new"),
+            ("task_new", "pay/cent"),
+            ("brief_pick", "text"),
+            ("brief_text", "The total is off by one cent."),
+            ("base_ref_pick", "current"),
+            ("critic_pick", "none"),
+            ("workers", "claude,codex"),
+            ("defaults_or_custom", "custom"),
+            ("custom_models", "claude=sonnet"),
+            ("directive", "Keep to the pricing module."),
+            ("related_tasks", "pay/other"),
+            ("branch_confirm", "yes"),
+            ("confirm", "yes"),
+        ],
+    );
+    let last = &transcript.as_array().unwrap().last().unwrap()["reply"]["next"];
+    assert_eq!(
+        last["command"],
+        "okstra run error-analysis --task pay/cent --brief-text 'The total is off by one cent.' \
+         --base-ref main --workers claude,codex --model claude=sonnet \
+         --directive 'Keep to the pricing module.' --related pay/other"
+    );
+    let (code, started) = wizard(&env, &["run", "--detach"]);
+    assert_eq!(code, Some(0), "{started}");
+    let session = started["sessionName"].as_str().unwrap();
+    assert!(started["attach"].as_str().unwrap().contains(session));
+    tmux.wait_ended(session);
+    let m = read_json(&env.project().join(
+        ".okstra/tasks/pay/cent/runs/error-analysis/manifests/run-manifest-error-analysis-1.json",
+    ));
+    assert_eq!(m["status"], "completed", "{m}");
+    assert_eq!(m["tmuxSession"], session);
+    let recipe = &m["recipe"];
+    assert_eq!(
+        recipe["directive"], "Keep to the pricing module.",
+        "{recipe}"
+    );
+    assert_eq!(recipe["models"]["claude"], "sonnet");
+    assert!(recipe["related"].to_string().contains("other"), "{recipe}");
+    assert!(!state_file(&env).exists());
 }

@@ -101,6 +101,8 @@ impl BenchProject {
             sink: okstra_engine::silent(),
             stage: None,
             handoff: None,
+            directive: None,
+            related: Vec::new(),
         }
     }
 }

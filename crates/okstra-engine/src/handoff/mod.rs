@@ -26,3 +26,25 @@ pub struct HandoffAsk {
     /// `--draft`, passed to `gh pr create`.
     pub draft: bool,
 }
+
+impl HandoffAsk {
+    /// Returns the ask as a run's recipe records it.
+    pub(crate) fn recipe(&self) -> okstra_core::manifest::HandoffRecipe {
+        okstra_core::manifest::HandoffRecipe {
+            push: self.push,
+            remote: self.remote.clone(),
+            open_pr: self.open_pr,
+            draft: self.draft,
+        }
+    }
+
+    /// Returns the ask a run's recipe recorded.
+    pub(crate) fn from_recipe(recipe: &okstra_core::manifest::HandoffRecipe) -> Self {
+        Self {
+            push: recipe.push,
+            remote: recipe.remote.clone(),
+            open_pr: recipe.open_pr,
+            draft: recipe.draft,
+        }
+    }
+}

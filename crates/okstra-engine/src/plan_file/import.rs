@@ -165,6 +165,7 @@ fn imported_manifest(
         recipe: None,
         kind: Some(RunKind::Imported),
         stage_run: None,
+        tmux_session: None,
     };
     manifest.push_event(ManifestEvent {
         at: now,

@@ -38,6 +38,8 @@ pub struct DryRunRequest<'a> {
     pub base_ref: Option<&'a str>,
     /// The text of `--brief` / `--brief-text`, when given.
     pub brief: Option<&'a str>,
+    /// `--related`: each must be a task of the project.
+    pub related: &'a [super::request::RelatedTask],
     pub env: &'a BTreeMap<String, String>,
 }
 
@@ -114,6 +116,9 @@ pub fn dry_run(req: &DryRunRequest<'_>) -> Result<DryRun, RunError> {
             no_brief = refuse_without_brief(&task, &key, req.task_type, &brief).err();
         }
         Err(e) => refusals.push(e),
+    }
+    if let Err(e) = super::preflight::refuse_unknown_related(req.project, &key, req.related) {
+        refusals.push(e.into());
     }
     if req.task_type == okstra_core::TaskType::ReleaseHandoff
         && let Err(e) = crate::handoff::refuse_unready(req.project, &task, &key.to_string())

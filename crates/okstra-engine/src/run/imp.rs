@@ -38,6 +38,9 @@ pub(crate) struct PromptInputs {
     pub(crate) workdir: PathBuf,
     /// The task's prior reports, as prompt context.
     pub(crate) prior: Vec<ContextSection>,
+    /// What every prompt of the run ends its context with: the related tasks' latest reports
+    /// and the user's directive (`prompts::read_guidance`).
+    pub(crate) guidance: Vec<ContextSection>,
 }
 
 /// One run, from preparation to persistence.
@@ -91,6 +94,8 @@ pub(crate) struct RunParts {
     pub(crate) started: Instant,
     /// The brief and the prior reports (see `prompts::read_shared`).
     pub(crate) shared: (String, Vec<ContextSection>),
+    /// The run-wide guidance (see `prompts::read_guidance`).
+    pub(crate) guidance: Vec<ContextSection>,
     /// The stage of an implementation run: built by preparation, rebuilt from the manifest on
     /// resume.
     pub(crate) stage_run: Option<StageRun>,
@@ -115,6 +120,7 @@ impl Run {
                 brief: parts.shared.0,
                 workdir: PathBuf::from(&parts.manifest.worktree.workdir),
                 prior: parts.shared.1,
+                guidance: parts.guidance,
             },
             home: parts.home,
             settings: parts.settings,

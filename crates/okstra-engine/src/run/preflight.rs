@@ -3,6 +3,7 @@
 //! makes, `crate::readiness`), and its refusal when its workers would have no brief or when
 //! every analyser would be `not-run`. A real run stops at the first refusal (`Run::prepare`);
 //! `--dry-run` reports them all (`dry_run`), and `--prepare-only` only warns about the brief.
+//! Every path refuses a `--related` task that is not in the project.
 //! The worktree and seq checks are preparation's (`crate::prepare`, `crate::git::worktree`).
 
 use okstra_core::run_paths::TaskPaths;
@@ -10,10 +11,11 @@ use okstra_core::{TaskKey, TaskType};
 
 use super::lifecycle::phases;
 use super::prompts::read_brief;
-use super::request::NewRun;
+use super::request::{NewRun, RelatedTask};
 use super::roster::Roster;
 use super::stage_error::StageError;
-use crate::errors::RunError;
+use crate::errors::{RelatedTaskError, RunError};
+use crate::project::LoadedProject;
 use okstra_core::stage_record::StageMode;
 
 /// Refuses a task type this okstra cannot run yet.
@@ -107,4 +109,30 @@ impl NewRun {
             self.id.clone(),
         )
     }
+}
+
+/// Refuses a related task (`--related`) that does not exist in the project (it has no task
+/// folder), or that is the run's own task (`own`).
+pub(crate) fn refuse_unknown_related(
+    project: &LoadedProject,
+    own: &TaskKey,
+    related: &[RelatedTask],
+) -> Result<(), RelatedTaskError> {
+    for task in related {
+        if task.group.segment() == own.group().segment() && task.id.segment() == own.id().segment()
+        {
+            return Err(RelatedTaskError::Own {
+                task: task.to_string(),
+            });
+        }
+        let paths = project.paths.task(task.group.segment(), task.id.segment());
+        if !paths.task_root().is_dir() {
+            return Err(RelatedTaskError::Unknown {
+                task: task.to_string(),
+                project_id: project.project_id.to_string(),
+                path: okstra_core::run_paths::relative_to(paths.task_root(), project.root()),
+            });
+        }
+    }
+    Ok(())
 }

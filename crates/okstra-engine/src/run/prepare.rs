@@ -12,9 +12,10 @@ use tokio_util::sync::CancellationToken;
 
 use super::imp::{Run, RunParts};
 use super::preflight::{
-    refuse_if_no_analyser_can_run, refuse_if_stage_team_cannot_run, refuse_without_brief,
+    refuse_if_no_analyser_can_run, refuse_if_stage_team_cannot_run, refuse_unknown_related,
+    refuse_without_brief,
 };
-use super::prompts::read_shared;
+use super::prompts::{read_guidance, read_shared};
 use super::request::{NewRun, StageAsk};
 use super::roster::{RosterEntry, probe_roster, roster_for, stage_agent};
 use super::stage::StageRun;
@@ -31,20 +32,12 @@ impl Run {
     pub(crate) async fn prepare(new: NewRun, cancel: CancellationToken) -> Result<Run, RunError> {
         let started = Instant::now();
         become_subreaper();
-        // Every check a run makes before anything of it is written (`preflight`): the cheap
-        // ones first, then the CLIs' probes, which take seconds.
-        let mut roster = roster_for(new.task_type, &new.settings, &new.project, &new.env)?;
-        let task = new
-            .project
-            .paths
-            .task(new.group.segment(), new.id.segment());
-        let shared = read_shared(&task, new.task_type, new.brief.as_deref())?;
-        refuse_without_brief(&task, &new.task_key(), new.task_type, &shared.0)?;
-        new.refuse_unready_stages()?;
-        probe_roster(&mut roster, &new.env, &new.settings.worker_env()).await;
-        refuse_if_no_analyser_can_run(&roster)?;
-        refuse_if_stage_team_cannot_run(&roster, new.stage.as_ref().map(|a| a.mode))?;
-        let request = new.request(RunStatus::Running, &roster);
+        let Checked {
+            roster,
+            shared,
+            guidance,
+        } = new.check().await?;
+        let request = new.request(RunStatus::Running, &roster, false);
         let (prepared, stage_run) = new.prepare_on_disk(&request, &new.sink)?;
         let PreparedRun {
             paths, manifest, ..
@@ -70,6 +63,7 @@ impl Run {
             sink: new.sink,
             started,
             shared,
+            guidance,
             stage_run,
         });
         run.found.handoff.ask.clone_from(&new.handoff);
@@ -86,7 +80,39 @@ impl Run {
     }
 }
 
+/// What a new run's checks read and planned, for its phases.
+pub(crate) struct Checked {
+    pub(crate) roster: super::roster::Roster,
+    /// The brief and the prior reports.
+    pub(crate) shared: (String, Vec<okstra_core::prompt::ContextSection>),
+    /// The related tasks' reports and the directive.
+    pub(crate) guidance: Vec<okstra_core::prompt::ContextSection>,
+}
+
 impl NewRun {
+    /// Makes every check a run makes before anything of it is written (`preflight`): the cheap
+    /// ones first, then the CLIs' probes, which take seconds.
+    pub(crate) async fn check(&self) -> Result<Checked, RunError> {
+        let mut roster = roster_for(self.task_type, &self.settings, &self.project, &self.env)?;
+        let task = self
+            .project
+            .paths
+            .task(self.group.segment(), self.id.segment());
+        let shared = read_shared(&task, self.task_type, self.brief.as_deref())?;
+        refuse_without_brief(&task, &self.task_key(), self.task_type, &shared.0)?;
+        refuse_unknown_related(&self.project, &self.task_key(), &self.related)?;
+        let guidance = read_guidance(&self.project.paths, Some(&self.recipe()))?;
+        self.refuse_unready_stages()?;
+        probe_roster(&mut roster, &self.env, &self.settings.worker_env()).await;
+        refuse_if_no_analyser_can_run(&roster)?;
+        refuse_if_stage_team_cannot_run(&roster, self.stage.as_ref().map(|a| a.mode))?;
+        Ok(Checked {
+            roster,
+            shared,
+            guidance,
+        })
+    }
+
     /// Prepares the run on disk (SPEC §4 step 1); an implementation run takes its stage on the
     /// way (`stage_prepare`), after the task worktree and before its run paths, and returns it.
     pub(crate) fn prepare_on_disk(
@@ -142,11 +168,13 @@ impl NewRun {
         prepare_run_with(&self.home, &self.project, request, sink, hook)
     }
 
-    /// Returns the preparation request of this run, with `status` and its team.
+    /// Returns the preparation request of this run, with `status` and its team; `detached`
+    /// names its tmux session in the manifest.
     pub(crate) fn request(
         &self,
         status: RunStatus,
         roster: &super::roster::Roster,
+        detached: bool,
     ) -> PrepareRequest {
         PrepareRequest {
             group: self.group.clone(),
@@ -166,17 +194,25 @@ impl NewRun {
             replay: roster.has_replay(),
             recipe: Some(self.recipe()),
             stage_run: None,
+            detached,
         }
     }
 
-    /// Returns the recipe of this run: its settings, and an implementation run's executor and
-    /// verifier.
+    /// Returns the recipe of this run: its settings, an implementation run's executor and
+    /// verifier, the directive and related tasks, and what a hand-off is asked (so a run
+    /// prepared now and run by `okstra resume` later does what was asked now).
     fn recipe(&self) -> okstra_core::manifest::RunRecipe {
         let mut recipe = self.settings.recipe();
         if self.task_type.is_stage_scoped() {
             recipe.executor = Some(stage_agent(&self.settings, Role::Executor));
             recipe.verifier = Some(stage_agent(&self.settings, Role::Verifier));
         }
+        recipe.handoff = self
+            .handoff
+            .as_ref()
+            .map(crate::handoff::HandoffAsk::recipe);
+        recipe.directive.clone_from(&self.directive);
+        recipe.related = self.related.iter().map(ToString::to_string).collect();
         recipe
     }
 }

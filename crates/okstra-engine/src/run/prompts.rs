@@ -1,11 +1,14 @@
 //! Owns what goes into worker prompts (SPEC §4 step 2, §5.2): the brief, the task's prior
-//! reports, the run's context section, and rendering one worker's prompt from its parts with
-//! the anchor headers. Every phase that asks a worker something builds its prompt here.
+//! reports, the run's context section, the run-wide guidance (the related tasks' latest
+//! reports and the user's directive, from the run's recipe), and rendering one worker's prompt
+//! from its parts with the anchor headers. Every phase that asks a worker something builds its
+//! prompt here, so the guidance reaches every worker.
 
 use std::path::{Path, PathBuf};
 
 use okstra_core::TaskType;
 use okstra_core::document::{parse_json, typed};
+use okstra_core::manifest::RunRecipe;
 use okstra_core::outcome::AnswerContract;
 use okstra_core::prompt::{
     ContextSection, EXECUTOR_CONTRACT, FINDINGS_CONTRACT, NARRATIVE_CONTRACT,
@@ -13,7 +16,7 @@ use okstra_core::prompt::{
     VERDICTS_CONTRACT, render_prompt,
 };
 use okstra_core::report::ReportData;
-use okstra_core::run_paths::{ArtifactKind, RoundTag, TaskPaths};
+use okstra_core::run_paths::{ArtifactKind, ProjectPaths, RoundTag, TaskPaths};
 
 use super::dispatcher::PlannedWorker;
 use super::imp::Run;
@@ -86,9 +89,50 @@ fn prior_reports(
     task: &TaskPaths,
     task_type: TaskType,
 ) -> Result<Vec<ContextSection>, PriorReportError> {
+    latest_reports(task, Some(task_type), "Prior report: ")
+}
+
+/// Returns the sections a run's recipe adds to every prompt of the run: the latest report of
+/// every task type of each related task (`--related`), then the user's directive
+/// (`--directive`). A related task that is gone meanwhile gives nothing.
+pub(crate) fn read_guidance(
+    project: &ProjectPaths,
+    recipe: Option<&RunRecipe>,
+) -> Result<Vec<ContextSection>, RunError> {
+    let Some(recipe) = recipe else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    for related in &recipe.related {
+        let Ok((group, id)) = okstra_core::TaskKey::parse_task_arg(related) else {
+            continue;
+        };
+        let task = project.task(group.segment(), id.segment());
+        out.extend(latest_reports(
+            &task,
+            None,
+            &format!("Related task {related}: "),
+        )?);
+    }
+    if let Some(directive) = recipe.directive.as_deref().filter(|d| !d.trim().is_empty()) {
+        out.push(ContextSection {
+            title: "Directive from the user".to_owned(),
+            body: directive.trim().to_owned(),
+        });
+    }
+    Ok(out)
+}
+
+/// Returns the task's latest report of every task type but `skip`, as prompt context titled
+/// `<title_prefix><task type> #<seq>`.
+fn latest_reports(
+    task: &TaskPaths,
+    skip: Option<TaskType>,
+    title_prefix: &str,
+) -> Result<Vec<ContextSection>, PriorReportError> {
     let mut out = Vec::new();
     for other in TaskType::ALL {
-        if other == task_type {
+        if Some(other) == skip {
             continue;
         }
         let dir = task.run_dir(other, None).join("reports");
@@ -104,7 +148,7 @@ fn prior_reports(
                     source,
                 })?;
         out.push(ContextSection {
-            title: format!("Prior report: {other} #{}", data.frontmatter.run_seq),
+            title: format!("{title_prefix}{other} #{}", data.frontmatter.run_seq),
             body: format!(
                 "{}\n\n(full report: {})",
                 data.narrative.summary.trim(),
@@ -139,6 +183,12 @@ impl Run {
         context: &[ContextSection],
     ) -> Result<PlannedWorker, RunError> {
         let m = self.manifest();
+        // The run-wide guidance (related reports, the directive) follows the phase's context.
+        let context: Vec<ContextSection> = context
+            .iter()
+            .chain(&self.inputs.guidance)
+            .cloned()
+            .collect();
         let result_path = self
             .paths
             .artifact(&entry.worker, ArtifactKind::Result, round, 1);
@@ -161,7 +211,7 @@ impl Run {
             } else {
                 &self.inputs.brief
             },
-            context,
+            context: &context,
             contract: contract_text(kind.contract),
         })?;
         Ok(PlannedWorker {

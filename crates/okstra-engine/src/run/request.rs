@@ -36,6 +36,73 @@ pub struct NewRun {
     /// What a release-handoff run is asked beyond the PR body (`--push`, `--open-pr`); `None`
     /// pushes and opens nothing.
     pub handoff: Option<crate::handoff::HandoffAsk>,
+    /// The user's directive (`--directive`), given to every worker of the run.
+    pub directive: Option<String>,
+    /// The related tasks (`--related`), whose latest reports join every prompt's context.
+    pub related: Vec<RelatedTask>,
+}
+
+impl NewRun {
+    /// Returns a new run of `manifest`'s task and task type, asked what its recipe records —
+    /// the directive, the related tasks, a hand-off's push and PR — with `settings` resolved
+    /// from that recipe by the caller (`SettingsLayer::from_recipe`): what `ctl rerun` prepares
+    /// (with [`crate::prepare_detached`]) and starts in its session. The brief and the worktree
+    /// are the task's; an implementation run takes the lowest ready stage anew.
+    pub fn again(
+        manifest: &RunManifest,
+        home: Home,
+        project: LoadedProject,
+        settings: RunSettings,
+        env: BTreeMap<String, String>,
+        sink: EventSink,
+    ) -> Self {
+        let recipe = manifest.recipe.clone().unwrap_or_default();
+        Self {
+            home,
+            project,
+            settings,
+            task_type: manifest.task_type,
+            group: manifest.task_group.clone(),
+            id: manifest.task_id.clone(),
+            brief: None,
+            base_ref: None,
+            env,
+            sink,
+            stage: None,
+            handoff: recipe
+                .handoff
+                .as_ref()
+                .map(crate::handoff::HandoffAsk::from_recipe),
+            directive: recipe.directive,
+            related: recipe
+                .related
+                .iter()
+                .filter_map(|r| RelatedTask::parse(r).ok())
+                .collect(),
+        }
+    }
+}
+
+/// A task of the project whose latest reports join every prompt of a run (`--related`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RelatedTask {
+    pub group: TaskName,
+    pub id: TaskName,
+}
+
+impl RelatedTask {
+    /// Parses `<group>/<id>` (the `--task` rules).
+    pub fn parse(value: &str) -> Result<Self, okstra_core::errors::SegmentError> {
+        let (group, id) = okstra_core::TaskKey::parse_task_arg(value)?;
+        Ok(Self { group, id })
+    }
+}
+
+impl std::fmt::Display for RelatedTask {
+    /// Writes `<group>/<id>` with the names as given.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.group.raw(), self.id.raw())
+    }
 }
 
 /// What an implementation run asks of its stage (SPEC §8).

@@ -17,7 +17,7 @@ use okstra_core::team_state::TeamState;
 use tokio_util::sync::CancellationToken;
 
 use super::imp::{Run, RunParts};
-use super::prompts::read_shared;
+use super::prompts::{read_guidance, read_shared};
 use super::request::ResumeRun;
 use super::roster::roster_for;
 use super::stage::StageRun;
@@ -92,8 +92,12 @@ impl Run {
             &req.env,
         )?;
         let shared = read_shared(paths.task(), req.manifest.task_type, None)?;
+        let guidance = read_guidance(&req.project.paths, req.manifest.recipe.as_ref())?;
         let stage_run = StageRun::from_manifest(&req.manifest)?;
         let mut manifest = req.manifest;
+        // A run only prepared (`--prepare-only`, `--detach`) has done nothing yet: it does all
+        // it was asked. A run that had started does not push or open a PR on resume.
+        let never_started = manifest.status == RunStatus::Prepared;
         manifest.status = RunStatus::Running;
         manifest.pid = Some(std::process::id());
         manifest.finished_at = None;
@@ -115,10 +119,20 @@ impl Run {
             sink: req.sink,
             started,
             shared,
+            guidance,
             stage_run,
         });
-        // A resumed hand-off writes its PR body from the same template, and pushes nothing.
+        // A resumed hand-off writes its PR body from the same template; it pushes and opens
+        // the PR only when it had not started (see `never_started`).
         run.found.handoff.pr_template = pr_template;
+        if never_started {
+            run.found.handoff.ask = run
+                .manifest()
+                .recipe
+                .as_ref()
+                .and_then(|r| r.handoff.as_ref())
+                .map(crate::handoff::HandoffAsk::from_recipe);
+        }
         run.save_manifest()?;
         run.save_team()?;
         run.probe().await;

@@ -8,7 +8,7 @@ use okstra_core::status::RunStatus;
 use tokio_util::sync::CancellationToken;
 
 use super::imp::Run;
-use super::preflight::refuse_unrunnable;
+use super::preflight::{refuse_unknown_related, refuse_unrunnable};
 use super::request::{NewRun, ResumeRun};
 use super::resume::Reopened;
 use super::roster::roster_for;
@@ -41,8 +41,25 @@ pub fn prepare_only(new: &NewRun) -> Result<PreparedRun, RunError> {
         refuse_unrunnable(new.task_type)?;
     }
     new.refuse_unready_stages()?;
+    refuse_unknown_related(&new.project, &new.task_key(), &new.related)?;
     let roster = roster_for(new.task_type, &new.settings, &new.project, &new.env)?;
-    let request = new.request(RunStatus::Prepared, &roster);
+    let request = new.request(RunStatus::Prepared, &roster, false);
+    Ok(new.prepare_on_disk(&request, &silent())?.0)
+}
+
+/// Prepares a run to run detached (`okstra run --detach`): every check a real run makes
+/// before anything is written (the brief, the related tasks, the stages, the team's CLIs, so
+/// each refusal is the caller's to show at once), then the run prepared on disk — status
+/// `prepared`, its tmux session named in the manifest — for `okstra resume` to run in that
+/// session. Blocks while the CLIs are probed.
+pub fn prepare_detached(new: &NewRun) -> Result<PreparedRun, RunError> {
+    refuse_unrunnable(new.task_type)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(RunError::Runtime)?;
+    let checked = runtime.block_on(new.check())?;
+    let request = new.request(RunStatus::Prepared, &checked.roster, true);
     Ok(new.prepare_on_disk(&request, &silent())?.0)
 }
 

@@ -271,7 +271,10 @@ impl WizardFacts for ProjectFacts {
     }
 
     fn approve(&mut self, task: &TaskRef, plan: &PlanStanding) -> Result<String, String> {
-        self.make_usable(task, plan)
+        let made = self.make_usable(task, plan);
+        // An import may have made the task: the list is read again when next asked.
+        self.tasks = OnceCell::new();
+        made
     }
 
     fn stages(&self, task: &TaskRef, plan: &str) -> Result<Vec<StageInfo>, String> {

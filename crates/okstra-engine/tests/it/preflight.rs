@@ -63,6 +63,7 @@ fn dry(fx: &Fixture, task: &str, base_ref: Option<&str>, env: &BTreeMap<String, 
         id: &id,
         base_ref,
         brief: Some(BRIEF),
+        related: &[],
         env,
     })
     .unwrap()
@@ -237,6 +238,7 @@ fn the_dry_run_reports_a_missing_base_ref_a_taken_seq_and_a_missing_brief() {
         id: &id,
         base_ref: Some("main"),
         brief: None,
+        related: &[],
         env: &no_clis(),
     })
     .unwrap();

@@ -316,6 +316,7 @@ fn the_dry_run_plans_each_worker_and_writes_nothing() {
         id: &id,
         base_ref: Some("main"),
         brief: Some("# The total is a cent short\n"),
+        related: &[],
         env: &env,
     })
     .unwrap();
@@ -428,4 +429,61 @@ fn bad_inputs_are_typed_errors_that_name_the_file() {
         matches!(err, RunError::Brief { ref path, .. } if *path == brief),
         "{err:?}"
     );
+}
+
+#[test]
+fn a_run_again_is_asked_what_the_first_ones_recipe_recorded() {
+    let fx = Fixture::git();
+    let (_tmp, env) = env_with_tmp(&fx);
+    write_project(
+        &fx,
+        &json!({"projectId": "shop", "roles": {"report-writer": "writer"},
+            "agents": {"x": fake(&["--text", FINDINGS]), "writer": fake(&["--text", NARRATIVE])}}),
+    );
+    let ask = Ask {
+        base_ref: Some("main"),
+        brief: Some("# b"),
+        ..Ask::default()
+    };
+    okstra_engine::prepare_only(&fx.new_run("t/other", TaskType::ErrorAnalysis, &ask, env.clone()))
+        .unwrap();
+    let mut new = fx.new_run("t/first", TaskType::ErrorAnalysis, &ask, env.clone());
+    new.settings.workers.value = vec!["x".into()];
+    new.directive = Some("Only the rounding".into());
+    new.related = vec![okstra_engine::RelatedTask::parse("t/other").unwrap()];
+    let first = okstra_engine::prepare_only(&new).unwrap().manifest;
+    let recipe = first.recipe.clone().unwrap();
+    assert_eq!(recipe.directive.as_deref(), Some("Only the rounding"));
+    assert_eq!(recipe.related, ["t/other"]);
+
+    let project = load_or_default_project(&fx.home, &fx.root()).unwrap();
+    let settings = RunSettings::resolve(
+        TaskType::ErrorAnalysis,
+        &SettingsLayer::from_recipe(&recipe),
+        &project.config,
+        &env,
+    )
+    .unwrap();
+    let again = okstra_engine::NewRun::again(
+        &first,
+        fx.home.clone(),
+        project,
+        settings,
+        env,
+        okstra_engine::silent(),
+    );
+    let second = okstra_engine::prepare_detached(&again).unwrap().manifest;
+    assert_eq!(second.run_seq.get(), 2);
+    assert_eq!(second.task_id.raw(), "first");
+    assert_eq!(second.recipe.as_ref().unwrap().analysers, ["x"]);
+    assert_eq!(
+        second.recipe.as_ref().unwrap().directive.as_deref(),
+        Some("Only the rounding")
+    );
+    assert_eq!(second.recipe.as_ref().unwrap().related, ["t/other"]);
+    assert_eq!(
+        second.tmux_session.as_deref(),
+        Some(second.run_id.session_name().as_str())
+    );
+    assert_eq!(second.status, RunStatus::Prepared);
 }

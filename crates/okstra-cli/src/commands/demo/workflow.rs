@@ -212,6 +212,8 @@ impl Driver<'_> {
             sink: silent(),
             // The hand-off writes the PR body and pushes nothing: no `--push`, no `--open-pr`.
             handoff: None,
+            directive: None,
+            related: Vec::new(),
             stage: stage.map(|(n, _)| StageAsk {
                 plan: None,
                 cwd: self.demo.project.clone(),

@@ -94,6 +94,8 @@ pub(super) fn print(
             "planBodyRound": args.task_type == TaskType::ImplementationPlanning,
             "budget": {"maxTokens": dry.budget.max_tokens, "maxCostUsd": dry.budget.max_cost_usd},
             "workers": workers,
+            "directive": args.guidance.directive,
+            "related": args.related_tasks().iter().map(ToString::to_string).collect::<Vec<_>>(),
             "refused": refused.as_ref().map(|e| e.error.to_string()),
             "noBrief": dry.no_brief.as_ref().map(ToString::to_string),
         });
@@ -108,6 +110,7 @@ pub(super) fn print(
             budget_text(&dry.budget),
             rounds_text(args.task_type, dry.max_rounds),
         );
+        text.push_str(&guidance_lines(args));
         for w in &dry.workers {
             text.push_str(&format!(
                 "\n{} ({}, {})\n  command:  {}\n  folder:   {workdir}\n  sandbox:  {}\n  model:    {}\n  deadline: {deadline}\n",
@@ -134,6 +137,34 @@ pub(super) fn print(
         Some(err) => Err(err),
         None => Ok(ExitStatus::Success),
     }
+}
+
+/// Returns the lines that show what every prompt of the run adds: the related tasks and the
+/// directive (its first line, then how many more).
+fn guidance_lines(args: &RunArgs) -> String {
+    let mut text = String::new();
+    let related = args.related_tasks();
+    if !related.is_empty() {
+        let names: Vec<String> = related.iter().map(ToString::to_string).collect();
+        text.push_str(&format!(
+            "related:  {} (their latest reports join every prompt)\n",
+            names.join(", ")
+        ));
+    }
+    if let Some(directive) = &args.guidance.directive {
+        let mut lines = directive.trim().lines();
+        let first = lines.next().unwrap_or_default();
+        let more = lines.count();
+        let rest = match more {
+            0 => String::new(),
+            1 => " (+1 line)".to_owned(),
+            n => format!(" (+{n} lines)"),
+        };
+        text.push_str(&format!(
+            "directive: {first}{rest} (given to every worker)\n"
+        ));
+    }
+    text
 }
 
 /// Returns the rounds a run of `task_type` would make, in words: up to `max_rounds`

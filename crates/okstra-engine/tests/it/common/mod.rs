@@ -99,6 +99,8 @@ impl Fixture {
             sink: okstra_engine::silent(),
             stage: None,
             handoff: None,
+            directive: None,
+            related: Vec::new(),
         }
     }
 
