@@ -316,7 +316,7 @@ fn ctrl_c_leaves_and_writes_nothing() {
     let (code, screen) = pane.wait_exit();
     assert_eq!(code, 130, "{screen}");
     assert!(
-        screen.contains("left the wizard: nothing was written"),
+        screen.contains("left the wizard: no run was started and no answer was kept"),
         "{screen}"
     );
     assert_eq!(
@@ -387,7 +387,34 @@ fn the_terminal_wizard_speaks_the_chosen_language() {
     let (code, screen) = pane.wait_exit();
     assert_eq!(code, 130, "{screen}");
     assert!(
-        screen.contains("마법사를 종료했습니다: 아무것도 쓰지 않았습니다"),
+        screen.contains("마법사를 종료했습니다: 실행하지 않았고 답도 남기지 않았습니다"),
         "{screen}"
     );
+}
+
+#[test]
+fn an_existing_task_is_found_by_typing_its_name_and_its_previous_settings_are_offered() {
+    let env = TestEnv::new();
+    // An earlier analysis of t/v (replay analysers) gives the project a task and a previous run.
+    crate::common::replay_run_summary(&env);
+    let pane = Pane::start(&env, &[okstra_bin(), "wizard"]);
+    pane.wait_for("What should okstra do?");
+    pick(&pane, "error-an");
+    let screen = pane.wait_for("Which task? (1 in this project, by group)");
+    assert!(
+        screen.contains("t · v"),
+        "the task under its group:\n{screen}"
+    );
+    pick(&pane, "t/v");
+    pane.wait_for("task: t/v");
+    pane.wait_for("The task has a brief.");
+    pick(&pane, "current brief");
+    pane.wait_for("Run a coverage critic");
+    pick(&pane, "no critic");
+    pane.wait_for("Which analysers should work on it?");
+    pane.keys(&["Enter"]);
+    let screen = pane.wait_for("Reuse the settings of the task's previous run");
+    pane.keys(&["C-c"]);
+    let (code, _) = pane.wait_exit();
+    assert_eq!(code, 130, "{screen}");
 }

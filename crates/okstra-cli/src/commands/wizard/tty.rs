@@ -145,7 +145,7 @@ fn words(language: Language) -> &'static Words {
             multi_help: "↑↓ 이동, Space 선택, 입력해서 거르기, Enter 확인, Esc 이전 단계, Ctrl-C 종료",
             text_help: "Enter 확인, Esc 이전 단계, Ctrl-C 종료",
             first_step: "첫 단계입니다: 돌아갈 단계가 없습니다 (Ctrl-C로 종료)",
-            left: "마법사를 종료했습니다: 아무것도 쓰지 않았습니다",
+            left: "마법사를 종료했습니다: 실행하지 않았고 답도 남기지 않았습니다",
             running: "실행",
         },
         Language::En => &Words {
@@ -153,7 +153,7 @@ fn words(language: Language) -> &'static Words {
             multi_help: "↑↓ to move, Space to select, type to filter, Enter to confirm, Esc to go back, Ctrl-C to quit",
             text_help: "Enter to confirm, Esc to go back, Ctrl-C to quit",
             first_step: "this is the first step: there is nothing to go back to (Ctrl-C quits)",
-            left: "left the wizard: nothing was written",
+            left: "left the wizard: no run was started and no answer was kept",
             running: "running",
         },
     }
@@ -243,11 +243,11 @@ fn keep_order(options: &mut [(usize, i64)]) {
     options.sort_by_key(|(index, _)| *index);
 }
 
-/// Matches an option when it contains what was typed, ignoring case.
-fn contains<T>(typed: &str, _: &T, shown: &str, _: usize) -> Option<i64> {
-    shown
-        .to_lowercase()
-        .contains(&typed.to_lowercase())
+/// Matches an option when what was typed is in what it shows or in its value (so
+/// `checkout/cent` finds the task shown as `checkout · cent-short`), ignoring case.
+fn contains(typed: &str, option: &Shown<'_>, shown: &str, _: usize) -> Option<i64> {
+    let typed = typed.to_lowercase();
+    (shown.to_lowercase().contains(&typed) || option.option.value.to_lowercase().contains(&typed))
         .then_some(0)
 }
 
