@@ -158,3 +158,29 @@ fn a_folder_in_the_way_is_refused() {
     hint: move it out of the way, or choose --dir DIR
     ");
 }
+
+/// Every `okstra wizard --json <call>` the skill tells Claude to run is a call okstra has (its
+/// help exits 0), so the skill cannot drift from the protocol unnoticed.
+#[test]
+fn every_wizard_call_the_skill_names_exists() {
+    let env = TestEnv::new_non_git();
+    let mut calls: Vec<&str> = SKILL
+        .split("okstra wizard --json ")
+        .skip(1)
+        .filter_map(|rest| rest.split(|c: char| !c.is_ascii_lowercase()).next())
+        .filter(|call| !call.is_empty())
+        .collect();
+    calls.sort_unstable();
+    calls.dedup();
+    assert_eq!(
+        calls,
+        ["back", "next", "reset", "run", "state", "submit"],
+        "the calls the skill names"
+    );
+    for call in calls {
+        let out = okstra(&env, &["wizard", "--json", call, "--help"]);
+        assert_eq!(out.code, Some(0), "okstra wizard --json {call}: {out}");
+    }
+    let out = okstra(&env, &["wizard", "--json", "run", "--detach", "--help"]);
+    assert_eq!(out.code, Some(0), "{out}");
+}
