@@ -418,3 +418,31 @@ fn an_existing_task_is_found_by_typing_its_name_and_its_previous_settings_are_of
     let (code, _) = pane.wait_exit();
     assert_eq!(code, 130, "{screen}");
 }
+
+#[test]
+fn space_unticks_an_analyser_in_the_multi_pick() {
+    let env = TestEnv::new();
+    replay_project(&env);
+    let pane = Pane::start(&env, &[okstra_bin(), "wizard"]);
+    pane.wait_for("What should okstra do?");
+    pick(&pane, "error-an");
+    pane.wait_for("Name the new task as group/id");
+    answer(&pane, "checkout/cent-short");
+    pane.wait_for("Where does its brief come from?");
+    pick(&pane, "text I type");
+    pane.wait_for("Write the brief");
+    answer(&pane, "The total is off by one cent.");
+    pane.wait_for("Which commit does its branch start from?");
+    pick(&pane, "current branch");
+    pane.wait_for("Run a coverage critic");
+    pick(&pane, "no critic");
+    pane.wait_for("Which analysers should work on it?");
+    // Filter to gemini, untick it, confirm: the other two stay ticked.
+    pane.type_text("gemini");
+    pane.keys(&["Space", "Enter"]);
+    pane.wait_for("workers: claude,codex");
+    pane.wait_for("Models and run options per role");
+    pane.keys(&["C-c"]);
+    let (code, screen) = pane.wait_exit();
+    assert_eq!(code, 130, "{screen}");
+}
