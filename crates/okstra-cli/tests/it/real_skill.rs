@@ -2,8 +2,9 @@
 //! private HOME, then the real `claude` runs against the loopback model server with a scripted
 //! model (first a Bash call of `okstra wizard --json next`, then text). The first request lists
 //! the skill by name and description — Claude Code loaded it from the folder install wrote, and
-//! stops listing it once uninstall removed it — and the wizard's JSON reply, as okstra printed
-//! it, reaches the next request as the Bash call's result. Ignored without `OKSTRA_TEST_CLIS`.
+//! stops listing it once uninstall removed it, and finds it under CLAUDE_CONFIG_DIR too — and
+//! the wizard's JSON reply, as okstra printed it, reaches the next request as the Bash call's
+//! result. Ignored without `OKSTRA_TEST_CLIS`.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -188,5 +189,19 @@ fn claude_loads_the_installed_skill_and_the_wizards_json_reaches_the_model() {
     assert!(
         !lists_the_skill(&again[0]),
         "the skill is gone from the listing"
+    );
+
+    // A user who moved Claude Code's configuration (CLAUDE_CONFIG_DIR) gets it there.
+    let config = env.root().join("claude-config");
+    env.set_env("CLAUDE_CONFIG_DIR", config.to_str().unwrap());
+    assert_eq!(okstra(&env, &["install", "claude-skill"]).code, Some(0));
+    assert!(config.join("skills/okstra-run/SKILL.md").is_file());
+    let server = ModelServer::start(script());
+    ask_claude(&env, &server);
+    let moved = self::turn(&server);
+    assert!(!moved.is_empty());
+    assert!(
+        lists_the_skill(&moved[0]),
+        "Claude Code reads the skill from $CLAUDE_CONFIG_DIR/skills"
     );
 }
