@@ -417,4 +417,21 @@ fn a_customised_run_starts_detached_with_its_directive_and_related_task() {
     assert_eq!(recipe["models"]["claude"], "sonnet");
     assert!(recipe["related"].to_string().contains("other"), "{recipe}");
     assert!(!state_file(&env).exists());
+    // The task's next run is offered this one's settings, directive and related task included.
+    for (step, value) in [
+        ("task_type", "error-analysis"),
+        ("task_pick", "pay/cent"),
+        ("brief_pick", "keep"),
+        ("critic_pick", "none"),
+    ] {
+        wizard(&env, &["submit", step, value]);
+    }
+    let (_, reply) = wizard(&env, &["submit", "workers", "claude,codex"]);
+    let label = reply["next"]["label"].as_str().unwrap();
+    assert!(
+        label.contains(
+            "--model claude=sonnet --directive 'Keep to the pricing module.' --related pay/other"
+        ),
+        "{label}"
+    );
 }

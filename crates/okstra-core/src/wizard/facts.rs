@@ -98,6 +98,10 @@ pub struct PreviousRun {
     pub max_rounds: u32,
     pub deadline_ms: u64,
     pub max_cost_usd: Option<f64>,
+    /// Its `--directive`.
+    pub directive: Option<String>,
+    /// Its `--related` tasks, as `group/id`.
+    pub related: Vec<String>,
 }
 
 /// What the machine asks the world. Methods taking `&self` only read; those taking `&mut self`

@@ -223,6 +223,8 @@ impl WizardState {
             StepId::ReusePrevious => {
                 self.reuse_previous = None;
                 self.models.clear();
+                self.directive = None;
+                self.related.clear();
                 self.max_rounds = None;
                 self.deadline = None;
                 self.max_cost_usd = None;

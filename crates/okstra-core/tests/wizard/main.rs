@@ -94,6 +94,8 @@ fn with_critic_and_previous() -> FakeFacts {
         max_rounds: 3,
         deadline_ms: 600_000,
         max_cost_usd: Some(2.5),
+        directive: Some("Mind the rounding.".into()),
+        related: vec!["web/login".into()],
     });
     f
 }
@@ -143,7 +145,7 @@ fn reusing_the_previous_runs_settings() {
     let [en, _] = both("reuse_previous", with_critic_and_previous, &answers);
     assert_eq!(
         ready(&en, &with_critic_and_previous()),
-        "okstra run requirements-discovery --task pay/dev-1 --brief docs/brief.md --workers gemini --model claude=sonnet --max-rounds 3 --deadline 10m --max-cost-usd 2.5"
+        "okstra run requirements-discovery --task pay/dev-1 --brief docs/brief.md --workers gemini --model claude=sonnet --max-rounds 3 --deadline 10m --max-cost-usd 2.5 --directive 'Mind the rounding.' --related web/login"
     );
 }
 

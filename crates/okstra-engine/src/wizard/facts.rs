@@ -342,6 +342,8 @@ impl WizardFacts for ProjectFacts {
                     max_rounds: r.max_rounds,
                     deadline_ms: r.deadline_ms,
                     max_cost_usd: r.max_cost_usd,
+                    directive: r.directive,
+                    related: r.related,
                 })
             })
     }

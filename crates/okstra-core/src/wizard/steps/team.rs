@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use crate::TaskType;
 
 use super::super::facts::RunDefaults;
-use super::super::invocation::deadline_arg;
+use super::super::invocation::{deadline_arg, shell_quote};
 use super::super::state::ModelChoice;
 use super::super::types::{Prompt, PromptKind, PromptOption, StepId, WizardError};
 use super::kit::{Answer, Ctx, chosen, fact, not_an_option, option, required, yes};
@@ -219,6 +219,8 @@ fn reused(cx: &Ctx<'_>, step: StepId) -> Result<Reused, WizardError> {
             .then_some(prev.max_rounds),
         deadline: (prev.deadline_ms != d.deadline_ms).then(|| deadline_arg(prev.deadline_ms)),
         max_cost_usd: prev.max_cost_usd,
+        directive: prev.directive,
+        related: prev.related,
     })
 }
 
@@ -228,6 +230,8 @@ struct Reused {
     max_rounds: Option<u32>,
     deadline: Option<String>,
     max_cost_usd: Option<f64>,
+    directive: Option<String>,
+    related: Vec<String>,
 }
 
 fn reused_flags(cx: &Ctx<'_>, step: StepId) -> Result<Vec<String>, WizardError> {
@@ -240,6 +244,11 @@ fn reused_flags(cx: &Ctx<'_>, step: StepId) -> Result<Vec<String>, WizardError> 
     flags.extend(r.max_rounds.map(|n| format!("--max-rounds {n}")));
     flags.extend(r.deadline.map(|d| format!("--deadline {d}")));
     flags.extend(r.max_cost_usd.map(|u| format!("--max-cost-usd {u}")));
+    flags.extend(
+        r.directive
+            .map(|d| format!("--directive {}", shell_quote(&d))),
+    );
+    flags.extend(r.related.iter().map(|t| format!("--related {t}")));
     Ok(flags)
 }
 
@@ -293,6 +302,8 @@ pub(super) fn accept(step: StepId, a: &mut Answer<'_>, value: &str) -> Result<St
             a.state.max_rounds = r.max_rounds;
             a.state.deadline = r.deadline;
             a.state.max_cost_usd = r.max_cost_usd;
+            a.state.directive = r.directive;
+            a.state.related = r.related;
             Ok(echo)
         }
         _ => {
