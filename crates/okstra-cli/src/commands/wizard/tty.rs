@@ -191,15 +191,14 @@ struct Shown<'a> {
 }
 
 impl fmt::Display for Shown<'_> {
+    /// Writes the option on one line (a list row), control characters escaped.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let one_line = |text: &str| escape_controls(&text.replace('\n', " ")).into_owned();
         match (&self.option.group, self.grouped) {
-            (Some(group), true) => write!(
-                f,
-                "{} · {}",
-                escape_controls(group),
-                escape_controls(&self.option.label)
-            ),
-            _ => f.write_str(&escape_controls(&self.option.label)),
+            (Some(group), true) => {
+                write!(f, "{} · {}", one_line(group), one_line(&self.option.label))
+            }
+            _ => f.write_str(&one_line(&self.option.label)),
         }
     }
 }
