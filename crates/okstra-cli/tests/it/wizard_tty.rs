@@ -446,3 +446,41 @@ fn space_unticks_an_analyser_in_the_multi_pick() {
     let (code, screen) = pane.wait_exit();
     assert_eq!(code, 130, "{screen}");
 }
+
+#[test]
+fn an_implementation_run_is_asked_its_plan_stage_and_executor() {
+    use crate::plan_replay::{fixture_with, planning_project, run_planning};
+    let env = TestEnv::new();
+    planning_project(&env, &fixture_with(|_| {}));
+    let (code, summary) = run_planning(&env, "pay/ok");
+    assert_eq!(code, Some(0), "{summary}");
+    let pane = Pane::start(&env, &[okstra_bin(), "wizard"]);
+    pane.wait_for("What should okstra do?");
+    pick(&pane, "implementation —");
+    pane.wait_for("task type: implementation");
+    pane.wait_for("Which task?");
+    pick(&pane, "pay/ok");
+    pane.wait_for("Which plan should the implementation follow?");
+    pick(&pane, "latest plan");
+    // The confirm's other lines (the plan, how it stands) are printed above its question.
+    let screen = pane.wait_for("Proceed with implementation of this plan?");
+    assert!(
+        screen.contains("it is not approved yet: yes approves it"),
+        "{screen}"
+    );
+    pick(&pane, "yes");
+    pane.wait_for("approved plan: ");
+    pane.wait_for("Which stage should this run implement?");
+    pick(&pane, "auto");
+    pane.wait_for("stage: auto");
+    let screen = pane.wait_for("Which agent implements the stage (the executor)?");
+    for cli in ["claude — ", "codex — ", "gemini — "] {
+        assert!(
+            screen.contains(cli),
+            "the executor step offers {cli}:\n{screen}"
+        );
+    }
+    pane.keys(&["C-c"]);
+    let (code, screen) = pane.wait_exit();
+    assert_eq!(code, 130, "{screen}");
+}
