@@ -2,8 +2,11 @@
 //! socket (`tmux -L <unique>`, its server killed at the end), keystrokes go in with `send-keys`
 //! and the screen comes back with `capture-pane`. A person's keys walk the wizard and start a
 //! run with replay workers that runs to the end; Esc goes back one step; Ctrl-C leaves with
-//! exit 130 and nothing written (no run, no wizard state). `okstra` with no arguments in a
-//! terminal is the wizard; without one it prints the help and exits 2.
+//! exit 130 and nothing written (no run, no wizard state). Also: a refused answer is shown and
+//! asked again, typing finds an existing task by its name, Space unticks in a multi pick, an
+//! implementation run's multi-line steps (approve the plan, the stage, the executor), Korean.
+//! `okstra` with no arguments in a terminal is the wizard; without one it prints the help and
+//! exits 2.
 
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
