@@ -4,11 +4,11 @@
 use std::ffi::OsString;
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use okstra_core::env_vars;
 use okstra_engine::{kill_points, set_test_kill_at, set_test_lock_hold};
 
-use crate::command_error::{CommandError, ExitStatus, with_stdout_failure};
+use crate::command_error::{CommandError, ExitStatus, exit_codes, with_stdout_failure};
 use crate::commands;
 use crate::context::CommandContext;
 use crate::settings::{EnvSnapshot, resolve_directory};
@@ -20,8 +20,10 @@ use crate::ui::{Ui, Verbosity};
 /// command), cross-verifies the findings, plans the change as stages, implements each stage in
 /// its own git worktree, and writes everything under .okstra/ so any step can be audited,
 /// rerun and resumed.
+///
+/// With no command, in a terminal, okstra asks step by step what to run (okstra wizard).
 #[derive(Debug, Parser)]
-#[command(name = "okstra", version, arg_required_else_help = true)]
+#[command(name = "okstra", version)]
 pub struct Cli {
     /// Run as if okstra was started in DIR
     #[arg(short = 'C', long = "directory", global = true, value_name = "DIR")]
@@ -35,8 +37,9 @@ pub struct Cli {
     #[arg(short, long, global = true, conflicts_with = "quiet")]
     verbose: bool,
 
+    /// None: `okstra` alone, which is the wizard in a terminal and the help elsewhere.
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -55,6 +58,10 @@ enum Command {
     Ctl(commands::ctl::CtlCommand),
     Demo(commands::demo::DemoArgs),
     Doctor(commands::doctor::DoctorArgs),
+    #[command(subcommand)]
+    Install(commands::install::InstallCommand),
+    #[command(subcommand)]
+    Uninstall(commands::uninstall::UninstallCommand),
     Wizard(commands::wizard::WizardArgs),
 }
 
@@ -63,7 +70,7 @@ enum Command {
 pub(crate) fn parse_run(argv: &[String]) -> Result<commands::run::RunArgs, clap::Error> {
     let words = std::iter::once("okstra".to_owned()).chain(argv.iter().cloned());
     match Cli::try_parse_from(words)?.command {
-        Command::Run(args) => Ok(args),
+        Some(Command::Run(args)) => Ok(args),
         _ => Err(clap::Error::raw(
             clap::error::ErrorKind::InvalidSubcommand,
             "the wizard's command is not `okstra run`",
@@ -73,7 +80,7 @@ pub(crate) fn parse_run(argv: &[String]) -> Result<commands::run::RunArgs, clap:
 
 /// Parses `args`, runs the command, reports errors, and returns the exit code.
 pub fn main(args: impl IntoIterator<Item = OsString>) -> u8 {
-    let cli = match Cli::try_parse_from(args) {
+    let mut cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(err) => {
             let _ = err.print();
@@ -89,7 +96,16 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> u8 {
         Verbosity::Default
     };
     let ui = Ui::new(verbosity, env.no_color());
-    let mut result = run_command(cli, env, &ui);
+    // `okstra` alone: the wizard for a person at a terminal, else the help (exit 2).
+    let command = match cli.command.take() {
+        Some(command) => command,
+        None if crate::ui::is_interactive() => terminal_wizard(),
+        None => {
+            ui.stderr_line(Cli::command().render_help().to_string().trim_end());
+            return exit_codes::USER;
+        }
+    };
+    let mut result = run_command(cli, command, env, &ui);
     if let Some(failure) = ui.take_stdout_failure() {
         result = with_stdout_failure(result, failure);
     }
@@ -102,7 +118,21 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> u8 {
     }
 }
 
-fn run_command(cli: Cli, env: EnvSnapshot, ui: &Ui) -> Result<ExitStatus, CommandError> {
+/// Returns `okstra wizard` (in a terminal: the terminal front), what `okstra` alone runs.
+fn terminal_wizard() -> Command {
+    match Cli::try_parse_from(["okstra", "wizard"]).map(|cli| cli.command) {
+        Ok(Some(command)) => command,
+        // `okstra wizard` is a valid command line by construction (tested).
+        _ => unreachable!("`okstra wizard` parses"),
+    }
+}
+
+fn run_command(
+    cli: Cli,
+    command: Command,
+    env: EnvSnapshot,
+    ui: &Ui,
+) -> Result<ExitStatus, CommandError> {
     if let Some(hold) = env.test_lock_hold()? {
         set_test_lock_hold(hold);
     }
@@ -129,7 +159,7 @@ fn run_command(cli: Cli, env: EnvSnapshot, ui: &Ui) -> Result<ExitStatus, Comman
         cwd,
         ui: ui.clone(),
     };
-    match cli.command {
+    match command {
         Command::Init(args) => commands::init::cmd_init(&ctx, &args),
         Command::Run(args) => commands::run::cmd_run(&ctx, &args),
         Command::Resume(args) => commands::resume::cmd_resume(&ctx, &args),
@@ -141,6 +171,8 @@ fn run_command(cli: Cli, env: EnvSnapshot, ui: &Ui) -> Result<ExitStatus, Comman
         Command::Ctl(cmd) => commands::ctl::cmd_ctl(&ctx, &cmd),
         Command::Demo(args) => commands::demo::cmd_demo(&ctx, &args),
         Command::Doctor(args) => commands::doctor::cmd_doctor(&ctx, &args),
+        Command::Install(cmd) => commands::install::cmd_install(&ctx, &cmd),
+        Command::Uninstall(cmd) => commands::uninstall::cmd_uninstall(&ctx, &cmd),
         Command::Wizard(args) => commands::wizard::cmd_wizard(&ctx, &args),
     }
 }

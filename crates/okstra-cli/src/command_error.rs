@@ -582,6 +582,7 @@ mod handoff;
 mod ledger;
 mod plan;
 mod refusal;
+mod skill;
 mod stage;
 #[cfg(test)]
 mod tests;

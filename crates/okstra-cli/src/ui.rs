@@ -114,6 +114,13 @@ impl Ui {
     }
 }
 
+/// Returns whether okstra talks to a person: stdin and stderr (where prompts go) are both
+/// terminals.
+pub fn is_interactive() -> bool {
+    use std::io::IsTerminal;
+    std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
+}
+
 /// Returns `text` with every control character but newline and tab escaped (`\u{1b}`).
 pub fn escape_controls(text: &str) -> Cow<'_, str> {
     let keep = |c: char| !c.is_control() || c == '\n' || c == '\t';

@@ -15,6 +15,10 @@ pub const OKSTRA_TMUX_SOCKET: &str = "OKSTRA_TMUX_SOCKET";
 /// Turns off colour in every output.
 pub const NO_COLOR: &str = "NO_COLOR";
 
+/// Claude Code's configuration folder (default `~/.claude`): `okstra install claude-skill`
+/// writes into its `skills/`.
+pub const CLAUDE_CONFIG_DIR: &str = "CLAUDE_CONFIG_DIR";
+
 /// Test hook: milliseconds to hold each lock once taken, so tests can widen the locked
 /// sections and provoke races. Never set it in real use.
 pub const OKSTRA_TEST_LOCK_HOLD_MS: &str = "OKSTRA_TEST_LOCK_HOLD_MS";

@@ -13,6 +13,7 @@
 //! The public surface is what the CLI uses, re-exported here; every module is crate-private.
 
 mod appender;
+mod claude_skill;
 mod doctor;
 mod errors;
 mod event_sink;
@@ -45,6 +46,10 @@ mod validate;
 mod wizard;
 mod worker;
 
+pub use claude_skill::{
+    SKILL_FILE, SkillError, SkillInstall, SkillUninstall, install_skill, skill_path,
+    uninstall_skill,
+};
 pub use doctor::{AgentReport, CliReport, check_agents, check_clis};
 pub use errors::{
     GitError, PathError, PlanError, PrepareError, PriorReportError, ProjectError, RelatedTaskError,

@@ -25,6 +25,10 @@ const COMMANDS: &[&[&str]] = &[
     &["ctl", "show"],
     &["demo"],
     &["doctor"],
+    &["install"],
+    &["install", "claude-skill"],
+    &["uninstall"],
+    &["uninstall", "claude-skill"],
     &["wizard"],
 ];
 

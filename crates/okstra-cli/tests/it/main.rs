@@ -4,6 +4,7 @@
 mod analysis_replay;
 mod budget;
 mod central_home;
+mod claude_skill;
 mod common;
 mod ctl;
 mod data_out;
@@ -34,6 +35,7 @@ mod progress;
 mod real_analysis;
 mod real_clis;
 mod real_plan;
+mod real_skill;
 mod release_handoff;
 mod release_handoff_refusals;
 mod release_handoff_workflow;
@@ -52,6 +54,7 @@ mod security;
 mod stage_kit;
 mod validate;
 mod wizard;
+mod wizard_tty;
 
 /// Every `.rs` file in this folder must be a module of this binary, so no test is forgotten.
 #[test]
