@@ -67,14 +67,20 @@ enum Command {
 
 /// Parses `okstra <argv>` exactly as a person's command line, for the wizard's run; refuses
 /// an argv that is not `run …`.
-pub(crate) fn parse_run(argv: &[String]) -> Result<commands::run::RunArgs, clap::Error> {
+/// A command line that does not parse is refused with clap's first line, without `error: `.
+pub(crate) fn parse_run(argv: &[String]) -> Result<commands::run::RunArgs, String> {
     let words = std::iter::once("okstra".to_owned()).chain(argv.iter().cloned());
-    match Cli::try_parse_from(words)?.command {
-        Some(Command::Run(args)) => Ok(args),
-        _ => Err(clap::Error::raw(
-            clap::error::ErrorKind::InvalidSubcommand,
-            "the wizard's command is not `okstra run`",
-        )),
+    match Cli::try_parse_from(words) {
+        Ok(Cli {
+            command: Some(Command::Run(args)),
+            ..
+        }) => Ok(args),
+        Ok(_) => Err("the wizard's command is not `okstra run`".to_owned()),
+        Err(e) => {
+            let message = e.to_string();
+            let first = message.lines().next().unwrap_or_default();
+            Err(first.trim_start_matches("error: ").to_owned())
+        }
     }
 }
 

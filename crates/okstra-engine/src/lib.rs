@@ -100,4 +100,7 @@ pub use tmux::{
     Launch, ResumeLaunch, SessionEnvError, Tmux, TmuxError, session_of, take_session_env,
 };
 pub use validate::{ValidationCheck, ValidationFailure, validate_run, validate_run_checks};
-pub use wizard::{ProjectFacts, WizardStoreError, clear_state, read_state, state_path, with_state};
+pub use wizard::{
+    ProjectFacts, WizardStoreError, clear_fresh_state, clear_state, read_state, state_path,
+    with_state,
+};

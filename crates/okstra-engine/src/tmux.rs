@@ -174,6 +174,9 @@ impl Tmux {
         let mut env = run.env.clone();
         env.insert(OKSTRA_HOME.to_owned(), home);
         let file = run.home.paths().session_env(&run.manifest.run_id);
+        if let Some(dir) = file.parent() {
+            sweep_stale_session_envs(dir, STALE_SESSION_ENV);
+        }
         write_session_env(&file, &env)?;
         let argv = [
             run.okstra.display().to_string(),
@@ -293,6 +296,32 @@ fn write_session_env(path: &Path, env: &BTreeMap<String, String>) -> Result<(), 
     crate::fs_atomic::write_bytes(path, &bytes)
 }
 
+/// How old a session's environment file is when its session surely never read it: the
+/// session's okstra takes (reads and removes) it within a second of starting.
+const STALE_SESSION_ENV: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Removes the environment files (which hold the user's secrets) that sessions never took —
+/// their tmux server died first — once they are older than `age`. Best effort: a file that
+/// cannot be removed now is removed at a later launch.
+fn sweep_stale_session_envs(dir: &Path, age: std::time::Duration) {
+    let Ok(entries) = fs_err::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let stale = path.extension().is_some_and(|e| e == "env")
+            && entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|elapsed| elapsed >= age);
+        if stale {
+            let _ = fs_err::remove_file(&path);
+        }
+    }
+}
+
 /// A session's environment file that cannot be taken.
 #[derive(Debug, Error)]
 pub enum SessionEnvError {
@@ -361,6 +390,28 @@ fn exact(session: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn environment_files_no_session_took_are_swept() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        fs_err::write(dir.join("01A.env"), "K=V\0").unwrap();
+        fs_err::write(dir.join("notes.txt"), "kept").unwrap();
+        super::sweep_stale_session_envs(dir, std::time::Duration::from_secs(3600));
+        assert!(
+            dir.join("01A.env").exists(),
+            "a fresh file is a session starting now"
+        );
+        super::sweep_stale_session_envs(dir, std::time::Duration::ZERO);
+        assert!(
+            !dir.join("01A.env").exists(),
+            "an old one holds secrets nobody reads"
+        );
+        assert!(
+            dir.join("notes.txt").exists(),
+            "only environment files are swept"
+        );
+    }
+
     use super::*;
 
     fn tmux(socket: Option<&str>) -> Tmux {

@@ -53,7 +53,13 @@ pub struct RunArgs {
     brief: Option<PathBuf>,
 
     /// The task brief as text, in place of --brief FILE
-    #[arg(long, value_name = "TEXT", conflicts_with = "brief", value_parser = parse_brief_text)]
+    #[arg(
+        long,
+        value_name = "TEXT",
+        conflicts_with = "brief",
+        value_parser = parse_brief_text,
+        allow_hyphen_values = true
+    )]
     brief_text: Option<String>,
 
     /// The commit the task worktree starts from (required the first time a task runs)
@@ -122,7 +128,7 @@ pub struct RunArgs {
 #[derive(Debug, Default, Args)]
 struct GuidanceArgs {
     /// Give every worker of the run this directive (kept for `okstra resume`)
-    #[arg(long, value_name = "TEXT", value_parser = parse_directive)]
+    #[arg(long, value_name = "TEXT", value_parser = parse_directive, allow_hyphen_values = true)]
     directive: Option<String>,
 
     /// Add the latest reports of this task of the project to every prompt's context (can be

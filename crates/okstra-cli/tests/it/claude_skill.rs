@@ -183,4 +183,17 @@ fn every_wizard_call_the_skill_names_exists() {
     }
     let out = okstra(&env, &["wizard", "--json", "run", "--detach", "--help"]);
     assert_eq!(out.code, Some(0), "{out}");
+    // The skill submits every value after `--`: one that looks like a flag (`-h`, `-q`) is
+    // still the answer, and the reply is the protocol's JSON, not clap's help or usage.
+    assert!(SKILL.contains("okstra wizard --json submit <step> -- <value>"));
+    for value in ["-h", "-q", "--", "- a list item"] {
+        let out = okstra(
+            &env,
+            &["wizard", "--json", "submit", "task_type", "--", value],
+        );
+        assert_eq!(out.code, Some(2), "{value:?}: {out}");
+        let reply: serde_json::Value = serde_json::from_str(out.stdout.trim())
+            .unwrap_or_else(|e| panic!("{value:?}: {e}: {out}"));
+        assert_eq!(reply["error"]["step"], "task_type", "{value:?}: {reply}");
+    }
 }

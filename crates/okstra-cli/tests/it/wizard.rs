@@ -435,3 +435,63 @@ fn a_customised_run_starts_detached_with_its_directive_and_related_task() {
         "{label}"
     );
 }
+
+/// The wizard is begun in a subfolder, where its brief is typed by a name relative to that
+/// folder; `run` from the project root (as an agent may call it) still finds the file, since
+/// every call reads typed paths against the folder the wizard was begun in. The wizard's
+/// `--language` goes to the run too.
+#[test]
+fn paths_are_read_against_the_folder_the_wizard_was_begun_in() {
+    let env = TestEnv::new();
+    analysis_project(&env);
+    let sub = env.project().join("notes");
+    fs_err::create_dir_all(&sub).unwrap();
+    fs_err::write(
+        sub.join("brief.md"),
+        "# Checkout\n\n- the total is off by one cent\n",
+    )
+    .unwrap();
+    for (step, value) in [
+        ("task_type", "error-analysis"),
+        ("task_new", "pay/cent"),
+        ("brief_pick", "file"),
+        ("brief_file", "brief.md"),
+        ("base_ref_pick", "current"),
+        ("critic_pick", "none"),
+        ("workers", "claude"),
+        ("defaults_or_custom", "defaults"),
+        ("branch_confirm", "yes"),
+        ("confirm", "yes"),
+    ] {
+        let out = okstra(
+            &env,
+            &[
+                "-C",
+                "notes",
+                "wizard",
+                "--json",
+                "--language",
+                "ko",
+                "submit",
+                step,
+                "--",
+                value,
+            ],
+        );
+        assert_eq!(out.code, Some(0), "{step}: {out}");
+    }
+    let (_, state) = wizard(&env, &["state"]);
+    assert_eq!(
+        state["command"],
+        "okstra run error-analysis --task pay/cent --brief brief.md --base-ref main --workers \
+         claude --language ko"
+    );
+    let out = run_guarded(&env, okstra_cmd(&env, &["wizard", "--json", "run"]));
+    assert_eq!(out.code, Some(0), "run from the project root: {out}");
+    let summary: Value = serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {out}"));
+    assert_eq!(summary["status"], "completed", "{summary}");
+    assert!(
+        !state_file(&env).exists(),
+        "the started run used the answers up"
+    );
+}

@@ -5,6 +5,7 @@
 use serde::Serialize;
 
 use super::state::{BriefAnswer, WizardState};
+use crate::stage_record::StageMode;
 
 /// The run the wizard starts.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -17,11 +18,15 @@ impl Invocation {
     /// Returns the invocation the answers in `state` make (as far as they go).
     pub fn of(state: &WizardState) -> Invocation {
         let mut argv = vec!["run".to_owned()];
-        let mut flag = |name: &str, value: Option<&str>| {
-            argv.push(name.to_owned());
-            if let Some(v) = value {
+        // A value that starts with `-` (a brief written as a list, `- login fails`) is joined
+        // to its flag, `--brief-text=- login fails`, so no parser takes it for a flag.
+        let mut flag = |name: &str, value: Option<&str>| match value {
+            Some(v) if v.starts_with('-') => argv.push(format!("{name}={v}")),
+            Some(v) => {
+                argv.push(name.to_owned());
                 argv.push(v.to_owned());
             }
+            None => argv.push(name.to_owned()),
         };
         if let Some(t) = state.task_type {
             flag(t.as_str(), None);
@@ -43,8 +48,8 @@ impl Invocation {
         if let Some(stage) = &state.stage {
             flag("--stage", Some(stage));
         }
-        if let Some(mode) = &state.stage_mode {
-            flag(&format!("--{mode}"), None);
+        if let Some(mode) = state.stage_mode.filter(|m| *m != StageMode::New) {
+            flag(&format!("--{}", mode.as_str()), None);
         }
         if let Some(e) = &state.executor {
             flag("--executor", Some(e));
@@ -72,6 +77,9 @@ impl Invocation {
         }
         for r in &state.related {
             flag("--related", Some(r));
+        }
+        if let Some(language) = state.language {
+            flag("--language", Some(language.as_str()));
         }
         if state.push == Some(true) {
             flag("--push", None);
@@ -133,6 +141,31 @@ mod tests {
         assert_eq!(
             inv.command_line(),
             r"okstra run error-analysis --task g/t --brief-text 'it'\''s broken' --related g/a --related g/b"
+        );
+    }
+
+    #[test]
+    fn a_value_that_starts_with_a_dash_is_joined_to_its_flag() {
+        let state = WizardState {
+            task_type: Some(TaskType::ErrorAnalysis),
+            task: Some("g/t".into()),
+            brief: Some(BriefAnswer::Text {
+                text: "- login fails on Safari".into(),
+            }),
+            directive: Some("-v is broken".into()),
+            stage_mode: Some(StageMode::Retry),
+            ..WizardState::default()
+        };
+        let inv = Invocation::of(&state);
+        assert!(
+            inv.argv
+                .contains(&"--brief-text=- login fails on Safari".to_owned())
+        );
+        assert!(inv.argv.contains(&"--directive=-v is broken".to_owned()));
+        assert_eq!(
+            inv.command_line(),
+            "okstra run error-analysis --task g/t '--brief-text=- login fails on Safari' --retry \
+             '--directive=-v is broken'"
         );
     }
 

@@ -101,5 +101,9 @@ pub fn back(state: &mut WizardState) -> Option<StepId> {
     state
         .passed
         .retain(|p| last.is_some_and(|last| p.index() < last));
+    if state.answered.is_empty() {
+        state.folder = None;
+        state.language = None;
+    }
     Some(step)
 }

@@ -103,7 +103,7 @@ pub struct WizardState {
     pub stage: Option<String>,
     /// `retry`, `redo` or `reverify`, when the stage is reopened.
     #[serde(default)]
-    pub stage_mode: Option<String>,
+    pub stage_mode: Option<crate::stage_record::StageMode>,
     #[serde(default)]
     pub executor: Option<String>,
     /// `--critic`, when one is chosen that is not the project's own.
@@ -138,6 +138,13 @@ pub struct WizardState {
     pub branch: Option<String>,
     #[serde(default)]
     pub confirmed: bool,
+    /// The folder the wizard was begun in (absolute): every later call, from whatever folder
+    /// of the project, reads typed paths against it and starts the run there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub folder: Option<String>,
+    /// The wizard's `--language`, when given: the run gets it too (`--language`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<crate::config::Language>,
 }
 
 impl Default for WizardState {
@@ -173,6 +180,8 @@ impl Default for WizardState {
             open_pr: None,
             branch: None,
             confirmed: false,
+            folder: None,
+            language: None,
         }
     }
 }

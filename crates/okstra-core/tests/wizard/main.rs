@@ -486,3 +486,30 @@ fn an_answer_is_checked_without_asking_for_doctors_verdicts() {
         "answers are checked against the values alone"
     );
 }
+
+#[test]
+fn going_back_over_an_approval_and_saying_yes_again_imports_nothing_more() {
+    let cat = Catalog::get(Language::En);
+    let mut f = foreign_plans();
+    f.tasks.clear();
+    let mut state = WizardState::default();
+    for (step, value) in [
+        ("task_type", "implementation"),
+        ("task_new", "calc/ops"),
+        ("base_ref_pick", "current"),
+        ("approved_plan", "../plans/auth.md"),
+        ("approve_plan_confirm", "yes"),
+    ] {
+        submit(&mut state, &mut f, cat, step, value).unwrap();
+    }
+    assert_eq!(f.approved.len(), 1, "imported and approved once");
+    assert_eq!(back(&mut state), Some(StepId::ApprovePlanConfirm));
+    f.take_asked();
+    submit(&mut state, &mut f, cat, "approve_plan_confirm", "yes").unwrap();
+    assert!(
+        !f.take_asked().contains(&"approve"),
+        "the plan is the task's and approved already"
+    );
+    assert_eq!(f.approved.len(), 1);
+    assert_eq!(state.plan.as_deref(), Some(f.imported_as.as_str()));
+}

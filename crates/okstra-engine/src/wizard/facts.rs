@@ -237,8 +237,9 @@ impl WizardFacts for ProjectFacts {
     }
 
     fn task_worktree_exists(&self, task: &TaskRef) -> bool {
-        self.registry_entry(task)
-            .is_some_and(|(path, _)| Path::new(&path).is_dir())
+        // As the engine decides: a task with a registry entry has its worktree (a removed
+        // folder is made again from the task's branch) and takes no base ref.
+        self.registry_entry(task).is_some()
     }
 
     fn task_branch(&self, task: &TaskRef) -> Option<String> {

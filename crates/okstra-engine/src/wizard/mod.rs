@@ -8,4 +8,6 @@ mod plans;
 mod store;
 
 pub use facts::ProjectFacts;
-pub use store::{WizardStoreError, clear_state, read_state, state_path, with_state};
+pub use store::{
+    WizardStoreError, clear_fresh_state, clear_state, read_state, state_path, with_state,
+};

@@ -10,7 +10,7 @@ use okstra_core::run_paths::ProjectPaths;
 use okstra_core::wizard::{WIZARD_STATE_KIND, WizardState};
 
 use crate::errors::{PathError, StoreError};
-use crate::fs_atomic::{read_optional, write_json};
+use crate::fs_atomic::{read_optional, write_json, write_text};
 use crate::lock::lock_exclusive;
 use crate::private::create_dir_all;
 
@@ -45,6 +45,12 @@ pub fn with_state<T>(
 ) -> Result<T, WizardStoreError> {
     let dir = wizard_dir(root);
     create_dir_all(&dir)?;
+    // Answers are one person's, never shared through the repository (a state carried in by a
+    // clone would start a run nobody saw): the folder ignores itself even in a tracked .okstra/.
+    let ignore = dir.join(".gitignore");
+    if !ignore.exists() {
+        write_text(&ignore, "*\n")?;
+    }
     let _lock = lock_exclusive(&dir.join(".lock"))?;
     let path = state_path(root);
     let mut state = load(&path)?;
@@ -63,12 +69,29 @@ pub fn read_state(root: &Path) -> Result<WizardState, WizardStoreError> {
 
 /// Removes the state file under the lock; returns whether there was one.
 pub fn clear_state(root: &Path) -> Result<bool, WizardStoreError> {
+    clear_when(root, |_| true)
+}
+
+/// Removes the state file under the lock only when it holds no answer (a wizard whose run
+/// was taken out and started); a wizard someone began since is kept. Returns whether a file
+/// was removed.
+pub fn clear_fresh_state(root: &Path) -> Result<bool, WizardStoreError> {
+    clear_when(root, |state| *state == WizardState::default())
+}
+
+fn clear_when(
+    root: &Path,
+    remove: impl FnOnce(&WizardState) -> bool,
+) -> Result<bool, WizardStoreError> {
     let dir = wizard_dir(root);
     if !dir.is_dir() {
         return Ok(false);
     }
     let _lock = lock_exclusive(&dir.join(".lock"))?;
     let path = state_path(root);
+    if !remove(&load(&path)?) {
+        return Ok(false);
+    }
     match fs_err::remove_file(&path) {
         Ok(()) => Ok(true),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
@@ -86,6 +109,11 @@ mod tests {
         let root = tmp.path();
         with_state(root, |s| assert_eq!(*s, WizardState::default())).unwrap();
         assert!(!state_path(root).exists(), "reading writes nothing");
+        assert_eq!(
+            fs_err::read_to_string(wizard_dir(root).join(".gitignore")).unwrap(),
+            "*\n",
+            "the answers never go into the repository"
+        );
         with_state(root, |s| s.directive = Some("x".into())).unwrap();
         let text = fs_err::read_to_string(state_path(root)).unwrap();
         assert!(
@@ -93,8 +121,12 @@ mod tests {
             "{text}"
         );
         assert_eq!(read_state(root).unwrap().directive.as_deref(), Some("x"));
+        assert!(!clear_fresh_state(root).unwrap(), "an answer is kept");
         assert!(clear_state(root).unwrap());
         assert!(!clear_state(root).unwrap());
+        with_state(root, |s| s.directive = Some("x".into())).unwrap();
+        with_state(root, |s| *s = WizardState::default()).unwrap();
+        assert!(clear_fresh_state(root).unwrap());
         assert_eq!(read_state(root).unwrap(), WizardState::default());
     }
 

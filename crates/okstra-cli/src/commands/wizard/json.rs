@@ -4,7 +4,7 @@
 //! confirmed invocation with the same command line a person would type and runs it here.
 
 use std::cell::Cell;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use okstra_core::config::Language;
 use okstra_core::wizard::{
@@ -12,7 +12,7 @@ use okstra_core::wizard::{
     next, next_reply, submit, submit_reply,
 };
 use okstra_engine::{
-    LoadedProject, ProjectFacts, clear_state, load_or_default_project, read_state, with_state,
+    ProjectFacts, clear_fresh_state, clear_state, load_or_default_project, read_state, with_state,
 };
 use serde_json::{Value, json};
 
@@ -60,8 +60,17 @@ fn answer(
     let home = ctx.home()?;
     let root = ctx.run_project_root();
     let project = load_or_default_project(&home, &root)?;
-    let cat = Catalog::get(language_of(language, &project));
-    let mut facts = ProjectFacts::new(home, project, ctx.cwd.clone(), ctx.env.vars().clone());
+    let cat = Catalog::get(super::language_of(language, &project));
+    // The folder the wizard was begun in: typed paths are read against it by every call,
+    // from whatever folder of the project, and the run starts there.
+    let folder = read_state(&root)
+        .ok()
+        .and_then(|s| s.folder)
+        .map(PathBuf::from)
+        .filter(|f| f.is_dir())
+        .unwrap_or_else(|| ctx.cwd.clone());
+    let flag_language = language.and_then(|l| l.parse::<Language>().ok());
+    let mut facts = ProjectFacts::new(home, project, folder.clone(), ctx.env.vars().clone());
     match action {
         WizardAction::Next => match with_state(&root, |s| next(s, &facts, cat))? {
             Ok(n) => out.print(&next_reply(&n)),
@@ -70,6 +79,12 @@ fn answer(
         WizardAction::Submit { step, value } => {
             let (answer, after) = with_state(&root, |s| {
                 let answer = submit(s, &mut facts, cat, step, value);
+                if answer.is_ok() {
+                    s.folder.get_or_insert_with(|| folder.display().to_string());
+                    if flag_language.is_some() {
+                        s.language = flag_language;
+                    }
+                }
                 let after = answer.is_ok().then(|| next(s, &facts, cat));
                 (answer, after)
             })?;
@@ -99,7 +114,20 @@ fn answer(
             let removed = clear_state(&root)?;
             out.print(&json!({ "reset": true, "removed": removed }))
         }
-        WizardAction::Run { detach } => start(out, &root, &facts, cat, *detach),
+        WizardAction::Run { detach } => {
+            let here = CommandContext {
+                env: ctx.env.clone(),
+                cwd: folder,
+                ui: ctx.ui.clone(),
+            };
+            let inner = Out {
+                ctx: &here,
+                printed: Cell::new(false),
+            };
+            let started = start(&inner, &root, &facts, cat, *detach);
+            out.printed.set(inner.printed.get());
+            started
+        }
     }
 }
 
@@ -149,12 +177,9 @@ fn start(
         Ok(args) => args,
         Err(e) => {
             give_back()?;
-            let message = e.to_string();
-            let message = message.lines().next().unwrap_or_default();
-            let message = message.trim_start_matches("error: ").to_owned();
             return out.refused(&WizardError {
                 step: None,
-                message,
+                message: e,
                 valid: Vec::new(),
             });
         }
@@ -163,17 +188,11 @@ fn start(
     if matches!(&result, Err(e) if e.kind == ErrorKind::User) {
         give_back()?;
     } else {
-        clear_state(root)?;
+        // Another wizard begun while this run ran (it may take minutes) is kept.
+        clear_fresh_state(root)?;
     }
     // A run that could not start printed nothing: `run` replies with its error.
     result
-}
-
-/// Returns the prompts' language: `--language`, else the project's.
-fn language_of(flag: Option<&str>, project: &LoadedProject) -> Language {
-    flag.and_then(|l| l.parse().ok())
-        .or(project.config.language)
-        .unwrap_or_default()
 }
 
 impl Out<'_> {

@@ -7,3 +7,13 @@ mod tty;
 
 pub(crate) use args::WizardAction;
 pub use args::{WizardArgs, cmd_wizard};
+
+/// Returns the prompts' language: `--language`, else the project's.
+fn language_of(
+    flag: Option<&str>,
+    project: &okstra_engine::LoadedProject,
+) -> okstra_core::config::Language {
+    flag.and_then(|l| l.parse().ok())
+        .or(project.config.language)
+        .unwrap_or_default()
+}

@@ -25,10 +25,7 @@ use crate::ui::escape_controls;
 
 /// Runs the terminal wizard: refuses without a terminal, else asks every step, then runs the
 /// command the answers make.
-pub(super) fn run(
-    ctx: &CommandContext,
-    language: Option<&str>,
-) -> Result<ExitStatus, CommandError> {
+pub(super) fn run(ctx: &CommandContext, flag: Option<&str>) -> Result<ExitStatus, CommandError> {
     if !crate::ui::is_interactive() {
         return Err(CommandError::user_message(
             "the terminal wizard needs a terminal (stdin and stderr); from a program, use --json",
@@ -38,13 +35,12 @@ pub(super) fn run(
     let home = ctx.home()?;
     let root = ctx.run_project_root();
     let project = load_or_default_project(&home, &root)?;
-    let language = language
-        .and_then(|l| l.parse().ok())
-        .or(project.config.language)
-        .unwrap_or_default();
+    let language = super::language_of(flag, &project);
     let catalog = Catalog::get(language);
     let mut facts = ProjectFacts::new(home, project, ctx.cwd.clone(), ctx.env.vars().clone());
-    match walk(ctx, &mut facts, catalog)? {
+    // A `--language` given to the wizard is the run's too.
+    let flag_language = flag.and_then(|l| l.parse().ok());
+    match walk(ctx, &mut facts, catalog, flag_language)? {
         Walked::Left => Ok(ExitStatus::Interrupted),
         Walked::Ready(invocation) => start(ctx, &invocation, words(language)),
     }
@@ -64,6 +60,7 @@ fn walk(
     ctx: &CommandContext,
     facts: &mut dyn WizardFacts,
     catalog: &Catalog,
+    language: Option<Language>,
 ) -> Result<Walked, CommandError> {
     let words = words(catalog.language());
     let mut state = WizardState::default();
@@ -71,6 +68,14 @@ fn walk(
         let prompt = match wizard::next(&state, facts, catalog) {
             Ok(Next::Prompt(prompt)) => prompt,
             Ok(Next::Ready(invocation)) => return Ok(Walked::Ready(invocation)),
+            // A step that cannot be built from the last answer (e.g. the stages of a plan
+            // that cannot be read): say why and take that answer back, as the JSON front's
+            // `back` would, so no other answer is lost.
+            Err(err) if !state.answered.is_empty() => {
+                ctx.ui.warn(&refusal(&err));
+                wizard::back(&mut state);
+                continue;
+            }
             Err(err) => return Err(CommandError::user(err)),
         };
         // inquire shows a one-line question; the label's other lines (the plan and its
@@ -84,7 +89,10 @@ fn walk(
         match ask(&prompt, question, words)? {
             Answer::Value(value) => {
                 match wizard::submit(&mut state, facts, catalog, prompt.step.as_str(), &value) {
-                    Ok(submitted) => ctx.ui.status(&submitted.echo),
+                    Ok(submitted) => {
+                        state.language = state.language.or(language);
+                        ctx.ui.status(&submitted.echo);
+                    }
                     Err(err) => ctx.ui.warn(&refusal(&err)),
                 }
             }
@@ -109,11 +117,7 @@ fn start(
 ) -> Result<ExitStatus, CommandError> {
     ctx.ui
         .status(&format!("{}: {}", words.running, invocation.command_line()));
-    let args = crate::cli::parse_run(&invocation.argv).map_err(|e| {
-        let message = e.to_string();
-        let first = message.lines().next().unwrap_or_default();
-        CommandError::user_message(first.trim_start_matches("error: ").to_owned())
-    })?;
+    let args = crate::cli::parse_run(&invocation.argv).map_err(CommandError::user_message)?;
     crate::commands::run::cmd_run(ctx, &args)
 }
 

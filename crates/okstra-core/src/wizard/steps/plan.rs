@@ -7,6 +7,7 @@
 //! stages are not ready.
 
 use crate::TaskType;
+use crate::stage_record::StageMode;
 
 use super::super::facts::{PlanStanding, StageInfo};
 use super::super::state::PlanCandidate;
@@ -162,6 +163,13 @@ pub(super) fn accept(step: StepId, a: &mut Answer<'_>, value: &str) -> Result<St
             let echo = a
                 .cat
                 .fill("approve_plan_confirm.echo_approved", &[("path", &path)]);
+            // The plan is now the task's and approved: going back over this step and saying
+            // yes again imports and approves nothing more.
+            a.state.plan_candidate = Some(PlanCandidate {
+                path: path.clone(),
+                approved: true,
+                import: false,
+            });
             a.state.plan = Some(path);
             Ok(echo)
         }
@@ -259,8 +267,10 @@ fn accept_stage(a: &mut Answer<'_>, value: &str) -> Result<String, WizardError> 
     }
     let echo = cx.echo(step, &v);
     let (mode, stage) = match v.split_once(':') {
-        Some((mode, n)) => (Some(mode.to_owned()), n.to_owned()),
-        None => (None, v),
+        Some(("retry", n)) => (Some(StageMode::Retry), n.to_owned()),
+        Some(("redo", n)) => (Some(StageMode::Redo), n.to_owned()),
+        Some(("reverify", n)) => (Some(StageMode::Reverify), n.to_owned()),
+        _ => (None, v),
     };
     a.state.stage = Some(stage);
     a.state.stage_mode = mode;

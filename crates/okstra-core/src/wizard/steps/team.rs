@@ -11,7 +11,7 @@ use super::super::facts::RunDefaults;
 use super::super::invocation::{deadline_arg, shell_quote};
 use super::super::state::ModelChoice;
 use super::super::types::{Prompt, PromptKind, PromptOption, StepId, WizardError};
-use super::kit::{Answer, Ctx, chosen, fact, not_an_option, option, required, yes};
+use super::kit::{Answer, Ctx, chosen, fact, not_an_option, option, yes};
 
 /// The role keys `--model` takes besides agent names.
 const ROLES: [&str; 4] = ["report-writer", "critic", "executor", "verifier"];
@@ -314,7 +314,9 @@ pub(super) fn accept(step: StepId, a: &mut Answer<'_>, value: &str) -> Result<St
             Ok(echo)
         }
         _ => {
-            let v = required(step, value, cx.cat)?;
+            // An empty answer keeps every default model (a custom run may want only a
+            // directive or related tasks).
+            let v = value.trim();
             let keys = model_keys(&cx, step)?;
             let mut models = Vec::new();
             for pair in v.split(',').map(str::trim).filter(|p| !p.is_empty()) {
@@ -344,7 +346,11 @@ pub(super) fn accept(step: StepId, a: &mut Answer<'_>, value: &str) -> Result<St
                 .iter()
                 .map(|m| format!("{}={}", m.key, m.model))
                 .collect();
-            let echo = cx.echo(step, &shown.join(", "));
+            let echo = if shown.is_empty() {
+                cx.echo(step, &cx.text(step, "kept", &[]))
+            } else {
+                cx.echo(step, &shown.join(", "))
+            };
             a.state.models = models;
             Ok(echo)
         }
