@@ -513,3 +513,35 @@ fn going_back_over_an_approval_and_saying_yes_again_imports_nothing_more() {
     assert_eq!(f.approved.len(), 1);
     assert_eq!(state.plan.as_deref(), Some(f.imported_as.as_str()));
 }
+
+#[test]
+fn a_custom_run_may_keep_every_default_model_and_give_only_a_directive() {
+    let cat = Catalog::get(Language::En);
+    let mut f = FakeFacts {
+        in_git: false,
+        ..FakeFacts::project()
+    };
+    let mut state = WizardState::default();
+    for (step, value) in [
+        ("task_type", "error-analysis"),
+        ("task_pick", "new"),
+        ("task_new", "g/t"),
+        ("brief_pick", "text"),
+        ("brief_text", "- the export hangs"),
+        ("critic_pick", "none"),
+        ("workers", "claude"),
+        ("defaults_or_custom", "custom"),
+        ("custom_models", ""),
+        ("directive", "Only the export path"),
+        ("related_tasks", ""),
+        ("confirm", "yes"),
+    ] {
+        submit(&mut state, &mut f, cat, step, value)
+            .unwrap_or_else(|e| panic!("{step} {value:?}: {e}"));
+    }
+    assert_eq!(
+        ready(&state, &f),
+        "okstra run error-analysis --task g/t '--brief-text=- the export hangs' --workers claude \
+         --directive 'Only the export path'"
+    );
+}

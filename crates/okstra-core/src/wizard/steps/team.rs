@@ -8,8 +8,8 @@ use std::collections::BTreeSet;
 use crate::TaskType;
 
 use super::super::facts::RunDefaults;
-use super::super::invocation::{deadline_arg, shell_quote};
-use super::super::state::ModelChoice;
+use super::super::invocation::{Invocation, deadline_arg};
+use super::super::state::{ModelChoice, WizardState};
 use super::super::types::{Prompt, PromptKind, PromptOption, StepId, WizardError};
 use super::kit::{Answer, Ctx, chosen, fact, not_an_option, option, yes};
 
@@ -243,20 +243,23 @@ struct Reused {
 
 fn reused_flags(cx: &Ctx<'_>, step: StepId) -> Result<Vec<String>, WizardError> {
     let r = reused(cx, step)?;
-    let mut flags: Vec<String> = r
-        .models
-        .iter()
-        .map(|m| format!("--model {}={}", m.key, m.model))
-        .collect();
-    flags.extend(r.max_rounds.map(|n| format!("--max-rounds {n}")));
-    flags.extend(r.deadline.map(|d| format!("--deadline {d}")));
-    flags.extend(r.max_cost_usd.map(|u| format!("--max-cost-usd {u}")));
-    flags.extend(
-        r.directive
-            .map(|d| format!("--directive {}", shell_quote(&d))),
-    );
-    flags.extend(r.related.iter().map(|t| format!("--related {t}")));
-    Ok(flags)
+    // The flags as the confirm step will show them: rendered by the one invocation builder.
+    let only = WizardState {
+        models: r.models,
+        max_rounds: r.max_rounds,
+        deadline: r.deadline,
+        max_cost_usd: r.max_cost_usd,
+        directive: r.directive,
+        related: r.related,
+        ..WizardState::default()
+    };
+    let line = Invocation::of(&only).command_line();
+    let flags = line.strip_prefix("okstra run").unwrap_or(&line).trim();
+    Ok(if flags.is_empty() {
+        Vec::new()
+    } else {
+        vec![flags.to_owned()]
+    })
 }
 
 pub(super) fn accept(step: StepId, a: &mut Answer<'_>, value: &str) -> Result<String, WizardError> {
