@@ -30,6 +30,8 @@ const COMMANDS: &[&[&str]] = &[
     &["uninstall"],
     &["uninstall", "claude-skill"],
     &["wizard"],
+    &["completions"],
+    &["man"],
 ];
 
 #[test]

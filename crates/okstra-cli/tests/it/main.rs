@@ -6,6 +6,7 @@ mod budget;
 mod central_home;
 mod claude_skill;
 mod common;
+mod completions;
 mod ctl;
 mod data_out;
 mod demo;
