@@ -8,6 +8,7 @@ mod claude_skill;
 mod common;
 mod completions;
 mod ctl;
+mod ctl_gc;
 mod data_out;
 mod demo;
 mod demo_workflow;

@@ -1,0 +1,179 @@
+//! `okstra ctl gc` on a real repository with real stage runs (the Done-when of issue 14): a
+//! done-and-merged stage worktree is removed and its space reported; a worktree with
+//! uncommitted changes and a stage branch with unmerged commits are kept and named; once the
+//! task had no run for the period its task worktree goes too (a branch with commits found
+//! nowhere else stays), and the task's next run re-creates it from the branch and succeeds.
+
+use std::path::{Path, PathBuf};
+
+use okstra_test_support::TestEnv;
+use okstra_test_support::git_repo::git;
+use serde_json::{Value, json};
+
+use crate::common::okstra;
+use crate::run_stage::stage_worktree;
+use crate::stage_kit::{approve_kit_plan, four_stages, judge, kit_env, kit_project, run_stage};
+
+const TASK: &str = "calc/ops";
+const BRANCH: &str = "okstra/feat/calc-ops";
+
+fn task_worktree(env: &TestEnv) -> PathBuf {
+    env.okstra_home().join("worktrees/project/calc/ops/task")
+}
+
+fn registry(env: &TestEnv) -> Value {
+    let text = fs_err::read_to_string(env.okstra_home().join("registry/worktrees.json")).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+fn branches(repo: &Path) -> Vec<String> {
+    git(repo, &["branch", "--format=%(refname:short)"])
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Moves every run of the index, and the task's worktree record, to 2020.
+fn age_everything(env: &TestEnv) {
+    let index = env.okstra_home().join("index/runs.jsonl");
+    let text = fs_err::read_to_string(&index).unwrap();
+    let mut out = String::new();
+    for line in text.lines() {
+        let mut row: Value = serde_json::from_str(line).unwrap();
+        row["at"] = json!("2020-01-01T00:00:00Z");
+        out.push_str(&format!("{row}\n"));
+    }
+    fs_err::write(&index, out).unwrap();
+    let path = env.okstra_home().join("registry/worktrees.json");
+    let mut reg = registry(env);
+    for task in reg["tasks"].as_object_mut().unwrap().values_mut() {
+        task["createdAt"] = json!("2020-01-01T00:00:00Z");
+    }
+    fs_err::write(&path, reg.to_string()).unwrap();
+}
+
+#[test]
+fn gc_removes_finished_worktrees_keeps_unsafe_ones_and_a_later_run_re_creates_them() {
+    let env = kit_env();
+    let stages = four_stages();
+    kit_project(&env, &stages, &judge("PASS"), &json!({}));
+    approve_kit_plan(&env, TASK, &stages);
+    for n in [1, 2, 3] {
+        let out = run_stage(&env, TASK, n, &[]);
+        assert_eq!(out.code, Some(0), "stage {n}: {out}");
+    }
+    let task_wt = task_worktree(&env);
+    // Stages 1 and 2 are merged into the task branch; 3 is not. Stage 2's worktree is dirty.
+    git(
+        &task_wt,
+        &["merge", "--ff-only", &format!("{BRANCH}-stage-2")],
+    );
+    fs_err::write(stage_worktree(&env, TASK, 2).join("notes.txt"), "wip\n").unwrap();
+    let s1 = stage_worktree(&env, TASK, 1);
+    let before = branches(env.project());
+
+    let dry = okstra(&env, &["ctl", "gc", "--dry-run"]);
+    assert_eq!(dry.code, Some(0), "{dry}");
+    assert!(
+        dry.stdout.contains(&format!(
+            "would remove stage-1 worktree of project:calc:ops ({})",
+            s1.display()
+        )),
+        "{dry}"
+    );
+    assert!(dry.stdout.contains("(dry run: nothing removed)"), "{dry}");
+    assert!(s1.is_dir(), "a dry run removes nothing");
+
+    let out = okstra(&env, &["ctl", "gc", "--json"]);
+    assert_eq!(out.code, Some(0), "{out}");
+    let report: Value = serde_json::from_str(&out.stdout).unwrap();
+    let removed = report["removed"].as_array().unwrap();
+    assert_eq!(removed.len(), 1, "{out}");
+    assert_eq!(removed[0]["stage"], 1);
+    assert_eq!(removed[0]["path"], s1.display().to_string());
+    assert!(removed[0]["bytes"].as_u64().unwrap() > 0, "{out}");
+    assert_eq!(report["freedBytes"], removed[0]["bytes"]);
+    let kept: Vec<(u64, &str)> = report["kept"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| (k["stage"].as_u64().unwrap(), k["reason"].as_str().unwrap()))
+        .collect();
+    assert_eq!(kept, [(3, "not-merged"), (2, "uncommitted")], "{out}");
+    assert!(!s1.exists(), "the merged stage's worktree is gone");
+    assert!(stage_worktree(&env, TASK, 2).join("notes.txt").is_file());
+    assert!(stage_worktree(&env, TASK, 3).is_dir());
+    assert_eq!(branches(env.project()), before, "no branch is ever removed");
+    assert!(registry(&env)["tasks"]["project:calc:ops"]["stages"]["1"].is_null());
+    assert!(!registry(&env)["tasks"]["project:calc:ops"]["stages"]["2"].is_null());
+
+    // The human output names what it keeps and why.
+    let out = okstra(&env, &["ctl", "gc"]);
+    assert_eq!(out.code, Some(0), "{out}");
+    assert!(
+        out.stdout
+            .contains("kept stage-2 worktree of project:calc:ops"),
+        "{out}"
+    );
+    assert!(
+        out.stdout.contains("uncommitted changes: notes.txt"),
+        "{out}"
+    );
+    assert!(
+        out.stdout.contains(&format!(
+            "kept stage-3 worktree of project:calc:ops ({}): the stage is done but its branch has 2 commit(s) not merged into {BRANCH}",
+            stage_worktree(&env, TASK, 3).display()
+        )),
+        "{out}"
+    );
+    assert!(out.stdout.ends_with("total: 0 B freed\n"), "{out}");
+
+    // No run for the period: the task worktree goes; stage 3's commits exist only on its
+    // branch, so its worktree stays.
+    age_everything(&env);
+    let out = okstra(&env, &["ctl", "gc", "--older-than", "30d"]);
+    assert_eq!(out.code, Some(0), "{out}");
+    assert!(
+        out.stdout.contains(&format!(
+            "removed task worktree of project:calc:ops ({})",
+            task_wt.display()
+        )),
+        "{out}"
+    );
+    assert!(out.stdout.contains("— no run since 2020-01-01"), "{out}");
+    assert!(
+        out.stdout
+            .contains("kept stage-3 worktree of project:calc:ops")
+            && out.stdout.contains("2 commit(s) that exist nowhere else"),
+        "{out}"
+    );
+    assert!(
+        out.stdout.contains("uncommitted changes: notes.txt"),
+        "{out}"
+    );
+    assert!(!task_wt.exists());
+    assert_eq!(branches(env.project()), before, "no branch is ever removed");
+
+    // The task's next run re-creates the task worktree from its branch and succeeds.
+    let out = run_stage(&env, TASK, 4, &[]);
+    assert_eq!(out.code, Some(0), "{out}");
+    assert!(task_wt.is_dir());
+    assert_eq!(git(&task_wt, &["branch", "--show-current"]), BRANCH);
+    assert_eq!(
+        git(&task_wt, &["rev-parse", "HEAD"]),
+        git(env.project(), &["rev-parse", &format!("{BRANCH}-stage-2")]),
+        "re-created at its branch's head"
+    );
+}
+
+#[test]
+fn a_bad_age_exits_2_naming_it() {
+    let env = TestEnv::new();
+    let out = okstra(&env, &["ctl", "gc", "--older-than", "soon"]);
+    assert_eq!(out.code, Some(2), "{out}");
+    assert!(
+        out.stderr.contains("--older-than \"soon\" is not an age"),
+        "{out}"
+    );
+    assert!(out.stderr.contains("30d"), "{out}");
+}

@@ -1,0 +1,173 @@
+//! Owns choosing `ctl gc`'s candidates from the registry, the central index and each task's
+//! stage ledger: which worktrees hold finished work, and the done stages not merged yet (kept,
+//! and named).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use jiff::Timestamp;
+use okstra_core::index::IndexedRun;
+use okstra_core::registry::{Registry, TaskWorktreeEntry};
+use okstra_core::run_paths::ProjectPaths;
+use okstra_core::segment::Segment;
+use okstra_core::status::RunStatus;
+use okstra_core::task_type::TaskType;
+
+use crate::git::GitCommand;
+use crate::ledger::read_ledger_as_repaired;
+
+/// Which worktree of a task.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GcTarget {
+    /// The task worktree.
+    Task,
+    /// The worktree of stage N.
+    Stage(u32),
+}
+
+/// A worktree `ctl gc` looked at, and why its work is finished.
+#[derive(Clone, Debug)]
+pub struct GcWorktree {
+    /// The registry key (`<namespace>:<group-seg>:<id-seg>`).
+    pub registry_key: String,
+    /// The task key with its first spellings.
+    pub task_key: String,
+    pub target: GcTarget,
+    pub path: PathBuf,
+    pub branch: String,
+    /// Why its work is finished, in words.
+    pub why: String,
+    /// The disk space it takes (what removing it frees).
+    pub bytes: u64,
+    /// The repository's main work tree, where git runs.
+    pub(crate) repo: PathBuf,
+}
+
+/// What selection found: the candidates, and the done stages whose branch is not merged.
+#[derive(Debug, Default)]
+pub(crate) struct Selection {
+    pub(crate) candidates: Vec<GcWorktree>,
+    /// Done stages not merged into the task branch: (worktree, commits not in the task branch).
+    pub(crate) unmerged: Vec<(GcWorktree, u64)>,
+}
+
+/// Returns the candidates of every task in the registry.
+pub(crate) fn select(
+    registry: &Registry,
+    runs: &[IndexedRun],
+    older_than: Duration,
+    now: Timestamp,
+) -> Selection {
+    let mut out = Selection::default();
+    for (key, entry) in &registry.tasks {
+        let Some((group, id)) = segments_of(key) else {
+            continue;
+        };
+        let task_runs: Vec<&IndexedRun> = runs
+            .iter()
+            .filter(|r| r.project_id == entry.project_id && same(&r.task_group, &group))
+            .filter(|r| same(&r.task_id, &id))
+            .collect();
+        let finished = finished_why(entry, &task_runs, older_than, now);
+        let worktree = |target, path: &str, branch: &str, why: String| GcWorktree {
+            registry_key: key.clone(),
+            task_key: entry.task_key.clone(),
+            target,
+            path: PathBuf::from(path),
+            branch: branch.to_owned(),
+            why,
+            bytes: 0,
+            repo: PathBuf::from(&entry.project_root),
+        };
+        let done = done_stages(entry, &group, &id);
+        let git = GitCommand::new(&entry.project_root);
+        for (n, stage) in &entry.stages {
+            let Ok(n) = n.parse::<u32>() else { continue };
+            let target = GcTarget::Stage(n);
+            if let Some(why) = &finished {
+                out.candidates
+                    .push(worktree(target, &stage.path, &stage.branch, why.clone()));
+                continue;
+            }
+            if !done.contains(&n) {
+                continue;
+            }
+            let why = format!("stage {n} is done and merged into {}", entry.branch);
+            let wt = worktree(target, &stage.path, &stage.branch, why);
+            match not_merged(&git, &stage.branch, &entry.branch) {
+                Some(0) => out.candidates.push(wt),
+                Some(count) => out.unmerged.push((wt, count)),
+                None => {}
+            }
+        }
+        if let Some(why) = finished {
+            out.candidates
+                .push(worktree(GcTarget::Task, &entry.path, &entry.branch, why));
+        }
+    }
+    out
+}
+
+/// Returns the group and id segments of a registry key.
+fn segments_of(key: &str) -> Option<(Segment, Segment)> {
+    let mut parts = key.rsplitn(3, ':');
+    let id = Segment::from_slug(parts.next()?).ok()?;
+    let group = Segment::from_slug(parts.next()?).ok()?;
+    Some((group, id))
+}
+
+/// Returns whether an index spelling names the segment.
+fn same(raw: &str, seg: &Segment) -> bool {
+    Segment::parse(raw).is_ok_and(|s| s == *seg)
+}
+
+/// Returns why the task's work is finished: a completed release-handoff, or no run for the
+/// period (and none going or prepared); `None` while it is not.
+fn finished_why(
+    entry: &TaskWorktreeEntry,
+    runs: &[&IndexedRun],
+    older_than: Duration,
+    now: Timestamp,
+) -> Option<String> {
+    if let Some(r) = runs
+        .iter()
+        .find(|r| r.task_type == TaskType::ReleaseHandoff && r.status == RunStatus::Completed)
+    {
+        return Some(format!("its release-handoff completed (run {})", r.run_id));
+    }
+    if runs
+        .iter()
+        .any(|r| matches!(r.status, RunStatus::Running | RunStatus::Prepared))
+    {
+        return None;
+    }
+    let last = runs
+        .iter()
+        .flat_map(|r| [r.started_at, r.finished_at])
+        .flatten()
+        .chain([entry.created_at])
+        .max()?;
+    let age = now.duration_since(last);
+    let older = jiff::SignedDuration::try_from(older_than).ok()?;
+    (age >= older).then(|| format!("no run since {}", last.strftime("%Y-%m-%d")))
+}
+
+/// Returns the stages the task's ledger has `done` (as its repair from carry would leave it,
+/// writing nothing).
+fn done_stages(entry: &TaskWorktreeEntry, group: &Segment, id: &Segment) -> Vec<u32> {
+    let task = ProjectPaths::new(&entry.project_root).task(group, id);
+    read_ledger_as_repaired(&task)
+        .map(|s| s.summary.done.iter().map(|(_, n)| *n).collect())
+        .unwrap_or_default()
+}
+
+/// Returns how many commits of `branch` the task branch lacks; `None` when git cannot tell
+/// (a branch gone, a repository gone).
+fn not_merged(git: &GitCommand, branch: &str, task_branch: &str) -> Option<u64> {
+    let range = format!("refs/heads/{task_branch}..refs/heads/{branch}");
+    git.run(&["rev-list", "--count", &range, "--"])
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+}
