@@ -177,3 +177,48 @@ fn a_bad_age_exits_2_naming_it() {
     );
     assert!(out.stderr.contains("30d"), "{out}");
 }
+
+#[test]
+fn gc_removes_the_temp_folder_a_finished_run_left_in_its_team_state() {
+    let env = kit_env();
+    let stages = four_stages();
+    kit_project(&env, &stages, &judge("PASS"), &json!({}));
+    approve_kit_plan(&env, TASK, &stages);
+    let out = run_stage(&env, TASK, 1, &[]);
+    assert_eq!(out.code, Some(0), "{out}");
+    // An okstra that died before its clean-up leaves its temp folder recorded.
+    let state = crate::stage_kit::stage_dir(&env, TASK, 1).join("state/team-state-1.json");
+    let mut team: Value = serde_json::from_str(&fs_err::read_to_string(&state).unwrap()).unwrap();
+    assert!(
+        team.get("tmpRoot").is_none(),
+        "a finished run removed its own"
+    );
+    let tmp = env.root().join("tmp/okstra-left");
+    fs_err::create_dir_all(tmp.join("executor-r0")).unwrap();
+    fs_err::write(tmp.join("executor-r0/scratch"), vec![b'x'; 64 * 1024]).unwrap();
+    team["tmpRoot"] = json!(tmp.display().to_string());
+    fs_err::write(&state, team.to_string()).unwrap();
+    let run_id = team["runId"].as_str().unwrap().to_owned();
+
+    let dry = okstra(&env, &["ctl", "gc", "--dry-run"]);
+    assert_eq!(dry.code, Some(0), "{dry}");
+    let line = format!(
+        "would remove temp folder of run {run_id} ({}): ",
+        tmp.display()
+    );
+    assert!(dry.stdout.contains(&line), "{dry}");
+    assert!(tmp.is_dir());
+
+    let out = okstra(&env, &["ctl", "gc", "--json"]);
+    assert_eq!(out.code, Some(0), "{out}");
+    let report: Value = serde_json::from_str(&out.stdout).unwrap();
+    let temp = &report["tempFolders"][0];
+    assert_eq!(temp["runId"], run_id.as_str());
+    assert!(temp["bytes"].as_u64().unwrap() >= 64 * 1024, "{out}");
+    assert!(!tmp.exists());
+    let team: Value = serde_json::from_str(&fs_err::read_to_string(&state).unwrap()).unwrap();
+    assert!(team.get("tmpRoot").is_none(), "the record is cleared");
+    let again = okstra(&env, &["ctl", "gc", "--json"]);
+    let report: Value = serde_json::from_str(&again.stdout).unwrap();
+    assert_eq!(report["tempFolders"], json!([]), "{again}");
+}

@@ -171,3 +171,110 @@ fn not_merged(git: &GitCommand, branch: &str, task_branch: &str) -> Option<u64> 
         .parse()
         .ok()
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use okstra_core::RunId;
+
+    use super::*;
+
+    fn entry() -> TaskWorktreeEntry {
+        TaskWorktreeEntry {
+            task_key: "p:Pay:Dev-1".into(),
+            project_id: "p".into(),
+            project_root: "/nowhere".into(),
+            git_common_dir: "/nowhere/.git".into(),
+            branch: "okstra/feat/pay-dev-1".into(),
+            path: "/h/task".into(),
+            base_ref: "main".into(),
+            anchor_base_commit: "abc".into(),
+            created_at: "2026-01-01T00:00:00Z".parse().unwrap(),
+            implementation_base: None,
+            stages: BTreeMap::new(),
+        }
+    }
+
+    fn run(task_type: TaskType, status: RunStatus, at: &str) -> IndexedRun {
+        IndexedRun {
+            run_id: RunId::generate(),
+            project_id: "p".into(),
+            task_group: "Pay".into(),
+            task_id: "Dev-1".into(),
+            task_type,
+            run_seq: 1,
+            stage: None,
+            status,
+            started_at: Some(at.parse().unwrap()),
+            finished_at: Some(at.parse().unwrap()),
+            manifest: "/m.json".into(),
+        }
+    }
+
+    const DAYS_30: Duration = Duration::from_secs(30 * 86_400);
+
+    fn now() -> Timestamp {
+        "2026-06-01T00:00:00Z".parse().unwrap()
+    }
+
+    #[test]
+    fn a_completed_release_handoff_finishes_a_task_at_any_age() {
+        let handoff = run(
+            TaskType::ReleaseHandoff,
+            RunStatus::Completed,
+            "2026-05-31T00:00:00Z",
+        );
+        let why = finished_why(&entry(), &[&handoff], DAYS_30, now()).unwrap();
+        assert!(why.starts_with("its release-handoff completed"), "{why}");
+        let failed = run(
+            TaskType::ReleaseHandoff,
+            RunStatus::Failed,
+            "2026-05-31T00:00:00Z",
+        );
+        assert_eq!(finished_why(&entry(), &[&failed], DAYS_30, now()), None);
+    }
+
+    #[test]
+    fn a_task_is_finished_only_after_the_period_with_no_run_going() {
+        let old = run(
+            TaskType::ErrorAnalysis,
+            RunStatus::Completed,
+            "2026-04-01T00:00:00Z",
+        );
+        assert_eq!(
+            finished_why(&entry(), &[&old], DAYS_30, now()).as_deref(),
+            Some("no run since 2026-04-01")
+        );
+        let recent = run(
+            TaskType::ErrorAnalysis,
+            RunStatus::Failed,
+            "2026-05-20T00:00:00Z",
+        );
+        assert_eq!(
+            finished_why(&entry(), &[&old, &recent], DAYS_30, now()),
+            None
+        );
+        let going = run(
+            TaskType::Implementation,
+            RunStatus::Running,
+            "2026-01-02T00:00:00Z",
+        );
+        assert_eq!(
+            finished_why(&entry(), &[&old, &going], DAYS_30, now()),
+            None
+        );
+        // No run at all: the worktree's own age counts.
+        assert_eq!(
+            finished_why(&entry(), &[], DAYS_30, now()).as_deref(),
+            Some("no run since 2026-01-01")
+        );
+    }
+
+    #[test]
+    fn index_spellings_match_the_registry_key_segments() {
+        let (group, id) = segments_of("p~1a2b3c4d:pay:dev-1").unwrap();
+        assert_eq!((group.as_str(), id.as_str()), ("pay", "dev-1"));
+        assert!(same("Pay", &group) && same("Dev-1", &id) && !same("pay-x", &group));
+    }
+}
