@@ -222,3 +222,81 @@ fn gc_removes_the_temp_folder_a_finished_run_left_in_its_team_state() {
     let report: Value = serde_json::from_str(&again.stdout).unwrap();
     assert_eq!(report["tempFolders"], json!([]), "{again}");
 }
+
+/// Rewrites every index row of the home as `interrupted` in 2020.
+fn interrupt_in_2020(env: &TestEnv) {
+    age_everything(env);
+    let index = env.okstra_home().join("index/runs.jsonl");
+    let text = fs_err::read_to_string(&index).unwrap();
+    let mut out = String::new();
+    for line in text.lines() {
+        let mut row: Value = serde_json::from_str(line).unwrap();
+        row["status"] = json!("interrupted");
+        out.push_str(&format!("{row}\n"));
+    }
+    fs_err::write(&index, out).unwrap();
+}
+
+#[test]
+fn a_task_worktree_is_kept_while_locked_or_holding_its_only_copy_of_a_commit() {
+    let env = TestEnv::new();
+    let prepare = |extra: &[&str]| {
+        let mut args = vec![
+            "run",
+            "error-analysis",
+            "--task",
+            "pay/dev-1",
+            "--prepare-only",
+        ];
+        args.extend_from_slice(extra);
+        let out = okstra(&env, &args);
+        assert_eq!(out.code, Some(0), "{out}");
+    };
+    prepare(&["--base-ref", "main"]);
+    let wt = env.okstra_home().join("worktrees/project/pay/dev-1/task");
+    assert!(wt.is_dir());
+    // A prepared run is going: the task is not finished, whatever its age.
+    age_everything(&env);
+    let out = okstra(&env, &["ctl", "gc"]);
+    assert_eq!(out.stdout, "total: 0 B freed\n", "{out}");
+    interrupt_in_2020(&env);
+
+    git(&wt, &["worktree", "lock", wt.to_str().unwrap()]);
+    let out = okstra(&env, &["ctl", "gc"]);
+    assert!(out.stdout.contains("it is locked"), "{out}");
+    git(&wt, &["worktree", "unlock", wt.to_str().unwrap()]);
+
+    fs_err::write(wt.join("only-here.txt"), "x\n").unwrap();
+    git(&wt, &["add", "only-here.txt"]);
+    git(&wt, &["commit", "-q", "-m", "only here"]);
+    let out = okstra(&env, &["ctl", "gc"]);
+    assert!(
+        out.stdout.contains(&format!(
+            "kept task worktree of project:pay:dev-1 ({}): its branch has 1 commit(s) that exist nowhere else",
+            wt.display()
+        )),
+        "{out}"
+    );
+    assert!(wt.is_dir());
+
+    // Once the commit is in another ref, the worktree goes; the next run re-creates it from
+    // its branch without --base-ref.
+    git(env.project(), &["branch", "saved", "okstra/feat/pay-dev-1"]);
+    let out = okstra(&env, &["ctl", "gc"]);
+    assert!(
+        out.stdout
+            .contains("removed task worktree of project:pay:dev-1"),
+        "{out}"
+    );
+    assert!(!wt.exists());
+    let out = okstra(&env, &["ctl", "gc"]);
+    assert_eq!(
+        out.stdout, "total: 0 B freed\n",
+        "an earlier gc's removal is not reported again: {out}"
+    );
+    prepare(&[]);
+    assert!(
+        wt.join("only-here.txt").is_file(),
+        "re-created at its branch's head"
+    );
+}

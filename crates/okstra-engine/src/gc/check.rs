@@ -6,7 +6,6 @@ use std::path::Path;
 
 use crate::errors::GitError;
 use crate::git::GitCommand;
-use crate::git::worktree::is_worktree_of;
 
 /// Why a worktree stays.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -19,6 +18,8 @@ pub enum GcKeep {
     NotMerged { count: u64, task_branch: String },
     /// The folder is there but is not a worktree of its repository: okstra never deletes it.
     NotAWorktree,
+    /// Someone locked it (`git worktree lock`).
+    Locked,
     /// Git could not check or remove it.
     Failed { message: String },
 }
@@ -39,8 +40,10 @@ pub(crate) fn check(repo: &Path, path: &Path) -> Result<Checked, GitError> {
         return Ok(Checked::Gone);
     }
     let git = GitCommand::new(repo);
-    if !is_worktree_of(&git, path)? {
-        return Ok(Checked::Keep(GcKeep::NotAWorktree));
+    match listed(&git, path)? {
+        None => return Ok(Checked::Keep(GcKeep::NotAWorktree)),
+        Some(true) => return Ok(Checked::Keep(GcKeep::Locked)),
+        Some(false) => {}
     }
     let here = GitCommand::new(path);
     let status = here.run(&["status", "--porcelain", "--untracked-files=all"])?;
@@ -75,6 +78,22 @@ pub(crate) fn check(repo: &Path, path: &Path) -> Result<Checked, GitError> {
     } else {
         Checked::Keep(GcKeep::UniqueCommits { count })
     })
+}
+
+/// Returns whether `path` is a worktree of the repository (`None`: it is not one) and, if so,
+/// whether it is locked.
+fn listed(git: &GitCommand, path: &Path) -> Result<Option<bool>, GitError> {
+    let listing = git.run(&["worktree", "list", "--porcelain"])?;
+    let want = canonical(path);
+    Ok(listing.split("\n\n").find_map(|block| {
+        let mut lines = block.lines();
+        let here = lines.next()?.strip_prefix("worktree ")?;
+        (canonical(Path::new(here)) == want).then(|| lines.any(|l| l.starts_with("locked")))
+    }))
+}
+
+fn canonical(p: &Path) -> std::path::PathBuf {
+    fs_err::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
 }
 
 /// Returns the disk space the files under `path` take (allocated blocks; symlinks are not

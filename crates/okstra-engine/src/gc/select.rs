@@ -41,6 +41,9 @@ pub struct GcWorktree {
     pub bytes: u64,
     /// The repository's main work tree, where git runs.
     pub(crate) repo: PathBuf,
+    /// For a stage worktree, the run its registry record names at selection: a record that
+    /// names another run by the time gc removes it was taken again, and stays.
+    pub(crate) stage_run: Option<String>,
 }
 
 /// What selection found: the candidates, and the done stages whose branch is not merged.
@@ -63,13 +66,12 @@ pub(crate) fn select(
         let Some((group, id)) = segments_of(key) else {
             continue;
         };
-        let task_runs: Vec<&IndexedRun> = runs
-            .iter()
-            .filter(|r| r.project_id == entry.project_id && same(&r.task_group, &group))
-            .filter(|r| same(&r.task_id, &id))
-            .collect();
-        let finished = finished_why(entry, &task_runs, older_than, now);
+        let finished = task_finished(key, entry, runs, older_than, now);
         let worktree = |target, path: &str, branch: &str, why: String| GcWorktree {
+            stage_run: match target {
+                GcTarget::Task => None,
+                GcTarget::Stage(n) => entry.stages.get(&n.to_string()).map(|s| s.run_id.clone()),
+            },
             registry_key: key.clone(),
             task_key: entry.task_key.clone(),
             target,
@@ -106,6 +108,24 @@ pub(crate) fn select(
         }
     }
     out
+}
+
+/// Returns why the task of the registry entry `key` is finished, from the index's runs; `None`
+/// while it is not.
+pub(crate) fn task_finished(
+    key: &str,
+    entry: &TaskWorktreeEntry,
+    runs: &[IndexedRun],
+    older_than: Duration,
+    now: Timestamp,
+) -> Option<String> {
+    let (group, id) = segments_of(key)?;
+    let task_runs: Vec<&IndexedRun> = runs
+        .iter()
+        .filter(|r| r.project_id == entry.project_id && same(&r.task_group, &group))
+        .filter(|r| same(&r.task_id, &id))
+        .collect();
+    finished_why(entry, &task_runs, older_than, now)
 }
 
 /// Returns the group and id segments of a registry key.

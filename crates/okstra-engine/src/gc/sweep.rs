@@ -1,6 +1,7 @@
-//! Owns one `ctl gc` pass: select, check each candidate, remove it with `git worktree remove`
-//! (no `--force`), drop a removed stage worktree's registry entry under the registry lock, and
-//! sweep the temp folders.
+//! Owns one `ctl gc` pass: select; then, per candidate and under the registry lock, make sure
+//! its record and its task's state are still what selection saw, check it, remove it with
+//! `git worktree remove` (no `--force`) and drop a removed stage worktree's registry entry;
+//! then sweep the temp folders.
 //!
 //! A removed *task* worktree keeps its registry entry: it holds the task's anchor base, its
 //! implementation base and its branch's owner, which the task's next run needs to re-create
@@ -13,7 +14,7 @@ use thiserror::Error;
 
 pub use super::check::GcKeep;
 use super::check::{Checked, check, disk_usage};
-use super::select::{GcTarget, GcWorktree, select};
+use super::select::{GcTarget, GcWorktree, select, task_finished};
 use super::temp::{GcTempFolder, sweep_temp};
 use crate::errors::{GitError, StoreError};
 use crate::git::GitCommand;
@@ -82,60 +83,96 @@ pub fn gc(home: &Home, req: &GcRequest) -> Result<GcReport, GcError> {
         });
     }
     for mut worktree in selection.candidates {
-        let checked = check(&worktree.repo, &worktree.path).unwrap_or_else(|e| {
-            Checked::Keep(GcKeep::Failed {
-                message: e.to_string(),
-            })
-        });
-        match checked {
-            // A task worktree an earlier gc removed: its entry stays on purpose (module doc).
-            Checked::Gone if worktree.target == GcTarget::Task => {}
-            Checked::Keep(reason) => report.kept.push(GcKept { worktree, reason }),
-            Checked::Gone | Checked::Removable => {
-                worktree.bytes = disk_usage(&worktree.path);
-                if !req.dry_run
-                    && let Err(e) = remove(home, &worktree, checked == Checked::Gone)
-                {
-                    let message = e.to_string();
-                    report.kept.push(GcKept {
-                        worktree,
-                        reason: GcKeep::Failed { message },
-                    });
-                    continue;
-                }
-                report.removed.push(worktree);
-            }
+        worktree.bytes = disk_usage(&worktree.path);
+        match sweep_one(home, req, &worktree)? {
+            Outcome::Skipped => {}
+            Outcome::Removed => report.removed.push(worktree),
+            Outcome::Kept(reason) => report.kept.push(GcKept { worktree, reason }),
         }
     }
     report.temp = sweep_temp(&runs, req.dry_run)?;
     Ok(report)
 }
 
-/// Removes a checked worktree and, for a stage, its registry entry.
-fn remove(home: &Home, worktree: &GcWorktree, gone: bool) -> Result<(), GcError> {
-    let git = GitCommand::new(&worktree.repo);
-    if gone {
-        git.run(&["worktree", "prune"])?;
-    } else {
-        let path = worktree.path.display().to_string();
-        git.run(&["worktree", "remove", &path])?;
-    }
-    let GcTarget::Stage(n) = worktree.target else {
-        return Ok(());
-    };
+/// What became of one candidate.
+enum Outcome {
+    /// Nothing to do any more: its record changed, its task is going again, or (a task
+    /// worktree) an earlier gc removed it.
+    Skipped,
+    /// Removed (dry: removable).
+    Removed,
+    Kept(GcKeep),
+}
+
+/// Re-validates, checks and (unless dry) removes one candidate while holding the registry lock,
+/// which every provisioning of a task or stage worktree holds too: a run can never take a
+/// worktree gc is removing. The lock is held for one worktree's checks and removal.
+fn sweep_one(home: &Home, req: &GcRequest, worktree: &GcWorktree) -> Result<Outcome, GcError> {
     with_registry(home, |registry| {
         let Some(entry) = registry.task_mut(&worktree.registry_key) else {
-            return Ok::<_, GcError>(((), false));
+            return Ok((Outcome::Skipped, false));
         };
-        let key = n.to_string();
-        // Only the record of this folder: a run that took the stage again since keeps its own.
-        let same = entry
-            .stages
-            .get(&key)
-            .is_some_and(|s| std::path::Path::new(&s.path) == worktree.path);
-        if same {
-            entry.stages.remove(&key);
+        let recorded = match worktree.target {
+            GcTarget::Task => Some((entry.path.clone(), None)),
+            GcTarget::Stage(n) => entry
+                .stages
+                .get(&n.to_string())
+                .map(|s| (s.path.clone(), Some(s.run_id.clone()))),
+        };
+        if recorded
+            != Some((
+                worktree.path.display().to_string(),
+                worktree.stage_run.clone(),
+            ))
+        {
+            return Ok((Outcome::Skipped, false));
         }
-        Ok(((), same))
+        if worktree.target == GcTarget::Task {
+            // A run may have started since selection: the index decides again, now.
+            let (runs, _) = list_runs(home)?;
+            let finished = task_finished(
+                &worktree.registry_key,
+                entry,
+                &runs,
+                req.older_than,
+                Timestamp::now(),
+            );
+            if finished.is_none() {
+                return Ok((Outcome::Skipped, false));
+            }
+        }
+        let checked = check(&worktree.repo, &worktree.path).unwrap_or_else(|e| {
+            Checked::Keep(GcKeep::Failed {
+                message: e.to_string(),
+            })
+        });
+        let gone = match checked {
+            Checked::Keep(reason) => return Ok((Outcome::Kept(reason), false)),
+            // A task worktree an earlier gc removed: its entry stays on purpose (module doc).
+            Checked::Gone if worktree.target == GcTarget::Task => {
+                return Ok((Outcome::Skipped, false));
+            }
+            Checked::Gone => true,
+            Checked::Removable => false,
+        };
+        if req.dry_run {
+            return Ok((Outcome::Removed, false));
+        }
+        let git = GitCommand::new(&worktree.repo);
+        let path = worktree.path.display().to_string();
+        let removed = if gone {
+            git.run(&["worktree", "prune"])
+        } else {
+            git.run(&["worktree", "remove", &path])
+        };
+        if let Err(e) = removed {
+            let message = e.to_string();
+            return Ok((Outcome::Kept(GcKeep::Failed { message }), false));
+        }
+        let GcTarget::Stage(n) = worktree.target else {
+            return Ok((Outcome::Removed, false));
+        };
+        entry.stages.remove(&n.to_string());
+        Ok((Outcome::Removed, true))
     })
 }

@@ -87,6 +87,7 @@ fn keep_reason(reason: &GcKeep) -> String {
             "the stage is done but its branch has {count} commit(s) not merged into {task_branch}"
         ),
         GcKeep::NotAWorktree => "the folder is not a git worktree; okstra leaves it".to_owned(),
+        GcKeep::Locked => "it is locked (`git worktree unlock` it first)".to_owned(),
         GcKeep::Failed { message } => format!("git could not remove it: {message}"),
     }
 }
@@ -97,6 +98,7 @@ fn keep_code(reason: &GcKeep) -> &'static str {
         GcKeep::UniqueCommits { .. } => "unique-commits",
         GcKeep::NotMerged { .. } => "not-merged",
         GcKeep::NotAWorktree => "not-a-worktree",
+        GcKeep::Locked => "locked",
         GcKeep::Failed { .. } => "failed",
     }
 }
