@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use clap::Args;
-use okstra_core::duration::parse_duration;
+use okstra_core::gc::display_bytes;
 use okstra_engine::{GcKeep, GcReport, GcRequest, GcTarget, GcWorktree, gc};
 use serde_json::{Value, json};
 
@@ -30,35 +30,12 @@ pub struct CtlGcArgs {
     json: bool,
 }
 
-/// Returns the age `--older-than` names: days (`30d`) or okstra's duration syntax.
+/// Returns the age `--older-than` names, or the user error naming it.
 fn parse_age(text: &str) -> Result<Duration, CommandError> {
-    let bad = || {
+    okstra_core::gc::parse_age(text).map_err(|_| {
         CommandError::user_message(format!("--older-than {text:?} is not an age"))
             .hint("use a number and a unit: `30d`, `12h`, `90m` or `45s`")
-    };
-    if let Some(days) = text.trim().strip_suffix('d') {
-        let n: u64 = days.parse().map_err(|_| bad())?;
-        return (n > 0)
-            .then(|| Duration::from_secs(n.saturating_mul(86_400)))
-            .ok_or_else(bad);
-    }
-    parse_duration(text).map_err(|_| bad())
-}
-
-/// Returns a size in bytes as people read it: `512 B`, `1.5 KiB`, `12.0 MiB`.
-pub(crate) fn human_bytes(bytes: u64) -> String {
-    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
-    if bytes < 1024 {
-        return format!("{bytes} B");
-    }
-    #[allow(clippy::cast_precision_loss)]
-    let mut value = bytes as f64 / 1024.0;
-    let mut unit = 0;
-    while value >= 1024.0 && unit < UNITS.len() - 1 {
-        value /= 1024.0;
-        unit += 1;
-    }
-    format!("{value:.1} {}", UNITS[unit])
+    })
 }
 
 fn target_word(w: &GcWorktree) -> String {
@@ -159,7 +136,7 @@ pub fn cmd_ctl_gc(ctx: &CommandContext, args: &CtlGcArgs) -> Result<ExitStatus, 
             target_word(w),
             w.task_key,
             w.path.display(),
-            human_bytes(w.bytes),
+            display_bytes(w.bytes),
             w.why
         ));
     }
@@ -168,7 +145,7 @@ pub fn cmd_ctl_gc(ctx: &CommandContext, args: &CtlGcArgs) -> Result<ExitStatus, 
             "{verb} temp folder of run {} ({}): {} freed",
             t.run_id,
             t.path.display(),
-            human_bytes(t.bytes)
+            display_bytes(t.bytes)
         ));
     }
     for k in &report.kept {
@@ -180,35 +157,11 @@ pub fn cmd_ctl_gc(ctx: &CommandContext, args: &CtlGcArgs) -> Result<ExitStatus, 
             keep_reason(&k.reason)
         ));
     }
-    let total = human_bytes(report.freed());
+    let total = display_bytes(report.freed());
     ctx.ui.data_line(&if args.dry_run {
         format!("total: {total} would be freed (dry run: nothing removed)")
     } else {
         format!("total: {total} freed")
     });
     Ok(ExitStatus::Success)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ages_take_days_and_okstra_durations_and_refuse_zero_and_words() {
-        assert_eq!(parse_age("30d").unwrap(), Duration::from_secs(30 * 86_400));
-        assert_eq!(parse_age("12h").unwrap(), Duration::from_secs(12 * 3600));
-        assert_eq!(parse_age("90m").unwrap(), Duration::from_secs(90 * 60));
-        for bad in ["0d", "d", "soon", "-1d", "3w"] {
-            assert!(parse_age(bad).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn sizes_read_as_people_read_them() {
-        assert_eq!(human_bytes(0), "0 B");
-        assert_eq!(human_bytes(1023), "1023 B");
-        assert_eq!(human_bytes(1536), "1.5 KiB");
-        assert_eq!(human_bytes(12 * 1024 * 1024), "12.0 MiB");
-        assert_eq!(human_bytes(3 << 30), "3.0 GiB");
-    }
 }
