@@ -33,6 +33,29 @@ fn branches(repo: &Path) -> Vec<String> {
         .collect()
 }
 
+/// Replaces each size (`12.0 KiB`, `512 B`) with `[SIZE]`: disk usage depends on the file system.
+fn sizes_out(text: &str) -> String {
+    let units = ["B", "KiB", "MiB", "GiB"];
+    text.lines()
+        .map(|line| {
+            let words: Vec<&str> = line.split(' ').collect();
+            let mut out: Vec<&str> = Vec::new();
+            let mut i = 0;
+            while i < words.len() {
+                let unit = words.get(i + 1).map(|u| u.trim_end_matches(':'));
+                if words[i].parse::<f64>().is_ok() && unit.is_some_and(|u| units.contains(&u)) {
+                    out.push("[SIZE]");
+                    i += 2;
+                } else {
+                    out.push(words[i]);
+                    i += 1;
+                }
+            }
+            out.join(" ") + "\n"
+        })
+        .collect()
+}
+
 /// Moves every run of the index, and the task's worktree record, to 2020.
 fn age_everything(env: &TestEnv) {
     let index = env.okstra_home().join("index/runs.jsonl");
@@ -82,6 +105,15 @@ fn gc_removes_finished_worktrees_keeps_unsafe_ones_and_a_later_run_re_creates_th
         "{dry}"
     );
     assert!(dry.stdout.contains("(dry run: nothing removed)"), "{dry}");
+    insta::assert_snapshot!(sizes_out(&dry.to_string()), @r"
+    exit: 0
+    ----- stdout -----
+    would remove stage-1 worktree of project:calc:ops ([TMP]/home/.okstra/worktrees/project/calc/ops/stage-1): [SIZE] freed — stage 1 is done and merged into okstra/feat/calc-ops
+    kept stage-3 worktree of project:calc:ops ([TMP]/home/.okstra/worktrees/project/calc/ops/stage-3): the stage is done but its branch has 2 commit(s) not merged into okstra/feat/calc-ops
+    kept stage-2 worktree of project:calc:ops ([TMP]/home/.okstra/worktrees/project/calc/ops/stage-2): uncommitted changes: notes.txt
+    total: [SIZE] would be freed (dry run: nothing removed)
+    ----- stderr -----
+    ");
     assert!(s1.is_dir(), "a dry run removes nothing");
 
     let out = okstra(&env, &["ctl", "gc", "--json"]);
