@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 
 use crate::command_error::{CommandError, ExitStatus};
 use crate::context::CommandContext;
+use crate::json_out::print_json;
 
 /// Remove the worktrees of finished tasks and merged stages, and leftover worker temp folders
 ///
@@ -120,9 +121,7 @@ pub fn cmd_ctl_gc(ctx: &CommandContext, args: &CtlGcArgs) -> Result<ExitStatus, 
         },
     )?;
     if args.json {
-        let text = serde_json::to_string_pretty(&report_json(&report, args.dry_run))
-            .map_err(CommandError::internal)?;
-        ctx.ui.data_line(&text);
+        print_json(&ctx.ui, &report_json(&report, args.dry_run))?;
         return Ok(ExitStatus::Success);
     }
     let verb = if args.dry_run {
