@@ -63,6 +63,8 @@ enum Command {
     #[command(subcommand)]
     Uninstall(commands::uninstall::UninstallCommand),
     Wizard(commands::wizard::WizardArgs),
+    Completions(commands::completions::CompletionsArgs),
+    Man(commands::man::ManArgs),
 }
 
 /// Parses `okstra <argv>` exactly as a person's command line, for the wizard's run; refuses
@@ -180,5 +182,9 @@ fn run_command(
         Command::Install(cmd) => commands::install::cmd_install(&ctx, &cmd),
         Command::Uninstall(cmd) => commands::uninstall::cmd_uninstall(&ctx, &cmd),
         Command::Wizard(args) => commands::wizard::cmd_wizard(&ctx, &args),
+        Command::Completions(args) => {
+            commands::completions::cmd_completions(&ctx, &args, Cli::command())
+        }
+        Command::Man(args) => commands::man::cmd_man(&ctx, &args, Cli::command()),
     }
 }

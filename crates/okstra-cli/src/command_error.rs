@@ -578,6 +578,7 @@ impl From<crate::brief::BriefError> for CommandError {
 
 mod detach;
 mod final_verification;
+mod gc;
 mod handoff;
 mod ledger;
 mod plan;

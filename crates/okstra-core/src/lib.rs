@@ -19,6 +19,7 @@ pub mod evidence;
 pub mod executor;
 pub mod final_verification;
 pub mod findings;
+pub mod gc;
 pub mod handoff;
 pub mod ids;
 pub mod implementation;

@@ -21,6 +21,7 @@ mod evidence;
 mod executor;
 mod final_verification;
 mod fs_atomic;
+mod gc;
 mod git;
 mod handoff;
 mod home;
@@ -66,6 +67,9 @@ pub use executor::{
 };
 pub use final_verification::{FinalVerificationError, latest_final_verification};
 pub use fs_atomic::write_text;
+pub use gc::{
+    GcError, GcKeep, GcKept, GcReport, GcRequest, GcTarget, GcTempFolder, GcWorktree, gc,
+};
 pub use git::GitCommand;
 pub use git::worktree::{RepoLayout, discover};
 pub use handoff::{HandoffAsk, HandoffError};

@@ -2,12 +2,14 @@
 //! its `cmd_xxx` handler.
 
 pub mod approve;
+pub mod completions;
 pub mod ctl;
 pub mod demo;
 pub mod doctor;
 pub mod init;
 pub mod install;
 pub mod ledger;
+pub mod man;
 pub mod plan;
 pub mod render;
 pub mod resume;

@@ -23,6 +23,7 @@ const COMMANDS: &[&[&str]] = &[
     &["ctl"],
     &["ctl", "list"],
     &["ctl", "show"],
+    &["ctl", "gc"],
     &["demo"],
     &["doctor"],
     &["install"],
@@ -30,6 +31,8 @@ const COMMANDS: &[&[&str]] = &[
     &["uninstall"],
     &["uninstall", "claude-skill"],
     &["wizard"],
+    &["completions"],
+    &["man"],
 ];
 
 #[test]
