@@ -7,6 +7,7 @@
 
 pub mod adapter;
 pub mod answer;
+pub mod batch;
 pub mod budget;
 pub mod carry;
 pub mod config;

@@ -13,6 +13,7 @@
 //! The public surface is what the CLI uses, re-exported here; every module is crate-private.
 
 mod appender;
+mod batch_store;
 mod doctor;
 mod errors;
 mod event_sink;
@@ -26,6 +27,7 @@ mod home;
 mod jsonl;
 mod kill_hook;
 mod ledger;
+mod live_runs;
 mod lock;
 mod plan_file;
 mod prepare;
@@ -36,6 +38,7 @@ mod readiness;
 mod registry;
 mod report_file;
 mod run;
+mod run_process;
 mod runs;
 mod seq_files;
 mod timer;
@@ -44,6 +47,7 @@ mod tmux;
 mod validate;
 mod worker;
 
+pub use batch_store::{highest_seq, read_batches, write_batch};
 pub use doctor::{AgentReport, CliReport, check_agents, check_clis};
 pub use errors::{
     GitError, PathError, PlanError, PrepareError, PriorReportError, ProjectError, RelatedTaskError,
@@ -71,6 +75,7 @@ pub use ledger::{
     record_stage_done, record_supersede, reserve_stage, run_liveness, stage_branch_trees,
     supersede_check, task_plan_for_ledger, write_carry,
 };
+pub use live_runs::{LiveRun, LiveWorker, live_runs, run_now};
 pub use plan_file::{
     Answered, Approval, ApprovalBlocker, ImportRequest, ImportedPlan, LoadedPlan, MarkdownCheck,
     PlanCheck, PlanFileError, PlanFiles, answer_clarification, approve_plan, check_markdown_text,
@@ -88,8 +93,9 @@ pub use run::{
     StageRunError, WorkerResult, check_brief, dry_run, is_runnable, prepare_detached, prepare_only,
     resume, run,
 };
+pub use run_process::{KillError, Killed, OkstraProcess, kill_run, okstra_process, process_alive};
 pub use runs::{FindRunError, FoundRun, find_run, list_runs, load_manifest, load_team_state};
-pub use timer::set_test_lock_hold;
+pub use timer::{pause_between_frames, set_test_lock_hold};
 pub use tmux::{
     Launch, ResumeLaunch, SessionEnvError, Tmux, TmuxError, session_of, take_session_env,
 };

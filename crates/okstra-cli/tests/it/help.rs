@@ -23,6 +23,11 @@ const COMMANDS: &[&[&str]] = &[
     &["ctl"],
     &["ctl", "list"],
     &["ctl", "show"],
+    &["ctl", "status"],
+    &["ctl", "rerun"],
+    &["ctl", "batches"],
+    &["ctl", "attach"],
+    &["ctl", "kill"],
     &["demo"],
     &["doctor"],
 ];

@@ -100,6 +100,7 @@ impl Run {
         let never_started = manifest.status == RunStatus::Prepared;
         manifest.status = RunStatus::Running;
         manifest.pid = Some(std::process::id());
+        manifest.pid_start = crate::worker::unix::process_start(std::process::id());
         manifest.finished_at = None;
         manifest.push_event(ManifestEvent {
             at: Timestamp::now(),

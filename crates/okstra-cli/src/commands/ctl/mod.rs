@@ -1,8 +1,15 @@
 //! `okstra ctl`: inspect and control runs through the central index.
 
+pub mod attach;
+pub mod batches;
+pub mod kill;
 pub mod list;
+pub mod rerun;
+mod selector;
 pub mod show;
 mod shown_worker;
+pub mod status;
+mod watch;
 
 use clap::Subcommand;
 
@@ -14,6 +21,11 @@ use crate::context::CommandContext;
 pub enum CtlCommand {
     List(list::CtlListArgs),
     Show(show::CtlShowArgs),
+    Status(status::CtlStatusArgs),
+    Rerun(rerun::CtlRerunArgs),
+    Batches(batches::CtlBatchesArgs),
+    Attach(attach::CtlAttachArgs),
+    Kill(kill::CtlKillArgs),
 }
 
 /// Runs an `okstra ctl` subcommand.
@@ -21,5 +33,10 @@ pub fn cmd_ctl(ctx: &CommandContext, cmd: &CtlCommand) -> Result<ExitStatus, Com
     match cmd {
         CtlCommand::List(args) => list::cmd_ctl_list(ctx, args),
         CtlCommand::Show(args) => show::cmd_ctl_show(ctx, args),
+        CtlCommand::Status(args) => status::cmd_ctl_status(ctx, args),
+        CtlCommand::Rerun(args) => rerun::cmd_ctl_rerun(ctx, args),
+        CtlCommand::Batches(args) => batches::cmd_ctl_batches(ctx, args),
+        CtlCommand::Attach(args) => attach::cmd_ctl_attach(ctx, args),
+        CtlCommand::Kill(args) => kill::cmd_ctl_kill(ctx, args),
     }
 }
