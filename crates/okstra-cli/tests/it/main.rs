@@ -6,6 +6,7 @@ mod budget;
 mod central_home;
 mod common;
 mod ctl;
+mod ctl_live;
 mod ctl_rerun;
 mod data_out;
 mod demo;
