@@ -4,8 +4,10 @@
 //! `attach` hands the process to tmux; `kill` stops okstra with SIGTERM — it stops its worker
 //! and records `interrupted` — and ends the session; then `kill` and `attach` are exit 2. A
 //! foreground run whose okstra was SIGKILLed shows as `dead` with the hint to reconcile or
-//! resume, and `kill` refuses it with that hint.
+//! resume, and `kill` refuses it with that hint; `status --watch` redraws it frame after frame.
+//! `kill` with a grace shorter than okstra needs sends SIGKILL.
 
+use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 
 use okstra_test_support::TestEnv;
@@ -275,6 +277,31 @@ fn a_run_whose_okstra_was_killed_shows_dead() {
         "{out}"
     );
 
+    // --watch redraws the same view; into a pipe, one frame after another.
+    let mut watch = okstra_cmd(&env, &["ctl", "status", "--watch", "--interval", "50ms"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut frames = 0;
+    let mut reader = BufReader::new(watch.stdout.take().unwrap());
+    let mut line = String::new();
+    let mut dead_rows = 0;
+    while frames < 3 {
+        line.clear();
+        assert!(reader.read_line(&mut line).unwrap() > 0, "the watch ended");
+        frames += usize::from(
+            line.starts_with("okstra ctl status — ")
+                && line.contains(" — 1 running (Ctrl-C to stop)"),
+        );
+        dead_rows += usize::from(
+            line.starts_with(&run_id) && line.contains(&format!("dead (pid {pid} gone)")),
+        );
+    }
+    assert!(dead_rows >= 2, "each frame shows the run");
+    watch.kill().unwrap();
+    watch.wait().unwrap();
+
     // The orphaned worker is this test's to stop.
     assert!(alive(worker));
     nix::sys::signal::killpg(
@@ -282,4 +309,58 @@ fn a_run_whose_okstra_was_killed_shows_dead() {
         nix::sys::signal::Signal::SIGKILL,
     )
     .unwrap();
+}
+
+#[test]
+fn kill_sends_sigkill_once_the_grace_is_over() {
+    let env = TestEnv::new();
+    let ready = ReadyFifo::new(&env.root().join("ready"));
+    stalling_project(&env, &ready);
+    let brief = write_brief(&env);
+    let child = okstra_cmd(
+        &env,
+        &[
+            "run",
+            "error-analysis",
+            "--task",
+            "t/v",
+            "--brief",
+            brief.to_str().unwrap(),
+            "--base-ref",
+            "main",
+            "--workers",
+            "x",
+        ],
+    )
+    .stdout(Stdio::null())
+    .stderr(Stdio::null())
+    .spawn()
+    .unwrap();
+    ready.wait_for(1);
+    let (_, group) = worker_pid(&env);
+    let pid = child.id();
+    let run_id = manifest(&env)["runId"].as_str().unwrap().to_owned();
+    // A grace of 1ms: SIGTERM, then SIGKILL at once.
+    let out = okstra(&env, &["ctl", "kill", &run_id[..12], "--grace", "1ms"]);
+    assert_eq!(out.code, Some(0), "{out}");
+    assert!(
+        out.stdout.starts_with(&format!(
+            "run {run_id}: okstra (pid {pid}) did not stop within 0.0s of SIGTERM: sent SIGKILL; status: "
+        )),
+        "{out}"
+    );
+    assert!(
+        out.stderr.contains("`okstra ctl reconcile` stops them"),
+        "{out}"
+    );
+    let status = wait_guarded(child).status;
+    assert_eq!(
+        std::os::unix::process::ExitStatusExt::signal(&status),
+        Some(9),
+        "{status:?}"
+    );
+    let _ = nix::sys::signal::killpg(
+        nix::unistd::Pid::from_raw(group),
+        nix::sys::signal::Signal::SIGKILL,
+    );
 }

@@ -269,6 +269,17 @@ fn an_implementation_run_is_rejected_and_no_tmux_is_exit_2() {
         json!({"total": 1, "spawned": 0, "skipped": 0, "rejected": 1})
     );
 
+    // --json prints the batch as its file holds it, with the file's path.
+    let out = okstra(&env, &["ctl", "rerun", &run_id[..12], "--json"]);
+    assert_eq!(out.code, Some(0), "{out}");
+    let printed: Value = serde_json::from_str(&out.stdout).unwrap();
+    let path = printed["path"].as_str().unwrap();
+    let mut file = read_json(std::path::Path::new(path));
+    file["path"] = printed["path"].clone();
+    assert_eq!(printed, file);
+    assert_eq!(printed["selectorRaw"], &run_id[..12]);
+    assert_eq!(printed["items"][0]["status"], "rejected");
+
     // A selector that names nothing is a user error.
     let out = okstra(&env, &["ctl", "rerun", "failed"]);
     assert_eq!(out.code, Some(2), "{out}");
