@@ -60,12 +60,21 @@ pub fn cmd_ctl_attach(
         ctx.ui.data_line(&tmux.attach_command(&session));
         return Ok(ExitStatus::Success);
     }
-    let argv = tmux.attach_argv(&session);
+    // Inside tmux (`$TMUX`) on the same server, the client switches to the session; on
+    // another server (a private `OKSTRA_TMUX_SOCKET`), a nested client attaches to it.
+    let mut env = ctx.env.vars().clone();
+    let inside = env.get("TMUX").is_some_and(|v| !v.is_empty());
+    let argv = if inside && tmux.socket().is_none() {
+        tmux.switch_argv(&session)
+    } else {
+        env.remove("TMUX");
+        tmux.attach_argv(&session)
+    };
     // `exec` returns only when tmux could not be started.
     let err = Command::new(&argv[0])
         .args(&argv[1..])
         .env_clear()
-        .envs(ctx.env.vars())
+        .envs(&env)
         .exec();
     Err(CommandError::internal(err).hint(format!(
         "attach yourself: {}",
