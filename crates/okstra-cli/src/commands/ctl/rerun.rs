@@ -101,74 +101,14 @@ pub fn cmd_ctl_rerun(
     // Phase 1: every rerun prepared (its seq reserved on disk), or predicted for a dry run.
     let mut slots: Vec<Option<Pending>> = Vec::new();
     let mut items: Vec<BatchItem> = Vec::new();
-    let mut reserved = SeqReservations::default();
-    let mut started = 0usize;
+    let mut batch = Phase1 {
+        reserved: SeqReservations::default(),
+        started: 0,
+    };
     for run in selected {
-        let not_started =
-            |status, reason: String| BatchItem::not_started(run.run_id, status, reason);
-        if run.task_type == TaskType::Implementation {
-            items.push(not_started(
-                BatchItemStatus::Rejected,
-                implementation_reason(run),
-            ));
-            slots.push(None);
-            continue;
-        }
-        if let Some(max) = args.max_spawn.filter(|max| started >= *max) {
-            items.push(not_started(
-                BatchItemStatus::Skipped,
-                format!("--max-spawn {max} reached: {started} rerun(s) already in this batch"),
-            ));
-            slots.push(None);
-            continue;
-        }
-        let original = match load_manifest(Path::new(&run.manifest)) {
-            Ok(m) => m,
-            Err(e) => {
-                items.push(not_started(
-                    BatchItemStatus::Skipped,
-                    format!("its manifest cannot be read: {e}"),
-                ));
-                slots.push(None);
-                continue;
-            }
-        };
-        if args.dry_run {
-            match highest_seq(&original) {
-                Ok(on_disk) => {
-                    let key = format!("{}|{}", original.task_key(), original.task_type);
-                    items.push(BatchItem {
-                        new_run_seq: Some(reserved.next(&key, on_disk)),
-                        status: BatchItemStatus::DryRun,
-                        skip_reason: None,
-                        ..not_started(BatchItemStatus::DryRun, String::new())
-                    });
-                    started += 1;
-                }
-                Err(e) => items.push(not_started(BatchItemStatus::Skipped, e.to_string())),
-            }
-            slots.push(None);
-            continue;
-        }
-        match prepare_rerun(ctx, &home, &original) {
-            Ok(prepared) => {
-                items.push(BatchItem {
-                    new_run_id: Some(prepared.run_id()),
-                    new_run_seq: Some(prepared.manifest.run_seq.get()),
-                    session_name: Some(okstra_engine::session_of(&prepared.manifest)),
-                    ..not_started(BatchItemStatus::Skipped, String::new())
-                });
-                slots.push(Some(Pending {
-                    original: run.clone(),
-                    prepared,
-                }));
-                started += 1;
-            }
-            Err(e) => {
-                items.push(not_started(BatchItemStatus::Skipped, reason_of(&e)));
-                slots.push(None);
-            }
-        }
+        let (item, pending) = batch.take(ctx, &home, args, run);
+        items.push(item);
+        slots.push(pending);
     }
 
     // Phase 2: the sessions, once every seq of the batch is reserved.
@@ -210,6 +150,76 @@ pub fn cmd_ctl_rerun(
     let path = write_batch(&home, &batch)?;
     print_batch(ctx, &tmux, &batch, &path, args.json)?;
     Ok(ExitStatus::Success)
+}
+
+/// What the first phase of a batch has handed out so far.
+struct Phase1 {
+    /// The seqs a dry run predicts.
+    reserved: SeqReservations,
+    /// The reruns prepared (or, in a dry run, predicted), for `--max-spawn`.
+    started: usize,
+}
+
+impl Phase1 {
+    /// Returns the item of `run` — rejected, skipped with the reason, predicted, or prepared
+    /// on disk and waiting for its session (then with its [`Pending`]).
+    fn take(
+        &mut self,
+        ctx: &CommandContext,
+        home: &okstra_engine::Home,
+        args: &CtlRerunArgs,
+        run: &IndexedRun,
+    ) -> (BatchItem, Option<Pending>) {
+        let not_started =
+            |status, reason: String| BatchItem::not_started(run.run_id, status, reason);
+        let skipped = |reason: String| (not_started(BatchItemStatus::Skipped, reason), None);
+        if run.task_type == TaskType::Implementation {
+            let reason = implementation_reason(run);
+            return (not_started(BatchItemStatus::Rejected, reason), None);
+        }
+        if let Some(max) = args.max_spawn.filter(|max| self.started >= *max) {
+            return skipped(format!(
+                "--max-spawn {max} reached: {} rerun(s) already in this batch",
+                self.started
+            ));
+        }
+        let original = match load_manifest(Path::new(&run.manifest)) {
+            Ok(m) => m,
+            Err(e) => return skipped(format!("its manifest cannot be read: {e}")),
+        };
+        if args.dry_run {
+            let on_disk = match highest_seq(&original) {
+                Ok(n) => n,
+                Err(e) => return skipped(e.to_string()),
+            };
+            let key = format!("{}|{}", original.task_key(), original.task_type);
+            self.started += 1;
+            let item = BatchItem {
+                new_run_seq: Some(self.reserved.next(&key, on_disk)),
+                skip_reason: None,
+                ..not_started(BatchItemStatus::DryRun, String::new())
+            };
+            return (item, None);
+        }
+        match prepare_rerun(ctx, home, &original) {
+            Ok(prepared) => {
+                self.started += 1;
+                // Skipped until its session starts (phase 2), which says why if it does not.
+                let item = BatchItem {
+                    new_run_id: Some(prepared.run_id()),
+                    new_run_seq: Some(prepared.manifest.run_seq.get()),
+                    session_name: Some(okstra_engine::session_of(&prepared.manifest)),
+                    ..not_started(BatchItemStatus::Skipped, String::new())
+                };
+                let pending = Pending {
+                    original: run.clone(),
+                    prepared,
+                };
+                (item, Some(pending))
+            }
+            Err(e) => skipped(reason_of(&e)),
+        }
+    }
 }
 
 /// Prepares a new run of `original`'s task and type with the settings it recorded.
