@@ -3,14 +3,18 @@
 //! distinct seqs, and the batch file and printed lines are exactly the spec's; `--max-spawn`
 //! skips the rest with the reason; `--dry-run` starts nothing and shows the seqs it would
 //! take; an implementation run is rejected with the reason and the `--stage auto` hint; with
-//! no tmux on PATH the exit is 2 and nothing is written; `ctl batches` shows each rerun now.
+//! no tmux on PATH the exit is 2 and nothing is written; `ctl batches` shows each rerun now;
+//! two batches of the same runs at once take four distinct seqs.
 
 use std::collections::BTreeSet;
+use std::process::Stdio;
 
 use okstra_test_support::TestEnv;
 use serde_json::{Value, json};
 
-use crate::common::{okstra, read_json, replay_run, replay_run_summary, run_dir};
+use crate::common::{
+    okstra, okstra_cmd, read_json, replay_run, replay_run_summary, run_dir, wait_guarded,
+};
 use crate::detach::PrivateTmux;
 use crate::stage_kit::{kit_env, shell_project};
 
@@ -287,4 +291,41 @@ fn an_implementation_run_is_rejected_and_no_tmux_is_exit_2() {
     error: `failed` (no task's latest run failed) selects no run
     hint: `okstra ctl list` shows the runs of the index
     ");
+}
+
+#[test]
+fn two_batches_at_once_never_share_a_seq() {
+    let mut env = TestEnv::new();
+    let tmux = PrivateTmux::new(&mut env);
+    let (first, _) = replay_run(&env);
+    let second = replay_run_summary(&env)["runId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let spawn = || {
+        okstra_cmd(&env, &["ctl", "rerun", &first, &second])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (a, b) = (spawn(), spawn());
+    let mut seqs = BTreeSet::new();
+    let mut sessions = Vec::new();
+    for child in [a, b] {
+        let out = env.output(&wait_guarded(child));
+        assert_eq!(out.code, Some(0), "{out}");
+        let id = batch_id(&out.stdout, "spawned: 2 skipped: 0 rejected: 0");
+        for item in batch_file(&env, &id)["items"].as_array().unwrap() {
+            seqs.insert(item["newRunSeq"].as_u64().unwrap());
+            sessions.push(item["sessionName"].as_str().unwrap().to_owned());
+        }
+    }
+    assert_eq!(seqs, BTreeSet::from([3, 4, 5, 6]));
+    for session in &sessions {
+        tmux.wait_ended(session);
+    }
+    for seq in 3..=6 {
+        assert_eq!(manifest(&env, seq)["status"], "completed", "seq {seq}");
+    }
 }
