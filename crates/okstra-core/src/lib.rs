@@ -33,6 +33,7 @@ pub mod prompt;
 pub mod readiness;
 pub mod redact;
 pub mod registry;
+pub mod reindex;
 pub mod replay;
 pub mod report;
 pub mod repository;

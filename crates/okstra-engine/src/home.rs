@@ -15,7 +15,7 @@ use okstra_core::run_paths::HomePaths;
 
 use crate::errors::{PathError, StoreError};
 use crate::fs_atomic::{read_optional, write_json};
-use crate::jsonl::{append_row, read_rows};
+use crate::jsonl::{append_row, append_rows, read_rows};
 use crate::lock::lock_exclusive;
 
 /// The size past which `index/runs.jsonl` is rotated (SPEC §2).
@@ -121,6 +121,30 @@ impl Home {
             fs_err::rename(&live, &rotated).map_err(PathError::at(&live))?;
         }
         append_row(&live, row)
+    }
+
+    /// Holds the index lock while it reads every row, asks `missing` which rows to add, and
+    /// appends those in one write (rotating the live file first if it is past the limit).
+    /// Returns the rows added and what the read skipped. `missing` must be quick: every run
+    /// that records a row waits for it.
+    pub fn append_missing_index_rows(
+        &self,
+        missing: impl FnOnce(&[IndexRow]) -> Vec<IndexRow>,
+    ) -> Result<(Vec<IndexRow>, IndexRead), StoreError> {
+        let _lock = lock_exclusive(&self.paths.index_lock())?;
+        let read = self.read_index()?;
+        let rows = missing(&read.rows);
+        if !rows.is_empty() {
+            let live = self.paths.index();
+            if let Ok(meta) = fs_err::metadata(&live)
+                && meta.len() >= self.rotate_bytes
+            {
+                let rotated = self.free_rotated_name();
+                fs_err::rename(&live, &rotated).map_err(PathError::at(&live))?;
+            }
+            append_rows(&live, &rows)?;
+        }
+        Ok((rows, read))
     }
 
     fn free_rotated_name(&self) -> PathBuf {

@@ -14,10 +14,22 @@ use crate::fs_atomic::read_optional;
 /// Appends one row to `path` (created with its folder if needed) in a single write, then
 /// fsyncs. Callers that share a file between processes hold its lock.
 pub(crate) fn append_row<T: Serialize>(path: &Path, row: &T) -> Result<(), StoreError> {
-    let line = encode_line(row).map_err(|source| StoreError::Encode {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    append_rows(path, std::slice::from_ref(row))
+}
+
+/// Appends rows to `path` (created with its folder if needed) in a single write, then fsyncs;
+/// nothing is written for no rows. Callers that share a file between processes hold its lock.
+pub(crate) fn append_rows<T: Serialize>(path: &Path, rows: &[T]) -> Result<(), StoreError> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let mut line = String::new();
+    for row in rows {
+        line.push_str(&encode_line(row).map_err(|source| StoreError::Encode {
+            path: path.to_path_buf(),
+            source,
+        })?);
+    }
     let mut file = crate::private::open_append(path)?;
     // A torn previous write leaves no newline; start on a fresh line so this row is whole.
     let len = file.metadata().map_err(PathError::at(path))?.len();

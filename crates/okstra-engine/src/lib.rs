@@ -34,6 +34,7 @@ mod probe;
 mod project;
 mod readiness;
 mod registry;
+mod reindex;
 mod report_file;
 mod run;
 mod runs;
@@ -81,6 +82,7 @@ pub use project::{
     ExcludeOutcome, InitOutcome, LoadedProject, TakenId, find_project_root, init_project,
     load_or_default_project, load_project,
 };
+pub use reindex::{ReindexError, ReindexReport, ScannedRoot, reindex};
 pub use report_file::render_report;
 pub use run::{
     DryRun, DryRunFolder, DryRunRequest, DryRunWorker, NewRun, PlanOutcome, RelatedTask,

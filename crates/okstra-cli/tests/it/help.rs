@@ -23,6 +23,7 @@ const COMMANDS: &[&[&str]] = &[
     &["ctl"],
     &["ctl", "list"],
     &["ctl", "show"],
+    &["ctl", "reindex"],
     &["demo"],
     &["doctor"],
 ];

@@ -1,6 +1,7 @@
 //! `okstra ctl`: inspect and control runs through the central index.
 
 pub mod list;
+pub mod reindex;
 pub mod show;
 mod shown_worker;
 
@@ -14,6 +15,7 @@ use crate::context::CommandContext;
 pub enum CtlCommand {
     List(list::CtlListArgs),
     Show(show::CtlShowArgs),
+    Reindex(reindex::CtlReindexArgs),
 }
 
 /// Runs an `okstra ctl` subcommand.
@@ -21,5 +23,6 @@ pub fn cmd_ctl(ctx: &CommandContext, cmd: &CtlCommand) -> Result<ExitStatus, Com
     match cmd {
         CtlCommand::List(args) => list::cmd_ctl_list(ctx, args),
         CtlCommand::Show(args) => show::cmd_ctl_show(ctx, args),
+        CtlCommand::Reindex(args) => reindex::cmd_ctl_reindex(ctx, args),
     }
 }
