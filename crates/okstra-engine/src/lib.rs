@@ -33,6 +33,7 @@ mod private;
 mod probe;
 mod project;
 mod readiness;
+mod reconcile;
 mod registry;
 mod reindex;
 mod report_file;
@@ -82,6 +83,7 @@ pub use project::{
     ExcludeOutcome, InitOutcome, LoadedProject, TakenId, find_project_root, init_project,
     load_or_default_project, load_project,
 };
+pub use reconcile::{ReconcileReport, Reconciled, RunCheck, reconcile};
 pub use reindex::{ReindexError, ReindexReport, ScannedRoot, reindex};
 pub use report_file::render_report;
 pub use run::{

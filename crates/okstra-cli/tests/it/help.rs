@@ -24,6 +24,7 @@ const COMMANDS: &[&[&str]] = &[
     &["ctl", "list"],
     &["ctl", "show"],
     &["ctl", "reindex"],
+    &["ctl", "reconcile"],
     &["demo"],
     &["doctor"],
 ];

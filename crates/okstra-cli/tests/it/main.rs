@@ -6,6 +6,7 @@ mod budget;
 mod central_home;
 mod common;
 mod ctl;
+mod ctl_reconcile;
 mod ctl_reindex;
 mod data_out;
 mod demo;

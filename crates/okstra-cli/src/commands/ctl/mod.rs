@@ -1,6 +1,7 @@
 //! `okstra ctl`: inspect and control runs through the central index.
 
 pub mod list;
+pub mod reconcile;
 pub mod reindex;
 pub mod show;
 mod shown_worker;
@@ -16,6 +17,7 @@ pub enum CtlCommand {
     List(list::CtlListArgs),
     Show(show::CtlShowArgs),
     Reindex(reindex::CtlReindexArgs),
+    Reconcile(reconcile::CtlReconcileArgs),
 }
 
 /// Runs an `okstra ctl` subcommand.
@@ -24,5 +26,6 @@ pub fn cmd_ctl(ctx: &CommandContext, cmd: &CtlCommand) -> Result<ExitStatus, Com
         CtlCommand::List(args) => list::cmd_ctl_list(ctx, args),
         CtlCommand::Show(args) => show::cmd_ctl_show(ctx, args),
         CtlCommand::Reindex(args) => reindex::cmd_ctl_reindex(ctx, args),
+        CtlCommand::Reconcile(args) => reconcile::cmd_ctl_reconcile(ctx, args),
     }
 }
