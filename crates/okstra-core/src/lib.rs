@@ -38,6 +38,7 @@ pub mod replay;
 pub mod report;
 pub mod repository;
 pub mod result_header;
+pub mod run_filter;
 pub mod run_paths;
 pub mod schema;
 pub mod segment;

@@ -1,15 +1,13 @@
-//! Owns JSONL files on disk: appending one row per write (append-only, fsynced) and reading a
-//! file with core's decode rule (a torn last line is reported, never fatal).
+//! Owns appending to JSONL files on disk: rows in one write, append-only, fsynced. Readers
+//! decode with core's rule (a torn last line is reported, never fatal).
 
 use std::io::Write;
 use std::path::Path;
 
-use okstra_core::jsonl::{Decoded, decode_jsonl, encode_line};
+use okstra_core::jsonl::encode_line;
 use serde::Serialize;
-use serde::de::DeserializeOwned;
 
 use crate::errors::{PathError, StoreError};
-use crate::fs_atomic::read_optional;
 
 /// Appends one row to `path` (created with its folder if needed) in a single write, then
 /// fsyncs. Callers that share a file between processes hold its lock.
@@ -50,16 +48,4 @@ fn ends_with_newline(path: &Path) -> Result<bool, PathError> {
     let mut last = [0u8; 1];
     f.read_exact(&mut last).map_err(PathError::at(path))?;
     Ok(last[0] == b'\n')
-}
-
-/// Reads a JSONL file of `kind` rows; a missing file is empty.
-pub(crate) fn read_rows<T: DeserializeOwned>(
-    kind: &str,
-    path: &Path,
-) -> Result<Decoded<T>, StoreError> {
-    let text = read_optional(path)?.unwrap_or_default();
-    decode_jsonl(kind, &text).map_err(|source| StoreError::Row {
-        path: path.to_path_buf(),
-        source,
-    })
 }

@@ -92,7 +92,9 @@ pub use run::{
     StageRunError, WorkerResult, check_brief, dry_run, is_runnable, prepare_detached, prepare_only,
     resume, run,
 };
-pub use runs::{FindRunError, FoundRun, find_run, list_runs, load_manifest, load_team_state};
+pub use runs::{
+    FindRunError, FoundRun, find_run, list_runs, list_runs_filtered, load_manifest, load_team_state,
+};
 pub use timer::set_test_lock_hold;
 pub use tmux::{
     Launch, ResumeLaunch, SessionEnvError, Tmux, TmuxError, session_of, take_session_env,

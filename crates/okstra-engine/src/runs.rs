@@ -9,6 +9,7 @@ use okstra_core::errors::RunRefError;
 use okstra_core::ids::resolve_run_prefix;
 use okstra_core::index::{IndexedRun, fold_index};
 use okstra_core::manifest::RunManifest;
+use okstra_core::run_filter::RunFilter;
 use okstra_core::team_state::TeamState;
 use thiserror::Error;
 
@@ -29,6 +30,20 @@ pub enum FindRunError {
 pub fn list_runs(home: &Home) -> Result<(Vec<IndexedRun>, IndexRead), StoreError> {
     let read = home.read_index()?;
     let runs = fold_index(read.rows.iter().cloned());
+    Ok((runs, read))
+}
+
+/// The runs of the index that `filter` keeps, folded, in start order, with the read warnings
+/// (`IndexRead::rows` is left empty: the rows went into the fold). Lines that cannot belong to
+/// a kept run are skipped before they are decoded.
+pub fn list_runs_filtered(
+    home: &Home,
+    filter: &RunFilter,
+) -> Result<(Vec<IndexedRun>, IndexRead), StoreError> {
+    let mut read = home.read_index_lines(|line| filter.may_keep_line(line))?;
+    let rows = std::mem::take(&mut read.rows);
+    let mut runs = fold_index(rows.into_iter().filter(|r| filter.keeps_row(r)));
+    runs.retain(|r| filter.keeps_run(r));
     Ok((runs, read))
 }
 
