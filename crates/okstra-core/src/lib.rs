@@ -23,6 +23,7 @@ pub mod handoff;
 pub mod ids;
 pub mod implementation;
 pub mod index;
+pub mod index_fold;
 pub mod jsonl;
 pub mod ledger;
 pub mod manifest;

@@ -131,13 +131,20 @@ impl RunFilter {
     /// Returns whether the run of this row can be kept: its project, task and type (which
     /// every row of a run shares).
     pub fn keeps_row(&self, row: &IndexRow) -> bool {
-        (self.projects.is_empty() || self.projects.contains(&row.project_id))
-            && (self.task_types.is_empty() || self.task_types.contains(&row.task_type))
-            && (self.tasks.is_empty()
-                || self
-                    .tasks
-                    .iter()
-                    .any(|t| t.matches(&row.task_group, &row.task_id)))
+        self.keeps_task(
+            &row.project_id,
+            row.task_type,
+            &row.task_group,
+            &row.task_id,
+        )
+    }
+
+    /// Returns whether a run of this project, task type and task (raw group and id) can be
+    /// kept.
+    pub fn keeps_task(&self, project: &str, task_type: TaskType, group: &str, id: &str) -> bool {
+        (self.projects.is_empty() || self.projects.iter().any(|p| p == project))
+            && (self.task_types.is_empty() || self.task_types.contains(&task_type))
+            && (self.tasks.is_empty() || self.tasks.iter().any(|t| t.matches(group, id)))
     }
 
     /// Returns whether a folded run is kept: its status, and its start (its first row's time;
