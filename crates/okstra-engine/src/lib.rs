@@ -83,7 +83,9 @@ pub use project::{
     ExcludeOutcome, InitOutcome, LoadedProject, TakenId, find_project_root, init_project,
     load_or_default_project, load_project,
 };
-pub use reconcile::{ReconcileReport, Reconciled, RunCheck, reconcile};
+pub use reconcile::{
+    OkstraProcess, ReconcileReport, Reconciled, RunCheck, okstra_process, reconcile,
+};
 pub use reindex::{ReindexError, ReindexReport, ScannedRoot, reindex};
 pub use report_file::render_report;
 pub use run::{

@@ -100,6 +100,27 @@ pub fn reconcile(home: &Home, dry_run: bool) -> Result<ReconcileReport, StoreErr
     Ok(report)
 }
 
+/// The okstra process a run's manifest records, as it stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OkstraProcess {
+    /// The manifest records none (the run is prepared, or has ended).
+    None,
+    /// It is alive and still that okstra.
+    Alive(u32),
+    /// It is gone (or the pid is now another process): `ctl reconcile` will interrupt the run.
+    Gone(u32),
+}
+
+/// Returns the state of the okstra a manifest records, from its pid alone (no lock is
+/// taken, so it never disturbs a run): what `ctl show` tells.
+pub fn okstra_process(m: &RunManifest) -> OkstraProcess {
+    match m.pid {
+        None => OkstraProcess::None,
+        Some(pid) if okstra_alive(m) => OkstraProcess::Alive(pid),
+        Some(pid) => OkstraProcess::Gone(pid),
+    }
+}
+
 /// Returns whether the okstra that wrote `m` still drives it: its pid is alive, is an okstra,
 /// and started no later than the manifest's last write.
 fn okstra_alive(m: &RunManifest) -> bool {

@@ -109,6 +109,19 @@ fn a_sigkilled_run_is_interrupted_its_workers_stopped_and_resume_completes_it() 
     assert_eq!(orphans.len(), 2);
     assert!(orphans.iter().all(|(p, s)| is_alive(*p, *s)));
 
+    // `ctl show` tells that the run's okstra is gone, and what to do.
+    let show = okstra(&env, &["ctl", "show", &run_id]);
+    assert!(
+        show.stdout.contains(&format!(
+            "is gone: `okstra ctl reconcile` marks the run interrupted, then `okstra resume {run_id}` continues it"
+        )),
+        "{show}"
+    );
+    let show: Value =
+        serde_json::from_str(&okstra(&env, &["ctl", "show", &run_id, "--json"]).stdout).unwrap();
+    assert_eq!(show["okstraAlive"], false);
+    assert_eq!(show["workers"][0]["pid"], orphans[0].0);
+
     // A dry run names the dead run and touches nothing.
     let dry = reconcile(&env, &["--dry-run"]);
     assert_eq!(dry["runs"].as_array().unwrap().len(), 1, "{dry}");
@@ -166,6 +179,7 @@ fn a_sigkilled_run_is_interrupted_its_workers_stopped_and_resume_completes_it() 
     let show: Value =
         serde_json::from_str(&okstra(&env, &["ctl", "show", &run_id, "--json"]).stdout).unwrap();
     assert_eq!(show["status"], "interrupted");
+    assert_eq!(show["okstraAlive"], Value::Null);
     for w in show["workers"].as_array().unwrap().iter().take(2) {
         assert_eq!(
             (&w["status"], &w["reason"]),
@@ -216,6 +230,11 @@ fn a_run_whose_okstra_is_alive_is_left_alone() {
     assert_eq!(run["state"], "alive", "{report}");
     assert_eq!(run["pid"], child.id());
     assert_eq!(manifest(&env)["status"], "running");
+    let run_id = manifest(&env)["runId"].as_str().unwrap().to_owned();
+    let show: Value =
+        serde_json::from_str(&okstra(&env, &["ctl", "show", &run_id, "--json"]).stdout).unwrap();
+    assert_eq!(show["okstraAlive"], true);
+    assert_eq!(show["okstraPid"], child.id());
     let out = okstra(&env, &["ctl", "reconcile"]);
     let line = out.stdout.lines().nth(1).unwrap_or_default();
     assert!(line.contains(" alive "), "{out}");
