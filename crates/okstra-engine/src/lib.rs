@@ -35,7 +35,9 @@ mod private;
 mod probe;
 mod project;
 mod readiness;
+mod reconcile;
 mod registry;
+mod reindex;
 mod report_file;
 mod run;
 mod run_process;
@@ -86,6 +88,8 @@ pub use project::{
     ExcludeOutcome, InitOutcome, LoadedProject, TakenId, find_project_root, init_project,
     load_or_default_project, load_project,
 };
+pub use reconcile::{ReconcileReport, Reconciled, RunCheck, reconcile};
+pub use reindex::{ReindexError, ReindexReport, ScannedRoot, reindex};
 pub use report_file::render_report;
 pub use run::{
     DryRun, DryRunFolder, DryRunRequest, DryRunWorker, NewRun, PlanOutcome, RelatedTask,
@@ -94,7 +98,9 @@ pub use run::{
     resume, run,
 };
 pub use run_process::{KillError, Killed, OkstraProcess, kill_run, okstra_process, process_alive};
-pub use runs::{FindRunError, FoundRun, find_run, list_runs, load_manifest, load_team_state};
+pub use runs::{
+    FindRunError, FoundRun, find_run, list_runs, list_runs_filtered, load_manifest, load_team_state,
+};
 pub use timer::{pause_between_frames, set_test_lock_hold};
 pub use tmux::{
     Launch, ResumeLaunch, SessionEnvError, Tmux, TmuxError, session_of, take_session_env,

@@ -30,7 +30,7 @@ pub struct LiveRun {
 impl LiveRun {
     /// Returns whether the manifest says running while its okstra is gone.
     pub fn is_dead(&self) -> bool {
-        !matches!(self.okstra, OkstraProcess::Alive { .. })
+        !matches!(self.okstra, OkstraProcess::Alive(_))
     }
 }
 
@@ -118,8 +118,8 @@ pub fn run_now(run: &IndexedRun) -> String {
     }
     match load_manifest(Path::new(&run.manifest)) {
         Ok(m) if m.status == RunStatus::Running => match okstra_process(&m) {
-            OkstraProcess::Alive { .. } => "running".to_owned(),
-            OkstraProcess::Gone { .. } | OkstraProcess::None => "dead".to_owned(),
+            OkstraProcess::Alive(_) => "running".to_owned(),
+            OkstraProcess::Gone(_) | OkstraProcess::None => "dead".to_owned(),
         },
         Ok(m) => m.status.to_string(),
         Err(_) => "unreadable".to_owned(),

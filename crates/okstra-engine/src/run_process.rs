@@ -14,62 +14,60 @@ use rustix::event::{PollFd, PollFlags, Timespec, poll};
 use rustix::process::{Pid, PidfdFlags, Signal, pidfd_open, pidfd_send_signal};
 use thiserror::Error;
 
-use crate::worker::unix::is_alive;
+use jiff::Timestamp;
 
-/// What became of a run's okstra process.
+use crate::worker::unix::{is_alive, process_name, process_started_at};
+
+/// The okstra process a run's manifest records, as it stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum OkstraProcess {
-    /// The recorded pid is that okstra, alive.
-    Alive { pid: u32 },
-    /// The manifest records a pid, and no okstra of this run has it any more.
-    Gone { pid: u32 },
-    /// The manifest records no pid (a prepared run, or one that ended).
+    /// The manifest records none (the run is prepared, or has ended).
     None,
+    /// It is alive and still that okstra.
+    Alive(u32),
+    /// It is gone (or the pid is now another process): `ctl reconcile` will interrupt the run.
+    Gone(u32),
 }
 
-/// Returns whether `manifest`'s okstra is alive: its pid with the start time recorded beside
-/// it; a manifest from before start times were recorded needs the pid's program to be okstra.
+/// Returns the state of the okstra a manifest records, from its pid (no lock is taken, so it
+/// never disturbs a run): what `ctl show`, `ctl status` and `ctl kill` tell.
 pub fn okstra_process(manifest: &RunManifest) -> OkstraProcess {
-    identify(manifest.pid, manifest.pid_start)
-}
-
-/// Returns whether `pid`, which started at `start` (unknown: its program must be okstra), is
-/// alive.
-fn identify(pid: Option<u32>, start: Option<u64>) -> OkstraProcess {
-    let Some(pid) = pid else {
-        return OkstraProcess::None;
-    };
-    let alive = match start {
-        Some(start) => is_alive(pid, Some(start)),
-        None => is_alive(pid, None) && runs_okstra(pid),
-    };
-    if alive {
-        OkstraProcess::Alive { pid }
-    } else {
-        OkstraProcess::Gone { pid }
+    match manifest.pid {
+        None => OkstraProcess::None,
+        Some(pid) if okstra_alive(manifest) => OkstraProcess::Alive(pid),
+        Some(pid) => OkstraProcess::Gone(pid),
     }
 }
+
+/// Returns whether the okstra that wrote `manifest` still drives it: its pid is alive and is
+/// that process — by the start time recorded beside the pid (`pidStart`), or, in a manifest
+/// without one, by being an okstra that started no later than the manifest's last write.
+pub(crate) fn okstra_alive(manifest: &RunManifest) -> bool {
+    identify(manifest.pid, manifest.pid_start, manifest.updated_at)
+}
+
+/// Returns whether `pid` is the okstra that started at `start` (clock ticks), or, with no
+/// start recorded, an okstra started no later than `written`.
+fn identify(pid: Option<u32>, start: Option<u64>, written: Timestamp) -> bool {
+    let Some(pid) = pid else {
+        return false;
+    };
+    match start {
+        Some(start) => is_alive(pid, Some(start)),
+        None => {
+            is_alive(pid, None)
+                && process_name(pid).as_deref() == Some(OKSTRA_COMM)
+                && process_started_at(pid).is_none_or(|at| at.as_second() <= written.as_second())
+        }
+    }
+}
+
+/// The name of okstra's own process (`/proc/<pid>/comm`).
+const OKSTRA_COMM: &str = "okstra";
 
 /// Returns whether the process `pid` that started at `start` is alive (not a zombie).
 pub fn process_alive(pid: u32, start: Option<u64>) -> bool {
     is_alive(pid, start)
-}
-
-/// Returns whether process `pid`'s program is named okstra (`/proc/<pid>/cmdline`'s first
-/// word).
-fn runs_okstra(pid: u32) -> bool {
-    fs_err::read(format!("/proc/{pid}/cmdline"))
-        .ok()
-        .and_then(|bytes| {
-            let first = bytes.split(|b| *b == 0).next()?.to_vec();
-            let text = String::from_utf8(first).ok()?;
-            let name = std::path::Path::new(&text)
-                .file_name()?
-                .to_str()?
-                .to_owned();
-            Some(name.starts_with("okstra"))
-        })
-        .unwrap_or(false)
 }
 
 /// A run `ctl kill` cannot stop.
@@ -101,14 +99,11 @@ pub enum Killed {
 /// awaited through it, so no other process that comes to hold the pid is ever signalled.
 pub fn kill_run(manifest: &RunManifest, grace: Duration) -> Result<Killed, KillError> {
     let run_id = manifest.run_id.to_string();
-    let (pid, expected) = match manifest.pid {
-        None => {
-            return Err(KillError::NotRunning {
-                run_id,
-                status: manifest.status,
-            });
-        }
-        Some(pid) => (pid, manifest.pid_start),
+    let Some(pid) = manifest.pid else {
+        return Err(KillError::NotRunning {
+            run_id,
+            status: manifest.status,
+        });
     };
     let gone = || KillError::Gone {
         run_id: run_id.clone(),
@@ -124,7 +119,7 @@ pub fn kill_run(manifest: &RunManifest, grace: Duration) -> Result<Killed, KillE
         Err(source) => return Err(KillError::Signal { pid, source }),
     };
     // Checked once the pidfd holds the process: the pid cannot be reused while it is open.
-    if !matches!(identify(Some(pid), expected), OkstraProcess::Alive { .. }) {
+    if !okstra_alive(manifest) {
         return Err(gone());
     }
     let began = Instant::now();
@@ -176,14 +171,14 @@ mod tests {
     fn this_process_is_okstra_only_with_its_own_start_time() {
         let me = std::process::id();
         let start = process_start(me);
-        assert_eq!(identify(Some(me), start), OkstraProcess::Alive { pid: me });
-        assert_eq!(
-            identify(Some(me), start.map(|s| s + 1)),
-            OkstraProcess::Gone { pid: me },
+        let now = Timestamp::now();
+        assert!(identify(Some(me), start, now));
+        assert!(
+            !identify(Some(me), start.map(|s| s + 1), now),
             "a reused pid"
         );
-        // This test binary is `okstra_engine-…`: without a start time its name is asked.
-        assert_eq!(identify(Some(me), None), OkstraProcess::Alive { pid: me });
-        assert_eq!(identify(None, start), OkstraProcess::None);
+        // Without a start time the name is asked: this test binary is not `okstra`.
+        assert!(!identify(Some(me), None, now));
+        assert!(!identify(None, start, now));
     }
 }

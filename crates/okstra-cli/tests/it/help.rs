@@ -28,6 +28,8 @@ const COMMANDS: &[&[&str]] = &[
     &["ctl", "batches"],
     &["ctl", "attach"],
     &["ctl", "kill"],
+    &["ctl", "reindex"],
+    &["ctl", "reconcile"],
     &["demo"],
     &["doctor"],
 ];

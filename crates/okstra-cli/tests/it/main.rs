@@ -7,6 +7,8 @@ mod central_home;
 mod common;
 mod ctl;
 mod ctl_live;
+mod ctl_reconcile;
+mod ctl_reindex;
 mod ctl_rerun;
 mod data_out;
 mod demo;

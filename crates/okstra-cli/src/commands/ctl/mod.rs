@@ -4,6 +4,8 @@ pub mod attach;
 pub mod batches;
 pub mod kill;
 pub mod list;
+pub mod reconcile;
+pub mod reindex;
 pub mod rerun;
 mod selector;
 pub mod show;
@@ -26,6 +28,8 @@ pub enum CtlCommand {
     Batches(batches::CtlBatchesArgs),
     Attach(attach::CtlAttachArgs),
     Kill(kill::CtlKillArgs),
+    Reindex(reindex::CtlReindexArgs),
+    Reconcile(reconcile::CtlReconcileArgs),
 }
 
 /// Runs an `okstra ctl` subcommand.
@@ -38,5 +42,7 @@ pub fn cmd_ctl(ctx: &CommandContext, cmd: &CtlCommand) -> Result<ExitStatus, Com
         CtlCommand::Batches(args) => batches::cmd_ctl_batches(ctx, args),
         CtlCommand::Attach(args) => attach::cmd_ctl_attach(ctx, args),
         CtlCommand::Kill(args) => kill::cmd_ctl_kill(ctx, args),
+        CtlCommand::Reindex(args) => reindex::cmd_ctl_reindex(ctx, args),
+        CtlCommand::Reconcile(args) => reconcile::cmd_ctl_reconcile(ctx, args),
     }
 }

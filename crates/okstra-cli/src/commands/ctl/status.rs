@@ -165,8 +165,8 @@ fn elapsed(run: &LiveRun, now: Timestamp) -> String {
 /// Returns the okstra cell: `pid N` when alive, `dead` otherwise.
 fn okstra_cell(okstra: OkstraProcess) -> String {
     match okstra {
-        OkstraProcess::Alive { pid } => format!("pid {pid}"),
-        OkstraProcess::Gone { pid } => format!("dead (pid {pid} gone)"),
+        OkstraProcess::Alive(pid) => format!("pid {pid}"),
+        OkstraProcess::Gone(pid) => format!("dead (pid {pid} gone)"),
         OkstraProcess::None => "dead (no pid)".to_owned(),
     }
 }
@@ -200,8 +200,8 @@ fn workers_cell(workers: &[LiveWorker]) -> String {
 fn run_json(run: &LiveRun, now: Timestamp) -> Value {
     let m = &run.manifest;
     let (pid, alive) = match run.okstra {
-        OkstraProcess::Alive { pid } => (Some(pid), true),
-        OkstraProcess::Gone { pid } => (Some(pid), false),
+        OkstraProcess::Alive(pid) => (Some(pid), true),
+        OkstraProcess::Gone(pid) => (Some(pid), false),
         OkstraProcess::None => (None, false),
     };
     json!({
