@@ -8,6 +8,7 @@ use std::path::Path;
 
 use okstra_core::index::IndexedRun;
 use okstra_core::manifest::RunManifest;
+use okstra_core::run_filter::RunFilter;
 use okstra_core::run_paths::RoundTag;
 use okstra_core::status::{RunStatus, WorkerStatus};
 use okstra_core::team_state::TeamState;
@@ -15,7 +16,7 @@ use okstra_core::team_state::TeamState;
 use crate::errors::StoreError;
 use crate::home::{Home, IndexRead};
 use crate::run_process::{OkstraProcess, okstra_process, process_alive};
-use crate::runs::{list_runs, load_manifest, load_team_state};
+use crate::runs::{list_runs_filtered, load_manifest, load_team_state};
 
 /// A run that has not ended, as it is now.
 #[derive(Clone, Debug)]
@@ -48,13 +49,16 @@ pub struct LiveWorker {
 /// Returns the runs whose manifest says running, in start order, with the index's read
 /// warnings and the runs whose manifest could not be read.
 pub fn live_runs(home: &Home) -> Result<(Vec<LiveRun>, IndexRead, Vec<StoreError>), StoreError> {
-    let (runs, read) = list_runs(home)?;
+    // Only runs the index shows as not ended are folded (the rest are skipped as they are
+    // read): the manifest says whether each is running now.
+    let not_ended = RunFilter {
+        statuses: vec![RunStatus::Prepared, RunStatus::Running],
+        ..RunFilter::default()
+    };
+    let (runs, read) = list_runs_filtered(home, &not_ended)?;
     let mut live = Vec::new();
     let mut unreadable = Vec::new();
-    for run in runs
-        .iter()
-        .filter(|r| matches!(r.status, RunStatus::Running | RunStatus::Prepared))
-    {
+    for run in &runs {
         let manifest = match load_manifest(Path::new(&run.manifest)) {
             Ok(m) => m,
             Err(e) => {
