@@ -284,6 +284,13 @@ fn an_implementation_run_is_rejected_and_no_tmux_is_exit_2() {
     assert_eq!(printed["selectorRaw"], &run_id[..12]);
     assert_eq!(printed["items"][0]["status"], "rejected");
 
+    let out = okstra(&env, &["ctl", "batches", "zz"]);
+    assert_eq!(out.code, Some(2), "{out}");
+    insta::assert_snapshot!(out.stderr, @r#"
+    error: no batch "zz"
+    hint: `okstra ctl batches` lists the batches
+    "#);
+
     // A selector that names nothing is a user error.
     let out = okstra(&env, &["ctl", "rerun", "failed"]);
     assert_eq!(out.code, Some(2), "{out}");

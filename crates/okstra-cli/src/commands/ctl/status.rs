@@ -154,8 +154,13 @@ fn started(run: &LiveRun) -> Timestamp {
 
 /// Returns the time since the run started, as `1h02m`, `3m05s` or `12s`.
 fn elapsed(run: &LiveRun, now: Timestamp) -> String {
-    let secs = now.duration_since(started(run)).as_secs().max(0);
-    match secs {
+    span_text(now.duration_since(started(run)).as_secs())
+}
+
+/// Returns a span of seconds as `1h02m`, `3m05s` or `12s` (a negative one, from a clock that
+/// went back, as `0s`).
+fn span_text(secs: i64) -> String {
+    match secs.max(0) {
         s if s >= 3600 => format!("{}h{:02}m", s / 3600, s % 3600 / 60),
         s if s >= 60 => format!("{}m{:02}s", s / 60, s % 60),
         s => format!("{s}s"),
@@ -228,4 +233,39 @@ fn run_json(run: &LiveRun, now: Timestamp) -> Value {
             "alive": w.alive,
         })).collect::<Vec<_>>(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use okstra_core::run_paths::RoundTag;
+    use okstra_core::status::WorkerStatus;
+
+    use super::*;
+
+    #[test]
+    fn spans_read_in_hours_minutes_or_seconds() {
+        assert_eq!(span_text(-3), "0s");
+        assert_eq!(span_text(12), "12s");
+        assert_eq!(span_text(185), "3m05s");
+        assert_eq!(span_text(3720), "1h02m");
+    }
+
+    #[test]
+    fn a_workers_cell_names_the_round_after_the_first_and_a_lost_pid() {
+        let w = |round, status, alive| LiveWorker {
+            worker: "x-worker".to_owned(),
+            round,
+            status,
+            pid: Some(7),
+            alive,
+        };
+        assert_eq!(workers_cell(&[]), "-");
+        assert_eq!(
+            workers_cell(&[
+                w(RoundTag::Round(0), WorkerStatus::Completed, None),
+                w(RoundTag::Round(1), WorkerStatus::Running, Some(false)),
+            ]),
+            "x-worker completed, x-worker@1 running (pid 7 gone)"
+        );
+    }
 }
