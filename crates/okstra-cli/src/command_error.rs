@@ -576,6 +576,7 @@ impl From<crate::brief::BriefError> for CommandError {
     }
 }
 
+mod ctl;
 mod detach;
 mod final_verification;
 mod gc;

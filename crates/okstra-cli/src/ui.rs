@@ -57,6 +57,12 @@ impl Ui {
         self.out.write(escape_controls(text).as_bytes());
     }
 
+    /// Moves stdout's cursor home and clears the screen (`ctl status --watch` on a terminal):
+    /// okstra's own escape, the one written unescaped.
+    pub fn clear_screen(&self) {
+        self.out.write(b"\x1b[H\x1b[2J");
+    }
+
     /// Returns the first failed write to stdout, if any.
     pub fn take_stdout_failure(&self) -> Option<StdoutError> {
         self.out.take_failure()

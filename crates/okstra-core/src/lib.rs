@@ -7,6 +7,7 @@
 
 pub mod adapter;
 pub mod answer;
+pub mod batch;
 pub mod budget;
 pub mod carry;
 pub mod config;
@@ -24,6 +25,7 @@ pub mod handoff;
 pub mod ids;
 pub mod implementation;
 pub mod index;
+pub mod index_fold;
 pub mod jsonl;
 pub mod ledger;
 pub mod manifest;
@@ -34,10 +36,12 @@ pub mod prompt;
 pub mod readiness;
 pub mod redact;
 pub mod registry;
+pub mod reindex;
 pub mod replay;
 pub mod report;
 pub mod repository;
 pub mod result_header;
+pub mod run_filter;
 pub mod run_paths;
 pub mod schema;
 pub mod segment;

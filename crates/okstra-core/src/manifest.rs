@@ -169,6 +169,9 @@ pub struct RunManifest {
     pub okstra_version: String,
     /// The pid of the okstra process driving the run, while it runs.
     pub pid: Option<u32>,
+    /// That process's start time (clock ticks since boot, `/proc/<pid>/stat` field 22): with
+    /// the pid it identifies the okstra even after pid reuse (`ctl kill`, `ctl status`).
+    pub pid_start: Option<u64>,
     /// Whether any worker of the run answered from a replay fixture.
     pub replay: bool,
     /// The settings the run was started with.
@@ -225,6 +228,8 @@ struct ManifestFile {
     okstra_version: String,
     #[serde(default)]
     pid: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pid_start: Option<u64>,
     #[serde(default)]
     replay: bool,
     #[serde(default)]
@@ -264,6 +269,7 @@ impl From<RunManifest> for ManifestFile {
             events: m.events,
             okstra_version: m.okstra_version,
             pid: m.pid,
+            pid_start: m.pid_start,
             replay: m.replay,
             recipe: m.recipe,
             kind: m.kind,
@@ -301,6 +307,7 @@ impl TryFrom<ManifestFile> for RunManifest {
             events: f.events,
             okstra_version: f.okstra_version,
             pid: f.pid,
+            pid_start: f.pid_start,
             replay: f.replay,
             recipe: f.recipe,
             kind: f.kind,
@@ -408,6 +415,7 @@ pub(crate) mod testing {
             events: Vec::new(),
             okstra_version: "0.1.0".to_owned(),
             pid: None,
+            pid_start: None,
             replay,
             recipe: None,
             kind: None,

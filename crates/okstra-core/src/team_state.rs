@@ -280,6 +280,25 @@ impl TeamState {
         }
     }
 
+    /// Records that the okstra driving the run is gone: every attempt still `pending` or
+    /// `running` ends at `at` as an `error` with the reason `interrupted` — what a stopped
+    /// okstra records itself, so `resume` runs those workers again. Returns how many.
+    pub fn interrupt_unfinished(&mut self, at: Timestamp) -> usize {
+        let mut n = 0;
+        for attempt in self.workers.iter_mut().flat_map(|w| w.attempts.iter_mut()) {
+            if !attempt.status.is_terminal() {
+                attempt.status = WorkerStatus::Error;
+                attempt.reason = Some(crate::outcome::INTERRUPTED.to_owned());
+                attempt.finished_at = Some(at);
+                n += 1;
+            }
+        }
+        if n > 0 {
+            self.updated_at = at;
+        }
+        n
+    }
+
     /// Returns the total usage of every worker.
     pub fn total_tokens(&self) -> TokenUsage {
         self.workers
@@ -324,6 +343,47 @@ mod tests {
             attempts,
             replay: false,
         }
+    }
+
+    #[test]
+    fn unfinished_attempts_are_interrupted_and_finished_ones_kept() {
+        let mut team = TeamState::new(
+            "01JABCDEFGHJKMNPQRSTVWXYZ0".parse().unwrap(),
+            TaskType::ErrorAnalysis,
+            RunSeq::FIRST,
+            ts("2026-11-21T10:00:00Z"),
+        );
+        let done = attempt(
+            1,
+            WorkerStatus::Completed,
+            5,
+            "2026-11-21T10:00:00Z",
+            "2026-11-21T10:01:00Z",
+        );
+        let mut running = attempt(
+            2,
+            WorkerStatus::Running,
+            0,
+            "2026-11-21T10:01:00Z",
+            "2026-11-21T10:01:00Z",
+        );
+        running.finished_at = None;
+        running.reason = None;
+        team.upsert(row(
+            RoundTag::Round(0),
+            Role::Analysis,
+            vec![done.clone(), running],
+        ));
+        let at = ts("2026-11-21T10:05:00Z");
+        assert_eq!(team.interrupt_unfinished(at), 1);
+        let w = &team.workers[0];
+        assert_eq!(w.attempts[0], done);
+        assert_eq!(w.status(), WorkerStatus::Error);
+        assert_eq!(w.reason(), Some("interrupted"));
+        assert_eq!(w.attempts[1].finished_at, Some(at));
+        assert_eq!(team.updated_at, at);
+        assert_eq!(team.interrupt_unfinished(ts("2026-11-21T10:06:00Z")), 0);
+        assert_eq!(team.updated_at, at);
     }
 
     #[test]

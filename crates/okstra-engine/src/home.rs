@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use jiff::Timestamp;
 use okstra_core::ProjectId;
-use okstra_core::index::{INDEX_KIND, IndexRow};
+use okstra_core::index::{IndexRow, decode_index};
 use okstra_core::jsonl::JsonlWarning;
 use okstra_core::project_meta::ProjectMeta;
 use okstra_core::repository::GitCommonDir;
@@ -15,7 +15,7 @@ use okstra_core::run_paths::HomePaths;
 
 use crate::errors::{PathError, StoreError};
 use crate::fs_atomic::{read_optional, write_json};
-use crate::jsonl::{append_row, read_rows};
+use crate::jsonl::{append_row, append_rows};
 use crate::lock::lock_exclusive;
 
 /// The size past which `index/runs.jsonl` is rotated (SPEC §2).
@@ -123,6 +123,30 @@ impl Home {
         append_row(&live, row)
     }
 
+    /// Holds the index lock while it reads every row, asks `missing` which rows to add, and
+    /// appends those in one write (rotating the live file first if it is past the limit).
+    /// Returns the rows added and what the read skipped. `missing` must be quick: every run
+    /// that records a row waits for it.
+    pub fn append_missing_index_rows(
+        &self,
+        missing: impl FnOnce(&[IndexRow]) -> Vec<IndexRow>,
+    ) -> Result<(Vec<IndexRow>, IndexRead), StoreError> {
+        let _lock = lock_exclusive(&self.paths.index_lock())?;
+        let read = self.read_index()?;
+        let rows = missing(&read.rows);
+        if !rows.is_empty() {
+            let live = self.paths.index();
+            if let Ok(meta) = fs_err::metadata(&live)
+                && meta.len() >= self.rotate_bytes
+            {
+                let rotated = self.free_rotated_name();
+                fs_err::rename(&live, &rotated).map_err(PathError::at(&live))?;
+            }
+            append_rows(&live, &rows)?;
+        }
+        Ok((rows, read))
+    }
+
     fn free_rotated_name(&self) -> PathBuf {
         let stamp = Timestamp::now().strftime("%Y%m%dT%H%M%SZ").to_string();
         let mut candidate = self.paths.rotated_index(&stamp);
@@ -166,9 +190,22 @@ impl Home {
 
     /// Reads every index row from every index file, oldest file first.
     pub fn read_index(&self) -> Result<IndexRead, StoreError> {
+        self.read_index_lines(|_| true)
+    }
+
+    /// Reads the index rows of the lines `keep_line` accepts (a quick test on the raw line),
+    /// from every index file, oldest file first.
+    pub fn read_index_lines(
+        &self,
+        keep_line: impl Fn(&str) -> bool + Sync,
+    ) -> Result<IndexRead, StoreError> {
         let mut out = IndexRead::default();
         for file in self.index_files()? {
-            let decoded = read_rows::<IndexRow>(INDEX_KIND, &file)?;
+            let text = read_optional(&file)?.unwrap_or_default();
+            let decoded = decode_index(&text, &keep_line).map_err(|source| StoreError::Row {
+                path: file.clone(),
+                source,
+            })?;
             out.rows.extend(decoded.rows.into_iter().map(|(_, r)| r));
             out.warnings
                 .extend(decoded.warnings.into_iter().map(|w| (file.clone(), w)));

@@ -1,23 +1,33 @@
-//! Owns JSONL files on disk: appending one row per write (append-only, fsynced) and reading a
-//! file with core's decode rule (a torn last line is reported, never fatal).
+//! Owns appending to JSONL files on disk: rows in one write, append-only, fsynced. Readers
+//! decode with core's rule (a torn last line is reported, never fatal).
 
 use std::io::Write;
 use std::path::Path;
 
-use okstra_core::jsonl::{Decoded, decode_jsonl, encode_line};
+use okstra_core::jsonl::encode_line;
 use serde::Serialize;
-use serde::de::DeserializeOwned;
 
 use crate::errors::{PathError, StoreError};
-use crate::fs_atomic::read_optional;
 
 /// Appends one row to `path` (created with its folder if needed) in a single write, then
 /// fsyncs. Callers that share a file between processes hold its lock.
 pub(crate) fn append_row<T: Serialize>(path: &Path, row: &T) -> Result<(), StoreError> {
-    let line = encode_line(row).map_err(|source| StoreError::Encode {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    append_rows(path, std::slice::from_ref(row))
+}
+
+/// Appends rows to `path` (created with its folder if needed) in a single write, then fsyncs;
+/// nothing is written for no rows. Callers that share a file between processes hold its lock.
+pub(crate) fn append_rows<T: Serialize>(path: &Path, rows: &[T]) -> Result<(), StoreError> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let mut line = String::new();
+    for row in rows {
+        line.push_str(&encode_line(row).map_err(|source| StoreError::Encode {
+            path: path.to_path_buf(),
+            source,
+        })?);
+    }
     let mut file = crate::private::open_append(path)?;
     // A torn previous write leaves no newline; start on a fresh line so this row is whole.
     let len = file.metadata().map_err(PathError::at(path))?.len();
@@ -38,16 +48,4 @@ fn ends_with_newline(path: &Path) -> Result<bool, PathError> {
     let mut last = [0u8; 1];
     f.read_exact(&mut last).map_err(PathError::at(path))?;
     Ok(last[0] == b'\n')
-}
-
-/// Reads a JSONL file of `kind` rows; a missing file is empty.
-pub(crate) fn read_rows<T: DeserializeOwned>(
-    kind: &str,
-    path: &Path,
-) -> Result<Decoded<T>, StoreError> {
-    let text = read_optional(path)?.unwrap_or_default();
-    decode_jsonl(kind, &text).map_err(|source| StoreError::Row {
-        path: path.to_path_buf(),
-        source,
-    })
 }

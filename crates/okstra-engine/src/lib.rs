@@ -13,6 +13,7 @@
 //! The public surface is what the CLI uses, re-exported here; every module is crate-private.
 
 mod appender;
+mod batch_store;
 mod claude_skill;
 mod doctor;
 mod errors;
@@ -28,6 +29,7 @@ mod home;
 mod jsonl;
 mod kill_hook;
 mod ledger;
+mod live_runs;
 mod lock;
 mod plan_file;
 mod prepare;
@@ -35,9 +37,12 @@ mod private;
 mod probe;
 mod project;
 mod readiness;
+mod reconcile;
 mod registry;
+mod reindex;
 mod report_file;
 mod run;
+mod run_process;
 mod runs;
 mod seq_files;
 mod timer;
@@ -47,6 +52,7 @@ mod validate;
 mod wizard;
 mod worker;
 
+pub use batch_store::{highest_seq, read_batches, write_batch};
 pub use claude_skill::{
     SKILL_FILE, SkillError, SkillInstall, SkillUninstall, install_skill, skill_path,
     uninstall_skill,
@@ -81,6 +87,7 @@ pub use ledger::{
     record_stage_done, record_supersede, reserve_stage, run_liveness, stage_branch_trees,
     supersede_check, task_plan_for_ledger, write_carry,
 };
+pub use live_runs::{LiveRun, LiveWorker, live_runs, run_now};
 pub use plan_file::{
     Answered, Approval, ApprovalBlocker, ImportRequest, ImportedPlan, LoadedPlan, MarkdownCheck,
     PlanCheck, PlanFileError, PlanFiles, answer_clarification, approve_plan, check_markdown_text,
@@ -91,6 +98,8 @@ pub use project::{
     ExcludeOutcome, InitOutcome, LoadedProject, TakenId, find_project_root, init_project,
     load_or_default_project, load_project,
 };
+pub use reconcile::{ReconcileReport, Reconciled, RunCheck, reconcile};
+pub use reindex::{ReindexError, ReindexReport, ScannedRoot, reindex};
 pub use report_file::render_report;
 pub use run::{
     DryRun, DryRunFolder, DryRunRequest, DryRunWorker, NewRun, PlanOutcome, RelatedTask,
@@ -98,8 +107,11 @@ pub use run::{
     StageRunError, WorkerResult, check_brief, dry_run, is_runnable, prepare_detached, prepare_only,
     resume, run,
 };
-pub use runs::{FindRunError, FoundRun, find_run, list_runs, load_manifest, load_team_state};
-pub use timer::set_test_lock_hold;
+pub use run_process::{KillError, Killed, OkstraProcess, kill_run, okstra_process, process_alive};
+pub use runs::{
+    FindRunError, FoundRun, find_run, list_runs, list_runs_filtered, load_manifest, load_team_state,
+};
+pub use timer::{pause_between_frames, set_test_lock_hold};
 pub use tmux::{
     Launch, ResumeLaunch, SessionEnvError, Tmux, TmuxError, session_of, take_session_env,
 };

@@ -226,6 +226,7 @@ fn write_run(
             events: Vec::new(),
             okstra_version: OKSTRA_VERSION.to_owned(),
             pid: req.pid,
+            pid_start: req.pid.and_then(crate::worker::unix::process_start),
             replay: req.replay,
             recipe: req.recipe.clone(),
             kind: None,

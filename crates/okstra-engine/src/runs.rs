@@ -1,4 +1,5 @@
-//! Owns finding runs: folding the central index into one entry per run, resolving a `<run>`
+//! Owns finding runs: folding the central index into one entry per run (all, or those a
+//! `RunFilter` keeps; in parallel parts straight from the text), resolving a `<run>`
 //! argument (a run id, a unique prefix of one, or a manifest path — SPEC §11) and loading a
 //! run's manifest and team state.
 
@@ -7,8 +8,10 @@ use std::path::{Path, PathBuf};
 use okstra_core::RunId;
 use okstra_core::errors::RunRefError;
 use okstra_core::ids::resolve_run_prefix;
-use okstra_core::index::{IndexedRun, fold_index};
+use okstra_core::index::IndexedRun;
+use okstra_core::index_fold::IndexFold;
 use okstra_core::manifest::RunManifest;
+use okstra_core::run_filter::RunFilter;
 use okstra_core::team_state::TeamState;
 use thiserror::Error;
 
@@ -25,11 +28,82 @@ pub enum FindRunError {
     Store(#[from] StoreError),
 }
 
-/// The runs of the index, folded, with the read warnings.
+/// The runs of the index, folded, in start order, with the read warnings (`IndexRead::rows`
+/// is left empty).
 pub fn list_runs(home: &Home) -> Result<(Vec<IndexedRun>, IndexRead), StoreError> {
-    let read = home.read_index()?;
-    let runs = fold_index(read.rows.iter().cloned());
-    Ok((runs, read))
+    list_runs_filtered(home, &RunFilter::default())
+}
+
+/// The runs of the index that `filter` keeps, folded, in start order, with the read warnings
+/// (`IndexRead::rows` is left empty). Each file is folded in parts, one per core, straight
+/// from its text; lines that cannot belong to a kept run are skipped undecoded.
+pub fn list_runs_filtered(
+    home: &Home,
+    filter: &RunFilter,
+) -> Result<(Vec<IndexedRun>, IndexRead), StoreError> {
+    let mut fold = IndexFold::new();
+    let mut read = IndexRead::default();
+    for file in home.index_files()? {
+        let text = read_optional(&file)?.unwrap_or_default();
+        let parts = split_lines(&text, PARALLEL_BYTES);
+        let folded: Vec<_> = std::thread::scope(|s| {
+            let handles: Vec<_> = parts
+                .iter()
+                .map(|&(first_line, part, last)| {
+                    s.spawn(move || {
+                        let mut f = IndexFold::new();
+                        f.add_text(part, first_line, last, filter).map(|w| (f, w))
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+                .collect()
+        });
+        for part in folded {
+            let (f, warnings) = part.map_err(|source| StoreError::Row {
+                path: file.clone(),
+                source,
+            })?;
+            fold.merge(f);
+            read.warnings
+                .extend(warnings.into_iter().map(|w| (file.clone(), w)));
+        }
+    }
+    Ok((fold.into_runs(filter), read))
+}
+
+/// The size of index text worth a thread of its own.
+const PARALLEL_BYTES: usize = 4 << 20;
+
+/// Splits a text at line ends into one part per core (a part per `min_bytes` at most), each
+/// with its first line's number and whether it ends the text.
+fn split_lines(text: &str, min_bytes: usize) -> Vec<(usize, &str, bool)> {
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let count = (text.len() / min_bytes.max(1)).clamp(1, cores.min(8));
+    let mut parts = Vec::with_capacity(count);
+    let (mut start, mut line) = (0, 1);
+    for k in 1..=count {
+        let end = if k == count {
+            text.len()
+        } else {
+            let target = (text.len() * k / count).max(start);
+            text[target..]
+                .find('\n')
+                .map_or(text.len(), |i| target + i + 1)
+        };
+        if end > start || k == count {
+            let part = &text[start..end];
+            parts.push((line, part, end == text.len()));
+            line += part.bytes().filter(|b| *b == b'\n').count();
+            start = end;
+        }
+        if start == text.len() {
+            break;
+        }
+    }
+    parts
 }
 
 /// A resolved run: its manifest path and parsed manifest.
@@ -86,4 +160,28 @@ pub fn load_team_state(manifest: &RunManifest) -> Result<Option<TeamState>, Stor
     read_optional(&path)?
         .map(|text| TeamState::parse(&text).map_err(|source| StoreError::Invalid { path, source }))
         .transpose()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_lines;
+
+    #[test]
+    fn parts_end_at_line_ends_and_number_their_lines() {
+        let text = "a\nbb\nccc\ndddd\ne";
+        for min in [1, 3, 100] {
+            let parts = split_lines(text, min);
+            let joined: String = parts.iter().map(|p| p.1).collect();
+            assert_eq!(joined, text, "min {min}");
+            for (i, (line, part, last)) in parts.iter().enumerate() {
+                assert!(*last == (i + 1 == parts.len()));
+                if !last {
+                    assert!(part.ends_with('\n'));
+                }
+                let before: String = parts[..i].iter().map(|p| p.1).collect();
+                assert_eq!(*line, before.matches('\n').count() + 1);
+            }
+        }
+        assert_eq!(split_lines("", 1), vec![(1, "", true)]);
+    }
 }

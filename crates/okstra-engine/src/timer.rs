@@ -1,5 +1,6 @@
 //! Owns every deliberate wait in okstra. Completion is never detected by sleeping (SPEC §4
-//! step 4); the only sleeps are the test hook that widens locked sections and, in async code,
+//! step 4); the only sleeps are the test hook that widens locked sections, the pace of a
+//! `--watch` view (`pause_between_frames`) and, in async code,
 //! deadline and stall timers built from `tokio::time` here.
 //!
 //! `clippy.toml` bans `sleep` everywhere else.
@@ -24,6 +25,16 @@ pub(crate) fn hold_lock_for_test() {
         )]
         std::thread::sleep(*hold);
     }
+}
+
+/// Waits `d` between two frames of a `--watch` view: pacing a display, never waiting for
+/// something to complete.
+pub fn pause_between_frames(d: Duration) {
+    #[expect(
+        clippy::disallowed_methods,
+        reason = "a watch view's refresh interval is a pace, not a wait for completion"
+    )]
+    std::thread::sleep(d);
 }
 
 /// Returns a timer that fires after `d`: deadlines, kill graces, stall windows, replay delays.

@@ -220,6 +220,18 @@ impl Tmux {
         argv
     }
 
+    /// Returns the argv that moves the tmux client this terminal already is to `session`:
+    /// `tmux [-L <socket>] switch-client -t <session>` (for `ctl attach` run inside tmux,
+    /// where attaching would nest a client in a client).
+    pub fn switch_argv(&self, session: &str) -> Vec<String> {
+        let mut argv = vec!["tmux".to_owned()];
+        if let Some(socket) = &self.socket {
+            argv.extend(["-L".to_owned(), socket.clone()]);
+        }
+        argv.extend(["switch-client".into(), "-t".into(), session.to_owned()]);
+        argv
+    }
+
     /// Returns [`Tmux::attach_argv`] as one shell-quoted line to show a user.
     pub fn attach_command(&self, session: &str) -> String {
         self.attach_argv(session)
@@ -431,6 +443,10 @@ mod tests {
         assert_eq!(
             tmux(None).attach_argv("okstra-abcd1234"),
             ["tmux", "attach-session", "-t", "okstra-abcd1234"]
+        );
+        assert_eq!(
+            tmux(Some("s")).switch_argv("okstra-abcd1234"),
+            ["tmux", "-L", "s", "switch-client", "-t", "okstra-abcd1234"]
         );
     }
 

@@ -146,3 +146,201 @@ fn list_reports_a_torn_index_line_and_goes_on() {
     let rows: Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(rows.as_array().unwrap().len(), 1);
 }
+
+/// Writes an index of six runs: (id suffix, project, group/id, type, [(event, status, at)]).
+fn write_index(env: &TestEnv) {
+    #[expect(clippy::type_complexity, reason = "a table of test rows")]
+    let runs: [(&str, &str, &str, &str, &[(&str, &str, &str)]); 6] = [
+        (
+            "0",
+            "shop",
+            "payments/dev-1",
+            "error-analysis",
+            &[
+                ("started", "running", "2026-11-01T10:00:00Z"),
+                ("done", "failed", "2026-11-01T10:30:00Z"),
+            ],
+        ),
+        (
+            "1",
+            "shop",
+            "Payments/DEV 2",
+            "implementation",
+            &[
+                ("started", "running", "2026-11-10T10:00:00Z"),
+                ("done", "completed", "2026-11-10T11:00:00Z"),
+            ],
+        ),
+        (
+            "2",
+            "shop",
+            "search/dev-3",
+            "error-analysis",
+            &[("started", "running", "2026-11-20T09:00:00Z")],
+        ),
+        (
+            "3",
+            "shop-2",
+            "payments/dev-1",
+            "error-analysis",
+            &[("started", "prepared", "2026-11-20T10:00:00Z")],
+        ),
+        (
+            "4",
+            "shop",
+            "payments/dev-1",
+            "implementation-planning",
+            &[
+                ("started", "running", "2026-11-21T08:00:00Z"),
+                ("done", "interrupted", "2026-11-21T08:05:00Z"),
+            ],
+        ),
+        (
+            "5",
+            "shop",
+            "payments/dev-1",
+            "error-analysis",
+            &[
+                ("started", "running", "2026-11-21T09:00:00Z"),
+                ("done", "completed", "2026-11-21T09:30:00Z"),
+            ],
+        ),
+    ];
+    let mut text = String::new();
+    for (n, project, task, task_type, events) in runs {
+        let (group, id) = task.split_once('/').unwrap();
+        for (event, status, at) in events {
+            let row = serde_json::json!({"v": 1, "event": event,
+                "runId": format!("01JABCDEFGHJKMNPQRSTVWXYZ{n}"), "projectId": project,
+                "taskGroup": group, "taskId": id, "taskType": task_type, "runSeq": 1,
+                "stage": null, "status": status, "at": at, "manifest": "/m.json"});
+            text.push_str(&format!("{row}\n"));
+        }
+    }
+    let dir = env.okstra_home().join("index");
+    fs_err::create_dir_all(&dir).unwrap();
+    fs_err::write(dir.join("runs.jsonl"), text).unwrap();
+}
+
+/// Returns the last character of each listed run id (the test index's run number).
+fn listed(env: &TestEnv, args: &[&str]) -> String {
+    let mut all = vec!["ctl", "list", "--json"];
+    all.extend_from_slice(args);
+    let out = okstra(env, &all);
+    assert_eq!(out.code, Some(0), "{out}");
+    let rows: Value = serde_json::from_str(&out.stdout).unwrap();
+    rows.as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["runId"].as_str().unwrap().chars().last().unwrap())
+        .collect()
+}
+
+#[test]
+fn list_filters_combine() {
+    let env = TestEnv::new();
+    write_index(&env);
+    assert_eq!(listed(&env, &[]), "012345");
+    assert_eq!(listed(&env, &["--project", "shop"]), "01245");
+    assert_eq!(
+        listed(&env, &["--project", "shop", "--project", "shop-2"]),
+        "012345"
+    );
+    // A task by any spelling; a whole group.
+    assert_eq!(listed(&env, &["--task", "payments/dev-2"]), "1");
+    assert_eq!(listed(&env, &["--task", "PAYMENTS/dev 1"]), "0345");
+    assert_eq!(listed(&env, &["--task", "payments"]), "01345");
+    assert_eq!(listed(&env, &["--type", "error-analysis"]), "0235");
+    assert_eq!(
+        listed(
+            &env,
+            &[
+                "--type",
+                "implementation",
+                "--type",
+                "implementation-planning"
+            ]
+        ),
+        "14"
+    );
+    assert_eq!(listed(&env, &["--status", "failed,interrupted"]), "04");
+    assert_eq!(
+        listed(&env, &["--status", "Running", "--status", "prepared"]),
+        "23"
+    );
+    assert_eq!(listed(&env, &["--since", "2026-11-20"]), "2345");
+    assert_eq!(listed(&env, &["--since", "2026-11-21T08:30:00+00:00"]), "5");
+    assert_eq!(
+        listed(
+            &env,
+            &[
+                "--project",
+                "shop",
+                "--task",
+                "payments/dev-1",
+                "--type",
+                "error-analysis",
+                "--status",
+                "completed,failed",
+                "--since",
+                "2026-10-01"
+            ]
+        ),
+        "05"
+    );
+    assert_eq!(listed(&env, &["--limit", "2"]), "45");
+    assert_eq!(
+        listed(&env, &["--project", "shop", "--limit", "10"]),
+        "01245"
+    );
+
+    let out = okstra(&env, &["ctl", "list", "--project", "nope"]);
+    insta::assert_snapshot!(out, @r"
+    exit: 0
+    ----- stdout -----
+    ----- stderr -----
+    no runs match
+    ");
+    let out = okstra(
+        &env,
+        &[
+            "ctl",
+            "list",
+            "--type",
+            "implementation",
+            "--status",
+            "completed",
+        ],
+    );
+    insta::assert_snapshot!(out, @r"
+    exit: 0
+    ----- stdout -----
+    RUN   PROJECT  TASK            TYPE            SEQ  STAGE  STATUS     STARTED
+    01JA  shop     Payments/DEV 2  implementation  1    -      completed  [TS]
+    ----- stderr -----
+    ");
+}
+
+#[test]
+fn list_refuses_bad_filter_values() {
+    let env = TestEnv::new();
+    let out = okstra(&env, &["ctl", "list", "--status", "done"]);
+    insta::assert_snapshot!(out, @r#"
+    exit: 2
+    ----- stdout -----
+    ----- stderr -----
+    error: --status "done" is not a run status
+    hint: use one of prepared, running, completed, failed, interrupted
+    "#);
+    let out = okstra(&env, &["ctl", "list", "--since", "yesterday"]);
+    assert_eq!(out.code, Some(2), "{out}");
+    assert!(
+        out.stderr
+            .contains("error: --since \"yesterday\" is neither"),
+        "{out}"
+    );
+    let out = okstra(&env, &["ctl", "list", "--type", "analysis"]);
+    assert_eq!(out.code, Some(2), "{out}");
+    let out = okstra(&env, &["ctl", "list", "--task", "../x"]);
+    assert_eq!(out.code, Some(2), "{out}");
+}

@@ -161,6 +161,7 @@ fn imported_manifest(
         events: Vec::new(),
         okstra_version: OKSTRA_VERSION.to_owned(),
         pid: None,
+        pid_start: None,
         replay: false,
         recipe: None,
         kind: Some(RunKind::Imported),

@@ -106,6 +106,7 @@ impl Run {
         m.status = status;
         m.finished_at = Some(now);
         m.pid = None;
+        m.pid_start = None;
         self.emit(&RunEvent::Finished { status });
         if status != RunStatus::Interrupted {
             self.manifest_mut()

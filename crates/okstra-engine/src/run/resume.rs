@@ -27,7 +27,7 @@ use crate::home::Home;
 use crate::lock::{lock_exclusive, try_lock_exclusive};
 use crate::prepare::upsert_timeline;
 use crate::runs::load_team_state;
-use crate::worker::unix::{become_subreaper, is_alive, kill_tagged, signal_group};
+use crate::worker::unix::{become_subreaper, stop_leftovers};
 
 /// A reopened run.
 pub(crate) enum Reopened {
@@ -100,6 +100,7 @@ impl Run {
         let never_started = manifest.status == RunStatus::Prepared;
         manifest.status = RunStatus::Running;
         manifest.pid = Some(std::process::id());
+        manifest.pid_start = crate::worker::unix::process_start(std::process::id());
         manifest.finished_at = None;
         manifest.push_event(ManifestEvent {
             at: Timestamp::now(),
@@ -138,26 +139,6 @@ impl Run {
         run.probe().await;
         Ok(Reopened::Run(Box::new(run), stopped))
     }
-}
-
-/// Stops every process of the run a dead okstra left: each attempt's process group (when its
-/// leader is still the same process) and every process carrying one of the run's tags.
-fn stop_leftovers(team: &TeamState) -> usize {
-    let mut stopped = 0;
-    for row in &team.workers {
-        for attempt in &row.attempts {
-            if let (Some(pid), Some(pgid)) = (attempt.pid, attempt.process_group)
-                && is_alive(pid, attempt.process_start)
-            {
-                signal_group(pgid, nix::sys::signal::Signal::SIGKILL);
-                stopped += 1;
-            }
-            if let Some(tag) = &attempt.tag {
-                stopped += kill_tagged(tag, 0);
-            }
-        }
-    }
-    stopped
 }
 
 /// Makes sure an ended run has its timeline entry and one `done` row.

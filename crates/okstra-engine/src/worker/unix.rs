@@ -62,6 +62,28 @@ pub(crate) fn process_start(pid: u32) -> Option<u64> {
     stat_fields(i32::try_from(pid).ok()?)?.get(19)?.parse().ok()
 }
 
+/// Returns a process's command name (`/proc/<pid>/comm`).
+pub(crate) fn process_name(pid: u32) -> Option<String> {
+    let text = fs_err::read_to_string(format!("/proc/{pid}/comm")).ok()?;
+    Some(text.trim_end().to_owned())
+}
+
+/// Returns when a process started, to the second: the boot time (`/proc/stat` `btime`) plus
+/// its start in clock ticks, which Linux reports in `USER_HZ` — 100 on every architecture it
+/// supports.
+pub(crate) fn process_started_at(pid: u32) -> Option<jiff::Timestamp> {
+    const USER_HZ: u64 = 100;
+    let stat = fs_err::read_to_string("/proc/stat").ok()?;
+    let boot: i64 = stat
+        .lines()
+        .find_map(|l| l.strip_prefix("btime "))?
+        .trim()
+        .parse()
+        .ok()?;
+    let since_boot = i64::try_from(process_start(pid)? / USER_HZ).ok()?;
+    jiff::Timestamp::from_second(boot.checked_add(since_boot)?).ok()
+}
+
 /// Returns whether the process `pid` that started at `start` is still alive (and not a
 /// zombie).
 pub(crate) fn is_alive(pid: u32, start: Option<u64>) -> bool {
@@ -267,6 +289,28 @@ pub(crate) fn kill_worker_tree(pgid: Option<u32>, tag: &str, since: u64) -> usiz
         signal_group(pgid, Signal::SIGKILL);
     }
     kill_tagged(tag, since)
+}
+
+/// Stops every process of the run a dead okstra left (for `resume` and `ctl reconcile`): each
+/// attempt's process group, only when its leader is still the same process (pid and start
+/// time, so a reused pid is never signalled), and every process carrying one of the run's tags.
+/// Returns how many it stopped.
+pub(crate) fn stop_leftovers(team: &okstra_core::team_state::TeamState) -> usize {
+    let mut stopped = 0;
+    for row in &team.workers {
+        for attempt in &row.attempts {
+            if let (Some(pid), Some(pgid)) = (attempt.pid, attempt.process_group)
+                && is_alive(pid, attempt.process_start)
+            {
+                signal_group(pgid, Signal::SIGKILL);
+                stopped += 1;
+            }
+            if let Some(tag) = &attempt.tag {
+                stopped += kill_tagged(tag, 0);
+            }
+        }
+    }
+    stopped
 }
 
 /// Returns whether okstra runs as root (Claude then needs `IS_SANDBOX=1` to write).

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use clap::Args;
 use okstra_core::team_state::TeamState;
-use okstra_engine::{FoundRun, find_run, load_team_state};
+use okstra_engine::{FoundRun, OkstraProcess, find_run, load_team_state, okstra_process};
 use serde_json::{Value, json};
 
 use super::shown_worker::{ShownWorker, shown_workers};
@@ -72,6 +72,12 @@ fn run_json(found: &FoundRun, team: Option<&TeamState>, workers: &[ShownWorker])
         "updatedAt": m.updated_at.to_string(),
         "finishedAt": m.finished_at.map(|t| t.to_string()),
         "replay": m.replay,
+        "okstraPid": m.pid,
+        "okstraAlive": match okstra_process(m) {
+            OkstraProcess::None => Value::Null,
+            OkstraProcess::Alive(_) => Value::Bool(true),
+            OkstraProcess::Gone(_) => Value::Bool(false),
+        },
         "checkpoints": m.checkpoints.iter().map(|c| c.checkpoint.as_str()).collect::<Vec<_>>(),
         "workers": workers.iter().map(ShownWorker::to_json).collect::<Vec<_>>(),
         "tokens": team.map(TeamState::total_tokens).unwrap_or_default(),
@@ -97,6 +103,18 @@ fn run_text(found: &FoundRun, team: Option<&TeamState>, workers: &[ShownWorker])
         line("stage:", stage.to_string());
     }
     line("status:", m.status.to_string());
+    match okstra_process(m) {
+        OkstraProcess::None => {}
+        OkstraProcess::Alive(pid) => line("okstra:", format!("pid {pid}, alive")),
+        OkstraProcess::Gone(pid) => line(
+            "okstra:",
+            format!(
+                "pid {pid} is gone: `okstra ctl reconcile` marks the run interrupted, then \
+                 `okstra resume {}` continues it",
+                m.run_id
+            ),
+        ),
+    }
     line("project:", m.project_root.clone());
     line("run dir:", m.run_dir());
     line("manifest:", found.manifest_path.display().to_string());

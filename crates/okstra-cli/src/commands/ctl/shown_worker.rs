@@ -23,6 +23,8 @@ pub(super) struct ShownWorker {
     pub(super) status: WorkerStatus,
     pub(super) reason: Option<String>,
     pub(super) attempts: u32,
+    /// The last attempt's process id, once spawned.
+    pub(super) pid: Option<u32>,
     pub(super) duration_ms: Option<u64>,
     pub(super) tokens: TokenUsage,
     /// The last attempt's result file (absolute).
@@ -41,6 +43,7 @@ impl ShownWorker {
             "status": self.status,
             "reason": self.reason,
             "attempts": self.attempts,
+            "pid": self.pid,
             "durationMs": self.duration_ms,
             "tokens": self.tokens,
             "resultPath": self.result_path.as_ref().map(|p| p.display().to_string()),
@@ -64,6 +67,7 @@ pub(super) fn shown_workers(manifest: &RunManifest, team: Option<&TeamState>) ->
             status: row.status(),
             reason: row.reason().map(str::to_owned),
             attempts: row.attempt_count(),
+            pid: row.attempts.last().and_then(|a| a.pid),
             duration_ms: row.duration_ms(),
             tokens: row.tokens(),
             result_path: row.result_path().map(|p| root.join(p)),
@@ -82,6 +86,7 @@ pub(super) fn shown_workers(manifest: &RunManifest, team: Option<&TeamState>) ->
             status: WorkerStatus::Pending,
             reason: None,
             attempts: 0,
+            pid: None,
             duration_ms: None,
             tokens: TokenUsage::default(),
             result_path: None,

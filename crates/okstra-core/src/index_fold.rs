@@ -1,0 +1,283 @@
+//! Owns folding index text straight into runs, for `ctl list` on a large index: each line is
+//! decoded into a row that borrows its strings from the text, rows of runs the filter cannot
+//! keep are dropped before anything is allocated, and a run's strings are copied once, when it
+//! is first seen. A text can be folded in parts (one per core) and the parts merged in order;
+//! the result is what `index::fold_index` gives for the same rows.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use jiff::Timestamp;
+use serde::Deserialize;
+
+use crate::errors::JsonlLineError;
+use crate::ids::RunId;
+use crate::index::{INDEX_KIND, IndexEvent, IndexRow, IndexedRun};
+use crate::jsonl::{JsonlWarning, decode_jsonl};
+use crate::run_filter::RunFilter;
+use crate::status::RunStatus;
+use crate::task_type::TaskType;
+use crate::version::check_row_version;
+
+/// An index row whose strings borrow from the line when they hold no escape.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RowRef<'a> {
+    #[serde(default)]
+    v: Option<u32>,
+    event: IndexEvent,
+    run_id: RunId,
+    #[serde(borrow)]
+    project_id: Cow<'a, str>,
+    #[serde(borrow)]
+    task_group: Cow<'a, str>,
+    #[serde(borrow)]
+    task_id: Cow<'a, str>,
+    task_type: TaskType,
+    run_seq: u32,
+    #[serde(default)]
+    stage: Option<u32>,
+    status: RunStatus,
+    at: Timestamp,
+    #[serde(borrow)]
+    manifest: Cow<'a, str>,
+}
+
+impl<'a> From<&'a IndexRow> for RowRef<'a> {
+    fn from(r: &'a IndexRow) -> Self {
+        Self {
+            v: r.v,
+            event: r.event,
+            run_id: r.run_id,
+            project_id: Cow::Borrowed(&r.project_id),
+            task_group: Cow::Borrowed(&r.task_group),
+            task_id: Cow::Borrowed(&r.task_id),
+            task_type: r.task_type,
+            run_seq: r.run_seq,
+            stage: r.stage,
+            status: r.status,
+            at: r.at,
+            manifest: Cow::Borrowed(&r.manifest),
+        }
+    }
+}
+
+/// Runs folded so far, by id.
+#[derive(Debug, Default)]
+pub struct IndexFold {
+    runs: HashMap<RunId, IndexedRun>,
+}
+
+impl IndexFold {
+    /// Returns an empty fold.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Folds the rows of an index text (or a part of one whose first line is line
+    /// `first_line`) that `filter` may keep, and returns what was skipped: blank lines are
+    /// ignored, undecodable ones are warnings (a torn last line when `text` is the end of its
+    /// file and has no final newline), a row of a newer version is an error.
+    pub fn add_text(
+        &mut self,
+        text: &str,
+        first_line: usize,
+        ends_file: bool,
+        filter: &RunFilter,
+    ) -> Result<Vec<JsonlWarning>, JsonlLineError> {
+        let mut warnings = Vec::new();
+        let torn_possible = ends_file && !text.ends_with('\n');
+        let mut lines = text.lines().enumerate().peekable();
+        while let Some((i, raw)) = lines.next() {
+            let line = first_line + i;
+            if raw.trim().is_empty() || !filter.may_keep_line(raw) {
+                continue;
+            }
+            if let Ok(row) = serde_json::from_str::<RowRef<'_>>(raw) {
+                check_row_version(INDEX_KIND, row.v).map_err(|e| JsonlLineError {
+                    line,
+                    message: e.to_string(),
+                })?;
+                self.apply(row, filter);
+                continue;
+            }
+            // The generic path says why the line does not decode, or that it is newer.
+            let whole = format!("{raw}\n");
+            let decoded =
+                decode_jsonl::<IndexRow>(INDEX_KIND, &whole).map_err(|e| JsonlLineError {
+                    line,
+                    message: e.message,
+                })?;
+            for (_, row) in &decoded.rows {
+                self.apply(RowRef::from(row), filter);
+            }
+            let torn = torn_possible && lines.peek().is_none();
+            warnings.extend(decoded.warnings.into_iter().map(|w| match w {
+                _ if torn => JsonlWarning::TornLastLine { line },
+                JsonlWarning::Corrupt { message, .. } => JsonlWarning::Corrupt { line, message },
+                JsonlWarning::TornLastLine { .. } => JsonlWarning::Corrupt {
+                    line,
+                    message: "not a complete row".to_owned(),
+                },
+            }));
+        }
+        Ok(warnings)
+    }
+
+    /// Folds one row, as `index::fold_index` does.
+    fn apply(&mut self, row: RowRef<'_>, filter: &RunFilter) {
+        if !filter.keeps_task(
+            &row.project_id,
+            row.task_type,
+            &row.task_group,
+            &row.task_id,
+        ) {
+            return;
+        }
+        let entry = self.runs.entry(row.run_id).or_insert_with(|| IndexedRun {
+            run_id: row.run_id,
+            project_id: row.project_id.into_owned(),
+            task_group: row.task_group.into_owned(),
+            task_id: row.task_id.into_owned(),
+            task_type: row.task_type,
+            run_seq: row.run_seq,
+            stage: row.stage,
+            status: row.status,
+            started_at: None,
+            finished_at: None,
+            manifest: row.manifest.into_owned(),
+        });
+        match row.event {
+            IndexEvent::Started => {
+                if entry.started_at.is_none() {
+                    entry.started_at = Some(row.at);
+                }
+                if entry.finished_at.is_none() {
+                    entry.status = row.status;
+                }
+            }
+            IndexEvent::Done => {
+                entry.status = row.status;
+                entry.finished_at = Some(row.at);
+            }
+        }
+    }
+
+    /// Folds in the runs of a fold of the rows that come after this one's.
+    pub fn merge(&mut self, later: IndexFold) {
+        for (id, b) in later.runs {
+            match self.runs.get_mut(&id) {
+                None => {
+                    self.runs.insert(id, b);
+                }
+                Some(a) => {
+                    a.started_at = a.started_at.or(b.started_at);
+                    if b.finished_at.is_some() {
+                        a.status = b.status;
+                        a.finished_at = b.finished_at;
+                    } else if a.finished_at.is_none() {
+                        a.status = b.status;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Returns the runs `filter` keeps, in id (start) order.
+    pub fn into_runs(self, filter: &RunFilter) -> Vec<IndexedRun> {
+        let mut runs: Vec<IndexedRun> = self
+            .runs
+            .into_values()
+            .filter(|r| filter.keeps_run(r))
+            .collect();
+        runs.sort_unstable_by_key(|r| r.run_id);
+        runs
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::index::fold_index;
+    use crate::jsonl::encode_line;
+
+    fn row(n: u32, event: IndexEvent, status: RunStatus, at: &str) -> IndexRow {
+        IndexRow {
+            v: Some(1),
+            event,
+            run_id: format!("01JABCDEFGHJKMNPQRSTVWXYZ{n}").parse().unwrap(),
+            project_id: format!("p{}", n % 2),
+            task_group: "Pay \"ments\"".into(),
+            task_id: "dev-1".into(),
+            task_type: TaskType::ErrorAnalysis,
+            run_seq: n,
+            stage: None,
+            status,
+            at: at.parse().unwrap(),
+            manifest: "/m.json".into(),
+        }
+    }
+
+    fn rows() -> Vec<IndexRow> {
+        use IndexEvent::{Done, Started};
+        use RunStatus::{Completed, Interrupted, Prepared, Running};
+        vec![
+            row(1, Started, Prepared, "2026-11-21T10:00:00Z"),
+            row(2, Started, Running, "2026-11-21T10:01:00Z"),
+            row(1, Started, Running, "2026-11-21T10:02:00Z"),
+            row(2, Done, Interrupted, "2026-11-21T10:03:00Z"),
+            row(3, Done, Completed, "2026-11-21T10:04:00Z"),
+            row(2, Started, Running, "2026-11-21T10:05:00Z"),
+            row(1, Done, Completed, "2026-11-21T10:06:00Z"),
+            row(2, Done, Completed, "2026-11-21T10:07:00Z"),
+        ]
+    }
+
+    #[test]
+    fn folding_text_in_any_parts_gives_the_fold_of_the_rows() {
+        let rows = rows();
+        let text: String = rows.iter().map(|r| encode_line(r).unwrap()).collect();
+        let lines: Vec<&str> = text.split_inclusive('\n').collect();
+        let want = fold_index(rows.clone());
+        let all = RunFilter::default();
+        for cut in 0..=lines.len() {
+            let mut a = IndexFold::new();
+            let mut b = IndexFold::new();
+            a.add_text(&lines[..cut].concat(), 1, false, &all).unwrap();
+            b.add_text(&lines[cut..].concat(), cut + 1, true, &all)
+                .unwrap();
+            a.merge(b);
+            assert_eq!(a.into_runs(&all), want, "cut at {cut}");
+        }
+        let only_p1 = RunFilter {
+            projects: vec!["p1".into()],
+            ..RunFilter::default()
+        };
+        let mut f = IndexFold::new();
+        f.add_text(&text, 1, true, &only_p1).unwrap();
+        let kept: Vec<u32> = f.into_runs(&only_p1).iter().map(|r| r.run_seq).collect();
+        assert_eq!(kept, [1, 3]);
+    }
+
+    #[test]
+    fn bad_lines_are_warnings_and_a_newer_row_an_error() {
+        let good = encode_line(&rows()[0]).unwrap();
+        let text = format!("{good}{{\"v\":1,\"event\":\"bogus\"}}\n\n{good}{{\"v\":1,\"ev");
+        let all = RunFilter::default();
+        let mut f = IndexFold::new();
+        let warnings = f.add_text(&text, 1, true, &all).unwrap();
+        assert!(matches!(warnings[0], JsonlWarning::Corrupt { line: 2, .. }));
+        assert_eq!(warnings[1], JsonlWarning::TornLastLine { line: 5 });
+        assert_eq!(f.into_runs(&all).len(), 1);
+        // Not the end of its file: a line cut short is corrupt, not torn.
+        let warnings = IndexFold::new()
+            .add_text("{\"v\":1,\"ev", 7, false, &all)
+            .unwrap();
+        assert!(matches!(warnings[0], JsonlWarning::Corrupt { line: 7, .. }));
+        let newer = good.replace("\"v\":1", "\"v\":2");
+        let err = IndexFold::new()
+            .add_text(&newer, 3, true, &all)
+            .unwrap_err();
+        assert_eq!(err.line, 3);
+    }
+}
