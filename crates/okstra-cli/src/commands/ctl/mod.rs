@@ -24,7 +24,6 @@ use crate::context::CommandContext;
 pub enum CtlCommand {
     List(list::CtlListArgs),
     Show(show::CtlShowArgs),
-    Gc(gc::CtlGcArgs),
     Status(status::CtlStatusArgs),
     Rerun(rerun::CtlRerunArgs),
     Batches(batches::CtlBatchesArgs),
@@ -32,6 +31,7 @@ pub enum CtlCommand {
     Kill(kill::CtlKillArgs),
     Reindex(reindex::CtlReindexArgs),
     Reconcile(reconcile::CtlReconcileArgs),
+    Gc(gc::CtlGcArgs),
 }
 
 /// Runs an `okstra ctl` subcommand.
@@ -39,7 +39,6 @@ pub fn cmd_ctl(ctx: &CommandContext, cmd: &CtlCommand) -> Result<ExitStatus, Com
     match cmd {
         CtlCommand::List(args) => list::cmd_ctl_list(ctx, args),
         CtlCommand::Show(args) => show::cmd_ctl_show(ctx, args),
-        CtlCommand::Gc(args) => gc::cmd_ctl_gc(ctx, args),
         CtlCommand::Status(args) => status::cmd_ctl_status(ctx, args),
         CtlCommand::Rerun(args) => rerun::cmd_ctl_rerun(ctx, args),
         CtlCommand::Batches(args) => batches::cmd_ctl_batches(ctx, args),
@@ -47,5 +46,6 @@ pub fn cmd_ctl(ctx: &CommandContext, cmd: &CtlCommand) -> Result<ExitStatus, Com
         CtlCommand::Kill(args) => kill::cmd_ctl_kill(ctx, args),
         CtlCommand::Reindex(args) => reindex::cmd_ctl_reindex(ctx, args),
         CtlCommand::Reconcile(args) => reconcile::cmd_ctl_reconcile(ctx, args),
+        CtlCommand::Gc(args) => gc::cmd_ctl_gc(ctx, args),
     }
 }
