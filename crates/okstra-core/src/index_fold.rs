@@ -74,6 +74,13 @@ impl IndexFold {
         Self::default()
     }
 
+    /// Returns an empty fold with room for about `runs` runs.
+    pub fn with_capacity(runs: usize) -> Self {
+        Self {
+            runs: HashMap::with_capacity(runs),
+        }
+    }
+
     /// Folds the rows of an index text (or a part of one whose first line is line
     /// `first_line`) that `filter` may keep, and returns what was skipped: blank lines are
     /// ignored, undecodable ones are warnings (a torn last line when `text` is the end of its
@@ -165,6 +172,10 @@ impl IndexFold {
 
     /// Folds in the runs of a fold of the rows that come after this one's.
     pub fn merge(&mut self, later: IndexFold) {
+        if self.runs.is_empty() {
+            *self = later;
+            return;
+        }
         for (id, b) in later.runs {
             match self.runs.get_mut(&id) {
                 None => {
