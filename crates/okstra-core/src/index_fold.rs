@@ -6,6 +6,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use jiff::Timestamp;
 use serde::Deserialize;
@@ -62,10 +63,37 @@ impl<'a> From<&'a IndexRow> for RowRef<'a> {
     }
 }
 
+/// Hashes a run id by its own low 64 bits: a ULID's last 80 bits are random, so the id is
+/// already a good hash, and SipHash would cost more than the rest of a row's fold.
+#[derive(Default)]
+struct RunIdHasher(u64);
+
+impl Hasher for RunIdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Not reached for a `RunId` (it hashes as one u128); FNV-1a for anything else.
+        for b in bytes {
+            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+
+    fn write_u128(&mut self, n: u128) {
+        let bytes = n.to_le_bytes();
+        let mut low = [0u8; 8];
+        low.copy_from_slice(&bytes[..8]);
+        self.0 ^= u64::from_le_bytes(low);
+    }
+}
+
+type RunMap = HashMap<RunId, IndexedRun, BuildHasherDefault<RunIdHasher>>;
+
 /// Runs folded so far, by id.
 #[derive(Debug, Default)]
 pub struct IndexFold {
-    runs: HashMap<RunId, IndexedRun>,
+    runs: RunMap,
 }
 
 impl IndexFold {
@@ -77,7 +105,7 @@ impl IndexFold {
     /// Returns an empty fold with room for about `runs` runs.
     pub fn with_capacity(runs: usize) -> Self {
         Self {
-            runs: HashMap::with_capacity(runs),
+            runs: RunMap::with_capacity_and_hasher(runs, BuildHasherDefault::default()),
         }
     }
 

@@ -44,8 +44,20 @@ pub fn list_runs_filtered(
 ) -> Result<(Vec<IndexedRun>, IndexRead), StoreError> {
     let mut fold = IndexFold::new();
     let mut read = IndexRead::default();
-    for file in home.index_files()? {
-        let text = read_optional(&file)?.unwrap_or_default();
+    let files = home.index_files()?;
+    // The files are read at once, each by a thread of its own.
+    let texts: Vec<Result<Option<String>, PathError>> = std::thread::scope(|s| {
+        let handles: Vec<_> = files
+            .iter()
+            .map(|file| s.spawn(move || read_optional(file)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    });
+    for (file, text) in files.into_iter().zip(texts) {
+        let text = text?.unwrap_or_default();
         let parts = split_lines(&text, PARALLEL_BYTES);
         // Each part is folded with lines numbered from 1 and counts its lines; the numbers
         // are shifted afterwards, so no pass over the whole text runs alone.
