@@ -183,14 +183,20 @@ fn home(okstra: &str) -> Home {
     h
 }
 
-/// Runs `okstra ctl reindex --json` and returns how many rows it added.
+/// Runs `okstra ctl reindex` and returns how many rows it added (from its last line,
+/// `<n> manifests read; added <m> rows (…)`).
 fn reindex(okstra: &str, h: &Home) -> u64 {
-    let out = okstra_cmd(okstra, h, &["ctl", "reindex", "--json"])
+    let out = okstra_cmd(okstra, h, &["ctl", "reindex"])
         .output()
         .expect("run okstra");
     assert!(out.status.success(), "{out:?}");
-    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
-    v["added"]["started"].as_u64().unwrap_or(0) + v["added"]["done"].as_u64().unwrap_or(0)
+    let text = String::from_utf8_lossy(&out.stdout);
+    let last = text.lines().last().unwrap_or_default();
+    last.split("added ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no count in {last:?}"))
 }
 
 fn lines(path: &Path) -> usize {

@@ -6,6 +6,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use jiff::Timestamp;
 use serde::Deserialize;
@@ -62,16 +63,50 @@ impl<'a> From<&'a IndexRow> for RowRef<'a> {
     }
 }
 
+/// Hashes a run id by its own low 64 bits: a ULID's last 80 bits are random, so the id is
+/// already a good hash, and SipHash would cost more than the rest of a row's fold.
+#[derive(Default)]
+struct RunIdHasher(u64);
+
+impl Hasher for RunIdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Not reached for a `RunId` (it hashes as one u128); FNV-1a for anything else.
+        for b in bytes {
+            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+
+    fn write_u128(&mut self, n: u128) {
+        let bytes = n.to_le_bytes();
+        let mut low = [0u8; 8];
+        low.copy_from_slice(&bytes[..8]);
+        self.0 ^= u64::from_le_bytes(low);
+    }
+}
+
+type RunMap = HashMap<RunId, IndexedRun, BuildHasherDefault<RunIdHasher>>;
+
 /// Runs folded so far, by id.
 #[derive(Debug, Default)]
 pub struct IndexFold {
-    runs: HashMap<RunId, IndexedRun>,
+    runs: RunMap,
 }
 
 impl IndexFold {
     /// Returns an empty fold.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Returns an empty fold with room for about `runs` runs.
+    pub fn with_capacity(runs: usize) -> Self {
+        Self {
+            runs: RunMap::with_capacity_and_hasher(runs, BuildHasherDefault::default()),
+        }
     }
 
     /// Folds the rows of an index text (or a part of one whose first line is line
@@ -165,6 +200,10 @@ impl IndexFold {
 
     /// Folds in the runs of a fold of the rows that come after this one's.
     pub fn merge(&mut self, later: IndexFold) {
+        if self.runs.is_empty() {
+            *self = later;
+            return;
+        }
         for (id, b) in later.runs {
             match self.runs.get_mut(&id) {
                 None => {

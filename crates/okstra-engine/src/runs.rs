@@ -10,6 +10,7 @@ use okstra_core::errors::RunRefError;
 use okstra_core::ids::resolve_run_prefix;
 use okstra_core::index::IndexedRun;
 use okstra_core::index_fold::IndexFold;
+use okstra_core::jsonl::JsonlWarning;
 use okstra_core::manifest::RunManifest;
 use okstra_core::run_filter::RunFilter;
 use okstra_core::team_state::TeamState;
@@ -43,16 +44,31 @@ pub fn list_runs_filtered(
 ) -> Result<(Vec<IndexedRun>, IndexRead), StoreError> {
     let mut fold = IndexFold::new();
     let mut read = IndexRead::default();
-    for file in home.index_files()? {
-        let text = read_optional(&file)?.unwrap_or_default();
+    let files = home.index_files()?;
+    // The files are read at once, each by a thread of its own.
+    let texts: Vec<Result<Option<String>, PathError>> = std::thread::scope(|s| {
+        let handles: Vec<_> = files
+            .iter()
+            .map(|file| s.spawn(move || read_optional(file)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    });
+    for (file, text) in files.into_iter().zip(texts) {
+        let text = text?.unwrap_or_default();
         let parts = split_lines(&text, PARALLEL_BYTES);
+        // Each part is folded with lines numbered from 1 and counts its lines; the numbers
+        // are shifted afterwards, so no pass over the whole text runs alone.
         let folded: Vec<_> = std::thread::scope(|s| {
             let handles: Vec<_> = parts
                 .iter()
-                .map(|&(first_line, part, last)| {
+                .map(|&(part, last)| {
                     s.spawn(move || {
-                        let mut f = IndexFold::new();
-                        f.add_text(part, first_line, last, filter).map(|w| (f, w))
+                        let mut f = IndexFold::with_capacity(part.len() / RUN_BYTES);
+                        let lines = part.matches('\n').count();
+                        f.add_text(part, 1, last, filter).map(|w| (f, w, lines))
                     })
                 })
                 .collect();
@@ -61,14 +77,22 @@ pub fn list_runs_filtered(
                 .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
                 .collect()
         });
+        let mut before = 0;
         for part in folded {
-            let (f, warnings) = part.map_err(|source| StoreError::Row {
-                path: file.clone(),
-                source,
+            let (f, warnings, lines) = part.map_err(|mut source| {
+                source.line += before;
+                StoreError::Row {
+                    path: file.clone(),
+                    source,
+                }
             })?;
             fold.merge(f);
-            read.warnings
-                .extend(warnings.into_iter().map(|w| (file.clone(), w)));
+            read.warnings.extend(
+                warnings
+                    .into_iter()
+                    .map(|w| (file.clone(), shift_line(w, before))),
+            );
+            before += lines;
         }
     }
     Ok((fold.into_runs(filter), read))
@@ -77,13 +101,29 @@ pub fn list_runs_filtered(
 /// The size of index text worth a thread of its own.
 const PARALLEL_BYTES: usize = 4 << 20;
 
+/// About how many bytes of index text a run takes (two rows), to size a fold's map.
+const RUN_BYTES: usize = 700;
+
+/// Returns a warning about line `n` of a part as one about line `n + before` of its file.
+fn shift_line(w: JsonlWarning, before: usize) -> JsonlWarning {
+    match w {
+        JsonlWarning::TornLastLine { line } => JsonlWarning::TornLastLine {
+            line: line + before,
+        },
+        JsonlWarning::Corrupt { line, message } => JsonlWarning::Corrupt {
+            line: line + before,
+            message,
+        },
+    }
+}
+
 /// Splits a text at line ends into one part per core (a part per `min_bytes` at most), each
-/// with its first line's number and whether it ends the text.
-fn split_lines(text: &str, min_bytes: usize) -> Vec<(usize, &str, bool)> {
+/// with whether it ends the text.
+fn split_lines(text: &str, min_bytes: usize) -> Vec<(&str, bool)> {
     let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
     let count = (text.len() / min_bytes.max(1)).clamp(1, cores.min(8));
     let mut parts = Vec::with_capacity(count);
-    let (mut start, mut line) = (0, 1);
+    let mut start = 0;
     for k in 1..=count {
         let end = if k == count {
             text.len()
@@ -94,9 +134,7 @@ fn split_lines(text: &str, min_bytes: usize) -> Vec<(usize, &str, bool)> {
                 .map_or(text.len(), |i| target + i + 1)
         };
         if end > start || k == count {
-            let part = &text[start..end];
-            parts.push((line, part, end == text.len()));
-            line += part.bytes().filter(|b| *b == b'\n').count();
+            parts.push((&text[start..end], end == text.len()));
             start = end;
         }
         if start == text.len() {
@@ -167,21 +205,19 @@ mod tests {
     use super::split_lines;
 
     #[test]
-    fn parts_end_at_line_ends_and_number_their_lines() {
+    fn parts_end_at_line_ends() {
         let text = "a\nbb\nccc\ndddd\ne";
         for min in [1, 3, 100] {
             let parts = split_lines(text, min);
-            let joined: String = parts.iter().map(|p| p.1).collect();
+            let joined: String = parts.iter().map(|p| p.0).collect();
             assert_eq!(joined, text, "min {min}");
-            for (i, (line, part, last)) in parts.iter().enumerate() {
+            for (i, (part, last)) in parts.iter().enumerate() {
                 assert!(*last == (i + 1 == parts.len()));
                 if !last {
                     assert!(part.ends_with('\n'));
                 }
-                let before: String = parts[..i].iter().map(|p| p.1).collect();
-                assert_eq!(*line, before.matches('\n').count() + 1);
             }
         }
-        assert_eq!(split_lines("", 1), vec![(1, "", true)]);
+        assert_eq!(split_lines("", 1), vec![("", true)]);
     }
 }

@@ -362,4 +362,55 @@ mod tests {
         // Nothing is left for a later sweep to find.
         assert_eq!(kill_tagged(&tags[0], 0), 0);
     }
+
+    /// A team state row for one attempt of a process: its pid, group and start.
+    fn team_of(pid: u32, start: Option<u64>) -> okstra_core::team_state::TeamState {
+        use okstra_core::team_state::{AttemptRecord, TeamState, TeamWorker};
+        let mut team = TeamState::new(
+            okstra_core::RunId::generate(),
+            okstra_core::TaskType::ErrorAnalysis,
+            okstra_core::RunSeq::FIRST,
+            jiff::Timestamp::now(),
+        );
+        team.upsert(TeamWorker {
+            worker: "x-worker".parse().expect("name"),
+            kind: okstra_core::config::AdapterKind::Command,
+            role: okstra_core::worker_name::Role::Analysis,
+            round: okstra_core::run_paths::RoundTag::Round(0),
+            model: None,
+            cli: None,
+            env_set: Vec::new(),
+            attempts: vec![AttemptRecord {
+                attempt: 1,
+                pid: Some(pid),
+                process_group: Some(pid),
+                process_start: start,
+                status: okstra_core::status::WorkerStatus::Running,
+                ..AttemptRecord::default()
+            }],
+            replay: false,
+        });
+        team
+    }
+
+    #[test]
+    fn leftovers_are_stopped_only_when_the_pid_is_still_the_recorded_process() {
+        use std::os::unix::process::CommandExt;
+        let mut child = std::process::Command::new("sleep")
+            .arg("30")
+            .process_group(0)
+            .spawn()
+            .expect("spawn sleep");
+        let pid = child.id();
+        let start = process_start(pid).expect("start");
+        // The pid now names a process that started at another time: a reused pid.
+        assert_eq!(stop_leftovers(&team_of(pid, Some(start + 1))), 0);
+        assert!(is_alive(pid, Some(start)), "a reused pid was signalled");
+        assert_eq!(stop_leftovers(&team_of(pid, Some(start))), 1);
+        let status = child.wait().expect("wait");
+        assert_eq!(
+            std::os::unix::process::ExitStatusExt::signal(&status),
+            Some(9)
+        );
+    }
 }

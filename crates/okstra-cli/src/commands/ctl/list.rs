@@ -13,7 +13,7 @@ use okstra_core::index::IndexedRun;
 use okstra_core::run_filter::{RunFilter, TaskMatch, parse_since};
 use okstra_core::status::RunStatus;
 use okstra_engine::list_runs_filtered;
-use serde_json::json;
+use serde::Serialize;
 
 use crate::command_error::{CommandError, ExitStatus};
 use crate::context::CommandContext;
@@ -139,24 +139,40 @@ pub fn cmd_ctl_list(ctx: &CommandContext, args: &CtlListArgs) -> Result<ExitStat
     Ok(ExitStatus::Success)
 }
 
+/// One run of `ctl list --json`, serialized straight from the fold (no JSON value tree: the
+/// list can hold 100,000 runs).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ListedRun<'a> {
+    run_id: String,
+    project_id: &'a str,
+    task_group: &'a str,
+    task_id: &'a str,
+    task_type: TaskType,
+    run_seq: u32,
+    stage: Option<u32>,
+    status: RunStatus,
+    started_at: Option<String>,
+    finished_at: Option<String>,
+    manifest: &'a str,
+}
+
 /// Returns the runs as a pretty JSON array (README, "Machine-readable output").
 fn runs_json(runs: &[IndexedRun]) -> Result<String, CommandError> {
-    let rows: Vec<_> = runs
+    let rows: Vec<ListedRun<'_>> = runs
         .iter()
-        .map(|r| {
-            json!({
-                "runId": r.run_id.to_string(),
-                "projectId": r.project_id,
-                "taskGroup": r.task_group,
-                "taskId": r.task_id,
-                "taskType": r.task_type,
-                "runSeq": r.run_seq,
-                "stage": r.stage,
-                "status": r.status,
-                "startedAt": r.started_at.map(|t| t.to_string()),
-                "finishedAt": r.finished_at.map(|t| t.to_string()),
-                "manifest": r.manifest,
-            })
+        .map(|r| ListedRun {
+            run_id: r.run_id.to_string(),
+            project_id: &r.project_id,
+            task_group: &r.task_group,
+            task_id: &r.task_id,
+            task_type: r.task_type,
+            run_seq: r.run_seq,
+            stage: r.stage,
+            status: r.status,
+            started_at: r.started_at.map(|t| t.to_string()),
+            finished_at: r.finished_at.map(|t| t.to_string()),
+            manifest: &r.manifest,
         })
         .collect();
     serde_json::to_string_pretty(&rows).map_err(CommandError::internal)
