@@ -22,17 +22,25 @@ pub fn finished_why(
     older_than: Duration,
     now: Timestamp,
 ) -> Option<String> {
-    if let Some(r) = runs
-        .iter()
-        .find(|r| r.task_type == TaskType::ReleaseHandoff && r.status == RunStatus::Completed)
-    {
-        return Some(format!("its release-handoff completed (run {})", r.run_id));
-    }
+    // A run going or prepared keeps the task, whatever ended before it.
     if runs
         .iter()
         .any(|r| matches!(r.status, RunStatus::Running | RunStatus::Prepared))
     {
         return None;
+    }
+    // A completed hand-off finishes the task unless a run started after it (review fixes).
+    let handoff = runs
+        .iter()
+        .filter(|r| r.task_type == TaskType::ReleaseHandoff && r.status == RunStatus::Completed)
+        .max_by_key(|r| r.finished_at);
+    if let Some(h) = handoff {
+        let later = runs
+            .iter()
+            .any(|r| r.started_at.zip(h.finished_at).is_some_and(|(s, f)| s > f));
+        if !later {
+            return Some(format!("its release-handoff completed (run {})", h.run_id));
+        }
     }
     let last = runs
         .iter()
@@ -135,6 +143,25 @@ mod tests {
             "2026-05-31T00:00:00Z",
         );
         assert_eq!(finished_why(created(), &[&failed], DAYS_30, now()), None);
+        // A run going, or one started after the hand-off (review fixes), keeps the task.
+        let going = run(
+            TaskType::Implementation,
+            RunStatus::Running,
+            "2026-05-31T12:00:00Z",
+        );
+        assert_eq!(
+            finished_why(created(), &[&handoff, &going], DAYS_30, now()),
+            None
+        );
+        let after = run(
+            TaskType::Implementation,
+            RunStatus::Interrupted,
+            "2026-05-31T12:00:00Z",
+        );
+        assert_eq!(
+            finished_why(created(), &[&handoff, &after], DAYS_30, now()),
+            None
+        );
     }
 
     #[test]

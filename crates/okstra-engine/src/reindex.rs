@@ -147,7 +147,16 @@ fn read_dir_sorted(dir: &Path) -> Result<Vec<PathBuf>, PathError> {
             out.sort();
             Ok(out)
         }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+        // A file where a folder is looked for (`.DS_Store`, notes beside the task folders)
+        // holds no manifest: it is skipped, not an error that stops the whole reindex.
+        Err(e)
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+            ) =>
+        {
+            Ok(Vec::new())
+        }
         Err(e) => Err(PathError {
             path: dir.to_path_buf(),
             source: e,

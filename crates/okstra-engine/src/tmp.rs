@@ -42,8 +42,57 @@ pub(crate) fn remove_private_dir(path: &Path) {
     }
 }
 
+/// Returns whether `path` is a run's temp folder as okstra makes it: a real folder (not a
+/// symlink) named `okstra-<run id>-…`, owned by this user, mode 0700. A path a team state
+/// records is only trusted when it is — a state file edited by hand, or carried in by a
+/// clone, can name any folder.
+pub(crate) fn is_run_temp_root(path: &Path, run_id: &str) -> bool {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let named = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.starts_with(&format!("okstra-{run_id}-")));
+    named
+        && fs_err::symlink_metadata(path).is_ok_and(|m| {
+            m.file_type().is_dir()
+                && m.uid() == nix::unistd::geteuid().as_raw()
+                && m.permissions().mode() & 0o777 == 0o700
+        })
+}
+
+/// Removes a run's recorded temp folder when it is one okstra made for that run
+/// ([`is_run_temp_root`]); returns whether it was (a folder already gone counts as removed).
+pub(crate) fn remove_run_temp_root(path: &Path, run_id: &str) -> bool {
+    if !path.exists() {
+        return true;
+    }
+    if !is_run_temp_root(path, run_id) {
+        return false;
+    }
+    remove_private_dir(path);
+    true
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn only_a_runs_own_temp_folder_is_removed() {
+        let base = tempfile::tempdir().unwrap();
+        let own = make_private_dir(base.path(), "okstra-01RUN-").unwrap();
+        let other = base.path().join("home");
+        fs_err::create_dir_all(&other).unwrap();
+        assert!(
+            !remove_run_temp_root(&other, "01RUN"),
+            "not named for the run"
+        );
+        assert!(other.exists());
+        assert!(!remove_run_temp_root(&own, "01OTHER"), "another run's");
+        assert!(own.exists());
+        assert!(remove_run_temp_root(&own, "01RUN"));
+        assert!(!own.exists());
+        assert!(remove_run_temp_root(&own, "01RUN"), "already gone");
+    }
+
     use super::*;
     use std::os::unix::fs::PermissionsExt;
 

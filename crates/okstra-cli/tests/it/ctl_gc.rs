@@ -225,12 +225,14 @@ fn gc_removes_the_temp_folder_a_finished_run_left_in_its_team_state() {
         team.get("tmpRoot").is_none(),
         "a finished run removed its own"
     );
-    let tmp = env.root().join("tmp/okstra-left");
+    let run_id = team["runId"].as_str().unwrap().to_owned();
+    // Named and closed as okstra makes a run's temp folder.
+    let tmp = env.root().join(format!("tmp/okstra-{run_id}-left"));
     fs_err::create_dir_all(tmp.join("executor-r0")).unwrap();
+    fs_err::set_permissions(&tmp, std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
     fs_err::write(tmp.join("executor-r0/scratch"), vec![b'x'; 64 * 1024]).unwrap();
     team["tmpRoot"] = json!(tmp.display().to_string());
     fs_err::write(&state, team.to_string()).unwrap();
-    let run_id = team["runId"].as_str().unwrap().to_owned();
 
     let dry = okstra(&env, &["ctl", "gc", "--dry-run"]);
     assert_eq!(dry.code, Some(0), "{dry}");
@@ -253,6 +255,23 @@ fn gc_removes_the_temp_folder_a_finished_run_left_in_its_team_state() {
     let again = okstra(&env, &["ctl", "gc", "--json"]);
     let report: Value = serde_json::from_str(&again.stdout).unwrap();
     assert_eq!(report["tempFolders"], json!([]), "{again}");
+
+    // A team state edited to name any other folder (or carried in by a clone) never has it
+    // removed: only a folder okstra made for that run is.
+    let precious = env.root().join("tmp/precious");
+    fs_err::create_dir_all(&precious).unwrap();
+    fs_err::write(precious.join("keep"), "x").unwrap();
+    let mut team: Value = serde_json::from_str(&fs_err::read_to_string(&state).unwrap()).unwrap();
+    team["tmpRoot"] = json!(precious.display().to_string());
+    fs_err::write(&state, team.to_string()).unwrap();
+    let out = okstra(&env, &["ctl", "gc", "--json"]);
+    assert_eq!(out.code, Some(0), "{out}");
+    let report: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(report["tempFolders"], json!([]), "{out}");
+    assert!(
+        precious.join("keep").exists(),
+        "a folder okstra did not make is kept"
+    );
 }
 
 /// Rewrites every index row of the home as `interrupted` in 2020.

@@ -309,8 +309,10 @@ fn two_batches_at_once_never_share_a_seq() {
         .as_str()
         .unwrap()
         .to_owned();
+    // A seq override in the caller's environment is not given to every rerun of a batch.
     let spawn = || {
         okstra_cmd(&env, &["ctl", "rerun", &first, &second])
+            .env("OKSTRA_RUN_SEQ_OVERRIDE", "3")
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()

@@ -50,9 +50,14 @@ pub(crate) fn sweep_temp(
             continue;
         };
         let path = PathBuf::from(&root);
+        // Only a folder okstra made for this run (a team state can name any path).
+        let run_id = manifest.run_id.to_string();
+        if path.exists() && !crate::tmp::is_run_temp_root(&path, &run_id) {
+            continue;
+        }
         let bytes = disk_usage(&path);
         if !dry_run {
-            crate::tmp::remove_private_dir(&path);
+            crate::tmp::remove_run_temp_root(&path, &run_id);
             team.tmp_root = None;
             write_json(&paths.team_state(), &team)?;
         }

@@ -269,8 +269,15 @@ impl Run {
         round: RoundTag,
         attempt: u32,
     ) -> Result<PathBuf, RunError> {
-        let root = if let Some(root) = &self.team.tmp_root {
-            PathBuf::from(root)
+        let run_id = self.manifest.run_id.to_string();
+        let recorded = self
+            .team
+            .tmp_root
+            .as_ref()
+            .map(PathBuf::from)
+            .filter(|root| crate::tmp::is_run_temp_root(root, &run_id));
+        let root = if let Some(root) = recorded {
+            root
         } else {
             let root = crate::tmp::make_private_dir(
                 &self.settings.tmp_base,
@@ -294,7 +301,8 @@ impl Run {
     /// Removes the run's temp folder, if this run made one.
     pub(crate) fn remove_tmp_root(&mut self) -> Result<(), StoreError> {
         if let Some(root) = self.team.tmp_root.take() {
-            crate::tmp::remove_private_dir(Path::new(&root));
+            let run_id = self.manifest.run_id.to_string();
+            crate::tmp::remove_run_temp_root(Path::new(&root), &run_id);
             self.save_team()?;
         }
         Ok(())

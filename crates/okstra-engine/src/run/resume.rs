@@ -60,7 +60,8 @@ impl Run {
             if let Some(mut team) = team
                 && let Some(root) = team.tmp_root.take()
             {
-                crate::tmp::remove_private_dir(std::path::Path::new(&root));
+                let run_id = req.manifest.run_id.to_string();
+                crate::tmp::remove_run_temp_root(std::path::Path::new(&root), &run_id);
                 write_json(&paths.team_state(), &team)?;
             }
             return Ok(Reopened::Finished(req.manifest.status));
@@ -83,7 +84,8 @@ impl Run {
                 })?
         };
         if let Some(root) = team.tmp_root.take() {
-            crate::tmp::remove_private_dir(std::path::Path::new(&root));
+            let run_id = req.manifest.run_id.to_string();
+            crate::tmp::remove_run_temp_root(std::path::Path::new(&root), &run_id);
         }
         let roster = roster_for(
             req.manifest.task_type,

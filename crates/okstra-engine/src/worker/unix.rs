@@ -299,8 +299,12 @@ pub(crate) fn stop_leftovers(team: &okstra_core::team_state::TeamState) -> usize
     let mut stopped = 0;
     for row in &team.workers {
         for attempt in &row.attempts {
-            if let (Some(pid), Some(pgid)) = (attempt.pid, attempt.process_group)
-                && is_alive(pid, attempt.process_start)
+            // Without its start time a pid cannot be told from a reused one, and a group id
+            // of 0 or 1 is no worker's group: neither is ever signalled.
+            if let (Some(pid), Some(pgid), Some(start)) =
+                (attempt.pid, attempt.process_group, attempt.process_start)
+                && pgid > 1
+                && is_alive(pid, Some(start))
             {
                 signal_group(pgid, Signal::SIGKILL);
                 stopped += 1;

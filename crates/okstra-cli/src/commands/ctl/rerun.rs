@@ -234,17 +234,13 @@ fn prepare_rerun(
         .as_ref()
         .map(SettingsLayer::from_recipe)
         .unwrap_or_default();
-    let settings =
-        RunSettings::resolve(original.task_type, &flags, &project.config, ctx.env.vars())
-            .map_err(|e| settings_error(e, &project.paths.project_json()))?;
-    let new = NewRun::again(
-        original,
-        home.clone(),
-        project,
-        settings,
-        ctx.env.vars().clone(),
-        silent(),
-    );
+    // Each rerun takes the next free seq of its task: a seq override in the caller's
+    // environment would give every rerun of a batch the same one.
+    let mut env = ctx.env.vars().clone();
+    env.remove(okstra_core::env_vars::OKSTRA_RUN_SEQ_OVERRIDE);
+    let settings = RunSettings::resolve(original.task_type, &flags, &project.config, &env)
+        .map_err(|e| settings_error(e, &project.paths.project_json()))?;
+    let new = NewRun::again(original, home.clone(), project, settings, env, silent());
     Ok(prepare_detached(&new)?)
 }
 
