@@ -312,6 +312,17 @@ fn a_task_worktree_is_kept_while_locked_or_holding_its_only_copy_of_a_commit() {
     assert_eq!(out.stdout, "total: 0 B freed\n", "{out}");
     interrupt_in_2020(&env);
 
+    // Interrupted in 2020 but resumed now: its okstra holds the run lock (the index row still
+    // says interrupted), so the task is going.
+    let lock_path = env
+        .project()
+        .join(".okstra/tasks/pay/dev-1/runs/error-analysis/state/.run-1.lock");
+    let held = fs_err::File::create(&lock_path).unwrap();
+    held.file().lock().unwrap();
+    let out = okstra(&env, &["ctl", "gc"]);
+    assert_eq!(out.stdout, "total: 0 B freed\n", "{out}");
+    drop(held);
+
     git(&wt, &["worktree", "lock", wt.to_str().unwrap()]);
     let out = okstra(&env, &["ctl", "gc"]);
     assert!(out.stdout.contains("it is locked"), "{out}");

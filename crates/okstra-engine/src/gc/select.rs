@@ -11,6 +11,7 @@ use okstra_core::index::IndexedRun;
 use okstra_core::registry::{Registry, TaskWorktreeEntry};
 use okstra_core::run_paths::ProjectPaths;
 use okstra_core::segment::Segment;
+use okstra_core::status::RunStatus;
 
 use crate::git::GitCommand;
 use crate::ledger::read_ledger_as_repaired;
@@ -124,7 +125,24 @@ pub(crate) fn task_finished(
         .filter(|r| r.project_id == entry.project_id && spells(&r.task_group, &group))
         .filter(|r| spells(&r.task_id, &id))
         .collect();
+    // A run resumed after it was interrupted is going, though its index row still says
+    // `interrupted` (resume appends none): its okstra holds the run lock.
+    if task_runs
+        .iter()
+        .any(|r| r.status == RunStatus::Interrupted && run_lock_held(&r.manifest))
+    {
+        return None;
+    }
     finished_why(entry.created_at, &task_runs, older_than, now)
+}
+
+/// Returns whether an okstra holds the run lock of the run whose manifest is at `manifest`.
+fn run_lock_held(manifest: &str) -> bool {
+    let Ok(m) = crate::runs::load_manifest(std::path::Path::new(manifest)) else {
+        return false;
+    };
+    let lock = m.paths().run_lock();
+    lock.exists() && matches!(crate::lock::try_lock_exclusive(&lock), Ok(None))
 }
 
 /// Returns the stages the task's ledger has `done` (as its repair from carry would leave it,
