@@ -154,6 +154,9 @@ fn segment_hint(err: &SegmentError, kind: NameKind) -> Option<String> {
         },
         SegmentError::TaskArg { .. } => "pass --task <group>/<id>".to_owned(),
         SegmentError::NotASlug { .. } => return None,
+        SegmentError::Unprintable { .. } => {
+            "type the task's group and id with visible characters only (no newline, tab or direction mark)".to_owned()
+        }
     })
 }
 

@@ -30,6 +30,10 @@ pub enum SegmentError {
     },
     #[error("{value:?} is not in slug form")]
     NotASlug { value: String },
+    /// A raw task name is shown as typed (tables, reports): a newline, tab, other control
+    /// character or invisible direction mark in it could forge a row or reorder a line.
+    #[error("{value:?} holds a control character or an invisible formatting mark")]
+    Unprintable { value: String },
     #[error("{value:?} is not a task: expected <group>/<id>, e.g. payments/dev-9495")]
     TaskArg { value: String },
     #[error("the {part} in {value:?} is empty")]

@@ -140,6 +140,11 @@ pub struct TaskName {
 impl TaskName {
     /// Returns the name for a raw spelling, or why it is refused.
     pub fn parse(raw: &str) -> Result<Self, SegmentError> {
+        if raw.chars().any(unprintable) {
+            return Err(SegmentError::Unprintable {
+                value: raw.to_owned(),
+            });
+        }
         let segment = Segment::parse(raw)?;
         Ok(Self {
             raw: raw.to_owned(),
@@ -156,6 +161,15 @@ impl TaskName {
     pub fn segment(&self) -> &Segment {
         &self.segment
     }
+}
+
+/// Whether `c` is a control character or an invisible formatting mark (zero-width characters,
+/// bidirectional embeddings, overrides and isolates, the byte-order mark, the soft hyphen).
+fn unprintable(c: char) -> bool {
+    c.is_control()
+        || matches!(c,
+            '\u{00ad}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}'
+            | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
 }
 
 impl PartialEq for TaskName {
@@ -320,6 +334,23 @@ impl fmt::Display for TaskKey {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_task_name_shown_as_typed_holds_no_control_or_invisible_mark() {
+        for raw in [
+            "pay\nFAKE ROW",
+            "pay\tx",
+            "pay\u{202e}x",
+            "pay\u{200b}",
+            "\u{1b}[2Jx",
+        ] {
+            assert!(
+                matches!(TaskName::parse(raw), Err(SegmentError::Unprintable { .. })),
+                "{raw:?}"
+            );
+        }
+        assert_eq!(TaskName::parse("Zürich Pay").unwrap().raw(), "Zürich Pay");
+    }
 
     #[test]
     fn project_id_candidates_number_the_id_within_the_limit() {

@@ -375,3 +375,29 @@ fn report_findings_are_in_id_order_and_a_full_consensus_names_its_authors() {
         }
     }
 }
+
+/// A task name is shown as typed in tables and reports, so one holding a newline, a tab or an
+/// invisible direction mark (which could forge a `ctl list` row) is refused before anything is
+/// written, with how to fix it.
+#[test]
+fn a_task_name_with_a_control_character_is_refused() {
+    let env = TestEnv::new();
+    for task in ["pay\nFAKE ROW/x", "pay/de\u{202e}v-1"] {
+        let out = okstra(
+            &env,
+            &[
+                "run",
+                "error-analysis",
+                "--task",
+                task,
+                "--base-ref",
+                "main",
+                "--prepare-only",
+            ],
+        );
+        assert_eq!(out.code, Some(2), "{task:?}: {out}");
+        assert!(out.stderr.contains("control character"), "{out}");
+        assert!(out.stderr.contains("visible characters only"), "{out}");
+        assert!(!env.project().join(".okstra/tasks").exists(), "{out}");
+    }
+}
