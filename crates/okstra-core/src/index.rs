@@ -1,9 +1,7 @@
 //! Owns the central run index row (`$OKSTRA_HOME/index/runs.jsonl`, SPEC §2) with the original
-//! field names, and the fold that turns rows into one current view per run.
+//! field names and its fast line decoder; the fold into one view per run is `index_fold`'s.
 //!
 //! Appending, rotating and reading the files is the engine's job (`home`).
-
-use std::collections::BTreeMap;
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -133,45 +131,6 @@ pub fn decode_index(
     Ok(Decoded { rows, warnings })
 }
 
-/// Folds index rows into one entry per run id, in start order. A later `done` row sets the
-/// final status; duplicate rows change nothing.
-pub fn fold_index(rows: impl IntoIterator<Item = IndexRow>) -> Vec<IndexedRun> {
-    let mut runs: BTreeMap<RunId, IndexedRun> = BTreeMap::new();
-    for row in rows {
-        let entry = runs.entry(row.run_id).or_insert_with(|| IndexedRun {
-            run_id: row.run_id,
-            project_id: row.project_id.clone(),
-            task_group: row.task_group.clone(),
-            task_id: row.task_id.clone(),
-            task_type: row.task_type,
-            run_seq: row.run_seq,
-            stage: row.stage,
-            status: row.status,
-            started_at: None,
-            finished_at: None,
-            manifest: row.manifest.clone(),
-        });
-        match row.event {
-            IndexEvent::Started => {
-                if entry.started_at.is_none() {
-                    entry.started_at = Some(row.at);
-                }
-                if entry.finished_at.is_none() {
-                    entry.status = row.status;
-                }
-            }
-            IndexEvent::Done => {
-                entry.status = row.status;
-                entry.finished_at = Some(row.at);
-            }
-        }
-    }
-    let mut out: Vec<_> = runs.into_values().collect();
-    // ULIDs sort by creation time; a run without a started row keeps its id order.
-    out.sort_by_key(|r| r.run_id);
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -233,46 +192,5 @@ mod tests {
         assert_eq!(decode_index(&text, |_| false).unwrap().rows, vec![]);
         let newer = good.replace("\"v\":1", "\"v\":2");
         assert_eq!(decode_index(&newer, |_| true).unwrap_err().line, 1);
-    }
-
-    #[test]
-    fn fold_keeps_one_entry_per_run() {
-        let a = "01JABCDEFGHJKMNPQRSTVWXYZ0";
-        let b = "01JABCDEFGHJKMNPQRSTVWXYZ1";
-        let rows = vec![
-            row(
-                a,
-                IndexEvent::Started,
-                RunStatus::Running,
-                "2026-11-21T10:00:00Z",
-            ),
-            row(
-                b,
-                IndexEvent::Started,
-                RunStatus::Prepared,
-                "2026-11-21T10:00:01Z",
-            ),
-            row(
-                a,
-                IndexEvent::Done,
-                RunStatus::Completed,
-                "2026-11-21T10:05:00Z",
-            ),
-            row(
-                a,
-                IndexEvent::Started,
-                RunStatus::Running,
-                "2026-11-21T10:06:00Z",
-            ),
-        ];
-        let runs = fold_index(rows);
-        assert_eq!(runs.len(), 2);
-        assert_eq!(runs[0].status, RunStatus::Completed);
-        assert_eq!(
-            runs[0].started_at.unwrap().to_string(),
-            "2026-11-21T10:00:00Z"
-        );
-        assert_eq!(runs[1].status, RunStatus::Prepared);
-        assert!(runs[1].finished_at.is_none());
     }
 }

@@ -2,7 +2,7 @@
 //! decoded into a row that borrows its strings from the text, rows of runs the filter cannot
 //! keep are dropped before anything is allocated, and a run's strings are copied once, when it
 //! is first seen. A text can be folded in parts (one per core) and the parts merged in order;
-//! the result is what `index::fold_index` gives for the same rows.
+//! the result is what `fold_index` gives for the same rows.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -159,7 +159,7 @@ impl IndexFold {
         Ok(warnings)
     }
 
-    /// Folds one row, as `index::fold_index` does.
+    /// Folds one row: a later `done` row sets the final status; duplicate rows change nothing.
     fn apply(&mut self, row: RowRef<'_>, filter: &RunFilter) {
         if !filter.keeps_task(
             &row.project_id,
@@ -234,10 +234,20 @@ impl IndexFold {
     }
 }
 
+/// Folds index rows into one entry per run id, in start order. A later `done` row sets the
+/// final status; duplicate rows change nothing.
+pub fn fold_index(rows: impl IntoIterator<Item = IndexRow>) -> Vec<IndexedRun> {
+    let all = RunFilter::default();
+    let mut fold = IndexFold::new();
+    for row in rows {
+        fold.apply(RowRef::from(&row), &all);
+    }
+    fold.into_runs(&all)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::index::fold_index;
     use crate::jsonl::encode_line;
 
     fn row(n: u32, event: IndexEvent, status: RunStatus, at: &str) -> IndexRow {
@@ -270,6 +280,26 @@ mod tests {
             row(1, Done, Completed, "2026-11-21T10:06:00Z"),
             row(2, Done, Completed, "2026-11-21T10:07:00Z"),
         ]
+    }
+
+    #[test]
+    fn fold_keeps_one_entry_per_run() {
+        use IndexEvent::{Done, Started};
+        use RunStatus::{Completed, Prepared, Running};
+        let runs = fold_index(vec![
+            row(0, Started, Running, "2026-11-21T10:00:00Z"),
+            row(1, Started, Prepared, "2026-11-21T10:00:01Z"),
+            row(0, Done, Completed, "2026-11-21T10:05:00Z"),
+            row(0, Started, Running, "2026-11-21T10:06:00Z"),
+        ]);
+        assert_eq!(runs.len(), 2);
+        assert_eq!(runs[0].status, Completed);
+        assert_eq!(
+            runs[0].started_at.unwrap().to_string(),
+            "2026-11-21T10:00:00Z"
+        );
+        assert_eq!(runs[1].status, Prepared);
+        assert!(runs[1].finished_at.is_none());
     }
 
     #[test]

@@ -169,7 +169,7 @@ pub fn missing_rows(existing: &[IndexRow], manifests: &[FoundManifest]) -> Vec<I
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::index::fold_index;
+    use crate::index_fold::fold_index;
 
     fn manifest(id: &str, status: &str, extra: &str) -> String {
         format!(
