@@ -65,6 +65,7 @@ enum Command {
     Wizard(commands::wizard::WizardArgs),
     Completions(commands::completions::CompletionsArgs),
     Man(commands::man::ManArgs),
+    Mcp(commands::mcp::McpArgs),
 }
 
 /// Parses `okstra <argv>` exactly as a person's command line, for the wizard's run; refuses
@@ -167,24 +168,100 @@ fn run_command(
         cwd,
         ui: ui.clone(),
     };
-    match command {
-        Command::Init(args) => commands::init::cmd_init(&ctx, &args),
-        Command::Run(args) => commands::run::cmd_run(&ctx, &args),
-        Command::Resume(args) => commands::resume::cmd_resume(&ctx, &args),
-        Command::Validate(args) => commands::validate::cmd_validate(&ctx, &args),
-        Command::Render(args) => commands::render::cmd_render(&ctx, &args),
-        Command::Plan(cmd) => commands::plan::cmd_plan(&ctx, &cmd),
-        Command::Approve(args) => commands::approve::cmd_approve(&ctx, &args),
-        Command::Ledger(cmd) => commands::ledger::cmd_ledger(&ctx, &cmd),
-        Command::Ctl(cmd) => commands::ctl::cmd_ctl(&ctx, &cmd),
-        Command::Demo(args) => commands::demo::cmd_demo(&ctx, &args),
-        Command::Doctor(args) => commands::doctor::cmd_doctor(&ctx, &args),
-        Command::Install(cmd) => commands::install::cmd_install(&ctx, &cmd),
-        Command::Uninstall(cmd) => commands::uninstall::cmd_uninstall(&ctx, &cmd),
-        Command::Wizard(args) => commands::wizard::cmd_wizard(&ctx, &args),
-        Command::Completions(args) => {
-            commands::completions::cmd_completions(&ctx, &args, Cli::command())
+    dispatch(&ctx, command)
+}
+
+/// What a command run in-process printed and how it ended (`okstra mcp`'s tools).
+#[derive(Debug)]
+pub(crate) struct Invoked {
+    /// The exit code the command line would have had.
+    pub code: u8,
+    /// What it printed on stdout (with `--json`, one JSON document).
+    pub stdout: String,
+    /// Its stderr lines: status, warnings, and for a failure `error: …` / `hint: …`.
+    pub stderr: Vec<String>,
+    /// For a failure, its lines as the command line prints them: `error: …`, `caused by: …`,
+    /// `hint: …`.
+    pub error: Option<Vec<String>>,
+}
+
+/// Runs `okstra <argv>` in-process, in `cwd`, with `env`, keeping its output instead of
+/// printing it: the same parse, the same handler and the same messages as the command line,
+/// without the process-wide test hooks (`OKSTRA_TEST_*`), which belong to one process.
+pub(crate) fn invoke(argv: &[String], env: &EnvSnapshot, cwd: &std::path::Path) -> Invoked {
+    let words = std::iter::once("okstra".to_owned()).chain(argv.iter().cloned());
+    let parsed = Cli::try_parse_from(words);
+    let verbosity = match &parsed {
+        Ok(cli) if cli.quiet => Verbosity::Quiet,
+        _ => Verbosity::Default,
+    };
+    let ui = Ui::captured(verbosity);
+    let result = match parsed {
+        Err(e) => {
+            let message = e.to_string();
+            let first = message.lines().next().unwrap_or_default();
+            Err(CommandError::user_message(
+                first.trim_start_matches("error: "),
+            ))
         }
-        Command::Man(args) => commands::man::cmd_man(&ctx, &args, Cli::command()),
+        Ok(Cli { command: None, .. }) => Err(CommandError::user_message("no command given")),
+        Ok(Cli {
+            command: Some(command),
+            directory,
+            ..
+        }) => match directory
+            .map(|dir| resolve_directory(cwd, &dir))
+            .transpose()
+        {
+            Err(e) => Err(e.into()),
+            Ok(dir) => {
+                let ctx = CommandContext {
+                    env: env.clone().started_in(cwd.to_path_buf()),
+                    cwd: dir.unwrap_or_else(|| cwd.to_path_buf()),
+                    ui: ui.clone(),
+                };
+                dispatch(&ctx, command)
+            }
+        },
+    };
+    let (stdout, stderr) = ui.take_captured();
+    match result {
+        Ok(status) => Invoked {
+            code: status.code(),
+            stdout,
+            stderr,
+            error: None,
+        },
+        Err(err) => Invoked {
+            code: err.code(),
+            stdout,
+            stderr,
+            error: Some(err.render()),
+        },
+    }
+}
+
+/// Runs one parsed command with its context.
+fn dispatch(ctx: &CommandContext, command: Command) -> Result<ExitStatus, CommandError> {
+    match command {
+        Command::Init(args) => commands::init::cmd_init(ctx, &args),
+        Command::Run(args) => commands::run::cmd_run(ctx, &args),
+        Command::Resume(args) => commands::resume::cmd_resume(ctx, &args),
+        Command::Validate(args) => commands::validate::cmd_validate(ctx, &args),
+        Command::Render(args) => commands::render::cmd_render(ctx, &args),
+        Command::Plan(cmd) => commands::plan::cmd_plan(ctx, &cmd),
+        Command::Approve(args) => commands::approve::cmd_approve(ctx, &args),
+        Command::Ledger(cmd) => commands::ledger::cmd_ledger(ctx, &cmd),
+        Command::Ctl(cmd) => commands::ctl::cmd_ctl(ctx, &cmd),
+        Command::Demo(args) => commands::demo::cmd_demo(ctx, &args),
+        Command::Doctor(args) => commands::doctor::cmd_doctor(ctx, &args),
+        Command::Install(cmd) => commands::install::cmd_install(ctx, &cmd),
+        Command::Uninstall(cmd) => commands::uninstall::cmd_uninstall(ctx, &cmd),
+        Command::Wizard(args) => commands::wizard::cmd_wizard(ctx, &args),
+        Command::Completions(args) => {
+            commands::completions::cmd_completions(ctx, &args, Cli::command())
+        }
+        Command::Man(args) => commands::man::cmd_man(ctx, &args, Cli::command()),
+        Command::Mcp(args) => commands::mcp::cmd_mcp(ctx, &args),
     }
 }

@@ -13,6 +13,7 @@ pub mod exit_status;
 mod invocation;
 mod json_out;
 pub mod live;
+pub mod mcp;
 mod progress_line;
 pub mod settings;
 pub mod stdout;

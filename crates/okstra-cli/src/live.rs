@@ -41,7 +41,7 @@ impl LiveView {
     pub fn new(ui: &Ui, no_progress: bool) -> Arc<Self> {
         let mode = if ui.is_quiet() {
             Mode::Quiet
-        } else if !no_progress && std::io::stderr().is_terminal() {
+        } else if !no_progress && !ui.is_captured() && std::io::stderr().is_terminal() {
             Mode::Bars {
                 multi: MultiProgress::with_draw_target(ProgressDrawTarget::stderr()),
                 bars: HashMap::new(),

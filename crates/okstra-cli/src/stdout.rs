@@ -28,14 +28,45 @@ impl StdoutError {
 }
 
 /// The data channel: stdout, and its first failed write. Clones share it.
+///
+/// A captured channel (`okstra mcp`, which runs commands in-process and whose stdout may be
+/// the protocol's own stream) keeps the bytes instead, for [`DataOut::take_captured`].
 #[derive(Clone, Debug, Default)]
 pub struct DataOut {
     failure: Arc<Mutex<Option<io::Error>>>,
+    captured: Option<Arc<Mutex<Vec<u8>>>>,
 }
 
 impl DataOut {
+    /// Returns a channel that keeps what is written instead of printing it.
+    pub fn captured() -> Self {
+        Self {
+            failure: Arc::default(),
+            captured: Some(Arc::default()),
+        }
+    }
+
+    /// Returns whether this channel keeps its bytes instead of printing them.
+    pub fn is_captured(&self) -> bool {
+        self.captured.is_some()
+    }
+
+    /// Returns the bytes a captured channel kept so far, and forgets them (empty when not
+    /// captured).
+    pub fn take_captured(&self) -> Vec<u8> {
+        self.captured.as_ref().map_or_else(Vec::new, |kept| {
+            std::mem::take(&mut *kept.lock().unwrap_or_else(PoisonError::into_inner))
+        })
+    }
+
     /// Writes `bytes` to stdout and flushes; after a failed write, does nothing.
     pub fn write(&self, bytes: &[u8]) {
+        if let Some(kept) = &self.captured {
+            kept.lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .extend_from_slice(bytes);
+            return;
+        }
         let mut failure = self.failure.lock().unwrap_or_else(PoisonError::into_inner);
         if failure.is_some() {
             return;

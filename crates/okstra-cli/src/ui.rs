@@ -9,6 +9,7 @@
 
 use std::borrow::Cow;
 use std::io::{IsTerminal, Write};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::command_error::CommandError;
 use crate::stdout::{DataOut, StdoutError};
@@ -28,6 +29,8 @@ pub struct Ui {
     verbosity: Verbosity,
     color: bool,
     out: DataOut,
+    /// Where stderr lines go when captured (`Ui::captured`), else `None` for stderr.
+    err: Option<Arc<Mutex<Vec<String>>>>,
 }
 
 impl Ui {
@@ -38,7 +41,33 @@ impl Ui {
             verbosity,
             color,
             out: DataOut::default(),
+            err: None,
         }
+    }
+
+    /// Returns a ui that keeps its stdout and stderr instead of printing them, for a command
+    /// run in-process by `okstra mcp` (whose stdout is the protocol's stream); no colour.
+    pub fn captured(verbosity: Verbosity) -> Self {
+        Self {
+            verbosity,
+            color: false,
+            out: DataOut::captured(),
+            err: Some(Arc::default()),
+        }
+    }
+
+    /// Returns whether output is kept instead of printed (`Ui::captured`).
+    pub fn is_captured(&self) -> bool {
+        self.out.is_captured()
+    }
+
+    /// Returns what a captured ui kept: stdout's text and stderr's lines, and forgets them.
+    pub fn take_captured(&self) -> (String, Vec<String>) {
+        let out = String::from_utf8_lossy(&self.out.take_captured()).into_owned();
+        let err = self.err.as_ref().map_or_else(Vec::new, |lines| {
+            std::mem::take(&mut *lines.lock().unwrap_or_else(PoisonError::into_inner))
+        });
+        (out, err)
     }
 
     /// Returns whether status lines are shown.
@@ -83,7 +112,7 @@ impl Ui {
     /// Writes `warning: …` to stderr.
     pub fn warn(&self, message: &str) {
         let label = self.paint("warning:", "33");
-        Self::painted_line(&label, message);
+        self.painted_line(&label, message);
     }
 
     /// Writes a command error: `error: …`, `caused by: …`, `hint: …`.
@@ -91,7 +120,7 @@ impl Ui {
         for (i, line) in err.render().into_iter().enumerate() {
             if i == 0 {
                 let rest = line.strip_prefix("error: ").unwrap_or(&line).to_owned();
-                Self::painted_line(&self.paint("error:", "31"), &rest);
+                self.painted_line(&self.paint("error:", "31"), &rest);
             } else {
                 self.stderr_line(&line);
             }
@@ -99,16 +128,25 @@ impl Ui {
     }
 
     /// Writes a painted label and an escaped message to stderr.
-    fn painted_line(label: &str, message: &str) {
-        let mut err = std::io::stderr().lock();
-        let _ = writeln!(err, "{label} {}", escape_controls(message));
+    fn painted_line(&self, label: &str, message: &str) {
+        self.write_stderr(&format!("{label} {}", escape_controls(message)));
     }
 
     /// Writes a line to stderr (control characters escaped; the live view's plain mode uses
     /// it).
     pub fn stderr_line(&self, line: &str) {
+        self.write_stderr(&escape_controls(line));
+    }
+
+    /// Writes one already escaped line to stderr, or keeps it when captured.
+    fn write_stderr(&self, line: &str) {
+        if let Some(lines) = &self.err {
+            let mut lines = lines.lock().unwrap_or_else(PoisonError::into_inner);
+            lines.push(line.to_owned());
+            return;
+        }
         let mut err = std::io::stderr().lock();
-        let _ = writeln!(err, "{}", escape_controls(line));
+        let _ = writeln!(err, "{line}");
     }
 
     fn paint(&self, text: &str, code: &str) -> String {

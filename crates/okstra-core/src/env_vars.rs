@@ -28,6 +28,10 @@ pub const OKSTRA_TEST_LOCK_HOLD_MS: &str = "OKSTRA_TEST_LOCK_HOLD_MS";
 /// step and resume it. Never set it in real use.
 pub const OKSTRA_TEST_KILL_AT: &str = "OKSTRA_TEST_KILL_AT";
 
+/// The bearer token `okstra mcp --http` requires on every request (required with
+/// `--allow-remote`).
+pub const OKSTRA_MCP_TOKEN: &str = "OKSTRA_MCP_TOKEN";
+
 /// Test hook: rotate the central index once it passes this many bytes (default 16 MiB).
 pub const OKSTRA_TEST_INDEX_ROTATE_BYTES: &str = "OKSTRA_TEST_INDEX_ROTATE_BYTES";
 

@@ -10,6 +10,7 @@ pub mod init;
 pub mod install;
 pub mod ledger;
 pub mod man;
+pub mod mcp;
 pub mod plan;
 pub mod render;
 pub mod resume;

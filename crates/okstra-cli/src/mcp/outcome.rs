@@ -1,0 +1,52 @@
+//! Owns how a command run in-process becomes a tool result: its `--json` document as the
+//! structured content (an object; a list is wrapped as `{"items": […]}`), a short text line
+//! plus the same JSON as text for clients that read only text, and a failure as `isError`
+//! with the command line's own `error:` / `hint:` lines.
+
+use rmcp::model::{CallToolResult, ContentBlock as Content};
+use serde_json::{Map, Value};
+
+use crate::cli::Invoked;
+
+/// Returns the tool result of `invoked`; `summary` renders the short text line of a success.
+pub(crate) fn tool_result(invoked: Invoked, summary: fn(&Value) -> String) -> CallToolResult {
+    let data = structured(&invoked.stdout);
+    if invoked.error.is_some() || invoked.code != 0 {
+        // A command that exits non-zero without an error (an invalid run's validation, a
+        // failed run) printed why on stderr.
+        let lines = invoked.error.unwrap_or(invoked.stderr);
+        let mut text = lines.join("\n");
+        if text.is_empty() {
+            text = format!("the command exited with status {}", invoked.code);
+        }
+        let mut result = CallToolResult::error(vec![Content::text(text)]);
+        // A failing command can still have printed its data (doctor when no worker can run).
+        result.structured_content = data;
+        return result;
+    }
+    if let Some(value) = data {
+        let line = summary(&value);
+        let json = serde_json::to_string(&value).unwrap_or_default();
+        let mut result = CallToolResult::success(vec![Content::text(line), Content::text(json)]);
+        result.structured_content = Some(value);
+        return result;
+    }
+    let text = if invoked.stdout.trim().is_empty() {
+        invoked.stderr.join("\n")
+    } else {
+        invoked.stdout
+    };
+    CallToolResult::success(vec![Content::text(text)])
+}
+
+/// Returns stdout's JSON document as an object, or `None` when stdout is not JSON.
+fn structured(stdout: &str) -> Option<Value> {
+    match serde_json::from_str::<Value>(stdout.trim()).ok()? {
+        value @ Value::Object(_) => Some(value),
+        other => {
+            let mut wrapped = Map::new();
+            wrapped.insert("items".to_owned(), other);
+            Some(Value::Object(wrapped))
+        }
+    }
+}

@@ -1,0 +1,87 @@
+//! Owns the MCP server object: what it was started with (environment, folder, whether
+//! `approve` is offered), its tool router — the union of the tool groups in `tools/` — and the
+//! stdio transport.
+
+use std::path::PathBuf;
+
+use rmcp::handler::server::router::tool::ToolRouter;
+use rmcp::model::{CallToolResult, Implementation, ServerCapabilities, ServerConfig};
+use rmcp::{ErrorData as McpError, ServerHandler, ServiceExt, tool_handler};
+use serde_json::Value;
+
+use crate::cli::invoke;
+use crate::command_error::CommandError;
+use crate::mcp::outcome::tool_result;
+use crate::settings::EnvSnapshot;
+
+/// okstra's MCP server: one per connection (stdio) or per session (HTTP); clones share nothing
+/// mutable, every state being okstra's files.
+#[derive(Clone)]
+pub struct OkstraMcp {
+    /// The environment okstra was started with; every tool's command sees it.
+    pub(crate) env: EnvSnapshot,
+    /// The folder tools run in (the server's working folder, or `-C`).
+    pub(crate) cwd: PathBuf,
+    tool_router: ToolRouter<Self>,
+}
+
+impl OkstraMcp {
+    /// Returns the server; `allow_approve` offers the `approve` tool (a human gate, so only
+    /// when the person starting the server asked for it).
+    pub fn new(env: EnvSnapshot, cwd: PathBuf, allow_approve: bool) -> Self {
+        let mut tool_router = Self::runs_router();
+        if !allow_approve {
+            tool_router.remove_route("approve");
+        }
+        Self {
+            env,
+            cwd,
+            tool_router,
+        }
+    }
+
+    /// Runs `okstra <argv>` in-process on a thread of its own (commands block, and some start
+    /// their own runtime) and returns its tool result.
+    pub(crate) async fn call_cli(
+        &self,
+        argv: Vec<String>,
+        summary: fn(&Value) -> String,
+    ) -> Result<CallToolResult, McpError> {
+        let env = self.env.clone();
+        let cwd = self.cwd.clone();
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(invoke(&argv, &env, &cwd));
+        });
+        let invoked = rx
+            .await
+            .map_err(|_| McpError::internal_error("the command's thread ended early", None))?;
+        Ok(tool_result(invoked, summary))
+    }
+}
+
+#[tool_handler(router = self.tool_router)]
+impl ServerHandler for OkstraMcp {
+    fn get_info(&self) -> ServerConfig {
+        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
+            .with_server_info(Implementation::new("okstra", env!("CARGO_PKG_VERSION")))
+            .with_instructions(
+                "okstra runs a team of AI coding agents through an auditable workflow on one \
+                 task of a git repository. Tools list, start, watch and validate runs, and read \
+                 and answer plans; every run's report is a resource.",
+            )
+    }
+}
+
+/// Serves `server` over stdin/stdout until the client closes the stream.
+pub async fn serve_stdio(server: OkstraMcp) -> Result<(), CommandError> {
+    let running = server.serve(rmcp::transport::stdio()).await.map_err(|e| {
+        CommandError::internal(e.to_string())
+            .hint("the MCP client's first message was not an initialize request")
+    })?;
+    running
+        .waiting()
+        .await
+        .map_err(|e| CommandError::internal(e.to_string()))?;
+    Ok(())
+}
