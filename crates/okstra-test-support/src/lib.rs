@@ -7,6 +7,7 @@
 pub mod fake_agent;
 pub mod filters;
 pub mod git_repo;
+pub mod mcp_client;
 pub mod model_server;
 pub mod peak_rss;
 pub mod test_env;

@@ -5,7 +5,9 @@
 
 mod http;
 mod outcome;
+mod resources;
 mod server;
+mod tasks;
 mod tools;
 
 pub use http::{HttpOptions, serve_http};

@@ -31,6 +31,7 @@ mod init;
 mod input_messages;
 mod json_out;
 mod ledger;
+mod mcp;
 mod messages;
 mod plan;
 mod plan_data;

@@ -1,0 +1,3 @@
+//! `okstra mcp`: one file per area (helpers add theirs here).
+
+mod stdio;
