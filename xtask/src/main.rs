@@ -3,7 +3,8 @@
 //! - `test`: installs what the tests need that cargo cannot — cargo-nextest itself when it is
 //!   missing (`cargo install --locked cargo-nextest --version <pinned>`), and the pinned worker
 //!   CLIs (claude, codex, gemini) from npm into `target/worker-clis/` — then runs the whole suite
-//!   with `cargo nextest run --workspace --run-ignored all`, so nothing is skipped.
+//!   with `cargo nextest run --workspace --run-ignored all`, so nothing is skipped; and Debian's
+//!   `chromium` for the page screenshot test, when it is missing and the machine allows.
 //! - `lint`: the project rules clippy cannot check: `okstra-core` has no tokio in its normal
 //!   dependency tree, and product code has no `dbg!`, `todo!`, `unimplemented!` or `FIXME`.
 
@@ -16,6 +17,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use anyhow::{Context, Result, bail, ensure};
+
+mod chromium;
 
 const WORKER_CLIS: [&str; 3] = ["claude", "codex", "gemini"];
 const PRODUCT_CRATES: [&str; 3] = ["okstra-core", "okstra-engine", "okstra-cli"];
@@ -171,6 +174,9 @@ fn test(extra: &[String]) -> Result<()> {
         ])
         .args(extra.iter().filter(|a| *a != "--"))
         .env("OKSTRA_TEST_CLIS", &bin);
+    if let Some(browser) = chromium::ensure_chromium() {
+        cmd.env("OKSTRA_TEST_CHROMIUM", browser);
+    }
     run(&mut cmd)
 }
 

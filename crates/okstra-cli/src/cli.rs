@@ -66,6 +66,9 @@ enum Command {
     Completions(commands::completions::CompletionsArgs),
     Man(commands::man::ManArgs),
     Mcp(commands::mcp::McpArgs),
+    #[command(subcommand)]
+    Task(commands::task::TaskCommand),
+    Open(commands::open::OpenArgs),
 }
 
 /// Parses `okstra <argv>` exactly as a person's command line, for the wizard's run; refuses
@@ -263,5 +266,7 @@ fn dispatch(ctx: &CommandContext, command: Command) -> Result<ExitStatus, Comman
         }
         Command::Man(args) => commands::man::cmd_man(ctx, &args, Cli::command()),
         Command::Mcp(args) => commands::mcp::cmd_mcp(ctx, &args),
+        Command::Task(cmd) => commands::task::cmd_task(ctx, &cmd),
+        Command::Open(args) => commands::open::cmd_open(ctx, &args),
     }
 }

@@ -42,20 +42,23 @@ pub fn render_html(input: &HtmlInput<'_>) -> String {
         fm.task_type.as_str(),
         fm.run_seq
     );
+    let stage = fm
+        .stage
+        .map(|s| format!("<dt>{}</dt><dd>{s}</dd>", l.stage))
+        .unwrap_or_default();
+    open_page(
+        &mut out,
+        fm.language.as_str(),
+        &title,
+        Some(input.data_sha256),
+    );
     let _ = write!(
         out,
-        "<!DOCTYPE html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><meta name=\"{DATA_SHA256_META}\" content=\"{sha}\"><meta name=\"generator\" content=\"okstra\"><title>{t}</title><style>{CSS}</style></head><body><main><header><h1>{t}</h1><dl class=\"meta\"><dt>{run}</dt><dd><code>{run_id}</code></dd><dt>{task}</dt><dd>{task_key}</dd>{stage}<dt>{gen}</dt><dd>{at}</dd></dl>",
-        lang = fm.language.as_str(),
-        sha = esc(input.data_sha256),
-        t = esc(&title),
+        "<dl class=\"meta\"><dt>{run}</dt><dd><code>{run_id}</code></dd><dt>{task}</dt><dd>{task_key}</dd>{stage}<dt>{gen}</dt><dd>{at}</dd></dl>",
         run = l.run,
         run_id = esc(&fm.run_id),
         task = l.task,
         task_key = esc(&fm.task_key),
-        stage = fm
-            .stage
-            .map(|s| format!("<dt>{}</dt><dd>{s}</dd>", l.stage))
-            .unwrap_or_default(),
         gen = l.generated,
         at = fm.generated_at,
     );
@@ -95,8 +98,30 @@ pub fn render_html(input: &HtmlInput<'_>) -> String {
         }
         out.push_str("</ul></section>");
     }
+    close_page(out)
+}
+
+/// Starts a page: the document head (charset, viewport, the data hash when given, the
+/// stylesheet), then `<main><header><h1>title</h1>`; the caller closes the header.
+pub(crate) fn open_page(out: &mut String, lang: &str, title: &str, data_sha256: Option<&str>) {
+    let sha = data_sha256
+        .map(|sha| {
+            format!(
+                "<meta name=\"{DATA_SHA256_META}\" content=\"{}\">",
+                esc(sha)
+            )
+        })
+        .unwrap_or_default();
+    let _ = write!(
+        out,
+        "<!DOCTYPE html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">{sha}<meta name=\"generator\" content=\"okstra\"><title>{t}</title><style>{CSS}</style></head><body><main><header><h1>{t}</h1>",
+        t = esc(title),
+    );
+}
+
+/// Ends a page; one section per line keeps diffs of pages readable.
+pub(crate) fn close_page(mut out: String) -> String {
     out.push_str("</main></body></html>\n");
-    // One section per line keeps diffs of pages readable.
     out.replace("</section>", "</section>\n")
 }
 
