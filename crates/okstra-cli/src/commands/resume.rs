@@ -7,11 +7,12 @@ use okstra_core::manifest::RunManifest;
 use okstra_core::settings::{RunSettings, SettingsLayer};
 use okstra_core::status::RunStatus;
 use okstra_engine::{
-    ResumeOutcome, ResumeRun, RunSummary, find_run, load_project, resume, take_session_env,
+    ResumeOutcome, ResumeRun, RunSummary, Tmux, find_run, load_project, resume, take_session_env,
 };
 use serde_json::{Value, json};
 
 use crate::command_error::{CommandError, ExitStatus, settings_error};
+use crate::commands::run::detach::launch;
 use crate::commands::run::{print_summary, summary_json};
 use crate::context::CommandContext;
 use crate::json_out::{absolute, print_json};
@@ -30,6 +31,16 @@ pub struct ResumeArgs {
     /// Print the outcome as JSON on stdout (also when there is nothing to resume)
     #[arg(long)]
     json: bool,
+
+    /// Run it in its own tmux session (`okstra-<short run id>`) and print the run id, the
+    /// session name and the command that attaches to it
+    #[arg(long, conflicts_with = "env_file")]
+    detach: bool,
+
+    /// Run it as a background process with no terminal (no tmux needed; its output goes to
+    /// state/background-<seq>.log in the run folder) and print the run id, the pid and that log
+    #[arg(long, conflicts_with_all = ["env_file", "detach"])]
+    background: bool,
 
     /// Take okstra's environment from this file, and remove it (how a detached run's tmux
     /// session gets its environment; not for people)
@@ -59,6 +70,16 @@ fn resume_run(ctx: &CommandContext, args: &ResumeArgs) -> Result<ExitStatus, Com
     let home = ctx.home()?;
     let manifest = find_run(&home, &args.run)?.manifest;
     let project = load_project(Path::new(&manifest.project_root))?;
+    // A run that has ended is answered here, at once, as a foreground resume answers it.
+    let ended = matches!(manifest.status, RunStatus::Completed | RunStatus::Failed);
+    if (args.detach || args.background) && !ended {
+        let tmux = if args.detach {
+            Some(Tmux::locate(ctx.env.vars())?)
+        } else {
+            None
+        };
+        return launch(ctx, tmux.as_ref(), &manifest, &home, args.json);
+    }
     // The run continues with the settings it was started with.
     let flags = manifest
         .recipe

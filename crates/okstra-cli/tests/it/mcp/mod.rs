@@ -1,3 +1,4 @@
 //! `okstra mcp`: one file per area (helpers add theirs here).
 
+mod runs;
 mod stdio;
