@@ -1,13 +1,14 @@
 //! Owns starting a prepared (or unfinished) run as a background process of the caller, where
-//! no tmux is at hand: `okstra resume <run>` with no terminal — stdin from `/dev/null`, stdout
-//! and stderr appended to the run's own log (`state/background-<seq>.log`, 0600) — in a process
-//! group of its own (so a signal to the caller's group, a Ctrl-C, does not reach it), in the
-//! project root, with okstra's environment and the run's central home. A thread of the caller
-//! reaps it when it ends, so a long-lived caller (`okstra mcp`) leaves no zombie; a caller that
-//! exits first leaves it to init. It never prints.
+//! no tmux is at hand: `okstra resume <run> --own-session` with no terminal — stdin from
+//! `/dev/null`, stdout and stderr appended to the run's own log (`state/background-<seq>.log`,
+//! 0600) — in the project root, with okstra's environment and the run's central home. That
+//! okstra first leaves the caller's session ([`leave_session`]: a session and process group of
+//! its own, no controlling terminal), so neither a Ctrl-C nor a closed terminal reaches it and
+//! no worker of it can be stopped for reading a terminal. A thread of the caller reaps it when
+//! it ends, so a long-lived caller (`okstra mcp`) leaves no zombie; a caller that exits first
+//! leaves it to init. It never prints.
 
 use std::collections::BTreeMap;
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -55,13 +56,13 @@ pub fn launch_background_resume(run: &ResumeLaunch<'_>) -> Result<Background, Ba
     let mut cmd = Command::new(run.okstra);
     cmd.arg("resume")
         .arg(run.manifest.run_id.to_string())
+        .arg("--own-session")
         .current_dir(Path::new(&run.manifest.project_root))
         .env_clear()
         .envs(&env)
         .stdin(Stdio::null())
         .stdout(out)
-        .stderr(err)
-        .process_group(0);
+        .stderr(err);
     let mut child = cmd.spawn().map_err(|source| BackgroundError::Spawn {
         program: run.okstra.to_path_buf(),
         source,
@@ -86,4 +87,12 @@ fn open_log(path: &Path) -> Result<std::fs::File, PathError> {
         .open(path)
         .map_err(PathError::at(path))?;
     Ok(file.into_parts().0)
+}
+
+/// Makes this process the leader of a new session (`setsid`): no controlling terminal, a
+/// process group of its own. What `okstra resume --own-session` does first.
+pub fn leave_session() -> Result<(), std::io::Error> {
+    nix::unistd::setsid()
+        .map(drop)
+        .map_err(|e| std::io::Error::from_raw_os_error(e as i32))
 }

@@ -53,7 +53,7 @@ mod validate;
 mod wizard;
 mod worker;
 
-pub use background::{Background, BackgroundError, launch_background_resume};
+pub use background::{Background, BackgroundError, launch_background_resume, leave_session};
 pub use batch_store::{highest_seq, read_batches, write_batch};
 pub use claude_skill::{
     SKILL_FILE, SkillError, SkillInstall, SkillUninstall, install_skill, skill_path,

@@ -7,7 +7,8 @@ use okstra_core::manifest::RunManifest;
 use okstra_core::settings::{RunSettings, SettingsLayer};
 use okstra_core::status::RunStatus;
 use okstra_engine::{
-    ResumeOutcome, ResumeRun, RunSummary, Tmux, find_run, load_project, resume, take_session_env,
+    ResumeOutcome, ResumeRun, RunSummary, Tmux, find_run, leave_session, load_project, resume,
+    take_session_env,
 };
 use serde_json::{Value, json};
 
@@ -42,6 +43,11 @@ pub struct ResumeArgs {
     #[arg(long, conflicts_with_all = ["env_file", "detach"])]
     background: bool,
 
+    /// Leave the terminal's session first (how a background run's okstra starts; not for
+    /// people)
+    #[arg(long, hide = true, conflicts_with_all = ["detach", "background"])]
+    own_session: bool,
+
     /// Take okstra's environment from this file, and remove it (how a detached run's tmux
     /// session gets its environment; not for people)
     #[arg(long, value_name = "FILE", hide = true)]
@@ -50,6 +56,12 @@ pub struct ResumeArgs {
 
 /// Runs `okstra resume`.
 pub fn cmd_resume(ctx: &CommandContext, args: &ResumeArgs) -> Result<ExitStatus, CommandError> {
+    if args.own_session
+        && let Err(e) = leave_session()
+    {
+        ctx.ui
+            .warn(&format!("cannot leave the terminal's session: {e}"));
+    }
     match &args.env_file {
         // A detached run's session: the environment it was started with is okstra's.
         Some(file) => {

@@ -256,6 +256,20 @@ fn tasks_cancel_stops_the_run_as_ctl_kill_does() {
     );
     let run_id = reply["result"]["taskId"].as_str().unwrap().to_owned();
     poll_until_running(&mut mcp, &run_id);
+    // Without tmux it runs in the background, its okstra the leader of a session of its own.
+    let shown = okstra(&env, &["ctl", "show", &run_id, "--json"]);
+    let pid = serde_json::from_str::<Value>(&shown.stdout).unwrap()["okstraPid"]
+        .as_u64()
+        .unwrap();
+    let stat = fs_err::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .unwrap()
+        .1
+        .split_whitespace()
+        .collect();
+    assert_eq!(fields[3], pid.to_string(), "session of {pid}: {stat}");
+    assert_eq!(fields[2], pid.to_string(), "process group of {pid}: {stat}");
     let cancelled = mcp.request("tasks/cancel", json!({"taskId": run_id}));
     assert!(cancelled.get("error").is_none(), "{cancelled}");
     let done = poll_until_done(&mut mcp, &run_id);
