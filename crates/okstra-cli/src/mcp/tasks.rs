@@ -2,8 +2,8 @@
 //! whose id is the run's id, so the handle survives a disconnect and a restart of the server;
 //! `tasks/get` reads the run's state from its files (`okstra ctl show --json`) — `working`
 //! while prepared or running, then `completed` (the result: the run as `show_run` returns
-//! it), `failed` or `cancelled` (interrupted); `tasks/cancel` stops the run as `okstra ctl
-//! kill` does.
+//! it), `failed` (the run failed, or its okstra died: the error carries the run) or
+//! `cancelled` (interrupted); `tasks/cancel` stops the run as `okstra ctl kill` does.
 
 use jiff::Timestamp;
 use rmcp::model::{
@@ -100,6 +100,18 @@ pub(crate) async fn get(
             }))),
         },
         Some("interrupted") => TaskPayload::Cancelled,
+        // Its okstra died without recording an end: the task is over, the run resumable.
+        _ if show["okstraAlive"] == Value::Bool(false) => TaskPayload::Failed {
+            error: object(Ok(json!({
+                "code": -32603,
+                "message": format!(
+                    "run {id}'s okstra is gone: `okstra ctl reconcile` marks it interrupted, \
+                     then resume_run (`okstra resume {id}`) continues it as a new task",
+                    id = request.task_id
+                ),
+                "data": show,
+            }))),
+        },
         _ => TaskPayload::Working,
     };
     Ok(GetTaskResult::new(DetailedTask::new(task, payload)))

@@ -324,3 +324,37 @@ fn resume_run_of_an_ended_run_returns_it_and_a_refused_start_is_a_tool_error() {
     );
     assert_eq!(mcp.close(), Some(0));
 }
+
+#[test]
+fn a_failed_run_is_a_failed_task_carrying_the_run() {
+    let env = TestEnv::new();
+    let brief = write_brief(&env);
+    let failing = crate::common::fake(&["--exit", "1"]);
+    write_project(
+        &env,
+        &json!({"projectId": "shop", "workers": {"error-analysis": ["a", "b"]},
+                "roles": {"report-writer": "w"},
+                "agents": {"a": failing, "b": failing, "w": crate::common::writer()}}),
+    );
+    let mut mcp = server(&env, with_tasks());
+    let reply = mcp.request(
+        "tools/call",
+        json!({"name": "start_run", "arguments": start_args(&brief)}),
+    );
+    let run_id = reply["result"]["taskId"].as_str().unwrap().to_owned();
+    let done = poll_until_done(&mut mcp, &run_id);
+    assert_eq!(done["status"], "failed", "{done}");
+    assert_eq!(done["error"]["code"], -32603);
+    assert_eq!(
+        done["error"]["message"],
+        format!("run {run_id} failed").as_str()
+    );
+    assert_eq!(done["error"]["data"]["status"], "failed");
+    assert_eq!(done["error"]["data"]["runId"], run_id.as_str());
+    assert!(done.get("result").is_none(), "{done}");
+    // The background okstra's output went to the run's log.
+    let run_dir = PathBuf::from(done["error"]["data"]["runDir"].as_str().unwrap());
+    let log = fs_err::read_to_string(run_dir.join("state/background-1.log")).unwrap();
+    assert!(log.contains(&format!("resuming run {run_id}")), "{log}");
+    assert_eq!(mcp.close(), Some(0));
+}
