@@ -12,8 +12,8 @@ use rmcp::service::RequestContext;
 use rmcp::{ErrorData as McpError, RoleServer};
 use serde_json::Value;
 
+use crate::mcp::invoker::Invoker;
 use crate::mcp::outcome::tool_result;
-use crate::mcp::server::OkstraMcp;
 
 /// How often the run is read.
 const EVERY: Duration = Duration::from_millis(500);
@@ -21,9 +21,20 @@ const EVERY: Duration = Duration::from_millis(500);
 /// How long a run may stay `prepared` (its okstra not yet started) before the wait gives up.
 const START_TIMEOUT: Duration = Duration::from_secs(120);
 
-/// Returns `ctl show <run> --json`.
+/// Returns `ctl show --json <run>`.
 pub(crate) fn show_argv(run: &str) -> Vec<String> {
-    crate::mcp::tools::argv_of(&["ctl", "show", "--json"], run)
+    run_argv(&["ctl", "show", "--json"], run)
+}
+
+/// Returns `okstra <words…> <run>`, a run that starts with `-` after `--` (a value, never a
+/// flag).
+pub(crate) fn run_argv(words: &[&str], run: &str) -> Vec<String> {
+    let mut argv: Vec<String> = words.iter().map(|w| (*w).to_owned()).collect();
+    if run.starts_with('-') {
+        argv.push("--".to_owned());
+    }
+    argv.push(run.to_owned());
+    argv
 }
 
 /// `run <id>: <status> — <latest event>`.
@@ -42,7 +53,7 @@ pub(crate) fn run_line(show: &Value) -> String {
 
 /// Follows run `run_id` until it ends, sending its events as progress; returns the run.
 pub(crate) async fn follow(
-    server: &OkstraMcp,
+    invoker: &Invoker,
     run_id: &str,
     context: &RequestContext<RoleServer>,
 ) -> Result<CallToolResult, McpError> {
@@ -50,7 +61,7 @@ pub(crate) async fn follow(
     let started = Instant::now();
     let mut sent = 0usize;
     loop {
-        let invoked = server.invoke_cli(show_argv(run_id)).await?;
+        let invoked = invoker.invoke(show_argv(run_id)).await?;
         let show: Option<Value> = serde_json::from_str(invoked.stdout.trim()).ok();
         let Some(show) = show.filter(|_| invoked.error.is_none() && invoked.code == 0) else {
             return Ok(tool_result(invoked, run_line));

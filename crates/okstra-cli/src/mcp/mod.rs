@@ -5,6 +5,7 @@
 
 mod follow;
 mod http;
+mod invoker;
 mod outcome;
 mod resources;
 mod server;

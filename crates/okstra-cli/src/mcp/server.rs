@@ -14,8 +14,9 @@ use rmcp::service::RequestContext;
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler, ServiceExt, tool_handler};
 use serde_json::Value;
 
-use crate::cli::{Invoked, invoke};
+use crate::cli::Invoked;
 use crate::command_error::CommandError;
+use crate::mcp::invoker::Invoker;
 use crate::mcp::outcome::tool_result;
 use crate::mcp::{resources, tasks};
 use crate::settings::EnvSnapshot;
@@ -58,14 +59,15 @@ impl OkstraMcp {
 
     /// Runs `okstra <argv>` in-process on a thread of its own and returns what it did.
     pub(crate) async fn invoke_cli(&self, argv: Vec<String>) -> Result<Invoked, McpError> {
-        let env = self.env.clone();
-        let cwd = self.cwd.clone();
-        let (tx, rx) = tokio::sync::oneshot::channel();
-        std::thread::spawn(move || {
-            let _ = tx.send(invoke(&argv, &env, &cwd));
-        });
-        rx.await
-            .map_err(|_| McpError::internal_error("the command's thread ended early", None))
+        self.invoker().invoke(argv).await
+    }
+
+    /// Returns what the server's in-process commands run with.
+    pub(crate) fn invoker(&self) -> Invoker {
+        Invoker {
+            env: self.env.clone(),
+            cwd: self.cwd.clone(),
+        }
     }
 }
 
@@ -115,7 +117,7 @@ impl ServerHandler for OkstraMcp {
         request: GetTaskParams,
         context: RequestContext<RoleServer>,
     ) -> Result<GetTaskResult, McpError> {
-        tasks::get(self, request, context).await
+        tasks::get(&self.invoker(), request, context).await
     }
 
     async fn cancel_task(
@@ -123,7 +125,7 @@ impl ServerHandler for OkstraMcp {
         request: CancelTaskParams,
         context: RequestContext<RoleServer>,
     ) -> Result<(), McpError> {
-        tasks::cancel(self, request, context).await
+        tasks::cancel(&self.invoker(), request, context).await
     }
 }
 

@@ -15,9 +15,9 @@ use rmcp::{ErrorData as McpError, RoleServer};
 use serde_json::{Value, json};
 
 use crate::cli::Invoked;
-use crate::mcp::follow::{follow, run_line, show_argv};
+use crate::mcp::follow::{follow, run_argv, run_line, show_argv};
+use crate::mcp::invoker::Invoker;
 use crate::mcp::outcome::tool_result;
-use crate::mcp::server::OkstraMcp;
 
 /// How often a client should poll a run's task, in milliseconds.
 const POLL_INTERVAL_MS: u64 = 2000;
@@ -27,12 +27,12 @@ const POLL_INTERVAL_MS: u64 = 2000;
 /// followed to its end; for a client with the Tasks extension, the run's task handle; else
 /// the command's JSON (`{runId, …}`).
 pub(crate) async fn launched(
-    server: &OkstraMcp,
+    invoker: &Invoker,
     argv: Vec<String>,
     wait: bool,
     context: RequestContext<RoleServer>,
 ) -> Result<CallToolResponse, McpError> {
-    let result = tool_result(server.invoke_cli(argv).await?, started_line);
+    let result = tool_result(invoker.invoke(argv).await?, started_line);
     let run_id = result
         .structured_content
         .as_ref()
@@ -43,7 +43,7 @@ pub(crate) async fn launched(
         return Ok(result.into());
     };
     if wait {
-        return follow(server, &run_id, &context).await.map(Into::into);
+        return follow(invoker, &run_id, &context).await.map(Into::into);
     }
     let tasks = context
         .client_capabilities()
@@ -73,11 +73,11 @@ fn started_line(value: &Value) -> String {
 
 /// `tasks/get`: the run's state from its files.
 pub(crate) async fn get(
-    server: &OkstraMcp,
+    invoker: &Invoker,
     request: GetTaskParams,
     _context: RequestContext<RoleServer>,
 ) -> Result<GetTaskResult, McpError> {
-    let invoked = server.invoke_cli(show_argv(&request.task_id)).await?;
+    let invoked = invoker.invoke(show_argv(&request.task_id)).await?;
     let show = shown(&invoked, &request.task_id)?;
     let text = |key: &str| show[key].as_str().unwrap_or_default().to_owned();
     let task = Task::new(
@@ -119,12 +119,13 @@ pub(crate) async fn get(
 
 /// `tasks/cancel`: `okstra ctl kill <run>`.
 pub(crate) async fn cancel(
-    server: &OkstraMcp,
+    invoker: &Invoker,
     request: CancelTaskParams,
     _context: RequestContext<RoleServer>,
 ) -> Result<(), McpError> {
-    let argv = vec!["ctl".to_owned(), "kill".to_owned(), request.task_id.clone()];
-    let invoked = server.invoke_cli(argv).await?;
+    let invoked = invoker
+        .invoke(run_argv(&["ctl", "kill"], &request.task_id))
+        .await?;
     if invoked.error.is_some() || invoked.code != 0 {
         return Err(McpError::invalid_params(
             failure_text(&invoked, &request.task_id),

@@ -5,9 +5,3 @@
 mod argv;
 mod runs;
 mod start;
-
-/// Returns `okstra <words…> <value>`, the value a positional (after `--` when it starts with
-/// `-`).
-pub(crate) fn argv_of(words: &[&str], value: &str) -> Vec<String> {
-    argv::Argv::new(words).positional(value).into_vec()
-}

@@ -138,7 +138,7 @@ impl OkstraMcp {
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, McpError> {
         let argv = args.argv(self.detach_flag());
-        launched(self, argv, args.wait, context).await
+        launched(&self.invoker(), argv, args.wait, context).await
     }
 
     /// Resumes an unfinished run, as `okstra resume <run> --detach` (or `--background`) does.
@@ -161,7 +161,7 @@ impl OkstraMcp {
             .word("--json")
             .positional(&args.run)
             .into_vec();
-        launched(self, argv, args.wait, context).await
+        launched(&self.invoker(), argv, args.wait, context).await
     }
 }
 
