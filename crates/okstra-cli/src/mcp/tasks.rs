@@ -62,8 +62,12 @@ pub(crate) async fn launched(
 fn started_line(value: &Value) -> String {
     let id = value["runId"].as_str().unwrap_or("?");
     match (value["sessionName"].as_str(), value["pid"].as_u64()) {
-        (Some(session), _) => format!("run {id} started in tmux session {session}"),
-        (None, Some(pid)) => format!("run {id} started in the background (pid {pid})"),
+        (Some(session), _) => {
+            format!("run {id} started in tmux session {session}; show_run or run_status follows it")
+        }
+        (None, Some(pid)) => format!(
+            "run {id} started in the background (pid {pid}); show_run or run_status follows it"
+        ),
         _ => format!(
             "run {id}: {}",
             value["status"].as_str().unwrap_or("nothing to resume")

@@ -290,7 +290,7 @@ fn tasks_cancel_stops_the_run_as_ctl_kill_does() {
 }
 
 #[test]
-fn resume_run_of_an_ended_run_returns_it_and_a_refused_start_is_a_tool_error() {
+fn resume_run_returns_an_ended_run_and_runs_a_prepared_one_and_a_refused_start_is_a_tool_error() {
     let env = TestEnv::new();
     let brief = replay_project(&env, None);
     let mut mcp = server(&env, json!({}));
@@ -305,6 +305,28 @@ fn resume_run_of_an_ended_run_returns_it_and_a_refused_start_is_a_tool_error() {
     assert_eq!(resumed["isError"], false, "{resumed}");
     assert_eq!(resumed["structuredContent"]["status"], "completed");
     assert_eq!(resumed["structuredContent"]["runId"], run_id.as_str());
+
+    // A prepared run is run whole, followed to its end.
+    let out = okstra(
+        &env,
+        &[
+            "run",
+            "error-analysis",
+            "--task",
+            "t/v",
+            "--base-ref",
+            "main",
+            "--prepare-only",
+            "--json",
+        ],
+    );
+    let prepared: Value = serde_json::from_str(&out.stdout).unwrap();
+    let prepared_id = prepared["runId"].as_str().unwrap().to_owned();
+    let resumed = mcp.call_tool("resume_run", json!({"run": prepared_id, "wait": true}));
+    assert_eq!(resumed["isError"], false, "{resumed}");
+    assert_eq!(resumed["structuredContent"]["status"], "completed");
+    assert_eq!(resumed["structuredContent"]["runSeq"], 2);
+    assert_validates(&env, &prepared_id);
 
     let refused = mcp.call_tool(
         "start_run",
