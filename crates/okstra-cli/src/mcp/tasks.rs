@@ -127,6 +127,10 @@ pub(crate) async fn cancel(
     request: CancelTaskParams,
     _context: RequestContext<RoleServer>,
 ) -> Result<(), McpError> {
+    shown(
+        &invoker.invoke(show_argv(&request.task_id)).await?,
+        &request.task_id,
+    )?;
     let invoked = invoker
         .invoke(run_argv(&["ctl", "kill"], &request.task_id))
         .await?;
@@ -148,8 +152,16 @@ fn shown(invoked: &Invoked, task_id: &str) -> Result<Value, McpError> {
             None,
         ));
     }
-    serde_json::from_str(invoked.stdout.trim())
-        .map_err(|e| McpError::internal_error(format!("ctl show --json: {e}"), None))
+    let show: Value = serde_json::from_str(invoked.stdout.trim())
+        .map_err(|e| McpError::internal_error(format!("ctl show --json: {e}"), None))?;
+    // `ctl show` also takes a prefix or a manifest path; a task is named by its whole run id.
+    if show["runId"] != task_id {
+        return Err(McpError::invalid_params(
+            format!("no task {task_id}: a task's id is its run's whole id"),
+            None,
+        ));
+    }
+    Ok(show)
 }
 
 /// Returns the command's `error:`/`hint:` lines, naming the task.

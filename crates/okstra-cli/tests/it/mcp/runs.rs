@@ -235,6 +235,17 @@ fn a_task_handle_is_followed_to_completed_from_a_second_server() {
     assert_eq!(done["status"], "completed", "{done}");
     assert_eq!(done["result"]["structuredContent"]["status"], "completed");
     assert_validates(&env, &run_id);
+    // A prefix of a run id is no task id.
+    let prefix = &run_id[..20];
+    let partial = second.request("tasks/get", json!({"taskId": prefix}));
+    assert_eq!(partial["error"]["code"], -32602, "{partial}");
+    assert!(
+        partial["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains(prefix),
+        "{partial}"
+    );
     // An unknown task is an error naming it.
     let unknown = second.request(
         "tasks/get",
