@@ -68,6 +68,17 @@ pub(crate) struct StartRunArgs {
     /// Implementation: re-check a done or stale stage at its current head.
     #[serde(default)]
     reverify: bool,
+    /// Release hand-off: push the task branch to the remote (never done without this).
+    #[serde(default)]
+    push: bool,
+    /// Release hand-off, with push: the remote to push to (default: origin).
+    remote: Option<String>,
+    /// Release hand-off: open the pull request with `gh pr create` (never done without this).
+    #[serde(default)]
+    open_pr: bool,
+    /// Release hand-off, with open_pr: open it as a draft.
+    #[serde(default)]
+    draft: bool,
     /// Wait for the run to end (sending progress notifications when the request has a
     /// progressToken) and return it as `show_run` does; else return its id at once.
     #[serde(default)]
@@ -113,6 +124,10 @@ impl StartRunArgs {
             .flag("--retry", self.retry)
             .flag("--redo", self.redo)
             .flag("--reverify", self.reverify)
+            .flag("--push", self.push)
+            .opt("--remote", self.remote.as_deref())
+            .flag("--open-pr", self.open_pr)
+            .flag("--draft", self.draft)
             .word(how)
             .word("--json")
             .positional(&self.task_type)
@@ -205,6 +220,50 @@ mod tests {
                 "--background",
                 "--json",
                 "error-analysis"
+            ]
+        );
+        let stage: StartRunArgs = serde_json::from_value(serde_json::json!({
+            "task_type": "implementation",
+            "task": "t/v",
+            "stage": "2",
+            "executor": "codex",
+            "retry": true,
+        }))
+        .unwrap();
+        assert_eq!(
+            stage.argv("--detach"),
+            [
+                "run",
+                "--task",
+                "t/v",
+                "--stage",
+                "2",
+                "--executor",
+                "codex",
+                "--retry",
+                "--detach",
+                "--json",
+                "implementation"
+            ]
+        );
+        let handoff: StartRunArgs = serde_json::from_value(serde_json::json!({
+            "task_type": "release-handoff",
+            "task": "t/v",
+            "push": true,
+            "remote": "upstream",
+            "open_pr": true,
+            "draft": true,
+        }))
+        .unwrap();
+        assert_eq!(
+            handoff.argv("--detach")[3..9],
+            [
+                "--push",
+                "--remote",
+                "upstream",
+                "--open-pr",
+                "--draft",
+                "--detach"
             ]
         );
         let unknown = serde_json::from_value::<StartRunArgs>(
