@@ -391,3 +391,32 @@ fn a_failed_run_is_a_failed_task_carrying_the_run() {
     assert!(log.contains(&format!("resuming run {run_id}")), "{log}");
     assert_eq!(mcp.close(), Some(0));
 }
+
+#[test]
+fn start_run_takes_a_stage_of_an_implementation_in_the_background() {
+    let env = crate::stage_kit::kit_env();
+    crate::stage_kit::shell_project(&env, None, false);
+    let mut mcp = server(&env, json!({}));
+    let run = mcp.call_tool(
+        "start_run",
+        json!({
+            "task_type": "implementation", "task": "calc/ops", "base_ref": "main",
+            "stage": "1", "executor": "s1", "wait": true,
+        }),
+    );
+    assert_eq!(run["isError"], false, "{run}");
+    let shown = &run["structuredContent"];
+    assert_eq!(shown["status"], "completed", "{shown}");
+    assert_eq!(shown["stage"], 1);
+    assert_eq!(shown["taskType"], "implementation");
+    let run_id = shown["runId"].as_str().unwrap();
+    let carry = crate::stage_kit::carry(&env, "calc/ops", 1).expect("a carry");
+    assert_eq!(carry["runId"], run_id);
+    assert_eq!(carry["status"], "done", "{carry}");
+    assert!(
+        crate::stage_kit::stage_dir(&env, "calc/ops", 1)
+            .join("state/background-1.log")
+            .is_file()
+    );
+    assert_eq!(mcp.close(), Some(0));
+}
