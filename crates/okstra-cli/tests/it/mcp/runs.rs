@@ -385,6 +385,17 @@ fn a_failed_run_is_a_failed_task_carrying_the_run() {
     assert_eq!(done["error"]["data"]["status"], "failed");
     assert_eq!(done["error"]["data"]["runId"], run_id.as_str());
     assert!(done.get("result").is_none(), "{done}");
+    // Waited for, a failed run is an error result carrying the run.
+    let mut args = start_args(&brief);
+    args["wait"] = json!(true);
+    let waited = mcp.call_tool("start_run", args);
+    assert_eq!(waited["isError"], true, "{waited}");
+    assert_eq!(waited["structuredContent"]["status"], "failed");
+    let id = waited["structuredContent"]["runId"].as_str().unwrap();
+    assert_eq!(
+        waited["content"][0]["text"],
+        format!("run {id} failed").as_str()
+    );
     // The background okstra's output went to the run's log.
     let run_dir = PathBuf::from(done["error"]["data"]["runDir"].as_str().unwrap());
     let log = fs_err::read_to_string(run_dir.join("state/background-1.log")).unwrap();
