@@ -281,6 +281,16 @@ fn tasks_cancel_stops_the_run_as_ctl_kill_does() {
         .collect();
     assert_eq!(fields[3], pid.to_string(), "session of {pid}: {stat}");
     assert_eq!(fields[2], pid.to_string(), "process group of {pid}: {stat}");
+    // It holds none of the server's stdio: stdin is /dev/null, stdout and stderr its log.
+    let fd = |n: u32| fs_err::read_link(format!("/proc/{pid}/fd/{n}")).unwrap();
+    assert_eq!(fd(0), PathBuf::from("/dev/null"));
+    for n in [1, 2] {
+        assert!(
+            fd(n).ends_with("runs/error-analysis/state/background-1.log"),
+            "fd {n}: {}",
+            fd(n).display()
+        );
+    }
     let cancelled = mcp.request("tasks/cancel", json!({"taskId": run_id}));
     assert!(cancelled.get("error").is_none(), "{cancelled}");
     let done = poll_until_done(&mut mcp, &run_id);
