@@ -116,9 +116,15 @@ fn start_run_with_tmux_runs_the_run_in_its_session_to_completed() {
     assert_eq!(handle["status"], "working");
     assert_eq!(handle["pollIntervalMs"], 2000);
     let run_id = handle["taskId"].as_str().unwrap().to_owned();
+    let message = handle["statusMessage"].as_str().unwrap();
+    assert!(message.starts_with(&format!("run {run_id}: ")), "{message}");
     assert_eq!(run_id.len(), 26, "a run id: {run_id}");
     let done = poll_until_done(&mut mcp, &run_id);
     assert_eq!(done["status"], "completed", "{done}");
+    assert_eq!(
+        done["createdAt"], handle["createdAt"],
+        "the run's creation time"
+    );
     let run = &done["result"]["structuredContent"];
     assert_eq!(run["runId"], run_id.as_str());
     assert_eq!(run["status"], "completed");
