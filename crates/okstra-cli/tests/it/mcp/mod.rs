@@ -1,4 +1,5 @@
 //! `okstra mcp`: one file per area (helpers add theirs here).
 
 mod install;
+mod runs;
 mod stdio;
