@@ -60,7 +60,10 @@ pub fn render_html(input: &HtmlInput<'_>) -> String {
         task = l.task,
         task_key = esc(&fm.task_key),
         gen = l.generated,
-        at = fm.generated_at,
+        at = fm
+            .generated_at
+            .round(jiff::Unit::Second)
+            .unwrap_or(fm.generated_at),
     );
     if fm.replay {
         let _ = write!(out, "<p class=\"replay\">{}</p>", l.replay);
