@@ -87,7 +87,7 @@ pub use ledger::{
     record_stage_done, record_supersede, reserve_stage, run_liveness, stage_branch_trees,
     supersede_check, task_plan_for_ledger, write_carry,
 };
-pub use live_runs::{LiveRun, LiveWorker, live_runs, run_now};
+pub use live_runs::{LiveRun, LiveWorker, live_run, live_runs, run_now};
 pub use plan_file::{
     Answered, Approval, ApprovalBlocker, ImportRequest, ImportedPlan, LoadedPlan, MarkdownCheck,
     PlanCheck, PlanFileError, PlanFiles, answer_clarification, approve_plan, check_markdown_text,
