@@ -3,4 +3,5 @@
 //! command that does the same and returns that command's `--json` output.
 
 mod argv;
+mod plans;
 mod runs;
