@@ -1,5 +1,6 @@
 //! `okstra mcp`'s resources: every run's report markdown and data.json and every task's plan,
-//! listed page by page (an opaque cursor) and read; the URI templates; an unknown URI.
+//! listed page by page (an opaque cursor) and read — only the server's project's; the URI
+//! templates; an unknown URI; a secret redacted.
 
 use std::collections::BTreeSet;
 
@@ -7,7 +8,8 @@ use okstra_test_support::TestEnv;
 use okstra_test_support::mcp_client::McpStdio;
 use serde_json::{Value, json};
 
-use crate::common::{okstra_cmd, replay_run};
+use crate::common::{okstra, okstra_cmd, okstra_in, replay_run};
+use crate::plan::PLAN;
 use crate::plan_replay::{fixture_with, planning_project, run_planning};
 
 /// A finished error-analysis run and a finished planning run of task `pay/plan`, in one project.
@@ -156,6 +158,74 @@ fn resources_list_pages_with_an_opaque_cursor() {
     );
 }
 
+/// Imports the hand-written plan into `task` in `dir`; returns the run id.
+fn import(env: &TestEnv, dir: &std::path::Path, task: &str) -> String {
+    let out = okstra_in(
+        env,
+        dir,
+        &["plan", "import", "plan.md", "--task", task, "--json"],
+    );
+    assert_eq!(out.code, Some(0), "{out}");
+    let v: Value = serde_json::from_str(&out.stdout).unwrap();
+    v["runId"].as_str().unwrap().to_owned()
+}
+
+#[test]
+fn many_runs_page_by_a_hundred_and_only_this_projects() {
+    let env = TestEnv::new_non_git();
+    // Another project's run, in the same central home.
+    let other = env.root().join("other");
+    fs_err::create_dir_all(&other).unwrap();
+    fs_err::write(other.join("plan.md"), PLAN).unwrap();
+    let foreign = import(&env, &other, "x/y");
+    // Sixty imported plans: each a run whose report is the markdown, and its task's plan.
+    fs_err::write(env.project().join("plan.md"), PLAN).unwrap();
+    let runs: Vec<String> = (0..60)
+        .map(|n| import(&env, &env.project(), &format!("t/v{n}")))
+        .collect();
+    assert_eq!(
+        okstra(&env, &["ctl", "list", "--json"])
+            .stdout
+            .matches("runId")
+            .count(),
+        61
+    );
+
+    let mut mcp = server(&env, None);
+    let pages = pages(&mut mcp);
+    let sizes: Vec<usize> = pages.iter().map(Vec::len).collect();
+    assert_eq!(sizes, [100, 20]);
+    let listed = uris(&pages.concat());
+    let mut expected: Vec<String> = runs
+        .iter()
+        .map(|run| format!("okstra://runs/{run}/report.md"))
+        .collect();
+    expected.extend((0..60).map(|n| format!("okstra://tasks/t/v{n}/plan.md")));
+    assert_eq!(listed, expected);
+    assert!(!listed.iter().any(|u| u.contains(&foreign)), "{listed:?}");
+
+    // Another project's report is not this server's to read.
+    let uri = format!("okstra://runs/{foreign}/report.md");
+    let reply = mcp.request("resources/read", json!({"uri": uri}));
+    assert_eq!(reply["error"]["code"], -32002, "{reply}");
+    assert!(
+        reply["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("not a run of this server's project"),
+        "{reply}"
+    );
+    // The last plan reads as the markdown imported.
+    let plan = read(&mut mcp, "okstra://tasks/t/v59/plan.md");
+    assert!(
+        plan["text"]
+            .as_str()
+            .unwrap()
+            .contains("# Plan: guests keep their cart"),
+        "{plan}"
+    );
+}
+
 #[test]
 fn an_unknown_resource_is_not_found_naming_the_uri() {
     let env = TestEnv::new();
@@ -174,6 +244,22 @@ fn an_unknown_resource_is_not_found_naming_the_uri() {
         let message = reply["error"]["message"].as_str().unwrap();
         assert!(message.contains(&uri), "{uri}: {message}");
     }
+}
+
+#[test]
+fn a_secret_of_the_servers_environment_is_redacted_from_a_read() {
+    let env = TestEnv::new();
+    let (run, dir) = replay_run(&env);
+    let md = dir.join("reports/final-report-error-analysis-1.md");
+    let text = fs_err::read_to_string(&md).unwrap();
+    fs_err::write(&md, format!("{text}\nkey: sk-not-for-clients-123\n")).unwrap();
+    let mut cmd = okstra_cmd(&env, &["mcp"]);
+    cmd.env("DEMO_API_KEY", "sk-not-for-clients-123");
+    let mut mcp = McpStdio::start(cmd, json!({}));
+    let read = read(&mut mcp, &format!("okstra://runs/{run}/report.md"));
+    let text = read["text"].as_str().unwrap();
+    assert!(text.ends_with("\nkey: ***\n"), "{text}");
+    assert!(!text.contains("sk-not-for-clients"), "{text}");
 }
 
 #[test]
