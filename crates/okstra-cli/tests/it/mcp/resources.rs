@@ -181,7 +181,7 @@ fn many_runs_page_by_a_hundred_and_only_this_projects() {
     // Sixty imported plans: each a run whose report is the markdown, and its task's plan.
     fs_err::write(env.project().join("plan.md"), PLAN).unwrap();
     let runs: Vec<String> = (0..60)
-        .map(|n| import(&env, &env.project(), &format!("t/v{n}")))
+        .map(|n| import(&env, env.project(), &format!("t/v{n}")))
         .collect();
     assert_eq!(
         okstra(&env, &["ctl", "list", "--json"])
