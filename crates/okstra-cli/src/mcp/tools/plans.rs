@@ -5,7 +5,7 @@
 //! MCP client that asked in the plan's data.json.
 
 use rmcp::handler::server::wrapper::Parameters;
-use rmcp::model::CallToolResult;
+use rmcp::model::{CallToolResult, ProtocolVersion, RequestMetaObject};
 use rmcp::{ErrorData as McpError, Peer, RoleServer, schemars, tool, tool_router};
 use serde::Deserialize;
 use serde_json::Value;
@@ -158,19 +158,11 @@ impl OkstraMcp {
     )]
     async fn approve(
         &self,
+        meta: RequestMetaObject,
         peer: Peer<RoleServer>,
         Parameters(args): Parameters<ApproveArgs>,
     ) -> Result<CallToolResult, McpError> {
-        // Every client names itself in initialize; one that somehow did not is recorded so.
-        let (name, version) = peer.peer_info().map_or_else(
-            || ("(unnamed)".to_owned(), "(unknown)".to_owned()),
-            |info| {
-                (
-                    info.client_info.name.clone(),
-                    info.client_info.version.clone(),
-                )
-            },
-        );
+        let (name, version) = client_of(&meta, &peer);
         let argv = plan_argv(
             &["approve", "--json"],
             &PlanArgs {
@@ -191,6 +183,22 @@ impl OkstraMcp {
         })
         .await
     }
+}
+
+/// Returns the name and version of the client that asked: the one its session's `initialize`
+/// gave, else — for the sessionless protocol (2026-07-28, SEP-2575), whose requests each name
+/// their client in `_meta` — the one this request carries. A sessionless request gets a peer
+/// rmcp made up (with rmcp's own name), so `initialize` is believed only for older protocols;
+/// a client that named itself nowhere is recorded as unnamed.
+fn client_of(meta: &RequestMetaObject, peer: &Peer<RoleServer>) -> (String, String) {
+    peer.peer_info()
+        .filter(|info| info.protocol_version < ProtocolVersion::V_2026_07_28)
+        .map(|info| info.client_info.clone())
+        .or_else(|| meta.client_info())
+        .map_or_else(
+            || ("(unnamed)".to_owned(), "(unknown)".to_owned()),
+            |client| (client.name, client.version),
+        )
 }
 
 /// Returns `okstra <words…> [--task T] [PLAN]`.

@@ -7,7 +7,10 @@ use okstra_test_support::TestEnv;
 use okstra_test_support::mcp_client::McpStdio;
 use serde_json::{Value, json};
 
-use crate::common::{okstra, okstra_cmd, read_json, replay_run, run_dir};
+use std::io::{BufRead as _, BufReader, Write as _};
+use std::process::Stdio;
+
+use crate::common::{okstra, okstra_cmd, read_json, replay_run, run_dir, wait_guarded};
 use crate::plan_replay::{TT, fixture_with, planning_project, report_data, run_planning};
 
 fn server(env: &TestEnv, args: &[&str]) -> McpStdio {
@@ -302,6 +305,44 @@ fn an_approval_through_mcp_records_the_client_in_the_plan_data() {
     );
     let ledger = ok(&mcp.call_tool("ledger_show", json!({"task": "pay/plan"})));
     assert_eq!(ledger["approved"], true);
+}
+
+#[test]
+fn a_sessionless_request_records_the_client_its_meta_names() {
+    let env = TestEnv::new();
+    planning_project(&env, &fixture_with(|_| {}));
+    let (code, summary) = run_planning(&env, "pay/plan");
+    assert_eq!(code, Some(0), "{summary}");
+    // No initialize: the 2026-07-28 protocol names the client on each request (SEP-2575).
+    let mut child = okstra_cmd(&env, &["mcp", "--allow-approve"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let call = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+        "params": {"name": "approve", "arguments": {"task": "pay/plan"},
+                   "_meta": {"io.modelcontextprotocol/protocolVersion": "2026-07-28",
+                             "io.modelcontextprotocol/clientCapabilities": {},
+                             "io.modelcontextprotocol/clientInfo":
+                                 {"name": "inline\u{1b}[31mclient", "version": "2.0"}}}});
+    writeln!(stdin, "{call}").unwrap();
+    stdin.flush().unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    drop(stdin);
+    let _ = wait_guarded(child);
+    let reply: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line}"));
+    let result = ok(&reply["result"]);
+    // Control characters of a client's self-description are not kept.
+    assert_eq!(
+        result["approval"]["client"],
+        json!({"name": "inline?[31mclient", "version": "2.0"})
+    );
+    let data = report_data(&run_dir(&env, "pay/plan", TT));
+    assert_eq!(data["approval"]["client"]["name"], "inline?[31mclient");
 }
 
 #[test]
