@@ -104,14 +104,13 @@ fn a_failed_validation_is_a_verdict_not_a_tool_error() {
     let checks = ok(&checked);
     assert_eq!(checks["passed"], false, "{checks}");
     assert!(checks["failed"].as_u64().unwrap() >= 1, "{checks}");
-    assert!(
-        checked["content"][0]
-            .as_object()
-            .and_then(|c| c["text"].as_str())
-            .unwrap()
-            .contains("check(s) failed"),
-        "{checked}"
+    let failed = checks["failed"].as_u64().unwrap();
+    assert_eq!(
+        checked["content"][0]["text"],
+        format!("run {run}: {failed} check(s) failed")
     );
+    // The summary and the JSON, not a bare exit status.
+    assert_eq!(checked["content"].as_array().unwrap().len(), 2, "{checked}");
 }
 
 #[test]
