@@ -5,8 +5,9 @@
 //!
 //! Which runs: those of the server's project (the project of its folder), from the central
 //! index, oldest first, then the plans of the tasks that have a planning run. A page holds
-//! [`PAGE_SIZE`] resources; its cursor is opaque to clients (the position of the next run or
-//! task in that order). A read is bounded by [`MAX_RESOURCE_BYTES`] and redacted like every
+//! [`PAGE_SIZE`] resources (fewer when many runs have no report: a page looks at a bounded
+//! number of runs); its cursor is opaque to clients (the position of the next run or task in
+//! that order). A read is bounded by [`MAX_RESOURCE_BYTES`] and redacted like every
 //! log okstra saves. Reports are okstra's own renderings; finding the files is the engine's.
 
 use std::io::Read as _;
@@ -33,6 +34,10 @@ use crate::ui::{Ui, Verbosity};
 
 /// How many resources one page of `resources/list` holds.
 const PAGE_SIZE: usize = 100;
+
+/// How many runs or tasks a page looks at per resource it may hold: a page ends early (with
+/// a cursor) after `PAGE_SIZE * SCAN_PER_RESOURCE` of them.
+const SCAN_PER_RESOURCE: usize = 10;
 
 /// The largest resource `resources/read` returns, in bytes.
 const MAX_RESOURCE_BYTES: u64 = 8 * 1024 * 1024;
@@ -184,6 +189,12 @@ fn list_page(server: &Seen, cursor: Option<&str>) -> Result<ListResourcesResult,
     let mut resources = Vec::new();
     let mut next = None;
     for (at, entry) in entries.iter().enumerate().skip(start) {
+        // Runs without a report give nothing; a page looks at a bounded number of them, so
+        // one call never reads every manifest of a long history.
+        if at - start >= page_size * SCAN_PER_RESOURCE {
+            next = Some(encode_cursor(at));
+            break;
+        }
         let found = entry_resources(&scope, entry);
         if resources.len() + found.len() > page_size {
             next = Some(encode_cursor(at));
