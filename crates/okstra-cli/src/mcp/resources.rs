@@ -10,6 +10,7 @@
 //! that order). A read is bounded by [`MAX_RESOURCE_BYTES`] and redacted like every
 //! log okstra saves. Reports are okstra's own renderings; finding the files is the engine's.
 
+use std::collections::HashSet;
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
@@ -17,7 +18,7 @@ use okstra_core::index::IndexedRun;
 use okstra_core::redact::Redactor;
 use okstra_core::run_filter::RunFilter;
 use okstra_core::status::RunStatus;
-use okstra_core::{RunId, TaskKey, TaskType};
+use okstra_core::{RunId, TaskKey, TaskName, TaskType};
 use okstra_engine::{
     Home, ProjectError, find_run, list_runs_filtered, load_manifest, load_project, locate_task_plan,
 };
@@ -48,19 +49,19 @@ const JSON: &str = "application/json";
 /// What one run or task gives: a run's report files, or a task's plan.
 enum Entry {
     Run(IndexedRun),
-    Plan { group: String, id: String },
+    Plan { group: TaskName, id: TaskName },
 }
 
 /// The server's environment and folder: what its commands see.
 #[derive(Clone)]
-pub(crate) struct Seen {
+pub(crate) struct ServerEnv {
     pub(crate) env: EnvSnapshot,
     pub(crate) cwd: PathBuf,
 }
 
 /// `resources/list`.
 pub(crate) async fn list(
-    server: Seen,
+    server: ServerEnv,
     request: Option<PaginatedRequestParams>,
 ) -> Result<ListResourcesResult, McpError> {
     let cursor = request.and_then(|r| r.cursor);
@@ -101,7 +102,7 @@ pub(crate) async fn templates(
 
 /// `resources/read`.
 pub(crate) async fn read(
-    server: Seen,
+    server: ServerEnv,
     request: ReadResourceRequestParams,
 ) -> Result<ReadResourceResponse, McpError> {
     blocking(move || read_uri(&server, &request.uri).map(ReadResourceResponse::from)).await
@@ -117,7 +118,7 @@ async fn blocking<T: Send + 'static>(
 }
 
 /// Returns what the server's commands would see: its environment and folder.
-fn context(server: &Seen) -> CommandContext {
+fn context(server: &ServerEnv) -> CommandContext {
     CommandContext {
         env: server.env.clone(),
         cwd: server.cwd.clone(),
@@ -132,7 +133,8 @@ struct Scope {
     project_id: Option<String>,
 }
 
-fn scope(server: &Seen) -> Result<Scope, McpError> {
+/// Returns the scope of the server's resources.
+fn scope(server: &ServerEnv) -> Result<Scope, McpError> {
     let ctx = context(server);
     let home = ctx
         .home()
@@ -150,6 +152,7 @@ fn scope(server: &Seen) -> Result<Scope, McpError> {
     })
 }
 
+/// Returns an internal error carrying `e`'s message.
 fn internal(e: impl std::fmt::Display) -> McpError {
     McpError::internal_error(e.to_string(), None)
 }
@@ -164,21 +167,27 @@ fn entries(scope: &Scope) -> Result<Vec<Entry>, McpError> {
         ..RunFilter::default()
     };
     let (runs, _) = list_runs_filtered(&scope.home, &filter).map_err(internal)?;
-    let mut tasks: Vec<(String, String)> = Vec::new();
+    // One plan per task: spellings that give the same segments are the same task.
+    let mut seen = HashSet::new();
+    let mut plans = Vec::new();
     for run in &runs {
-        let task = (run.task_group.clone(), run.task_id.clone());
-        if run.task_type == TaskType::ImplementationPlanning && !tasks.contains(&task) {
-            tasks.push(task);
+        if run.task_type != TaskType::ImplementationPlanning {
+            continue;
+        }
+        let Ok((group, id)) =
+            TaskKey::parse_task_arg(&format!("{}/{}", run.task_group, run.task_id))
+        else {
+            continue;
+        };
+        if seen.insert((group.segment().clone(), id.segment().clone())) {
+            plans.push(Entry::Plan { group, id });
         }
     }
-    let plans = tasks
-        .into_iter()
-        .map(|(group, id)| Entry::Plan { group, id });
     Ok(runs.into_iter().map(Entry::Run).chain(plans).collect())
 }
 
 /// Returns one page of resources, from the entry the cursor names.
-fn list_page(server: &Seen, cursor: Option<&str>) -> Result<ListResourcesResult, McpError> {
+fn list_page(server: &ServerEnv, cursor: Option<&str>) -> Result<ListResourcesResult, McpError> {
     let page_size = match server.env.test_mcp_page_size().map_err(internal)? {
         Some(n) => usize::try_from(n).unwrap_or(PAGE_SIZE).max(2),
         None => PAGE_SIZE,
@@ -233,6 +242,7 @@ fn entry_resources(scope: &Scope, entry: &Entry) -> Vec<Resource> {
     }
 }
 
+/// Returns a run's report files that exist, as resources.
 fn run_resources(run: &IndexedRun) -> Vec<Resource> {
     // A prepared run has no report; a manifest that cannot be read has none to find.
     if run.status == RunStatus::Prepared {
@@ -275,9 +285,8 @@ fn run_resources(run: &IndexedRun) -> Vec<Resource> {
 }
 
 /// Returns a task's plan resource, when the task has a plan with a markdown.
-fn plan_resource(scope: &Scope, group: &str, id: &str) -> Option<Resource> {
-    let (group, id) = TaskKey::parse_task_arg(&format!("{group}/{id}")).ok()?;
-    let files = locate_task_plan(&scope.root, &group, &id).ok()?;
+fn plan_resource(scope: &Scope, group: &TaskName, id: &TaskName) -> Option<Resource> {
+    let files = locate_task_plan(&scope.root, group, id).ok()?;
     let markdown = files.markdown.filter(|p| p.is_file())?;
     let size = fs_err::metadata(&markdown).ok()?.len();
     let (g, i) = (group.segment(), id.segment());
@@ -297,7 +306,7 @@ fn plan_resource(scope: &Scope, group: &str, id: &str) -> Option<Resource> {
 }
 
 /// Reads the resource `uri` names.
-fn read_uri(server: &Seen, uri: &str) -> Result<ReadResourceResult, McpError> {
+fn read_uri(server: &ServerEnv, uri: &str) -> Result<ReadResourceResult, McpError> {
     let not_found = |why: &str| {
         McpError::resource_not_found(
             format!("no resource {uri}: {why}"),

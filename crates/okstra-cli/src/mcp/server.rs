@@ -47,8 +47,8 @@ impl OkstraMcp {
     }
 
     /// Returns the environment and folder the server's resources are read with.
-    fn seen(&self) -> resources::Seen {
-        resources::Seen {
+    fn server_env(&self) -> resources::ServerEnv {
+        resources::ServerEnv {
             env: self.env.clone(),
             cwd: self.cwd.clone(),
         }
@@ -96,7 +96,7 @@ impl ServerHandler for OkstraMcp {
         request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListResourcesResult, McpError> {
-        resources::list(self.seen(), request).await
+        resources::list(self.server_env(), request).await
     }
 
     async fn list_resource_templates(
@@ -112,7 +112,7 @@ impl ServerHandler for OkstraMcp {
         request: ReadResourceRequestParams,
         _context: RequestContext<RoleServer>,
     ) -> Result<ReadResourceResponse, McpError> {
-        resources::read(self.seen(), request).await
+        resources::read(self.server_env(), request).await
     }
 
     async fn get_task(
