@@ -25,10 +25,9 @@ use crate::settings::EnvSnapshot;
 /// mutable, every state being okstra's files.
 #[derive(Clone)]
 pub struct OkstraMcp {
-    /// The environment okstra was started with; every tool's command sees it.
-    pub(crate) env: EnvSnapshot,
-    /// The folder tools run in (the server's working folder, or `-C`).
-    pub(crate) cwd: PathBuf,
+    /// What every tool's command runs with: the environment okstra was started with and the
+    /// server's working folder (or `-C`).
+    invoker: Invoker,
     tool_router: ToolRouter<Self>,
 }
 
@@ -36,13 +35,12 @@ impl OkstraMcp {
     /// Returns the server; `allow_approve` offers the `approve` tool (a human gate, so only
     /// when the person starting the server asked for it).
     pub fn new(env: EnvSnapshot, cwd: PathBuf, allow_approve: bool) -> Self {
-        let mut tool_router = Self::runs_router() + Self::start_router();
+        let mut tool_router = Self::runs_router() + Self::plans_router() + Self::start_router();
         if !allow_approve {
             tool_router.remove_route("approve");
         }
         Self {
-            env,
-            cwd,
+            invoker: Invoker { env, cwd },
             tool_router,
         }
     }
@@ -64,10 +62,7 @@ impl OkstraMcp {
 
     /// Returns what the server's in-process commands run with.
     pub(crate) fn invoker(&self) -> Invoker {
-        Invoker {
-            env: self.env.clone(),
-            cwd: self.cwd.clone(),
-        }
+        self.invoker.clone()
     }
 }
 
@@ -93,7 +88,7 @@ impl ServerHandler for OkstraMcp {
         request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListResourcesResult, McpError> {
-        resources::list(self, request).await
+        resources::list(self.invoker(), request).await
     }
 
     async fn list_resource_templates(
@@ -101,7 +96,7 @@ impl ServerHandler for OkstraMcp {
         request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListResourceTemplatesResult, McpError> {
-        resources::templates(self, request).await
+        resources::templates(request).await
     }
 
     async fn read_resource(
@@ -109,7 +104,7 @@ impl ServerHandler for OkstraMcp {
         request: ReadResourceRequestParams,
         _context: RequestContext<RoleServer>,
     ) -> Result<ReadResourceResponse, McpError> {
-        resources::read(self, request).await
+        resources::read(self.invoker(), request).await
     }
 
     async fn get_task(

@@ -184,7 +184,7 @@ impl OkstraMcp {
     /// Returns how a run is started: `--detach` (its tmux session) when the server's
     /// environment has tmux, else `--background`.
     fn detach_flag(&self) -> &'static str {
-        if okstra_engine::Tmux::locate(self.env.vars()).is_ok() {
+        if okstra_engine::Tmux::locate(self.invoker().env.vars()).is_ok() {
             "--detach"
         } else {
             "--background"
