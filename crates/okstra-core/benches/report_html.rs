@@ -125,6 +125,7 @@ fn data() -> ReportData {
         final_verification: None,
         notes: Vec::new(),
         integrity: okstra_core::report::Integrity::default(),
+        approval: None,
     }
 }
 
@@ -179,6 +180,7 @@ fn bench(c: &mut Criterion) {
         data: &data,
         data_sha256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
         team: Some(&team),
+        verification: None,
         stage_map: None,
     };
     let html = render_html(&input);

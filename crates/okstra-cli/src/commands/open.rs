@@ -1,7 +1,9 @@
 //! `okstra open <run | group/id>`: opens a run's report page, or a task's overview (written
-//! first), in the default browser (`xdg-open`, or `open` on macOS); prints the path whatever
-//! happens, and says so when no browser could be opened.
+//! first), in the default browser (`xdg-open`, or `open` on macOS), started on its own and not
+//! waited for; prints the page's path, and says so when no browser could be started. A run
+//! without a page is refused (exit 2), naming the file and how to write it.
 
+use std::os::unix::process::CommandExt as _;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
@@ -43,7 +45,7 @@ pub fn cmd_open(ctx: &CommandContext, args: &OpenArgs) -> Result<ExitStatus, Com
     };
     ctx.ui.data_line(&page.display().to_string());
     match open_in_browser(ctx, &page) {
-        Ok(opener) => ctx.ui.status(&format!("opened it with {opener}")),
+        Ok(opener) => ctx.ui.status(&format!("opening it with {opener}")),
         Err(why) => ctx.ui.status(&format!(
             "no browser could be opened ({why}): open the file above"
         )),
@@ -58,7 +60,8 @@ fn looks_like_task(target: &str) -> bool {
         && !target.ends_with(".json")
 }
 
-/// Starts the platform's opener on `page`, detached; returns its name, or why none started.
+/// Starts the platform's opener on `page` in a process group of its own, without waiting for
+/// it (`xdg-open` may wait for the browser to exit); returns its name, or why none started.
 fn open_in_browser(ctx: &CommandContext, page: &Path) -> Result<&'static str, String> {
     let opener = if cfg!(target_os = "macos") {
         "open"
@@ -72,16 +75,13 @@ fn open_in_browser(ctx: &CommandContext, page: &Path) -> Result<&'static str, St
     let Some(program) = found else {
         return Err(format!("no {opener} on PATH"));
     };
-    let status = Command::new(program)
+    Command::new(program)
         .arg(page)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
-        .status()
+        .process_group(0)
+        .spawn()
         .map_err(|e| format!("{opener} did not start: {e}"))?;
-    if status.success() {
-        Ok(opener)
-    } else {
-        Err(format!("{opener} failed: {status}"))
-    }
+    Ok(opener)
 }

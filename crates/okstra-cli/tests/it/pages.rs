@@ -92,6 +92,18 @@ fn the_demo_writes_a_page_per_run_and_ends_with_the_task_overview() {
         "three stages, all done"
     );
 
+    // The hand-off's page shows the verdict it rests on, and the same Stage Map.
+    let handoff = pages
+        .iter()
+        .find(|p| p.to_string_lossy().contains("release-handoff"))
+        .unwrap();
+    let handoff = fs_err::read_to_string(handoff).unwrap();
+    assert!(
+        handoff.contains("<section id=\"verdict\">") && handoff.contains(">accepted<"),
+        "no verdict on the hand-off page"
+    );
+    assert_eq!(handoff.matches("class=\"stage st-done\"").count(), 3);
+
     // The overview links every run's page, and every link resolves.
     let html = fs_err::read_to_string(&overview).unwrap();
     let links: Vec<&str> = html
@@ -169,7 +181,8 @@ fn open_uses_the_platform_opener_or_prints_the_path() {
     // An opener that records what it was asked to open.
     let bin = env.root().join("opener");
     fs_err::create_dir_all(&bin).unwrap();
-    let log = env.root().join("opened.txt");
+    let log = env.root().join("opened.fifo");
+    nix::unistd::mkfifo(&log, nix::sys::stat::Mode::S_IRWXU).unwrap();
     let script = bin.join("xdg-open");
     fs_err::write(
         &script,
@@ -200,8 +213,11 @@ fn open_uses_the_platform_opener_or_prints_the_path() {
     };
     let out = okstra_in(&env, &project, &["open", &run_id]);
     assert_eq!(out.code, Some(0), "{out}");
-    assert!(out.stderr.contains("opened it with xdg-open"), "{out}");
-    let opened = fs_err::read_to_string(&log).unwrap();
+    assert!(out.stderr.contains("opening it with xdg-open"), "{out}");
+    // The opener runs on its own: its line comes through the fifo when it runs.
+    let opened = read_fifo(&log);
+    // From here on the opener opens nothing (no reader would take its line).
+    fs_err::write(&script, "#!/bin/sh\nexit 0\n").unwrap();
     assert!(
         opened
             .trim()
@@ -210,8 +226,31 @@ fn open_uses_the_platform_opener_or_prints_the_path() {
     );
     assert_eq!(opened.trim(), out.stdout.trim());
 
+    // From outside the project, a run id still finds its page.
+    let out = okstra_in(&env, &env.root(), &["open", &run_id]);
+    assert_eq!(out.code, Some(0), "{out}");
+    assert!(
+        out.stdout
+            .trim()
+            .ends_with("final-report-final-verification-1.html"),
+        "{out}"
+    );
     let out = env.run(okstra_cmd(&env, &["open", "01NOSUCHRUN"]));
     assert_eq!(out.code, Some(2), "{out}");
+    // A run whose page is gone (a run made before pages) is refused, saying how to write it;
+    // validate does not miss the page.
+    let page = PathBuf::from(out_path_of(&env, &project, &run_id));
+    fs_err::remove_file(&page).unwrap();
+    let out = okstra_in(&env, &project, &["open", &run_id]);
+    assert_eq!(out.code, Some(2), "{out}");
+    assert!(
+        out.stderr.contains("has no report page") && out.stderr.contains("okstra render"),
+        "{out}"
+    );
+    assert_eq!(
+        okstra_in(&env, &project, &["validate", &run_id]).code,
+        Some(0)
+    );
 }
 
 /// Returns the Chromium `cargo xtask test` found or installed.
@@ -375,4 +414,35 @@ fn the_demo_pages_are_not_blank_and_never_scroll_sideways_in_chromium() {
             page.display()
         );
     }
+}
+
+/// Returns the page path `open` prints for `run` (with no opener it only prints it).
+fn out_path_of(env: &TestEnv, project: &Path, run: &str) -> String {
+    let out = okstra_in(env, project, &["open", run]);
+    assert_eq!(out.code, Some(0), "{out}");
+    out.stdout.trim().to_owned()
+}
+
+/// Reads what a writer puts in the fifo at `path`; after 30 s a watchdog writes `timeout`.
+fn read_fifo(path: &Path) -> String {
+    use std::io::{Read, Write};
+    let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
+    let watched = path.to_path_buf();
+    std::thread::spawn(move || {
+        if done_rx
+            .recv_timeout(std::time::Duration::from_secs(30))
+            .is_err()
+            && let Ok(mut f) = fs_err::OpenOptions::new().write(true).open(&watched)
+        {
+            let _ = f.write_all(b"timeout\n");
+        }
+    });
+    let mut text = String::new();
+    fs_err::File::open(path)
+        .unwrap()
+        .read_to_string(&mut text)
+        .unwrap();
+    let _ = done_tx.send(());
+    assert_ne!(text, "timeout\n", "the opener never ran");
+    text
 }

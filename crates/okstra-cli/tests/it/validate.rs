@@ -128,7 +128,16 @@ fn render_rewrites_the_markdown_and_the_page_from_their_data() {
         format!("{out}").contains("final-report-error-analysis-1.html"),
         "{out}"
     );
+    // A page edited by hand, its hash kept, fails too: it is compared with what it renders to.
+    let edited = original_page.replace("</main>", "<script>alert(1)</script></main>");
+    fs_err::write(&page, edited).unwrap();
+    let out = okstra(&env, &["validate", &run]);
+    assert_eq!(out.code, Some(3), "{out}");
+    assert!(format!("{out}").contains("was edited"), "{out}");
     fs_err::write(&page, &original_page).unwrap();
+    assert_eq!(okstra(&env, &["validate", &run]).code, Some(0));
+    // A run without a page (made before pages) still validates.
+    fs_err::remove_file(&page).unwrap();
     assert_eq!(okstra(&env, &["validate", &run]).code, Some(0));
     let bad = okstra(&env, &["render", md.to_str().unwrap()]);
     assert_eq!(bad.code, Some(2), "{bad}");

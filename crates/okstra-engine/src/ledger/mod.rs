@@ -25,6 +25,7 @@ pub use read::{LedgerSnapshot, read_ledger_repaired};
 pub use record::{record_stage_done, record_supersede, supersede_check, write_carry};
 pub use reserve::{Reservation, ReserveRequest, reserve_stage};
 pub use task_book::{TaskBook, task_book};
+pub(crate) use task_plan::planning_manifests;
 pub use task_plan::{
     PlanChoice, RunLiveness, run_liveness, stage_branch_trees, task_plan_for_ledger,
 };

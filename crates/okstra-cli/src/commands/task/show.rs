@@ -6,10 +6,13 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use clap::Args;
+use okstra_core::TaskKey;
 use okstra_core::config::Language;
 use okstra_core::plan::model::Stage;
 use okstra_core::report::html::{OverviewInput, OverviewRun, latest_pages, render_overview};
-use okstra_engine::{load_project, task_book, task_overview_runs, write_task_overview};
+use okstra_engine::{
+    LedgerError, PlanFileError, load_project, task_book, task_overview_runs, write_task_overview,
+};
 use serde_json::json;
 
 use crate::command_error::{CommandError, ExitStatus};
@@ -54,28 +57,34 @@ impl Overview {
     pub(crate) fn read(ctx: &CommandContext, arg: &str) -> Result<Self, CommandError> {
         let task = task(ctx, arg)?;
         let root = ctx.run_project_root();
-        let project = load_project(&root).ok();
-        let language = project
-            .as_ref()
-            .and_then(|p| p.config.language)
-            .unwrap_or_default();
-        let project_id = project
-            .as_ref()
-            .map_or_else(|| "-".to_owned(), |p| p.project_id.to_string());
-        let task_key = format!("{project_id}:{}:{}", task.group.raw(), task.id.raw());
+        let project = load_project(&root)?;
+        let task_key = TaskKey::new(
+            project.project_id.clone(),
+            task.group.clone(),
+            task.id.clone(),
+        );
+        let language = project.config.language.unwrap_or_default();
         let runs = task_overview_runs(&task.paths)?;
-        // A task without a plan (an analysis alone) has no Stage Map: that is no error.
-        let stages = task_book(&ctx.home()?, &root, &task.group, &task.id, &task.paths)
-            .ok()
-            .map(|b| {
+        // A task without a plan (an analysis alone) has no Stage Map; a plan that cannot be
+        // read is said, and the runs are still shown.
+        let stages = match task_book(&ctx.home()?, &root, &task.group, &task.id, &task.paths) {
+            Ok(b) => {
                 let states = b
                     .book
                     .stages
                     .iter()
                     .map(|s| (s.stage, s.state.word().to_owned()))
                     .collect();
-                (b.body.stages, states)
-            });
+                Some((b.body.stages, states))
+            }
+            Err(LedgerError::Plan(PlanFileError::NoTaskPlan { .. })) => None,
+            Err(e) => {
+                ctx.ui
+                    .warn(&format!("the task's Stage Map is left out: {e}"));
+                None
+            }
+        };
+        let task_key = task_key.to_string();
         Ok(Self {
             task,
             task_key,

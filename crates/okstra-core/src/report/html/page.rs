@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+use crate::final_verification::FinalVerificationRecord;
 use crate::plan::model::Stage;
 use crate::report::data::ReportData;
 use crate::report::html::escape::esc;
@@ -25,6 +26,9 @@ pub struct HtmlInput<'a> {
     pub data_sha256: &'a str,
     /// The run's team state, for the worker timeline.
     pub team: Option<&'a TeamState>,
+    /// The final verification a hand-off rests on (a final verification's own is in its data),
+    /// for the verdict and the evidence table.
+    pub verification: Option<&'a FinalVerificationRecord>,
     /// The task's Stage Map and each stage's state word, for final verification and hand-off
     /// pages (a plan page draws its own plan's).
     pub stage_map: Option<(&'a [Stage], &'a BTreeMap<u32, String>)>,
@@ -80,7 +84,10 @@ pub fn render_html(input: &HtmlInput<'_>) -> String {
         }
         TaskType::Implementation => stage::implementation(data, l, &mut out),
         TaskType::FinalVerification | TaskType::ReleaseHandoff => {
-            stage::final_verification(data, l, &mut out);
+            let record = data.final_verification.as_ref().or(input.verification);
+            if let Some(record) = record {
+                stage::final_verification(record, l, &mut out);
+            }
             stage::handoff(data, l, &mut out);
             if let Some((stages, states)) = input.stage_map {
                 plan::stage_map(stages, states, l, &mut out);

@@ -33,10 +33,15 @@ fn page(task_type: TaskType, language: Language) -> String {
         TaskType::FinalVerification | TaskType::ReleaseHandoff
     )
     .then_some((stages.as_slice(), &states));
+    // A hand-off's page shows the final verification it rests on.
+    let verified = fixture::report_data(TaskType::FinalVerification, language).final_verification;
     render_html(&HtmlInput {
         data: &data,
         data_sha256: fixture::DATA_SHA256,
         team: Some(&team),
+        verification: verified
+            .as_ref()
+            .filter(|_| task_type == TaskType::ReleaseHandoff),
         stage_map: map,
     })
 }
@@ -149,6 +154,7 @@ fn worker_text_is_escaped_and_the_hash_reads_back() {
         data: &data,
         data_sha256: "abc123",
         team: None,
+        verification: None,
         stage_map: None,
     });
     assert!(
