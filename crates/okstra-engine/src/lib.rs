@@ -82,7 +82,7 @@ pub use gc::{
 };
 pub use git::GitCommand;
 pub use git::worktree::{RepoLayout, discover};
-pub use handoff::{HandoffAsk, HandoffError};
+pub use handoff::{HandoffAsk, HandoffError, remote_names};
 pub use home::Home;
 pub use kill_hook::{WORKERS_RUNNING, kill_points, set_test_kill_at};
 pub use ledger::{
@@ -111,8 +111,8 @@ pub use report_file::{html_path, render_report};
 pub use run::{
     DryRun, DryRunFolder, DryRunRequest, DryRunWorker, NewRun, PlanOutcome, RelatedTask,
     ResumeOutcome, ResumeRun, RunSummary, StageAsk, StageError, StageOutcome, StagePhaseError,
-    StageRunError, WorkerResult, check_brief, dry_run, is_runnable, prepare_background,
-    prepare_detached, prepare_only, resume, run,
+    StageRunError, WorkerResult, check_brief, dry_run, forbid_supervision_on_this_thread,
+    is_runnable, prepare_background, prepare_detached, prepare_only, resume, run,
 };
 pub use run_process::{KillError, Killed, OkstraProcess, kill_run, okstra_process, process_alive};
 pub use runs::{

@@ -13,6 +13,7 @@ use rmcp::service::RequestContext;
 use rmcp::{ErrorData as McpError, RoleServer};
 use serde_json::Value;
 
+use crate::mcp::argv::Argv;
 use crate::mcp::invoker::Invoker;
 use crate::mcp::outcome::tool_result;
 
@@ -30,12 +31,7 @@ pub(crate) fn show_argv(run: &str) -> Vec<String> {
 /// Returns `okstra <words…> <run>`, a run that starts with `-` after `--` (a value, never a
 /// flag).
 pub(crate) fn run_argv(words: &[&str], run: &str) -> Vec<String> {
-    let mut argv: Vec<String> = words.iter().map(|w| (*w).to_owned()).collect();
-    if run.starts_with('-') {
-        argv.push("--".to_owned());
-    }
-    argv.push(run.to_owned());
-    argv
+    Argv::new(words).positional(run).into_vec()
 }
 
 /// `run <id>: <status> — <latest event>`.

@@ -28,19 +28,31 @@ pub struct OkstraMcp {
     /// What every tool's command runs with: the environment okstra was started with and the
     /// server's working folder (or `-C`).
     invoker: Invoker,
+    /// The human gates the person starting the server opened.
+    gates: Gates,
     tool_router: ToolRouter<Self>,
 }
 
+/// What only a person may allow, when starting the server.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Gates {
+    /// `--allow-approve`: the `approve` tool is offered.
+    pub approve: bool,
+    /// `--allow-publish`: `start_run` may push a branch and open a pull request.
+    pub publish: bool,
+}
+
 impl OkstraMcp {
-    /// Returns the server; `allow_approve` offers the `approve` tool (a human gate, so only
-    /// when the person starting the server asked for it).
-    pub fn new(env: EnvSnapshot, cwd: PathBuf, allow_approve: bool) -> Self {
+    /// Returns the server; `gates` says what only a person may allow (the `approve` tool,
+    /// publishing from `start_run`).
+    pub fn new(env: EnvSnapshot, cwd: PathBuf, gates: Gates) -> Self {
         let mut tool_router = Self::runs_router() + Self::plans_router() + Self::start_router();
-        if !allow_approve {
+        if !gates.approve {
             tool_router.remove_route("approve");
         }
         Self {
             invoker: Invoker { env, cwd },
+            gates,
             tool_router,
         }
     }
@@ -58,6 +70,11 @@ impl OkstraMcp {
     /// Runs `okstra <argv>` in-process on a thread of its own and returns what it did.
     pub(crate) async fn invoke_cli(&self, argv: Vec<String>) -> Result<Invoked, McpError> {
         self.invoker().invoke(argv).await
+    }
+
+    /// Returns the human gates the server was started with.
+    pub(crate) fn gates(&self) -> Gates {
+        self.gates
     }
 
     /// Returns what the server's in-process commands run with.
