@@ -120,6 +120,7 @@ fn data() -> ReportData {
         budget: None,
         critic: None,
         plan_gate: None,
+        approval: None,
         implementation: None,
         handoff: None,
         final_verification: None,
