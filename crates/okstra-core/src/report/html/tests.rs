@@ -168,7 +168,25 @@ fn svg_parts(html: &str) -> Vec<&str> {
     let mut parts = Vec::new();
     let mut rest = html;
     while let Some(start) = rest.find("<svg") {
-        let end = rest[start..].find("</svg>").expect("svg closed") + start + "</svg>".len();
+        let mut depth = 0_usize;
+        let mut at = start;
+        let end = loop {
+            let open = rest[at..].find("<svg").map(|i| i + at);
+            let close = rest[at..].find("</svg>").expect("svg closed") + at;
+            match open {
+                Some(open) if open < close => {
+                    depth += 1;
+                    at = open + "<svg".len();
+                }
+                _ => {
+                    depth -= 1;
+                    at = close + "</svg>".len();
+                    if depth == 0 {
+                        break at;
+                    }
+                }
+            }
+        };
         parts.push(&rest[start..end]);
         rest = &rest[end..];
     }
