@@ -101,8 +101,10 @@ pub(crate) fn timeline(team: Option<&TeamState>, l: &Labels, out: &mut String) {
         let (x1, x2) = (x(b.start), x(b.end).max(x(b.start) + 3));
         let retry = if b.attempt > 1 { " retry" } else { "" };
         let tip = format!(
-            "round {} · attempt {} · {} · {}{}",
+            "{} {} · {} {} · {} · {}{}",
+            l.round,
             b.round,
+            l.attempt,
             b.attempt,
             b.status.as_str(),
             clock(b.end - b.start, b.end - b.start),
