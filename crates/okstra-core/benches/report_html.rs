@@ -120,12 +120,12 @@ fn data() -> ReportData {
         budget: None,
         critic: None,
         plan_gate: None,
+        approval: None,
         implementation: None,
         handoff: None,
         final_verification: None,
         notes: Vec::new(),
         integrity: okstra_core::report::Integrity::default(),
-        approval: None,
     }
 }
 

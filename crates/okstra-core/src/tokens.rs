@@ -21,12 +21,18 @@ pub struct TokenUsage {
     pub cost_usd: Option<f64>,
 }
 
-fn add_opt<T: std::ops::Add<Output = T>>(a: Option<T>, b: Option<T>) -> Option<T> {
+/// Adds two figures, either of which may be unknown. Counts come from worker output (untrusted),
+/// so token sums saturate at `u64::MAX` rather than overflow.
+fn add_opt<T>(a: Option<T>, b: Option<T>, add: fn(T, T) -> T) -> Option<T> {
     match (a, b) {
-        (Some(a), Some(b)) => Some(a + b),
+        (Some(a), Some(b)) => Some(add(a, b)),
         (a, None) => a,
         (None, b) => b,
     }
+}
+
+fn add_tokens(a: Option<u64>, b: Option<u64>) -> Option<u64> {
+    add_opt(a, b, u64::saturating_add)
 }
 
 impl TokenUsage {
@@ -39,12 +45,12 @@ impl TokenUsage {
     #[must_use]
     pub fn plus(&self, other: &TokenUsage) -> TokenUsage {
         TokenUsage {
-            input_total: add_opt(self.input_total, other.input_total),
-            cache_read: add_opt(self.cache_read, other.cache_read),
-            cache_write: add_opt(self.cache_write, other.cache_write),
-            output: add_opt(self.output, other.output),
-            reasoning: add_opt(self.reasoning, other.reasoning),
-            cost_usd: add_opt(self.cost_usd, other.cost_usd),
+            input_total: add_tokens(self.input_total, other.input_total),
+            cache_read: add_tokens(self.cache_read, other.cache_read),
+            cache_write: add_tokens(self.cache_write, other.cache_write),
+            output: add_tokens(self.output, other.output),
+            reasoning: add_tokens(self.reasoning, other.reasoning),
+            cost_usd: add_opt(self.cost_usd, other.cost_usd, |a, b| a + b),
         }
     }
 
@@ -67,7 +73,7 @@ impl TokenUsage {
 
     /// Returns input plus output, the figure budgets count; `None` when neither is known.
     pub fn total(&self) -> Option<u64> {
-        add_opt(self.input_total, self.output)
+        add_tokens(self.input_total, self.output)
     }
 
     /// Returns a short display: `12.3k tok` / `-`.
@@ -101,6 +107,22 @@ mod tests {
         );
         assert_eq!(b.display_short(), "-");
         assert_eq!(sum.display_short(), "12 tok");
+    }
+
+    #[test]
+    fn huge_counts_saturate_instead_of_overflowing() {
+        let huge = TokenUsage {
+            input_total: Some(u64::MAX - 1),
+            output: Some(u64::MAX),
+            reasoning: Some(u64::MAX),
+            ..TokenUsage::default()
+        };
+        assert_eq!(huge.total(), Some(u64::MAX));
+        let sum = huge.plus(&huge);
+        assert_eq!(
+            (sum.input_total, sum.output, sum.reasoning),
+            (Some(u64::MAX), Some(u64::MAX), Some(u64::MAX))
+        );
     }
 
     #[test]

@@ -189,10 +189,6 @@ fn open_uses_the_platform_opener_or_prints_the_path() {
         format!("#!/bin/sh\necho \"$1\" >> {}\n", log.display()),
     )
     .unwrap();
-    std::os::unix::fs::PermissionsExt::set_mode(
-        &mut fs_err::metadata(&script).unwrap().permissions(),
-        0o755,
-    );
     Command::new("chmod")
         .arg("755")
         .arg(&script)
@@ -328,10 +324,11 @@ fn screenshot(scratch: &Path, width: u32, page: &Path, png: &Path) -> u64 {
     fs_err::metadata(png).unwrap().len()
 }
 
-/// Returns `(scrollWidth, clientWidth)` of `page`'s document shown `width` px wide, measured
-/// by a script added to a copy of the page (the page itself has none).
+/// Returns `(scrollWidth, clientWidth)` of `page`'s document shown `width` px wide with every
+/// `<details>` open (as a reader opens the findings), measured by a script added to a copy of
+/// the page (the page itself has none).
 fn widths(scratch: &Path, width: u32, page: &Path) -> (u64, u64) {
-    let probe = "<script>var e=document.documentElement;parent.document.title='sw='+e.scrollWidth+' cw='+e.clientWidth;</script></body>";
+    let probe = "<script>for(var d of document.querySelectorAll('details'))d.open=true;var e=document.documentElement;parent.document.title='sw='+e.scrollWidth+' cw='+e.clientWidth;</script></body>";
     let html = fs_err::read_to_string(page)
         .unwrap()
         .replace("</body>", probe);
@@ -352,12 +349,68 @@ fn widths(scratch: &Path, width: u32, page: &Path) -> (u64, u64) {
     (number("sw="), number("cw="))
 }
 
+/// A 300-character word with no break in it, as a URL or a path can be.
+fn long_word() -> String {
+    let mut word = format!("https://example.test/{}", "a1b2c3d4e5".repeat(30));
+    word.truncate(300);
+    word
+}
+
+/// Puts [`long_word`] into every worker-written text of a report's data that a page shows in
+/// the open (the summary, the analysis, each finding's title, the stage's title, the PR's
+/// title and body) and re-renders the page with `okstra render`; returns the page.
+fn rerender_with_a_long_word(env: &TestEnv, project: &Path, page: &Path) -> PathBuf {
+    let data = page.with_file_name(
+        page.file_name()
+            .unwrap()
+            .to_string_lossy()
+            .replace(".html", ".data.json"),
+    );
+    let mut v: Value = serde_json::from_str(&fs_err::read_to_string(&data).unwrap()).unwrap();
+    let word = long_word();
+    let mut set = |pointer: &str, text: String| {
+        if let Some(Value::String(s)) = v.pointer_mut(pointer) {
+            *s = text;
+        }
+    };
+    set("/narrative/summary", format!("see {word} first"));
+    set("/narrative/analysis", format!("{word}\r\nthen\r\n{word}"));
+    set("/implementation/title", word.clone());
+    set("/handoff/title", word.clone());
+    set("/handoff/prBody", format!("## Summary\r\n{word}\r\n"));
+    for i in 0..v["findings"].as_array().map_or(0, Vec::len) {
+        v["findings"][i]["title"] = Value::String(word.clone());
+    }
+    fs_err::write(&data, serde_json::to_string_pretty(&v).unwrap()).unwrap();
+    let out = okstra_in(env, project, &["render", data.to_str().unwrap()]);
+    assert_eq!(out.code, Some(0), "{out}");
+    let html = fs_err::read_to_string(page).unwrap();
+    assert!(
+        html.contains(&word),
+        "{}: the long word is not shown",
+        page.display()
+    );
+    page.to_path_buf()
+}
+
+/// Asserts that `page` shown 375 px wide, every `<details>` open, does not scroll sideways.
+fn assert_no_sideways_scroll(scratch: &Path, page: &Path) {
+    let (scroll, client) = widths(scratch, 375, page);
+    assert_eq!(client, 375, "{} was not shown 375 px wide", page.display());
+    assert!(
+        scroll <= client,
+        "{} scrolls sideways at 375 px: scrollWidth {scroll} > clientWidth {client}",
+        page.display()
+    );
+}
+
 #[test]
 #[ignore = "needs chromium: cargo xtask test"]
 fn the_demo_pages_are_not_blank_and_never_scroll_sideways_in_chromium() {
-    let (env, _, overview) = demo();
+    let (env, project, overview) = demo();
     let task_root = overview.parent().unwrap().to_path_buf();
     let all = pages(&task_root);
+    assert_eq!(all.len(), 7, "{all:?}");
     let find = |kind: &str| {
         all.iter()
             .find(|p| p.to_string_lossy().contains(kind))
@@ -371,19 +424,30 @@ fn the_demo_pages_are_not_blank_and_never_scroll_sideways_in_chromium() {
     let blank_page = scratch.join("blank.html");
     fs_err::write(&blank_page, "<!DOCTYPE html><html><body></body></html>").unwrap();
     let blank = screenshot(&scratch, 1280, &blank_page, &scratch.join("blank.png"));
-    // The probe tells a page that scrolls sideways: a 900 px wide block at 375 px does.
-    let wide = scratch.join("wide.html");
-    fs_err::write(
-        &wide,
-        "<!DOCTYPE html><html><body><div style=\"width:900px\">x</div></body></html>",
-    )
-    .unwrap();
-    let (scroll, client) = widths(&scratch, 375, &wide);
-    assert!(
-        scroll > client && client == 375,
-        "the probe measured {scroll} / {client}"
-    );
-    for page in [&plan, &fv, &overview] {
+    // The probe tells a page that scrolls sideways: a 900 px wide block at 375 px does, and
+    // so does one inside a closed <details>, which the probe opens.
+    for (name, body) in [
+        ("wide.html", "<div style=\"width:900px\">x</div>"),
+        (
+            "wide-details.html",
+            "<details><summary>s</summary><div style=\"width:900px\">x</div></details>",
+        ),
+    ] {
+        let wide = scratch.join(name);
+        fs_err::write(
+            &wide,
+            format!("<!DOCTYPE html><html><body>{body}</body></html>"),
+        )
+        .unwrap();
+        let (scroll, client) = widths(&scratch, 375, &wide);
+        assert!(
+            scroll > client && client == 375,
+            "{name}: the probe measured {scroll} / {client}"
+        );
+    }
+    let mut shown = all.clone();
+    shown.push(overview.clone());
+    for page in &shown {
         for width in [1280, 375] {
             let png = scratch.join(format!("{width}.png"));
             let size = screenshot(&scratch, width, page, &png);
@@ -394,7 +458,7 @@ fn the_demo_pages_are_not_blank_and_never_scroll_sideways_in_chromium() {
             );
             if width == 1280
                 && std::env::var_os("OKSTRA_UPDATE_SCREENSHOTS").is_some()
-                && page != &overview
+                && (page == &plan || page == &fv)
             {
                 let name = if page == &plan {
                     "report-plan.png"
@@ -406,13 +470,13 @@ fn the_demo_pages_are_not_blank_and_never_scroll_sideways_in_chromium() {
                 fs_err::copy(&png, docs.join(name)).unwrap();
             }
         }
-        let (scroll, client) = widths(&scratch, 375, page);
-        assert_eq!(client, 375, "{} was not shown 375 px wide", page.display());
-        assert!(
-            scroll <= client,
-            "{} scrolls sideways at 375 px: scrollWidth {scroll} > clientWidth {client}",
-            page.display()
-        );
+        assert_no_sideways_scroll(&scratch, page);
+    }
+    // Worker text may hold a word too long for any line (a URL, a path): it wraps, on every
+    // page, wherever it is shown.
+    for page in &all {
+        let page = rerender_with_a_long_word(&env, &project, page);
+        assert_no_sideways_scroll(&scratch, &page);
     }
 }
 

@@ -1,7 +1,8 @@
 //! Owns the Stage Map as a picture: a layered layout of the stages' `depends-on` graph
 //! (each stage one layer right of its latest dependency; within a layer, stages ordered by
 //! the mean position of what they depend on, so edges cross less), and its SVG — one box per
-//! stage, coloured by its state when one is known, one curve per dependency.
+//! stage, coloured by its state when one is known, its label clipped to the box, one curve
+//! per dependency.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -14,6 +15,9 @@ const BOX_H: u32 = 40;
 const GAP_X: u32 = 56;
 const GAP_Y: u32 = 16;
 const PAD: u32 = 8;
+/// Display columns a label gets: at 12 px a column is at most ~6.5 px (a wide character, two
+/// columns, 12 px), so 22 fit the 152 px a box has inside its 8 px margins.
+const LABEL_COLUMNS: usize = 22;
 
 /// Where one stage sits: its layer (column) and its row in that layer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -151,24 +155,21 @@ pub(crate) fn render(stages: &[Stage], states: &BTreeMap<u32, String>, title: &s
         let Some(p) = at.get(&s.number) else { continue };
         let state = states.get(&s.number).map_or("none", String::as_str);
         let label = format!("{}. {}", s.number, s.title);
+        // The labels sit in a nested <svg> the size of the box: a nested viewport clips what
+        // it holds, so a label can never leave its box whatever the font draws, and needs no
+        // clipPath id (which would have to be unique across a page) nor a `url(…)` reference.
         let _ = write!(
             svg,
-            "<g class=\"stage st-{state}\" data-stage=\"{n}\"><title>{tip}</title><rect x=\"{x}\" y=\"{y}\" width=\"{BOX_W}\" height=\"{BOX_H}\" rx=\"6\"/><text x=\"{tx}\" y=\"{ty}\">{text}</text>{state_text}</g>",
+            "<g class=\"stage st-{state}\" data-stage=\"{n}\"><title>{tip}</title><rect x=\"{x}\" y=\"{y}\" width=\"{BOX_W}\" height=\"{BOX_H}\" rx=\"6\"/><svg x=\"{x}\" y=\"{y}\" width=\"{BOX_W}\" height=\"{BOX_H}\" overflow=\"hidden\"><text x=\"8\" y=\"17\">{text}</text>{state_text}</svg></g>",
             n = s.number,
             tip = esc(&format!("{label} ({state})")),
             x = x(p),
             y = y(p),
-            tx = x(p) + 8,
-            ty = y(p) + 17,
-            text = esc(&clip(&label, 24)),
+            text = esc(&clip(&label, LABEL_COLUMNS)),
             state_text = if state == "none" {
                 String::new()
             } else {
-                format!(
-                    "<text class=\"state\" x=\"{}\" y=\"{}\">{state}</text>",
-                    x(p) + 8,
-                    y(p) + 32
-                )
+                format!("<text class=\"state\" x=\"8\" y=\"32\">{state}</text>")
             },
         );
     }
@@ -235,5 +236,27 @@ mod tests {
         assert_eq!(svg.matches("<g class=\"stage").count(), 3);
         assert_eq!(svg.matches("<path class=\"edge\"").count(), 3);
         assert!(svg.contains("st-done") && svg.contains("st-ready") && svg.contains("st-none"));
+    }
+
+    #[test]
+    fn a_wide_label_is_clipped_by_columns_and_held_inside_its_box() {
+        let mut korean = stage(1, &[]);
+        korean.title =
+            "결제 금액을 센트 단위의 정수로 바꾸고 반올림 규칙을 고정하는 단계".to_owned();
+        let svg = render(&[korean], &BTreeMap::new(), "스테이지 맵");
+        let text = svg
+            .split("<text x=\"8\" y=\"17\">")
+            .nth(1)
+            .and_then(|t| t.split("</text>").next())
+            .unwrap();
+        assert!(text.ends_with('…'), "{text}");
+        assert!(
+            crate::report::html::escape::columns(text) <= LABEL_COLUMNS,
+            "{text}"
+        );
+        // The label sits in a viewport exactly the box's size, which clips it.
+        assert!(svg.contains(&format!(
+            "<svg x=\"{PAD}\" y=\"{PAD}\" width=\"{BOX_W}\" height=\"{BOX_H}\" overflow=\"hidden\"><text"
+        )));
     }
 }

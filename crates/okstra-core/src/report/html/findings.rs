@@ -69,13 +69,13 @@ pub(crate) fn findings(data: &ReportData, l: &Labels, out: &mut String) {
             c = class.as_str()
         );
         for f in group {
-            finding(f, out);
+            finding(f, l, out);
         }
     }
     out.push_str("</section>");
 }
 
-fn finding(f: &ReportFinding, out: &mut String) {
+fn finding(f: &ReportFinding, l: &Labels, out: &mut String) {
     let _ = write!(
         out,
         "<details class=\"finding card\" id=\"{id}\"><summary><b>{id}</b> <span class=\"chip\">{sev}</span> {title}</summary><p class=\"text\">{claim}</p><p class=\"text\">{reasoning}</p>",
@@ -96,10 +96,11 @@ fn finding(f: &ReportFinding, out: &mut String) {
     for v in &f.verdicts {
         let _ = write!(
             out,
-            "<p><span class=\"chip v-{}\">{}</span> {} (round {}): {}</p>",
+            "<p><span class=\"chip v-{}\">{}</span> {} ({} {}): {}</p>",
             v.verdict.as_str().to_ascii_lowercase(),
             v.verdict.as_str(),
             esc(&v.worker),
+            l.round,
             v.round,
             esc(&v.reason)
         );
@@ -176,7 +177,7 @@ pub(crate) fn matrix(data: &ReportData, l: &Labels, out: &mut String) {
         l.consensus
     );
     for (class, word) in [
-        ("author", "author"),
+        ("author", l.author),
         ("agree", "AGREE"),
         ("disagree", "DISAGREE"),
         ("unsure", "UNSURE"),
@@ -202,6 +203,7 @@ pub(crate) fn matrix(data: &ReportData, l: &Labels, out: &mut String) {
             match cell(data, f, c) {
                 Some(word) => {
                     let class = word.to_ascii_lowercase();
+                    let word = if word == "author" { l.author } else { word };
                     let _ = write!(out, "<td><span class=\"chip v-{class}\">{word}</span></td>");
                 }
                 None => {

@@ -1,5 +1,6 @@
 //! Owns the words of the HTML pages in each report language: section titles, legends and
-//! column names. Values from the data (ids, statuses, verdicts) keep their spec spelling.
+//! column names, words in tooltips. Values from the data (ids, statuses, verdicts such as
+//! `AGREE` or `PASS`, stage states) keep their spec spelling in every language.
 
 use crate::config::Language;
 
@@ -33,6 +34,17 @@ pub(crate) struct Labels {
     pub generated: &'static str,
     pub latest: &'static str,
     pub runs: &'static str,
+    /// The consensus matrix's word for a finding's author (not a verdict, so translated).
+    pub author: &'static str,
+    pub round: &'static str,
+    pub attempt: &'static str,
+    pub exit: &'static str,
+    pub command: &'static str,
+    pub millis: &'static str,
+    pub commit: &'static str,
+    pub branch: &'static str,
+    pub head: &'static str,
+    pub push: &'static str,
 }
 
 const EN: Labels = Labels {
@@ -64,6 +76,16 @@ const EN: Labels = Labels {
     generated: "Generated",
     latest: "Latest reports",
     runs: "Runs",
+    author: "author",
+    round: "round",
+    attempt: "attempt",
+    exit: "exit",
+    command: "command",
+    millis: "ms",
+    commit: "commit",
+    branch: "branch",
+    head: "head",
+    push: "push",
 };
 
 const KO: Labels = Labels {
@@ -95,6 +117,16 @@ const KO: Labels = Labels {
     generated: "생성 시각",
     latest: "최신 보고서",
     runs: "실행 목록",
+    author: "작성자",
+    round: "라운드",
+    attempt: "시도",
+    exit: "종료 코드",
+    command: "명령",
+    millis: "소요 (ms)",
+    commit: "커밋",
+    branch: "브랜치",
+    head: "헤드",
+    push: "푸시",
 };
 
 /// Returns the words of `language`.

@@ -24,7 +24,7 @@ pub(crate) fn stage_map(
     let _ = write!(out, "<section id=\"stage-map\"><h2>{}</h2>", l.stage_map);
     if !states.is_empty() {
         out.push_str("<div class=\"legend\">");
-        for word in ["done", "started", "ready", "blocked", "stale"] {
+        for word in ["done", "started", "reserved", "ready", "blocked", "stale"] {
             let n = states.values().filter(|s| *s == word).count();
             let _ = write!(out, "<span class=\"chip st-{word}\">{word} {n}</span>");
         }

@@ -85,13 +85,13 @@ pub(crate) fn implementation(data: &ReportData, l: &Labels, out: &mut String) {
             esc(&v),
             esc(&tdd.reason)
         );
-        evidence_table(&tdd.at_red, out);
+        evidence_table(&tdd.at_red, l, out);
     }
     let _ = write!(out, "<h3>{}</h3>", l.evidence);
     if let Some(e) = &s.evidence_error {
         let _ = write!(out, "<p class=\"x-bad\">{}</p>", esc(e));
     }
-    evidence_table(&s.validation, out);
+    evidence_table(&s.validation, l, out);
     let (class, verdict) = match s.verifier.verdict {
         Some(Verdict::Pass) => ("x-ok", "PASS"),
         Some(Verdict::Fail) => ("x-bad", "FAIL"),
@@ -110,11 +110,15 @@ pub(crate) fn implementation(data: &ReportData, l: &Labels, out: &mut String) {
 }
 
 /// Commands okstra ran, with their exit codes.
-fn evidence_table(commands: &[CommandEvidence], out: &mut String) {
+fn evidence_table(commands: &[CommandEvidence], l: &Labels, out: &mut String) {
     if commands.is_empty() {
         return;
     }
-    out.push_str("<div class=\"scroll\"><table><thead><tr><th>exit</th><th>command</th><th>ms</th><th>commit</th></tr></thead><tbody>");
+    let _ = write!(
+        out,
+        "<div class=\"scroll\"><table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
+        l.exit, l.command, l.millis, l.commit
+    );
     for c in commands {
         let (class, exit) = match c.exit_code {
             Some(0) => ("x-ok", "0".to_owned()),
@@ -169,7 +173,7 @@ pub(crate) fn final_verification(fv: &FinalVerificationRecord, l: &Labels, out: 
         let _ = write!(out, "<p>⚠ {}</p>", esc(w));
     }
     let _ = write!(out, "<h3>{}</h3>", l.evidence);
-    evidence_table(&fv.commands, out);
+    evidence_table(&fv.commands, l, out);
     out.push_str("</section>");
 }
 
@@ -178,11 +182,14 @@ pub(crate) fn handoff(data: &ReportData, l: &Labels, out: &mut String) {
     let Some(h) = &data.handoff else { return };
     let _ = write!(
         out,
-        "<section id=\"handoff\"><h2>{}</h2><p><b>{}</b></p><dl class=\"meta\"><dt>branch</dt><dd><code>{}</code></dd><dt>head</dt><dd><code>{}</code></dd><dt>push</dt><dd>{}</dd><dt>PR</dt><dd>{}</dd></dl><div class=\"card text\">{}</div></section>",
+        "<section id=\"handoff\"><h2>{}</h2><p><b>{}</b></p><dl class=\"meta\"><dt>{}</dt><dd><code>{}</code></dd><dt>{}</dt><dd><code>{}</code></dd><dt>{}</dt><dd>{}</dd><dt>PR</dt><dd>{}</dd></dl><div class=\"card text\">{}</div></section>",
         l.handoff,
         esc(&h.title),
+        l.branch,
         esc(&h.task_branch),
+        l.head,
         esc(short(&h.head)),
+        l.push,
         esc(&word(&h.push)),
         esc(&word(&h.pr)),
         esc(&h.pr_body)

@@ -1,7 +1,8 @@
 //! Owns the pages' one stylesheet, inlined in every page: system fonts, a light and a dark
 //! palette chosen by `prefers-color-scheme`, colour chips for consensus classes, statuses and
 //! stage states, and wide parts (tables, SVG) scrolling inside their own box so the page never
-//! scrolls sideways, down to 375 px.
+//! scrolls sideways, down to 375 px: any text may break anywhere (set on `body`, so a long URL
+//! or path in worker text wraps wherever it is shown), and only definition lists are a grid.
 
 /// The stylesheet.
 pub(crate) const CSS: &str = r#"
@@ -13,15 +14,15 @@ pub(crate) const CSS: &str = r#"
 --ok-bg:#12261e;--warn-bg:#272115;--bad-bg:#25171c;--info-bg:#121d2f;--idle-bg:#21262d;--accent-bg:#211a2e}}
 *{box-sizing:border-box}
 html{-webkit-text-size-adjust:100%}
-body{margin:0;background:var(--bg);color:var(--fg);font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans","Noto Sans KR",sans-serif}
+body{margin:0;background:var(--bg);color:var(--fg);font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans","Noto Sans KR",sans-serif;overflow-wrap:anywhere}
 main{max-width:1100px;margin:0 auto;padding:16px}
-h1{font-size:1.4em;margin:.2em 0 .4em;overflow-wrap:anywhere}
+h1{font-size:1.4em;margin:.2em 0 .4em}
 h2{font-size:1.15em;margin:1.6em 0 .5em;padding-bottom:.2em;border-bottom:1px solid var(--line)}
 h3{font-size:1em;margin:1em 0 .3em}
-p,li,td,th,dd{overflow-wrap:anywhere}
-.meta{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px;margin:0;color:var(--muted);font-size:.9em}
+.meta{color:var(--muted);font-size:.9em}
+dl.meta{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px;margin:0}
 .meta dt{font-weight:600}.meta dd{margin:0}
-.text{white-space:pre-wrap;margin:.3em 0}
+.text{white-space:pre-wrap;overflow-wrap:anywhere;margin:.3em 0}
 .card{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:10px 12px;margin:8px 0}
 .scroll{overflow-x:auto;max-width:100%;border:1px solid var(--line);border-radius:8px;background:var(--card)}
 table{border-collapse:collapse;font-size:.9em;width:100%}
@@ -33,8 +34,9 @@ code,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font
 .c-full-consensus,.s-completed,.v-agree,.r-passed,.st-done,.t-GREEN,.x-ok{color:var(--ok);background:var(--ok-bg)}
 .c-partial-consensus,.v-unsure,.r-passed-with-dissent,.st-started,.st-reserved,.t-REFACTOR{color:var(--info);background:var(--info-bg)}
 .c-worker-unique,.s-pending,.s-running,.v-author,.st-ready{color:var(--accent);background:var(--accent-bg)}
-.c-disputed,.s-error,.s-timeout,.s-verification-error,.s-not-run,.v-disagree,.v-verification-error,.r-blocked-by-disagreement,.r-aborted-non-result,.st-blocked,.st-stale,.t-RED,.x-bad{color:var(--bad);background:var(--bad-bg)}
-.v-none,.st-none{color:var(--idle);background:var(--idle-bg)}
+.c-disputed,.s-failed,.s-error,.s-timeout,.s-verification-error,.s-not-run,.v-disagree,.v-verification-error,.r-blocked-by-disagreement,.r-aborted-non-result,.st-blocked,.st-stale,.t-RED,.x-bad{color:var(--bad);background:var(--bad-bg)}
+.s-interrupted{color:var(--warn);background:var(--warn-bg)}
+.v-none,.st-none,.s-prepared{color:var(--idle);background:var(--idle-bg)}
 .legend{display:flex;flex-wrap:wrap;gap:6px;margin:6px 0}
 .finding{margin:8px 0}.finding summary{cursor:pointer}
 .matrix td{text-align:center;white-space:nowrap}.matrix td:first-child,.matrix th:first-child{text-align:left;white-space:normal;min-width:8em}

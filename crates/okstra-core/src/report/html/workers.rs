@@ -101,8 +101,10 @@ pub(crate) fn timeline(team: Option<&TeamState>, l: &Labels, out: &mut String) {
         let (x1, x2) = (x(b.start), x(b.end).max(x(b.start) + 3));
         let retry = if b.attempt > 1 { " retry" } else { "" };
         let tip = format!(
-            "round {} · attempt {} · {} · {}{}",
+            "{} {} · {} {} · {} · {}{}",
+            l.round,
             b.round,
+            l.attempt,
             b.attempt,
             b.status.as_str(),
             clock(b.end - b.start, b.end - b.start),
@@ -157,6 +159,12 @@ fn clock(ms: i64, scale: i64) -> String {
     }
 }
 
+/// Returns `n` as a whole percentage of `max` (`max` > 0), computed in `u128` so that no
+/// count overflows it.
+fn percent(n: u64, max: u64) -> u128 {
+    u128::from(n) * 100 / u128::from(max.max(1))
+}
+
 /// Tokens and cost per worker, summed over its rounds, as bars.
 pub(crate) fn tokens(data: &ReportData, l: &Labels, out: &mut String) {
     let mut per: BTreeMap<&str, (u64, Option<f64>)> = BTreeMap::new();
@@ -168,7 +176,8 @@ pub(crate) fn tokens(data: &ReportData, l: &Labels, out: &mut String) {
         }
         let slot = per.entry(name).or_insert((0, None));
         let t = &w.tokens;
-        slot.0 += t.input_total.unwrap_or(0) + t.output.unwrap_or(0);
+        // Counts come from worker output: sums saturate rather than overflow.
+        slot.0 = slot.0.saturating_add(t.total().unwrap_or(0));
         if let Some(c) = t.cost_usd {
             slot.1 = Some(slot.1.unwrap_or(0.0) + c);
         }
@@ -188,7 +197,7 @@ pub(crate) fn tokens(data: &ReportData, l: &Labels, out: &mut String) {
             out,
             "<span>{}</span><span class=\"track\"><span class=\"fill\" style=\"display:block;width:{}%\"></span></span><span class=\"mono\">{n}</span>",
             esc(name),
-            n * 100 / max
+            percent(n, max)
         );
     }
     out.push_str("</div>");
@@ -200,8 +209,11 @@ pub(crate) fn tokens(data: &ReportData, l: &Labels, out: &mut String) {
         let max = costs.iter().map(|c| c.1).fold(0.0_f64, f64::max);
         let _ = write!(out, "<h3>{}</h3><div class=\"bars\">", l.cost);
         for (name, cost) in costs {
-            let pct = if max > 0.0 {
-                (cost / max * 100.0).round()
+            // A cost from worker output may be huge, negative or not a number: the bar stays
+            // within 0..=100 %.
+            let pct = (cost / max * 100.0).round();
+            let pct = if pct.is_finite() {
+                pct.clamp(0.0, 100.0)
             } else {
                 0.0
             };
@@ -214,4 +226,38 @@ pub(crate) fn tokens(data: &ReportData, l: &Labels, out: &mut String) {
         out.push_str("</div>");
     }
     out.push_str("</section>");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Language;
+    use crate::report::fixture;
+    use crate::report::html::labels::labels;
+    use crate::task_type::TaskType;
+
+    #[test]
+    fn percentages_of_huge_counts_do_not_overflow() {
+        assert_eq!(percent(u64::MAX, u64::MAX), 100);
+        assert_eq!(percent(u64::MAX / 2, u64::MAX), 49);
+        assert_eq!(percent(0, 0), 0);
+    }
+
+    #[test]
+    fn huge_token_counts_and_costs_give_bars_within_the_track() {
+        let (mut data, ..) = fixture::scripted_report(TaskType::ErrorAnalysis, Language::En);
+        assert!(data.workers.len() >= 2, "the fixture has several workers");
+        for (i, w) in data.workers.iter_mut().enumerate() {
+            w.tokens.input_total = Some(u64::MAX - 1);
+            w.tokens.output = Some(u64::MAX);
+            w.tokens.cost_usd = Some(if i == 0 { f64::MAX } else { f64::NAN });
+        }
+        let mut out = String::new();
+        tokens(&data, labels(Language::En), &mut out);
+        assert!(out.contains(&format!(">{}</span>", u64::MAX)), "{out}");
+        for width in out.split("width:").skip(1) {
+            let pct: f64 = width.split('%').next().unwrap().parse().unwrap();
+            assert!((0.0..=100.0).contains(&pct), "{pct} in {out}");
+        }
+    }
 }
