@@ -7,8 +7,8 @@ use okstra_core::manifest::RunManifest;
 use okstra_core::settings::{RunSettings, SettingsLayer};
 use okstra_core::status::RunStatus;
 use okstra_engine::{
-    ResumeOutcome, ResumeRun, RunSummary, Tmux, find_run, leave_session, load_project, resume,
-    take_session_env,
+    OkstraProcess, ResumeOutcome, ResumeRun, RunError, RunSummary, Tmux, find_run, leave_session,
+    load_project, okstra_process, resume, take_session_env,
 };
 use serde_json::{Value, json};
 
@@ -96,6 +96,14 @@ fn resume_run(ctx: &CommandContext, args: &ResumeArgs) -> Result<ExitStatus, Com
                 print_json(&ctx.ui, &finished_json(&manifest, manifest.status))?;
             }
             return Ok(ExitStatus::Success);
+        }
+        // A run another okstra drives now is refused here, as the foreground resume refuses
+        // it, rather than by the okstra launched for it (whose refusal only its log shows).
+        if matches!(okstra_process(&manifest), OkstraProcess::Alive(_)) {
+            return Err(RunError::Busy {
+                run_id: manifest.run_id.to_string(),
+            }
+            .into());
         }
         let tmux = if args.detach {
             Some(Tmux::locate(ctx.env.vars())?)

@@ -76,29 +76,13 @@ pub(crate) async fn follow(
         }
         sent = sent.max(events.len());
         let status = show["status"].as_str().unwrap_or_default();
-        match status {
-            "completed" => return Ok(tool_result(invoked, run_line)),
+        match standing(&show, run_id) {
+            Standing::Going => {}
+            Standing::Completed => return Ok(tool_result(invoked, run_line)),
             // As `okstra run` exits non-zero for them.
-            "failed" => return Ok(stopped(invoked, format!("run {run_id} failed"))),
-            "interrupted" => {
-                return Ok(stopped(
-                    invoked,
-                    format!(
-                        "run {run_id} was interrupted: `okstra resume {run_id}` (the \
-                         resume_run tool) continues it"
-                    ),
-                ));
+            Standing::Failed(why) | Standing::Interrupted(why) | Standing::Gone(why) => {
+                return Ok(stopped(invoked, why));
             }
-            _ => {}
-        }
-        if show["okstraAlive"] == Value::Bool(false) {
-            return Ok(stopped(
-                invoked,
-                format!(
-                    "run {run_id}'s okstra is gone: `okstra ctl reconcile` marks it \
-                     interrupted, then `okstra resume {run_id}` (the resume_run tool) continues it"
-                ),
-            ));
         }
         if status == "prepared" && started.elapsed() > START_TIMEOUT {
             return Ok(stopped(
@@ -121,6 +105,69 @@ pub(crate) async fn follow(
             () = okstra_engine::pause_between_reads(EVERY) => {}
         }
     }
+}
+
+/// Where a run stands, as its `ctl show --json` says: what a wait and a task both report.
+pub(crate) enum Standing {
+    /// Prepared, or running with its okstra alive (or not recorded yet).
+    Going,
+    Completed,
+    /// Failed; why, for the client.
+    Failed(String),
+    /// Interrupted; how to continue it.
+    Interrupted(String),
+    /// Running, but its okstra is gone; how to continue it.
+    Gone(String),
+}
+
+/// Returns where run `run_id`, shown as `show`, stands.
+pub(crate) fn standing(show: &Value, run_id: &str) -> Standing {
+    match show["status"].as_str().unwrap_or_default() {
+        "completed" => Standing::Completed,
+        "failed" => Standing::Failed(format!("run {run_id} failed")),
+        "interrupted" => Standing::Interrupted(format!(
+            "run {run_id} was interrupted: `okstra resume {run_id}` (the resume_run tool) \
+             continues it"
+        )),
+        _ if show["okstraAlive"] == Value::Bool(false) => Standing::Gone(format!(
+            "run {run_id}'s okstra is gone: `okstra ctl reconcile` marks it interrupted, then \
+             `okstra resume {run_id}` (the resume_run tool) continues it"
+        )),
+        _ => Standing::Going,
+    }
+}
+
+/// How long a resumed run's new okstra may take to take the run over.
+const TAKEOVER_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// After a resume was launched in the background or in tmux: waits until the new okstra has
+/// taken the run (the manifest says running and its okstra is alive) or the run has ended —
+/// until then the run still shows the state the resume started from (interrupted, or a dead
+/// okstra), which is not its outcome. Gives up after [`TAKEOVER_TIMEOUT`], leaving the run
+/// as it is for the caller to report.
+pub(crate) async fn await_takeover(
+    invoker: &Invoker,
+    run_id: &str,
+    context: &RequestContext<RoleServer>,
+) -> Result<(), McpError> {
+    let started = Instant::now();
+    while started.elapsed() < TAKEOVER_TIMEOUT {
+        let invoked = invoker.invoke(show_argv(run_id)).await?;
+        let Ok(show) = serde_json::from_str::<Value>(invoked.stdout.trim()) else {
+            return Ok(());
+        };
+        let alive = show["okstraAlive"] == Value::Bool(true);
+        match show["status"].as_str().unwrap_or_default() {
+            "completed" | "failed" => return Ok(()),
+            "running" if alive => return Ok(()),
+            _ => {}
+        }
+        tokio::select! {
+            () = context.ct.cancelled() => return Ok(()),
+            () = okstra_engine::pause_between_reads(EVERY) => {}
+        }
+    }
+    Ok(())
 }
 
 /// Returns the run as `ctl show` gave it, as an error saying why the wait stopped.

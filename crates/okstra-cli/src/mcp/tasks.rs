@@ -14,7 +14,9 @@ use rmcp::{ErrorData as McpError, RoleServer};
 use serde_json::{Value, json};
 
 use crate::cli::Invoked;
-use crate::mcp::follow::{follow, run_argv, run_line, show_argv};
+use crate::mcp::follow::{
+    Standing, await_takeover, follow, run_argv, run_line, show_argv, standing,
+};
 use crate::mcp::invoker::Invoker;
 use crate::mcp::outcome::tool_result;
 
@@ -31,6 +33,7 @@ pub(crate) async fn launched(
     wait: bool,
     context: RequestContext<RoleServer>,
 ) -> Result<CallToolResponse, McpError> {
+    let argv_is_resume = argv.first().is_some_and(|w| w == "resume");
     let result = tool_result(invoker.invoke(argv).await?, started_line);
     let run_id = result
         .structured_content
@@ -41,6 +44,16 @@ pub(crate) async fn launched(
     let Some(run_id) = run_id.filter(|_| result.is_error != Some(true)) else {
         return Ok(result.into());
     };
+    // A resumed run shows its old state (interrupted, a dead okstra) until the okstra just
+    // started takes it over: neither a wait nor a task may take that for its outcome.
+    let launched_resume = argv_is_resume
+        && result
+            .structured_content
+            .as_ref()
+            .is_some_and(|v| v.get("pid").is_some() || v.get("sessionName").is_some());
+    if launched_resume {
+        await_takeover(invoker, &run_id, &context).await?;
+    }
     if wait {
         return follow(invoker, &run_id, &context).await.map(Into::into);
     }
@@ -82,31 +95,18 @@ pub(crate) async fn get(
     let invoked = invoker.invoke(show_argv(&request.task_id)).await?;
     let show = shown(&invoked, &request.task_id)?;
     let task = task_of(&request.task_id, &show);
-    let payload = match show["status"].as_str() {
-        Some("completed") => TaskPayload::Completed {
+    let failed = |message: String| TaskPayload::Failed {
+        error: object(Ok(
+            json!({"code": -32603, "message": message, "data": show}),
+        )),
+    };
+    let payload = match standing(&show, &request.task_id) {
+        Standing::Completed => TaskPayload::Completed {
             result: object(serde_json::to_value(tool_result(invoked, run_line))),
         },
-        Some("failed") => TaskPayload::Failed {
-            error: object(Ok(json!({
-                "code": -32603,
-                "message": format!("run {} failed", request.task_id),
-                "data": show,
-            }))),
-        },
-        Some("interrupted") => TaskPayload::Cancelled,
-        // Its okstra died without recording an end: the task is over, the run resumable.
-        _ if show["okstraAlive"] == Value::Bool(false) => TaskPayload::Failed {
-            error: object(Ok(json!({
-                "code": -32603,
-                "message": format!(
-                    "run {id}'s okstra is gone: `okstra ctl reconcile` marks it interrupted, \
-                     then resume_run (`okstra resume {id}`) continues it as a new task",
-                    id = request.task_id
-                ),
-                "data": show,
-            }))),
-        },
-        _ => TaskPayload::Working,
+        Standing::Failed(why) | Standing::Gone(why) => failed(why),
+        Standing::Interrupted(_) => TaskPayload::Cancelled,
+        Standing::Going => TaskPayload::Working,
     };
     Ok(GetTaskResult::new(DetailedTask::new(task, payload)))
 }

@@ -12,7 +12,7 @@ use okstra_test_support::TestEnv;
 use okstra_test_support::mcp_client::McpStdio;
 use serde_json::{Value, json};
 
-use crate::common::{okstra, okstra_cmd, write_brief, write_project};
+use crate::common::{okstra, okstra_cmd, write_project};
 use crate::detach::PrivateTmux;
 
 /// The client capabilities of a client with the Tasks extension.
@@ -41,10 +41,20 @@ fn replay_project(env: &TestEnv, hold_ms: Option<u64>) -> PathBuf {
         env,
         &json!({"projectId": "shop", "agents": {"claude": replay, "codex": replay, "gemini": replay}}),
     );
-    write_brief(env)
+    project_brief(env)
 }
 
 /// The arguments of `start_run` for `t/v`'s error analysis.
+/// Writes the brief inside the project (in its git-excluded `.okstra/`): a client names only
+/// the project's files.
+fn project_brief(env: &TestEnv) -> PathBuf {
+    let dir = env.project().join(".okstra");
+    fs_err::create_dir_all(&dir).unwrap();
+    let path = dir.join("mcp-brief.md");
+    fs_err::write(&path, "# Checkout fails\n\nThe total is off by one cent.\n").unwrap();
+    path
+}
+
 fn start_args(brief: &std::path::Path) -> Value {
     json!({
         "task_type": "error-analysis",
@@ -405,7 +415,7 @@ fn the_server_still_stops_on_sigterm_after_resume_run_answered_an_ended_run() {
 #[test]
 fn a_failed_run_is_a_failed_task_carrying_the_run() {
     let env = TestEnv::new();
-    let brief = write_brief(&env);
+    let brief = project_brief(&env);
     let failing = crate::common::fake(&["--exit", "1"]);
     write_project(
         &env,
