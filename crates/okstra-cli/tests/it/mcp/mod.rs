@@ -1,3 +1,5 @@
 //! `okstra mcp`: one file per area (helpers add theirs here).
 
+mod conformance;
+mod http;
 mod stdio;
