@@ -4,6 +4,7 @@
 //! in `okstra-core`.
 
 mod brief;
+mod claude_mcp;
 mod claude_skill;
 pub mod cli;
 pub mod command_error;

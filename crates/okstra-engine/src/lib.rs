@@ -31,6 +31,7 @@ mod kill_hook;
 mod ledger;
 mod live_runs;
 mod lock;
+mod mcp_config;
 mod plan_file;
 mod prepare;
 mod private;
@@ -88,6 +89,9 @@ pub use ledger::{
     supersede_check, task_plan_for_ledger, write_carry,
 };
 pub use live_runs::{LiveRun, LiveWorker, live_runs, run_now};
+pub use mcp_config::{
+    McpConfigError, McpInstall, McpUninstall, install_mcp_server, uninstall_mcp_server,
+};
 pub use plan_file::{
     Answered, Approval, ApprovalBlocker, ImportRequest, ImportedPlan, LoadedPlan, MarkdownCheck,
     PlanCheck, PlanFileError, PlanFiles, answer_clarification, approve_plan, check_markdown_text,

@@ -125,14 +125,39 @@ impl ServerHandler for OkstraMcp {
 }
 
 /// Serves `server` over stdin/stdout until the client closes the stream.
+///
+/// The protocol gets private copies of fd 0 and 1 (close-on-exec), and fd 0 and 1 themselves
+/// then point at /dev/null and stderr: a program a tool starts (git, tmux, a background run)
+/// can neither read the client's messages nor write a line the client would take for the
+/// server's, and none of them keeps the client's pipes open after the server exits.
 pub async fn serve_stdio(server: OkstraMcp) -> Result<(), CommandError> {
-    let running = server.serve(rmcp::transport::stdio()).await.map_err(|e| {
-        CommandError::internal(e.to_string())
-            .hint("the MCP client's first message was not an initialize request")
+    let (input, output) = take_stdio().map_err(|e| {
+        CommandError::internal(e).hint("okstra mcp could not set up its stdin and stdout")
+    })?;
+    let transport = (
+        tokio::fs::File::from_std(input),
+        tokio::fs::File::from_std(output),
+    );
+    let running = server.serve(transport).await.map_err(|e| {
+        CommandError::user_message(format!("the MCP session did not start: {e}"))
+            .hint("okstra mcp speaks MCP on stdin/stdout; start it from an MCP client")
     })?;
     running
         .waiting()
         .await
         .map_err(|e| CommandError::internal(e.to_string()))?;
     Ok(())
+}
+
+/// Returns private copies of stdin and stdout, and points fd 0 at /dev/null and fd 1 at
+/// stderr.
+fn take_stdio() -> std::io::Result<(std::fs::File, std::fs::File)> {
+    use std::os::fd::AsFd;
+    // `try_clone_to_owned` duplicates with F_DUPFD_CLOEXEC: children never inherit them.
+    let input = std::io::stdin().as_fd().try_clone_to_owned()?;
+    let output = std::io::stdout().as_fd().try_clone_to_owned()?;
+    let null = fs_err::File::open("/dev/null")?;
+    nix::unistd::dup2_stdin(&null)?;
+    nix::unistd::dup2_stdout(std::io::stderr())?;
+    Ok((input.into(), output.into()))
 }

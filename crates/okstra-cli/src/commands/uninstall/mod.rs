@@ -1,5 +1,6 @@
 //! `okstra uninstall`: remove what `okstra install` put in place.
 
+pub mod claude_mcp;
 pub mod claude_skill;
 
 use clap::Subcommand;
@@ -11,6 +12,7 @@ use crate::context::CommandContext;
 #[derive(Debug, Subcommand)]
 pub enum UninstallCommand {
     ClaudeSkill(claude_skill::UninstallClaudeSkillArgs),
+    ClaudeMcp(claude_mcp::UninstallClaudeMcpArgs),
 }
 
 /// Runs an `okstra uninstall` subcommand.
@@ -20,5 +22,6 @@ pub fn cmd_uninstall(
 ) -> Result<ExitStatus, CommandError> {
     match cmd {
         UninstallCommand::ClaudeSkill(args) => claude_skill::cmd_uninstall_claude_skill(ctx, args),
+        UninstallCommand::ClaudeMcp(args) => claude_mcp::cmd_uninstall_claude_mcp(ctx, args),
     }
 }

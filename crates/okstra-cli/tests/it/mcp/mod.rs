@@ -2,4 +2,5 @@
 
 mod conformance;
 mod http;
+mod install;
 mod stdio;
