@@ -3,4 +3,5 @@
 mod conformance;
 mod http;
 mod install;
+mod real_claude;
 mod stdio;
