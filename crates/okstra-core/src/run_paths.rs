@@ -236,6 +236,13 @@ impl RunPaths {
         self.state_dir().join("plan-body-verification.json")
     }
 
+    /// Returns `state/background-<seq>.log`: the output of the okstra that runs the run as a
+    /// background process (`okstra run --background`, `okstra resume --background`).
+    pub fn background_log(&self) -> PathBuf {
+        self.state_dir()
+            .join(format!("background-{}.log", self.seq))
+    }
+
     /// Returns `state/final-verification-<seq>.json`: a final-verification run's verdict.
     pub fn final_verification_record(&self) -> PathBuf {
         self.state_dir()

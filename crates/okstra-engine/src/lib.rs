@@ -13,6 +13,7 @@
 //! The public surface is what the CLI uses, re-exported here; every module is crate-private.
 
 mod appender;
+mod background;
 mod batch_store;
 mod claude_skill;
 mod doctor;
@@ -53,6 +54,7 @@ mod validate;
 mod wizard;
 mod worker;
 
+pub use background::{Background, BackgroundError, launch_background_resume, leave_session};
 pub use batch_store::{highest_seq, read_batches, write_batch};
 pub use claude_skill::{
     SKILL_FILE, SkillError, SkillInstall, SkillUninstall, install_skill, skill_path,
@@ -108,14 +110,14 @@ pub use report_file::render_report;
 pub use run::{
     DryRun, DryRunFolder, DryRunRequest, DryRunWorker, NewRun, PlanOutcome, RelatedTask,
     ResumeOutcome, ResumeRun, RunSummary, StageAsk, StageError, StageOutcome, StagePhaseError,
-    StageRunError, WorkerResult, check_brief, dry_run, is_runnable, prepare_detached, prepare_only,
-    resume, run,
+    StageRunError, WorkerResult, check_brief, dry_run, is_runnable, prepare_background,
+    prepare_detached, prepare_only, resume, run,
 };
 pub use run_process::{KillError, Killed, OkstraProcess, kill_run, okstra_process, process_alive};
 pub use runs::{
     FindRunError, FoundRun, find_run, list_runs, list_runs_filtered, load_manifest, load_team_state,
 };
-pub use timer::{pause_between_frames, set_test_lock_hold};
+pub use timer::{pause_between_frames, pause_between_reads, set_test_lock_hold};
 pub use tmux::{
     Launch, ResumeLaunch, SessionEnvError, Tmux, TmuxError, session_of, take_session_env,
 };

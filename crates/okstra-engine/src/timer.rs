@@ -1,6 +1,7 @@
 //! Owns every deliberate wait in okstra. Completion is never detected by sleeping (SPEC §4
 //! step 4); the only sleeps are the test hook that widens locked sections, the pace of a
-//! `--watch` view (`pause_between_frames`) and, in async code,
+//! `--watch` view (`pause_between_frames`) or of a follower (`pause_between_reads`) and, in
+//! async code,
 //! deadline and stall timers built from `tokio::time` here.
 //!
 //! `clippy.toml` bans `sleep` everywhere else.
@@ -35,6 +36,17 @@ pub fn pause_between_frames(d: Duration) {
         reason = "a watch view's refresh interval is a pace, not a wait for completion"
     )]
     std::thread::sleep(d);
+}
+
+/// Waits `d` between two reads of a run another process drives (`okstra mcp` following a run
+/// for a call that waits): the async pace of a `--watch` view, never a wait for completion of
+/// this process's own work.
+pub async fn pause_between_reads(d: Duration) {
+    #[expect(
+        clippy::disallowed_methods,
+        reason = "a follower's refresh interval is a pace, as a watch view's is"
+    )]
+    tokio::time::sleep(d).await;
 }
 
 /// Returns a timer that fires after `d`: deadlines, kill graces, stall windows, replay delays.

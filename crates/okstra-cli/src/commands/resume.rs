@@ -7,11 +7,13 @@ use okstra_core::manifest::RunManifest;
 use okstra_core::settings::{RunSettings, SettingsLayer};
 use okstra_core::status::RunStatus;
 use okstra_engine::{
-    ResumeOutcome, ResumeRun, RunSummary, find_run, load_project, resume, take_session_env,
+    ResumeOutcome, ResumeRun, RunSummary, Tmux, find_run, leave_session, load_project, resume,
+    take_session_env,
 };
 use serde_json::{Value, json};
 
 use crate::command_error::{CommandError, ExitStatus, settings_error};
+use crate::commands::run::detach::launch;
 use crate::commands::run::{print_summary, summary_json};
 use crate::context::CommandContext;
 use crate::json_out::{absolute, print_json};
@@ -31,6 +33,21 @@ pub struct ResumeArgs {
     #[arg(long)]
     json: bool,
 
+    /// Run it in its own tmux session (`okstra-<short run id>`) and print the run id, the
+    /// session name and the command that attaches to it
+    #[arg(long, conflicts_with = "env_file")]
+    detach: bool,
+
+    /// Run it as a background process with no terminal (no tmux needed; its output goes to
+    /// state/background-<seq>.log in the run folder) and print the run id, the pid and that log
+    #[arg(long, conflicts_with_all = ["env_file", "detach"])]
+    background: bool,
+
+    /// Leave the terminal's session first (how a background run's okstra starts; not for
+    /// people)
+    #[arg(long, hide = true, conflicts_with_all = ["detach", "background"])]
+    own_session: bool,
+
     /// Take okstra's environment from this file, and remove it (how a detached run's tmux
     /// session gets its environment; not for people)
     #[arg(long, value_name = "FILE", hide = true)]
@@ -39,6 +56,12 @@ pub struct ResumeArgs {
 
 /// Runs `okstra resume`.
 pub fn cmd_resume(ctx: &CommandContext, args: &ResumeArgs) -> Result<ExitStatus, CommandError> {
+    if args.own_session
+        && let Err(e) = leave_session()
+    {
+        ctx.ui
+            .warn(&format!("cannot leave the terminal's session: {e}"));
+    }
     match &args.env_file {
         // A detached run's session: the environment it was started with is okstra's.
         Some(file) => {
@@ -59,6 +82,16 @@ fn resume_run(ctx: &CommandContext, args: &ResumeArgs) -> Result<ExitStatus, Com
     let home = ctx.home()?;
     let manifest = find_run(&home, &args.run)?.manifest;
     let project = load_project(Path::new(&manifest.project_root))?;
+    // A run that has ended is answered here, at once, as a foreground resume answers it.
+    let ended = matches!(manifest.status, RunStatus::Completed | RunStatus::Failed);
+    if (args.detach || args.background) && !ended {
+        let tmux = if args.detach {
+            Some(Tmux::locate(ctx.env.vars())?)
+        } else {
+            None
+        };
+        return launch(ctx, tmux.as_ref(), &manifest, &home, args.json);
+    }
     // The run continues with the settings it was started with.
     let flags = manifest
         .recipe

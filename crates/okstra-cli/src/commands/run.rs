@@ -1,6 +1,6 @@
 //! `okstra run <task-type> --task <group>/<id>`: prepare a run and drive its workers.
 
-mod detach;
+pub(crate) mod detach;
 mod dry_run;
 mod handoff;
 mod summary;
@@ -116,6 +116,12 @@ pub struct RunArgs {
     /// print the run id, the session name and the command that attaches to it
     #[arg(long, conflicts_with_all = ["dry_run", "prepare_only"])]
     detach: bool,
+
+    /// Prepare the run here, then run it as a background process with no terminal (no tmux
+    /// needed; its output goes to state/background-<seq>.log in the run folder) and print the
+    /// run id, the pid and that log
+    #[arg(long, conflicts_with_all = ["dry_run", "prepare_only", "detach"])]
+    background: bool,
 
     #[command(flatten)]
     stage: Box<StageArgs>,
@@ -296,6 +302,7 @@ impl RunArgs {
             prepare_only: false,
             json: false,
             detach: false,
+            background: false,
             stage: Box::default(),
             handoff: Box::default(),
         }
@@ -373,8 +380,8 @@ pub(crate) fn run_and_report(
         directive: args.guidance.directive.clone(),
         related,
     };
-    if args.detach {
-        return detach::start(ctx, &project, &new, args).map(|s| (s, None));
+    if args.detach || args.background {
+        return detach::start(ctx, &project, &new, args.background, args.json).map(|s| (s, None));
     }
     if args.prepare_only {
         // A prepared run starts no worker: a missing brief is only warned about, once the run

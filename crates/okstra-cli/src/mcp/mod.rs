@@ -3,7 +3,9 @@
 //! runs the same `okstra … --json` command in-process and returns its JSON, so a refusal has
 //! the same message and hint as in a terminal.
 
+mod follow;
 mod http;
+mod invoker;
 mod outcome;
 mod resources;
 mod server;

@@ -14,8 +14,9 @@ use rmcp::service::RequestContext;
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler, ServiceExt, tool_handler};
 use serde_json::Value;
 
-use crate::cli::invoke;
+use crate::cli::Invoked;
 use crate::command_error::CommandError;
+use crate::mcp::invoker::Invoker;
 use crate::mcp::outcome::tool_result;
 use crate::mcp::{resources, tasks};
 use crate::settings::EnvSnapshot;
@@ -35,7 +36,7 @@ impl OkstraMcp {
     /// Returns the server; `allow_approve` offers the `approve` tool (a human gate, so only
     /// when the person starting the server asked for it).
     pub fn new(env: EnvSnapshot, cwd: PathBuf, allow_approve: bool) -> Self {
-        let mut tool_router = Self::runs_router();
+        let mut tool_router = Self::runs_router() + Self::start_router();
         if !allow_approve {
             tool_router.remove_route("approve");
         }
@@ -53,16 +54,20 @@ impl OkstraMcp {
         argv: Vec<String>,
         summary: fn(&Value) -> String,
     ) -> Result<CallToolResult, McpError> {
-        let env = self.env.clone();
-        let cwd = self.cwd.clone();
-        let (tx, rx) = tokio::sync::oneshot::channel();
-        std::thread::spawn(move || {
-            let _ = tx.send(invoke(&argv, &env, &cwd));
-        });
-        let invoked = rx
-            .await
-            .map_err(|_| McpError::internal_error("the command's thread ended early", None))?;
-        Ok(tool_result(invoked, summary))
+        Ok(tool_result(self.invoke_cli(argv).await?, summary))
+    }
+
+    /// Runs `okstra <argv>` in-process on a thread of its own and returns what it did.
+    pub(crate) async fn invoke_cli(&self, argv: Vec<String>) -> Result<Invoked, McpError> {
+        self.invoker().invoke(argv).await
+    }
+
+    /// Returns what the server's in-process commands run with.
+    pub(crate) fn invoker(&self) -> Invoker {
+        Invoker {
+            env: self.env.clone(),
+            cwd: self.cwd.clone(),
+        }
     }
 }
 
@@ -112,7 +117,7 @@ impl ServerHandler for OkstraMcp {
         request: GetTaskParams,
         context: RequestContext<RoleServer>,
     ) -> Result<GetTaskResult, McpError> {
-        tasks::get(self, request, context).await
+        tasks::get(&self.invoker(), request, context).await
     }
 
     async fn cancel_task(
@@ -120,7 +125,7 @@ impl ServerHandler for OkstraMcp {
         request: CancelTaskParams,
         context: RequestContext<RoleServer>,
     ) -> Result<(), McpError> {
-        tasks::cancel(self, request, context).await
+        tasks::cancel(&self.invoker(), request, context).await
     }
 }
 

@@ -2,6 +2,7 @@
 //! each test in a hermetic `TestEnv`.
 
 mod analysis_replay;
+mod background;
 mod budget;
 mod central_home;
 mod claude_skill;

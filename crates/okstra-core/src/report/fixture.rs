@@ -159,7 +159,7 @@ pub(crate) fn scripted_run(
     scripted_report(task_type, Language::En)
 }
 
-fn scripted_report(
+pub(crate) fn scripted_report(
     task_type: TaskType,
     language: Language,
 ) -> (ReportData, RunManifest, ConvergenceState, TeamState) {

@@ -10,6 +10,7 @@ pub mod data;
 pub mod data_schema;
 pub mod fallback;
 pub mod headings;
+pub mod html;
 pub mod implementation;
 pub mod render;
 pub mod stage_narrative;

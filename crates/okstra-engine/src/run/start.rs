@@ -53,13 +53,25 @@ pub fn prepare_only(new: &NewRun) -> Result<PreparedRun, RunError> {
 /// `prepared`, its tmux session named in the manifest — for `okstra resume` to run in that
 /// session. Blocks while the CLIs are probed.
 pub fn prepare_detached(new: &NewRun) -> Result<PreparedRun, RunError> {
+    prepare_checked(new, true)
+}
+
+/// Prepares a run to run as a background process (`okstra run --background`): the checks
+/// and preparation of [`prepare_detached`], the manifest naming no tmux session.
+pub fn prepare_background(new: &NewRun) -> Result<PreparedRun, RunError> {
+    prepare_checked(new, false)
+}
+
+/// Checks `new` as a real run would, then prepares it on disk with status `prepared`;
+/// `in_tmux` names its tmux session in the manifest.
+fn prepare_checked(new: &NewRun, in_tmux: bool) -> Result<PreparedRun, RunError> {
     refuse_unrunnable(new.task_type)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(RunError::Runtime)?;
     let checked = runtime.block_on(new.check())?;
-    let request = new.request(RunStatus::Prepared, &checked.roster, true);
+    let request = new.request(RunStatus::Prepared, &checked.roster, in_tmux);
     Ok(new.prepare_on_disk(&request, &silent())?.0)
 }
 

@@ -79,6 +79,11 @@ fn run_json(found: &FoundRun, team: Option<&TeamState>, workers: &[ShownWorker])
             OkstraProcess::Gone(_) => Value::Bool(false),
         },
         "checkpoints": m.checkpoints.iter().map(|c| c.checkpoint.as_str()).collect::<Vec<_>>(),
+        "events": m.events.iter().map(|e| json!({
+            "at": e.at.to_string(),
+            "checkpoint": e.checkpoint,
+            "message": e.message,
+        })).collect::<Vec<_>>(),
         "workers": workers.iter().map(ShownWorker::to_json).collect::<Vec<_>>(),
         "tokens": team.map(TeamState::total_tokens).unwrap_or_default(),
         "report": report_path(found).map(|p| absolute(&p, root)),

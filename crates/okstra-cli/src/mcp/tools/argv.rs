@@ -3,11 +3,9 @@
 //! a value as a flag.
 
 /// A command line being built.
-#[allow(dead_code)] // TEMP: the other tool groups use every method
 #[derive(Debug, Default)]
 pub(crate) struct Argv(Vec<String>);
 
-#[allow(dead_code)] // TEMP
 impl Argv {
     /// Starts `okstra <words…>`.
     pub(crate) fn new(words: &[&str]) -> Self {

@@ -4,3 +4,4 @@
 
 mod argv;
 mod runs;
+mod start;

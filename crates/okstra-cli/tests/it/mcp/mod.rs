@@ -4,4 +4,5 @@ mod conformance;
 mod http;
 mod install;
 mod real_claude;
+mod runs;
 mod stdio;

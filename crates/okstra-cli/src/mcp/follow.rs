@@ -1,0 +1,125 @@
+//! Owns following a run to its end for a tool call that asked to wait: the run is read with
+//! `okstra ctl show --json` every half second, each of its recorded events not yet seen (the
+//! manifest's events: phases, workers dispatched and collected, rounds, the report) goes to
+//! the client as `notifications/progress` when the request carried a progressToken (progress
+//! = events seen so far, so it only increases), and the run as `ctl show` gives it is the
+//! result once it has ended — or once its okstra is gone, or it never started.
+
+use std::time::{Duration, Instant};
+
+use rmcp::model::{CallToolResult, ProgressNotificationParam};
+use rmcp::service::RequestContext;
+use rmcp::{ErrorData as McpError, RoleServer};
+use serde_json::Value;
+
+use crate::mcp::invoker::Invoker;
+use crate::mcp::outcome::tool_result;
+
+/// How often the run is read.
+const EVERY: Duration = Duration::from_millis(500);
+
+/// How long a run may stay `prepared` (its okstra not yet started) before the wait gives up.
+const START_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Returns `ctl show --json <run>`.
+pub(crate) fn show_argv(run: &str) -> Vec<String> {
+    run_argv(&["ctl", "show", "--json"], run)
+}
+
+/// Returns `okstra <words…> <run>`, a run that starts with `-` after `--` (a value, never a
+/// flag).
+pub(crate) fn run_argv(words: &[&str], run: &str) -> Vec<String> {
+    let mut argv: Vec<String> = words.iter().map(|w| (*w).to_owned()).collect();
+    if run.starts_with('-') {
+        argv.push("--".to_owned());
+    }
+    argv.push(run.to_owned());
+    argv
+}
+
+/// `run <id>: <status> — <latest event>`.
+pub(crate) fn run_line(show: &Value) -> String {
+    let id = show["runId"].as_str().unwrap_or("?");
+    let status = show["status"].as_str().unwrap_or("?");
+    let last = show["events"]
+        .as_array()
+        .and_then(|e| e.last())
+        .and_then(|e| e["message"].as_str());
+    match last {
+        Some(event) => format!("run {id}: {status} — {event}"),
+        None => format!("run {id}: {status}"),
+    }
+}
+
+/// Follows run `run_id` until it ends, sending its events as progress; returns the run.
+pub(crate) async fn follow(
+    invoker: &Invoker,
+    run_id: &str,
+    context: &RequestContext<RoleServer>,
+) -> Result<CallToolResult, McpError> {
+    let token = context.meta.get_progress_token();
+    let started = Instant::now();
+    let mut sent = 0usize;
+    loop {
+        let invoked = invoker.invoke(show_argv(run_id)).await?;
+        let show: Option<Value> = serde_json::from_str(invoked.stdout.trim()).ok();
+        let Some(show) = show.filter(|_| invoked.error.is_none() && invoked.code == 0) else {
+            return Ok(tool_result(invoked, run_line));
+        };
+        let events = show["events"].as_array().map_or(&[][..], Vec::as_slice);
+        if let Some(token) = &token {
+            for (n, event) in events.iter().enumerate().skip(sent) {
+                let message = event["message"].as_str().unwrap_or_default();
+                #[allow(clippy::cast_precision_loss)] // a run has far fewer events than 2^52
+                let progress = ProgressNotificationParam::new(token.clone(), (n + 1) as f64)
+                    .with_message(message);
+                // A client gone away ends the wait below, through the request's cancellation.
+                let _ = context.peer.notify_progress(progress).await;
+            }
+        }
+        sent = sent.max(events.len());
+        let status = show["status"].as_str().unwrap_or_default();
+        if matches!(status, "completed" | "failed" | "interrupted") {
+            return Ok(tool_result(invoked, run_line));
+        }
+        if show["okstraAlive"] == Value::Bool(false) {
+            return Ok(stopped(
+                invoked,
+                format!(
+                    "run {run_id}'s okstra is gone: `okstra ctl reconcile` marks it \
+                     interrupted, then `okstra resume {run_id}` (the resume_run tool) continues it"
+                ),
+            ));
+        }
+        if status == "prepared" && started.elapsed() > START_TIMEOUT {
+            return Ok(stopped(
+                invoked,
+                format!(
+                    "run {run_id} is still prepared after {}s: its okstra never started \
+                     (its log is state/background-<seq>.log in the run folder, or its tmux \
+                     session shows why)",
+                    START_TIMEOUT.as_secs()
+                ),
+            ));
+        }
+        tokio::select! {
+            () = context.ct.cancelled() => {
+                return Err(McpError::internal_error(
+                    format!("the wait for run {run_id} was cancelled; the run goes on"),
+                    None,
+                ));
+            }
+            () = okstra_engine::pause_between_reads(EVERY) => {}
+        }
+    }
+}
+
+/// Returns the run as `ctl show` gave it, as an error saying why the wait stopped.
+fn stopped(invoked: crate::cli::Invoked, why: String) -> CallToolResult {
+    let mut result = tool_result(invoked, run_line);
+    result.is_error = Some(true);
+    result
+        .content
+        .insert(0, rmcp::model::ContentBlock::text(why));
+    result
+}

@@ -1,0 +1,20 @@
+//! Owns the HTML sibling of every report, `final-report-<type>-<seq>.html`: one
+//! self-contained page (inline CSS and SVG, no script, no network), rendered from the same
+//! report data as the markdown plus the run's team state (for the worker timeline) and, for
+//! final verification and hand-off, the task's Stage Map with each stage's state. Pure and
+//! deterministic; writing it is the engine's.
+
+mod dag;
+mod escape;
+mod findings;
+mod labels;
+mod page;
+mod plan;
+mod stage;
+mod style;
+mod workers;
+
+#[cfg(test)]
+mod tests;
+
+pub use page::{DATA_SHA256_META, HtmlInput, html_data_sha256, render_html};
