@@ -186,6 +186,11 @@ impl EnvSnapshot {
         self.number(env_vars::OKSTRA_TEST_INDEX_ROTATE_BYTES, "bytes")
     }
 
+    /// Returns the `OKSTRA_TEST_MCP_PAGE_SIZE` test hook.
+    pub fn test_mcp_page_size(&self) -> Result<Option<u64>, EnvError> {
+        self.number(env_vars::OKSTRA_TEST_MCP_PAGE_SIZE, "resources")
+    }
+
     fn number(&self, name: &'static str, unit: &'static str) -> Result<Option<u64>, EnvError> {
         self.get(name)
             .map(|v| {

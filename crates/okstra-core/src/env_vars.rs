@@ -35,6 +35,10 @@ pub const OKSTRA_MCP_TOKEN: &str = "OKSTRA_MCP_TOKEN";
 /// Test hook: rotate the central index once it passes this many bytes (default 16 MiB).
 pub const OKSTRA_TEST_INDEX_ROTATE_BYTES: &str = "OKSTRA_TEST_INDEX_ROTATE_BYTES";
 
+/// Test hook: how many resources one page of `okstra mcp`'s `resources/list` holds (default
+/// 100), so tests page through a few runs.
+pub const OKSTRA_TEST_MCP_PAGE_SIZE: &str = "OKSTRA_TEST_MCP_PAGE_SIZE";
+
 /// Test hook: turns off the live progress view even on a terminal.
 pub const OKSTRA_NO_PROGRESS: &str = "OKSTRA_NO_PROGRESS";
 

@@ -165,7 +165,7 @@ impl TaskName {
 
 /// Whether `c` is a control character or an invisible formatting mark (zero-width characters,
 /// bidirectional embeddings, overrides and isolates, the byte-order mark, the soft hyphen).
-fn unprintable(c: char) -> bool {
+pub(crate) fn unprintable(c: char) -> bool {
     c.is_control()
         || matches!(c,
             '\u{00ad}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}'

@@ -90,7 +90,7 @@ pub use ledger::{
     record_stage_done, record_supersede, reserve_stage, run_liveness, stage_branch_trees,
     supersede_check, task_plan_for_ledger, write_carry,
 };
-pub use live_runs::{LiveRun, LiveWorker, live_runs, run_now};
+pub use live_runs::{LiveRun, LiveWorker, live_run, live_runs, run_now};
 pub use mcp_config::{
     McpConfigError, McpInstall, McpUninstall, install_mcp_server, uninstall_mcp_server,
 };

@@ -2,7 +2,8 @@
 //! each with its manifest, its team state and the live state of its okstra and of each worker
 //! (pid checked with its start time, so a reused pid is never taken for it). A run whose
 //! manifest says running while its okstra is gone is `dead`. It also answers, for `ctl
-//! batches`, what one run is now. It never prints.
+//! batches`, what one run is now, and for `ctl status <run>` one run as it is now, ended or
+//! not. It never prints.
 
 use std::path::Path;
 
@@ -31,7 +32,8 @@ pub struct LiveRun {
 impl LiveRun {
     /// Returns whether the manifest says running while its okstra is gone.
     pub fn is_dead(&self) -> bool {
-        !matches!(self.okstra, OkstraProcess::Alive(_))
+        self.manifest.status == RunStatus::Running
+            && !matches!(self.okstra, OkstraProcess::Alive(_))
     }
 }
 
@@ -77,8 +79,8 @@ pub fn live_runs(home: &Home) -> Result<(Vec<LiveRun>, IndexRead, Vec<StoreError
     Ok((live, read, unreadable))
 }
 
-/// Returns `manifest`'s run as it is now.
-fn live_run(manifest: RunManifest) -> LiveRun {
+/// Returns `manifest`'s run as it is now: any run, ended or not (`ctl status <run>`).
+pub fn live_run(manifest: RunManifest) -> LiveRun {
     let okstra = okstra_process(&manifest);
     let (team, team_error) = match load_team_state(&manifest) {
         Ok(team) => (team, None),

@@ -3,7 +3,8 @@
 //! markdown-only plan — unless something blocks it: a blocking plan-body gate, open
 //! `Blocks=approval` clarification items, a section 1 that cannot be parsed, a failing Stage
 //! Map rule, or a markdown whose `approved` was edited away from its data's. Every reason is
-//! listed.
+//! listed. A plan with a data.json gets the approval's record there: when, through what, and
+//! — through `okstra mcp` (the hidden `--mcp-client-name/--mcp-client-version`) — which client.
 //!
 //! Stage state belongs to one plan: approving a plan while stages of another plan of the task
 //! are started or done is refused unless `--supersede` is given, which records the switch
@@ -11,6 +12,7 @@
 
 use clap::{ArgGroup, Args};
 use okstra_core::ledger::{SupersedeNeed, stage_list};
+use okstra_core::report::{ApprovalChannel, ApprovalClient, ApprovalRecord};
 use okstra_engine::{Approval, approve_plan, load_plan, record_supersede, supersede_check};
 use serde_json::json;
 
@@ -45,9 +47,44 @@ pub struct ApproveArgs {
     supersede: bool,
 
     /// Print what was done as JSON on stdout: the plan, whether it was already approved, the
-    /// files written, the switch recorded
+    /// files written, the approval recorded, the switch recorded
     #[arg(long)]
     json: bool,
+
+    /// The MCP client asking for the approval, as its initialize request named it (set by
+    /// `okstra mcp`'s approve tool; recorded in the plan's data.json)
+    #[arg(
+        long,
+        hide = true,
+        value_name = "NAME",
+        requires = "mcp_client_version"
+    )]
+    mcp_client_name: Option<String>,
+
+    /// That MCP client's version
+    #[arg(
+        long,
+        hide = true,
+        value_name = "VERSION",
+        requires = "mcp_client_name"
+    )]
+    mcp_client_version: Option<String>,
+}
+
+impl ApproveArgs {
+    /// Returns the record of an approval made now through this command.
+    fn record(&self) -> ApprovalRecord {
+        let client = match (&self.mcp_client_name, &self.mcp_client_version) {
+            (Some(name), Some(version)) => Some(ApprovalClient::new(name, version)),
+            _ => None,
+        };
+        let via = if client.is_some() {
+            ApprovalChannel::Mcp
+        } else {
+            ApprovalChannel::Cli
+        };
+        ApprovalRecord::new(jiff::Timestamp::now(), via, client)
+    }
 }
 
 /// Runs `okstra approve`.
@@ -92,9 +129,17 @@ pub fn cmd_approve(ctx: &CommandContext, args: &ApproveArgs) -> Result<ExitStatu
             )));
         }
     }
-    let (approved_path, already, written) = match approve_plan(&plan)? {
+    let record = args.record();
+    let (approved_path, already, written) = match approve_plan(&plan, record.clone())? {
         Approval::AlreadyApproved { plan } => (plan, true, Vec::new()),
         Approval::Approved { plan, written } => (plan, false, written),
+    };
+    // The approval on record: this one, the earlier one for a plan already approved, none
+    // for a markdown-only plan (it has no data.json to keep it in).
+    let approval = if already {
+        plan.data.as_ref().and_then(|d| d.approval.clone())
+    } else {
+        plan.data.as_ref().map(|_| record)
     };
     if !args.json {
         for path in &written {
@@ -125,6 +170,7 @@ pub fn cmd_approve(ctx: &CommandContext, args: &ApproveArgs) -> Result<ExitStatu
                 "planRunId": ledger.as_ref().map(|(_, id)| id),
                 "alreadyApproved": already,
                 "written": written.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
+                "approval": approval,
                 "superseded": switch,
             }),
         )?;

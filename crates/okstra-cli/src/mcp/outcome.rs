@@ -1,7 +1,8 @@
 //! Owns how a command run in-process becomes a tool result: its `--json` document as the
 //! structured content (an object; a list is wrapped as `{"items": […]}`), a short text line
 //! plus the same JSON as text for clients that read only text, and a failure as `isError`
-//! with the command line's own `error:` / `hint:` lines.
+//! with the command line's own `error:` / `hint:` lines — except a check's negative verdict
+//! (`validate`, `plan check`), which is a result, not a failure of the tool.
 
 use rmcp::model::{CallToolResult, ContentBlock as Content};
 use serde_json::{Map, Value};
@@ -37,6 +38,38 @@ pub(crate) fn tool_result(invoked: Invoked, summary: fn(&Value) -> String) -> Ca
         invoked.stdout
     };
     CallToolResult::success(vec![Content::text(text)])
+}
+
+/// Returns the result of a check command (its JSON has a boolean `passed`) as a success even
+/// when the check failed: the tool did its job, and `passed: false` is its answer. The
+/// command's own error and hint lines follow the summary and the JSON.
+pub(crate) fn verdict(result: CallToolResult, summary: fn(&Value) -> String) -> CallToolResult {
+    let checked = result
+        .structured_content
+        .as_ref()
+        .is_some_and(|v| v.get("passed").is_some_and(Value::is_boolean));
+    if result.is_error != Some(true) || !checked {
+        return result;
+    }
+    let Some(value) = result.structured_content else {
+        return result;
+    };
+    let mut content = vec![
+        Content::text(summary(&value)),
+        Content::text(serde_json::to_string(&value).unwrap_or_default()),
+    ];
+    content.extend(result.content);
+    let mut ok = CallToolResult::success(content);
+    ok.structured_content = Some(value);
+    ok
+}
+
+/// Returns a JSON value as plain text: a string without its quotes, anything else as JSON.
+pub(crate) fn plain(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
 }
 
 /// Returns stdout's JSON document as an object, or `None` when stdout is not JSON.

@@ -1,41 +1,370 @@
 //! Owns okstra's MCP resources: every run's report markdown and data.json
 //! (`okstra://runs/<run-id>/report.md`, `…/report.data.json`) and every task's plan
-//! (`okstra://tasks/<g>/<id>/plan.md`), listed page by page and read.
+//! (`okstra://tasks/<g>/<id>/plan.md`, the task's latest implementation plan), listed page by
+//! page and read.
+//!
+//! Which runs: those of the server's project (the project of its folder), from the central
+//! index, oldest first, then the plans of the tasks that have a planning run. A page holds
+//! [`PAGE_SIZE`] resources; its cursor is opaque to clients (the position of the next run or
+//! task in that order). A read is bounded by [`MAX_RESOURCE_BYTES`] and redacted like every
+//! log okstra saves. Reports are okstra's own renderings; finding the files is the engine's.
 
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
+
+use okstra_core::index::IndexedRun;
+use okstra_core::redact::Redactor;
+use okstra_core::run_filter::RunFilter;
+use okstra_core::status::RunStatus;
+use okstra_core::{RunId, TaskKey, TaskType};
+use okstra_engine::{
+    Home, ProjectError, find_run, list_runs_filtered, load_manifest, load_project, locate_task_plan,
+};
 use rmcp::ErrorData as McpError;
 use rmcp::model::{
     ListResourceTemplatesResult, ListResourcesResult, PaginatedRequestParams,
-    ReadResourceRequestParams, ReadResourceResponse,
+    ReadResourceRequestParams, ReadResourceResponse, ReadResourceResult, Resource,
+    ResourceContents, ResourceTemplate,
 };
 
-use crate::mcp::server::OkstraMcp;
+use crate::context::CommandContext;
+use crate::settings::EnvSnapshot;
+use crate::ui::{Ui, Verbosity};
+
+/// How many resources one page of `resources/list` holds.
+const PAGE_SIZE: usize = 100;
+
+/// The largest resource `resources/read` returns, in bytes.
+const MAX_RESOURCE_BYTES: u64 = 8 * 1024 * 1024;
+
+const MARKDOWN: &str = "text/markdown";
+const JSON: &str = "application/json";
+
+/// What one run or task gives: a run's report files, or a task's plan.
+enum Entry {
+    Run(IndexedRun),
+    Plan { group: String, id: String },
+}
+
+/// The server's environment and folder: what its commands see.
+#[derive(Clone)]
+pub(crate) struct Seen {
+    pub(crate) env: EnvSnapshot,
+    pub(crate) cwd: PathBuf,
+}
 
 /// `resources/list`.
-#[allow(clippy::unused_async)] // TEMP: a stub until filled in
 pub(crate) async fn list(
-    _server: &OkstraMcp,
-    _request: Option<PaginatedRequestParams>,
+    server: Seen,
+    request: Option<PaginatedRequestParams>,
 ) -> Result<ListResourcesResult, McpError> {
-    Ok(ListResourcesResult::default())
+    let cursor = request.and_then(|r| r.cursor);
+    blocking(move || list_page(&server, cursor.as_deref())).await
 }
 
 /// `resources/templates/list`.
-#[allow(clippy::unused_async)] // TEMP: a stub until filled in
+#[expect(clippy::unused_async, reason = "the handler's signature")]
 pub(crate) async fn templates(
-    _server: &OkstraMcp,
     _request: Option<PaginatedRequestParams>,
 ) -> Result<ListResourceTemplatesResult, McpError> {
-    Ok(ListResourceTemplatesResult::default())
+    let template = |uri: &str, name: &str, title: &str, mime: &str| {
+        ResourceTemplate::new(uri, name)
+            .with_title(title)
+            .with_mime_type(mime)
+    };
+    Ok(ListResourceTemplatesResult::with_all_items(vec![
+        template(
+            "okstra://runs/{runId}/report.md",
+            "run-report",
+            "The final report of a run (markdown)",
+            MARKDOWN,
+        ),
+        template(
+            "okstra://runs/{runId}/report.data.json",
+            "run-report-data",
+            "The final report data of a run (its source of truth)",
+            JSON,
+        ),
+        template(
+            "okstra://tasks/{group}/{id}/plan.md",
+            "task-plan",
+            "The latest implementation plan of a task (markdown)",
+            MARKDOWN,
+        ),
+    ]))
 }
 
 /// `resources/read`.
-#[allow(clippy::unused_async)] // TEMP: a stub until filled in
 pub(crate) async fn read(
-    _server: &OkstraMcp,
+    server: Seen,
     request: ReadResourceRequestParams,
 ) -> Result<ReadResourceResponse, McpError> {
-    Err(McpError::resource_not_found(
-        format!("no resource {}", request.uri),
-        None,
-    ))
+    blocking(move || read_uri(&server, &request.uri).map(ReadResourceResponse::from)).await
+}
+
+/// Runs `f` on a blocking thread (it reads files).
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, McpError> + Send + 'static,
+) -> Result<T, McpError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| McpError::internal_error(format!("resource thread: {e}"), None))?
+}
+
+/// Returns what the server's commands would see: its environment and folder.
+fn context(server: &Seen) -> CommandContext {
+    CommandContext {
+        env: server.env.clone(),
+        cwd: server.cwd.clone(),
+        ui: Ui::captured(Verbosity::Quiet),
+    }
+}
+
+/// The server's central home, project root and project id (`None` outside a project).
+struct Scope {
+    home: Home,
+    root: PathBuf,
+    project_id: Option<String>,
+}
+
+fn scope(server: &Seen) -> Result<Scope, McpError> {
+    let ctx = context(server);
+    let home = ctx
+        .home()
+        .map_err(|e| McpError::internal_error(e.render().join("\n"), None))?;
+    let root = ctx.run_project_root();
+    let project_id = match load_project(&root) {
+        Ok(project) => Some(project.project_id.to_string()),
+        Err(ProjectError::NotFound { .. }) => None,
+        Err(e) => return Err(internal(e)),
+    };
+    Ok(Scope {
+        home,
+        root,
+        project_id,
+    })
+}
+
+fn internal(e: impl std::fmt::Display) -> McpError {
+    McpError::internal_error(e.to_string(), None)
+}
+
+/// Returns the runs of the project, oldest first, then the tasks with a planning run.
+fn entries(scope: &Scope) -> Result<Vec<Entry>, McpError> {
+    let Some(project) = &scope.project_id else {
+        return Ok(Vec::new());
+    };
+    let filter = RunFilter {
+        projects: vec![project.clone()],
+        ..RunFilter::default()
+    };
+    let (runs, _) = list_runs_filtered(&scope.home, &filter).map_err(internal)?;
+    let mut tasks: Vec<(String, String)> = Vec::new();
+    for run in &runs {
+        let task = (run.task_group.clone(), run.task_id.clone());
+        if run.task_type == TaskType::ImplementationPlanning && !tasks.contains(&task) {
+            tasks.push(task);
+        }
+    }
+    let plans = tasks
+        .into_iter()
+        .map(|(group, id)| Entry::Plan { group, id });
+    Ok(runs.into_iter().map(Entry::Run).chain(plans).collect())
+}
+
+/// Returns one page of resources, from the entry the cursor names.
+fn list_page(server: &Seen, cursor: Option<&str>) -> Result<ListResourcesResult, McpError> {
+    let page_size = match server.env.test_mcp_page_size().map_err(internal)? {
+        Some(n) => usize::try_from(n).unwrap_or(PAGE_SIZE).max(2),
+        None => PAGE_SIZE,
+    };
+    let start = cursor.map(decode_cursor).transpose()?.unwrap_or(0);
+    let scope = scope(server)?;
+    let entries = entries(&scope)?;
+    let mut resources = Vec::new();
+    let mut next = None;
+    for (at, entry) in entries.iter().enumerate().skip(start) {
+        let found = entry_resources(&scope, entry);
+        if resources.len() + found.len() > page_size {
+            next = Some(encode_cursor(at));
+            break;
+        }
+        resources.extend(found);
+    }
+    let mut result = ListResourcesResult::with_all_items(resources);
+    result.next_cursor = next;
+    Ok(result)
+}
+
+/// The cursor of the entry at `at`.
+fn encode_cursor(at: usize) -> String {
+    format!("okstra-page-v1.{at:x}")
+}
+
+/// Returns the entry a cursor names, or an error naming a cursor okstra did not give.
+fn decode_cursor(cursor: &str) -> Result<usize, McpError> {
+    cursor
+        .strip_prefix("okstra-page-v1.")
+        .and_then(|hex| usize::from_str_radix(hex, 16).ok())
+        .ok_or_else(|| {
+            McpError::invalid_params(
+                format!("invalid cursor {cursor:?}: pass a nextCursor resources/list gave"),
+                None,
+            )
+        })
+}
+
+/// Returns the resources of one entry: a run's report files that exist, a task's plan.
+fn entry_resources(scope: &Scope, entry: &Entry) -> Vec<Resource> {
+    match entry {
+        Entry::Run(run) => run_resources(run),
+        Entry::Plan { group, id } => plan_resource(scope, group, id).into_iter().collect(),
+    }
+}
+
+fn run_resources(run: &IndexedRun) -> Vec<Resource> {
+    // A prepared run has no report; a manifest that cannot be read has none to find.
+    if run.status == RunStatus::Prepared {
+        return Vec::new();
+    }
+    let Ok(manifest) = load_manifest(Path::new(&run.manifest)) else {
+        return Vec::new();
+    };
+    let paths = manifest.paths();
+    let mut title = format!(
+        "{} #{} of {}/{}",
+        run.task_type, run.run_seq, run.task_group, run.task_id
+    );
+    if let Some(stage) = run.stage {
+        title.push_str(&format!(" (stage {stage})"));
+    }
+    let files = [
+        ("report.md", paths.report_markdown(), MARKDOWN, "report"),
+        ("report.data.json", paths.report_data(), JSON, "report data"),
+    ];
+    files
+        .into_iter()
+        .filter_map(|(file, path, mime, what)| {
+            let size = fs_err::metadata(&path)
+                .ok()
+                .filter(std::fs::Metadata::is_file)?
+                .len();
+            Some(
+                Resource::new(
+                    format!("okstra://runs/{}/{file}", run.run_id),
+                    format!("{}/{file}", run.run_id),
+                )
+                .with_title(format!("The {what} of {title}"))
+                .with_description(format!("run {} ({})", run.run_id, run.status))
+                .with_mime_type(mime)
+                .with_size(size),
+            )
+        })
+        .collect()
+}
+
+/// Returns a task's plan resource, when the task has a plan with a markdown.
+fn plan_resource(scope: &Scope, group: &str, id: &str) -> Option<Resource> {
+    let (group, id) = TaskKey::parse_task_arg(&format!("{group}/{id}")).ok()?;
+    let files = locate_task_plan(&scope.root, &group, &id).ok()?;
+    let markdown = files.markdown.filter(|p| p.is_file())?;
+    let size = fs_err::metadata(&markdown).ok()?.len();
+    let (g, i) = (group.segment(), id.segment());
+    Some(
+        Resource::new(
+            format!("okstra://tasks/{g}/{i}/plan.md"),
+            format!("{g}/{i}/plan.md"),
+        )
+        .with_title(format!(
+            "The latest implementation plan of {}/{}",
+            group.raw(),
+            id.raw()
+        ))
+        .with_mime_type(MARKDOWN)
+        .with_size(size),
+    )
+}
+
+/// Reads the resource `uri` names.
+fn read_uri(server: &Seen, uri: &str) -> Result<ReadResourceResult, McpError> {
+    let not_found = |why: &str| {
+        McpError::resource_not_found(
+            format!("no resource {uri}: {why}"),
+            Some(serde_json::json!({ "uri": uri })),
+        )
+    };
+    let scope = scope(server)?;
+    let parts: Vec<&str> = uri
+        .strip_prefix("okstra://")
+        .map(|rest| rest.split('/').collect())
+        .unwrap_or_default();
+    let (path, mime) = match parts.as_slice() {
+        ["runs", run, file @ ("report.md" | "report.data.json")] => {
+            let path = run_file(&scope, run, file).map_err(|why| not_found(&why))?;
+            (path, if *file == "report.md" { MARKDOWN } else { JSON })
+        }
+        ["tasks", group, id, "plan.md"] => {
+            let (group, id) = TaskKey::parse_task_arg(&format!("{group}/{id}"))
+                .map_err(|e| not_found(&e.to_string()))?;
+            let files = locate_task_plan(&scope.root, &group, &id)
+                .map_err(|e| not_found(&e.to_string()))?;
+            let path = files
+                .markdown
+                .ok_or_else(|| not_found("the plan has no markdown"))?;
+            (path, MARKDOWN)
+        }
+        _ => {
+            return Err(not_found(
+                "okstra's resources are okstra://runs/<run-id>/report.md, \
+                 okstra://runs/<run-id>/report.data.json and okstra://tasks/<group>/<id>/plan.md",
+            ));
+        }
+    };
+    let text = read_bounded(&path).map_err(|why| not_found(&why))?;
+    let text = Redactor::from_env(server.env.vars())
+        .redact(&text)
+        .into_owned();
+    Ok(ReadResourceResult::new(vec![
+        ResourceContents::text(text, uri).with_mime_type(mime),
+    ]))
+}
+
+/// Returns the report file `file` of run `run` of the server's project, or why there is none.
+fn run_file(scope: &Scope, run: &str, file: &str) -> Result<PathBuf, String> {
+    let run_id: RunId = run
+        .parse()
+        .map_err(|_| format!("{run:?} is not a run id"))?;
+    let found = find_run(&scope.home, &run_id.to_string()).map_err(|e| e.to_string())?;
+    let m = &found.manifest;
+    if scope.project_id.as_deref() != Some(m.project_id.as_str()) {
+        return Err(format!(
+            "run {run_id} is not a run of this server's project"
+        ));
+    }
+    let path = if file == "report.md" {
+        m.paths().report_markdown()
+    } else {
+        m.paths().report_data()
+    };
+    if !path.is_file() {
+        return Err(format!("run {run_id} ({}) has no report yet", m.status));
+    }
+    Ok(path)
+}
+
+/// Reads a text file of at most [`MAX_RESOURCE_BYTES`].
+fn read_bounded(path: &Path) -> Result<String, String> {
+    let file = fs_err::File::open(path).map_err(|e| e.to_string())?;
+    let mut bytes = Vec::new();
+    file.take(MAX_RESOURCE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    if bytes.len() as u64 > MAX_RESOURCE_BYTES {
+        return Err(format!(
+            "{} is larger than {} MiB",
+            path.display(),
+            MAX_RESOURCE_BYTES / (1024 * 1024)
+        ));
+    }
+    String::from_utf8(bytes).map_err(|_| format!("{} is not UTF-8 text", path.display()))
 }

@@ -36,7 +36,7 @@ impl OkstraMcp {
     /// Returns the server; `allow_approve` offers the `approve` tool (a human gate, so only
     /// when the person starting the server asked for it).
     pub fn new(env: EnvSnapshot, cwd: PathBuf, allow_approve: bool) -> Self {
-        let mut tool_router = Self::runs_router() + Self::start_router();
+        let mut tool_router = Self::runs_router() + Self::plans_router() + Self::start_router();
         if !allow_approve {
             tool_router.remove_route("approve");
         }
@@ -44,6 +44,14 @@ impl OkstraMcp {
             env,
             cwd,
             tool_router,
+        }
+    }
+
+    /// Returns the environment and folder the server's resources are read with.
+    fn seen(&self) -> resources::Seen {
+        resources::Seen {
+            env: self.env.clone(),
+            cwd: self.cwd.clone(),
         }
     }
 
@@ -93,7 +101,7 @@ impl ServerHandler for OkstraMcp {
         request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListResourcesResult, McpError> {
-        resources::list(self, request).await
+        resources::list(self.seen(), request).await
     }
 
     async fn list_resource_templates(
@@ -101,7 +109,7 @@ impl ServerHandler for OkstraMcp {
         request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListResourceTemplatesResult, McpError> {
-        resources::templates(self, request).await
+        resources::templates(request).await
     }
 
     async fn read_resource(
@@ -109,7 +117,7 @@ impl ServerHandler for OkstraMcp {
         request: ReadResourceRequestParams,
         _context: RequestContext<RoleServer>,
     ) -> Result<ReadResourceResponse, McpError> {
-        resources::read(self, request).await
+        resources::read(self.seen(), request).await
     }
 
     async fn get_task(

@@ -1,4 +1,4 @@
-//! `okstra ctl list` and `okstra ctl show`.
+//! `okstra ctl list`, `okstra ctl show`, and `okstra ctl status <run>` for a run that is not running.
 
 use okstra_test_support::TestEnv;
 use serde_json::Value;
@@ -342,5 +342,36 @@ fn list_refuses_bad_filter_values() {
     let out = okstra(&env, &["ctl", "list", "--type", "analysis"]);
     assert_eq!(out.code, Some(2), "{out}");
     let out = okstra(&env, &["ctl", "list", "--task", "../x"]);
+    assert_eq!(out.code, Some(2), "{out}");
+}
+
+#[test]
+fn status_of_one_run_shows_it_ended_or_not() {
+    let env = TestEnv::new();
+    let prepared = prepare(&env, "payments/dev-1", "error-analysis");
+    let id = prepared["runId"].as_str().unwrap();
+    // Nothing runs, yet the one run is shown, with what it is now.
+    assert_eq!(
+        okstra(&env, &["ctl", "status", "--json"]).stdout.trim(),
+        "[]"
+    );
+    let out = okstra(&env, &["ctl", "status", id]);
+    assert_eq!(out.code, Some(0), "{out}");
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{out}");
+    assert!(lines[0].starts_with("RUN "), "{out}");
+    assert!(lines[1].starts_with(id), "{out}");
+    assert_eq!(out.stderr, format!("run {id} is prepared\n"));
+    let row: Value =
+        serde_json::from_str(&okstra(&env, &["ctl", "status", id, "--json"]).stdout).unwrap();
+    assert_eq!(row["runId"], id);
+    assert_eq!(row["status"], "prepared");
+    assert_eq!(row["state"], "prepared");
+    assert_eq!(row["taskGroup"], "payments");
+
+    let out = okstra(&env, &["ctl", "status", "01NOSUCH"]);
+    assert_eq!(out.code, Some(2), "{out}");
+    assert!(out.stderr.contains("01NOSUCH"), "{out}");
+    let out = okstra(&env, &["ctl", "status", id, "--watch"]);
     assert_eq!(out.code, Some(2), "{out}");
 }

@@ -4,7 +4,7 @@
 //! `attach` hands the process to tmux; `kill` stops okstra with SIGTERM — it stops its worker
 //! and records `interrupted` — and ends the session; then `kill` and `attach` are exit 2. A
 //! foreground run whose okstra was SIGKILLed shows as `dead` with the hint to reconcile or
-//! resume, and `kill` refuses it with that hint; `status --watch` redraws it frame after frame.
+//! resume (also as `ctl status <run>`), and `kill` refuses it with that hint; `status --watch` redraws it frame after frame.
 //! `kill` with a grace shorter than okstra needs sends SIGKILL.
 
 use std::io::{BufRead, BufReader};
@@ -257,6 +257,20 @@ fn a_run_whose_okstra_was_killed_shows_dead() {
         rows[0]["workers"][0]["alive"], true,
         "its orphaned worker lives on"
     );
+    // Given the run (a prefix of it), the same row and hint; as JSON, that one object.
+    let one = okstra(&env, &["ctl", "status", &run_id[..8]]);
+    assert_eq!(one.code, Some(0), "{one}");
+    assert_eq!(
+        one.stdout.lines().nth(1),
+        out.stdout.lines().nth(1),
+        "{one}"
+    );
+    assert_eq!(one.stderr, out.stderr);
+    let row: Value =
+        serde_json::from_str(&okstra(&env, &["ctl", "status", &run_id, "--json"]).stdout).unwrap();
+    assert_eq!(row["runId"], run_id);
+    assert_eq!(row["status"], "running");
+    assert_eq!(row["state"], "dead");
 
     let out = okstra(&env, &["ctl", "kill", &run_id]);
     assert_eq!(out.code, Some(2), "{out}");

@@ -251,6 +251,7 @@ pub fn assemble_report(input: ReportInput<'_>) -> ReportData {
         implementation: input.implementation,
         handoff: None,
         final_verification: None,
+        approval: None,
         notes,
         integrity: input.integrity,
     }

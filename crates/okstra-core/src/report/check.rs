@@ -86,6 +86,7 @@ pub fn bookkeeping_differences(
         generated_at: report.frontmatter.generated_at,
     });
     expected.frontmatter.approved = report.frontmatter.approved;
+    expected.approval.clone_from(&report.approval);
     // A final verification's verdict is checked against its own record (the run validator).
     expected
         .final_verification

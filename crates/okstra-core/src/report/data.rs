@@ -65,6 +65,9 @@ pub struct ReportData {
     /// its verdict (the run's `state/final-verification-<seq>.json`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub final_verification: Option<FinalVerificationRecord>,
+    /// How, when and by which MCP client a plan was approved (`okstra approve`; SPEC §7.5).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approval: Option<crate::report::approval::ApprovalRecord>,
     /// Free-form notes okstra adds (skipped workers, degraded steps …).
     pub notes: Vec<String>,
     /// Hashes of the records the report was made from, so the run validator notices any later

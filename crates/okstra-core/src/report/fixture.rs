@@ -499,6 +499,7 @@ pub(crate) fn empty_report_data(task_type: TaskType, language: Language) -> Repo
         implementation: None,
         handoff: None,
         final_verification: None,
+        approval: None,
         notes: Vec::new(),
         integrity: Integrity::default(),
     }

@@ -4,6 +4,7 @@
 //! Reading and writing report files, and deciding approval, belong elsewhere (engine,
 //! `approve`, the run validator).
 
+pub mod approval;
 pub mod assemble;
 pub mod check;
 pub mod data;
@@ -18,6 +19,7 @@ pub mod stage_narrative;
 #[cfg(test)]
 pub(crate) mod fixture;
 
+pub use approval::{ApprovalChannel, ApprovalClient, ApprovalRecord};
 pub use assemble::{ReportInput, assemble_report, plan_notes, stop_reason};
 pub use check::{BookkeepingDiff, bookkeeping_differences, report_writer_note};
 pub use data::{

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use okstra_core::plan::{
     PlanEditError, Section1, parse_markdown_plan, set_clarification_answer, set_markdown_approved,
 };
+use okstra_core::report::ApprovalRecord;
 
 use super::check::approval_refusals;
 use super::error::PlanFileError;
@@ -95,8 +96,10 @@ pub fn answer_clarification(
     })
 }
 
-/// Approves a plan (SPEC §7.5), or refuses with every reason it cannot be.
-pub fn approve_plan(plan: &LoadedPlan) -> Result<Approval, PlanFileError> {
+/// Approves a plan (SPEC §7.5), or refuses with every reason it cannot be. A plan with a
+/// data.json gets `record` (when, through what, which MCP client) beside its `approved`; a
+/// markdown-only plan has nowhere to keep it.
+pub fn approve_plan(plan: &LoadedPlan, record: ApprovalRecord) -> Result<Approval, PlanFileError> {
     let main = plan.files.main_path().to_path_buf();
     let mirrored = plan.check_mirror().is_ok();
     if mirrored && plan.approved() {
@@ -112,6 +115,7 @@ pub fn approve_plan(plan: &LoadedPlan) -> Result<Approval, PlanFileError> {
     if let (Some(data_path), Some(data)) = (&plan.files.data, &plan.data) {
         let mut data = data.clone();
         data.frontmatter.approved = Some(true);
+        data.approval = Some(record);
         let md = write_report(data_path, &data)?;
         return Ok(Approval::Approved {
             plan: main,

@@ -8,8 +8,10 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
+use jiff::Timestamp;
 use okstra_core::ledger::StageState;
 use okstra_core::plan::parse_markdown_plan;
+use okstra_core::report::{ApprovalChannel, ApprovalRecord};
 use okstra_core::wizard::{PlanRef, PlanStanding, StageInfo, TaskRef};
 use okstra_core::{Stage, TaskType};
 
@@ -137,7 +139,8 @@ impl ProjectFacts {
         }
         .map_err(|e| e.to_string())?;
         let loaded = load_plan(files).map_err(|e| e.to_string())?;
-        match approve_plan(&loaded) {
+        let record = ApprovalRecord::new(Timestamp::now(), ApprovalChannel::Wizard, None);
+        match approve_plan(&loaded, record) {
             Ok(Approval::Approved { .. } | Approval::AlreadyApproved { .. }) => {
                 Ok(self.shown(loaded.files.main_path()))
             }

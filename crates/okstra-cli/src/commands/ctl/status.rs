@@ -1,13 +1,15 @@
 //! `okstra ctl status [--watch]`: what runs now, across projects — run, project, task, type,
 //! stage, phase, elapsed, its okstra and each worker with its live state — from the index, the
 //! manifests and live pids. A run whose okstra is gone shows `dead`, with the hint to `ctl
-//! reconcile` or `okstra resume` it. `--watch` redraws it in place until Ctrl-C.
+//! reconcile` or `okstra resume` it. `--watch` redraws it in place until Ctrl-C. Given a run,
+//! it shows that one run, ended or not (its `state` is then its status once it has ended).
 
 use std::fmt::Write as _;
 
 use clap::Args;
 use jiff::Timestamp;
-use okstra_engine::{LiveRun, LiveWorker, OkstraProcess, live_runs};
+use okstra_core::status::RunStatus;
+use okstra_engine::{Home, LiveRun, LiveWorker, OkstraProcess, find_run, live_run, live_runs};
 use serde_json::{Value, json};
 
 use crate::command_error::{CommandError, ExitStatus};
@@ -16,9 +18,15 @@ use crate::json_out::print_json;
 use crate::ui::render_table;
 
 /// Show what runs now, across projects, with each worker's live state
+///
+/// Given a run, shows that one run, whether it is running or has ended.
 #[derive(Debug, Args)]
 pub struct CtlStatusArgs {
-    /// Print the running runs as JSON on stdout
+    /// Only this run (a run id, a unique prefix of one, or a manifest path), ended or not
+    #[arg(value_name = "RUN", conflicts_with = "watch")]
+    run: Option<String>,
+
+    /// Print the running runs (or the one run) as JSON on stdout
     #[arg(long, conflicts_with = "watch")]
     json: bool,
 
@@ -46,6 +54,9 @@ pub fn cmd_ctl_status(
         return super::watch::watch(ctx, every, || frame(ctx));
     }
     let home = ctx.home()?;
+    if let Some(run) = &args.run {
+        return one_run(ctx, &home, run, args.json);
+    }
     let (runs, read, unreadable) = live_runs(&home)?;
     for (path, warning) in &read.warnings {
         ctx.ui.warn(&format!("{}: {warning}", path.display()));
@@ -66,6 +77,29 @@ pub fn cmd_ctl_status(
     ctx.ui.data(&status_table(&runs, now));
     for run in runs.iter().filter(|r| r.is_dead()) {
         ctx.ui.stderr_line(&dead_hint(run));
+    }
+    Ok(ExitStatus::Success)
+}
+
+/// Shows one run as it is now, ended or not.
+fn one_run(
+    ctx: &CommandContext,
+    home: &Home,
+    run: &str,
+    json: bool,
+) -> Result<ExitStatus, CommandError> {
+    let run = live_run(find_run(home, run)?.manifest);
+    let now = Timestamp::now();
+    if json {
+        print_json(&ctx.ui, &run_json(&run, now))?;
+        return Ok(ExitStatus::Success);
+    }
+    ctx.ui.data(&status_table(std::slice::from_ref(&run), now));
+    let m = &run.manifest;
+    if run.is_dead() {
+        ctx.ui.stderr_line(&dead_hint(&run));
+    } else if m.status != RunStatus::Running {
+        ctx.ui.status(&format!("run {} is {}", m.run_id, m.status));
     }
     Ok(ExitStatus::Success)
 }
@@ -220,7 +254,13 @@ fn run_json(run: &LiveRun, now: Timestamp) -> Value {
         "phase": phase(run),
         "startedAt": started(run).to_string(),
         "elapsedSeconds": now.duration_since(started(run)).as_secs().max(0),
-        "state": if alive { "running" } else { "dead" },
+        "status": m.status,
+        // Running or dead while the manifest says running; else the status it ended with.
+        "state": match m.status {
+            RunStatus::Running if alive => "running".to_owned(),
+            RunStatus::Running => "dead".to_owned(),
+            status => status.to_string(),
+        },
         "pid": pid,
         "tmuxSession": m.tmux_session,
         "manifest": m.paths().manifest().display().to_string(),

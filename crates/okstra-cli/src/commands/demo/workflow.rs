@@ -242,7 +242,12 @@ impl Driver<'_> {
         let home = Home::new(&self.demo.home);
         let run_id = planning.run_id.to_string();
         let plan = load_plan(locate_plan(&home, &self.demo.project, &run_id)?)?;
-        let path = match approve_plan(&plan)? {
+        let record = okstra_core::report::ApprovalRecord::new(
+            jiff::Timestamp::now(),
+            okstra_core::report::ApprovalChannel::Demo,
+            None,
+        );
+        let path = match approve_plan(&plan, record)? {
             Approval::Approved { plan, .. } | Approval::AlreadyApproved { plan } => plan,
         };
         let stages = plan.structured().map_or(&[][..], |p| &p.stages[..]);

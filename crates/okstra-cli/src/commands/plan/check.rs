@@ -1,12 +1,12 @@
-//! `okstra plan check <plan>`: the structural rules of SPEC §7.2 (S1–S10, heading keywords,
+//! `okstra plan check <plan | --task g/id>`: the structural rules of SPEC §7.2 (S1–S10, heading keywords,
 //! options, section 1) over a plan, every violation listed as `path:line: S<n> <message>`
 //! (or `path:/json/pointer: …` for a plan checked as report data).
 
-use clap::Args;
+use clap::{ArgGroup, Args};
 use okstra_engine::{check_plan, open_plan};
 use serde_json::json;
 
-use super::target::{plan_files, shown};
+use super::target::{shown, target_files};
 use crate::command_error::{CommandError, ExitStatus};
 use crate::context::CommandContext;
 use crate::json_out::print_json;
@@ -15,13 +15,19 @@ use crate::json_out::print_json;
 ///
 /// A data.json with a structured plan is checked as data (positions are JSON pointers); a
 /// markdown plan as markdown (positions are lines). Prints every violation on stdout and
-/// exits 2 when there is any; else prints one line saying it passed.
+/// exits 2 when there is any; else prints one line saying it passed. With --task, the task's
+/// latest implementation plan (by run seq).
 #[derive(Debug, Args)]
+#[command(group(ArgGroup::new("which").required(true).args(["plan", "task"])))]
 pub struct PlanCheckArgs {
     /// A plan: a markdown file, a final-report-implementation-planning-<seq>.data.json, or a
     /// run id (a unique prefix of one) or manifest path
     #[arg(value_name = "PLAN")]
-    plan: String,
+    plan: Option<String>,
+
+    /// The task whose latest plan to check, as <group>/<id>
+    #[arg(long, value_name = "GROUP/ID")]
+    task: Option<String>,
 
     /// Print the result as JSON on stdout (printed too when the check fails)
     #[arg(long)]
@@ -33,7 +39,8 @@ pub fn cmd_plan_check(
     ctx: &CommandContext,
     args: &PlanCheckArgs,
 ) -> Result<ExitStatus, CommandError> {
-    let plan = open_plan(plan_files(ctx, &args.plan)?)?;
+    let files = target_files(ctx, args.plan.as_deref(), args.task.as_deref())?;
+    let plan = open_plan(files)?;
     let check = check_plan(&plan)?;
     let path = shown(ctx, &check.path);
     if args.json {

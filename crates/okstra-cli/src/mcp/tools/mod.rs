@@ -3,5 +3,6 @@
 //! command that does the same and returns that command's `--json` output.
 
 mod argv;
+mod plans;
 mod runs;
 mod start;

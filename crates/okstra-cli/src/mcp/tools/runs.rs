@@ -1,5 +1,5 @@
-//! Owns the tools that read runs from the central index and the worker check: `list_runs`
-//! (`ctl list`) and `doctor`.
+//! Owns the tools that read runs and the worker check: `list_runs` (`ctl list`), `show_run`
+//! (`ctl show`), `run_status` (`ctl status`), `validate_run` (`validate`) and `doctor`.
 
 use rmcp::handler::server::wrapper::Parameters;
 use rmcp::model::CallToolResult;
@@ -7,6 +7,7 @@ use rmcp::{ErrorData as McpError, schemars, tool, tool_router};
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::mcp::outcome::{plain, verdict};
 use crate::mcp::server::OkstraMcp;
 use crate::mcp::tools::argv::Argv;
 
@@ -32,6 +33,23 @@ pub(crate) struct ListRunsArgs {
     since: Option<String>,
     /// Only the last N runs of those kept.
     limit: Option<usize>,
+}
+
+/// The run a tool reads.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RunArgs {
+    /// A run id (as `list_runs` gives it), a unique prefix of one, or a manifest path.
+    run: String,
+}
+
+/// The arguments of `run_status`.
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RunStatusArgs {
+    /// Only this run (a run id, a unique prefix of one, or a manifest path), running or
+    /// ended; without it, every run that is running now, across projects.
+    run: Option<String>,
 }
 
 /// `doctor` takes no arguments.
@@ -61,6 +79,49 @@ impl OkstraMcp {
         self.call_cli(argv.into_vec(), count_of_runs).await
     }
 
+    /// Shows one run, as `okstra ctl show --json` does.
+    #[tool(
+        description = "Show one okstra run, as `okstra ctl show --json`: task, type, seq, stage, status, project, run folder, worktree, checkpoints, each worker's status, reason, tokens and result file, total tokens, and its report's path.",
+        annotations(read_only_hint = true, open_world_hint = false)
+    )]
+    async fn show_run(
+        &self,
+        Parameters(args): Parameters<RunArgs>,
+    ) -> Result<CallToolResult, McpError> {
+        let argv = Argv::new(&["ctl", "show", "--json"]).positional(&args.run);
+        self.call_cli(argv.into_vec(), run_line).await
+    }
+
+    /// Shows the live state of running runs, or of one run, as `okstra ctl status --json`.
+    #[tool(
+        description = "Live state of okstra runs, as `okstra ctl status --json`: without `run`, every run running now (phase, elapsed, its okstra process alive or dead, each worker's live state); with `run`, that one run whether running or ended (`state` is running, dead, or the status it ended with: completed, failed, interrupted).",
+        annotations(read_only_hint = true, open_world_hint = false)
+    )]
+    async fn run_status(
+        &self,
+        Parameters(args): Parameters<RunStatusArgs>,
+    ) -> Result<CallToolResult, McpError> {
+        let mut argv = Argv::new(&["ctl", "status", "--json"]);
+        if let Some(run) = &args.run {
+            argv = argv.positional(run);
+        }
+        self.call_cli(argv.into_vec(), status_line).await
+    }
+
+    /// Validates a run, as `okstra validate --json`.
+    #[tool(
+        description = "Check an okstra run, as `okstra validate --json`: manifest, prompts, worker result headers, report data and markdown, consensus classes. Returns every check made with its file and failures; `passed` is false when any failed (not a tool error: the check ran).",
+        annotations(read_only_hint = true, open_world_hint = false)
+    )]
+    async fn validate_run(
+        &self,
+        Parameters(args): Parameters<RunArgs>,
+    ) -> Result<CallToolResult, McpError> {
+        let argv = Argv::new(&["validate", "--json"]).positional(&args.run);
+        let result = self.call_cli(argv.into_vec(), checks_line).await?;
+        Ok(verdict(result, checks_line))
+    }
+
     /// Checks the worker CLIs, as `okstra doctor` does.
     #[tool(
         description = "Check the worker CLIs okstra would run (claude, codex, gemini and configured agents): path, version, login and whether each can run, as `okstra doctor`.",
@@ -71,6 +132,42 @@ impl OkstraMcp {
             "worker check done".to_owned()
         })
         .await
+    }
+}
+
+/// `run <id>: <type> #<seq> <status>`.
+fn run_line(value: &Value) -> String {
+    let text = |k: &str| value.get(k).map_or_else(String::new, plain);
+    format!(
+        "run {}: {} #{} {}",
+        text("runId"),
+        text("taskType"),
+        text("runSeq"),
+        text("status")
+    )
+}
+
+/// `run <id>: <state>, phase <phase>`, or `N run(s) running`.
+fn status_line(value: &Value) -> String {
+    if let Some(items) = value.get("items").and_then(Value::as_array) {
+        return format!("{} run(s) running", items.len());
+    }
+    let text = |k: &str| value.get(k).map_or_else(String::new, plain);
+    format!(
+        "run {}: {}, phase {}",
+        text("runId"),
+        text("state"),
+        text("phase")
+    )
+}
+
+/// `run <id>: passed every check`, or `N check(s) failed`.
+fn checks_line(value: &Value) -> String {
+    let run = value.get("runId").map_or_else(String::new, plain);
+    match value.get("failed").and_then(Value::as_u64) {
+        Some(0) => format!("run {run}: passed every check"),
+        Some(n) => format!("run {run}: {n} check(s) failed"),
+        None => format!("run {run}: checked"),
     }
 }
 

@@ -4,5 +4,7 @@ mod conformance;
 mod http;
 mod install;
 mod real_claude;
+mod resources;
 mod runs;
 mod stdio;
+mod tools;
