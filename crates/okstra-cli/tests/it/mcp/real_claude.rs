@@ -1,7 +1,8 @@
 //! The real `claude` driving okstra through MCP: `okstra install claude-mcp` registers the
 //! server, then Claude Code — against the loopback model server, with scripted tool calls —
-//! calls `start_run` on a replay-worker project, `run_status` until the run is no longer
-//! running, and reads the run's report resource. Each scripted call's result, as okstra sent
+//! calls `start_run` on a replay-worker project (its report writer a fake agent held at a gate,
+//! so the run is seen running), `run_status` until the run is no longer running (the gate
+//! opened after the first answer), and reads the run's report resource. Each scripted call's result, as okstra sent
 //! it, reaches the model's next request (so each call reached okstra and came back); the run is
 //! `completed` and validates. One `claude -p` session per step, since a scripted model cannot
 //! carry the run id it learns into its own later calls: the test reads the id from what the
@@ -12,20 +13,22 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use okstra_test_support::TestEnv;
+use okstra_test_support::fake_agent::Gate;
 use okstra_test_support::model_server::{
     ModelServer, Protocol, Reply, RequestRecord, Rule, Script, Usage,
 };
 use serde_json::{Value, json};
 
-use crate::common::{okstra, read_json, run_guarded, write_brief, write_project};
+use crate::common::{NARRATIVE, fake, okstra, read_json, run_guarded, write_brief, write_project};
 use crate::detach::PrivateTmux;
 use crate::real_clis::clis_dir;
 
 const KEY: &str = "dummy-not-a-real-key";
 
 /// Puts what claude needs on PATH (its folder, node, the system folders) and okstra's
-/// replay-worker project in place; returns the brief's path.
-fn wire(env: &mut TestEnv) -> PathBuf {
+/// project in place — replay analysers, a report writer that waits at `gate` — and returns the
+/// brief's path.
+fn wire(env: &mut TestEnv, gate: &Gate) -> PathBuf {
     for dir in ["/bin", "/usr/bin"] {
         env.prepend_path(dir);
     }
@@ -38,9 +41,11 @@ fn wire(env: &mut TestEnv) -> PathBuf {
     )
     .unwrap();
     let replay = json!({"adapter": "replay", "fixture": "fixture.json"});
+    let writer = fake(&["--text", NARRATIVE, "--wait-fifo", &gate.arg()]);
     write_project(
         env,
-        &json!({"projectId": "shop", "agents": {"claude": replay, "codex": replay, "gemini": replay}}),
+        &json!({"projectId": "shop", "roles": {"report-writer": "writer"},
+            "agents": {"claude": replay, "codex": replay, "gemini": replay, "writer": writer}}),
     );
     write_brief(env)
 }
@@ -149,7 +154,8 @@ fn first_json(text: &str) -> Value {
 #[ignore = "needs worker CLIs: cargo xtask test"]
 fn claude_starts_a_run_watches_it_and_reads_its_report_through_okstra_mcp() {
     let mut env = TestEnv::new();
-    let brief = wire(&mut env);
+    let mut gate = Gate::new(&env.root().join("gate"));
+    let brief = wire(&mut env, &gate);
     let _tmux = PrivateTmux::new(&mut env);
     let out = okstra(&env, &["install", "claude-mcp"]);
     assert_eq!(out.code, Some(0), "{out}");
@@ -174,9 +180,10 @@ fn claude_starts_a_run_watches_it_and_reads_its_report_through_okstra_mcp() {
         .to_owned();
 
     // 2. run_status, a session at a time (each takes seconds), until the run is no longer
-    // running.
+    // running: the first answer is `running` (the writer waits), then the gate opens.
     let deadline = Instant::now() + Duration::from_secs(120);
     let mut polls = 0;
+    let mut states = Vec::new();
     let status = loop {
         polls += 1;
         let ask = format!("Is okstra run {run_id} still running? (poll {polls})");
@@ -187,15 +194,19 @@ fn claude_starts_a_run_watches_it_and_reads_its_report_through_okstra_mcp() {
             json!({"run": run_id}),
         );
         let status = first_json(&text);
-        assert!(
-            text.contains(&run_id),
-            "run_status did not answer about {run_id}: {text}"
-        );
-        let state = status["status"]
+        // `ctl status --json <run>`: one row, whose `state` is running, dead, or the status
+        // the run ended with.
+        let row = status.get("items").map_or(&status, |items| &items[0]);
+        assert_eq!(row["runId"], run_id.as_str(), "run_status answered: {text}");
+        let state = row["state"]
             .as_str()
-            .or_else(|| status["items"][0]["status"].as_str())
-            .unwrap_or("running")
+            .unwrap_or_else(|| panic!("no state in run_status's answer: {text}"))
             .to_owned();
+        states.push(state.clone());
+        if polls == 1 {
+            assert_eq!(state, "running", "the writer waits at the gate: {text}");
+            gate.release(1);
+        }
         if !matches!(state.as_str(), "prepared" | "running") {
             break state;
         }
@@ -204,7 +215,7 @@ fn claude_starts_a_run_watches_it_and_reads_its_report_through_okstra_mcp() {
             "{run_id} still {state} after {polls} polls"
         );
     };
-    assert_eq!(status, "completed", "run_status's last answer");
+    assert_eq!(status, "completed", "run_status's answers: {states:?}");
 
     // 3. The report resource, read through Claude Code's resource tool.
     let uri = format!("okstra://runs/{run_id}/report.md");
@@ -229,13 +240,22 @@ fn claude_starts_a_run_watches_it_and_reads_its_report_through_okstra_mcp() {
             .unwrap_or_else(|| panic!("no report path in ctl show: {shown}")),
     );
     let on_disk = fs_err::read_to_string(&report_path).unwrap();
-    let first_line = on_disk.lines().next().unwrap_or_default();
-    assert!(
-        !first_line.is_empty() && report.contains(first_line),
-        "the resource read did not carry the report ({first_line:?}): {report}"
+    let read = first_json(&report);
+    assert_eq!(read["contents"][0]["uri"], uri.as_str(), "{report}");
+    assert_eq!(read["contents"][0]["mimeType"], "text/markdown", "{report}");
+    assert_eq!(
+        read["contents"][0]["text"].as_str(),
+        Some(on_disk.as_str()),
+        "the resource read carries the report as okstra wrote it"
     );
     let manifest = read_json(std::path::Path::new(
         shown["manifest"].as_str().expect("manifest path"),
     ));
     assert_eq!(manifest["runId"], run_id.as_str());
+    assert!(
+        manifest["tmuxSession"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("okstra-")),
+        "start_run ran it in its tmux session: {manifest}"
+    );
 }
