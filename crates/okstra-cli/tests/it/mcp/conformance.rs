@@ -114,6 +114,8 @@ fn suite() -> (PathBuf, PathBuf) {
 struct Outcome {
     successes: usize,
     bad: Vec<String>,
+    /// Each check's `details`, by check id.
+    details: BTreeMap<String, Value>,
 }
 
 /// Reads every `server-<scenario>-<timestamp>/checks.json` under `dir`.
@@ -133,6 +135,11 @@ fn outcomes(dir: &Path) -> BTreeMap<String, Outcome> {
         let outcome: &mut Outcome = found.entry(scenario.to_owned()).or_default();
         for check in &checks {
             let name = check["name"].as_str().unwrap_or("?");
+            if let Some(id) = check["id"].as_str() {
+                outcome
+                    .details
+                    .insert(id.to_owned(), check["details"].clone());
+            }
             let known = KNOWN_WARNINGS
                 .iter()
                 .any(|(s, c, _)| *s == scenario && *c == name);
@@ -192,6 +199,27 @@ fn every_applicable_conformance_scenario_passes_against_okstra_mcp_http() {
         failed.is_empty(),
         "applicable scenarios failed:\n{}\n{out}",
         failed.join("\n")
+    );
+    // They checked okstra's real tools and resources, not an empty server.
+    let tools = &outcomes["tools-list"].details["tools-list"]["tools"];
+    for tool in [
+        "list_runs",
+        "start_run",
+        "run_status",
+        "plan_answer",
+        "approve",
+    ] {
+        assert!(
+            tools
+                .as_array()
+                .is_some_and(|t| t.iter().any(|n| n == tool)),
+            "tools-list did not check {tool}: {tools}"
+        );
+    }
+    let resources = &outcomes["resources-list"].details["resources-list"];
+    assert!(
+        resources["resourceCount"].as_u64() >= Some(2),
+        "resources-list saw no run's report: {resources}"
     );
 }
 
