@@ -1,6 +1,7 @@
 //! `okstra mcp --http`: the refusals that keep it off the network unguarded (a non-loopback
 //! address without `--allow-remote` and a token exits 2), the bearer token (missing or wrong →
-//! 401, right → served), and the DNS-rebinding guard (a foreign `Host` or `Origin` → 4xx).
+//! 401, right → served), the DNS-rebinding guard (a foreign `Host` or `Origin` → 4xx), and
+//! `--allow-remote` with a token (any `Host` served with the token, a foreign `Origin` not).
 //! Also the tests' HTTP server handle ([`HttpServer`]) and a raw HTTP/1.1 POST ([`post`]).
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -13,7 +14,7 @@ use serde_json::json;
 
 use crate::common::{okstra, okstra_cmd};
 
-/// A running `okstra mcp --http 127.0.0.1:0 …`, killed when dropped.
+/// A running `okstra mcp --http ADDR …`, killed when dropped.
 pub(super) struct HttpServer {
     child: Child,
     /// The URL it printed, `http://127.0.0.1:PORT/mcp`.
@@ -24,7 +25,13 @@ impl HttpServer {
     /// Starts `okstra mcp --http 127.0.0.1:0 extra…` in `env` (with `token` as
     /// `OKSTRA_MCP_TOKEN` when given) and waits for the URL line.
     pub(super) fn start(env: &TestEnv, extra: &[&str], token: Option<&str>) -> Self {
-        let mut args = vec!["mcp", "--http", "127.0.0.1:0"];
+        Self::start_on(env, "127.0.0.1:0", extra, token)
+    }
+
+    /// [`HttpServer::start`] on `addr`; the URL is given as `127.0.0.1:PORT` whatever the
+    /// address bound (a wildcard one is reached on loopback).
+    fn start_on(env: &TestEnv, addr: &str, extra: &[&str], token: Option<&str>) -> Self {
+        let mut args = vec!["mcp", "--http", addr];
         args.extend_from_slice(extra);
         let mut cmd = okstra_cmd(env, &args);
         if let Some(token) = token {
@@ -40,11 +47,13 @@ impl HttpServer {
         BufReader::new(child.stdout.take().expect("stdout piped"))
             .read_line(&mut line)
             .expect("read the URL line");
-        let url = line.trim().to_owned();
+        let printed = line.trim();
+        let host = addr.rsplit_once(':').map_or(addr, |(host, _)| host);
         assert!(
-            url.starts_with("http://127.0.0.1:") && url.ends_with("/mcp"),
-            "okstra mcp --http printed {line:?}"
+            printed.starts_with(&format!("http://{host}:")) && printed.ends_with("/mcp"),
+            "okstra mcp --http {addr} printed {line:?}"
         );
+        let url = printed.replacen(host, "127.0.0.1", 1);
         Self { child, url }
     }
 
@@ -229,6 +238,33 @@ fn a_foreign_host_or_origin_is_refused_against_dns_rebinding() {
         );
         assert!(!reply.body.contains("serverInfo"), "{}", reply.body);
     }
+}
+
+/// With `--allow-remote` the token is the guard: any `Host` (the name clients on the network
+/// use) is served with it, none without it, and a foreign `Origin` is still refused.
+#[test]
+fn allow_remote_with_a_token_serves_any_host_that_carries_the_token() {
+    let env = TestEnv::new();
+    let server = HttpServer::start_on(&env, "0.0.0.0:0", &["--allow-remote"], Some("s3cret-token"));
+    let at = server.authority();
+    let bearer = ("Authorization", "Bearer s3cret-token");
+    let reply = post(
+        at,
+        "/mcp",
+        &[("Host", "okstra.lan:7000"), bearer],
+        &initialize(),
+    );
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert!(reply.body.contains("serverInfo"), "{}", reply.body);
+    let reply = post(at, "/mcp", &[("Host", "okstra.lan:7000")], &initialize());
+    assert_eq!(reply.status, 401, "{}", reply.body);
+    let reply = post(
+        at,
+        "/mcp",
+        &[bearer, ("Origin", "http://evil.example")],
+        &initialize(),
+    );
+    assert_eq!(reply.status, 403, "{}", reply.body);
 }
 
 #[test]
