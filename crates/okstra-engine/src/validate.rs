@@ -31,6 +31,7 @@ use okstra_core::team_state::TeamState;
 
 mod final_verification;
 mod handoff;
+mod html;
 mod implementation;
 mod plan;
 
@@ -303,6 +304,7 @@ fn run_checks(paths: &RunPaths, manifest: &RunManifest) -> Checks {
             }
             Err(e) => c.fail(&md_path, "report-markdown", format!("front matter: {e}")),
         }
+        html::check_html(&mut c, paths, (&data_path, &data_bytes, &data), &sha);
         if data.frontmatter.task_type == TaskType::ImplementationPlanning {
             c.check(&md_path, "plan-headings");
             for keyword in missing_plan_keywords(&md) {

@@ -137,6 +137,26 @@ impl McpStdio {
         stdin.flush().expect("flush to the MCP server");
     }
 
+    /// Returns the server's pid.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Waits for the server to exit (after a signal the test sent it); after 30 s a watchdog
+    /// SIGKILLs it. Returns its exit status.
+    pub fn wait_exit(mut self) -> std::process::ExitStatus {
+        let pid = nix::unistd::Pid::from_raw(i32::try_from(self.child.id()).expect("a pid"));
+        let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
+        std::thread::spawn(move || {
+            if done_rx.recv_timeout(Duration::from_secs(30)).is_err() {
+                let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
+            }
+        });
+        let status = self.child.wait().expect("wait for the MCP server");
+        let _ = done_tx.send(());
+        status
+    }
+
     /// Closes stdin (the client going away) and waits for the server to exit; returns its
     /// exit code.
     pub fn close(mut self) -> Option<i32> {

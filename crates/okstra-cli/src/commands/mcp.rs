@@ -9,7 +9,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::command_error::{CommandError, ExitStatus};
 use crate::context::CommandContext;
-use crate::mcp::{HttpOptions, OkstraMcp, serve_http, serve_stdio};
+use crate::mcp::{Gates, HttpOptions, OkstraMcp, serve_http, serve_stdio};
 
 /// Serve okstra over the Model Context Protocol (stdio, or Streamable HTTP with --http)
 ///
@@ -31,18 +31,28 @@ pub struct McpArgs {
     /// Offer the `approve` tool, which approves a plan: a human gate, so off unless asked
     #[arg(long)]
     allow_approve: bool,
+
+    /// Let `start_run` push the task branch and open a pull request (a release hand-off's
+    /// `push` / `open_pr`): a human gate, so refused unless asked
+    #[arg(long)]
+    allow_publish: bool,
 }
 
 /// Runs `okstra mcp`.
 pub fn cmd_mcp(ctx: &CommandContext, args: &McpArgs) -> Result<ExitStatus, CommandError> {
-    let env = ctx.env.clone();
+    let token = ctx.env.get(env_vars::OKSTRA_MCP_TOKEN).map(str::to_owned);
+    // The token guards the server; nothing the server starts (runs, git, gh) gets it.
+    let env = ctx.env.clone().without(env_vars::OKSTRA_MCP_TOKEN);
     let cwd = ctx.cwd.clone();
-    let allow_approve = args.allow_approve;
-    let make = move || OkstraMcp::new(env.clone(), cwd.clone(), allow_approve);
+    let gates = Gates {
+        approve: args.allow_approve,
+        publish: args.allow_publish,
+    };
+    let make = move || OkstraMcp::new(env.clone(), cwd.clone(), gates);
     let http = args.http.map(|addr| HttpOptions {
         addr,
         allow_remote: args.allow_remote,
-        token: ctx.env.get(env_vars::OKSTRA_MCP_TOKEN).map(str::to_owned),
+        token,
     });
     if let Some(http) = &http {
         http.check()?;

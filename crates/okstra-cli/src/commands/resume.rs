@@ -82,9 +82,21 @@ fn resume_run(ctx: &CommandContext, args: &ResumeArgs) -> Result<ExitStatus, Com
     let home = ctx.home()?;
     let manifest = find_run(&home, &args.run)?.manifest;
     let project = load_project(Path::new(&manifest.project_root))?;
-    // A run that has ended is answered here, at once, as a foreground resume answers it.
     let ended = matches!(manifest.status, RunStatus::Completed | RunStatus::Failed);
-    if (args.detach || args.background) && !ended {
+    if args.detach || args.background {
+        // A run that has ended is answered here, at once, as a foreground resume answers it —
+        // without supervising anything (`okstra mcp` runs this in-process: no runtime, no
+        // signal handlers of a run's supervisor may be set up in the server).
+        if ended {
+            ctx.ui.status(&format!(
+                "run {} already ended {}; nothing to resume",
+                manifest.run_id, manifest.status
+            ));
+            if args.json {
+                print_json(&ctx.ui, &finished_json(&manifest, manifest.status))?;
+            }
+            return Ok(ExitStatus::Success);
+        }
         let tmux = if args.detach {
             Some(Tmux::locate(ctx.env.vars())?)
         } else {

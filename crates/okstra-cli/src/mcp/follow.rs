@@ -3,7 +3,8 @@
 //! manifest's events: phases, workers dispatched and collected, rounds, the report) goes to
 //! the client as `notifications/progress` when the request carried a progressToken (progress
 //! = events seen so far, so it only increases), and the run as `ctl show` gives it is the
-//! result once it has ended — or once its okstra is gone, or it never started.
+//! result once it has ended — an error result when it failed or was interrupted (as `okstra
+//! run` exits non-zero), or when its okstra is gone or never started.
 
 use std::time::{Duration, Instant};
 
@@ -12,6 +13,7 @@ use rmcp::service::RequestContext;
 use rmcp::{ErrorData as McpError, RoleServer};
 use serde_json::Value;
 
+use crate::mcp::argv::Argv;
 use crate::mcp::invoker::Invoker;
 use crate::mcp::outcome::tool_result;
 
@@ -29,12 +31,7 @@ pub(crate) fn show_argv(run: &str) -> Vec<String> {
 /// Returns `okstra <words…> <run>`, a run that starts with `-` after `--` (a value, never a
 /// flag).
 pub(crate) fn run_argv(words: &[&str], run: &str) -> Vec<String> {
-    let mut argv: Vec<String> = words.iter().map(|w| (*w).to_owned()).collect();
-    if run.starts_with('-') {
-        argv.push("--".to_owned());
-    }
-    argv.push(run.to_owned());
-    argv
+    Argv::new(words).positional(run).into_vec()
 }
 
 /// `run <id>: <status> — <latest event>`.
@@ -79,8 +76,20 @@ pub(crate) async fn follow(
         }
         sent = sent.max(events.len());
         let status = show["status"].as_str().unwrap_or_default();
-        if matches!(status, "completed" | "failed" | "interrupted") {
-            return Ok(tool_result(invoked, run_line));
+        match status {
+            "completed" => return Ok(tool_result(invoked, run_line)),
+            // As `okstra run` exits non-zero for them.
+            "failed" => return Ok(stopped(invoked, format!("run {run_id} failed"))),
+            "interrupted" => {
+                return Ok(stopped(
+                    invoked,
+                    format!(
+                        "run {run_id} was interrupted: `okstra resume {run_id}` (the \
+                         resume_run tool) continues it"
+                    ),
+                ));
+            }
+            _ => {}
         }
         if show["okstraAlive"] == Value::Bool(false) {
             return Ok(stopped(

@@ -74,7 +74,9 @@ impl HttpOptions {
                 "https://[::1]:*",
             ])
             .with_cancellation_token(shutdown.child_token());
-        if self.allow_remote {
+        // Only a server on the network drops the Host check (its clients name it by any
+        // name), and it has a token; on loopback the check stays, `--allow-remote` or not.
+        if self.allow_remote && !self.addr.ip().is_loopback() {
             config.disable_allowed_hosts()
         } else {
             config
@@ -158,9 +160,12 @@ async fn route(
 
 /// Returns whether `header` is `Bearer <token>`, compared in constant time.
 fn bearer_matches(header: Option<&HeaderValue>, token: &str) -> bool {
+    // The scheme is case-insensitive (RFC 7235); the token is compared exactly.
     let Some(given) = header
         .and_then(|h| h.to_str().ok())
-        .and_then(|h| h.strip_prefix("Bearer "))
+        .and_then(|h| h.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token)
     else {
         return false;
     };

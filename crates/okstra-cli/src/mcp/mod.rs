@@ -3,6 +3,7 @@
 //! runs the same `okstra … --json` command in-process and returns its JSON, so a refusal has
 //! the same message and hint as in a terminal.
 
+mod argv;
 mod follow;
 mod http;
 mod invoker;
@@ -13,4 +14,4 @@ mod tasks;
 mod tools;
 
 pub use http::{HttpOptions, serve_http};
-pub use server::{OkstraMcp, serve_stdio};
+pub use server::{Gates, OkstraMcp, serve_stdio};

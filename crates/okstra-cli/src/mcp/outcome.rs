@@ -58,7 +58,11 @@ pub(crate) fn verdict(result: CallToolResult, summary: fn(&Value) -> String) -> 
         Content::text(summary(&value)),
         Content::text(serde_json::to_string(&value).unwrap_or_default()),
     ];
-    content.extend(result.content);
+    // The command's own `error:`/`hint:` lines, not the bare exit status.
+    content.extend(result.content.into_iter().filter(|c| {
+        c.as_text()
+            .is_some_and(|t| !t.text.starts_with("the command exited with status"))
+    }));
     let mut ok = CallToolResult::success(content);
     ok.structured_content = Some(value);
     ok

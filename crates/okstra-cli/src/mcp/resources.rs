@@ -5,10 +5,12 @@
 //!
 //! Which runs: those of the server's project (the project of its folder), from the central
 //! index, oldest first, then the plans of the tasks that have a planning run. A page holds
-//! [`PAGE_SIZE`] resources; its cursor is opaque to clients (the position of the next run or
-//! task in that order). A read is bounded by [`MAX_RESOURCE_BYTES`] and redacted like every
+//! [`PAGE_SIZE`] resources (fewer when many runs have no report: a page looks at a bounded
+//! number of runs); its cursor is opaque to clients (the position of the next run or task in
+//! that order). A read is bounded by [`MAX_RESOURCE_BYTES`] and redacted like every
 //! log okstra saves. Reports are okstra's own renderings; finding the files is the engine's.
 
+use std::collections::HashSet;
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
@@ -16,7 +18,7 @@ use okstra_core::index::IndexedRun;
 use okstra_core::redact::Redactor;
 use okstra_core::run_filter::RunFilter;
 use okstra_core::status::RunStatus;
-use okstra_core::{RunId, TaskKey, TaskType};
+use okstra_core::{RunId, TaskKey, TaskName, TaskType};
 use okstra_engine::{
     Home, ProjectError, find_run, list_runs_filtered, load_manifest, load_project, locate_task_plan,
 };
@@ -28,11 +30,15 @@ use rmcp::model::{
 };
 
 use crate::context::CommandContext;
-use crate::settings::EnvSnapshot;
+use crate::mcp::invoker::Invoker;
 use crate::ui::{Ui, Verbosity};
 
 /// How many resources one page of `resources/list` holds.
 const PAGE_SIZE: usize = 100;
+
+/// How many runs or tasks a page looks at per resource it may hold: a page ends early (with
+/// a cursor) after `PAGE_SIZE * SCAN_PER_RESOURCE` of them.
+const SCAN_PER_RESOURCE: usize = 10;
 
 /// The largest resource `resources/read` returns, in bytes.
 const MAX_RESOURCE_BYTES: u64 = 8 * 1024 * 1024;
@@ -43,19 +49,12 @@ const JSON: &str = "application/json";
 /// What one run or task gives: a run's report files, or a task's plan.
 enum Entry {
     Run(IndexedRun),
-    Plan { group: String, id: String },
-}
-
-/// The server's environment and folder: what its commands see.
-#[derive(Clone)]
-pub(crate) struct Seen {
-    pub(crate) env: EnvSnapshot,
-    pub(crate) cwd: PathBuf,
+    Plan { group: TaskName, id: TaskName },
 }
 
 /// `resources/list`.
 pub(crate) async fn list(
-    server: Seen,
+    server: Invoker,
     request: Option<PaginatedRequestParams>,
 ) -> Result<ListResourcesResult, McpError> {
     let cursor = request.and_then(|r| r.cursor);
@@ -96,7 +95,7 @@ pub(crate) async fn templates(
 
 /// `resources/read`.
 pub(crate) async fn read(
-    server: Seen,
+    server: Invoker,
     request: ReadResourceRequestParams,
 ) -> Result<ReadResourceResponse, McpError> {
     blocking(move || read_uri(&server, &request.uri).map(ReadResourceResponse::from)).await
@@ -112,7 +111,7 @@ async fn blocking<T: Send + 'static>(
 }
 
 /// Returns what the server's commands would see: its environment and folder.
-fn context(server: &Seen) -> CommandContext {
+fn context(server: &Invoker) -> CommandContext {
     CommandContext {
         env: server.env.clone(),
         cwd: server.cwd.clone(),
@@ -127,7 +126,8 @@ struct Scope {
     project_id: Option<String>,
 }
 
-fn scope(server: &Seen) -> Result<Scope, McpError> {
+/// Returns the scope of the server's resources.
+fn scope(server: &Invoker) -> Result<Scope, McpError> {
     let ctx = context(server);
     let home = ctx
         .home()
@@ -145,6 +145,7 @@ fn scope(server: &Seen) -> Result<Scope, McpError> {
     })
 }
 
+/// Returns an internal error carrying `e`'s message.
 fn internal(e: impl std::fmt::Display) -> McpError {
     McpError::internal_error(e.to_string(), None)
 }
@@ -159,21 +160,27 @@ fn entries(scope: &Scope) -> Result<Vec<Entry>, McpError> {
         ..RunFilter::default()
     };
     let (runs, _) = list_runs_filtered(&scope.home, &filter).map_err(internal)?;
-    let mut tasks: Vec<(String, String)> = Vec::new();
+    // One plan per task: spellings that give the same segments are the same task.
+    let mut seen = HashSet::new();
+    let mut plans = Vec::new();
     for run in &runs {
-        let task = (run.task_group.clone(), run.task_id.clone());
-        if run.task_type == TaskType::ImplementationPlanning && !tasks.contains(&task) {
-            tasks.push(task);
+        if run.task_type != TaskType::ImplementationPlanning {
+            continue;
+        }
+        let Ok((group, id)) =
+            TaskKey::parse_task_arg(&format!("{}/{}", run.task_group, run.task_id))
+        else {
+            continue;
+        };
+        if seen.insert((group.segment().clone(), id.segment().clone())) {
+            plans.push(Entry::Plan { group, id });
         }
     }
-    let plans = tasks
-        .into_iter()
-        .map(|(group, id)| Entry::Plan { group, id });
     Ok(runs.into_iter().map(Entry::Run).chain(plans).collect())
 }
 
 /// Returns one page of resources, from the entry the cursor names.
-fn list_page(server: &Seen, cursor: Option<&str>) -> Result<ListResourcesResult, McpError> {
+fn list_page(server: &Invoker, cursor: Option<&str>) -> Result<ListResourcesResult, McpError> {
     let page_size = match server.env.test_mcp_page_size().map_err(internal)? {
         Some(n) => usize::try_from(n).unwrap_or(PAGE_SIZE).max(2),
         None => PAGE_SIZE,
@@ -184,6 +191,12 @@ fn list_page(server: &Seen, cursor: Option<&str>) -> Result<ListResourcesResult,
     let mut resources = Vec::new();
     let mut next = None;
     for (at, entry) in entries.iter().enumerate().skip(start) {
+        // Runs without a report give nothing; a page looks at a bounded number of them, so
+        // one call never reads every manifest of a long history.
+        if at - start >= page_size * SCAN_PER_RESOURCE {
+            next = Some(encode_cursor(at));
+            break;
+        }
         let found = entry_resources(&scope, entry);
         if resources.len() + found.len() > page_size {
             next = Some(encode_cursor(at));
@@ -222,6 +235,7 @@ fn entry_resources(scope: &Scope, entry: &Entry) -> Vec<Resource> {
     }
 }
 
+/// Returns a run's report files that exist, as resources.
 fn run_resources(run: &IndexedRun) -> Vec<Resource> {
     // A prepared run has no report; a manifest that cannot be read has none to find.
     if run.status == RunStatus::Prepared {
@@ -264,9 +278,8 @@ fn run_resources(run: &IndexedRun) -> Vec<Resource> {
 }
 
 /// Returns a task's plan resource, when the task has a plan with a markdown.
-fn plan_resource(scope: &Scope, group: &str, id: &str) -> Option<Resource> {
-    let (group, id) = TaskKey::parse_task_arg(&format!("{group}/{id}")).ok()?;
-    let files = locate_task_plan(&scope.root, &group, &id).ok()?;
+fn plan_resource(scope: &Scope, group: &TaskName, id: &TaskName) -> Option<Resource> {
+    let files = locate_task_plan(&scope.root, group, id).ok()?;
     let markdown = files.markdown.filter(|p| p.is_file())?;
     let size = fs_err::metadata(&markdown).ok()?.len();
     let (g, i) = (group.segment(), id.segment());
@@ -286,7 +299,7 @@ fn plan_resource(scope: &Scope, group: &str, id: &str) -> Option<Resource> {
 }
 
 /// Reads the resource `uri` names.
-fn read_uri(server: &Seen, uri: &str) -> Result<ReadResourceResult, McpError> {
+fn read_uri(server: &Invoker, uri: &str) -> Result<ReadResourceResult, McpError> {
     let not_found = |why: &str| {
         McpError::resource_not_found(
             format!("no resource {uri}: {why}"),

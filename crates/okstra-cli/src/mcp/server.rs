@@ -25,33 +25,35 @@ use crate::settings::EnvSnapshot;
 /// mutable, every state being okstra's files.
 #[derive(Clone)]
 pub struct OkstraMcp {
-    /// The environment okstra was started with; every tool's command sees it.
-    pub(crate) env: EnvSnapshot,
-    /// The folder tools run in (the server's working folder, or `-C`).
-    pub(crate) cwd: PathBuf,
+    /// What every tool's command runs with: the environment okstra was started with and the
+    /// server's working folder (or `-C`).
+    invoker: Invoker,
+    /// The human gates the person starting the server opened.
+    gates: Gates,
     tool_router: ToolRouter<Self>,
 }
 
+/// What only a person may allow, when starting the server.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Gates {
+    /// `--allow-approve`: the `approve` tool is offered.
+    pub approve: bool,
+    /// `--allow-publish`: `start_run` may push a branch and open a pull request.
+    pub publish: bool,
+}
+
 impl OkstraMcp {
-    /// Returns the server; `allow_approve` offers the `approve` tool (a human gate, so only
-    /// when the person starting the server asked for it).
-    pub fn new(env: EnvSnapshot, cwd: PathBuf, allow_approve: bool) -> Self {
+    /// Returns the server; `gates` says what only a person may allow (the `approve` tool,
+    /// publishing from `start_run`).
+    pub fn new(env: EnvSnapshot, cwd: PathBuf, gates: Gates) -> Self {
         let mut tool_router = Self::runs_router() + Self::plans_router() + Self::start_router();
-        if !allow_approve {
+        if !gates.approve {
             tool_router.remove_route("approve");
         }
         Self {
-            env,
-            cwd,
+            invoker: Invoker { env, cwd },
+            gates,
             tool_router,
-        }
-    }
-
-    /// Returns the environment and folder the server's resources are read with.
-    fn seen(&self) -> resources::Seen {
-        resources::Seen {
-            env: self.env.clone(),
-            cwd: self.cwd.clone(),
         }
     }
 
@@ -70,12 +72,14 @@ impl OkstraMcp {
         self.invoker().invoke(argv).await
     }
 
+    /// Returns the human gates the server was started with.
+    pub(crate) fn gates(&self) -> Gates {
+        self.gates
+    }
+
     /// Returns what the server's in-process commands run with.
     pub(crate) fn invoker(&self) -> Invoker {
-        Invoker {
-            env: self.env.clone(),
-            cwd: self.cwd.clone(),
-        }
+        self.invoker.clone()
     }
 }
 
@@ -101,7 +105,7 @@ impl ServerHandler for OkstraMcp {
         request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListResourcesResult, McpError> {
-        resources::list(self.seen(), request).await
+        resources::list(self.invoker(), request).await
     }
 
     async fn list_resource_templates(
@@ -117,7 +121,7 @@ impl ServerHandler for OkstraMcp {
         request: ReadResourceRequestParams,
         _context: RequestContext<RoleServer>,
     ) -> Result<ReadResourceResponse, McpError> {
-        resources::read(self.seen(), request).await
+        resources::read(self.invoker(), request).await
     }
 
     async fn get_task(

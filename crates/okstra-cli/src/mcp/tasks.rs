@@ -5,7 +5,6 @@
 //! it), `failed` (the run failed, or its okstra died: the error carries the run) or
 //! `cancelled` (interrupted); `tasks/cancel` stops the run as `okstra ctl kill` does.
 
-use jiff::Timestamp;
 use rmcp::model::{
     CallToolResponse, CancelTaskParams, CreateTaskResult, DetailedTask, GetTaskParams,
     GetTaskResult, JsonObject, Task, TaskPayload, TaskStatus,
@@ -49,10 +48,9 @@ pub(crate) async fn launched(
         .client_capabilities()
         .is_some_and(|caps| caps.supports_tasks());
     if tasks {
-        let now = Timestamp::now().to_string();
-        let task = Task::new(run_id.clone(), TaskStatus::Working, now.clone(), now)
-            .with_poll_interval_ms(POLL_INTERVAL_MS)
-            .with_status_message(format!("run {run_id} started"));
+        // The handle's times are the run's, as `tasks/get` gives them.
+        let show = shown(&invoker.invoke(show_argv(&run_id)).await?, &run_id)?;
+        let task = task_of(&run_id, &show);
         return Ok(CallToolResponse::Task(CreateTaskResult::new(task)));
     }
     Ok(result.into())
@@ -83,15 +81,7 @@ pub(crate) async fn get(
 ) -> Result<GetTaskResult, McpError> {
     let invoked = invoker.invoke(show_argv(&request.task_id)).await?;
     let show = shown(&invoked, &request.task_id)?;
-    let text = |key: &str| show[key].as_str().unwrap_or_default().to_owned();
-    let task = Task::new(
-        request.task_id.clone(),
-        TaskStatus::Working,
-        text("createdAt"),
-        text("updatedAt"),
-    )
-    .with_poll_interval_ms(POLL_INTERVAL_MS)
-    .with_status_message(run_line(&show));
+    let task = task_of(&request.task_id, &show);
     let payload = match show["status"].as_str() {
         Some("completed") => TaskPayload::Completed {
             result: object(serde_json::to_value(tool_result(invoked, run_line))),
@@ -119,6 +109,19 @@ pub(crate) async fn get(
         _ => TaskPayload::Working,
     };
     Ok(GetTaskResult::new(DetailedTask::new(task, payload)))
+}
+
+/// Returns the task of run `task_id` shown as `show` (its status set from the payload).
+fn task_of(task_id: &str, show: &Value) -> Task {
+    let text = |key: &str| show[key].as_str().unwrap_or_default().to_owned();
+    Task::new(
+        task_id.to_owned(),
+        TaskStatus::Working,
+        text("createdAt"),
+        text("updatedAt"),
+    )
+    .with_poll_interval_ms(POLL_INTERVAL_MS)
+    .with_status_message(run_line(show))
 }
 
 /// `tasks/cancel`: `okstra ctl kill <run>`.

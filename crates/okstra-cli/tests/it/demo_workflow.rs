@@ -30,7 +30,7 @@ fn python3() -> PathBuf {
 }
 
 /// Returns a hermetic env whose PATH has git, `sh` and, when `with_python`, `python3`.
-fn demo_env(with_python: bool) -> TestEnv {
+pub(crate) fn demo_env(with_python: bool) -> TestEnv {
     let env = TestEnv::new();
     let sh = okstra_test_support::test_env::host_program("sh");
     std::os::unix::fs::symlink(sh, env.bin().join("sh")).unwrap();
@@ -41,7 +41,7 @@ fn demo_env(with_python: bool) -> TestEnv {
 }
 
 /// Runs `okstra demo <root>/demo`; returns its output, the folder and the wall time.
-fn run_demo(env: &TestEnv) -> (CommandOutput, PathBuf, Duration) {
+pub(crate) fn run_demo(env: &TestEnv) -> (CommandOutput, PathBuf, Duration) {
     let dir = env.root().join("demo");
     let started = Instant::now();
     let out = run_guarded(env, okstra_cmd(env, &["demo", dir.to_str().unwrap()]));

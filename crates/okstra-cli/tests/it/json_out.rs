@@ -86,6 +86,7 @@ fn validate_json_lists_every_check_and_names_the_one_that_fails() {
         "report-data",
         "report-schema",
         "report-markdown",
+        "report-html",
         "convergence",
         "classes",
         "bookkeeping",
@@ -122,7 +123,7 @@ fn validate_json_lists_every_check_and_names_the_one_that_fails() {
 }
 
 #[test]
-fn render_json_gives_both_files_absolute() {
+fn render_json_gives_every_file_absolute() {
     let env = TestEnv::new();
     replay_run_summary(&env);
     let dir = run_dir(&env, "t/v", "error-analysis");
@@ -136,6 +137,7 @@ fn render_json_gives_both_files_absolute() {
         json!({
             "data": dir.join(DATA).display().to_string(),
             "markdown": dir.join(MARKDOWN).display().to_string(),
+            "html": dir.join(MARKDOWN.replace(".md", ".html")).display().to_string(),
         })
     );
 }

@@ -34,6 +34,7 @@ mod json_out;
 mod ledger;
 mod mcp;
 mod messages;
+mod pages;
 mod plan;
 mod plan_data;
 mod plan_redispatch;

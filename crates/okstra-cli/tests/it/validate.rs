@@ -85,18 +85,59 @@ fn one_changed_byte_anywhere_is_found_and_named() {
 }
 
 #[test]
-fn render_rewrites_the_markdown_from_its_data() {
+fn render_rewrites_the_markdown_and_the_page_from_their_data() {
     let env = TestEnv::new();
     let (run, dir) = replay_run(&env);
     let md = dir.join("reports/final-report-error-analysis-1.md");
+    let page = dir.join("reports/final-report-error-analysis-1.html");
     let original = fs_err::read_to_string(&md).unwrap();
+    let original_page = fs_err::read_to_string(&page).unwrap();
+    assert!(
+        original_page.starts_with("<!DOCTYPE html>"),
+        "the run wrote its page"
+    );
     fs_err::write(&md, "edited by hand\n").unwrap();
     assert_eq!(okstra(&env, &["validate", &run]).code, Some(3));
+    // A page that records another data hash fails validation, naming the page.
+    let sha = okstra_core::report::html::html_data_sha256(&original_page)
+        .unwrap()
+        .to_owned();
+    fs_err::write(&page, original_page.replace(&sha, &"0".repeat(64))).unwrap();
     let data = dir.join("reports/final-report-error-analysis-1.data.json");
     let out = okstra(&env, &["render", data.to_str().unwrap()]);
     assert_eq!(out.code, Some(0), "{out}");
-    assert_eq!(out.stdout.trim(), md.display().to_string());
+    assert_eq!(
+        out.stdout.trim(),
+        format!("{}\n{}", md.display(), page.display())
+    );
     assert_eq!(fs_err::read_to_string(&md).unwrap(), original);
+    assert_eq!(
+        fs_err::read_to_string(&page).unwrap(),
+        original_page,
+        "deterministic"
+    );
+    assert_eq!(okstra(&env, &["validate", &run]).code, Some(0));
+    fs_err::write(&page, original_page.replace(&sha, &"0".repeat(64))).unwrap();
+    let out = okstra(&env, &["validate", &run]);
+    assert_eq!(out.code, Some(3), "{out}");
+    assert!(
+        out.stdout.contains("report-html") || out.stderr.contains("report-html"),
+        "{out}"
+    );
+    assert!(
+        format!("{out}").contains("final-report-error-analysis-1.html"),
+        "{out}"
+    );
+    // A page edited by hand, its hash kept, fails too: it is compared with what it renders to.
+    let edited = original_page.replace("</main>", "<script>alert(1)</script></main>");
+    fs_err::write(&page, edited).unwrap();
+    let out = okstra(&env, &["validate", &run]);
+    assert_eq!(out.code, Some(3), "{out}");
+    assert!(format!("{out}").contains("was edited"), "{out}");
+    fs_err::write(&page, &original_page).unwrap();
+    assert_eq!(okstra(&env, &["validate", &run]).code, Some(0));
+    // A run without a page (made before pages) still validates.
+    fs_err::remove_file(&page).unwrap();
     assert_eq!(okstra(&env, &["validate", &run]).code, Some(0));
     let bad = okstra(&env, &["render", md.to_str().unwrap()]);
     assert_eq!(bad.code, Some(2), "{bad}");

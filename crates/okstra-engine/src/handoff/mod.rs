@@ -11,6 +11,7 @@ mod sources;
 
 pub use error::HandoffError;
 pub(crate) use gate::{Ready, check_ready, refuse_unready};
+pub use publish::remote_names;
 pub(crate) use publish::{PrAsk, open_pr, push_branch};
 pub(crate) use sources::{read_findings, read_stages, read_template, read_tokens};
 

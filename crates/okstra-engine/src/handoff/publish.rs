@@ -25,6 +25,23 @@ fn bounded(text: &str) -> String {
     format!("…{}", text.chars().skip(skip).collect::<String>())
 }
 
+/// Returns the names of the remotes of the repository at `repo` (`git remote`); none outside
+/// a repository.
+pub fn remote_names(repo: &Path) -> Vec<String> {
+    GitCommand::new(repo)
+        .output(&["remote"])
+        .ok()
+        .filter(|out| out.status.success())
+        .map(|out| {
+            String::from_utf8_lossy(&out.stdout)
+                .lines()
+                .map(|l| l.trim().to_owned())
+                .filter(|l| !l.is_empty())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// Returns whether `remote` has `branch` at `head` (`git ls-remote`; an unreachable remote
 /// has nothing).
 fn remote_has(repo: &Path, remote: &str, branch: &str, head: &str) -> bool {

@@ -70,7 +70,7 @@ pub fn task_plan_for_ledger(
 }
 
 /// Returns the task's implementation-planning manifests, by seq.
-fn planning_manifests(task: &TaskPaths) -> Result<Vec<PathBuf>, LedgerError> {
+pub(crate) fn planning_manifests(task: &TaskPaths) -> Result<Vec<PathBuf>, LedgerError> {
     let dir = task
         .run(TaskType::ImplementationPlanning, RunSeq::FIRST, None)
         .manifests_dir();

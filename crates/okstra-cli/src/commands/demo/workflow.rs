@@ -28,6 +28,7 @@ use super::steps::{
     dependency_order, fv_detail, handoff_detail, plan_detail, run_detail, stage_detail, stage_map,
 };
 use crate::command_error::{CommandError, ExitStatus, settings_error};
+use crate::commands::task::show::Overview;
 use crate::context::CommandContext;
 use crate::settings::EnvSnapshot;
 
@@ -82,6 +83,15 @@ pub(super) fn run(ctx: &CommandContext, demo: &Demo) -> Result<ExitStatus, Comma
     };
     let status = d.drive(&missing)?;
     print_closing(ctx, demo, &d.rows, d.pr_body.as_deref(), started.elapsed());
+    // Last: the task's overview page, every run and stage on one page.
+    let demo_ctx = CommandContext {
+        env: d.env.clone(),
+        cwd: demo.project.clone(),
+        ui: ctx.ui.clone(),
+    };
+    let overview = Overview::read(&demo_ctx, TASK)?.write_page()?;
+    ctx.ui
+        .data_line(&format!("overview: {}", overview.display()));
     if let Some(program) = missing.first() {
         return Err(CommandError::user_message(format!(
             "`{program}` is not on PATH: the sample project's tests (`{TEST_COMMAND}`) need it, \

@@ -3,7 +3,7 @@
 
 pub mod repair;
 pub mod show;
-mod task;
+pub(crate) mod task;
 
 use clap::Subcommand;
 

@@ -4,15 +4,10 @@
 //! started stage whose run is gone says so (`started (run X is dead)`); a stale one names both
 //! trees.
 
-use std::collections::{BTreeMap, BTreeSet};
-
 use clap::Args;
 use okstra_core::Stage;
 use okstra_core::ledger::{StageEntry, StageState};
-use okstra_engine::{
-    PlanChoice, RunLiveness, check_plan, plan_body, read_ledger_repaired, run_liveness,
-    stage_branch_trees, task_plan_for_ledger,
-};
+use okstra_engine::{PlanChoice, RunLiveness, TaskBook, check_plan, run_liveness, task_book};
 use serde_json::{Value, json};
 
 use super::task::{Task, short, task, warn_skipped_lines};
@@ -48,23 +43,16 @@ pub fn cmd_ledger_show(
     let task = task(ctx, &args.task)?;
     let home = ctx.home()?;
     let root = ctx.run_project_root();
-    let snapshot = read_ledger_repaired(&task.paths)?;
-    let (plan, choice) =
-        task_plan_for_ledger(&home, &root, &task.group, &task.id, &snapshot.switches)?;
-    plan.check_mirror()?;
+    let TaskBook {
+        snapshot,
+        plan,
+        choice,
+        plan_run_id,
+        book,
+        ..
+    } = task_book(&home, &root, &task.group, &task.id, &task.paths)?;
     let check = check_plan(&plan)?;
     let path = shown(ctx, &check.path);
-    let body = plan_body(&plan)?;
-    let manifest = plan.files.run.as_ref().map(|r| &r.manifest);
-    let plan_run_id = manifest.map(|m| m.run_id.to_string());
-    let trees = match manifest {
-        Some(m) => stage_branch_trees(&home, &root, &m.project_id, &task.group, &task.id)?,
-        None => BTreeMap::new(),
-    };
-    // Stage reservations in the registry come with stage worktrees; until then every
-    // reservation is its `started` row.
-    let reserved = BTreeSet::new();
-    let book = snapshot.book(&body, plan_run_id.as_deref(), &reserved, &trees);
     let rows: Vec<Shown> = book.stages.iter().map(|s| shown_stage(&task, s)).collect();
     if args.json {
         print_json(

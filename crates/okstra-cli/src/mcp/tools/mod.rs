@@ -2,7 +2,6 @@
 //! merged in `server.rs`. A tool turns its JSON arguments into the argv of the `okstra`
 //! command that does the same and returns that command's `--json` output.
 
-mod argv;
 mod plans;
 mod runs;
 mod start;

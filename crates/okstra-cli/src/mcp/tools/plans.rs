@@ -10,9 +10,9 @@ use rmcp::{ErrorData as McpError, Peer, RoleServer, schemars, tool, tool_router}
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::mcp::argv::Argv;
 use crate::mcp::outcome::{plain, verdict};
 use crate::mcp::server::OkstraMcp;
-use crate::mcp::tools::argv::Argv;
 
 /// The plan a tool reads: a plan, or the latest plan of a task.
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]

@@ -7,9 +7,9 @@ use rmcp::{ErrorData as McpError, schemars, tool, tool_router};
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::mcp::argv::Argv;
 use crate::mcp::outcome::{plain, verdict};
 use crate::mcp::server::OkstraMcp;
-use crate::mcp::tools::argv::Argv;
 
 /// The filters of `list_runs`, those of `okstra ctl list`.
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]

@@ -6,14 +6,14 @@
 //! ([`crate::mcp::tasks`]).
 
 use rmcp::handler::server::wrapper::Parameters;
-use rmcp::model::CallToolResponse;
+use rmcp::model::{CallToolResponse, CallToolResult, ContentBlock};
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData as McpError, RoleServer, schemars, tool, tool_router};
 use serde::Deserialize;
 
+use crate::mcp::argv::Argv;
 use crate::mcp::server::OkstraMcp;
 use crate::mcp::tasks::launched;
-use crate::mcp::tools::argv::Argv;
 
 /// The arguments of `start_run`, those of `okstra run`.
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
@@ -152,6 +152,9 @@ impl OkstraMcp {
         Parameters(args): Parameters<StartRunArgs>,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, McpError> {
+        if let Some(refusal) = self.publish_refusal(&args) {
+            return Ok(CallToolResponse::Complete(refusal));
+        }
         let argv = args.argv(self.detach_flag());
         launched(&self.invoker(), argv, args.wait, context).await
     }
@@ -181,10 +184,40 @@ impl OkstraMcp {
 }
 
 impl OkstraMcp {
+    /// Returns why `args` may not publish, as a tool error: pushing and opening a pull request
+    /// need the server started with `--allow-publish`, and the remote must be one the
+    /// repository already has (by name, never a URL).
+    fn publish_refusal(&self, args: &StartRunArgs) -> Option<CallToolResult> {
+        let wants = args.push || args.open_pr || args.draft || args.remote.is_some();
+        if !wants {
+            return None;
+        }
+        if !self.gates().publish {
+            return Some(CallToolResult::error(vec![ContentBlock::text(
+                "error: publishing (push, remote, open_pr, draft) is not allowed through this server\n\
+                 hint: a person allows it by starting the server with `okstra mcp --allow-publish`; \
+                 or run the release hand-off without them (the PR body is written, nothing is pushed)",
+            )]));
+        }
+        let remote = args.remote.as_deref()?;
+        let known = okstra_engine::remote_names(&self.invoker().cwd);
+        (!known.iter().any(|r| r == remote)).then(|| {
+            CallToolResult::error(vec![ContentBlock::text(format!(
+                "error: remote {remote:?} is not a remote of this repository\n\
+                 hint: name one of: {}",
+                if known.is_empty() {
+                    "(none)".to_owned()
+                } else {
+                    known.join(", ")
+                }
+            ))])
+        })
+    }
+
     /// Returns how a run is started: `--detach` (its tmux session) when the server's
     /// environment has tmux, else `--background`.
     fn detach_flag(&self) -> &'static str {
-        if okstra_engine::Tmux::locate(self.env.vars()).is_ok() {
+        if okstra_engine::Tmux::locate(self.invoker().env.vars()).is_ok() {
             "--detach"
         } else {
             "--background"

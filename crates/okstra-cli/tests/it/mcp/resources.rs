@@ -285,3 +285,39 @@ fn the_three_uri_templates_are_listed() {
     let reply = mcp.request("resources/list", json!({}));
     assert_eq!(reply["result"]["resources"], json!([]), "{reply}");
 }
+
+#[test]
+fn a_page_looks_at_a_bounded_number_of_runs_without_reports() {
+    let env = TestEnv::new();
+    // Twenty-one prepared runs (no report), then an imported plan (a report and a plan).
+    for n in 0..21 {
+        let task = format!("p/r{n}");
+        let out = okstra(
+            &env,
+            &[
+                "run",
+                "error-analysis",
+                "--task",
+                &task,
+                "--base-ref",
+                "main",
+                "--prepare-only",
+            ],
+        );
+        assert_eq!(out.code, Some(0), "{out}");
+    }
+    fs_err::write(env.project().join("plan.md"), PLAN).unwrap();
+    let imported = import(&env, env.project(), "t/v");
+    // Two resources a page: a page looks at twenty runs at most.
+    let mut mcp = server(&env, Some("2"));
+    let pages = pages(&mut mcp);
+    let sizes: Vec<usize> = pages.iter().map(Vec::len).collect();
+    assert_eq!(sizes, [0, 2], "{pages:?}");
+    assert_eq!(
+        uris(&pages.concat()),
+        [
+            format!("okstra://runs/{imported}/report.md"),
+            "okstra://tasks/t/v/plan.md".to_owned(),
+        ]
+    );
+}

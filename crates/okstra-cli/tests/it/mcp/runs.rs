@@ -116,9 +116,15 @@ fn start_run_with_tmux_runs_the_run_in_its_session_to_completed() {
     assert_eq!(handle["status"], "working");
     assert_eq!(handle["pollIntervalMs"], 2000);
     let run_id = handle["taskId"].as_str().unwrap().to_owned();
+    let message = handle["statusMessage"].as_str().unwrap();
+    assert!(message.starts_with(&format!("run {run_id}: ")), "{message}");
     assert_eq!(run_id.len(), 26, "a run id: {run_id}");
     let done = poll_until_done(&mut mcp, &run_id);
     assert_eq!(done["status"], "completed", "{done}");
+    assert_eq!(
+        done["createdAt"], handle["createdAt"],
+        "the run's creation time"
+    );
     let run = &done["result"]["structuredContent"];
     assert_eq!(run["runId"], run_id.as_str());
     assert_eq!(run["status"], "completed");
@@ -281,6 +287,16 @@ fn tasks_cancel_stops_the_run_as_ctl_kill_does() {
         .collect();
     assert_eq!(fields[3], pid.to_string(), "session of {pid}: {stat}");
     assert_eq!(fields[2], pid.to_string(), "process group of {pid}: {stat}");
+    // It holds none of the server's stdio: stdin is /dev/null, stdout and stderr its log.
+    let fd = |n: u32| fs_err::read_link(format!("/proc/{pid}/fd/{n}")).unwrap();
+    assert_eq!(fd(0), PathBuf::from("/dev/null"));
+    for n in [1, 2] {
+        assert!(
+            fd(n).ends_with("runs/error-analysis/state/background-1.log"),
+            "fd {n}: {}",
+            fd(n).display()
+        );
+    }
     let cancelled = mcp.request("tasks/cancel", json!({"taskId": run_id}));
     assert!(cancelled.get("error").is_none(), "{cancelled}");
     let done = poll_until_done(&mut mcp, &run_id);
@@ -358,6 +374,34 @@ fn resume_run_returns_an_ended_run_and_runs_a_prepared_one_and_a_refused_start_i
     assert_eq!(mcp.close(), Some(0));
 }
 
+/// `resume_run` on an ended run answers from the manifest: no run's supervisor (whose signal
+/// handlers tokio never removes) is set up in the server, which still dies of SIGTERM.
+#[test]
+fn the_server_still_stops_on_sigterm_after_resume_run_answered_an_ended_run() {
+    use std::os::unix::process::ExitStatusExt as _;
+    let env = TestEnv::new();
+    let brief = replay_project(&env, None);
+    let mut mcp = server(&env, json!({}));
+    let mut args = start_args(&brief);
+    args["wait"] = json!(true);
+    let run = mcp.call_tool("start_run", args);
+    let run_id = run["structuredContent"]["runId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let resumed = mcp.call_tool("resume_run", json!({"run": run_id}));
+    assert_eq!(resumed["isError"], false, "{resumed}");
+    assert_eq!(resumed["structuredContent"]["resumed"], false, "{resumed}");
+    let pid = nix::unistd::Pid::from_raw(i32::try_from(mcp.pid()).unwrap());
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).unwrap();
+    let status = mcp.wait_exit();
+    assert_eq!(
+        status.signal(),
+        Some(15),
+        "the server ignored SIGTERM: {status:?}"
+    );
+}
+
 #[test]
 fn a_failed_run_is_a_failed_task_carrying_the_run() {
     let env = TestEnv::new();
@@ -385,6 +429,17 @@ fn a_failed_run_is_a_failed_task_carrying_the_run() {
     assert_eq!(done["error"]["data"]["status"], "failed");
     assert_eq!(done["error"]["data"]["runId"], run_id.as_str());
     assert!(done.get("result").is_none(), "{done}");
+    // Waited for, a failed run is an error result carrying the run.
+    let mut args = start_args(&brief);
+    args["wait"] = json!(true);
+    let waited = mcp.call_tool("start_run", args);
+    assert_eq!(waited["isError"], true, "{waited}");
+    assert_eq!(waited["structuredContent"]["status"], "failed");
+    let id = waited["structuredContent"]["runId"].as_str().unwrap();
+    assert_eq!(
+        waited["content"][0]["text"],
+        format!("run {id} failed").as_str()
+    );
     // The background okstra's output went to the run's log.
     let run_dir = PathBuf::from(done["error"]["data"]["runDir"].as_str().unwrap());
     let log = fs_err::read_to_string(run_dir.join("state/background-1.log")).unwrap();
@@ -419,4 +474,41 @@ fn start_run_takes_a_stage_of_an_implementation_in_the_background() {
             .is_file()
     );
     assert_eq!(mcp.close(), Some(0));
+}
+
+/// Pushing and opening a pull request are a person's to allow (`--allow-publish`), and then
+/// only to a remote the repository has, by name.
+#[test]
+fn publishing_needs_allow_publish_and_a_remote_of_the_repository() {
+    let env = TestEnv::new();
+    replay_project(&env, None);
+    let ask = |remote: Option<&str>| {
+        let mut args = json!({"task_type": "release-handoff", "task": "t/v", "push": true});
+        if let Some(remote) = remote {
+            args["remote"] = json!(remote);
+        }
+        args
+    };
+    let mut mcp = server(&env, json!({}));
+    for args in [
+        ask(None),
+        ask(Some("origin")),
+        json!({"task_type": "release-handoff", "task": "t/v", "open_pr": true}),
+    ] {
+        let refused = mcp.call_tool("start_run", args);
+        assert_eq!(refused["isError"], true, "{refused}");
+        let text = refused["content"][0]["text"].as_str().unwrap();
+        assert!(text.contains("okstra mcp --allow-publish"), "{text}");
+    }
+    let mut allowed = McpStdio::start(okstra_cmd(&env, &["mcp", "--allow-publish"]), json!({}));
+    let refused = allowed.call_tool("start_run", ask(Some("file:///tmp/elsewhere.git")));
+    assert_eq!(refused["isError"], true, "{refused}");
+    let text = refused["content"][0]["text"].as_str().unwrap();
+    assert!(
+        text.contains("\"file:///tmp/elsewhere.git\" is not a remote of this repository"),
+        "{text}"
+    );
+    // No run was prepared for any of them.
+    let runs = mcp.call_tool("list_runs", json!({}));
+    assert_eq!(runs["structuredContent"]["items"], json!([]), "{runs}");
 }

@@ -104,14 +104,13 @@ fn a_failed_validation_is_a_verdict_not_a_tool_error() {
     let checks = ok(&checked);
     assert_eq!(checks["passed"], false, "{checks}");
     assert!(checks["failed"].as_u64().unwrap() >= 1, "{checks}");
-    assert!(
-        checked["content"][0]
-            .as_object()
-            .and_then(|c| c["text"].as_str())
-            .unwrap()
-            .contains("check(s) failed"),
-        "{checked}"
+    let failed = checks["failed"].as_u64().unwrap();
+    assert_eq!(
+        checked["content"][0]["text"],
+        format!("run {run}: {failed} check(s) failed")
     );
+    // The summary and the JSON, not a bare exit status.
+    assert_eq!(checked["content"].as_array().unwrap().len(), 2, "{checked}");
 }
 
 #[test]
@@ -358,4 +357,38 @@ fn an_approval_on_the_command_line_is_recorded_as_such() {
     assert!(result["approval"].get("client").is_none(), "{result}");
     let data = report_data(&run_dir(&env, "pay/plan", TT));
     assert_eq!(data["approval"], result["approval"]);
+}
+
+#[test]
+fn a_plan_that_fails_its_check_is_a_verdict_with_the_cli_diagnostics() {
+    let env = TestEnv::new_non_git();
+    let broken = crate::plan::PLAN.replacen("depends-on: 1\n", "depends-on: 3\n", 1);
+    fs_err::write(env.project().join("broken.md"), broken).unwrap();
+    let mut mcp = server(&env, &[]);
+    let checked = mcp.call_tool("plan_check", json!({"plan": "broken.md"}));
+    let check = ok(&checked);
+    assert_eq!(check["passed"], false);
+    assert_eq!(check["checkedAs"], "markdown");
+    assert_eq!(check["violations"][0]["rule"], "S5");
+    assert_eq!(
+        check["violations"][0]["diagnostic"],
+        "broken.md:89: S5 Stage 2 depends on Stage 3, which does not exist"
+    );
+    assert_eq!(
+        checked["content"][0]["text"],
+        "plan check failed: 1 violation(s)"
+    );
+    assert_eq!(
+        checked["content"][2]["text"],
+        "error: broken.md fails plan check: 1 violation\n\
+         hint: fix each line named above, then run `okstra plan check` again"
+    );
+    // A plan that does not exist is a tool error, naming it.
+    refused(
+        &mcp.call_tool("plan_check", json!({"plan": "missing.md"})),
+        "missing.md",
+    );
+    // Neither a plan nor a task: the command line's own refusal.
+    let neither = mcp.call_tool("plan_show", json!({}));
+    assert_eq!(neither["isError"], true, "{neither}");
 }

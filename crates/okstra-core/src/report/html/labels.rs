@@ -31,6 +31,8 @@ pub(crate) struct Labels {
     pub run: &'static str,
     pub task: &'static str,
     pub generated: &'static str,
+    pub latest: &'static str,
+    pub runs: &'static str,
 }
 
 const EN: Labels = Labels {
@@ -60,6 +62,8 @@ const EN: Labels = Labels {
     run: "Run",
     task: "Task",
     generated: "Generated",
+    latest: "Latest reports",
+    runs: "Runs",
 };
 
 const KO: Labels = Labels {
@@ -89,6 +93,8 @@ const KO: Labels = Labels {
     run: "실행",
     task: "작업",
     generated: "생성 시각",
+    latest: "최신 보고서",
+    runs: "실행 목록",
 };
 
 /// Returns the words of `language`.

@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+use crate::final_verification::FinalVerificationRecord;
 use crate::plan::model::Stage;
 use crate::report::data::ReportData;
 use crate::report::html::escape::esc;
@@ -25,6 +26,9 @@ pub struct HtmlInput<'a> {
     pub data_sha256: &'a str,
     /// The run's team state, for the worker timeline.
     pub team: Option<&'a TeamState>,
+    /// The final verification a hand-off rests on (a final verification's own is in its data),
+    /// for the verdict and the evidence table.
+    pub verification: Option<&'a FinalVerificationRecord>,
     /// The task's Stage Map and each stage's state word, for final verification and hand-off
     /// pages (a plan page draws its own plan's).
     pub stage_map: Option<(&'a [Stage], &'a BTreeMap<u32, String>)>,
@@ -42,22 +46,28 @@ pub fn render_html(input: &HtmlInput<'_>) -> String {
         fm.task_type.as_str(),
         fm.run_seq
     );
+    let stage = fm
+        .stage
+        .map(|s| format!("<dt>{}</dt><dd>{s}</dd>", l.stage))
+        .unwrap_or_default();
+    open_page(
+        &mut out,
+        fm.language.as_str(),
+        &title,
+        Some(input.data_sha256),
+    );
     let _ = write!(
         out,
-        "<!DOCTYPE html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><meta name=\"{DATA_SHA256_META}\" content=\"{sha}\"><meta name=\"generator\" content=\"okstra\"><title>{t}</title><style>{CSS}</style></head><body><main><header><h1>{t}</h1><dl class=\"meta\"><dt>{run}</dt><dd><code>{run_id}</code></dd><dt>{task}</dt><dd>{task_key}</dd>{stage}<dt>{gen}</dt><dd>{at}</dd></dl>",
-        lang = fm.language.as_str(),
-        sha = esc(input.data_sha256),
-        t = esc(&title),
+        "<dl class=\"meta\"><dt>{run}</dt><dd><code>{run_id}</code></dd><dt>{task}</dt><dd>{task_key}</dd>{stage}<dt>{gen}</dt><dd>{at}</dd></dl>",
         run = l.run,
         run_id = esc(&fm.run_id),
         task = l.task,
         task_key = esc(&fm.task_key),
-        stage = fm
-            .stage
-            .map(|s| format!("<dt>{}</dt><dd>{s}</dd>", l.stage))
-            .unwrap_or_default(),
         gen = l.generated,
-        at = fm.generated_at,
+        at = fm
+            .generated_at
+            .round(jiff::Unit::Second)
+            .unwrap_or(fm.generated_at),
     );
     if fm.replay {
         let _ = write!(out, "<p class=\"replay\">{}</p>", l.replay);
@@ -74,7 +84,10 @@ pub fn render_html(input: &HtmlInput<'_>) -> String {
         }
         TaskType::Implementation => stage::implementation(data, l, &mut out),
         TaskType::FinalVerification | TaskType::ReleaseHandoff => {
-            stage::final_verification(data, l, &mut out);
+            let record = data.final_verification.as_ref().or(input.verification);
+            if let Some(record) = record {
+                stage::final_verification(record, l, &mut out);
+            }
             stage::handoff(data, l, &mut out);
             if let Some((stages, states)) = input.stage_map {
                 plan::stage_map(stages, states, l, &mut out);
@@ -95,8 +108,30 @@ pub fn render_html(input: &HtmlInput<'_>) -> String {
         }
         out.push_str("</ul></section>");
     }
+    close_page(out)
+}
+
+/// Starts a page: the document head (charset, viewport, the data hash when given, the
+/// stylesheet), then `<main><header><h1>title</h1>`; the caller closes the header.
+pub(crate) fn open_page(out: &mut String, lang: &str, title: &str, data_sha256: Option<&str>) {
+    let sha = data_sha256
+        .map(|sha| {
+            format!(
+                "<meta name=\"{DATA_SHA256_META}\" content=\"{}\">",
+                esc(sha)
+            )
+        })
+        .unwrap_or_default();
+    let _ = write!(
+        out,
+        "<!DOCTYPE html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">{sha}<meta name=\"generator\" content=\"okstra\"><title>{t}</title><style>{CSS}</style></head><body><main><header><h1>{t}</h1>",
+        t = esc(title),
+    );
+}
+
+/// Ends a page; one section per line keeps diffs of pages readable.
+pub(crate) fn close_page(mut out: String) -> String {
     out.push_str("</main></body></html>\n");
-    // One section per line keeps diffs of pages readable.
     out.replace("</section>", "</section>\n")
 }
 

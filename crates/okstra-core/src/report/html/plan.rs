@@ -52,7 +52,7 @@ pub(crate) fn gate(data: &ReportData, l: &Labels, out: &mut String) {
         for item in &gate.items {
             let _ = write!(
                 out,
-                "<tr><td><b>{}</b></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                "<tr><td class=\"id\"><b>{}</b></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 esc(&item.id),
                 esc(&item.title),
                 who(&item.agreed_by, "agree"),
@@ -93,7 +93,7 @@ pub(crate) fn clarifications(data: &ReportData, l: &Labels, out: &mut String) {
         };
         let _ = write!(
             out,
-            "<tr><td><b>{}</b></td><td><span class=\"chip {class}\">{}</span></td><td>{}<br><i>{}</i></td><td>{}</td></tr>",
+            "<tr><td class=\"id\"><b>{}</b></td><td><span class=\"chip {class}\">{}</span></td><td>{}<br><i>{}</i></td><td>{}</td></tr>",
             esc(&c.id),
             esc(&c.status),
             esc(&c.question),

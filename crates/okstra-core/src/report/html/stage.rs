@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use crate::carry::sidecar::Verdict;
 use crate::evidence::{CommandEvidence, DiffFinding, TddVerdict};
+use crate::final_verification::FinalVerificationRecord;
 use crate::report::data::ReportData;
 use crate::report::html::escape::esc;
 use crate::report::html::labels::Labels;
@@ -151,10 +152,7 @@ fn diff_findings(findings: &[DiffFinding], out: &mut String) {
 }
 
 /// The final verification: the verdict and the evidence table.
-pub(crate) fn final_verification(data: &ReportData, l: &Labels, out: &mut String) {
-    let Some(fv) = &data.final_verification else {
-        return;
-    };
+pub(crate) fn final_verification(fv: &FinalVerificationRecord, l: &Labels, out: &mut String) {
     let v = fv.verdict.as_str();
     let class = if v == "accepted" { "x-ok" } else { "x-bad" };
     let _ = write!(

@@ -27,6 +27,7 @@ p,li,td,th,dd{overflow-wrap:anywhere}
 table{border-collapse:collapse;font-size:.9em;width:100%}
 th,td{border-bottom:1px solid var(--line);padding:4px 8px;text-align:left;vertical-align:top}
 th{font-weight:600;white-space:nowrap}
+td.id{white-space:nowrap}
 code,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.88em}
 .chip{display:inline-block;border-radius:999px;padding:0 8px;font-size:.8em;font-weight:600;white-space:nowrap;border:1px solid currentColor}
 .c-full-consensus,.s-completed,.v-agree,.r-passed,.st-done,.t-GREEN,.x-ok{color:var(--ok);background:var(--ok-bg)}

@@ -33,10 +33,15 @@ fn page(task_type: TaskType, language: Language) -> String {
         TaskType::FinalVerification | TaskType::ReleaseHandoff
     )
     .then_some((stages.as_slice(), &states));
+    // A hand-off's page shows the final verification it rests on.
+    let verified = fixture::report_data(TaskType::FinalVerification, language).final_verification;
     render_html(&HtmlInput {
         data: &data,
         data_sha256: fixture::DATA_SHA256,
         team: Some(&team),
+        verification: verified
+            .as_ref()
+            .filter(|_| task_type == TaskType::ReleaseHandoff),
         stage_map: map,
     })
 }
@@ -149,6 +154,7 @@ fn worker_text_is_escaped_and_the_hash_reads_back() {
         data: &data,
         data_sha256: "abc123",
         team: None,
+        verification: None,
         stage_map: None,
     });
     assert!(
@@ -229,4 +235,56 @@ fn check_xml(xml: &str) -> Result<(), String> {
     } else {
         Err(format!("unclosed {stack:?}"))
     }
+}
+
+#[test]
+fn the_overview_lists_every_run_links_the_latest_of_each_type_and_draws_the_stages() {
+    let run = |task_type: TaskType, seq: u32, status: &str, page: bool| OverviewRun {
+        run_id: format!("01RUN{seq}{}", task_type.as_str().len()),
+        task_type,
+        run_seq: seq,
+        stage: (task_type == TaskType::Implementation).then_some(seq),
+        status: status.to_owned(),
+        started_at: format!("2026-06-10T09:0{seq}:00Z"),
+        finished_at: page.then(|| format!("2026-06-10T09:0{seq}:30Z")),
+        page: page.then(|| format!("runs/{task_type}/reports/final-report-{task_type}-{seq}.html")),
+    };
+    let runs = [
+        run(TaskType::ErrorAnalysis, 1, "completed", true),
+        run(TaskType::ImplementationPlanning, 1, "completed", true),
+        run(TaskType::ImplementationPlanning, 2, "completed", true),
+        run(TaskType::Implementation, 1, "completed", true),
+        run(TaskType::Implementation, 2, "running", false),
+    ];
+    let stages = plan_stages();
+    let states = BTreeMap::from([(1, "done".to_owned()), (2, "started".to_owned())]);
+    let html = render_overview(&OverviewInput {
+        task_key: "shop:payments:DEV-9495",
+        language: Language::En,
+        runs: &runs,
+        stage_map: Some((&stages, &states)),
+    });
+    assert_eq!(html.matches("<tr>").count(), runs.len(), "one row per run");
+    let latest: Vec<_> = latest_pages(&runs)
+        .iter()
+        .map(|r| (r.task_type, r.run_seq))
+        .collect();
+    assert_eq!(
+        latest,
+        [
+            (TaskType::ErrorAnalysis, 1),
+            (TaskType::ImplementationPlanning, 2),
+            (TaskType::Implementation, 1)
+        ]
+    );
+    assert!(html.contains(
+        "href=\"runs/implementation-planning/reports/final-report-implementation-planning-2.html\""
+    ));
+    for s in &stages {
+        assert!(html.contains(&format!("data-stage=\"{}\"", s.number)));
+    }
+    for svg in svg_parts(&html) {
+        check_xml(svg).unwrap();
+    }
+    insta::assert_snapshot!("overview-en", html);
 }

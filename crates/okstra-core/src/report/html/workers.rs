@@ -87,13 +87,13 @@ pub(crate) fn timeline(team: Option<&TeamState>, l: &Labels, out: &mut String) {
     }
     for tick in 0..=4 {
         let tx = LABEL_W + PLOT_W * tick / 4;
-        let secs = span * tick / 4 / 1000;
+        let at = span * tick / 4;
         let _ = write!(
             out,
             "<line class=\"grid\" x1=\"{tx}\" y1=\"0\" x2=\"{tx}\" y2=\"{}\"/><text class=\"axis\" x=\"{tx}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
             lanes_n * LANE_H,
             lanes_n * LANE_H + 16,
-            clock(secs)
+            clock(at, span)
         );
     }
     for b in &bars {
@@ -105,7 +105,7 @@ pub(crate) fn timeline(team: Option<&TeamState>, l: &Labels, out: &mut String) {
             b.round,
             b.attempt,
             b.status.as_str(),
-            clock((b.end - b.start) / 1000),
+            clock(b.end - b.start, b.end - b.start),
             b.reason.map(|r| format!(" · {r}")).unwrap_or_default()
         );
         let _ = write!(
@@ -142,8 +142,13 @@ fn millis(t: Timestamp) -> i64 {
     t.as_millisecond()
 }
 
-/// `m:ss` or `h:mm:ss`.
-fn clock(secs: i64) -> String {
+/// `ms` milliseconds as `1.25s` when `scale` (the span shown) is under a minute, else `m:ss`
+/// or `h:mm:ss`.
+fn clock(ms: i64, scale: i64) -> String {
+    if scale < 60_000 {
+        return format!("{}.{:02}s", ms / 1000, ms % 1000 / 10);
+    }
+    let secs = ms / 1000;
     let (h, m, s) = (secs / 3600, secs / 60 % 60, secs % 60);
     if h > 0 {
         format!("{h}:{m:02}:{s:02}")

@@ -1,15 +1,15 @@
 //! Owns building a command line from tool arguments: flags with values, repeated flags, and
 //! values that start with `-` joined to their flag (`--brief-text=- item`) so clap never reads
-//! a value as a flag.
+//! a value as a flag; positionals go last, after `--` when one starts with `-`.
 
-/// A command line being built.
+/// A command line being built: its words, then its positionals.
 #[derive(Debug, Default)]
-pub(crate) struct Argv(Vec<String>);
+pub(crate) struct Argv(Vec<String>, Vec<String>);
 
 impl Argv {
     /// Starts `okstra <words…>`.
     pub(crate) fn new(words: &[&str]) -> Self {
-        Self(words.iter().map(|w| (*w).to_owned()).collect())
+        Self(words.iter().map(|w| (*w).to_owned()).collect(), Vec::new())
     }
 
     /// Adds a bare word (a flag without value, or a positional that cannot start with `-`).
@@ -18,12 +18,10 @@ impl Argv {
         self
     }
 
-    /// Adds a positional value; one starting with `-` is preceded by `--`.
+    /// Adds a positional value. Positionals end the command line, after `--` when one of them
+    /// starts with `-` (so the flags added after them stay flags).
     pub(crate) fn positional(mut self, value: &str) -> Self {
-        if value.starts_with('-') {
-            self.0.push("--".to_owned());
-        }
-        self.0.push(value.to_owned());
+        self.1.push(value.to_owned());
         self
     }
 
@@ -60,9 +58,14 @@ impl Argv {
         }
     }
 
-    /// Returns the words.
+    /// Returns the words, then the positionals.
     pub(crate) fn into_vec(self) -> Vec<String> {
-        self.0
+        let Self(mut words, positionals) = self;
+        if positionals.iter().any(|p| p.starts_with('-')) {
+            words.push("--".to_owned());
+        }
+        words.extend(positionals);
+        words
     }
 }
 
