@@ -29,9 +29,7 @@ use rmcp::model::{
     ResourceContents, ResourceTemplate,
 };
 
-use crate::context::CommandContext;
 use crate::mcp::invoker::Invoker;
-use crate::ui::{Ui, Verbosity};
 
 /// How many resources one page of `resources/list` holds.
 const PAGE_SIZE: usize = 100;
@@ -110,15 +108,6 @@ async fn blocking<T: Send + 'static>(
         .map_err(|e| McpError::internal_error(format!("resource thread: {e}"), None))?
 }
 
-/// Returns what the server's commands would see: its environment and folder.
-fn context(server: &Invoker) -> CommandContext {
-    CommandContext {
-        env: server.env.clone(),
-        cwd: server.cwd.clone(),
-        ui: Ui::captured(Verbosity::Quiet),
-    }
-}
-
 /// The server's central home, project root and project id (`None` outside a project).
 struct Scope {
     home: Home,
@@ -128,7 +117,7 @@ struct Scope {
 
 /// Returns the scope of the server's resources.
 fn scope(server: &Invoker) -> Result<Scope, McpError> {
-    let ctx = context(server);
+    let ctx = server.context();
     let home = ctx
         .home()
         .map_err(|e| McpError::internal_error(e.render().join("\n"), None))?;
@@ -311,10 +300,14 @@ fn read_uri(server: &Invoker, uri: &str) -> Result<ReadResourceResult, McpError>
         .strip_prefix("okstra://")
         .map(|rest| rest.split('/').collect())
         .unwrap_or_default();
-    let (path, mime) = match parts.as_slice() {
+    let (path, root, mime) = match parts.as_slice() {
         ["runs", run, file @ ("report.md" | "report.data.json")] => {
-            let path = run_file(&scope, run, file).map_err(|why| not_found(&why))?;
-            (path, if *file == "report.md" { MARKDOWN } else { JSON })
+            let (path, root) = run_file(&scope, run, file).map_err(|why| not_found(&why))?;
+            (
+                path,
+                root,
+                if *file == "report.md" { MARKDOWN } else { JSON },
+            )
         }
         ["tasks", group, id, "plan.md"] => {
             let (group, id) = TaskKey::parse_task_arg(&format!("{group}/{id}"))
@@ -324,7 +317,7 @@ fn read_uri(server: &Invoker, uri: &str) -> Result<ReadResourceResult, McpError>
             let path = files
                 .markdown
                 .ok_or_else(|| not_found("the plan has no markdown"))?;
-            (path, MARKDOWN)
+            (path, scope.root.clone(), MARKDOWN)
         }
         _ => {
             return Err(not_found(
@@ -333,6 +326,7 @@ fn read_uri(server: &Invoker, uri: &str) -> Result<ReadResourceResult, McpError>
             ));
         }
     };
+    let path = confined(&path, &root).map_err(|why| not_found(&why))?;
     let text = read_bounded(&path).map_err(|why| not_found(&why))?;
     let text = Redactor::from_env(server.env.vars())
         .redact(&text)
@@ -342,8 +336,28 @@ fn read_uri(server: &Invoker, uri: &str) -> Result<ReadResourceResult, McpError>
     ]))
 }
 
-/// Returns the report file `file` of run `run` of the server's project, or why there is none.
-fn run_file(scope: &Scope, run: &str, file: &str) -> Result<PathBuf, String> {
+/// Returns `path` canonical when it is a regular file (not a symbolic link) inside `root`'s
+/// `.okstra/`: a resource is never a file a link or a hand-made manifest points elsewhere.
+fn confined(path: &Path, root: &Path) -> Result<PathBuf, String> {
+    let meta = fs_err::symlink_metadata(path).map_err(|e| e.to_string())?;
+    if !meta.file_type().is_file() {
+        return Err(format!("{} is not a regular file", path.display()));
+    }
+    let canonical = fs_err::canonicalize(path).map_err(|e| e.to_string())?;
+    let base = fs_err::canonicalize(root.join(".okstra")).map_err(|e| e.to_string())?;
+    if !canonical.starts_with(&base) {
+        return Err(format!(
+            "{} lies outside {}",
+            path.display(),
+            base.display()
+        ));
+    }
+    Ok(canonical)
+}
+
+/// Returns the report file `file` of run `run` of the server's project and the run's project
+/// root, or why there is none.
+fn run_file(scope: &Scope, run: &str, file: &str) -> Result<(PathBuf, PathBuf), String> {
     let run_id: RunId = run
         .parse()
         .map_err(|_| format!("{run:?} is not a run id"))?;
@@ -362,7 +376,7 @@ fn run_file(scope: &Scope, run: &str, file: &str) -> Result<PathBuf, String> {
     if !path.is_file() {
         return Err(format!("run {run_id} ({}) has no report yet", m.status));
     }
-    Ok(path)
+    Ok((path, PathBuf::from(&m.project_root)))
 }
 
 /// Reads a text file of at most [`MAX_RESOURCE_BYTES`].

@@ -72,6 +72,14 @@ impl OkstraMcp {
         self.invoker().invoke(argv).await
     }
 
+    /// Returns a tool error when one of `paths` names a file outside the server's project
+    /// (`Invoker::outside_project`).
+    pub(crate) fn outside_project(&self, paths: &[Option<&str>]) -> Option<CallToolResult> {
+        self.invoker
+            .outside_project(paths)
+            .map(|text| CallToolResult::error(vec![rmcp::model::ContentBlock::text(text)]))
+    }
+
     /// Returns the human gates the server was started with.
     pub(crate) fn gates(&self) -> Gates {
         self.gates

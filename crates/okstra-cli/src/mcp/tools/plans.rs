@@ -77,6 +77,9 @@ impl OkstraMcp {
         &self,
         Parameters(args): Parameters<PlanArgs>,
     ) -> Result<CallToolResult, McpError> {
+        if let Some(refused) = self.outside_project(&[args.plan.as_deref()]) {
+            return Ok(refused);
+        }
         let argv = plan_argv(&["plan", "check", "--json"], &args);
         let result = self.call_cli(argv.into_vec(), check_line).await?;
         Ok(verdict(result, check_line))
@@ -91,6 +94,9 @@ impl OkstraMcp {
         &self,
         Parameters(args): Parameters<PlanArgs>,
     ) -> Result<CallToolResult, McpError> {
+        if let Some(refused) = self.outside_project(&[args.plan.as_deref()]) {
+            return Ok(refused);
+        }
         let argv = plan_argv(&["plan", "show", "--json"], &args);
         self.call_cli(argv.into_vec(), |v| {
             format!("plan {}", v.get("plan").map_or_else(String::new, plain))
@@ -112,6 +118,9 @@ impl OkstraMcp {
         &self,
         Parameters(args): Parameters<PlanAnswerArgs>,
     ) -> Result<CallToolResult, McpError> {
+        if let Some(refused) = self.outside_project(&[Some(&args.plan)]) {
+            return Ok(refused);
+        }
         let argv = Argv::new(&["plan", "answer", "--json"])
             .opt("--status", args.status.as_deref())
             .word("--")
@@ -162,6 +171,9 @@ impl OkstraMcp {
         peer: Peer<RoleServer>,
         Parameters(args): Parameters<ApproveArgs>,
     ) -> Result<CallToolResult, McpError> {
+        if let Some(refused) = self.outside_project(&[args.plan.as_deref()]) {
+            return Ok(refused);
+        }
         let (name, version) = client_of(&meta, &peer);
         let argv = plan_argv(
             &["approve", "--json"],

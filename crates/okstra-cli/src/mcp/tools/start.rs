@@ -152,7 +152,10 @@ impl OkstraMcp {
         Parameters(args): Parameters<StartRunArgs>,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, McpError> {
-        if let Some(refusal) = self.publish_refusal(&args) {
+        if let Some(refusal) = self
+            .publish_refusal(&args)
+            .or_else(|| self.outside_project(&[args.brief_file.as_deref(), args.plan.as_deref()]))
+        {
             return Ok(CallToolResponse::Complete(refusal));
         }
         let argv = args.argv(self.detach_flag());

@@ -122,6 +122,25 @@ fn every_report_and_plan_is_listed_and_readable() {
     let plan_text = plan_md["text"].as_str().unwrap();
     assert!(plan_text.contains("approved: false"), "{plan_text}");
     assert!(plan_text.contains(&format!("runId: {plan}")), "{plan_text}");
+
+    // A report swapped for a symbolic link to a file elsewhere is never read through it.
+    let report = env
+        .project()
+        .join(".okstra/tasks/t/v/runs/error-analysis/reports/final-report-error-analysis-1.md");
+    let secret = env.root().join("secret.txt");
+    fs_err::write(&secret, "---\nthe user's private notes\n").unwrap();
+    fs_err::remove_file(&report).unwrap();
+    std::os::unix::fs::symlink(&secret, &report).unwrap();
+    let reply = mcp.request("resources/read", json!({"uri": expected[0]}));
+    assert_eq!(reply["error"]["code"], -32002, "{reply}");
+    assert!(!reply.to_string().contains("private notes"), "{reply}");
+    assert!(
+        reply["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("is not a regular file"),
+        "{reply}"
+    );
     assert_eq!(mcp.close(), Some(0));
 }
 

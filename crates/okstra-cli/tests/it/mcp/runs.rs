@@ -512,3 +512,33 @@ fn publishing_needs_allow_publish_and_a_remote_of_the_repository() {
     let runs = mcp.call_tool("list_runs", json!({}));
     assert_eq!(runs["structuredContent"]["items"], json!([]), "{runs}");
 }
+
+/// A client names only the project's files: a brief or a plan outside it is refused before
+/// anything runs or is read.
+#[test]
+fn files_outside_the_project_are_refused() {
+    let env = TestEnv::new();
+    let brief = replay_project(&env, None);
+    let outside = env.root().join("outside-brief.md");
+    fs_err::write(&outside, "# A brief from elsewhere\n").unwrap();
+    let outside = outside.display().to_string();
+    let mut mcp = server(&env, json!({}));
+    let mut args = start_args(&brief);
+    args["brief_file"] = json!(outside);
+    let calls = [
+        ("start_run", args),
+        ("plan_show", json!({"plan": outside})),
+        ("plan_check", json!({"plan": "../outside-brief.md"})),
+    ];
+    for (tool, args) in calls {
+        let refused = mcp.call_tool(tool, args);
+        assert_eq!(refused["isError"], true, "{tool}: {refused}");
+        let text = refused["content"][0]["text"].as_str().unwrap();
+        assert!(
+            text.contains("is outside this server's project"),
+            "{tool}: {text}"
+        );
+    }
+    let runs = mcp.call_tool("list_runs", json!({}));
+    assert_eq!(runs["structuredContent"]["items"], json!([]), "{runs}");
+}
