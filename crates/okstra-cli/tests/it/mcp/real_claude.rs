@@ -19,16 +19,18 @@ use okstra_test_support::model_server::{
 };
 use serde_json::{Value, json};
 
-use crate::common::{NARRATIVE, fake, okstra, read_json, run_guarded, write_brief, write_project};
+use crate::common::{NARRATIVE, fake, okstra, read_json, run_guarded, write_project};
 use crate::detach::PrivateTmux;
 use crate::real_clis::clis_dir;
 
 const KEY: &str = "dummy-not-a-real-key";
 
+/// The brief `start_run` is given, as text.
+const BRIEF: &str = "# Checkout fails\n\nThe total is off by one cent.\n";
+
 /// Puts what claude needs on PATH (its folder, node, the system folders) and okstra's
-/// project in place — replay analysers, a report writer that waits at `gate` — and returns the
-/// brief's path.
-fn wire(env: &mut TestEnv, gate: &Gate) -> PathBuf {
+/// project in place: replay analysers, a report writer that waits at `gate`.
+fn wire(env: &mut TestEnv, gate: &Gate) {
     for dir in ["/bin", "/usr/bin"] {
         env.prepend_path(dir);
     }
@@ -47,7 +49,6 @@ fn wire(env: &mut TestEnv, gate: &Gate) -> PathBuf {
         &json!({"projectId": "shop", "roles": {"report-writer": "writer"},
             "agents": {"claude": replay, "codex": replay, "gemini": replay, "writer": writer}}),
     );
-    write_brief(env)
 }
 
 /// Runs one `claude -p ask` session against `server`, with okstra's MCP tools and resource
@@ -155,13 +156,13 @@ fn first_json(text: &str) -> Value {
 fn claude_starts_a_run_watches_it_and_reads_its_report_through_okstra_mcp() {
     let mut env = TestEnv::new();
     let mut gate = Gate::new(&env.root().join("gate"));
-    let brief = wire(&mut env, &gate);
+    wire(&mut env, &gate);
     let _tmux = PrivateTmux::new(&mut env);
     let out = okstra(&env, &["install", "claude-mcp"]);
     assert_eq!(out.code, Some(0), "{out}");
 
     // 1. start_run: the result carries the new run's id.
-    let ask = "Start an okstra error-analysis run of task t/v with the brief in brief.md.";
+    let ask = "Start an okstra error-analysis run of task t/v: checkout totals are off by a cent.";
     let started = call_through_claude(
         &env,
         ask,
@@ -169,7 +170,7 @@ fn claude_starts_a_run_watches_it_and_reads_its_report_through_okstra_mcp() {
         json!({
             "task_type": "error-analysis",
             "task": "t/v",
-            "brief_file": brief.display().to_string(),
+            "brief_text": BRIEF,
             "base_ref": "main",
         }),
     );
