@@ -1,10 +1,11 @@
 //! Benchmarks the MCP tool `list_runs` over 100,000 index rows through stdio — goal ≤ 150 ms,
-//! the same as `okstra ctl list`. The index is `ctl_list`'s (50,000 runs, rotated files). Three
+//! the same as `okstra ctl list`. The index is `ctl_list`'s (50,000 runs, rotated files). Four
 //! figures:
 //!
-//! - every run: one `tools/call list_runs {}` round trip to a running `okstra mcp` — the
-//!   request written to its stdin, the index read and folded, all 50,000 runs as the
-//!   structured result (and its text rendering), the reply line read and parsed by the client;
+//! - the default call: one `tools/call list_runs {}` round trip to a running `okstra mcp` —
+//!   the request written to its stdin, the whole index read and folded, the last 100 runs as
+//!   the structured result (and its text rendering), the reply line read and parsed;
+//! - every run: `{"all": true}`, all 50,000 runs in the reply (about 30 MB: for scale);
 //! - filtered: `{"project": ["proj-3"], "status": ["interrupted"]}` (2,500 runs kept);
 //! - whole session: spawn `okstra mcp`, `initialize`, one filtered `list_runs`, close stdin and
 //!   wait for the exit — what a client that starts the server for one question pays.
@@ -62,12 +63,18 @@ fn bench_mcp_list_runs(c: &mut Criterion) {
     let filtered = json!({"project": ["proj-3"], "status": ["interrupted"]});
 
     let mut mcp = McpStdio::start(server_cmd(okstra, &home, &outside), json!({}));
-    assert_eq!(list_runs(&mut mcp, &json!({})), RUNS);
+    let all = json!({"all": true});
+    assert_eq!(
+        list_runs(&mut mcp, &json!({})),
+        100,
+        "the default is the last 100"
+    );
+    assert_eq!(list_runs(&mut mcp, &all), RUNS);
     let kept = list_runs(&mut mcp, &filtered);
     assert!(kept > 0, "the filter keeps some runs");
-    let reply = mcp.request("tools/call", json!({"name": "list_runs", "arguments": {}}));
+    let reply = mcp.request("tools/call", json!({"name": "list_runs", "arguments": all}));
     eprintln!(
-        "index {:.1} MB; list_runs {{}}: {RUNS} runs, reply line {:.1} MB; filtered: {kept} runs",
+        "index {:.1} MB; list_runs {{all}}: {RUNS} runs, reply line {:.1} MB; filtered: {kept} runs",
         bytes as f64 / 1e6,
         reply.to_string().len() as f64 / 1e6
     );
@@ -76,8 +83,12 @@ fn bench_mcp_list_runs(c: &mut Criterion) {
     group.sample_size(20);
     group.measurement_time(Duration::from_secs(10));
     group.bench_function(
-        "tools/call list_runs over stdio, 100,000 index rows, 50,000 runs returned, goal ≤ 150 ms",
+        "tools/call list_runs over stdio, 100,000 index rows, the last 100 runs returned, goal ≤ 150 ms",
         |b| b.iter(|| list_runs(&mut mcp, &json!({}))),
+    );
+    group.bench_function(
+        "tools/call list_runs all=true over stdio, 100,000 index rows, 50,000 runs returned",
+        |b| b.iter(|| list_runs(&mut mcp, &all)),
     );
     group.bench_function(
         "tools/call list_runs project=proj-3 status=interrupted over stdio, 100,000 index rows",

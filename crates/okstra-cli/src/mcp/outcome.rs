@@ -1,7 +1,7 @@
 //! Owns how a command run in-process becomes a tool result: its `--json` document as the
 //! structured content (an object; a list is wrapped as `{"items": […]}`), a short text line
-//! plus the same JSON as text for clients that read only text, and a failure as `isError`
-//! with the command line's own `error:` / `hint:` lines — except a check's negative verdict
+//! plus the same JSON as text (as the command printed it) for clients that read only text,
+//! and a failure as `isError` with the command line's own `error:` / `hint:` lines — except a check's negative verdict
 //! (`validate`, `plan check`), which is a result, not a failure of the tool.
 
 use rmcp::model::{CallToolResult, ContentBlock as Content};
@@ -27,8 +27,9 @@ pub(crate) fn tool_result(invoked: Invoked, summary: fn(&Value) -> String) -> Ca
     }
     if let Some(value) = data {
         let line = summary(&value);
-        let json = serde_json::to_string(&value).unwrap_or_default();
-        let mut result = CallToolResult::success(vec![Content::text(line), Content::text(json)]);
+        // The JSON as the command printed it: serialized once, not twice.
+        let mut result =
+            CallToolResult::success(vec![Content::text(line), Content::text(invoked.stdout)]);
         result.structured_content = Some(value);
         return result;
     }

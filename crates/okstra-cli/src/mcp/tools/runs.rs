@@ -11,6 +11,9 @@ use crate::mcp::argv::Argv;
 use crate::mcp::outcome::{plain, verdict};
 use crate::mcp::server::OkstraMcp;
 
+/// How many runs `list_runs` gives without `limit` or `all`.
+const DEFAULT_LIMIT: usize = 100;
+
 /// The filters of `list_runs`, those of `okstra ctl list`.
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -31,8 +34,12 @@ pub(crate) struct ListRunsArgs {
     /// Only runs started since then: a span back from now (90m, 24h, 7d, 2w) or a date or
     /// time (2026-11-21, 2026-11-21T10:00:00Z).
     since: Option<String>,
-    /// Only the last N runs of those kept.
+    /// Only the last N runs of those kept; without it, the last 100 (an agent rarely wants a
+    /// machine's whole history in its context). See `all`.
     limit: Option<usize>,
+    /// Every run kept, however many (a large answer on a busy machine).
+    #[serde(default)]
+    all: bool,
 }
 
 /// The run a tool reads.
@@ -52,6 +59,26 @@ pub(crate) struct RunStatusArgs {
     run: Option<String>,
 }
 
+impl ListRunsArgs {
+    /// Returns `ctl list --json` with these filters; the last [`DEFAULT_LIMIT`] runs unless
+    /// `limit` or `all` says otherwise.
+    fn argv(&self) -> Vec<String> {
+        let limit = match (self.limit, self.all) {
+            (Some(n), _) => Some(n.to_string()),
+            (None, true) => None,
+            (None, false) => Some(DEFAULT_LIMIT.to_string()),
+        };
+        Argv::new(&["ctl", "list", "--json"])
+            .each("--project", &self.project)
+            .each("--task", &self.task)
+            .each("--type", &self.task_type)
+            .each("--status", &self.status)
+            .opt("--since", self.since.as_deref())
+            .opt("--limit", limit.as_deref())
+            .into_vec()
+    }
+}
+
 /// `doctor` takes no arguments.
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -61,22 +88,14 @@ pub(crate) struct NoArgs {}
 impl OkstraMcp {
     /// Lists runs from okstra's central index, oldest first, as `okstra ctl list` does.
     #[tool(
-        description = "List okstra runs from the central index, oldest first (filters as `okstra ctl list`: project, task, task_type, status, since, limit).",
+        description = "List okstra runs from the central index, oldest first (filters as `okstra ctl list`: project, task, task_type, status, since, limit). Gives the last 100 runs kept unless `limit` or `all` says otherwise.",
         annotations(read_only_hint = true, open_world_hint = false)
     )]
     async fn list_runs(
         &self,
         Parameters(args): Parameters<ListRunsArgs>,
     ) -> Result<CallToolResult, McpError> {
-        let limit = args.limit.map(|n| n.to_string());
-        let argv = Argv::new(&["ctl", "list", "--json"])
-            .each("--project", &args.project)
-            .each("--task", &args.task)
-            .each("--type", &args.task_type)
-            .each("--status", &args.status)
-            .opt("--since", args.since.as_deref())
-            .opt("--limit", limit.as_deref());
-        self.call_cli(argv.into_vec(), count_of_runs).await
+        self.call_cli(args.argv(), count_of_runs).await
     }
 
     /// Shows one run, as `okstra ctl show --json` does.
@@ -179,4 +198,29 @@ fn count_of_runs(value: &Value) -> String {
         .and_then(Value::as_array)
         .map_or(0, Vec::len);
     format!("{n} run(s)")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ListRunsArgs;
+
+    #[test]
+    fn list_runs_gives_the_last_hundred_unless_told_otherwise() {
+        let args = |v: serde_json::Value| serde_json::from_value::<ListRunsArgs>(v).unwrap().argv();
+        let limit = |argv: &[String]| {
+            argv.iter()
+                .position(|w| w == "--limit")
+                .map(|i| argv[i + 1].clone())
+        };
+        assert_eq!(limit(&args(serde_json::json!({}))).as_deref(), Some("100"));
+        assert_eq!(
+            limit(&args(serde_json::json!({"limit": 7}))).as_deref(),
+            Some("7")
+        );
+        assert_eq!(limit(&args(serde_json::json!({"all": true}))), None);
+        assert_eq!(
+            limit(&args(serde_json::json!({"all": true, "limit": 3}))).as_deref(),
+            Some("3")
+        );
+    }
 }
