@@ -6,11 +6,12 @@
 //! Which runs: those of the server's project (the project of its folder), from the central
 //! index, oldest first, then the plans of the tasks that have a planning run. A page holds
 //! [`PAGE_SIZE`] resources (fewer when many runs have no report: a page looks at a bounded
-//! number of runs); its cursor is opaque to clients (the position of the next run or task in
+//! number of runs); its cursor is opaque to clients (the key of the next run or task in
 //! that order). A read is bounded by [`MAX_RESOURCE_BYTES`] and redacted like every
 //! log okstra saves. Reports are okstra's own renderings; finding the files is the engine's.
 
 use std::collections::HashSet;
+use std::fmt::Write as _;
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
@@ -174,21 +175,40 @@ fn list_page(server: &Invoker, cursor: Option<&str>) -> Result<ListResourcesResu
         Some(n) => usize::try_from(n).unwrap_or(PAGE_SIZE).max(2),
         None => PAGE_SIZE,
     };
-    let start = cursor.map(decode_cursor).transpose()?.unwrap_or(0);
     let scope = scope(server)?;
     let entries = entries(&scope)?;
+    let start = match cursor {
+        None => 0,
+        Some(cursor) => {
+            let key = decode_cursor(cursor)?;
+            // The cursor names the next entry itself, not its place: runs added since do not
+            // shift what the next page gives.
+            entries
+                .iter()
+                .position(|e| entry_key(e) == key)
+                .ok_or_else(|| {
+                    McpError::invalid_params(
+                        format!(
+                            "cursor {cursor:?} names a run or task that is no longer listed: \
+                             list again from the start"
+                        ),
+                        None,
+                    )
+                })?
+        }
+    };
     let mut resources = Vec::new();
     let mut next = None;
     for (at, entry) in entries.iter().enumerate().skip(start) {
         // Runs without a report give nothing; a page looks at a bounded number of them, so
         // one call never reads every manifest of a long history.
         if at - start >= page_size * SCAN_PER_RESOURCE {
-            next = Some(encode_cursor(at));
+            next = Some(encode_cursor(entry));
             break;
         }
         let found = entry_resources(&scope, entry);
         if resources.len() + found.len() > page_size {
-            next = Some(encode_cursor(at));
+            next = Some(encode_cursor(entry));
             break;
         }
         resources.extend(found);
@@ -198,16 +218,35 @@ fn list_page(server: &Invoker, cursor: Option<&str>) -> Result<ListResourcesResu
     Ok(result)
 }
 
-/// The cursor of the entry at `at`.
-fn encode_cursor(at: usize) -> String {
-    format!("okstra-page-v1.{at:x}")
+/// Returns what names `entry` in a cursor: `run:<id>` or `plan:<group>/<id>`.
+fn entry_key(entry: &Entry) -> String {
+    match entry {
+        Entry::Run(run) => format!("run:{}", run.run_id),
+        Entry::Plan { group, id } => format!("plan:{}/{}", group.segment(), id.segment()),
+    }
 }
 
-/// Returns the entry a cursor names, or an error naming a cursor okstra did not give.
-fn decode_cursor(cursor: &str) -> Result<usize, McpError> {
+/// The cursor of a page starting at `entry`: its key, hex-encoded (opaque to clients).
+fn encode_cursor(entry: &Entry) -> String {
+    let mut cursor = "okstra-page-v2.".to_owned();
+    for b in entry_key(entry).bytes() {
+        let _ = write!(cursor, "{b:02x}");
+    }
     cursor
-        .strip_prefix("okstra-page-v1.")
-        .and_then(|hex| usize::from_str_radix(hex, 16).ok())
+}
+
+/// Returns the entry key a cursor names, or an error naming a cursor okstra did not give.
+fn decode_cursor(cursor: &str) -> Result<String, McpError> {
+    cursor
+        .strip_prefix("okstra-page-v2.")
+        .filter(|hex| hex.len() % 2 == 0 && !hex.is_empty())
+        .and_then(|hex| {
+            (0..hex.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok())
+                .collect::<Option<Vec<u8>>>()
+        })
+        .and_then(|bytes| String::from_utf8(bytes).ok())
         .ok_or_else(|| {
             McpError::invalid_params(
                 format!("invalid cursor {cursor:?}: pass a nextCursor resources/list gave"),

@@ -165,6 +165,17 @@ fn resources_list_pages_with_an_opaque_cursor() {
         "{flat:?}"
     );
 
+    // A cursor names the next entry itself: a run added since does not shift the next page.
+    let first = paged.request("resources/list", json!({}));
+    let cursor = first["result"]["nextCursor"].as_str().unwrap().to_owned();
+    let (code, summary) = run_planning(&env, "pay/plan");
+    assert_eq!(code, Some(0), "{summary}");
+    let second = paged.request("resources/list", json!({"cursor": cursor}));
+    assert_eq!(
+        uris(second["result"]["resources"].as_array().unwrap()),
+        uris(&pages[1])
+    );
+
     // A cursor okstra did not give is refused as invalid params, naming it.
     let reply = paged.request("resources/list", json!({"cursor": "page-2"}));
     assert_eq!(reply["error"]["code"], -32602, "{reply}");
