@@ -5,8 +5,9 @@
 //! - the default call: one `tools/call list_runs {}` round trip to a running `okstra mcp` —
 //!   the request written to its stdin, the whole index read and folded, the last 100 runs as
 //!   the structured result (and its text rendering), the reply line read and parsed;
-//! - every run: `{"all": true}`, all 50,000 runs in the reply (about 30 MB: for scale);
-//! - filtered: `{"project": ["proj-3"], "status": ["interrupted"]}` (2,500 runs kept);
+//! - every run: `{"all": true}`, all 50,000 runs in the reply (about 45 MB: for scale);
+//! - filtered: `{"project": ["proj-3"], "status": ["interrupted"]}` (2,500 runs kept, the
+//!   last 100 returned);
 //! - whole session: spawn `okstra mcp`, `initialize`, one filtered `list_runs`, close stdin and
 //!   wait for the exit — what a client that starts the server for one question pays.
 //!
