@@ -47,6 +47,7 @@ mod run;
 mod run_process;
 mod runs;
 mod seq_files;
+mod supervision;
 mod task_overview;
 mod timer;
 mod tmp;
@@ -111,13 +112,14 @@ pub use report_file::{html_path, render_report};
 pub use run::{
     DryRun, DryRunFolder, DryRunRequest, DryRunWorker, NewRun, PlanOutcome, RelatedTask,
     ResumeOutcome, ResumeRun, RunSummary, StageAsk, StageError, StageOutcome, StagePhaseError,
-    StageRunError, WorkerResult, check_brief, dry_run, forbid_supervision_on_this_thread,
-    is_runnable, prepare_background, prepare_detached, prepare_only, resume, run,
+    StageRunError, WorkerResult, check_brief, dry_run, is_runnable, prepare_background,
+    prepare_detached, prepare_only, resume, run,
 };
 pub use run_process::{KillError, Killed, OkstraProcess, kill_run, okstra_process, process_alive};
 pub use runs::{
     FindRunError, FoundRun, find_run, list_runs, list_runs_filtered, load_manifest, load_team_state,
 };
+pub use supervision::forbid_supervision_on_this_thread;
 pub use task_overview::{OVERVIEW_FILE, task_overview_runs, write_task_overview};
 pub use timer::{pause_between_frames, pause_between_reads, set_test_lock_hold};
 pub use tmux::{

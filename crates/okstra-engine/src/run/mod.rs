@@ -56,6 +56,5 @@ pub(crate) use roster::agent_program;
 pub use stage::StageRunError;
 pub use stage_error::StageError;
 pub use stage_phase_error::StagePhaseError;
-pub use start::forbid_supervision_on_this_thread;
 pub use start::{prepare_background, prepare_detached, prepare_only, resume, run};
 pub use summary::{PlanOutcome, ResumeOutcome, RunSummary, StageOutcome, WorkerResult};

@@ -95,25 +95,12 @@ pub fn resume(req: ResumeRun) -> Result<ResumeOutcome, RunError> {
     })
 }
 
-thread_local! {
-    /// Set on a thread that runs a command inside another program (`okstra mcp`'s tools).
-    static NO_SUPERVISION: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-}
-
-/// Forbids driving a run on this thread: a command run in-process by `okstra mcp` must not set
-/// up a run's runtime and signal handlers (tokio never removes a signal handler, so the server
-/// would ignore SIGINT, SIGTERM and SIGHUP from then on). Such a command gets
-/// [`RunError::NotHere`] instead.
-pub fn forbid_supervision_on_this_thread() {
-    NO_SUPERVISION.with(|f| f.set(true));
-}
-
 /// Runs `work` on a multi-thread runtime, cancelling it on SIGINT, SIGTERM or SIGHUP.
 fn supervise<T, F>(work: impl FnOnce(CancellationToken) -> F) -> Result<T, RunError>
 where
     F: std::future::Future<Output = Result<T, RunError>>,
 {
-    if NO_SUPERVISION.with(std::cell::Cell::get) {
+    if crate::supervision::supervision_forbidden() {
         return Err(RunError::NotHere);
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
