@@ -159,7 +159,8 @@ impl IndexFold {
         Ok(warnings)
     }
 
-    /// Folds one row: a later `done` row sets the final status; duplicate rows change nothing.
+    /// Folds one row: a later `done` row sets the final status, a `started` row after it (a
+    /// resume) opens the run again; duplicate rows change nothing.
     fn apply(&mut self, row: RowRef<'_>, filter: &RunFilter) {
         if !filter.keeps_task(
             &row.project_id,
@@ -187,8 +188,14 @@ impl IndexFold {
                 if entry.started_at.is_none() {
                     entry.started_at = Some(row.at);
                 }
-                if entry.finished_at.is_none() {
+                // A `started` row of a going run after the run's end is a resume: the run is
+                // open again. One before it (a duplicate), or one carrying an end (re-appended
+                // by reindex from a final manifest), changes nothing.
+                let resumed =
+                    !row.status.is_final() && entry.finished_at.is_some_and(|done| row.at > done);
+                if entry.finished_at.is_none() || resumed {
                     entry.status = row.status;
+                    entry.finished_at = None;
                 }
             }
             IndexEvent::Done => {
@@ -210,12 +217,20 @@ impl IndexFold {
                     self.runs.insert(id, b);
                 }
                 Some(a) => {
+                    // `b` folded only later rows: its first `started` row, when after `a`'s
+                    // end, is a resume (as in `apply`).
+                    let reopened = !b.status.is_final()
+                        && matches!(
+                            (a.finished_at, b.started_at),
+                            (Some(done), Some(again)) if again > done
+                        );
                     a.started_at = a.started_at.or(b.started_at);
                     if b.finished_at.is_some() {
                         a.status = b.status;
                         a.finished_at = b.finished_at;
-                    } else if a.finished_at.is_none() {
+                    } else if a.finished_at.is_none() || reopened {
                         a.status = b.status;
+                        a.finished_at = None;
                     }
                 }
             }
@@ -290,16 +305,55 @@ mod tests {
             row(0, Started, Running, "2026-11-21T10:00:00Z"),
             row(1, Started, Prepared, "2026-11-21T10:00:01Z"),
             row(0, Done, Completed, "2026-11-21T10:05:00Z"),
-            row(0, Started, Running, "2026-11-21T10:06:00Z"),
+            // A duplicate `started` row, and one re-appended from the final manifest: no resume.
+            row(0, Started, Running, "2026-11-21T10:00:00Z"),
+            row(0, Started, Completed, "2026-11-21T10:09:00Z"),
         ]);
         assert_eq!(runs.len(), 2);
         assert_eq!(runs[0].status, Completed);
+        assert!(runs[0].finished_at.is_some());
         assert_eq!(
             runs[0].started_at.unwrap().to_string(),
             "2026-11-21T10:00:00Z"
         );
         assert_eq!(runs[1].status, Prepared);
         assert!(runs[1].finished_at.is_none());
+    }
+
+    #[test]
+    fn a_started_row_after_the_end_reopens_the_run_until_its_next_end() {
+        use IndexEvent::{Done, Started};
+        use RunStatus::{Completed, Interrupted, Running};
+        let first = [
+            row(0, Started, Running, "2026-11-21T10:00:00Z"),
+            row(0, Done, Interrupted, "2026-11-21T10:05:00Z"),
+            row(0, Started, Running, "2026-11-21T10:06:00Z"),
+        ];
+        let runs = fold_index(first.clone());
+        assert_eq!(runs[0].status, Running, "resumed: running again");
+        assert!(runs[0].finished_at.is_none());
+        assert_eq!(
+            runs[0].started_at.unwrap().to_string(),
+            "2026-11-21T10:00:00Z"
+        );
+        // Folded in parts, split between the end and the resume: the same.
+        let mut a = IndexFold::default();
+        for r in &first[..2] {
+            a.apply(RowRef::from(r), &RunFilter::default());
+        }
+        let mut b = IndexFold::default();
+        b.apply(RowRef::from(&first[2]), &RunFilter::default());
+        a.merge(b);
+        let merged = a.into_runs(&RunFilter::default());
+        assert_eq!((merged[0].status, merged[0].finished_at), (Running, None));
+        let mut all = first.to_vec();
+        all.push(row(0, Done, Completed, "2026-11-21T10:09:00Z"));
+        let runs = fold_index(all);
+        assert_eq!(runs[0].status, Completed);
+        assert_eq!(
+            runs[0].finished_at.unwrap().to_string(),
+            "2026-11-21T10:09:00Z"
+        );
     }
 
     #[test]

@@ -172,7 +172,8 @@ fn a_run_killed_while_workers_run_is_finished_and_a_second_resume_exits_2() {
                 && e["message"].as_str().unwrap().contains("stopped=")),
         "the resume is in the manifest's events"
     );
-    assert_eq!(index_events(&env, &run_id), ["started", "done"]);
+    // The start, the resume (a run is going again from then on), the end.
+    assert_eq!(index_events(&env, &run_id), ["started", "started", "done"]);
     assert_eq!(
         temp_files(&run),
         ["worker-results/.x-worker-error-analysis-10.md.okstra-tmp"],
@@ -254,9 +255,28 @@ fn an_interrupted_run_is_continued_by_resume() {
         ]
     );
 
-    // The interrupted workers are gone; the resumed ones may answer as soon as they start.
+    // Resumed, the run is running again for the central index (ctl list, ctl status) while
+    // its workers wait at the gate; then they answer.
+    let mut resumed = okstra_cmd(&env, &["-v", "resume", &run_id, "--json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    read_stderr_until(
+        &mut resumed,
+        &["spawned worker=x-worker", "spawned worker=y-worker"],
+    );
+    let listed = okstra(&env, &["ctl", "list", "--status", "running", "--json"]);
+    let listed: Value = serde_json::from_str(&listed.stdout).unwrap();
+    assert_eq!(listed[0]["runId"], run_id.as_str(), "{listed}");
+    let status = okstra(&env, &["ctl", "status", "--json"]);
+    assert!(
+        status.stdout.contains(&run_id),
+        "ctl status misses the resumed run: {status}"
+    );
     gate.release(2);
-    let out = run_guarded(&env, okstra_cmd(&env, &["resume", &run_id, "--json"]));
+    let out = wait_guarded(resumed);
+    let out = env.output(&out);
     assert_eq!(out.code, Some(0), "{out}");
     let summary: Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(summary["status"], "completed");
@@ -287,9 +307,12 @@ fn an_interrupted_run_is_continued_by_resume() {
         .find(|w| w["worker"] == "x-worker")
         .unwrap();
     assert_eq!(x["status"], "completed");
-    // The index is append-only: the interrupted end, then the completed one (the latest
-    // `done` row is the run's status).
-    assert_eq!(index_events(&env, &run_id), ["started", "done", "done"]);
+    // The index is append-only: the start, the interrupted end, the resume, the completed end
+    // (the latest row is the run's status).
+    assert_eq!(
+        index_events(&env, &run_id),
+        ["started", "done", "started", "done"]
+    );
     assert_eq!(index_rows(&env, &run_id).last().unwrap().1, "completed");
 }
 

@@ -138,8 +138,24 @@ impl Run {
         }
         run.save_manifest()?;
         run.save_team()?;
+        run.record_reopened()?;
         run.probe().await;
         Ok(Reopened::Run(Box::new(run), stopped))
+    }
+}
+
+impl Run {
+    /// Records that the run is going again: its timeline entry and a `started` row of the
+    /// central index (after its `done` row, if it had one), so `ctl status`, `ctl list` and
+    /// the task's overview show it running, not as the end it was resumed from.
+    fn record_reopened(&mut self) -> Result<(), RunError> {
+        {
+            let _lock = lock_exclusive(&self.paths.task().lock())?;
+            upsert_timeline(self.paths.task(), self.manifest())?;
+        }
+        self.home
+            .append_index(&IndexRow::of(self.manifest(), IndexEvent::Started))?;
+        Ok(())
     }
 }
 
