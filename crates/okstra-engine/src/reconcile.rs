@@ -41,7 +41,8 @@ pub enum RunCheck {
     },
     /// Its okstra still drives it.
     Alive { pid: Option<u32> },
-    /// Its manifest cannot be read (gone with its project, or broken): left alone.
+    /// Its manifest, or a record reconcile needs (its team state), cannot be read or written
+    /// (gone with its project, or broken): left alone.
     Unreadable { why: String },
 }
 
@@ -82,7 +83,10 @@ pub fn reconcile(home: &Home, dry_run: bool) -> Result<ReconcileReport, StoreErr
         let path = PathBuf::from(&run.manifest);
         let check = match load_manifest(&path) {
             Ok(m) if m.status != RunStatus::Running => continue,
-            Ok(m) => check_run(home, &path, &m, dry_run)?,
+            // A run whose records cannot be read or written is named, and the others are
+            // still reconciled.
+            Ok(m) => check_run(home, &path, &m, dry_run)
+                .unwrap_or_else(|e| RunCheck::Unreadable { why: e.to_string() }),
             // An ended run whose manifest is gone has nothing left to reconcile.
             Err(_) if run.status == RunStatus::Interrupted => continue,
             Err(e) => RunCheck::Unreadable { why: e.to_string() },

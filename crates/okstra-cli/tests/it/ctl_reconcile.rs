@@ -243,3 +243,34 @@ fn a_run_whose_okstra_is_alive_is_left_alone() {
     assert_eq!(out.status.code(), Some(0), "{}", env.output(&out));
     assert_eq!(manifest(&env)["status"], "completed");
 }
+
+/// One run whose records cannot be read is named as such; reconcile does not stop at it.
+#[test]
+fn a_dead_run_with_a_broken_team_state_is_named_and_reconcile_goes_on() {
+    let env = TestEnv::new();
+    let gate = Gate::new(&env.root().join("gate"));
+    project(&env, &gate);
+    let mut cmd = run_cmd(&env);
+    cmd.env("OKSTRA_TEST_KILL_AT", "workers-running");
+    let out = run_guarded(&env, cmd);
+    assert_eq!(out.code, None, "okstra was not killed: {out}");
+    let run_id = manifest(&env)["runId"].as_str().unwrap().to_owned();
+    let team = run_dir(&env, TASK, "error-analysis").join("state/team-state-1.json");
+    let original = fs_err::read_to_string(&team).unwrap();
+    fs_err::write(&team, "{ torn").unwrap();
+    let report = reconcile(&env, &[]);
+    let run = &report["runs"][0];
+    assert_eq!(run["runId"], run_id.as_str(), "{report}");
+    assert_eq!(run["state"], "unreadable", "{report}");
+    assert!(
+        run["error"]
+            .as_str()
+            .is_some_and(|w| w.contains("team-state-1.json")),
+        "{report}"
+    );
+    assert_eq!(manifest(&env)["status"], "running", "left alone");
+    // Mended, the next reconcile interrupts it and stops its workers.
+    fs_err::write(&team, original).unwrap();
+    let report = reconcile(&env, &[]);
+    assert_eq!(report["runs"][0]["state"], "interrupted", "{report}");
+}
