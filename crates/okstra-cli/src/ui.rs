@@ -184,9 +184,25 @@ pub fn escape_controls(text: &str) -> Cow<'_, str> {
     )
 }
 
+/// Returns `cell` on one line: its newlines, carriage returns and tabs spelled out.
+fn one_line(cell: &str) -> String {
+    if !cell.contains(['\n', '\r', '\t']) {
+        return cell.to_owned();
+    }
+    cell.replace('\n', "\\n")
+        .replace('\r', "\\r")
+        .replace('\t', "\\t")
+}
+
 /// Returns a plain text table: a header row and rows, columns padded to their widest cell,
-/// two spaces apart, no trailing spaces.
+/// two spaces apart, no trailing spaces. A cell is one line: a newline or tab in it (a title
+/// or a reason read from a file) is shown as `\n` / `\t`, so no cell can forge a row.
 pub fn render_table(headers: &[&str], rows: &[Vec<String>]) -> String {
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|row| row.iter().map(|cell| one_line(cell)).collect())
+        .collect();
+    let rows = &rows;
     let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
     for row in rows {
         for (i, cell) in row.iter().enumerate() {
@@ -220,6 +236,14 @@ pub fn render_table(headers: &[&str], rows: &[Vec<String>]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_table_cell_never_breaks_its_row() {
+        let rows = vec![vec!["1".to_owned(), "title\nFAKE  done\tx\r".to_owned()]];
+        let table = render_table(&["STAGE", "TITLE"], &rows);
+        assert_eq!(table.lines().count(), 2, "{table}");
+        assert!(table.contains("title\\nFAKE  done\\tx\\r"), "{table}");
+    }
 
     #[test]
     fn control_characters_are_escaped() {
