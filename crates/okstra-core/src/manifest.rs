@@ -182,6 +182,10 @@ pub struct RunManifest {
     pub stage_run: Option<StageRecord>,
     /// The tmux session a detached run (`okstra run --detach`) runs in.
     pub tmux_session: Option<String>,
+    /// The private tmux server (`tmux -L <socket>`, from `OKSTRA_TMUX_SOCKET`) that session is
+    /// on, so `ctl attach` and `ctl kill` find it without the variable; `None` for tmux's
+    /// default server.
+    pub tmux_socket: Option<String>,
 }
 
 /// The manifest as the file holds it: the truth plus its derived copies.
@@ -240,6 +244,8 @@ struct ManifestFile {
     stage_run: Option<StageRecord>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     tmux_session: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    tmux_socket: Option<String>,
 }
 
 impl From<RunManifest> for ManifestFile {
@@ -275,6 +281,7 @@ impl From<RunManifest> for ManifestFile {
             kind: m.kind,
             stage_run: m.stage_run,
             tmux_session: m.tmux_session,
+            tmux_socket: m.tmux_socket,
         }
     }
 }
@@ -313,6 +320,7 @@ impl TryFrom<ManifestFile> for RunManifest {
             kind: f.kind,
             stage_run: f.stage_run,
             tmux_session: f.tmux_session,
+            tmux_socket: f.tmux_socket,
         })
     }
 }
@@ -421,6 +429,7 @@ pub(crate) mod testing {
             kind: None,
             stage_run: None,
             tmux_session: None,
+            tmux_socket: None,
         }
     }
 }

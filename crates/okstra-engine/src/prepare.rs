@@ -54,6 +54,9 @@ pub(crate) struct PrepareRequest {
     /// Whether the run will run detached, in its tmux session (`okstra-<short id>`, recorded
     /// as the manifest's `tmuxSession`).
     pub detached: bool,
+    /// The private tmux server of a detached run (`OKSTRA_TMUX_SOCKET`), recorded as the
+    /// manifest's `tmuxSocket`.
+    pub tmux_socket: Option<String>,
 }
 
 /// A prepared run.
@@ -232,6 +235,7 @@ fn write_run(
             kind: None,
             stage_run,
             tmux_session: req.detached.then(|| run_id.session_name()),
+            tmux_socket: req.tmux_socket.clone().filter(|_| req.detached),
         };
         manifest.pass_checkpoint(okstra_core::events::Checkpoint::Prepare, now);
         let prepared = okstra_core::events::RunEvent::Prepared {

@@ -128,6 +128,20 @@ impl Tmux {
         })
     }
 
+    /// Returns the tmux that serves `manifest`'s detached run: `tmux` on `env`'s `PATH`, on
+    /// the private server the run was started on (its manifest's `tmuxSocket`), else the one
+    /// `OKSTRA_TMUX_SOCKET` names now.
+    pub fn of_run(
+        env: &BTreeMap<String, String>,
+        manifest: &okstra_core::manifest::RunManifest,
+    ) -> Result<Self, TmuxError> {
+        let mut tmux = Self::locate(env)?;
+        if let Some(socket) = manifest.tmux_socket.as_ref().filter(|s| !s.contains('/')) {
+            tmux.socket = Some(socket.clone());
+        }
+        Ok(tmux)
+    }
+
     /// Returns the private server's socket name, when there is one.
     pub fn socket(&self) -> Option<&str> {
         self.socket.as_deref()

@@ -108,6 +108,13 @@ fn status_attach_and_kill_a_detached_run() {
     ready.wait_for(1);
     let m = manifest(&env);
     assert_eq!(m["status"], "running", "{m}");
+    // The private tmux server is recorded: attach and kill find it without the variable.
+    assert_eq!(m["tmuxSocket"], tmux.socket.as_str(), "{m}");
+    let without_socket = |args: &[&str]| {
+        let mut cmd = okstra_cmd(&env, args);
+        cmd.env_remove("OKSTRA_TMUX_SOCKET");
+        env.run(cmd)
+    };
     let okstra_pid = m["pid"].as_u64().unwrap();
     assert!(m["pidStart"].as_u64().is_some(), "{m}");
     let (worker, _) = worker_pid(&env);
@@ -143,7 +150,7 @@ fn status_attach_and_kill_a_detached_run() {
         json!([{"worker": "x-worker", "round": 0, "status": "running", "pid": worker, "alive": true}])
     );
 
-    let out = okstra(&env, &["ctl", "attach", &run_id[..10], "--print"]);
+    let out = without_socket(&["ctl", "attach", &run_id[..10], "--print"]);
     assert_eq!(out.code, Some(0), "{out}");
     assert_eq!(
         out.stdout,
@@ -154,7 +161,7 @@ fn status_attach_and_kill_a_detached_run() {
     assert_eq!(out.code, Some(1), "{out}");
     assert!(out.stderr.contains("not a terminal"), "{out}");
 
-    let out = okstra(&env, &["ctl", "kill", &run_id, "--grace", "30s"]);
+    let out = without_socket(&["ctl", "kill", &run_id, "--grace", "30s"]);
     assert_eq!(out.code, Some(0), "{out}");
     assert!(
         out.stdout.starts_with(&format!(

@@ -167,6 +167,7 @@ fn imported_manifest(
         kind: Some(RunKind::Imported),
         stage_run: None,
         tmux_session: None,
+        tmux_socket: None,
     };
     manifest.push_event(ManifestEvent {
         at: now,

@@ -195,6 +195,11 @@ impl NewRun {
             recipe: Some(self.recipe()),
             stage_run: None,
             detached,
+            tmux_socket: self
+                .env
+                .get(okstra_core::env_vars::OKSTRA_TMUX_SOCKET)
+                .filter(|s| !s.is_empty())
+                .cloned(),
         }
     }
 

@@ -40,7 +40,7 @@ pub fn cmd_ctl_attach(
              `okstra ctl show {id}` shows this run"
         )));
     };
-    let tmux = Tmux::locate(ctx.env.vars()).map_err(|e| match e {
+    let tmux = Tmux::of_run(ctx.env.vars(), &manifest).map_err(|e| match e {
         TmuxError::NotFound => CommandError::user_message(format!(
             "tmux is not on PATH: run {id}'s session {session} cannot be attached"
         ))

@@ -61,7 +61,7 @@ pub fn cmd_ctl_kill(ctx: &CommandContext, args: &CtlKillArgs) -> Result<ExitStat
     }
     if let Some(session) = &manifest.tmux_session {
         // The session waits for Enter after a failed command; the user asked for it gone.
-        if let Ok(tmux) = Tmux::locate(ctx.env.vars())
+        if let Ok(tmux) = Tmux::of_run(ctx.env.vars(), &manifest)
             && tmux.kill_session(session).unwrap_or(false)
         {
             ctx.ui.status(&format!("ended its tmux session {session}"));
