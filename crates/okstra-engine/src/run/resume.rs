@@ -100,6 +100,8 @@ impl Run {
         // A run only prepared (`--prepare-only`, `--detach`) has done nothing yet: it does all
         // it was asked. A run that had started does not push or open a PR on resume.
         let never_started = manifest.status == RunStatus::Prepared;
+        // An interrupted run has its end in the index; a killed or prepared one does not.
+        let had_ended = manifest.status == RunStatus::Interrupted;
         manifest.status = RunStatus::Running;
         manifest.pid = Some(std::process::id());
         manifest.pid_start = crate::worker::unix::process_start(std::process::id());
@@ -138,16 +140,19 @@ impl Run {
         }
         run.save_manifest()?;
         run.save_team()?;
-        run.record_reopened()?;
+        if had_ended {
+            run.record_reopened()?;
+        }
         run.probe().await;
         Ok(Reopened::Run(Box::new(run), stopped))
     }
 }
 
 impl Run {
-    /// Records that the run is going again: its timeline entry and a `started` row of the
-    /// central index (after its `done` row, if it had one), so `ctl status`, `ctl list` and
-    /// the task's overview show it running, not as the end it was resumed from.
+    /// Records that a run that had ended (interrupted) is going again: its timeline entry and
+    /// a `started` row of the central index after its `done` row, so `ctl status`, `ctl list`
+    /// and the task's overview show it running, not as the end it was resumed from. (A killed
+    /// run never recorded an end: the index still shows it started.)
     fn record_reopened(&mut self) -> Result<(), RunError> {
         {
             let _lock = lock_exclusive(&self.paths.task().lock())?;
