@@ -57,12 +57,14 @@ pub(crate) async fn follow(
     let token = context.meta.get_progress_token();
     let started = Instant::now();
     let mut sent = 0usize;
+    let mut target = run_id.to_owned();
     loop {
-        let invoked = invoker.invoke(show_argv(run_id)).await?;
+        let invoked = invoker.invoke(show_argv(&target)).await?;
         let show: Option<Value> = serde_json::from_str(invoked.stdout.trim()).ok();
         let Some(show) = show.filter(|_| invoked.error.is_none() && invoked.code == 0) else {
             return Ok(tool_result(invoked, run_line));
         };
+        target = manifest_of(&show, target);
         let events = show["events"].as_array().map_or(&[][..], Vec::as_slice);
         if let Some(token) = &token {
             for (n, event) in events.iter().enumerate().skip(sent) {
@@ -137,6 +139,13 @@ pub(crate) fn standing(show: &Value, run_id: &str) -> Standing {
     }
 }
 
+/// Returns what to show the run by from now on: its manifest's path, which `ctl show` reads
+/// directly, once a show gave it — a wait then never reads the central index again, twice a
+/// second, to find the run by its id.
+fn manifest_of(show: &Value, target: String) -> String {
+    show["manifest"].as_str().map_or(target, str::to_owned)
+}
+
 /// How long a resumed run's new okstra may take to take the run over.
 const TAKEOVER_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -151,11 +160,13 @@ pub(crate) async fn await_takeover(
     context: &RequestContext<RoleServer>,
 ) -> Result<(), McpError> {
     let started = Instant::now();
+    let mut target = run_id.to_owned();
     while started.elapsed() < TAKEOVER_TIMEOUT {
-        let invoked = invoker.invoke(show_argv(run_id)).await?;
+        let invoked = invoker.invoke(show_argv(&target)).await?;
         let Ok(show) = serde_json::from_str::<Value>(invoked.stdout.trim()) else {
             return Ok(());
         };
+        target = manifest_of(&show, target);
         let alive = show["okstraAlive"] == Value::Bool(true);
         match show["status"].as_str().unwrap_or_default() {
             "completed" | "failed" => return Ok(()),
